@@ -1,0 +1,63 @@
+# Nexus: thin wrapper around Meson. `make test` is the command CI runs.
+#   make          build (debug, sanitizers) into build/
+#   make test     every test under ASan + UBSan, then each fuzz target briefly
+#   make run      the example service and client (until the system boots)
+#   make bench    benchmarks, optimised build, figures printed beside their baselines
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
+#   make lint     clang-format check, clang-tidy, cppcheck
+
+BUILD        ?= build
+BUILD_REL    ?= build-release
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+MESON        ?= meson
+
+.PHONY: all deps build test unit fuzz-smoke run bench fuzz lint format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	$(MESON) setup $(BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+
+$(BUILD_REL)/build.ninja: | deps
+	$(MESON) setup $(BUILD_REL) --buildtype=release -Db_ndebug=false
+
+$(BUILD_FUZZ)/build.ninja: | deps
+	CC=clang-14 CXX=clang++-14 $(MESON) setup $(BUILD_FUZZ) -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+test: build $(BUILD_FUZZ)/build.ninja
+	ninja -C $(BUILD_FUZZ)
+	@status=0; \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+		$(MESON) test -C $(BUILD) --print-errorlogs --no-suite bench || status=1; \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(MESON) test -C $(BUILD_FUZZ) --suite fuzz --print-errorlogs || status=1; \
+	scripts/test-summary.sh $(BUILD) $(BUILD_FUZZ); \
+	exit $$status
+
+run: build
+	@scripts/run-example.sh $(BUILD)
+
+bench: deps $(BUILD_REL)/build.ninja
+	ninja -C $(BUILD_REL)
+	@scripts/bench.sh $(BUILD_REL)
+
+fuzz: deps $(BUILD_FUZZ)/build.ninja
+	ninja -C $(BUILD_FUZZ)
+	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+lint: build
+	@scripts/lint.sh $(BUILD)
+
+format:
+	@git ls-files '*.c' '*.h' '*.cpp' | grep -v '^tests/golden/' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_FUZZ)

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every limit Nexus enforces, in one place (DESIGN.md section 4).
+ * Each constant has a test that crosses it. Freestanding: no libc headers.
+ */
+#ifndef NEXUS_LIMITS_H
+#define NEXUS_LIMITS_H
+
+/* A control message, framing (segment table) included. Larger payloads travel as VMOs. */
+#define NX_MSG_MAX_BYTES 4096u
+
+/* File descriptors attached to one message; more, or a truncated SCM_RIGHTS, fails the link. */
+#define NX_MSG_MAX_FDS 4u
+
+/* Segments in one framed message. A control message fits in one or two; 64 leaves room for
+ * far pointers in VMO-borne messages while bounding the segment table we must parse. */
+#define NX_CAPNP_MAX_SEGMENTS 64u
+
+/* Reader traversal budget: this many times the message's size in words. Stops amplification
+ * through pointers that alias the same object. */
+#define NX_CAPNP_TRAVERSAL_FACTOR 8u
+
+/* Maximum depth of nested structs and lists a reader follows. */
+#define NX_CAPNP_NESTING_LIMIT 64
+
+/* Questions (calls awaiting a return) a peer may have outstanding on one connection. */
+#define NX_RPC_MAX_QUESTIONS 256u
+
+/* Capabilities one connection may export or import at once. */
+#define NX_RPC_MAX_CAPS 1024u
+
+/* Connections one subject may hold to one service, and one service in total. */
+#define NX_CONN_MAX_PER_SUBJECT 64u
+#define NX_CONN_MAX_PER_SERVICE 4096u
+
+/* Largest VMO accepted from a peer; interfaces set lower caps. */
+#define NX_VMO_MAX_BYTES (1ull << 30)
+
+#endif

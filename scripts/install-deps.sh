@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Nexus needs to build, test and benchmark,
+# and only those that are missing. Run as root (the Makefile calls it).
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config meson ninja-build python3
+	capnproto libcapnp-dev           # the reference compiler and C++ RPC library (our oracle)
+	libcmocka-dev                    # unit tests
+	clang-14 libclang-rt-14-dev      # libFuzzer
+	clang-format clang-tidy cppcheck # make lint
+	util-linux                       # taskset, for pinned benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install packages (run: sudo $0)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
