@@ -7,7 +7,10 @@
  *
  * Readers are views into the caller's buffer: nothing is copied or allocated. Every pointer
  * is bounds-checked against its segment, every object followed is charged to a traversal
- * budget and a nesting limit (include/nexus/limits.h). A malformed pointer reads as null /
+ * budget and a nesting limit (include/nexus/limits.h). The charge is the object's size in
+ * words, at least 1; a list of zero-sized elements (Void, or structs of no words) is charged
+ * one word per element, as the reference does, so a tiny message cannot make a walker visit
+ * millions of empty elements. A malformed pointer reads as null /
  * default and the first error is kept in nx_capnp_reader.error (sticky), so generated
  * accessors can stay total and validators check the error once at the end.
  *
@@ -213,16 +216,16 @@ typedef struct nx_capnp_bptr {
 
 /* Starts a message in `first` (8-byte aligned, `bytes` rounded down to words; may be NULL when
  * an allocator is given). The root pointer takes the first word. Borrows both. */
-void nx_capnp_builder_init(nx_capnp_builder *b, void *first, size_t bytes,
-	const struct nx_capnp_allocator *alloc);
+void nx_capnp_builder_init(
+        nx_capnp_builder *b, void *first, size_t bytes, const struct nx_capnp_allocator *alloc);
 /* Frees segments allocated through the hook. Takes NULL. */
 void nx_capnp_builder_done(nx_capnp_builder *b);
 /* A malloc-backed allocator for hosted code. */
 extern const struct nx_capnp_allocator nx_capnp_malloc_allocator;
 
 nx_capnp_bptr nx_capnp_builder_root(nx_capnp_builder *b);
-int nx_capnp_builder_init_root(nx_capnp_builder *b, uint16_t data_words, uint16_t nptrs,
-	nx_capnp_bstruct *ret);
+int nx_capnp_builder_init_root(
+        nx_capnp_builder *b, uint16_t data_words, uint16_t nptrs, nx_capnp_bstruct *ret);
 /* Total words in use across segments. */
 size_t nx_capnp_builder_words(const nx_capnp_builder *b);
 
@@ -231,8 +234,10 @@ void nx_capnp_bstruct_set_u8(const nx_capnp_bstruct *s, uint32_t offset, uint8_t
 void nx_capnp_bstruct_set_u16(const nx_capnp_bstruct *s, uint32_t offset, uint16_t v, uint16_t def);
 void nx_capnp_bstruct_set_u32(const nx_capnp_bstruct *s, uint32_t offset, uint32_t v, uint32_t def);
 void nx_capnp_bstruct_set_u64(const nx_capnp_bstruct *s, uint32_t offset, uint64_t v, uint64_t def);
-void nx_capnp_bstruct_set_f32(const nx_capnp_bstruct *s, uint32_t offset, float v, uint32_t def_bits);
-void nx_capnp_bstruct_set_f64(const nx_capnp_bstruct *s, uint32_t offset, double v, uint64_t def_bits);
+void nx_capnp_bstruct_set_f32(
+        const nx_capnp_bstruct *s, uint32_t offset, float v, uint32_t def_bits);
+void nx_capnp_bstruct_set_f64(
+        const nx_capnp_bstruct *s, uint32_t offset, double v, uint64_t def_bits);
 /* Reading back what was built (same rules as the reader getters). */
 uint32_t nx_capnp_bstruct_get_u32(const nx_capnp_bstruct *s, uint32_t offset, uint32_t def);
 uint16_t nx_capnp_bstruct_get_u16(const nx_capnp_bstruct *s, uint32_t offset, uint16_t def);
@@ -241,19 +246,22 @@ nx_capnp_bptr nx_capnp_bstruct_ptr(const nx_capnp_bstruct *s, uint32_t index);
 /* Pointer setters. Each allocates in the pointer's segment when it fits, otherwise in another
  * segment through a far pointer (double-far when no landing pad fits beside the object).
  * Return 0 or a negative errno; on failure the builder's error is set. */
-int nx_capnp_bptr_init_struct(const nx_capnp_bptr *p, uint16_t data_words, uint16_t nptrs,
-	nx_capnp_bstruct *ret);
-int nx_capnp_bptr_init_list(const nx_capnp_bptr *p, enum nx_capnp_elem elem, uint32_t count,
-	nx_capnp_blist *ret);
+int nx_capnp_bptr_init_struct(
+        const nx_capnp_bptr *p, uint16_t data_words, uint16_t nptrs, nx_capnp_bstruct *ret);
+int nx_capnp_bptr_init_list(
+        const nx_capnp_bptr *p, enum nx_capnp_elem elem, uint32_t count, nx_capnp_blist *ret);
 int nx_capnp_bptr_init_struct_list(const nx_capnp_bptr *p, uint16_t data_words, uint16_t nptrs,
-	uint32_t count, nx_capnp_blist *ret);
+        uint32_t count, nx_capnp_blist *ret);
 /* Copies `len` bytes and appends the NUL. `s` need not be NUL-terminated. */
 int nx_capnp_bptr_set_text(const nx_capnp_bptr *p, const char *s, size_t len);
 int nx_capnp_bptr_set_data(const nx_capnp_bptr *p, const void *data, size_t len);
 int nx_capnp_bptr_set_cap(const nx_capnp_bptr *p, uint32_t cap_index);
 void nx_capnp_bptr_set_null(const nx_capnp_bptr *p);
 /* Deep-copies whatever `src` points at (struct, list, text, data, cap index) into this
- * message. Capability indexes are copied as they are. */
+ * message. Capability indexes are copied as they are (not checked against src->msg->ncaps).
+ * The source is read through the reader, so its traversal and nesting limits bound the copy.
+ * On a source error (-EBADMSG, -ELOOP) the part already copied stays and the builder stays
+ * usable; on -ENOMEM / -EMSGSIZE the builder's error is set. */
 int nx_capnp_bptr_copy(const nx_capnp_bptr *p, const nx_capnp_ptr *src);
 
 void nx_capnp_blist_set_bool(const nx_capnp_blist *l, uint32_t i, bool v);
@@ -266,8 +274,8 @@ nx_capnp_bptr nx_capnp_blist_ptr(const nx_capnp_blist *l, uint32_t i);
 
 /* A reader over what a builder holds (no copy), e.g. to read back or to canonicalize.
  * `segs` must have room for b->nsegs entries. */
-void nx_capnp_builder_as_reader(const nx_capnp_builder *b, struct nx_capnp_seg *segs,
-	nx_capnp_reader *ret);
+void nx_capnp_builder_as_reader(
+        const nx_capnp_builder *b, struct nx_capnp_seg *segs, nx_capnp_reader *ret);
 
 /* ---- Stream framing (the standard segment table) --------------------------------------- */
 
@@ -277,10 +285,12 @@ void nx_capnp_builder_as_reader(const nx_capnp_builder *b, struct nx_capnp_seg *
  * allocated. */
 int nx_capnp_frame_size(const void *buf, size_t len, size_t max_bytes, size_t *ret_bytes);
 
-/* Parses a complete frame at the front of buf (8-byte aligned) into segment views. `segs` has
- * room for `max_segs`. Returns 0 with the count and the frame's length in bytes. */
+/* Parses a complete frame at the front of buf (8-byte aligned, else -EINVAL) into segment
+ * views that borrow buf. `segs` has room for `max_segs`; more segments: -EMSGSIZE. Returns 0
+ * with the count and the frame's length in bytes, or nx_capnp_frame_size()'s errors (-EAGAIN
+ * also when the table is complete but the segments are not). */
 int nx_capnp_frame_parse(const void *buf, size_t len, size_t max_bytes, struct nx_capnp_seg *segs,
-	uint32_t max_segs, uint32_t *ret_nsegs, size_t *ret_bytes);
+        uint32_t max_segs, uint32_t *ret_nsegs, size_t *ret_bytes);
 
 /* Bytes needed to frame what the builder holds. */
 size_t nx_capnp_frame_bytes(const nx_capnp_builder *b);
@@ -289,10 +299,15 @@ int nx_capnp_frame_write(const nx_capnp_builder *b, void *out, size_t cap, size_
 
 /* ---- Canonical form --------------------------------------------------------------------- */
 
-/* Writes the canonical encoding of the struct `root` (one segment, no segment table,
- * preorder, no padding, trailing zero fields trimmed) to `out`, byte-for-byte what
- * `capnp convert binary:canonical` produces. -ENOBUFS with *ret_bytes = needed size when `cap`
- * is too small. Capability pointers are kept as they are. */
+/* Writes the canonical encoding of the struct `root` to `out`, byte-for-byte what
+ * `capnp convert binary:canonical` (0.9.2, checked) produces: the root pointer then the
+ * objects of one segment, with no segment table ("flat"); preorder (a struct's data, then the
+ * targets of its pointers in order; a struct list's elements, then each element's targets);
+ * data sections trimmed of trailing zero words and pointer sections of trailing nulls; struct
+ * lists resized to their largest trimmed element; zero-sized structs encoded with offset -1;
+ * empty lists pointing at the current end. -ENOBUFS with *ret_bytes = needed size when `cap`
+ * is too small (out may be NULL then). Capability pointers are kept as they are. Reading the
+ * message charges root->msg's traversal budget; its errors (-EBADMSG, -ELOOP) are returned. */
 int nx_capnp_canonicalize(const nx_capnp_struct *root, void *out, size_t cap, size_t *ret_bytes);
 
 #ifdef __cplusplus

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * example-server: serves Greeter (greeter.capnp) on $NEXUS_RUNTIME_DIR/example.sock, one
+ * nx-rpc connection per client, until SIGTERM or SIGINT.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "greeter.capnp.h"
+#include "nx-abi/loop.h"
+#include "nx-abi/sock.h"
+#include "nx-abi/vmo.h"
+
+/* The largest VMO this interface accepts (DESIGN.md section 5: per-interface caps). */
+#define EXAMPLE_BLOB_MAX (64u << 20)
+
+struct client {
+	struct client *next;
+	struct server *srv;
+	nx_rpc_conn *conn;
+};
+
+struct server {
+	nx_loop *loop;
+	nx_rpc_cap *greeter;
+	int listen_fd;
+	struct client *clients;
+};
+
+static void client_free(struct client *c)
+{
+	struct client **p = &c->srv->clients;
+
+	while (*p != c)
+		p = &(*p)->next;
+	*p = c->next;
+	nx_rpc_conn_free(c->conn);
+	free(c);
+}
+
+/* ---- Counter: one per newCounter call, freed when the client drops it ---- */
+
+struct counter {
+	int64_t value;
+};
+
+static int counter_increment(void *impl, nx_rpc_incoming *in, Counter_increment_Params params)
+{
+	struct counter *c = impl;
+	Counter_increment_Results_b res;
+	int r;
+
+	c->value += Counter_increment_Params_get_by(params);
+	r = Counter_increment_results_init(in, &res);
+	if (r < 0)
+		return r;
+	Counter_increment_Results_set_value(res, c->value);
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static const struct Counter_server counter_vt = {
+	.increment = counter_increment,
+};
+
+/* ---- Greeter ---- */
+
+static int greeter_greet(void *impl, nx_rpc_incoming *in, Greeter_greet_Params params)
+{
+	Greeter_greet_Results_b res;
+	const char *name;
+	size_t len;
+	char msg[128];
+	int r, n;
+
+	r = Greeter_greet_Params_get_name(params, &name, &len);
+	if (r < 0)
+		return r;
+	n = snprintf(msg, sizeof(msg), "hello, %.*s, from example-server (pid %d)", (int)len, name,
+		(int)getpid());
+	r = Greeter_greet_results_init(in, &res);
+	if (r < 0)
+		return r;
+	r = Greeter_greet_Results_set_message(res, msg, (size_t)n);
+	if (r < 0)
+		return r;
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static int greeter_new_counter(void *impl, nx_rpc_incoming *in, Greeter_newCounter_Params params)
+{
+	Greeter_newCounter_Results_b res;
+	struct counter *c;
+	nx_rpc_cap *cap;
+	uint32_t index;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->value = Greeter_newCounter_Params_get_start(params);
+	r = Counter_server_new(&counter_vt, c, free, &cap);
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	r = Greeter_new_counter_results_init(in, &res);
+	if (r >= 0)
+		r = nx_rpc_incoming_add_cap(in, cap, &index);
+	if (r >= 0)
+		r = Greeter_newCounter_Results_set_counter(res, index);
+	nx_rpc_cap_unref(cap); /* the results hold their own reference */
+	if (r < 0)
+		return r;
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Params params)
+{
+	Greeter_checksum_Results_b res;
+	struct nx_vmo_map map;
+	nx_rpc_cap *blob = NULL;
+	uint32_t index;
+	uint64_t sum = 0, size;
+	int r;
+
+	r = Greeter_checksum_Params_get_blob(params, &index);
+	if (r >= 0)
+		r = nx_rpc_incoming_cap(in, index, &blob);
+	if (r < 0)
+		return nx_rpc_incoming_fail_errno(in, -EINVAL, "blob: no capability given"), 0;
+
+	/* The receiver's checks: a regular memfd, within this interface's cap, sealed. */
+	r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(blob), EXAMPLE_BLOB_MAX, false, &map);
+	nx_rpc_cap_unref(blob);
+	if (r < 0)
+		return nx_rpc_incoming_fail_errno(in, r,
+			       "blob: not a sealed memfd of at most 64 MiB"),
+		       0;
+	for (size_t i = 0; i < map.size; i++)
+		sum += ((const uint8_t *)map.addr)[i];
+	size = map.size;
+	nx_vmo_unmap(&map);
+
+	r = Greeter_checksum_results_init(in, &res);
+	if (r < 0)
+		return r;
+	Greeter_checksum_Results_set_size(res, size);
+	Greeter_checksum_Results_set_sum(res, sum);
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static const struct Greeter_server greeter_vt = {
+	.greet = greeter_greet,
+	.new_counter = greeter_new_counter,
+	.checksum = greeter_checksum,
+};
+
+/* ---- Connections ---- */
+
+static void on_disconnect(nx_rpc_conn *conn, int error, void *userdata)
+{
+	printf("example-server: client left (%s)\n",
+		error == -ECONNRESET ? "closed" : strerror(-error));
+	client_free(userdata);
+}
+
+static void on_accept(nx_source *s, int fd, uint32_t events, void *userdata)
+{
+	struct server *srv = userdata;
+	struct client *c;
+	int cfd;
+
+	while (nx_accept(fd, &cfd) == 0) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			nx_fd_close(cfd);
+			continue;
+		}
+		/* On failure the fd was taken and closed: this client alone is lost. */
+		if (nx_rpc_conn_new(srv->loop, cfd, srv->greeter, &c->conn) < 0) {
+			free(c);
+			continue;
+		}
+		c->srv = srv;
+		c->next = srv->clients;
+		srv->clients = c;
+		nx_rpc_conn_set_disconnect_cb(c->conn, on_disconnect, c);
+		printf("example-server: client connected\n");
+	}
+}
+
+static void on_signal(nx_source *s, int signo, void *userdata)
+{
+	struct server *srv = userdata;
+
+	printf("example-server: %s, stopping\n", strsignal(signo));
+	nx_loop_quit(srv->loop, 0);
+}
+
+int main(void)
+{
+	struct server srv = {.listen_fd = -1};
+	nx_source *accept_src = NULL, *term = NULL, *intr = NULL;
+	const char *dir = getenv("NEXUS_RUNTIME_DIR");
+	char path[256];
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!dir || !*dir) {
+		fprintf(stderr, "example-server: NEXUS_RUNTIME_DIR is not set\n");
+		return 2;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/example.sock", dir) >= sizeof(path)) {
+		fprintf(stderr, "example-server: NEXUS_RUNTIME_DIR is too long\n");
+		return 2;
+	}
+
+	r = nx_loop_new(&srv.loop);
+	if (r >= 0)
+		r = Greeter_server_new(&greeter_vt, &srv, NULL, &srv.greeter);
+	if (r >= 0)
+		r = nx_listen_unix(path, 0600, &srv.listen_fd);
+	if (r >= 0)
+		r = nx_loop_add_fd(srv.loop, srv.listen_fd, NX_EV_IN, on_accept, &srv, &accept_src);
+	if (r >= 0)
+		r = nx_loop_add_signal(srv.loop, SIGTERM, on_signal, &srv, &term);
+	if (r >= 0)
+		r = nx_loop_add_signal(srv.loop, SIGINT, on_signal, &srv, &intr);
+	if (r < 0) {
+		fprintf(stderr, "example-server: cannot serve on %s: %s\n", path, strerror(-r));
+		return 1;
+	}
+
+	printf("example-server: ready on %s\n", path);
+	r = nx_loop_run(srv.loop);
+
+	while (srv.clients)
+		client_free(srv.clients);
+	nx_source_free(accept_src);
+	nx_source_free(term);
+	nx_source_free(intr);
+	nx_fd_close(srv.listen_fd);
+	unlink(path);
+	nx_rpc_cap_unref(srv.greeter);
+	nx_loop_free(srv.loop);
+	return r == 0 ? 0 : 1;
+}

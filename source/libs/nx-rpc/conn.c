@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The transport under one RPC connection: reassembles frames from the byte stream (refusing
+ * oversized ones from their segment table, before anything is allocated), binds received fds
+ * to the message they arrived with, and buffers outgoing frames, flushing them as the socket
+ * allows so the loop never blocks.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nx-abi/sock.h"
+#include "rpc-int.h"
+
+/* Outgoing bytes we buffer for a peer that does not read before we give up on it. */
+#define CONN_TX_MAX (1u << 20)
+/* Reads per readiness event, so one busy peer cannot starve the others in the loop. */
+#define CONN_READS_PER_EVENT 16
+
+int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret)
+{
+	struct rxmsg *m;
+	size_t bytes;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->words = malloc(len ? len : 8);
+	if (!m->words) {
+		free(m);
+		return -ENOMEM;
+	}
+	memcpy(m->words, frame, len);
+	m->bytes = len;
+	r = nx_capnp_frame_parse(
+	        m->words, len, NX_MSG_MAX_BYTES, m->segs, NX_CAPNP_MAX_SEGMENTS, &m->nsegs, &bytes);
+	if (r < 0 || bytes != len) {
+		rxmsg_free(m);
+		return r < 0 ? r : -EBADMSG;
+	}
+	nx_capnp_reader_init(&m->r, m->segs, m->nsegs);
+	m->r.ncaps = 0;
+	r = nx_capnp_reader_root_struct(&m->r, &m->root);
+	if (r < 0) {
+		rxmsg_free(m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+struct rxmsg *rxmsg_free(struct rxmsg *m)
+{
+	if (!m)
+		return NULL;
+	free(m->words);
+	free(m);
+	return NULL;
+}
+
+void conn_ref(nx_rpc_conn *c)
+{
+	c->refs++;
+}
+
+void conn_unref(nx_rpc_conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	free(c->tx);
+	free(c->txq);
+	free(c->exports);
+	free(c->imports);
+	free(c->answers);
+	free(c);
+}
+
+static void close_fds(int *fds, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		fds[i] = nx_fd_close(fds[i]);
+}
+
+static void conn_update_events(nx_rpc_conn *c)
+{
+	uint32_t ev = NX_EV_IN;
+
+	if (c->txoff < c->txlen)
+		ev |= NX_EV_OUT;
+	if (c->src)
+		(void)nx_source_set_events(c->src, ev);
+}
+
+/* Writes what the socket takes now. fds go with the first byte of their message, so a send
+ * never crosses the start of a message that carries fds. */
+static int conn_flush(nx_rpc_conn *c)
+{
+	while (c->txoff < c->txlen) {
+		size_t end = c->txlen;
+		const int *fds = NULL;
+		unsigned nfds = 0;
+		ssize_t n;
+
+		if (c->ntxq > 0) {
+			if (c->txq[0].off == c->txoff) {
+				fds = c->txq[0].fds;
+				nfds = c->txq[0].n;
+				if (c->ntxq > 1)
+					end = c->txq[1].off;
+			} else {
+				end = c->txq[0].off;
+			}
+		}
+		n = nx_chan_send(c->fd, c->tx + c->txoff, end - c->txoff, fds, nfds);
+		if (n == -EAGAIN)
+			break;
+		if (fds) {
+			/* Sent or failed, the channel consumed them. */
+			memmove(c->txq, c->txq + 1, (c->ntxq - 1) * sizeof(c->txq[0]));
+			c->ntxq--;
+		}
+		if (n < 0)
+			return (int)n;
+		c->txoff += (size_t)n;
+	}
+	if (c->txoff == c->txlen) {
+		c->txoff = c->txlen = 0;
+	} else if (c->txoff > c->txcap / 2) {
+		unsigned i;
+
+		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
+		for (i = 0; i < c->ntxq; i++)
+			c->txq[i].off -= c->txoff;
+		c->txlen -= c->txoff;
+		c->txoff = 0;
+	}
+	conn_update_events(c);
+	return 0;
+}
+
+int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds)
+{
+	size_t bytes, len;
+	int r;
+
+	if (c->dead) {
+		r = -ENOTCONN;
+		goto fail;
+	}
+	if (b->error) {
+		r = b->error;
+		goto fail;
+	}
+	bytes = nx_capnp_frame_bytes(b);
+	if (bytes > NX_MSG_MAX_BYTES) {
+		r = -EMSGSIZE;
+		goto fail;
+	}
+	if (c->txlen - c->txoff + bytes > CONN_TX_MAX) {
+		r = -ENOBUFS;
+		goto fail;
+	}
+	if (c->txlen + bytes > c->txcap) {
+		size_t ncap = c->txcap ? c->txcap : 8192;
+		uint8_t *t;
+
+		while (ncap < c->txlen + bytes)
+			ncap *= 2;
+		t = realloc(c->tx, ncap);
+		if (!t) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		c->tx = t;
+		c->txcap = ncap;
+	}
+	if (nfds > 0) {
+		if (c->ntxq == c->txqcap) {
+			unsigned ncap = c->txqcap ? c->txqcap * 2 : 8;
+			struct txfds *q = realloc(c->txq, ncap * sizeof(*q));
+
+			if (!q) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			c->txq = q;
+			c->txqcap = ncap;
+		}
+	}
+	r = nx_capnp_frame_write(b, c->tx + c->txlen, c->txcap - c->txlen, &len);
+	if (r < 0)
+		goto fail;
+	if (nfds > 0) {
+		struct txfds *q = &c->txq[c->ntxq++];
+
+		q->off = c->txlen;
+		q->n = nfds;
+		memcpy(q->fds, fds, nfds * sizeof(int));
+	}
+	c->txlen += len;
+	r = conn_flush(c);
+	if (r < 0) {
+		/* The channel broke. Dying here would fail calls under our caller's feet: the loop
+		 * reports the broken channel as readable (EOF or error) and we die from there. */
+		c->txoff = c->txlen = 0;
+		while (c->ntxq > 0) {
+			c->ntxq--;
+			close_fds(c->txq[c->ntxq].fds, c->txq[c->ntxq].n);
+		}
+		(void)nx_source_set_events(c->src, NX_EV_IN);
+	}
+	return 0;
+fail:
+	close_fds(fds, nfds);
+	return r;
+}
+
+/* Handles every complete frame at the front of the receive buffer. */
+static int conn_process(nx_rpc_conn *c)
+{
+	for (;;) {
+		size_t need = 0;
+		int r;
+
+		r = nx_capnp_frame_size(c->rxbuf, c->rxlen, NX_MSG_MAX_BYTES, &need);
+		if (r == -EAGAIN)
+			return 0;
+		if (r < 0)
+			return r;
+		if (need > c->rxlen)
+			return 0;
+		r = rpc_handle_frame(c, c->rxbuf, need, &c->rxfds);
+		close_fds(c->rxfds.fds, c->rxfds.n);
+		c->rxfds.n = 0;
+		if (r < 0)
+			return r;
+		if (c->dead)
+			return 0;
+		memmove(c->rxbuf, (uint8_t *)c->rxbuf + need, c->rxlen - need);
+		c->rxlen -= need;
+	}
+}
+
+static void conn_read(nx_rpc_conn *c)
+{
+	int i, r;
+
+	for (i = 0; i < CONN_READS_PER_EVENT && !c->dead; i++) {
+		int fds[NX_MSG_MAX_FDS];
+		unsigned nfds = 0;
+		size_t need = 0;
+		ssize_t n;
+
+		/* Never read past the end of the message being assembled: the kernel hands over
+		 * an fd-carrying send's fds with the last bytes a read returns, so a read that
+		 * spanned two messages could not tell whose fds they are. */
+		r = nx_capnp_frame_size(c->rxbuf, c->rxlen, NX_MSG_MAX_BYTES, &need);
+		if (r < 0 && r != -EAGAIN) {
+			rpc_send_abort(c, r == -EMSGSIZE
+			                          ? "too_large: message over NX_MSG_MAX_BYTES"
+			                          : "invalid_argument: malformed frame");
+			conn_die(c, r, true);
+			return;
+		}
+		if (need <= c->rxlen || need > sizeof(c->rxbuf))
+			need = sizeof(c->rxbuf) < c->rxlen + 8 ? sizeof(c->rxbuf) : c->rxlen + 8;
+		n = nx_chan_recv(c->fd, (uint8_t *)c->rxbuf + c->rxlen, need - c->rxlen, fds,
+		        NX_MSG_MAX_FDS, &nfds);
+		if (n == -EAGAIN)
+			return;
+		if (n == 0) {
+			close_fds(fds, nfds);
+			conn_die(c, -ECONNRESET, true);
+			return;
+		}
+		if (n < 0) {
+			conn_die(c, (int)n, true);
+			return;
+		}
+		/* fds ride with the first byte of their message and reads stop at message ends:
+		 * they belong to the message at the front of the buffer. */
+		if (c->rxfds.n + nfds > NX_MSG_MAX_FDS) {
+			close_fds(fds, nfds);
+			rpc_send_abort(c, "too_large: more than NX_MSG_MAX_FDS fds in one message");
+			conn_die(c, -EPROTO, true);
+			return;
+		}
+		memcpy(c->rxfds.fds + c->rxfds.n, fds, nfds * sizeof(int));
+		c->rxfds.n += nfds;
+		c->rxlen += (size_t)n;
+		r = conn_process(c);
+		if (r < 0 && !c->dead) {
+			rpc_send_abort(c, r == -EMSGSIZE
+			                          ? "too_large: message over NX_MSG_MAX_BYTES"
+			                          : "invalid_argument: malformed message");
+			conn_die(c, r, true);
+		}
+	}
+}
+
+static void conn_event(nx_source *s, int fd, uint32_t events, void *userdata)
+{
+	nx_rpc_conn *c = userdata;
+
+	conn_ref(c);
+	if (events & NX_EV_OUT) {
+		int r = conn_flush(c);
+
+		if (r < 0)
+			conn_die(c, r, true);
+	}
+	if (!c->dead && (events & (NX_EV_IN | NX_EV_HUP)))
+		conn_read(c);
+	conn_unref(c);
+}
+
+int nx_rpc_conn_new(nx_loop *loop, int fd, nx_rpc_cap *bootstrap, nx_rpc_conn **ret)
+{
+	nx_rpc_conn *c;
+	int r;
+
+	if (!loop || fd < 0 || !ret) {
+		nx_fd_close(fd);
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		nx_fd_close(fd);
+		return -ENOMEM;
+	}
+	c->refs = 1;
+	c->loop = loop;
+	c->fd = fd;
+	/* A blocking channel would stall the whole loop on a full socket. */
+	r = nx_fd_set_nonblock(fd, 1);
+	if (r == 0)
+		r = nx_loop_add_fd(loop, fd, NX_EV_IN, conn_event, c, &c->src);
+	if (r < 0) {
+		nx_fd_close(fd);
+		free(c);
+		return r;
+	}
+	c->bootstrap = bootstrap ? nx_rpc_cap_ref(bootstrap) : NULL;
+	*ret = c;
+	return 0;
+}
+
+void nx_rpc_conn_set_disconnect_cb(nx_rpc_conn *conn, nx_rpc_disconnect_cb cb, void *userdata)
+{
+	conn->disc_cb = cb;
+	conn->disc_ud = userdata;
+}
+
+void conn_die(nx_rpc_conn *c, int err, bool notify)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	c->error = err;
+	c->src = nx_source_free(c->src);
+	c->fd = nx_fd_close(c->fd);
+	close_fds(c->rxfds.fds, c->rxfds.n);
+	c->rxfds.n = 0;
+	c->rxlen = 0;
+	while (c->ntxq > 0) {
+		c->ntxq--;
+		close_fds(c->txq[c->ntxq].fds, c->txq[c->ntxq].n);
+	}
+	c->txlen = c->txoff = 0;
+	conn_ref(c);
+	rpc_teardown(c);
+	if (notify && c->disc_cb && !c->user_freed)
+		c->disc_cb(c, err, c->disc_ud);
+	conn_unref(c);
+}
+
+nx_rpc_conn *nx_rpc_conn_free(nx_rpc_conn *conn)
+{
+	if (!conn || conn->user_freed)
+		return NULL;
+	conn->user_freed = true;
+	/* Best effort, without blocking: a Return queued just before closing still leaves. */
+	if (!conn->dead)
+		(void)conn_flush(conn);
+	conn_die(conn, -ECONNABORTED, false);
+	conn_unref(conn); /* NOLINT(clang-analyzer-unix.Malloc): conn_die holds its own reference */
+	return NULL;
+}
+
+int nx_rpc_conn_error(const nx_rpc_conn *conn)
+{
+	return conn->dead ? conn->error : 0;
+}
+
+nx_loop *nx_rpc_conn_loop(const nx_rpc_conn *conn)
+{
+	return conn->loop;
+}
+
+unsigned nx_rpc_conn_questions(const nx_rpc_conn *conn)
+{
+	return conn->nquestions;
+}
+
+unsigned nx_rpc_conn_exports(const nx_rpc_conn *conn)
+{
+	return conn->nexports;
+}
+
+unsigned nx_rpc_conn_imports(const nx_rpc_conn *conn)
+{
+	return conn->nimports;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* nx-rpc internals shared by conn.c (transport) and rpc.c (protocol). */
+#ifndef NX_RPC_INT_H
+#define NX_RPC_INT_H
+
+#include "rpc.h"
+#include "wire.h"
+
+enum cap_kind { CAP_LOCAL, CAP_IMPORT, CAP_PROMISE, CAP_BROKEN };
+
+struct nx_rpc_cap {
+	unsigned refs;
+	enum cap_kind kind;
+	int fd; /* attached fd or -1, owned by the cap */
+	/* CAP_LOCAL */
+	const struct nx_rpc_server_ops *ops;
+	void *impl;
+	/* CAP_IMPORT: conn is NULL once the connection died (then the cap is broken) */
+	nx_rpc_conn *conn;
+	uint32_t import_id;
+	/* CAP_PROMISE: the question whose answer it names, holding a reference to it */
+	nx_rpc_call *q;
+	uint16_t path[W_MAX_TRANSFORM];
+	uint32_t depth;
+	/* CAP_BROKEN */
+	enum nx_rpc_exc exc;
+	char *reason;
+	/* stream flow control, when used as a stream target */
+	size_t stream_bytes;
+	int stream_err;
+	nx_rpc_stream_cb stream_cb;
+	void *stream_ud;
+};
+
+/* A received frame, copied so it can outlive the receive buffer. */
+struct rxmsg {
+	uint64_t *words;
+	size_t bytes;
+	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
+	uint32_t nsegs;
+	nx_capnp_reader r;
+	nx_capnp_struct root; /* Message */
+};
+
+/* The fds of the message being handled: each index taken at most once. */
+struct msgfds {
+	int fds[NX_MSG_MAX_FDS];
+	unsigned n;
+};
+
+struct export_ent {
+	nx_rpc_cap *cap; /* NULL: free slot; else a reference */
+	uint32_t refs;   /* the peer's reference count */
+};
+
+struct import_ent {
+	uint32_t id;
+	uint32_t remote_refs;
+	nx_rpc_cap *cap; /* weak: the cap removes itself when it dies */
+};
+
+struct answer {
+	uint32_t id;
+	bool returned;
+	nx_rpc_incoming *in;    /* while pending */
+	nx_rpc_incoming *queue; /* pipelined calls waiting for the return */
+	/* after returning */
+	bool failed;
+	uint16_t exc_type;
+	char *reason;
+	struct rxmsg *msg; /* our Return message, to follow transforms */
+	nx_rpc_cap **caps;
+	uint32_t ncaps;
+	uint32_t *exports; /* export ids the results hold, for Finish.releaseResultCaps */
+	uint32_t nexports;
+};
+
+struct txfds {
+	size_t off;
+	int fds[NX_MSG_MAX_FDS];
+	unsigned n;
+};
+
+struct nx_rpc_conn {
+	unsigned refs; /* the user's, plus one per frame being handled */
+	bool dead;
+	bool user_freed;
+	int error;
+	nx_loop *loop;
+	int fd;
+	nx_source *src;
+	nx_rpc_cap *bootstrap;
+	nx_rpc_disconnect_cb disc_cb;
+	void *disc_ud;
+
+	uint64_t rxbuf[NX_MSG_MAX_BYTES / 8];
+	size_t rxlen;
+	struct msgfds rxfds;
+
+	uint8_t *tx;
+	size_t txlen, txoff, txcap;
+	struct txfds *txq;
+	unsigned ntxq, txqcap;
+
+	nx_rpc_call *questions[NX_RPC_MAX_QUESTIONS];
+	unsigned nquestions;
+	struct export_ent *exports;
+	uint32_t exports_len; /* slots */
+	unsigned nexports;
+	struct import_ent *imports;
+	unsigned nimports, imports_cap;
+	struct answer **answers;
+	unsigned nanswers, answers_cap;
+	nx_rpc_incoming *incomings; /* every live incoming of this connection */
+};
+
+enum call_state { CALL_BUILDING, CALL_SENT, CALL_DONE };
+
+struct nx_rpc_call {
+	nx_rpc_cap *target;
+	nx_rpc_conn *conn; /* while in the table */
+	nx_capnp_builder b;
+	nx_capnp_bstruct callst, payload;
+	nx_rpc_cap **caps;
+	uint32_t *pexports; /* export ids in our params, for Return.releaseParamCaps */
+	nx_rpc_return_cb cb;
+	void *ud;
+	nx_rpc_result res;
+	struct rxmsg *rx;
+	nx_capnp_ptr content;
+	nx_rpc_cap **rcaps;
+	size_t stream_bytes;
+	unsigned refs; /* the user's, one per promise cap on it, one per callback in flight */
+	enum call_state state;
+	uint32_t qid;
+	uint32_t ncaps, capcap;
+	unsigned nfdcaps;
+	uint32_t npexports;
+	uint32_t nrcaps;
+	bool user;
+	bool bootstrap;
+	bool in_table;      /* holds questions[qid] */
+	bool returned_wire; /* Return received */
+	bool finish_sent;
+	bool release_results; /* what our Finish said */
+	bool has_builder;
+	char reason[NX_RPC_REASON_MAX + 1];
+};
+
+struct nx_rpc_incoming {
+	nx_rpc_conn *conn; /* NULL once the connection died */
+	struct answer *ans;
+	nx_rpc_incoming *lnext, *lprev; /* conn->incomings */
+	nx_rpc_incoming *qnext;         /* answer->queue */
+	struct answer *queued_on;       /* the answer whose return it waits for */
+	uint32_t qid;
+	uint64_t iface;
+	uint16_t method;
+	struct w_target target;
+	struct rxmsg *rx;
+	nx_capnp_struct payload_r;
+	nx_capnp_struct params;
+	nx_rpc_cap **caps;
+	uint32_t ncaps;
+	bool started, content_set;
+	nx_capnp_builder b;
+	nx_capnp_bstruct payload;
+	nx_rpc_cap **rcaps;
+	uint32_t nrcaps, rcapcap;
+	unsigned nrfds;
+	bool canceled;
+	bool dispatching, answered;
+	nx_rpc_call *fwd;
+	nx_rpc_cancel_cb cancel_cb;
+	void *cancel_ud;
+};
+
+struct capout {
+	int fds[NX_MSG_MAX_FDS];
+	unsigned nfds;
+	uint32_t *exports;
+	uint32_t nexports;
+};
+
+/* rpc.c: helpers */
+void rpc_copy_reason(char *dst, const char *src);
+int rpc_grow(void **arr, uint32_t *cap, uint32_t need, size_t elem);
+nx_capnp_struct rpc_read_struct_or_empty(const nx_capnp_ptr *p);
+int rpc_send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
+        uint32_t b32, int bit, bool bitval);
+void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count);
+void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release);
+
+/* cap.c */
+nx_rpc_cap *rpc_cap_alloc(enum cap_kind kind);
+/* The live connection calls on `cap` go through, or NULL (local, broken, dead). */
+nx_rpc_conn *rpc_cap_conn(const nx_rpc_cap *cap);
+nx_rpc_cap *rpc_export_get(nx_rpc_conn *c, uint32_t id);
+int rpc_export_release(nx_rpc_conn *c, uint32_t id, uint32_t count);
+void rpc_exports_release_list(nx_rpc_conn *c, const uint32_t *ids, uint32_t n);
+void rpc_capout_undo(nx_rpc_conn *c, struct capout *o);
+int rpc_captable_write(nx_rpc_conn *c, const nx_capnp_bstruct *payload, nx_rpc_cap **caps,
+        uint32_t n, struct capout *o);
+int rpc_captable_read(nx_rpc_conn *c, const nx_capnp_struct *payload, struct msgfds *fds,
+        nx_rpc_cap ***ret_caps, uint32_t *ret_n);
+void rpc_caps_free(nx_rpc_cap **caps, uint32_t n);
+
+/* call.c */
+void rpc_call_ref(nx_rpc_call *call);
+void rpc_call_unref(nx_rpc_call *call);
+void rpc_question_remove(nx_rpc_call *call);
+void rpc_call_set_failed(nx_rpc_call *call, enum nx_rpc_exc type, const char *reason);
+void rpc_call_complete(nx_rpc_call *call);
+int rpc_call_new_raw(nx_rpc_cap *target, uint64_t iface, uint16_t method, nx_rpc_call **ret);
+
+/* answer.c */
+struct answer *rpc_answer_find(nx_rpc_conn *c, uint32_t id);
+struct answer *rpc_answer_new(nx_rpc_conn *c, uint32_t id);
+void rpc_answer_free(nx_rpc_conn *c, struct answer *a);
+nx_rpc_cap *rpc_answer_cap(
+        struct answer *a, const uint16_t *path, uint32_t depth, const char **ret_reason);
+void rpc_answer_flush_queue(nx_rpc_conn *c, struct answer *a);
+nx_rpc_incoming *rpc_incoming_new(nx_rpc_conn *c, uint32_t qid);
+void rpc_incoming_unlink(nx_rpc_incoming *in);
+void rpc_incoming_free(nx_rpc_incoming *in);
+void rpc_incoming_notify_cancel(nx_rpc_incoming *in);
+int rpc_return_begin(nx_rpc_incoming *in, uint16_t which, nx_capnp_bptr *ret_p);
+int rpc_results_begin(nx_rpc_incoming *in);
+void rpc_deliver(nx_rpc_conn *c, nx_rpc_incoming *in, nx_rpc_cap *cap);
+
+/* conn.c */
+void conn_ref(nx_rpc_conn *c);
+void conn_unref(nx_rpc_conn *c);
+/* Frames and queues what `b` holds, with `fds` (taken, closed on failure). -EMSGSIZE over
+ * NX_MSG_MAX_BYTES, -ENOTCONN when dead, -ENOMEM. */
+int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds);
+/* Kills the connection: closes the channel, fails everything (rpc.c's conn_teardown). */
+void conn_die(nx_rpc_conn *c, int err, bool notify);
+int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret);
+struct rxmsg *rxmsg_free(struct rxmsg *m);
+
+/* rpc.c */
+/* Handles one complete frame; a negative return kills the connection. */
+int rpc_handle_frame(nx_rpc_conn *c, const void *frame, size_t len, struct msgfds *fds);
+void rpc_teardown(nx_rpc_conn *c);
+/* Sends an Abort with `reason` (best effort, before dying). */
+void rpc_send_abort(nx_rpc_conn *c, const char *reason);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * capnpc-c: the emitters. emit-header.c writes `<file>.capnp.h` (types, descriptors, inline
+ * accessors), emit-source.c writes `<file>.capnp.c` (validators, pointer defaults),
+ * emit-iface.c the interface parts of both (ids, client stubs, server vtable + dispatcher).
+ */
+#ifndef CAPNPC_C_EMIT_H
+#define CAPNPC_C_EMIT_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+struct gen {
+	const struct sc_request *req;
+	const struct sc_file *file;
+	struct sc_node **nodes; /* this file's nodes, emission order */
+	size_t nnodes;
+	const char *base; /* the output name without directories: "foo.capnp" */
+	FILE *h;
+	FILE *c;
+	bool has_iface;
+	int errors;
+};
+
+#define GEN_NAME_MAX 512
+
+/* printf-style writers. Write errors are not checked per call: the stream's error flag is
+ * checked once, when the output is closed (main.c). */
+void out(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void out_s(FILE *f, const char *s);
+void out_c(FILE *f, int c);
+
+/* Names derived from a node or a field (written to caller buffers of GEN_NAME_MAX). */
+void gen_field_name(const struct sc_field *f, char *out);
+void gen_upper_name(const char *cname, char *out);
+
+/* The C type of a primitive kind ("int32_t"), or NULL. */
+const char *gen_prim_ctype(enum sc_kind k);
+/* The nx-capnp accessor suffix for a primitive kind ("u32", "f64", "bool"), or NULL. */
+const char *gen_prim_rt(enum sc_kind k);
+/* The unsigned type the runtime takes for that kind ("uint32_t"), or NULL for bool. */
+const char *gen_prim_raw(enum sc_kind k);
+/* A field's default as the literal the runtime takes (raw bits). */
+void gen_default_bits(FILE *f, enum sc_kind k, uint64_t bits);
+/* The list element size for elements of type `t` ("NX_CAPNP_ELEM_4BYTES"). */
+const char *gen_elem_size(const struct sc_type *t);
+/* A C string literal of `len` bytes (escaped, safe for any byte). */
+void gen_c_string(FILE *f, const char *s, size_t len);
+
+/* The C name of the type with `id` (struct, enum, interface), or "?" */
+const char *gen_cname(const struct gen *g, uint64_t id);
+
+/* Encodes the object `p` points at as a standalone message (root pointer first) for a
+ * `static const` default. Returns 0 with a malloc'd array, or a negative errno. */
+int gen_encode_default(const nx_capnp_ptr *p, uint64_t **ret_words, size_t *ret_n);
+
+void emit_header(struct gen *g);
+void emit_source(struct gen *g);
+void emit_iface_header(struct gen *g, const struct sc_node *n);
+void emit_iface_source(struct gen *g, const struct sc_node *n);
+
+#endif
