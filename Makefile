@@ -5,6 +5,7 @@
 #   make bench    benchmarks, optimised build, figures printed beside their baselines
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make lint     clang-format check, clang-tidy, cppcheck
+#   make golden   refresh the code generator's expected outputs (review the diff)
 
 BUILD        ?= build
 BUILD_REL    ?= build-release
@@ -12,7 +13,7 @@ BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON        ?= meson
 
-.PHONY: all deps build test unit fuzz-smoke run bench fuzz lint format clean
+.PHONY: all deps build test run bench fuzz lint format golden clean
 
 all: build
 
@@ -55,6 +56,10 @@ fuzz: deps $(BUILD_FUZZ)/build.ninja
 
 lint: build
 	@scripts/lint.sh $(BUILD)
+
+golden: build
+	ninja -C $(BUILD) capnpc-c-golden
+	git diff --stat tests/unit/capnpc-c/golden/expected
 
 format:
 	@git ls-files '*.c' '*.h' '*.cpp' | grep -v '^tests/golden/' | xargs clang-format -i

@@ -61,8 +61,11 @@ for pass in $(seq "$passes"); do
 		if [ -x "$bin/bench-nx-rpc" ]; then
 			run "$bin/bench-nx-rpc" --cpus "$p" --iters 5000 --rounds 3
 			# Mixed: our client, the libcapnp server (interop-cxx-server).
-			run "$bin/bench-nx-rpc" --cpus "$p" --iters 5000 --rounds 3 \
-				--server-exe "$build/tests/interop/interop-cxx-server"
+			cxx_server=$build/tests/interop/interop-cxx-server
+			if [ -x "$cxx_server" ]; then
+				run "$bin/bench-nx-rpc" --cpus "$p" --iters 5000 --rounds 3 \
+					--server-exe "$cxx_server"
+			fi
 		fi
 	done
 
@@ -128,7 +131,8 @@ for bench in ["raw-pingpong-64", "cxx-rpc-null", "nx-rpc-null", "nx-client-cxx-s
         if r is None:
             if bench.startswith("nx-"):
                 built = os.path.exists(os.path.join(sys.argv[2], "bench-nx-rpc"))
-                print(f"{bench:<21} {cpus:<10} {'(slot: ' + ('run failed' if built else 'not built yet') + ')':>30}")
+                why = "not measured (see errors above)" if built else "bench-nx-rpc not built"
+                print(f"{bench:<21} {cpus:<10} ({why})")
             continue
         p50, p99, ops = float(r["p50_ns"]), float(r["p99_ns"]), float(r["ops_s"])
         fp50 = float(floor["p50_ns"]) if floor else 0

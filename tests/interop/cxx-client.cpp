@@ -176,6 +176,44 @@ void check_unimplemented(Env &env)
 	check_ping(env);
 }
 
+/* Runs `call` and requires a `failed` exception whose reason starts with `code` + ":". */
+template <typename F> void expect_reason(F &&call, const char *code)
+{
+	auto e = kj::runCatchingExceptions(kj::fwd<F>(call));
+	KJ_IF_MAYBE (ex, e) {
+		KJ_REQUIRE(ex->getType() == kj::Exception::Type::FAILED, ex->getType());
+		/* libcapnp prefixes a peer's reason with "remote exception: ". */
+		auto desc = ex->getDescription();
+		auto want = kj::str(code, ":");
+		KJ_REQUIRE(desc.startsWith(want) ||
+		                   desc.startsWith(kj::str("remote exception: ", want)),
+		        "reason lacks its section 9 code", code, desc);
+	} else {
+		KJ_FAIL_REQUIRE("call over a limit succeeded", code);
+	}
+}
+
+void check_limits(Env &env)
+{
+	/* Each interface limit crossed by one: refused with the section 9 code, and the
+	 * connection still serves. */
+	expect_reason(
+	        [&]() {
+		        auto req = env.root.makeBlobRequest();
+		        req.setSize((uint64_t)INTEROP_BLOB_MAX_BYTES + 1);
+		        req.send().wait(env.ws);
+	        },
+	        "too_large");
+	expect_reason(
+	        [&]() {
+		        auto req = env.root.callBackRequest();
+		        req.setTimes(INTEROP_CALLBACK_MAX + 1);
+		        req.send().wait(env.ws);
+	        },
+	        "invalid_argument");
+	check_ping(env);
+}
+
 uint32_t g_live_callbacks;
 
 class CallbackImpl final : public Callback::Server
@@ -513,6 +551,7 @@ const Check checks[] = {
         {"echo-defaults", check_echo_defaults, false},
         {"exceptions", check_exceptions, false},
         {"unimplemented", check_unimplemented, false},
+        {"limits", check_limits, false},
         {"callback", check_callback, false},
         {"counter", check_counter, false},
         {"pipeline", check_pipeline, false},

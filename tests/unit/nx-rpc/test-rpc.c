@@ -1314,6 +1314,99 @@ static void test_backpressure(void **state)
 	raw_teardown(e);
 }
 
+/* A cap imported from one connection, passed on through another: calls are forwarded. */
+static void test_forward_between_connections(void **state)
+{
+	struct env *e = *state;
+	struct server s2 = {.bias = 0};
+	nx_rpc_conn *srv2, *cli2;
+	nx_rpc_cap *boot2, *root2, *child;
+	nx_rpc_call *call;
+	nx_capnp_bstruct p;
+	nx_capnp_bptr bp;
+	nx_capnp_ptr pp;
+	const nx_rpc_result *res;
+	uint32_t idx;
+	int fds[2];
+
+	s2.destroyed = &e->destroyed;
+	assert_int_equal(nx_chan_pair(fds), 0);
+	assert_int_equal(nx_rpc_server_new(&server_ops, &s2, &root2), 0);
+	assert_int_equal(nx_rpc_conn_new(e->loop, fds[0], root2, &srv2), 0);
+	nx_rpc_cap_unref(root2);
+	assert_int_equal(nx_rpc_conn_new(e->loop, fds[1], NULL, &cli2), 0);
+	assert_int_equal(nx_rpc_conn_bootstrap(cli2, &boot2), 0);
+
+	/* child lives on the first server; we only hold an import of it. */
+	call = new_empty(e->boot, M_CHILD);
+	res = wait_ok(call);
+	pp = nx_capnp_struct_ptr(&res->results, 0);
+	assert_int_equal(nx_rpc_call_result_cap_at(call, &pp, &child), 0);
+	nx_rpc_call_free(call);
+
+	/* The second server calls it back through us. */
+	assert_int_equal(nx_rpc_call_new(boot2, IFACE, M_CALLBACK, 2, 1, &call, &p), 0);
+	nx_capnp_bstruct_set_u64(&p, 0, 20, 0);
+	nx_capnp_bstruct_set_u64(&p, 1, 3, 0);
+	assert_int_equal(nx_rpc_call_add_cap(call, child, &idx), 0);
+	bp = nx_capnp_bstruct_ptr(&p, 0);
+	assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);
+	res = wait_ok(call);
+	assert_int_equal(res->error, 0);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 1023);
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(child);
+	nx_rpc_cap_unref(boot2);
+	run_idle(e);
+	assert_int_equal(nx_rpc_conn_exports(cli2), 0);
+	assert_int_equal(nx_rpc_conn_exports(e->srv), 1);
+	assert_int_equal(e->destroyed, 1); /* the child */
+	nx_rpc_conn_free(cli2);
+	nx_rpc_conn_free(srv2);
+}
+
+/* Resolve (from a peer that exported a promise), Provide (level 3) and an echoed call. */
+static void test_resolve_unimplemented(void **state)
+{
+	struct rawenv *e = raw_setup();
+	static struct rawin ri;
+	static uint64_t buf[128];
+	nx_capnp_builder b;
+	nx_capnp_bstruct s, d, inner;
+	nx_capnp_bptr bp;
+	nx_capnp_struct r;
+
+	/* Resolve handing us a new import: we do not keep it, so it goes back at once. */
+	s = raw_begin(&b, buf, sizeof(buf), W_MSG_RESOLVE, W_RES_DW, W_RES_NP);
+	nx_capnp_bstruct_set_u32(&s, W_RES_PID, 3, 0);
+	bp = nx_capnp_bstruct_ptr(&s, W_RES_P);
+	assert_int_equal(nx_capnp_bptr_init_struct(&bp, W_CAPD_DW, W_CAPD_NP, &d), 0);
+	nx_capnp_bstruct_set_u16(&d, W_CAPD_TAG, W_CAPD_SENDER_HOSTED, 0);
+	nx_capnp_bstruct_set_u32(&d, W_CAPD_ID, 44, 0);
+	raw_send(e->raw, &b);
+	/* Provide: level 3, answered with Unimplemented echoing it. */
+	s = raw_begin(&b, buf, sizeof(buf), W_MSG_PROVIDE, 1, 2);
+	nx_capnp_bstruct_set_u32(&s, 0, 77, 0);
+	raw_send(e->raw, &b);
+	/* An Unimplemented echo of a call we never made is ignored. */
+	s = raw_begin(&b, buf, sizeof(buf), W_MSG_UNIMPLEMENTED, W_MSG_DW, W_MSG_NP);
+	nx_capnp_bstruct_set_u16(&s, W_MSG_TAG, W_MSG_CALL, 0);
+	bp = nx_capnp_bstruct_ptr(&s, 0);
+	assert_int_equal(nx_capnp_bptr_init_struct(&bp, W_CALL_DW, W_CALL_NP, &inner), 0);
+	nx_capnp_bstruct_set_u32(&inner, W_CALL_QID, 5, 0);
+	raw_send(e->raw, &b);
+	memset(&ri, 0, sizeof(ri));
+	raw_drain(e, &ri);
+	assert_int_equal(e->disc, 0);
+	r = raw_find(&ri, W_MSG_RELEASE, 0);
+	assert_int_equal(nx_capnp_struct_get_u32(&r, W_REL_ID, 0), 44);
+	assert_int_equal(nx_capnp_struct_get_u32(&r, W_REL_COUNT, 0), 1);
+	r = raw_find(&ri, W_MSG_UNIMPLEMENTED, 0);
+	assert_int_equal(nx_capnp_struct_get_u16(&r, W_MSG_TAG, 0), W_MSG_PROVIDE);
+	raw_check_healthy(e);
+	raw_teardown(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1341,6 +1434,8 @@ int main(void)
 	        cmocka_unit_test(test_unclaimed_fds),
 	        cmocka_unit_test(test_server_overloaded),
 	        cmocka_unit_test(test_backpressure),
+	        cmocka_unit_test_setup_teardown(test_forward_between_connections, setup, teardown),
+	        cmocka_unit_test(test_resolve_unimplemented),
 	};
 
 	return cmocka_run_group_tests_name("nx-rpc", tests, NULL, NULL);
