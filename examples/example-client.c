@@ -29,7 +29,7 @@ static void fail(const char *step, int err, const nx_rpc_result *res)
 {
 	failures++;
 	printf("example-client: FAIL %s: %s\n", step,
-		res && res->reason && *res->reason ? res->reason : strerror(-err));
+	        res && res->reason && *res->reason ? res->reason : strerror(-err));
 }
 
 /* Waits for `call`; on success returns its result, else reports and returns NULL. */
@@ -94,7 +94,7 @@ static void show_capability(nx_rpc_cap *greeter)
 	Greeter_newCounter_Params_set_start(params, 40);
 	/* Pipelining: call the counter before newCounter has even been answered. */
 	if (nx_rpc_call_pipeline(call, counter_field, 1, &promised) < 0 ||
-		nx_rpc_call_send(call, NULL, NULL) < 0) {
+	        nx_rpc_call_send(call, NULL, NULL) < 0) {
 		nx_rpc_cap_unref(promised);
 		nx_rpc_call_free(call);
 		return fail("newCounter", -EIO, NULL);
@@ -104,7 +104,7 @@ static void show_capability(nx_rpc_cap *greeter)
 	if (first == 41 && second == 42)
 		printf("example-client: cap   newCounter(40) -> Counter; increment(1) sent before "
 		       "it arrived (pipelined) -> %lld; increment(1) -> %lld\n",
-			(long long)first, (long long)second);
+		        (long long)first, (long long)second);
 	else if (first >= 0 && second >= 0)
 		fail("counter values", -EIO, NULL);
 	nx_rpc_cap_unref(promised);
@@ -174,10 +174,10 @@ static void show_vmo(nx_rpc_cap *greeter)
 	if (res) {
 		out = Greeter_checksum_results(res);
 		if (Greeter_checksum_Results_get_size(out) == BLOB_BYTES &&
-			Greeter_checksum_Results_get_sum(out) == sum)
+		        Greeter_checksum_Results_get_sum(out) == sum)
 			printf("example-client: vmo   a sealed 1 MiB memfd sent as a Blob capability; "
 			       "the server mapped it read-only: size=%u sum=%llu (matches ours)\n",
-				BLOB_BYTES, (unsigned long long)sum);
+			        BLOB_BYTES, (unsigned long long)sum);
 		else
 			fail("checksum values", -EIO, NULL);
 	}
@@ -198,7 +198,7 @@ static void show_refusal(nx_rpc_cap *greeter)
 	if (nx_rpc_call_wait(call, deadline(), &res) == 0 && res->error == -EMSGSIZE)
 		printf("example-client: check greet(<100 bytes>) is refused by the schema's "
 		       "$maxLen(64): \"%s\"\n",
-			res->reason);
+		        res->reason);
 	else
 		fail("over-long name accepted", -EIO, res);
 	nx_rpc_call_free(call);
@@ -220,8 +220,9 @@ int main(int argc, char **argv)
 		return strcmp(argv[1], "--help") == 0 ? 0 : 2;
 	}
 	if (!dir || !*dir ||
-		(size_t)snprintf(path, sizeof(path), "%s/example.sock", dir) >= sizeof(path)) {
-		fprintf(stderr, "example-client: set NEXUS_RUNTIME_DIR to the server's directory\n");
+	        (size_t)snprintf(path, sizeof(path), "%s/example.sock", dir) >= sizeof(path)) {
+		fprintf(stderr,
+		        "example-client: set NEXUS_RUNTIME_DIR to the server's directory\n");
 		return 2;
 	}
 	r = nx_connect_unix(path, &fd);

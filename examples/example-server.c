@@ -64,7 +64,7 @@ static int counter_increment(void *impl, nx_rpc_incoming *in, Counter_increment_
 }
 
 static const struct Counter_server counter_vt = {
-	.increment = counter_increment,
+        .increment = counter_increment,
 };
 
 /* ---- Greeter ---- */
@@ -81,7 +81,7 @@ static int greeter_greet(void *impl, nx_rpc_incoming *in, Greeter_greet_Params p
 	if (r < 0)
 		return r;
 	n = snprintf(msg, sizeof(msg), "hello, %.*s, from example-server (pid %d)", (int)len, name,
-		(int)getpid());
+	        (int)getpid());
 	r = Greeter_greet_results_init(in, &res);
 	if (r < 0)
 		return r;
@@ -140,8 +140,8 @@ static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Pa
 	r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(blob), EXAMPLE_BLOB_MAX, false, &map);
 	nx_rpc_cap_unref(blob);
 	if (r < 0)
-		return nx_rpc_incoming_fail_errno(in, r,
-			       "blob: not a sealed memfd of at most 64 MiB"),
+		return nx_rpc_incoming_fail_errno(
+		               in, r, "blob: not a sealed memfd of at most 64 MiB"),
 		       0;
 	for (size_t i = 0; i < map.size; i++)
 		sum += ((const uint8_t *)map.addr)[i];
@@ -158,9 +158,9 @@ static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Pa
 }
 
 static const struct Greeter_server greeter_vt = {
-	.greet = greeter_greet,
-	.new_counter = greeter_new_counter,
-	.checksum = greeter_checksum,
+        .greet = greeter_greet,
+        .new_counter = greeter_new_counter,
+        .checksum = greeter_checksum,
 };
 
 /* ---- Connections ---- */
@@ -168,7 +168,7 @@ static const struct Greeter_server greeter_vt = {
 static void on_disconnect(nx_rpc_conn *conn, int error, void *userdata)
 {
 	printf("example-server: client left (%s)\n",
-		error == -ECONNRESET ? "closed" : strerror(-error));
+	        error == -ECONNRESET ? "closed" : strerror(-error));
 	client_free(userdata);
 }
 
@@ -242,8 +242,11 @@ int main(void)
 	printf("example-server: ready on %s\n", path);
 	r = nx_loop_run(srv.loop);
 
-	while (srv.clients)
-		client_free(srv.clients);
+	for (struct client *c = srv.clients, *next; c; c = next) {
+		next = c->next;
+		nx_rpc_conn_free(c->conn);
+		free(c);
+	}
 	nx_source_free(accept_src);
 	nx_source_free(term);
 	nx_source_free(intr);

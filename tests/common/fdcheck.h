@@ -35,10 +35,11 @@ static inline int fdcheck_leaked(int before, const char *where)
 	return -1;
 }
 
-#define fdcheck_assert(before)                                                  \
-	do {                                                                    \
-		if (fdcheck_leaked((before), __FILE__ ":" "" #before) != 0)     \
-			abort();                                                \
+#define fdcheck_assert(before)                                          \
+	do {                                                            \
+		if (fdcheck_leaked((before), __FILE__ ":"               \
+		                                      "" #before) != 0) \
+			abort();                                        \
 	} while (0)
 
 #endif

@@ -16,12 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 typedef int (*validate_fn)(const nx_capnp_struct *s);
 
 static const validate_fn validators[] = {
-	Inner_validate,
-	Everything_validate,
-	Defaults_validate,
-	Shape_validate,
-	Limited_validate,
-	Tree_validate,
+        Inner_validate,
+        Everything_validate,
+        Defaults_validate,
+        Shape_validate,
+        Limited_validate,
+        Tree_validate,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > sizeof(buf))
 		return 0;
 	memcpy(buf, data, size);
-	if (nx_capnp_frame_parse(buf, size, sizeof(buf), segs, NX_CAPNP_MAX_SEGMENTS, &nsegs,
-		    &frame) < 0)
+	if (nx_capnp_frame_parse(
+	            buf, size, sizeof(buf), segs, NX_CAPNP_MAX_SEGMENTS, &nsegs, &frame) < 0)
 		return 0;
 
 	for (size_t i = 0; i < sizeof(validators) / sizeof(validators[0]); i++) {

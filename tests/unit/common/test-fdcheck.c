@@ -34,8 +34,8 @@ static void test_leak_is_caught(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_leak_passes),
-		cmocka_unit_test(test_leak_is_caught),
+	        cmocka_unit_test(test_no_leak_passes),
+	        cmocka_unit_test(test_leak_is_caught),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
