@@ -7,6 +7,7 @@ packages=(
 	build-essential pkg-config meson ninja-build python3
 	capnproto libcapnp-dev           # the reference compiler and C++ RPC library (our oracle)
 	libcmocka-dev                    # unit tests
+	libsodium-dev                    # SHA-256 (policy versions), later signatures and Noise
 	clang-14 libclang-rt-14-dev      # libFuzzer
 	clang-format clang-tidy cppcheck # make lint
 	util-linux                       # taskset, for pinned benchmarks
