@@ -5,7 +5,15 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 uint64_t nx_clock_monotonic_ns(void);
 uint64_t nx_clock_realtime_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -16,6 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct nx_loop nx_loop;
 typedef struct nx_source nx_source;
 
@@ -83,5 +87,9 @@ int nx_loop_run_once(nx_loop *l, uint64_t timeout_ns);
  * given to quit and clears it, so the loop can run again. */
 int nx_loop_run(nx_loop *l);
 void nx_loop_quit(nx_loop *l, int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

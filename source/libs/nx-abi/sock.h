@@ -14,6 +14,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A connected pair, both ends close-on-exec and non-blocking. */
 int nx_chan_pair(int ret_fds[2]);
 /* Same, both ends blocking (for tools and benchmarks). */
@@ -54,5 +58,9 @@ int nx_fd_set_nonblock(int fd, int on);
 int nx_fd_close(int fd);
 /* How many fds this process has open (for leak checks in tests), or a negative errno. */
 int nx_fd_count(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

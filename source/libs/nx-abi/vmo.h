@@ -15,6 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Seal sets. FROZEN: no shrink, no grow, no write. PRODUCER: no shrink, no grow, no new
  * writable maps (the producer keeps its own writable map: a pool). */
 #define NX_VMO_SEAL_FROZEN   (1u << 0)
@@ -58,5 +62,9 @@ int nx_vmo_write(int fd, uint64_t offset, const void *buf, size_t len);
 /* Copies out with pread; safe on an unsealed VMO. -ERANGE past the end, including when an
  * unsealed VMO shrank under the read. */
 int nx_vmo_read(int fd, uint64_t offset, void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

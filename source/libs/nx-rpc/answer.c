@@ -289,10 +289,7 @@ static int rpc_fail_send(nx_rpc_incoming *in, enum nx_rpc_exc type, const char *
 		a->reason = strdup(reason);
 		a->in = NULL;
 		in->ans = NULL;
-		if (!a->reason) {
-			/* Out of memory: later pipelined calls get a generic reason. */
-			a->reason = NULL;
-		}
+		/* a->reason NULL (out of memory): pipelined calls get a generic reason. */
 		rpc_answer_flush_queue(c, a);
 	}
 	return r;

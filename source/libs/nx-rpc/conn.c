@@ -141,6 +141,28 @@ static int conn_flush(nx_rpc_conn *c)
 	return 0;
 }
 
+static void conn_doom_cb(nx_source *s, void *userdata)
+{
+	nx_rpc_conn *c = userdata;
+
+	conn_ref(c);
+	conn_die(c, c->doom_err, true);
+	conn_unref(c);
+}
+
+/* Kills the connection from the loop's next iteration: conn_send's callers sit in the middle
+ * of protocol work that dying would pull out from under them. */
+static void conn_fail_later(nx_rpc_conn *c, int err)
+{
+	if (c->dead || c->doom_err)
+		return;
+	c->doom_err = err;
+	if (nx_loop_add_defer(c->loop, conn_doom_cb, c, &c->doom) < 0) {
+		/* No source: the broken channel still shows up as readable (EOF or error). */
+		c->doom = NULL;
+	}
+}
+
 int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds)
 {
 	size_t bytes, len;
@@ -160,6 +182,8 @@ int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds
 		goto fail;
 	}
 	if (c->txlen - c->txoff + bytes > CONN_TX_MAX) {
+		/* A peer that stopped reading: it loses the connection. */
+		conn_fail_later(c, -ENOBUFS);
 		r = -ENOBUFS;
 		goto fail;
 	}
@@ -203,8 +227,8 @@ int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds
 	c->txlen += len;
 	r = conn_flush(c);
 	if (r < 0) {
-		/* The channel broke. Dying here would fail calls under our caller's feet: the loop
-		 * reports the broken channel as readable (EOF or error) and we die from there. */
+		/* The channel broke; die from the loop, not under our caller's feet. */
+		conn_fail_later(c, r);
 		c->txoff = c->txlen = 0;
 		while (c->ntxq > 0) {
 			c->ntxq--;
@@ -361,6 +385,7 @@ void conn_die(nx_rpc_conn *c, int err, bool notify)
 	c->dead = true;
 	c->error = err;
 	c->src = nx_source_free(c->src);
+	c->doom = nx_source_free(c->doom);
 	c->fd = nx_fd_close(c->fd);
 	close_fds(c->rxfds.fds, c->rxfds.n);
 	c->rxfds.n = 0;

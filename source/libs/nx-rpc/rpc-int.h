@@ -112,6 +112,8 @@ struct nx_rpc_conn {
 	struct answer **answers;
 	unsigned nanswers, answers_cap;
 	nx_rpc_incoming *incomings; /* every live incoming of this connection */
+	nx_source *doom;            /* kills the connection from the loop, see conn_fail_later */
+	int doom_err;
 };
 
 enum call_state { CALL_BUILDING, CALL_SENT, CALL_DONE };

@@ -51,8 +51,8 @@ static uint64_t f64_bits(double d)
 	return u;
 }
 
-static int build_inner(Inner_b in, uint32_t id, const char *name, bool leaf, uint32_t leaf_id,
-	const char *label)
+static int build_inner(
+        Inner_b in, uint32_t id, const char *name, bool leaf, uint32_t leaf_id, const char *label)
 {
 	Leaf_b l;
 	int r = 0;
@@ -82,8 +82,8 @@ static int build_lists(AllTypes_b v, enum interop_shape shape)
 	if (r >= 0)
 		r = AllTypes_init_bool_list(v, nbools, &l);
 	for (i = 0; r >= 0 && i < nbools; i++)
-		nx_capnp_blist_set_bool(&l, i,
-			shape == INTEROP_SHAPE_WIDE ? (i % 3) == 0 : sample_bools[i]);
+		nx_capnp_blist_set_bool(
+		        &l, i, shape == INTEROP_SHAPE_WIDE ? (i % 3) == 0 : sample_bools[i]);
 	if (r >= 0)
 		r = AllTypes_init_int8_list(v, N(sample_i8), &l);
 	for (i = 0; r >= 0 && i < N(sample_i8); i++)
@@ -245,7 +245,7 @@ int interop_sample_build(AllTypes_b v, enum interop_shape shape)
 /* ---- Field-by-field check ---- */
 
 static int mismatch(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static int mismatch(char *why, size_t why_len, const char *fmt, ...)
 {
@@ -257,9 +257,9 @@ static int mismatch(char *why, size_t why_len, const char *fmt, ...)
 	return -1;
 }
 
-#define EXPECT(cond, ...)                                      \
-	do {                                                   \
-		if (!(cond))                                   \
+#define EXPECT(cond, ...)                                           \
+	do {                                                        \
+		if (!(cond))                                        \
 			return mismatch(why, why_len, __VA_ARGS__); \
 	} while (0)
 
@@ -274,7 +274,7 @@ static bool data_is(int r, const uint8_t *got, size_t got_len, const uint8_t *wa
 }
 
 static int check_inner(Inner in, uint32_t id, const char *name, bool leaf, uint32_t leaf_id,
-	const char *label, double weight, const char *what, char *why, size_t why_len)
+        const char *label, double weight, const char *what, char *why, size_t why_len)
 {
 	const char *t;
 	size_t n;
@@ -310,10 +310,10 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 
 	r = AllTypes_get_void_list(v, &l);
 	EXPECT(r == 0 && l.count == 3, "voidList has %u elements", l.count);
-#define CHECK_PRIM(getter, arr, get, type, name)                                             \
-	r = getter(v, &l);                                                                   \
-	EXPECT(r == 0 && l.count == N(arr), name " has %u elements (%d)", l.count, r);       \
-	for (i = 0; i < N(arr); i++)                                                         \
+#define CHECK_PRIM(getter, arr, get, type, name)                                       \
+	r = getter(v, &l);                                                             \
+	EXPECT(r == 0 && l.count == N(arr), name " has %u elements (%d)", l.count, r); \
+	for (i = 0; i < N(arr); i++)                                                   \
 		EXPECT((type)get(&l, i) == arr[i], name "[%u] differs", i);
 	CHECK_PRIM(AllTypes_get_bool_list, sample_bools, nx_capnp_list_get_bool, bool, "boolList")
 	CHECK_PRIM(AllTypes_get_int8_list, sample_i8, nx_capnp_list_get_u8, int8_t, "int8List")
@@ -321,24 +321,24 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 	CHECK_PRIM(AllTypes_get_int32_list, sample_i32, nx_capnp_list_get_u32, int32_t, "int32List")
 	CHECK_PRIM(AllTypes_get_int64_list, sample_i64, nx_capnp_list_get_u64, int64_t, "int64List")
 	CHECK_PRIM(AllTypes_get_uint8_list, sample_u8, nx_capnp_list_get_u8, uint8_t, "uint8List")
-	CHECK_PRIM(AllTypes_get_uint16_list, sample_u16, nx_capnp_list_get_u16, uint16_t,
-		"uint16List")
-	CHECK_PRIM(AllTypes_get_uint32_list, sample_u32, nx_capnp_list_get_u32, uint32_t,
-		"uint32List")
-	CHECK_PRIM(AllTypes_get_uint64_list, sample_u64, nx_capnp_list_get_u64, uint64_t,
-		"uint64List")
+	CHECK_PRIM(
+	        AllTypes_get_uint16_list, sample_u16, nx_capnp_list_get_u16, uint16_t, "uint16List")
+	CHECK_PRIM(
+	        AllTypes_get_uint32_list, sample_u32, nx_capnp_list_get_u32, uint32_t, "uint32List")
+	CHECK_PRIM(
+	        AllTypes_get_uint64_list, sample_u64, nx_capnp_list_get_u64, uint64_t, "uint64List")
 	CHECK_PRIM(AllTypes_get_enum_list, sample_enums, nx_capnp_list_get_u16, Color, "enumList")
 #undef CHECK_PRIM
 	r = AllTypes_get_float32_list(v, &l);
 	EXPECT(r == 0 && l.count == N(sample_f32), "float32List has %u elements", l.count);
 	for (i = 0; i < N(sample_f32); i++)
 		EXPECT(nx_capnp_list_get_u32(&l, i) == f32_bits(sample_f32[i]),
-			"float32List[%u] differs", i);
+		        "float32List[%u] differs", i);
 	r = AllTypes_get_float64_list(v, &l);
 	EXPECT(r == 0 && l.count == N(sample_f64), "float64List has %u elements", l.count);
 	for (i = 0; i < N(sample_f64); i++)
 		EXPECT(nx_capnp_list_get_u64(&l, i) == f64_bits(sample_f64[i]),
-			"float64List[%u] differs", i);
+		        "float64List[%u] differs", i);
 
 	r = AllTypes_get_text_list(v, &l);
 	EXPECT(r == 0 && l.count == N(sample_texts), "textList has %u elements", l.count);
@@ -364,14 +364,14 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 
 	r = AllTypes_get_struct_list(v, &l);
 	EXPECT(r == 0 && l.count == 3, "structList has %u elements", l.count);
-	r = check_inner(Inner_at(&l, 0), 1, "a", false, 0, NULL, 1.5, "structList[0]", why,
-		why_len);
+	r = check_inner(
+	        Inner_at(&l, 0), 1, "a", false, 0, NULL, 1.5, "structList[0]", why, why_len);
 	if (r == 0)
-		r = check_inner(Inner_at(&l, 1), 2, NULL, true, 3, "b", 1.5, "structList[1]", why,
-			why_len);
+		r = check_inner(
+		        Inner_at(&l, 1), 2, NULL, true, 3, "b", 1.5, "structList[1]", why, why_len);
 	if (r == 0)
-		r = check_inner(Inner_at(&l, 2), 0, NULL, false, 0, NULL, -2.0, "structList[2]", why,
-			why_len);
+		r = check_inner(Inner_at(&l, 2), 0, NULL, false, 0, NULL, -2.0, "structList[2]",
+		        why, why_len);
 	if (r != 0)
 		return r;
 
@@ -386,10 +386,10 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 			p = nx_capnp_list_ptr(&l, i);
 			r = nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, &sub);
 			EXPECT(r == 0 && sub.count == counts[i], "listList[%u] has %u elements", i,
-				sub.count);
+			        sub.count);
 			for (j = 0; j < sub.count; j++, k++)
 				EXPECT((int32_t)nx_capnp_list_get_u32(&sub, j) == values[k],
-					"listList[%u][%u] differs", i, j);
+				        "listList[%u][%u] differs", i, j);
 		}
 	}
 	return 0;
@@ -408,47 +408,47 @@ int interop_sample_check(AllTypes v, char *why, size_t why_len)
 	EXPECT(AllTypes_get_bool_field(v) == true, "boolField is false");
 	EXPECT(AllTypes_get_int8_field(v) == -123, "int8Field is %d", AllTypes_get_int8_field(v));
 	EXPECT(AllTypes_get_int16_field(v) == -12345, "int16Field is %d",
-		AllTypes_get_int16_field(v));
+	        AllTypes_get_int16_field(v));
 	EXPECT(AllTypes_get_int32_field(v) == -1234567890, "int32Field is %d",
-		AllTypes_get_int32_field(v));
+	        AllTypes_get_int32_field(v));
 	EXPECT(AllTypes_get_int64_field(v) == -1234567890123456789ll, "int64Field is %lld",
-		(long long)AllTypes_get_int64_field(v));
+	        (long long)AllTypes_get_int64_field(v));
 	EXPECT(AllTypes_get_uint8_field(v) == 234, "uint8Field is %u", AllTypes_get_uint8_field(v));
 	EXPECT(AllTypes_get_uint16_field(v) == 45678, "uint16Field is %u",
-		AllTypes_get_uint16_field(v));
+	        AllTypes_get_uint16_field(v));
 	EXPECT(AllTypes_get_uint32_field(v) == 3456789012u, "uint32Field is %u",
-		AllTypes_get_uint32_field(v));
+	        AllTypes_get_uint32_field(v));
 	EXPECT(AllTypes_get_uint64_field(v) == 12345678901234567890ull, "uint64Field is %llu",
-		(unsigned long long)AllTypes_get_uint64_field(v));
+	        (unsigned long long)AllTypes_get_uint64_field(v));
 	EXPECT(AllTypes_get_float32_field(v) == 1234.5f, "float32Field is %g",
-		(double)AllTypes_get_float32_field(v));
+	        (double)AllTypes_get_float32_field(v));
 	EXPECT(AllTypes_get_float64_field(v) == -1.25e-10, "float64Field is %g",
-		AllTypes_get_float64_field(v));
+	        AllTypes_get_float64_field(v));
 	r = AllTypes_get_text_field(v, &t, &n);
 	EXPECT(text_is(r, t, n, sample_text), "textField differs");
 	r = AllTypes_get_data_field(v, &d, &n);
 	EXPECT(data_is(r, d, n, sample_data, sizeof(sample_data)), "dataField differs");
 	r = check_inner(AllTypes_get_struct_field(v), 7, "inner", true, 8, "leaf", 0.0,
-		"structField", why, why_len);
+	        "structField", why, why_len);
 	if (r != 0)
 		return r;
 	EXPECT(AllTypes_get_enum_field(v) == COLOR_GREEN, "enumField is %u",
-		AllTypes_get_enum_field(v));
+	        AllTypes_get_enum_field(v));
 	r = check_lists(v, why, why_len);
 	if (r != 0)
 		return r;
 
 	EXPECT(AllTypes_get_default_bool(v) == false, "defaultBool is true");
 	EXPECT(AllTypes_get_default_int32(v) == 0, "defaultInt32 is %d",
-		AllTypes_get_default_int32(v));
+	        AllTypes_get_default_int32(v));
 	EXPECT(AllTypes_get_default_uint64(v) == 1, "defaultUInt64 is %llu",
-		(unsigned long long)AllTypes_get_default_uint64(v));
+	        (unsigned long long)AllTypes_get_default_uint64(v));
 	EXPECT(AllTypes_get_default_float32(v) == 0.0f, "defaultFloat32 is %g",
-		(double)AllTypes_get_default_float32(v));
+	        (double)AllTypes_get_default_float32(v));
 	EXPECT(AllTypes_get_default_float64(v) == -7.25, "defaultFloat64 is %g",
-		AllTypes_get_default_float64(v));
+	        AllTypes_get_default_float64(v));
 	EXPECT(AllTypes_get_default_enum(v) == COLOR_RED, "defaultEnum is %u",
-		AllTypes_get_default_enum(v));
+	        AllTypes_get_default_enum(v));
 	r = AllTypes_get_default_text(v, &t, &n);
 	EXPECT(text_is(r, t, n, "set"), "defaultText differs");
 	r = AllTypes_get_default_data(v, &d, &n);
@@ -465,11 +465,11 @@ int interop_sample_check(AllTypes v, char *why, size_t why_len)
 
 		r = AllTypes_get_default_list(v, &l);
 		EXPECT(r == 0 && l.count == 3 && (int16_t)nx_capnp_list_get_u16(&l, 1) == -2,
-			"defaultList differs");
+		        "defaultList differs");
 	}
 
 	EXPECT(AllTypes_choice_which(choice) == ALL_TYPES_CHOICE_WHICH_WORD, "choice is member %u",
-		AllTypes_choice_which(choice));
+	        AllTypes_choice_which(choice));
 	r = AllTypes_choice_get_word(choice, &t, &n);
 	EXPECT(text_is(r, t, n, "union text"), "choice.word differs");
 	EXPECT(AllTypes_point_get_x(point) == 0, "point.x is %d", AllTypes_point_get_x(point));
