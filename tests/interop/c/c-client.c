@@ -533,7 +533,9 @@ static int callback_call(void *impl, nx_rpc_incoming *in, Callback_call_Params p
 	r = Callback_call_results_init(in, &res);
 	if (r < 0)
 		return r;
-	Callback_call_Results_set_result(res, Callback_call_Params_get_value(params) * 3 + 1);
+	/* Wrapping arithmetic: the value is the peer's. */
+	Callback_call_Results_set_result(
+	        res, (int32_t)((uint32_t)Callback_call_Params_get_value(params) * 3u + 1u));
 	nx_rpc_incoming_return(in);
 	return 0;
 }

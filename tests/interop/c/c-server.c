@@ -106,12 +106,6 @@ static int counter_new(int64_t start, nx_rpc_cap **ret)
 	return 0;
 }
 
-/* Puts a new reference of `cap` in the results' cap table; the caller keeps its own. */
-static int add_result_cap(nx_rpc_incoming *in, nx_rpc_cap *cap, uint32_t *ret_index)
-{
-	return nx_rpc_incoming_add_cap(in, cap, ret_index);
-}
-
 /* ---- Blob: a sealed memfd bound to the capability ---- */
 
 struct blob {
@@ -351,7 +345,8 @@ static void call_back_next(struct call_back *cb)
 	}
 	r = Callback_call_new(cb->cb, &cb->pending, &params);
 	if (r >= 0) {
-		Callback_call_Params_set_value(params, cb->value + (int32_t)cb->done);
+		/* Wrapping, as the peer may send any value: signed overflow would be UB. */
+		Callback_call_Params_set_value(params, (int32_t)((uint32_t)cb->value + cb->done));
 		r = nx_rpc_call_send(cb->pending, call_back_returned, cb);
 	}
 	if (r < 0) {
@@ -420,10 +415,10 @@ static int interop_new_counter(void *impl, nx_rpc_incoming *in, Interop_newCount
 		return r;
 	r = Interop_new_counter_results_init(in, &res);
 	if (r >= 0)
-		r = add_result_cap(in, cap, &index);
+		r = nx_rpc_incoming_add_cap(in, cap, &index);
 	if (r >= 0)
 		r = Interop_newCounter_Results_set_counter(res, index);
-	nx_rpc_cap_unref(cap);
+	nx_rpc_cap_unref(cap); /* the results hold their own reference */
 	if (r < 0)
 		return r;
 	nx_rpc_incoming_return(in);
@@ -453,7 +448,7 @@ static int interop_make_box(void *impl, nx_rpc_incoming *in, Interop_makeBox_Par
 	if (r >= 0)
 		r = Box_set_tag(box, tag, len);
 	if (r >= 0)
-		r = add_result_cap(in, cap, &index);
+		r = nx_rpc_incoming_add_cap(in, cap, &index);
 	if (r >= 0)
 		r = Box_set_counter(box, index);
 	nx_rpc_cap_unref(cap);
@@ -496,7 +491,7 @@ static int interop_make_blob(void *impl, nx_rpc_incoming *in, Interop_makeBlob_P
 	g_stats.live_blobs++;
 	r = Interop_make_blob_results_init(in, &res);
 	if (r >= 0)
-		r = add_result_cap(in, cap, &index);
+		r = nx_rpc_incoming_add_cap(in, cap, &index);
 	if (r >= 0)
 		r = Interop_makeBlob_Results_set_blob(res, index);
 	nx_rpc_cap_unref(cap);
@@ -567,7 +562,7 @@ static int interop_open_sink(void *impl, nx_rpc_incoming *in, Interop_openSink_P
 	}
 	r = Interop_open_sink_results_init(in, &res);
 	if (r >= 0)
-		r = add_result_cap(in, cap, &index);
+		r = nx_rpc_incoming_add_cap(in, cap, &index);
 	if (r >= 0)
 		r = Interop_openSink_Results_set_sink(res, index);
 	nx_rpc_cap_unref(cap);
