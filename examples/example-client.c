@@ -111,12 +111,8 @@ static void show_capability(nx_rpc_cap *greeter)
 	nx_rpc_call_free(call);
 }
 
-static int blob_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_t method)
-{
-	return -ENOSYS; /* Blob has no methods: the memory is the capability */
-}
-
-static const struct nx_rpc_server_ops blob_ops = {.dispatch = blob_dispatch};
+/* Blob has no methods: the memory is the capability. */
+static const struct Blob_server blob_vt = {0};
 
 /* A sealed memfd holding BLOB_BYTES of a pattern, wrapped as a Blob capability. */
 static int make_blob(uint64_t *ret_sum, nx_rpc_cap **ret)
@@ -140,7 +136,7 @@ static int make_blob(uint64_t *ret_sum, nx_rpc_cap **ret)
 	if (r < 0)
 		goto fail;
 	*ret_sum = sum;
-	return nx_rpc_server_new_with_fd(&blob_ops, NULL, fd, ret); /* takes fd */
+	return Blob_server_new_with_fd(&blob_vt, NULL, NULL, fd, ret); /* takes fd */
 fail:
 	nx_fd_close(fd);
 	return r;

@@ -116,6 +116,12 @@ void emit_iface_header(struct gen *g, const struct sc_node *n)
 	        "int %s_server_new(const struct %s_server *vt, void *impl, void (*destroy)(void "
 	        "*impl),\n\tnx_rpc_cap **ret);\n",
 	        n->cname, n->cname);
+	out(h, "/* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides "
+	       "with the\n * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */\n");
+	out(h,
+	        "int %s_server_new_with_fd(const struct %s_server *vt, void *impl,\n"
+	        "\tvoid (*destroy)(void *impl), int fd, nx_rpc_cap **ret);\n",
+	        n->cname, n->cname);
 	out(h, "/* The schema name of method `method_id` (for logs), or NULL. */\n");
 	out(h, "const char *%s_method_name(uint16_t method_id);\n", n->cname);
 	out(h,
@@ -210,6 +216,16 @@ void emit_iface_source(struct gen *g, const struct sc_node *n)
 	out(c, "\tif (!b)\n\t\treturn -ENOMEM;\n\tb->vt = vt;\n\tb->impl = impl;\n"
 	       "\tb->destroy = destroy;\n");
 	out(c, "\tr = nx_rpc_server_new(&%s_ops, b, ret);\n", n->cname);
+	out(c, "\tif (r < 0)\n\t\tfree(b);\n\treturn r;\n}\n\n");
+	out(c,
+	        "int %s_server_new_with_fd(const struct %s_server *vt, void *impl,\n"
+	        "\tvoid (*destroy)(void *impl), int fd, nx_rpc_cap **ret)\n{\n",
+	        n->cname, n->cname);
+	out(c, "\tstruct %s_binding *b;\n\tint r;\n\n", n->cname);
+	out(c, "\tif (fd < 0)\n\t\treturn -EBADF;\n\tb = calloc(1, sizeof(*b));\n");
+	out(c, "\tif (!b) {\n\t\tnx_fd_close(fd);\n\t\treturn -ENOMEM;\n\t}\n");
+	out(c, "\tb->vt = vt;\n\tb->impl = impl;\n\tb->destroy = destroy;\n");
+	out(c, "\tr = nx_rpc_server_new_with_fd(&%s_ops, b, fd, ret);\n", n->cname);
 	out(c, "\tif (r < 0)\n\t\tfree(b);\n\treturn r;\n}\n\n");
 	out(c,
 	        "bool %s_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)\n{\n"

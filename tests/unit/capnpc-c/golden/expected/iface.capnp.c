@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "iface.capnp.h"
+#include "nx-abi/sock.h"
 
 /* Validators answer -EBADMSG or -EMSGSIZE: a reader limit (-ELOOP) is a size limit too. */
 static inline int nxg_err(int r)
@@ -233,6 +234,28 @@ int Base_server_new(const struct Base_server *vt, void *impl, void (*destroy)(vo
 	return r;
 }
 
+int Base_server_new_with_fd(const struct Base_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
+{
+	struct Base_binding *b;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		nx_fd_close(fd);
+		return -ENOMEM;
+	}
+	b->vt = vt;
+	b->impl = impl;
+	b->destroy = destroy;
+	r = nx_rpc_server_new_with_fd(&Base_ops, b, fd, ret);
+	if (r < 0)
+		free(b);
+	return r;
+}
+
 bool Base_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
 {
 	void *p = NULL;
@@ -396,6 +419,28 @@ int Calc_server_new(const struct Calc_server *vt, void *impl, void (*destroy)(vo
 	return r;
 }
 
+int Calc_server_new_with_fd(const struct Calc_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
+{
+	struct Calc_binding *b;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		nx_fd_close(fd);
+		return -ENOMEM;
+	}
+	b->vt = vt;
+	b->impl = impl;
+	b->destroy = destroy;
+	r = nx_rpc_server_new_with_fd(&Calc_ops, b, fd, ret);
+	if (r < 0)
+		free(b);
+	return r;
+}
+
 bool Calc_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
 {
 	void *p = NULL;
@@ -476,6 +521,28 @@ int Empty_server_new(const struct Empty_server *vt, void *impl, void (*destroy)(
 	b->impl = impl;
 	b->destroy = destroy;
 	r = nx_rpc_server_new(&Empty_ops, b, ret);
+	if (r < 0)
+		free(b);
+	return r;
+}
+
+int Empty_server_new_with_fd(const struct Empty_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
+{
+	struct Empty_binding *b;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		nx_fd_close(fd);
+		return -ENOMEM;
+	}
+	b->vt = vt;
+	b->impl = impl;
+	b->destroy = destroy;
+	r = nx_rpc_server_new_with_fd(&Empty_ops, b, fd, ret);
 	if (r < 0)
 		free(b);
 	return r;

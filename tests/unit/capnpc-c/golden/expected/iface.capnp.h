@@ -694,6 +694,10 @@ int Base_dispatch(const struct Base_server *vt, void *impl, nx_rpc_incoming *in,
  * reference in *ret, or -ENOMEM (impl stays the caller's). */
 int Base_server_new(const struct Base_server *vt, void *impl, void (*destroy)(void *impl),
 	nx_rpc_cap **ret);
+/* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
+ * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
+int Base_server_new_with_fd(const struct Base_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
 /* The schema name of method `method_id` (for logs), or NULL. */
 const char *Base_method_name(uint16_t method_id);
 /* True if `cap` is a local Base server made by Base_server_new; *ret_impl gets its impl. */
@@ -871,6 +875,10 @@ int Calc_dispatch(const struct Calc_server *vt, void *impl, nx_rpc_incoming *in,
  * reference in *ret, or -ENOMEM (impl stays the caller's). */
 int Calc_server_new(const struct Calc_server *vt, void *impl, void (*destroy)(void *impl),
 	nx_rpc_cap **ret);
+/* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
+ * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
+int Calc_server_new_with_fd(const struct Calc_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
 /* The schema name of method `method_id` (for logs), or NULL. */
 const char *Calc_method_name(uint16_t method_id);
 /* True if `cap` is a local Calc server made by Calc_server_new; *ret_impl gets its impl. */
@@ -896,6 +904,10 @@ int Empty_dispatch(const struct Empty_server *vt, void *impl, nx_rpc_incoming *i
  * reference in *ret, or -ENOMEM (impl stays the caller's). */
 int Empty_server_new(const struct Empty_server *vt, void *impl, void (*destroy)(void *impl),
 	nx_rpc_cap **ret);
+/* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
+ * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
+int Empty_server_new_with_fd(const struct Empty_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
 /* The schema name of method `method_id` (for logs), or NULL. */
 const char *Empty_method_name(uint16_t method_id);
 /* True if `cap` is a local Empty server made by Empty_server_new; *ret_impl gets its impl. */
