@@ -7,4 +7,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 args=("$work")
 [ -n "$seeds" ] && [ -d "$seeds" ] && args+=("$seeds")
-exec "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "${args[@]}"
+# libFuzzer reports a crash with exit code 77 by default, which meson reads as "skipped":
+# make every finding a plain failure.
+exec "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -error_exitcode=1 \
+	-timeout_exitcode=1 -print_final_stats=1 "${args[@]}"

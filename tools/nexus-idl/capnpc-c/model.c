@@ -92,9 +92,11 @@ static bool source_path(
 			continue;
 		if (alen > flen && a[alen - flen - 1] != '/')
 			continue;
-		(void)snprintf(shown, shown_cap, "%s", a);
+		if (alen >= shown_cap || alen >= path_cap)
+			continue; /* a path we could not show whole is no help */
+		memcpy(shown, a, alen + 1);
 		if (a[0] == '/')
-			(void)snprintf(path, path_cap, "%s", a);
+			memcpy(path, a, alen + 1);
 		else
 			(void)snprintf(path, path_cap, "/proc/%d/cwd/%s", (int)ppid, a);
 		if (access(path, R_OK) == 0)
