@@ -110,7 +110,7 @@ struct stats {
 
 static int get_stats(struct env *e, struct stats *ret)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_stats_Params_b params;
 	Interop_stats_Results s;
 	nx_rpc_call *call;
@@ -148,7 +148,7 @@ static int eventually(struct env *e, int (*cond)(struct env *e, void *arg), void
 
 static int check_ping(struct env *e)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_ping_Params_b params;
 	nx_rpc_call *call;
 	int r;
@@ -218,7 +218,7 @@ static int same_as_built(struct env *e, AllTypes got, enum interop_shape shape, 
 
 static int check_sample(struct env *e)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_sample_Params_b params;
 	AllTypes got, constant;
 	nx_rpc_call *call;
@@ -252,7 +252,7 @@ static int check_sample(struct env *e)
 
 static int echo_shape(struct env *e, enum interop_shape shape)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_echo_Params_b params;
 	nx_rpc_call *call;
 	AllTypes got;
@@ -364,7 +364,7 @@ static int sample_zeroed_defaults(struct env *e, AllTypes s)
 
 static int check_echo_defaults(struct env *e)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_echo_Params_b params;
 	Interop_sample_Params_b sparams;
 	nx_rpc_call *call;
@@ -417,7 +417,7 @@ static int check_exceptions(struct env *e)
 	        {FAIL_TYPE_DISCONNECTED, NX_RPC_EXC_DISCONNECTED},
 	        {FAIL_TYPE_UNIMPLEMENTED, NX_RPC_EXC_UNIMPLEMENTED},
 	};
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_fail_Params_b params;
 	nx_rpc_call *call;
 	char reason[64];
@@ -452,7 +452,7 @@ static int check_exceptions(struct env *e)
 
 static int check_unimplemented(struct env *e)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_notImplemented_Params_b params;
 	nx_rpc_call *call;
 	int r;
@@ -472,7 +472,7 @@ static int check_unimplemented(struct env *e)
  * whose reason starts with the DESIGN.md section 9 `code` and a colon. */
 static int expect_reason(struct env *e, nx_rpc_call *call, const char *what, const char *code)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	size_t n = strlen(code);
 	const char *reason;
 	int r;
@@ -559,7 +559,7 @@ static int no_live_callbacks(struct env *e, void *arg)
 
 static int check_callback(struct env *e)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_callBack_Params_b params;
 	nx_capnp_list list;
 	nx_rpc_call *call;
@@ -610,7 +610,7 @@ static int check_callback(struct env *e)
 /* increment(by) on `counter`; 0 with the value, or -1. */
 static int increment(struct env *e, nx_rpc_cap *counter, int64_t by, int64_t *ret)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Counter_increment_Params_b params;
 	nx_rpc_call *call;
 	int r;
@@ -638,7 +638,7 @@ static int counters_back_to(struct env *e, void *arg)
 static int check_counter(struct env *e)
 {
 	static const int64_t steps[] = {1, 5, -200};
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_newCounter_Params_b params;
 	nx_rpc_cap *counter = NULL;
 	nx_rpc_call *call;
@@ -700,7 +700,7 @@ static int send_increment(struct env *e, nx_rpc_cap *target, int64_t by, nx_rpc_
 
 static int wait_value(struct env *e, nx_rpc_call *call, int64_t want, const char *what)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	int64_t got;
 
 	if (wait_ok(e, call, what, &res) < 0)
@@ -714,7 +714,7 @@ static int check_pipeline(struct env *e)
 {
 	static const uint16_t box_counter[] = {0, 1}; /* results.box, then Box.counter */
 	static const uint16_t counter_field[] = {0};  /* results.counter */
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_makeBox_Params_b bparams;
 	Interop_newCounter_Params_b nparams;
 	nx_rpc_call *box_call = NULL, *inc = NULL, *inc2 = NULL, *nc = NULL, *nc_inc = NULL;
@@ -816,7 +816,7 @@ static int check_blob_from_server(struct env *e)
 	const uint64_t size = (1u << 20) + 123;
 	const uint32_t seed = 7;
 	const uint64_t want = interop_pattern_hash(size, seed);
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_makeBlob_Params_b params;
 	Blob_info_Params_b iparams;
 	Blob_info_Results info;
@@ -940,7 +940,7 @@ static int check_blob_to_server(struct env *e)
 	const uint64_t size = 300001;
 	const uint32_t seed = 99;
 	const uint64_t want = interop_pattern_hash(size, seed);
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_consumeBlob_Params_b params;
 	Interop_consumeBlob_Results out;
 	struct client_blob *b;
@@ -1061,7 +1061,7 @@ static int stream_chunk(
 static int check_stream(struct env *e)
 {
 	enum { CHUNKS = 200, CHUNK = 3000 };
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_openSink_Params_b oparams;
 	Sink_done_Params_b dparams;
 	Sink_done_Results done;
@@ -1286,7 +1286,7 @@ static int check_cancel(struct env *e)
 
 static int check_die(struct env *e)
 {
-	const nx_rpc_result *res;
+	const nx_rpc_result *res = NULL;
 	Interop_die_Params_b params;
 	nx_rpc_call *slow = NULL, *die = NULL;
 	int r;
