@@ -89,7 +89,7 @@ void emit_iface_header(struct gen *g, const struct sc_node *n)
 	for (size_t i = 0; i < n->nmethods; i++) {
 		const struct sc_method *m = &n->methods[i];
 
-		model_snake(m->name, mn, sizeof(mn));
+		model_member(m->name, mn, sizeof(mn));
 		out(h, "\tint (*%s)(void *impl, nx_rpc_incoming *in, %s params);\n", mn,
 		        gen_cname(g, m->param_id));
 	}
@@ -165,15 +165,18 @@ void emit_iface_source(struct gen *g, const struct sc_node *n)
 			const struct sc_method *m = &n->methods[i];
 			const char *pn = gen_cname(g, m->param_id);
 
+			char member[GEN_NAME_MAX];
+
 			model_snake(m->name, mn, sizeof(mn));
+			model_member(m->name, member, sizeof(member));
 			out(c, "\t\tcase %s_%s_METHOD_ID: {\n", n->cname, mn);
 			out(c, "\t\t\t%s params;\n\t\t\tint e;\n\n", pn);
-			out(c, "\t\t\tif (!vt->%s)\n\t\t\t\treturn -ENOSYS;\n", mn);
+			out(c, "\t\t\tif (!vt->%s)\n\t\t\t\treturn -ENOSYS;\n", member);
 			out(c, "\t\t\te = nx_rpc_incoming_params(in, &params.s);\n");
 			out(c, "\t\t\tif (e < 0)\n\t\t\t\treturn nxg_err(e);\n");
 			out(c, "\t\t\te = %s_validate(&params.s);\n", pn);
 			out(c, "\t\t\tif (e < 0)\n\t\t\t\treturn e;\n");
-			out(c, "\t\t\treturn vt->%s(impl, in, params);\n\t\t}\n", mn);
+			out(c, "\t\t\treturn vt->%s(impl, in, params);\n\t\t}\n", member);
 		}
 		out(c, "\t\tdefault:\n\t\t\treturn -ENOSYS;\n\t\t}\n");
 	} else {

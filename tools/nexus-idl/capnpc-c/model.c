@@ -426,6 +426,32 @@ void model_snake(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* C and C++ keywords a schema may legally use as a method name; as a struct member the
+ * name gets a trailing '_' (Samgr.register -> vt->register_). */
+static const char *const c_keywords[] = {
+	"alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char",
+	"class", "const", "continue", "default", "delete", "do", "double", "else", "enum",
+	"explicit", "export", "extern", "false", "float", "for", "friend", "goto", "if", "inline",
+	"int", "long", "mutable", "namespace", "new", "not", "operator", "or", "private",
+	"protected", "public", "register", "restrict", "return", "short", "signed", "sizeof",
+	"static", "struct", "switch", "template", "this", "throw", "true", "try", "typedef",
+	"typename", "union", "unsigned", "using", "virtual", "void", "volatile", "while", "xor",
+};
+
+void model_member(const char *in, char *out, size_t cap)
+{
+	model_snake(in, out, cap);
+	for (size_t i = 0; i < sizeof(c_keywords) / sizeof(c_keywords[0]); i++) {
+		size_t n = strlen(out);
+
+		if (strcmp(out, c_keywords[i]) == 0 && n + 1 < cap) {
+			out[n] = '_';
+			out[n + 1] = '\0';
+			return;
+		}
+	}
+}
+
 void model_upper(const char *in, char *out, size_t cap)
 {
 	model_snake(in, out, cap);

@@ -24,3 +24,9 @@ struct Holder {
 }
 
 interface Empty {}
+
+# Method names that are C or C++ keywords: vtable members get a trailing '_'.
+interface Keywords {
+  register @0 () -> ();
+  delete @1 () -> ();
+}

@@ -148,6 +148,26 @@ int Holder_validate(const nx_capnp_struct *s)
 	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
 }
 
+int Keywords_register_Params_validate(const nx_capnp_struct *s)
+{
+	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
+}
+
+int Keywords_register_Results_validate(const nx_capnp_struct *s)
+{
+	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
+}
+
+int Keywords_delete_Params_validate(const nx_capnp_struct *s)
+{
+	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
+}
+
+int Keywords_delete_Results_validate(const nx_capnp_struct *s)
+{
+	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
+}
+
 /* ---- interface Base ---- */
 
 /* Methods by ordinal: name, whether it is a `-> stream` method. */
@@ -555,6 +575,139 @@ bool Empty_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
 	if (!nx_rpc_cap_get_local(cap, &Empty_ops, &p) || !p)
 		return false;
 	*ret_impl = ((struct Empty_binding *)p)->impl;
+	return true;
+}
+
+/* ---- interface Keywords ---- */
+
+/* Methods by ordinal: name, whether it is a `-> stream` method. */
+static const struct {
+	const char *name;
+	bool stream;
+} Keywords_methods[2] = {
+	{ "register", false },
+	{ "delete", false },
+};
+
+const char *Keywords_method_name(uint16_t method_id)
+{
+	return method_id < 2 ? Keywords_methods[method_id].name : NULL;
+}
+
+int Keywords_dispatch(const struct Keywords_server *vt, void *impl, nx_rpc_incoming *in,
+	uint64_t interface_id, uint16_t method_id)
+{
+	if (interface_id == Keywords_INTERFACE_ID) {
+		switch (method_id) {
+		case Keywords_register_METHOD_ID: {
+			Keywords_register_Params params;
+			int e;
+
+			if (!vt->register_)
+				return -ENOSYS;
+			e = nx_rpc_incoming_params(in, &params.s);
+			if (e < 0)
+				return nxg_err(e);
+			e = Keywords_register_Params_validate(&params.s);
+			if (e < 0)
+				return e;
+			return vt->register_(impl, in, params);
+		}
+		case Keywords_delete_METHOD_ID: {
+			Keywords_delete_Params params;
+			int e;
+
+			if (!vt->delete_)
+				return -ENOSYS;
+			e = nx_rpc_incoming_params(in, &params.s);
+			if (e < 0)
+				return nxg_err(e);
+			e = Keywords_delete_Params_validate(&params.s);
+			if (e < 0)
+				return e;
+			return vt->delete_(impl, in, params);
+		}
+		default:
+			return -ENOSYS;
+		}
+	}
+	return -ENOSYS;
+}
+
+struct Keywords_binding {
+	const struct Keywords_server *vt;
+	void *impl;
+	void (*destroy)(void *impl);
+};
+
+static int Keywords_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
+	uint16_t method_id)
+{
+	struct Keywords_binding *b = p;
+
+	return Keywords_dispatch(b->vt, b->impl, in, interface_id, method_id);
+}
+
+static void Keywords_ops_destroy(void *p)
+{
+	struct Keywords_binding *b = p;
+
+	if (b->destroy)
+		b->destroy(b->impl);
+	free(b);
+}
+
+static const struct nx_rpc_server_ops Keywords_ops = {
+	.dispatch = Keywords_ops_dispatch,
+	.destroy = Keywords_ops_destroy,
+};
+
+int Keywords_server_new(const struct Keywords_server *vt, void *impl, void (*destroy)(void *impl),
+	nx_rpc_cap **ret)
+{
+	struct Keywords_binding *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	b->vt = vt;
+	b->impl = impl;
+	b->destroy = destroy;
+	r = nx_rpc_server_new(&Keywords_ops, b, ret);
+	if (r < 0)
+		free(b);
+	return r;
+}
+
+int Keywords_server_new_with_fd(const struct Keywords_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
+{
+	struct Keywords_binding *b;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		nx_fd_close(fd);
+		return -ENOMEM;
+	}
+	b->vt = vt;
+	b->impl = impl;
+	b->destroy = destroy;
+	r = nx_rpc_server_new_with_fd(&Keywords_ops, b, fd, ret);
+	if (r < 0)
+		free(b);
+	return r;
+}
+
+bool Keywords_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
+{
+	void *p = NULL;
+
+	if (!nx_rpc_cap_get_local(cap, &Keywords_ops, &p) || !p)
+		return false;
+	*ret_impl = ((struct Keywords_binding *)p)->impl;
 	return true;
 }
 

@@ -126,6 +126,50 @@ typedef struct Holder_b {
 #define Holder_DATA_WORDS 0
 #define Holder_PTRS 3
 
+/* struct Keywords.register$Params (0xf737d857d98814ff) */
+typedef struct Keywords_register_Params {
+	nx_capnp_struct s;
+} Keywords_register_Params;
+typedef struct Keywords_register_Params_b {
+	nx_capnp_bstruct s;
+} Keywords_register_Params_b;
+#define Keywords_register_Params_TYPE_ID UINT64_C(0xf737d857d98814ff)
+#define Keywords_register_Params_DATA_WORDS 0
+#define Keywords_register_Params_PTRS 0
+
+/* struct Keywords.register$Results (0xec92168c3127ea6f) */
+typedef struct Keywords_register_Results {
+	nx_capnp_struct s;
+} Keywords_register_Results;
+typedef struct Keywords_register_Results_b {
+	nx_capnp_bstruct s;
+} Keywords_register_Results_b;
+#define Keywords_register_Results_TYPE_ID UINT64_C(0xec92168c3127ea6f)
+#define Keywords_register_Results_DATA_WORDS 0
+#define Keywords_register_Results_PTRS 0
+
+/* struct Keywords.delete$Params (0xca9abc0fd2fac9bc) */
+typedef struct Keywords_delete_Params {
+	nx_capnp_struct s;
+} Keywords_delete_Params;
+typedef struct Keywords_delete_Params_b {
+	nx_capnp_bstruct s;
+} Keywords_delete_Params_b;
+#define Keywords_delete_Params_TYPE_ID UINT64_C(0xca9abc0fd2fac9bc)
+#define Keywords_delete_Params_DATA_WORDS 0
+#define Keywords_delete_Params_PTRS 0
+
+/* struct Keywords.delete$Results (0xc811432b5115b2c6) */
+typedef struct Keywords_delete_Results {
+	nx_capnp_struct s;
+} Keywords_delete_Results;
+typedef struct Keywords_delete_Results_b {
+	nx_capnp_bstruct s;
+} Keywords_delete_Results_b;
+#define Keywords_delete_Results_TYPE_ID UINT64_C(0xc811432b5115b2c6)
+#define Keywords_delete_Results_DATA_WORDS 0
+#define Keywords_delete_Results_PTRS 0
+
 /* Validators: 0, or -EBADMSG / -EMSGSIZE (malformed, or against the schema's limits).
  * Pointer defaults: views of static words. */
 int Base_ping_Params_validate(const nx_capnp_struct *s);
@@ -138,6 +182,10 @@ int Calc_push_Params_validate(const nx_capnp_struct *s);
 int Calc_sub_Params_validate(const nx_capnp_struct *s);
 int Calc_sub_Results_validate(const nx_capnp_struct *s);
 int Holder_validate(const nx_capnp_struct *s);
+int Keywords_register_Params_validate(const nx_capnp_struct *s);
+int Keywords_register_Results_validate(const nx_capnp_struct *s);
+int Keywords_delete_Params_validate(const nx_capnp_struct *s);
+int Keywords_delete_Results_validate(const nx_capnp_struct *s);
 
 
 /* ---- Base.ping$Params ---- */
@@ -641,6 +689,118 @@ static inline bool Holder_has_calcs(Holder r)
 	return !nx_capnp_ptr_is_null(&p);
 }
 
+/* ---- Keywords.register$Params ---- */
+
+static inline int Keywords_register_Params_read_root(nx_capnp_reader *m, Keywords_register_Params *ret)
+{
+	return nx_capnp_reader_root_struct(m, &ret->s);
+}
+
+static inline int Keywords_register_Params_init_root(nx_capnp_builder *m, Keywords_register_Params_b *ret)
+{
+	return nx_capnp_builder_init_root(m, Keywords_register_Params_DATA_WORDS, Keywords_register_Params_PTRS, &ret->s);
+}
+
+static inline Keywords_register_Params Keywords_register_Params_at(const nx_capnp_list *l, uint32_t i)
+{
+	Keywords_register_Params v;
+
+	nx_capnp_list_get_struct(l, i, &v.s);
+	return v;
+}
+
+static inline Keywords_register_Params_b Keywords_register_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+{
+	Keywords_register_Params_b v;
+
+	nx_capnp_blist_get_struct(l, i, &v.s);
+	return v;
+}
+
+/* ---- Keywords.register$Results ---- */
+
+static inline int Keywords_register_Results_read_root(nx_capnp_reader *m, Keywords_register_Results *ret)
+{
+	return nx_capnp_reader_root_struct(m, &ret->s);
+}
+
+static inline int Keywords_register_Results_init_root(nx_capnp_builder *m, Keywords_register_Results_b *ret)
+{
+	return nx_capnp_builder_init_root(m, Keywords_register_Results_DATA_WORDS, Keywords_register_Results_PTRS, &ret->s);
+}
+
+static inline Keywords_register_Results Keywords_register_Results_at(const nx_capnp_list *l, uint32_t i)
+{
+	Keywords_register_Results v;
+
+	nx_capnp_list_get_struct(l, i, &v.s);
+	return v;
+}
+
+static inline Keywords_register_Results_b Keywords_register_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+{
+	Keywords_register_Results_b v;
+
+	nx_capnp_blist_get_struct(l, i, &v.s);
+	return v;
+}
+
+/* ---- Keywords.delete$Params ---- */
+
+static inline int Keywords_delete_Params_read_root(nx_capnp_reader *m, Keywords_delete_Params *ret)
+{
+	return nx_capnp_reader_root_struct(m, &ret->s);
+}
+
+static inline int Keywords_delete_Params_init_root(nx_capnp_builder *m, Keywords_delete_Params_b *ret)
+{
+	return nx_capnp_builder_init_root(m, Keywords_delete_Params_DATA_WORDS, Keywords_delete_Params_PTRS, &ret->s);
+}
+
+static inline Keywords_delete_Params Keywords_delete_Params_at(const nx_capnp_list *l, uint32_t i)
+{
+	Keywords_delete_Params v;
+
+	nx_capnp_list_get_struct(l, i, &v.s);
+	return v;
+}
+
+static inline Keywords_delete_Params_b Keywords_delete_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+{
+	Keywords_delete_Params_b v;
+
+	nx_capnp_blist_get_struct(l, i, &v.s);
+	return v;
+}
+
+/* ---- Keywords.delete$Results ---- */
+
+static inline int Keywords_delete_Results_read_root(nx_capnp_reader *m, Keywords_delete_Results *ret)
+{
+	return nx_capnp_reader_root_struct(m, &ret->s);
+}
+
+static inline int Keywords_delete_Results_init_root(nx_capnp_builder *m, Keywords_delete_Results_b *ret)
+{
+	return nx_capnp_builder_init_root(m, Keywords_delete_Results_DATA_WORDS, Keywords_delete_Results_PTRS, &ret->s);
+}
+
+static inline Keywords_delete_Results Keywords_delete_Results_at(const nx_capnp_list *l, uint32_t i)
+{
+	Keywords_delete_Results v;
+
+	nx_capnp_list_get_struct(l, i, &v.s);
+	return v;
+}
+
+static inline Keywords_delete_Results_b Keywords_delete_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+{
+	Keywords_delete_Results_b v;
+
+	nx_capnp_blist_get_struct(l, i, &v.s);
+	return v;
+}
+
 /* ---- interface Base ---- */
 
 #define Base_INTERFACE_ID UINT64_C(0x96a997025777b433)
@@ -912,6 +1072,102 @@ int Empty_server_new_with_fd(const struct Empty_server *vt, void *impl,
 const char *Empty_method_name(uint16_t method_id);
 /* True if `cap` is a local Empty server made by Empty_server_new; *ret_impl gets its impl. */
 bool Empty_server_get_impl(const nx_rpc_cap *cap, void **ret_impl);
+
+/* ---- interface Keywords ---- */
+
+#define Keywords_INTERFACE_ID UINT64_C(0x91ca49d19cf7b183)
+#define Keywords_register_METHOD_ID 0
+#define Keywords_delete_METHOD_ID 1
+
+/* Starts a call of Keywords.register on `target` (referenced, not taken); fill *ret_params, then
+ * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
+static inline int Keywords_register_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Keywords_register_Params_b *ret_params)
+{
+	return nx_rpc_call_new(target, Keywords_INTERFACE_ID, Keywords_register_METHOD_ID, Keywords_register_Params_DATA_WORDS,
+		Keywords_register_Params_PTRS, ret_call, &ret_params->s);
+}
+
+/* The typed results of a returned call (empty when result->error < 0). */
+static inline Keywords_register_Results Keywords_register_results(const nx_rpc_result *result)
+{
+	Keywords_register_Results v;
+
+	v.s = result->results;
+	return v;
+}
+
+/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
+static inline int Keywords_register_results_checked(const nx_rpc_result *result, Keywords_register_Results *ret)
+{
+	if (result->error < 0)
+		return result->error;
+	ret->s = result->results;
+	return Keywords_register_Results_validate(&ret->s);
+}
+
+/* Server side: starts the results of an incoming register call. */
+static inline int Keywords_register_results_init(nx_rpc_incoming *in, Keywords_register_Results_b *ret)
+{
+	return nx_rpc_incoming_results(in, Keywords_register_Results_DATA_WORDS, Keywords_register_Results_PTRS, &ret->s);
+}
+
+/* Starts a call of Keywords.delete on `target` (referenced, not taken); fill *ret_params, then
+ * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
+static inline int Keywords_delete_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Keywords_delete_Params_b *ret_params)
+{
+	return nx_rpc_call_new(target, Keywords_INTERFACE_ID, Keywords_delete_METHOD_ID, Keywords_delete_Params_DATA_WORDS,
+		Keywords_delete_Params_PTRS, ret_call, &ret_params->s);
+}
+
+/* The typed results of a returned call (empty when result->error < 0). */
+static inline Keywords_delete_Results Keywords_delete_results(const nx_rpc_result *result)
+{
+	Keywords_delete_Results v;
+
+	v.s = result->results;
+	return v;
+}
+
+/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
+static inline int Keywords_delete_results_checked(const nx_rpc_result *result, Keywords_delete_Results *ret)
+{
+	if (result->error < 0)
+		return result->error;
+	ret->s = result->results;
+	return Keywords_delete_Results_validate(&ret->s);
+}
+
+/* Server side: starts the results of an incoming delete call. */
+static inline int Keywords_delete_results_init(nx_rpc_incoming *in, Keywords_delete_Results_b *ret)
+{
+	return nx_rpc_incoming_results(in, Keywords_delete_Results_DATA_WORDS, Keywords_delete_Results_PTRS, &ret->s);
+}
+
+/* Server vtable. A handler gets validated params (valid until `in` is answered) and
+ * answers as an nx_rpc_server_ops dispatch does: 0 after nx_rpc_incoming_return/_fail,
+ * NX_RPC_ASYNC to answer later, or a negative errno. NULL handlers answer -ENOSYS. */
+struct Keywords_server {
+	int (*register_)(void *impl, nx_rpc_incoming *in, Keywords_register_Params params);
+	int (*delete_)(void *impl, nx_rpc_incoming *in, Keywords_delete_Params params);
+};
+
+/* Routes one incoming call to the vtable (or a superclass's). -ENOSYS for unknown
+ * interfaces and methods, -EBADMSG / -EMSGSIZE for params that fail validation. */
+int Keywords_dispatch(const struct Keywords_server *vt, void *impl, nx_rpc_incoming *in,
+	uint64_t interface_id, uint16_t method_id);
+/* A capability served by `vt` (borrowed, must outlive the cap) with `impl`. `destroy`
+ * (may be NULL) runs with impl when the last reference goes. Returns 0 with one
+ * reference in *ret, or -ENOMEM (impl stays the caller's). */
+int Keywords_server_new(const struct Keywords_server *vt, void *impl, void (*destroy)(void *impl),
+	nx_rpc_cap **ret);
+/* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
+ * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
+int Keywords_server_new_with_fd(const struct Keywords_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
+/* The schema name of method `method_id` (for logs), or NULL. */
+const char *Keywords_method_name(uint16_t method_id);
+/* True if `cap` is a local Keywords server made by Keywords_server_new; *ret_impl gets its impl. */
+bool Keywords_server_get_impl(const nx_rpc_cap *cap, void **ret_impl);
 
 #ifdef __cplusplus
 }

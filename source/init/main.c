@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nexus-init: boot order, readiness, supervision (DESIGN.md section 6).
+ *
+ *   table      services.conf (table.c): name, binary, restart policy, in boot order
+ *   boot       one service at a time: start, wait for its readiness line (deadline), up
+ *   bootstrap  samgrd gets fd 3 = the admin channel (init keeps SamgrAdmin); every other
+ *              service gets fd 3 = one end of a socketpair whose other end init adopts at
+ *              samgrd as svc:<name>; fd 4 = readiness pipe; nothing else (close_range)
+ *   supervise  pidfd per child: restart with backoff, storm limit, failed
+ *   stop       SIGTERM/SIGINT: reverse order, each with a deadline, then exit 0
+ *
+ * Console markers (stable, greppable): init: start|up|exit|restart|failed <svc>, init: ready,
+ * init: stopped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nexus-types.capnp.h"
+#include "nx-abi/clock.h"
+#include "nx-abi/sock.h"
+#include "samgr.capnp.h"
+#include "table.h"
+
+#define MS               (1000ull * 1000ull)
+#define READY_TIMEOUT_NS (10000 * MS)
+#define STOP_TIMEOUT_NS  (5000 * MS)
+#define BACKOFF_FIRST_MS 100u
+#define BACKOFF_MAX_MS   5000u
+#define STORM_EXITS      5u
+#define STORM_WINDOW_NS  (30000 * MS)
+
+enum svc_state {
+	SVC_DOWN,     /* not started yet, or stopped for good */
+	SVC_STARTING, /* running, readiness line not seen yet */
+	SVC_UP,
+	SVC_BACKOFF, /* exited, restart timer armed */
+	SVC_FAILED,  /* storm limit hit: stays down */
+	SVC_STOPPING,
+};
+
+struct svc {
+	struct init_entry e;
+	struct init *init;
+	enum svc_state state;
+	int pid;
+	int ready_fd;
+	nx_source *child_src, *ready_src, *timer;
+	unsigned starts;
+	unsigned backoff_ms;
+	uint64_t exits[STORM_EXITS]; /* ring of exit times */
+	unsigned nexits;
+};
+
+struct init {
+	nx_loop *loop;
+	struct svc svcs[INIT_MAX_SERVICES];
+	unsigned n;
+	unsigned booting; /* index of the service boot waits for; n once booted */
+	bool stopping;
+	int exit_code;
+	nx_rpc_conn *admin_conn;
+	nx_rpc_cap *admin; /* samgrd's SamgrAdmin */
+	char sock_path[PATH_MAX];
+};
+
+static void boot_next(struct init *in);
+static void stop_next(struct init *in);
+
+/* ---- Spawning ---- */
+
+/* In the child, between fork and exec: only async-signal-safe calls. */
+static void exec_child(const char *binary, int chan, int ready)
+{
+	sigset_t all;
+	char *argv[] = {(char *)binary, NULL};
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL); /* the loop blocked SIGTERM etc. in init */
+	/* Move both above 4 first so dup2 onto 3 cannot clobber the other. */
+	chan = fcntl(chan, F_DUPFD, 10);
+	ready = fcntl(ready, F_DUPFD, 10);
+	if (chan < 0 || ready < 0 || dup2(chan, 3) < 0 || dup2(ready, 4) < 0)
+		_exit(127);
+	close_range(5, ~0u, 0);
+	execv(binary, argv);
+	_exit(127);
+}
+
+static void on_adopted(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+{
+	struct svc *s = userdata;
+
+	if (res->error < 0 && s->pid > 0 && s->state == SVC_STARTING) {
+		printf("init: samgrd refused to adopt %s: %s\n", s->e.name, res->reason);
+		kill(s->pid, SIGKILL); /* supervision takes it from here */
+	}
+	nx_rpc_call_free(call);
+}
+
+/* Hands samgrd our end of the service's bootstrap channel, as svc:<name>. Takes fd. */
+static int adopt(struct svc *s, int fd)
+{
+	static const struct Endpoint_server endpoint_vt = {0};
+	SamgrAdmin_adopt_Params_b params;
+	char subject[INIT_NAME_MAX + 8];
+	nx_rpc_cap *ep;
+	nx_rpc_call *call;
+	uint32_t index;
+	int r;
+
+	r = Endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fd, &ep); /* takes fd */
+	if (r < 0)
+		return r;
+	snprintf(subject, sizeof(subject), "svc:%s", s->e.name);
+	r = SamgrAdmin_adopt_new(s->init->admin, &call, &params);
+	if (r >= 0) {
+		r = nx_rpc_call_add_cap(call, ep, &index);
+		if (r >= 0)
+			r = SamgrAdmin_adopt_Params_set_conn(params, index);
+		if (r >= 0)
+			r = SamgrAdmin_adopt_Params_set_subject(params, subject, strlen(subject));
+		if (r >= 0)
+			r = nx_rpc_call_send(call, on_adopted, s);
+		if (r < 0)
+			nx_rpc_call_free(call);
+	}
+	nx_rpc_cap_unref(ep);
+	return r;
+}
+
+static void on_admin_gone(nx_rpc_conn *conn, int error, void *userdata)
+{
+	/* samgrd's exit is handled by supervision; the connection just goes with it. */
+}
+
+static void on_child(nx_source *src, int pid, int status, bool signaled, void *userdata);
+static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata);
+static void on_timer(nx_source *src, void *userdata);
+
+static void svc_sources_free(struct svc *s)
+{
+	s->ready_src = nx_source_free(s->ready_src);
+	s->ready_fd = nx_fd_close(s->ready_fd);
+}
+
+static int svc_start(struct svc *s)
+{
+	struct init *in = s->init;
+	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, pid, r;
+	bool is_samgrd = s == &in->svcs[0];
+
+	printf("init: %s %s\n", s->starts++ ? "restart" : "start", s->e.name);
+	r = nx_chan_pair(chan);
+	if (r < 0)
+		return r;
+	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* The child's end of the readiness pipe must block: it writes one line and closes. */
+	nx_fd_set_nonblock(pipefd[1], 0);
+	nx_fd_set_nonblock(chan[1], 0);
+	if (is_samgrd) {
+		r = nx_rpc_conn_new(in->loop, chan[0], NULL, &in->admin_conn); /* takes chan[0] */
+		chan[0] = -1;
+		if (r >= 0)
+			r = nx_rpc_conn_bootstrap(in->admin_conn, &in->admin);
+		if (r < 0)
+			goto fail;
+		nx_rpc_conn_set_disconnect_cb(in->admin_conn, on_admin_gone, in);
+	} else {
+		/* Sent before the child runs: samgrd serves the channel by the time it asks. */
+		r = adopt(s, chan[0]); /* takes chan[0] */
+		chan[0] = -1;
+		if (r < 0)
+			goto fail;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (pid == 0)
+		exec_child(s->e.binary, chan[1], pipefd[1]);
+	nx_fd_close(chan[1]);
+	nx_fd_close(pipefd[1]);
+	s->pid = pid;
+	s->ready_fd = pipefd[0];
+	s->state = SVC_STARTING;
+	r = nx_loop_add_child(in->loop, pid, on_child, s, &s->child_src);
+	if (r < 0) {
+		/* Cannot supervise it: do not leave it running unsupervised. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		s->pid = 0;
+		svc_sources_free(s);
+		return r;
+	}
+	r = nx_loop_add_fd(in->loop, s->ready_fd, NX_EV_IN, on_ready, s, &s->ready_src);
+	if (r >= 0)
+		r = nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + READY_TIMEOUT_NS);
+	if (r < 0)
+		kill(pid, SIGKILL); /* reaped through on_child */
+	return 0;
+fail:
+	nx_fd_close(chan[0]);
+	nx_fd_close(chan[1]);
+	nx_fd_close(pipefd[0]);
+	nx_fd_close(pipefd[1]);
+	return r;
+}
+
+/* ---- Readiness ---- */
+
+static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
+{
+	struct svc *s = userdata;
+	struct init *in = s->init;
+	char line[64];
+	ssize_t n;
+
+	n = read(fd, line, sizeof(line));
+	if (n < 0 && errno == EAGAIN)
+		return;
+	svc_sources_free(s);
+	if (n <= 0 || s->state != SVC_STARTING)
+		return; /* closed without a line: not ready; the deadline or its exit decides */
+	s->state = SVC_UP;
+	s->backoff_ms = 0;
+	nx_source_set_deadline(s->timer, UINT64_MAX);
+	printf("init: up %s\n", s->e.name);
+	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
+		in->booting++;
+		boot_next(in);
+	}
+}
+
+/* ---- Supervision ---- */
+
+static bool storm(struct svc *s, uint64_t now)
+{
+	s->exits[s->nexits++ % STORM_EXITS] = now;
+	/* The oldest of the last STORM_EXITS exits is the one about to be overwritten next. */
+	return s->nexits >= STORM_EXITS &&
+	       now - s->exits[s->nexits % STORM_EXITS] <= STORM_WINDOW_NS;
+}
+
+static void svc_settled(struct svc *s)
+{
+	struct init *in = s->init;
+
+	/* Boot does not wait on a service that will not come up. */
+	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
+		in->booting++;
+		boot_next(in);
+	}
+}
+
+static void on_child(nx_source *src, int pid, int status, bool signaled, void *userdata)
+{
+	struct svc *s = userdata;
+	struct init *in = s->init;
+	bool restart;
+
+	s->child_src = nx_source_free(s->child_src);
+	s->pid = 0;
+	svc_sources_free(s);
+	nx_source_set_deadline(s->timer, UINT64_MAX);
+	printf("init: exit %s (%s %d)\n", s->e.name, signaled ? "signal" : "code", status);
+	if (in->stopping) {
+		s->state = SVC_DOWN;
+		stop_next(in);
+		return;
+	}
+	if (s == &in->svcs[0]) {
+		/* Every channel was adopted there: without samgrd nothing is reachable. */
+		s->state = SVC_FAILED;
+		printf("init: failed %s\n", s->e.name);
+		in->exit_code = 1;
+		in->stopping = true;
+		stop_next(in);
+		return;
+	}
+	restart = s->e.restart == INIT_RESTART_ALWAYS ||
+	          (s->e.restart == INIT_RESTART_ON_FAILURE && (signaled || status != 0));
+	if (!restart) {
+		s->state = SVC_DOWN;
+		svc_settled(s);
+		return;
+	}
+	if (storm(s, nx_clock_monotonic_ns())) {
+		s->state = SVC_FAILED;
+		printf("init: failed %s\n", s->e.name);
+		svc_settled(s);
+		return;
+	}
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_FIRST_MS;
+	if (s->backoff_ms > BACKOFF_MAX_MS)
+		s->backoff_ms = BACKOFF_MAX_MS;
+	s->state = SVC_BACKOFF;
+	nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + s->backoff_ms * MS);
+}
+
+static void on_timer(nx_source *src, void *userdata)
+{
+	struct svc *s = userdata;
+	int r;
+
+	switch (s->state) {
+	case SVC_STARTING:
+		printf("init: %s not ready within %llu ms, killing it\n", s->e.name,
+		        (unsigned long long)(READY_TIMEOUT_NS / MS));
+		kill(s->pid, SIGKILL);
+		break;
+	case SVC_STOPPING:
+		printf("init: %s did not stop within %llu ms, killing it\n", s->e.name,
+		        (unsigned long long)(STOP_TIMEOUT_NS / MS));
+		kill(s->pid, SIGKILL);
+		break;
+	case SVC_BACKOFF:
+		r = svc_start(s);
+		if (r < 0) {
+			printf("init: cannot start %s: %s\n", s->e.name, strerror(-r));
+			s->state = SVC_FAILED;
+			printf("init: failed %s\n", s->e.name);
+			svc_settled(s);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- Boot and stop ---- */
+
+static void boot_next(struct init *in)
+{
+	int r;
+
+	while (in->booting < in->n) {
+		struct svc *s = &in->svcs[in->booting];
+
+		r = svc_start(s);
+		if (r >= 0)
+			return; /* on_ready or on_child moves on */
+		printf("init: cannot start %s: %s\n", s->e.name, strerror(-r));
+		s->state = SVC_FAILED;
+		printf("init: failed %s\n", s->e.name);
+		if (in->booting == 0) {
+			in->exit_code = 1;
+			in->stopping = true;
+			stop_next(in);
+			return;
+		}
+		in->booting++;
+	}
+	printf("init: ready\n");
+}
+
+/* Stops the last service still running, one at a time; once none is left, quits. */
+static void stop_next(struct init *in)
+{
+	for (unsigned i = in->n; i-- > 0;) {
+		struct svc *s = &in->svcs[i];
+
+		if (s->state == SVC_STOPPING)
+			return; /* waiting for it */
+		if (s->pid > 0) {
+			s->state = SVC_STOPPING;
+			kill(s->pid, SIGTERM);
+			nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + STOP_TIMEOUT_NS);
+			return;
+		}
+		if (s->state == SVC_BACKOFF)
+			s->state = SVC_DOWN;
+		nx_source_set_deadline(s->timer, UINT64_MAX);
+	}
+	nx_loop_quit(in->loop, 0);
+}
+
+static void on_signal(nx_source *src, int signo, void *userdata)
+{
+	struct init *in = userdata;
+
+	if (in->stopping)
+		return;
+	printf("init: %s, stopping\n", strsignal(signo));
+	in->stopping = true;
+	stop_next(in);
+}
+
+/* ---- Setup ---- */
+
+static int mkdir_p(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int usage(FILE *f, int code)
+{
+	fprintf(f, "usage: nexus-init [--table FILE] [--bindir DIR]\n"
+	           "Boots the services listed in FILE (default: services.conf beside this "
+	           "binary) in order,\nsupervises them, and stops them in reverse on SIGTERM or "
+	           "SIGINT.\nRelative binaries are found under DIR (default: the build's "
+	           "source/ dir).\nState: $NEXUS_RUNTIME_DIR (default ./.nexus/run).\n");
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	static struct init in = {.exit_code = 0};
+	struct init_entry entries[INIT_MAX_SERVICES];
+	char self[PATH_MAX], bindir[PATH_MAX], table[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
+	const char *table_arg = NULL, *bindir_arg = NULL, *env;
+	nx_source *term = NULL, *intr = NULL;
+	ssize_t n;
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0)
+			return usage(stdout, 0);
+		else if (strcmp(argv[i], "--table") == 0 && i + 1 < argc)
+			table_arg = argv[++i];
+		else if (strcmp(argv[i], "--bindir") == 0 && i + 1 < argc)
+			bindir_arg = argv[++i];
+		else
+			return usage(stderr, 2);
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0) {
+		perror("init: /proc/self/exe");
+		return 1;
+	}
+	self[n] = '\0';
+	if ((size_t)snprintf(table, sizeof(table), "%s/services.conf", dirname(self)) >=
+	                sizeof(table) ||
+	        (size_t)snprintf(bindir, sizeof(bindir), "%s/..", self) >= sizeof(bindir)) {
+		fprintf(stderr, "init: %s: path too long\n", self); /* self: .../source/init */
+		return 1;
+	}
+	r = init_table_load(
+	        table_arg ? table_arg : table, bindir_arg ? bindir_arg : bindir, entries);
+	if (r < 0)
+		return 2;
+	in.n = (unsigned)r;
+
+	env = getenv("NEXUS_RUNTIME_DIR");
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./.nexus/run");
+	r = mkdir_p(dir);
+	if (r < 0 || !realpath(dir, real)) {
+		fprintf(stderr, "init: cannot create %s: %s\n", dir, strerror(r < 0 ? -r : errno));
+		return 1;
+	}
+	setenv("NEXUS_RUNTIME_DIR", real, 1); /* children inherit the absolute path */
+	if ((size_t)snprintf(in.sock_path, sizeof(in.sock_path), "%s/samgr.sock", real) >=
+	        sizeof(in.sock_path)) {
+		fprintf(stderr, "init: %s: path too long\n", real);
+		return 1;
+	}
+
+	r = nx_loop_new(&in.loop);
+	if (r >= 0)
+		r = nx_loop_add_signal(in.loop, SIGTERM, on_signal, &in, &term);
+	if (r >= 0)
+		r = nx_loop_add_signal(in.loop, SIGINT, on_signal, &in, &intr);
+	for (unsigned i = 0; r >= 0 && i < in.n; i++) {
+		struct svc *s = &in.svcs[i];
+
+		s->e = entries[i];
+		s->init = &in;
+		s->ready_fd = -1;
+		r = nx_loop_add_timer(in.loop, UINT64_MAX, on_timer, s, &s->timer);
+	}
+	if (r < 0) {
+		fprintf(stderr, "init: %s\n", strerror(-r));
+		return 1;
+	}
+
+	boot_next(&in);
+	if (!in.stopping || in.svcs[0].pid > 0)
+		(void)nx_loop_run(in.loop); /* the outcome is in.exit_code */
+
+	for (unsigned i = 0; i < in.n; i++) {
+		svc_sources_free(&in.svcs[i]);
+		nx_source_free(in.svcs[i].child_src);
+		nx_source_free(in.svcs[i].timer);
+	}
+	nx_rpc_cap_unref(in.admin);
+	nx_rpc_conn_free(in.admin_conn);
+	unlink(in.sock_path); /* samgrd removes it too; a SIGKILLed one cannot */
+	nx_source_free(term);
+	nx_source_free(intr);
+	nx_loop_free(in.loop);
+	printf("init: stopped\n");
+	return in.exit_code;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* nexus-init's service table file (services.conf): parsing only, no process work. */
+#ifndef INIT_TABLE_H
+#define INIT_TABLE_H
+
+#include <limits.h>
+
+#define INIT_MAX_SERVICES 16u
+#define INIT_NAME_MAX     64u
+
+enum init_restart {
+	INIT_RESTART_ALWAYS,
+	INIT_RESTART_ON_FAILURE,
+	INIT_RESTART_NEVER,
+};
+
+struct init_entry {
+	char name[INIT_NAME_MAX + 1];
+	char binary[PATH_MAX];
+	enum init_restart restart;
+};
+
+/* Reads `path`; relative binaries are joined to `bindir`. On error prints
+ * "file:line: error: ..." to stderr and returns -EINVAL (or -errno if unreadable); on success
+ * the number of entries written to ret_entries (at most INIT_MAX_SERVICES). */
+int init_table_load(
+        const char *path, const char *bindir, struct init_entry ret_entries[INIT_MAX_SERVICES]);
+
+#endif

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/* nx-svc: bootstrap, register, ready, serve, stop. See svc.h. */
+#include "svc.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nexus-types.capnp.h"
+#include "nexus/limits.h"
+#include "nx-abi/sock.h"
+#include "samgr.capnp.h"
+
+struct svc_client {
+	struct svc_client *next;
+	nx_svc *svc;
+	nx_rpc_conn *conn;
+	char subject[NX_SVC_SUBJECT_MAX + 1];
+};
+
+struct nx_svc {
+	char name[NX_SVC_NAME_MAX + 1];
+	nx_loop *loop;
+	nx_rpc_conn *samgr_conn; /* fd 3 */
+	nx_rpc_cap *samgr;       /* its bootstrap: Samgr */
+	nx_rpc_cap *host;        /* our ServiceHost, given to samgrd */
+	nx_rpc_cap *bootstrap;   /* what accepted connections serve */
+	nx_rpc_call *register_call;
+	nx_source *sig_term, *sig_int;
+	int ready_fd;
+	bool stopping;
+	struct svc_client *clients;
+	unsigned nclients;
+};
+
+static void client_free(struct svc_client *c)
+{
+	struct svc_client **p = &c->svc->clients;
+
+	while (*p != c)
+		p = &(*p)->next;
+	*p = c->next;
+	c->svc->nclients--;
+	nx_rpc_conn_free(c->conn);
+	free(c);
+}
+
+static void on_client_gone(nx_rpc_conn *conn, int error, void *userdata)
+{
+	client_free(userdata);
+}
+
+/* ---- ServiceHost: samgrd hands us clients ---- */
+
+static int host_accept(void *impl, nx_rpc_incoming *in, ServiceHost_accept_Params params)
+{
+	nx_svc *svc = impl;
+	struct svc_client *c;
+	nx_rpc_cap *end = NULL;
+	const char *subject;
+	unsigned same = 0;
+	uint32_t index;
+	size_t len;
+	int fd, r;
+
+	if (svc->stopping)
+		return nx_rpc_incoming_fail_errno(in, -EAGAIN, "the service is stopping"), 0;
+	/* The generated dispatcher already checked the subject: present, <= 128, no inner NUL. */
+	r = ServiceHost_accept_Params_get_subject(params, &subject, &len);
+	if (r < 0)
+		return r;
+	for (c = svc->clients; c; c = c->next)
+		if (strlen(c->subject) == len && memcmp(c->subject, subject, len) == 0)
+			same++;
+	if (same >= NX_CONN_MAX_PER_SUBJECT || svc->nclients >= NX_CONN_MAX_PER_SERVICE)
+		return nx_rpc_incoming_fail_errno(in, -EDQUOT,
+		               "conn: too many connections for this subject or service"),
+		       0;
+
+	r = ServiceHost_accept_Params_get_conn(params, &index);
+	if (r >= 0)
+		r = nx_rpc_incoming_cap(in, index, &end);
+	fd = r >= 0 ? nx_rpc_cap_dup_fd(end) : r;
+	nx_rpc_cap_unref(end);
+	if (fd < 0)
+		return nx_rpc_incoming_fail_errno(in, -EINVAL, "conn: no channel attached"), 0;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		nx_fd_close(fd);
+		return -ENOMEM;
+	}
+	memcpy(c->subject, subject, len);
+	r = nx_rpc_conn_new(svc->loop, fd, svc->bootstrap, &c->conn); /* takes fd */
+	if (r < 0) {
+		free(c);
+		return r;
+	}
+	c->svc = svc;
+	c->next = svc->clients;
+	svc->clients = c;
+	svc->nclients++;
+	nx_rpc_conn_set_disconnect_cb(c->conn, on_client_gone, c);
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static const struct ServiceHost_server host_vt = {
+        .accept = host_accept,
+};
+
+/* ---- Registration and readiness ---- */
+
+static void announce_ready(nx_svc *svc)
+{
+	static const char line[] = "ready\n";
+
+	/* Our marker first: init prints "init: up" when it reads the line, and the console
+	 * must show them in that order. One line, then close: no framing beyond EOF. */
+	printf("%s: ready\n", svc->name);
+	if (svc->ready_fd >= 0) {
+		if (write(svc->ready_fd, line, sizeof(line) - 1) < 0)
+			fprintf(stderr, "%s: readiness pipe: %s\n", svc->name, strerror(errno));
+		svc->ready_fd = nx_fd_close(svc->ready_fd);
+	}
+}
+
+static void on_registered(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+{
+	nx_svc *svc = userdata;
+
+	if (res->error < 0) {
+		fprintf(stderr, "%s: cannot register with samgrd: %s\n", svc->name,
+		        *res->reason ? res->reason : strerror(-res->error));
+		nx_loop_quit(svc->loop, 1);
+	} else {
+		announce_ready(svc);
+	}
+	svc->register_call = nx_rpc_call_free(call);
+}
+
+static int send_register(nx_svc *svc)
+{
+	Samgr_register_Params_b params;
+	nx_rpc_call *call;
+	uint32_t index;
+	int r;
+
+	r = Samgr_register_new(svc->samgr, &call, &params);
+	if (r < 0)
+		return r;
+	r = Samgr_register_Params_set_name(params, svc->name, strlen(svc->name));
+	if (r >= 0)
+		r = nx_rpc_call_add_cap(call, svc->host, &index);
+	if (r >= 0)
+		r = Samgr_register_Params_set_host(params, index);
+	if (r >= 0)
+		r = nx_rpc_call_send(call, on_registered, svc);
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	svc->register_call = call;
+	return 0;
+}
+
+/* ---- Lifetime ---- */
+
+static void on_samgr_gone(nx_rpc_conn *conn, int error, void *userdata)
+{
+	nx_svc *svc = userdata;
+
+	/* Without samgrd nobody can reach us and our registration is gone: exit and let
+	 * nexus-init decide. */
+	fprintf(stderr, "%s: lost samgrd (%s), exiting\n", svc->name, strerror(-error));
+	nx_loop_quit(svc->loop, 1);
+}
+
+static void on_signal(nx_source *s, int signo, void *userdata)
+{
+	nx_svc *svc = userdata;
+
+	svc->stopping = true;
+	nx_loop_quit(svc->loop, 0);
+}
+
+static bool fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+int nx_svc_new(const char *name, nx_svc **ret)
+{
+	nx_svc *svc;
+	size_t len;
+	int r, fd;
+
+	assert(name && ret);
+	len = strlen(name);
+	if (!fd_is_open(NX_SVC_BOOTSTRAP_FD)) {
+		nx_fd_close(NX_SVC_READY_FD);
+		return -EBADF;
+	}
+	/* Both granted fds were left inheritable by init for exec; we keep them to ourselves. */
+	fcntl(NX_SVC_BOOTSTRAP_FD, F_SETFD, FD_CLOEXEC);
+	if (fd_is_open(NX_SVC_READY_FD))
+		fcntl(NX_SVC_READY_FD, F_SETFD, FD_CLOEXEC);
+	svc = calloc(1, sizeof(*svc));
+	if (len == 0 || len > NX_SVC_NAME_MAX || !svc) {
+		free(svc);
+		nx_fd_close(NX_SVC_BOOTSTRAP_FD);
+		nx_fd_close(NX_SVC_READY_FD);
+		return svc ? -EINVAL : -ENOMEM;
+	}
+	memcpy(svc->name, name, len);
+	svc->ready_fd = fd_is_open(NX_SVC_READY_FD) ? NX_SVC_READY_FD : -1;
+	fd = NX_SVC_BOOTSTRAP_FD;
+
+	r = nx_loop_new(&svc->loop);
+	if (r < 0) {
+		nx_fd_close(fd);
+		goto fail;
+	}
+	r = nx_rpc_conn_new(svc->loop, fd, NULL, &svc->samgr_conn); /* takes fd */
+	if (r < 0)
+		goto fail;
+	nx_rpc_conn_set_disconnect_cb(svc->samgr_conn, on_samgr_gone, svc);
+	r = nx_rpc_conn_bootstrap(svc->samgr_conn, &svc->samgr);
+	if (r >= 0)
+		r = ServiceHost_server_new(&host_vt, svc, NULL, &svc->host);
+	if (r >= 0)
+		r = nx_loop_add_signal(svc->loop, SIGTERM, on_signal, svc, &svc->sig_term);
+	if (r >= 0)
+		r = nx_loop_add_signal(svc->loop, SIGINT, on_signal, svc, &svc->sig_int);
+	if (r < 0)
+		goto fail;
+	*ret = svc;
+	return 0;
+fail:
+	nx_svc_free(svc);
+	return r;
+}
+
+nx_loop *nx_svc_loop(nx_svc *svc)
+{
+	return svc->loop;
+}
+
+int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap)
+{
+	int r;
+
+	assert(svc && bootstrap && !svc->bootstrap);
+	svc->bootstrap = nx_rpc_cap_ref(bootstrap);
+	r = send_register(svc);
+	if (r < 0) {
+		fprintf(stderr, "%s: cannot register with samgrd: %s\n", svc->name, strerror(-r));
+		return 1;
+	}
+	return nx_loop_run(svc->loop) == 0 ? 0 : 1;
+}
+
+const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in)
+{
+	nx_rpc_conn *conn = nx_rpc_incoming_conn(in);
+
+	/* A linear walk: a service holds few connections in this slice; a hash comes when one
+	 * holds thousands. */
+	for (struct svc_client *c = svc->clients; c; c = c->next)
+		if (c->conn == conn)
+			return c->subject;
+	return NULL;
+}
+
+unsigned nx_svc_clients(const nx_svc *svc)
+{
+	return svc->nclients;
+}
+
+nx_svc *nx_svc_free(nx_svc *svc)
+{
+	if (!svc)
+		return NULL;
+	svc->stopping = true;
+	for (struct svc_client *c = svc->clients, *next; c; c = next) {
+		next = c->next;
+		nx_rpc_conn_free(c->conn); /* no disconnect callback from our own free */
+		free(c);
+	}
+	svc->clients = NULL;
+	svc->nclients = 0;
+	nx_rpc_call_free(svc->register_call);
+	nx_rpc_cap_unref(svc->samgr);
+	nx_rpc_conn_free(svc->samgr_conn);
+	/* The host and bootstrap caps may be referenced by connections freed above only. */
+	nx_rpc_cap_unref(svc->host);
+	nx_rpc_cap_unref(svc->bootstrap);
+	nx_source_free(svc->sig_term);
+	nx_source_free(svc->sig_int);
+	nx_fd_close(svc->ready_fd);
+	nx_loop_free(svc->loop);
+	free(svc);
+	return NULL;
+}

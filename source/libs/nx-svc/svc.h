@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nx-svc: the skeleton every thin Nexus daemon runs on (DESIGN.md sections 3 and 6).
+ *
+ * A service started by nexus-init finds fd 3 = its channel to samgrd (already adopted as
+ * `svc:<name>`) and fd 4 = a readiness pipe. nx-svc takes both, registers a ServiceHost under
+ * the service's name, and from then on every ServiceHost.accept(conn, subject) samgrd sends
+ * becomes one nx_rpc_conn serving the service's bootstrap object, with `subject` remembered
+ * for handlers (nx_svc_subject). Once registered it writes one line to fd 4, closes it and
+ * prints "<name>: ready". SIGTERM/SIGINT: stop accepting, drop every client, exit 0.
+ *
+ * Everything runs on one nx_loop thread. Handlers answer synchronously in this slice (a
+ * handler that returns NX_RPC_ASYNC must answer before the loop stops: it is canceled then).
+ */
+#ifndef NX_SVC_SVC_H
+#define NX_SVC_SVC_H
+
+#include "nx-abi/loop.h"
+#include "nx-rpc/rpc.h"
+
+typedef struct nx_svc nx_svc;
+
+/* The fds nexus-init grants: the samgrd channel and the readiness pipe. */
+#define NX_SVC_BOOTSTRAP_FD 3
+#define NX_SVC_READY_FD     4
+
+/* Longest service name (samgr.capnp samgrNameMaxLen) and subject (nexus-types.capnp). */
+#define NX_SVC_NAME_MAX    64u
+#define NX_SVC_SUBJECT_MAX 128u
+
+/* Takes fd 3 (the samgrd channel: -EBADF if it is not open) and fd 4 (readiness: optional,
+ * for running by hand), makes the loop and starts nx-rpc on fd 3. `name` is copied;
+ * -EINVAL if empty or longer than NX_SVC_NAME_MAX. On failure fds 3 and 4 are closed. */
+int nx_svc_new(const char *name, nx_svc **ret);
+
+/* The service's loop (borrowed), for its own sources. */
+nx_loop *nx_svc_loop(nx_svc *svc);
+
+/* Registers `bootstrap` (referenced, not taken) as what every accepted connection serves,
+ * then runs until SIGTERM/SIGINT or until the samgrd channel breaks. Returns the process
+ * exit code: 0 after a signal, 1 when registration failed or samgrd went away. */
+int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap);
+
+/* The subject samgrd fixed for the connection `in` arrived on (borrowed, valid while that
+ * connection lives), or NULL if it did not come through an accepted connection. */
+const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in);
+
+/* Connections currently served (for tests and stats). */
+unsigned nx_svc_clients(const nx_svc *svc);
+
+/* Drops every connection, closes fds 3/4 if still held, frees the loop. Takes NULL, returns
+ * NULL. */
+nx_svc *nx_svc_free(nx_svc *svc);
+
+#endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* nexus-init's service table parser: good tables, and each bad line reported, nothing kept. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fdcheck.h"
+#include "table.h"
+
+/* Writes `text` to a temp file and parses it. */
+static int load(const char *text, struct init_entry *ret)
+{
+	char path[] = "/tmp/test-table-XXXXXX";
+	int fd = mkstemp(path), r;
+	size_t len = strlen(text);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	r = init_table_load(path, "/bin", ret);
+	unlink(path);
+	return r;
+}
+
+static void good(void **state)
+{
+	struct init_entry e[INIT_MAX_SERVICES];
+	int before = fdcheck_count();
+
+	assert_int_equal(load("# comment\n\nsamgrd services/samgrd/samgrd never\n"
+	                      "  echod\t/abs/echod   always # trailing\n"
+	                      "x.y-z_1 rel on-failure",
+	                         e),
+	        3);
+	assert_string_equal(e[0].name, "samgrd");
+	assert_string_equal(e[0].binary, "/bin/services/samgrd/samgrd");
+	assert_int_equal(e[0].restart, INIT_RESTART_NEVER);
+	assert_string_equal(e[1].binary, "/abs/echod");
+	assert_int_equal(e[1].restart, INIT_RESTART_ALWAYS);
+	assert_string_equal(e[2].name, "x.y-z_1");
+	assert_int_equal(e[2].restart, INIT_RESTART_ON_FAILURE);
+	fdcheck_assert(before);
+}
+
+static void bad(void **state)
+{
+	static const char *const tables[] = {
+	        "",                                       /* no services */
+	        "# only a comment\n",                     /* no services */
+	        "echod echod always\n",                   /* samgrd not first */
+	        "samgrd samgrd\n",                        /* missing field */
+	        "samgrd samgrd never extra\n",            /* extra field */
+	        "samgrd samgrd sometimes\n",              /* bad restart */
+	        "samgrd samgrd never\nEchod e always\n",  /* bad name */
+	        "samgrd samgrd never\nsamgrd s always\n", /* twice */
+	        "samgrd samgrd never\n"
+	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa e always\n",
+	};
+	struct init_entry e[INIT_MAX_SERVICES];
+	int before = fdcheck_count();
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		e[0].name[0] = '\0';
+		assert_int_equal(load(tables[i], e), -EINVAL);
+		assert_string_equal(e[0].name, ""); /* untouched on failure */
+	}
+	fdcheck_assert(before);
+}
+
+static void limits(void **state)
+{
+	struct init_entry e[INIT_MAX_SERVICES];
+	char text[4096], *p = text;
+	int before = fdcheck_count();
+
+	/* Exactly INIT_MAX_SERVICES is fine; one more is refused. */
+	p += sprintf(p, "samgrd s never\n");
+	for (unsigned i = 1; i < INIT_MAX_SERVICES; i++)
+		p += sprintf(p, "s%u b always\n", i);
+	assert_int_equal(load(text, e), (int)INIT_MAX_SERVICES);
+	sprintf(p, "one-more b always\n");
+	assert_int_equal(load(text, e), -EINVAL);
+
+	/* A line longer than the parser's buffer is an error, not two lines. */
+	memset(text, 'x', 2000);
+	memcpy(text, "samgrd ", 7);
+	strcpy(text + 2000, " never\n");
+	assert_int_equal(load(text, e), -EINVAL);
+	assert_int_equal(init_table_load("/nonexistent/table", "/bin", e), -ENOENT);
+	fdcheck_assert(before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(good),
+	        cmocka_unit_test(bad),
+	        cmocka_unit_test(limits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: MIT
+#
+# samgrd, the service registry (DESIGN.md sections 3 and 7). Every connection to samgrd has a
+# subject fixed by whoever made the connection: `svc:<name>` / `app:<bundle>` for channels a
+# trusted broker adopted (SamgrAdmin.adopt), `uid:<n>` for the external socket
+# $NEXUS_RUNTIME_DIR/samgr.sock (from SO_PEERCRED). Capabilities named below are checked for
+# that subject (policyd once it runs; until then samgrd's interim deny-by-default rule).
+# Errors are exceptions whose reason starts with a section 9 code.
+@0xc2cd4ad4ca5f7c46;
+
+using N = import "/nexus.capnp";
+using T = import "nexus-types.capnp";
+
+# Service names: 1..64 bytes of [a-z0-9._-].
+const samgrNameMaxLen :UInt32 = 64;
+# Most entries list() returns in one answer (the answer must fit one 4 KiB message).
+const samgrListMaxCount :UInt32 = 32;
+
+struct Entry {
+  name @0 :Text $N.maxLen(64);
+  # The subject of the connection that registered the name.
+  owner @1 :Text $N.maxLen(128);
+}
+
+# Told about one name's owner coming and going.
+interface ServiceWatcher {
+  # `up` true: `name` was registered (or already was when watch() was called); false: its
+  # owner unregistered or died.
+  changed @0 (name :Text $N.maxLen(64), up :Bool) -> ();
+}
+
+# The bootstrap object of every connection to samgrd but the admin channel.
+interface Samgr {
+  # Makes `name` resolvable: samgrd keeps `host` and calls host.accept() for each client.
+  # One owner per name; the name is freed when the owner's connection to samgrd ends, and
+  # watchers are told.
+  # Needs `ipc.register.<name>`.
+  # Errors: invalid_argument (bad name, no host), denied, already_exists,
+  # limit_exceeded (too many names).
+  register @0 (name :Text $N.maxLen(64) $N.nonEmpty, host :T.ServiceHost) -> ();
+
+  # A fresh channel to `name`, whose bootstrap is the service: samgrd makes a socketpair,
+  # hands one end to the owner through ServiceHost.accept(end, <caller's subject>) and returns
+  # the other. One channel per call; samgrd never proxies.
+  # Needs `ipc.connect.<name>`.
+  # Errors: invalid_argument, denied, not_found (nobody registered it), unavailable (the
+  # owner refused or died while accepting; its own reason follows), limit_exceeded.
+  resolve @1 (name :Text $N.maxLen(64) $N.nonEmpty) -> (endpoint :T.Endpoint);
+
+  # Every registered name with its owner, sorted by name, at most samgrListMaxCount.
+  # Needs `samgr.list`.
+  # Errors: denied.
+  list @2 () -> (entries :List(Entry) $N.maxCount(32));
+
+  # Calls cb.changed(name, up) now if `name` is registered, then on every change, until the
+  # caller's connection ends or it drops `cb`.
+  # Needs `ipc.connect.<name>` (knowing a service exists is part of being allowed to use it).
+  # Errors: invalid_argument, denied, limit_exceeded (too many watchers on this connection).
+  watch @3 (name :Text $N.maxLen(64) $N.nonEmpty, cb :ServiceWatcher) -> ();
+}
+
+# The bootstrap object of the admin channel that nexus-init (and later execd) holds to samgrd.
+interface SamgrAdmin {
+  # Starts serving Samgr on `conn`'s fd for a process the adopter started, with `subject` as
+  # that connection's subject. The adopter may only hand out subjects under its own prefix:
+  # nexus-init (`svc:init`) adopts `svc:<name>`, execd (later) `app:<bundle>`.
+  # Errors: invalid_argument (no fd, malformed subject), denied (subject outside the
+  # adopter's prefix), limit_exceeded.
+  adopt @0 (conn :T.Endpoint, subject :Text $N.maxLen(128) $N.nonEmpty) -> ();
+}
