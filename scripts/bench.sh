@@ -174,4 +174,132 @@ for r in rows:
         print(f"  fresh {r['mode']}: {ms / sms:.2f}x the socket's time (target <= 1.3x): {verdict(ms / sms <= 1.3)}")
 PY
 
+# ---- pure libraries ------------------------------------------------------------------
+# userspace/policy, journal and registry, in process (no sockets, no second process): own
+# passes, own table, after the IPC tables so those stay as they were. Each program is
+# optional (a tree without the library does not build it) and says what it measured beside
+# its baseline from the same run; see docs/PERFORMANCE.md "Pure libraries".
+lib_results=$(mktemp)
+trap 'rm -f "$results" "$lib_results"' EXIT
+run_lib() {
+	local out
+	if out=$("$@" 2>&1); then
+		grep '^RESULT' <<<"$out" >>"$lib_results" || true
+	else
+		echo "bench.sh: failed: $*" >&2
+		echo "$out" | tail -3 >&2
+		failed=1
+	fi
+}
+echo "pure libraries: $passes passes (about $((passes * 4)) s)..." >&2
+for pass in $(seq "$passes"); do
+	if [ -x "$bin/bench-policy" ]; then
+		run_lib "$bin/bench-policy" --rules 10
+		run_lib "$bin/bench-policy" --rules 10000
+	fi
+	if [ -x "$bin/bench-journal" ]; then
+		run_lib "$bin/bench-journal" --append 500000 --records 1000000
+	fi
+	if [ -x "$bin/bench-registry" ]; then
+		run_lib "$bin/bench-registry" --names 1000
+	fi
+done
+
+python3 - "$lib_results" "$bin" <<'PY'
+import os, sys
+
+runs = {}
+for line in open(sys.argv[1]):
+    f = dict(kv.split("=", 1) for kv in line.split()[1:])
+    runs.setdefault((f["bench"], f["mode"]), []).append(f)
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+def row(bench, mode, spread_key):
+    """Median over passes of every numeric field; spread = max / min of spread_key."""
+    rs = runs.get((bench, mode))
+    if not rs:
+        return None
+    r = {k: median([float(x[k]) for x in rs]) for k in rs[0] if k not in ("bench", "mode")}
+    v = [float(x[spread_key]) for x in rs]
+    r["spread"] = f"{max(v) / min(v):.2f}" if min(v) > 0 else "-"
+    r["passes"] = len(rs)
+    return r
+
+def missing(prog):
+    built = os.path.exists(os.path.join(sys.argv[2], prog))
+    return "not measured (see errors above)" if built else f"{prog} not built"
+
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+print()
+print("Pure libraries, in process. Policy: ns per check over a pre-generated query mix;"
+      " baselines: strcmp of the query's")
+print("two strings against equal copies, and one hash lookup of the subject"
+      " (FNV-1a, open addressing).")
+print(f"{'policy':<12} {'check ns':>9} {'many ns':>8} {'strcmp ns':>10} {'/strcmp':>8}"
+      f" {'hash ns':>8} {'/hash':>7} {'< 1 us':>7} {'spread':>7} {'allow ns':>9} {'deny ns':>8}"
+      f" {'default ns':>11} {'load ms':>8}")
+mix = None
+for rules in ("10", "10000"):
+    r = row("policy-check", f"rules={rules}", "ns_op")
+    if r is None:
+        print(f"rules={rules:<6} ({missing('bench-policy')})")
+        continue
+    mix = (f"{int(r['queries'])} queries: {int(r['allowed'])} allowed, {int(r['denied'])} denied by a rule,"
+           f" {int(r['default_denied'])} denied by default")
+    print(f"rules={rules:<6} {r['ns_op']:9.1f} {r['many_ns_op']:8.1f} {r['strcmp_ns_op']:10.1f}"
+          f" {r['ns_op'] / r['strcmp_ns_op']:7.1f}x {r['hash_ns_op']:8.1f}"
+          f" {r['ns_op'] / r['hash_ns_op']:6.1f}x"
+          f" {verdict(r['ns_op'] < 1000) if rules == '10000' else '':>7} {r['spread']:>7}"
+          f" {r['allow_ns_op']:9.1f} {r['deny_ns_op']:8.1f} {r['default_ns_op']:11.1f} {r['load_ms']:8.2f}")
+if mix:
+    print(f"  ({mix}; many = pol_check_many in batches of 256; < 1 us: the target at 10,000 rules)")
+
+print()
+print("Journal append, realistic records; baseline: memcpy of the same bytes into a ring of the same size")
+print(f"{'append':<14} {'records/s':>11} {'/memcpy':>8} {'> 1M/s':>7} {'spread':>7}")
+base = row("journal-append", "memcpy-ring", "rec_s")
+for mode in ("single", "batch64", "memcpy-ring"):
+    r = row("journal-append", mode, "rec_s")
+    if r is None:
+        print(f"{mode:<14} ({missing('bench-journal')})")
+        continue
+    rat = f"{r['rec_s'] / base['rec_s']:7.3f}x" if base and mode != "memcpy-ring" else ""
+    tgt = verdict(r["rec_s"] > 1e6) if mode != "memcpy-ring" else ""
+    print(f"{mode:<14} {r['rec_s']:11.0f} {rat:>8} {tgt:>7} {r['spread']:>7}")
+
+info = row("journal-query", "info", "records")
+if info:
+    print()
+    print(f"Journal query over {int(info['records']):,} records ({info['journal_bytes'] / info['records']:.0f}"
+          f" bytes each); baseline: the same records in a flat array of"
+          f" {info['flat_bytes'] / info['records']:.0f}-byte structs, scanned")
+print(f"{'query':<14} {'p50 us':>9} {'p99 us':>9} {'base p50':>9} {'base p99':>9} {'p50/base':>9} {'matches':>8} {'samples':>8} {'spread':>7}")
+for mode in ("cursor-page", "subject", "level", "text"):
+    r = row("journal-query", mode, "p50_us")
+    if r is None:
+        print(f"{mode:<14} ({missing('bench-journal')})")
+        continue
+    print(f"{mode:<14} {r['p50_us']:9.1f} {r['p99_us']:9.1f} {r['base_p50_us']:9.1f}"
+          f" {r['base_p99_us']:9.1f} {r['p50_us'] / r['base_p50_us']:8.2f}x {r['avg_matches']:8.0f}"
+          f" {int(r['samples']):8d} {r['spread']:>7}")
+
+print()
+print("Registry at 1,000 names, ns per call; baseline: one hash lookup of the same name")
+r = row("registry", "names=1000", "resolve_ns")
+if r is None:
+    print(f"registry       ({missing('bench-registry')})")
+else:
+    print(f"{'op':<14} {'ns':>9} {'/hash':>8} {'spread':>7}")
+    for op in ("register", "resolve", "unregister"):
+        v = r[f"{op}_ns"]
+        print(f"{op:<14} {v:9.1f} {v / r['hash_ns']:7.1f}x {r['spread'] if op == 'resolve' else '':>7}")
+    print(f"{'hash lookup':<14} {r['hash_ns']:9.1f} {1:7.1f}x")
+PY
+
 exit $failed
