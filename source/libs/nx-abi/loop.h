@@ -65,6 +65,9 @@ int nx_source_set_deadline(nx_source *s, uint64_t deadline_ns);
  * callback, it runs in the following iteration, not in this one). Created enabled. */
 int nx_loop_add_defer(nx_loop *l, nx_defer_cb cb, void *userdata, nx_source **ret);
 int nx_source_enable(nx_source *s);
+/* Takes an enabled defer back before it ran (no-op if it is not enabled), so work done some
+ * other way in the meantime does not cost the loop an iteration. */
+int nx_source_disable(nx_source *s);
 
 /* Blocks `signo` (in the calling thread: add signal sources before starting threads) and
  * delivers it through the loop. -EBUSY if this loop already watches `signo`. The signal stays

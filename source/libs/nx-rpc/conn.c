@@ -23,16 +23,16 @@ int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret)
 	size_t bytes;
 	int r;
 
-	m = calloc(1, sizeof(*m));
+	/* One block, frame after the header (sizeof is a multiple of 8, so the words are
+	 * aligned), and no zeroing: every field is set below. Two frames per call arrive on
+	 * the hot path. */
+	m = malloc(sizeof(*m) + (len ? len : 8));
 	if (!m)
 		return -ENOMEM;
-	m->words = malloc(len ? len : 8);
-	if (!m->words) {
-		free(m);
-		return -ENOMEM;
-	}
+	m->words = (uint64_t *)(m + 1);
 	memcpy(m->words, frame, len);
 	m->bytes = len;
+	m->nsegs = 0;
 	r = nx_capnp_frame_parse(
 	        m->words, len, NX_MSG_MAX_BYTES, m->segs, NX_CAPNP_MAX_SEGMENTS, &m->nsegs, &bytes);
 	if (r < 0 || bytes != len) {
@@ -52,10 +52,7 @@ int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret)
 
 struct rxmsg *rxmsg_free(struct rxmsg *m)
 {
-	if (!m)
-		return NULL;
-	free(m->words);
-	free(m);
+	free(m); /* the words live in the same block */
 	return NULL;
 }
 
@@ -95,7 +92,9 @@ static void conn_update_events(nx_rpc_conn *c)
 }
 
 /* Writes what the socket takes now. fds go with the first byte of their message, so a send
- * never crosses the start of a message that carries fds. */
+ * never crosses the start of a message that carries fds; and the send carrying them ends
+ * with that message, so the receiver knows their message is the one its read ended in (see
+ * conn_read). */
 static int conn_flush(nx_rpc_conn *c)
 {
 	while (c->txoff < c->txlen) {
@@ -108,8 +107,7 @@ static int conn_flush(nx_rpc_conn *c)
 			if (c->txq[0].off == c->txoff) {
 				fds = c->txq[0].fds;
 				nfds = c->txq[0].n;
-				if (c->ntxq > 1)
-					end = c->txq[1].off;
+				end = c->txq[0].end;
 			} else {
 				end = c->txq[0].off;
 			}
@@ -132,13 +130,31 @@ static int conn_flush(nx_rpc_conn *c)
 		unsigned i;
 
 		memmove(c->tx, c->tx + c->txoff, c->txlen - c->txoff);
-		for (i = 0; i < c->ntxq; i++)
+		for (i = 0; i < c->ntxq; i++) {
 			c->txq[i].off -= c->txoff;
+			c->txq[i].end -= c->txoff;
+		}
 		c->txlen -= c->txoff;
 		c->txoff = 0;
 	}
+	/* Lazy frames left with this write: their deferred flush would only cost the loop an
+	 * iteration (and an extra epoll_wait). */
+	if (c->flusher && c->txoff == c->txlen)
+		(void)nx_source_disable(c->flusher);
 	conn_update_events(c);
 	return 0;
+}
+
+static void conn_flusher_cb(nx_source *s, void *userdata)
+{
+	nx_rpc_conn *c = userdata;
+	int r;
+
+	conn_ref(c);
+	r = conn_flush(c);
+	if (r < 0)
+		conn_die(c, r, true);
+	conn_unref(c);
 }
 
 static void conn_doom_cb(nx_source *s, void *userdata)
@@ -163,7 +179,8 @@ static void conn_fail_later(nx_rpc_conn *c, int err)
 	}
 }
 
-int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds)
+static int conn_queue(
+        nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds, bool lazy)
 {
 	size_t bytes, len;
 	int r;
@@ -221,10 +238,15 @@ int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds
 		struct txfds *q = &c->txq[c->ntxq++];
 
 		q->off = c->txlen;
+		q->end = c->txlen + len;
 		q->n = nfds;
 		memcpy(q->fds, fds, nfds * sizeof(int));
 	}
 	c->txlen += len;
+	/* Without a defer source (out of memory) it is written now, like any other. */
+	if (lazy && (c->flusher ? nx_source_enable(c->flusher)
+	                        : nx_loop_add_defer(c->loop, conn_flusher_cb, c, &c->flusher)) == 0)
+		return 0;
 	r = conn_flush(c);
 	if (r < 0) {
 		/* The channel broke; die from the loop, not under our caller's feet. */
@@ -242,10 +264,23 @@ fail:
 	return r;
 }
 
-/* Handles every complete frame at the front of the receive buffer. */
+int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds)
+{
+	return conn_queue(c, b, fds, nfds, false);
+}
+
+int conn_send_lazy(nx_rpc_conn *c, const nx_capnp_builder *b)
+{
+	return conn_queue(c, b, NULL, 0, true);
+}
+
+/* Handles every complete frame at the front of the receive buffer; the received fds go to
+ * the one frame they arrived with. */
 static int conn_process(nx_rpc_conn *c)
 {
 	for (;;) {
+		struct msgfds none = {.n = 0};
+		struct msgfds *fds = &none;
 		size_t need = 0;
 		int r;
 
@@ -256,18 +291,52 @@ static int conn_process(nx_rpc_conn *c)
 			return r;
 		if (need > c->rxlen)
 			return 0;
-		r = rpc_handle_frame(c, c->rxbuf, need, &c->rxfds);
-		close_fds(c->rxfds.fds, c->rxfds.n);
-		c->rxfds.n = 0;
+		if (c->rxfds.n > 0 && c->rxfds_owner == 0)
+			fds = &c->rxfds;
+		r = rpc_handle_frame(c, c->rxbuf, need, fds);
+		close_fds(fds->fds, fds->n);
+		fds->n = 0;
 		if (r < 0)
 			return r;
 		if (c->dead)
 			return 0;
 		memmove(c->rxbuf, (uint8_t *)c->rxbuf + need, c->rxlen - need);
 		c->rxlen -= need;
+		/* A later frame's fds: it starts past the one just handled. */
+		if (c->rxfds.n > 0)
+			c->rxfds_owner -= need;
 	}
 }
 
+/* Where the frame holding the last buffered byte starts. */
+static size_t conn_last_frame(const nx_rpc_conn *c)
+{
+	size_t off = 0;
+
+	for (;;) {
+		size_t need = 0;
+		int r;
+
+		r = nx_capnp_frame_size((const uint8_t *)c->rxbuf + off, c->rxlen - off,
+		        NX_MSG_MAX_BYTES, &need);
+		/* Incomplete or malformed (conn_process refuses it): the bytes from here on. */
+		if (r < 0 || need == 0 || off + need >= c->rxlen)
+			return off;
+		off += need;
+	}
+}
+
+/*
+ * Reads as much as the buffer takes, however many frames that is: one recvmsg per readiness
+ * event for small messages, however they were batched. What makes that safe for fds: the
+ * kernel hands an fd-carrying send's fds over with the first bytes of that send a read
+ * returns, and ends that read at the end of the send's first buffer at the latest; the
+ * sender (ours, and libcapnp's one write per message) starts such a send with its
+ * message's first byte and ends it with that message's last. So the send began inside this
+ * read, and the read ended inside its message: the fds belong to the frame holding the last
+ * byte read. While a frame that got fds is incomplete, reads stop at its end, so the next
+ * frame's fds can never join them.
+ */
 static void conn_read(nx_rpc_conn *c)
 {
 	int i, r;
@@ -275,12 +344,9 @@ static void conn_read(nx_rpc_conn *c)
 	for (i = 0; i < CONN_READS_PER_EVENT && !c->dead; i++) {
 		int fds[NX_MSG_MAX_FDS];
 		unsigned nfds = 0;
-		size_t need = 0;
+		size_t want, need = 0;
 		ssize_t n;
 
-		/* Never read past the end of the message being assembled: the kernel hands over
-		 * an fd-carrying send's fds with the last bytes a read returns, so a read that
-		 * spanned two messages could not tell whose fds they are. */
 		r = nx_capnp_frame_size(c->rxbuf, c->rxlen, NX_MSG_MAX_BYTES, &need);
 		if (r < 0 && r != -EAGAIN) {
 			rpc_send_abort(c, r == -EMSGSIZE
@@ -289,10 +355,22 @@ static void conn_read(nx_rpc_conn *c)
 			conn_die(c, r, true);
 			return;
 		}
-		if (need <= c->rxlen || need > sizeof(c->rxbuf))
-			need = sizeof(c->rxbuf) < c->rxlen + 8 ? sizeof(c->rxbuf) : c->rxlen + 8;
-		n = nx_chan_recv(c->fd, (uint8_t *)c->rxbuf + c->rxlen, need - c->rxlen, fds,
-		        NX_MSG_MAX_FDS, &nfds);
+		if (c->rxfds.n == 0) {
+			want = sizeof(c->rxbuf) - c->rxlen;
+		} else {
+			/* The front frame holds fds (conn_process leaves only it): its end at most. */
+			if (need <= c->rxlen || need > sizeof(c->rxbuf))
+				need = sizeof(c->rxbuf) < c->rxlen + 8 ? sizeof(c->rxbuf)
+				                                         : c->rxlen + 8;
+			want = need - c->rxlen;
+		}
+		if (want == 0) {
+			/* Cannot happen: frames over the buffer are refused from their table. */
+			conn_die(c, -EPROTO, true);
+			return;
+		}
+		n = nx_chan_recv(c->fd, (uint8_t *)c->rxbuf + c->rxlen, want, fds, NX_MSG_MAX_FDS,
+		        &nfds);
 		if (n == -EAGAIN)
 			return;
 		if (n == 0) {
@@ -304,17 +382,19 @@ static void conn_read(nx_rpc_conn *c)
 			conn_die(c, (int)n, true);
 			return;
 		}
-		/* fds ride with the first byte of their message and reads stop at message ends:
-		 * they belong to the message at the front of the buffer. */
 		if (c->rxfds.n + nfds > NX_MSG_MAX_FDS) {
 			close_fds(fds, nfds);
 			rpc_send_abort(c, "too_large: more than NX_MSG_MAX_FDS fds in one message");
 			conn_die(c, -EPROTO, true);
 			return;
 		}
-		memcpy(c->rxfds.fds + c->rxfds.n, fds, nfds * sizeof(int));
-		c->rxfds.n += nfds;
 		c->rxlen += (size_t)n;
+		if (nfds > 0) {
+			if (c->rxfds.n == 0)
+				c->rxfds_owner = conn_last_frame(c);
+			memcpy(c->rxfds.fds + c->rxfds.n, fds, nfds * sizeof(int));
+			c->rxfds.n += nfds;
+		}
 		r = conn_process(c);
 		if (r < 0 && !c->dead) {
 			rpc_send_abort(c, r == -EMSGSIZE
@@ -322,6 +402,10 @@ static void conn_read(nx_rpc_conn *c)
 			                          : "invalid_argument: malformed message");
 			conn_die(c, r, true);
 		}
+		/* A short read emptied the socket (or stopped at an fd send): the level-triggered
+		 * loop calls again when there is more, so no read just to see EAGAIN. */
+		if ((size_t)n < want)
+			return;
 	}
 }
 
@@ -386,6 +470,7 @@ void conn_die(nx_rpc_conn *c, int err, bool notify)
 	c->error = err;
 	c->src = nx_source_free(c->src);
 	c->doom = nx_source_free(c->doom);
+	c->flusher = nx_source_free(c->flusher);
 	c->fd = nx_fd_close(c->fd);
 	close_fds(c->rxfds.fds, c->rxfds.n);
 	c->rxfds.n = 0;

@@ -34,13 +34,14 @@ struct nx_rpc_cap {
 
 /* A received frame, copied so it can outlive the receive buffer. */
 struct rxmsg {
-	uint64_t *words;
+	uint64_t *words; /* the frame: in the same allocation, right after this struct */
 	size_t bytes;
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
 	uint32_t nsegs;
 	nx_capnp_reader r;
 	nx_capnp_struct root; /* Message */
 };
+_Static_assert(sizeof(struct rxmsg) % 8 == 0, "rxmsg_new puts the frame's words after it");
 
 /* The fds of the message being handled: each index taken at most once. */
 struct msgfds {
@@ -76,7 +77,7 @@ struct answer {
 };
 
 struct txfds {
-	size_t off;
+	size_t off, end; /* the message's bytes in tx: its fds go with one send of exactly these */
 	int fds[NX_MSG_MAX_FDS];
 	unsigned n;
 };
@@ -96,11 +97,13 @@ struct nx_rpc_conn {
 	uint64_t rxbuf[NX_MSG_MAX_BYTES / 8];
 	size_t rxlen;
 	struct msgfds rxfds;
+	size_t rxfds_owner; /* offset in rxbuf of the message rxfds belong to, while rxfds.n > 0 */
 
 	uint8_t *tx;
 	size_t txlen, txoff, txcap;
 	struct txfds *txq;
 	unsigned ntxq, txqcap;
+	nx_source *flusher; /* defer: writes what conn_send_lazy queued, unless a send did first */
 
 	nx_rpc_call *questions[NX_RPC_MAX_QUESTIONS];
 	unsigned nquestions;
@@ -191,7 +194,8 @@ nx_capnp_struct rpc_read_struct_or_empty(const nx_capnp_ptr *p);
 int rpc_send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
         uint32_t b32, int bit, bool bitval);
 void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count);
-void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release);
+/* lazy: through conn_send_lazy (the peer answered already: nothing waits on this Finish). */
+void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, bool lazy);
 
 /* cap.c */
 nx_rpc_cap *rpc_cap_alloc(enum cap_kind kind);
@@ -236,6 +240,10 @@ void conn_unref(nx_rpc_conn *c);
 /* Frames and queues what `b` holds, with `fds` (taken, closed on failure). -EMSGSIZE over
  * NX_MSG_MAX_BYTES, -ENOTCONN when dead, -ENOMEM. */
 int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds);
+/* Like conn_send without fds, but the frame leaves with the next conn_send or at the loop's
+ * next iteration, whichever comes first: for messages nobody waits on (Finish after Return),
+ * so they share the next call's write instead of costing one of their own. */
+int conn_send_lazy(nx_rpc_conn *c, const nx_capnp_builder *b);
 /* Kills the connection: closes the channel, fails everything (rpc.c's conn_teardown). */
 void conn_die(nx_rpc_conn *c, int err, bool notify);
 int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret);

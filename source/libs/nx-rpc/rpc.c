@@ -53,15 +53,18 @@ nx_capnp_struct rpc_read_struct_or_empty(const nx_capnp_ptr *p)
 	return s;
 }
 
-int rpc_send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
-        uint32_t b32, int bit, bool bitval)
+static int send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
+        uint32_t b32, int bit, bool bitval, bool lazy)
 {
+	/* Finish, Release and friends take a few words: a stack segment spares the 2 KiB the
+	 * allocator would zero for them (one Finish per call). Larger ones spill to it. */
+	uint64_t first[16];
 	nx_capnp_builder b;
 	nx_capnp_bstruct m, s;
 	nx_capnp_bptr p;
 	int r;
 
-	nx_capnp_builder_init(&b, NULL, 0, &nx_capnp_malloc_allocator);
+	nx_capnp_builder_init(&b, first, sizeof(first), &nx_capnp_malloc_allocator);
 	r = nx_capnp_builder_init_root(&b, W_MSG_DW, W_MSG_NP, &m);
 	if (r == 0) {
 		nx_capnp_bstruct_set_u16(&m, W_MSG_TAG, which, 0);
@@ -74,10 +77,16 @@ int rpc_send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, ui
 			nx_capnp_bstruct_set_bool(&s, (uint32_t)bit, bitval, true);
 		else
 			nx_capnp_bstruct_set_u32(&s, 1, b32, 0);
-		r = conn_send(c, &b, NULL, 0);
+		r = lazy ? conn_send_lazy(c, &b) : conn_send(c, &b, NULL, 0);
 	}
 	nx_capnp_builder_done(&b);
 	return r;
+}
+
+int rpc_send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
+        uint32_t b32, int bit, bool bitval)
+{
+	return send_simple(c, which, dw, np, a32, b32, bit, bitval, false);
 }
 
 void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count)
@@ -85,10 +94,10 @@ void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count)
 	(void)rpc_send_simple(c, W_MSG_RELEASE, W_REL_DW, W_REL_NP, id, count, -1, false);
 }
 
-void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release)
+void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, bool lazy)
 {
-	(void)rpc_send_simple(
-	        c, W_MSG_FINISH, W_FIN_DW, W_FIN_NP, qid, 0, W_FIN_RELEASE_RESULTS, release);
+	(void)send_simple(c, W_MSG_FINISH, W_FIN_DW, W_FIN_NP, qid, 0, W_FIN_RELEASE_RESULTS,
+	        release, lazy);
 }
 
 void rpc_send_abort(nx_rpc_conn *c, const char *reason)

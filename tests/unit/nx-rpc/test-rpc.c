@@ -1530,6 +1530,70 @@ static void test_protocol_violations(void **state)
 	}
 }
 
+
+/* Many calls queued before either end reads, fd-less and fd-carrying interleaved, so one read
+ * carries several frames and fds: every result must echo its own VMO (fd attribution),
+ * each VMO with its own contents. */
+static void test_fd_interleaved(void **state)
+{
+	struct env *e = *state;
+	enum { N = 12 };
+	nx_rpc_call *call[N];
+	int i;
+
+	for (i = 0; i < N; i++) {
+		nx_capnp_bstruct p;
+		nx_capnp_bptr bp;
+		uint32_t idx;
+
+		if (i % 3 == 0) {
+			assert_int_equal(nx_rpc_call_new(e->boot, IFACE, M_ADD, 2, 0, &call[i], &p), 0);
+			nx_capnp_bstruct_set_u64(&p, 0, (uint64_t)i, 0);
+			nx_capnp_bstruct_set_u64(&p, 1, 1, 0);
+		} else {
+			nx_rpc_cap *vmo;
+			char txt[16];
+			int fd;
+
+			snprintf(txt, sizeof(txt), "vmo-%02d", i);
+			assert_int_equal(nx_vmo_create("x", strlen(txt), &fd), 0);
+			assert_int_equal(nx_vmo_write(fd, 0, txt, strlen(txt)), 0);
+			assert_int_equal(nx_vmo_seal(fd, NX_VMO_SEAL_FROZEN), 0);
+			assert_int_equal(nx_rpc_server_new_with_fd(&server_ops, NULL, fd, &vmo), 0);
+			assert_int_equal(nx_rpc_call_new(e->boot, IFACE, M_VMO, 0, 1, &call[i], &p), 0);
+			assert_int_equal(nx_rpc_call_add_cap(call[i], vmo, &idx), 0);
+			bp = nx_capnp_bstruct_ptr(&p, 0);
+			assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);
+			nx_rpc_cap_unref(vmo);
+		}
+		assert_int_equal(nx_rpc_call_send(call[i], NULL, NULL), 0);
+	}
+	for (i = 0; i < N; i++) {
+		const nx_rpc_result *res = wait_ok(call[i]);
+
+		assert_int_equal(res->error, 0);
+		if (i % 3 != 0) {
+			nx_capnp_ptr pp = nx_capnp_struct_ptr(&res->results, 0);
+			const uint8_t *data;
+			char txt[16];
+			size_t len;
+			nx_rpc_cap *back;
+
+			snprintf(txt, sizeof(txt), "vmo-%02d", i);
+			assert_int_equal(nx_capnp_ptr_read_data(&pp, &data, &len), 0);
+			assert_int_equal(len, strlen(txt));
+			assert_memory_equal(data, txt, len);
+			pp = nx_capnp_struct_ptr(&res->results, 1);
+			assert_int_equal(nx_rpc_call_result_cap_at(call[i], &pp, &back), 0);
+			assert_true(nx_rpc_cap_peek_fd(back) >= 0);
+			nx_rpc_cap_unref(back);
+		}
+	}
+	for (i = 0; i < N; i++)
+		nx_rpc_call_free(call[i]);
+	run_idle(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1544,6 +1608,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_timeout_cancels, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_async, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fd_both_ways, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_fd_interleaved, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stream_window, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_100_concurrent, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_overloaded, setup, teardown),

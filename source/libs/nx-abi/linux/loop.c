@@ -415,6 +415,12 @@ int nx_source_set_events(nx_source *s, uint32_t events)
 	assert_return(s && !s->dead && s->kind == SOURCE_FD, -EINVAL);
 	assert_return((events & ~(NX_EV_IN | NX_EV_OUT | NX_EV_HUP)) == 0, -EINVAL);
 
+	/* Callers re-state their interest after every write (nx-rpc does, per message): an
+	 * unchanged mask must not cost an epoll_ctl. Level-triggered, so a MOD re-arms nothing. */
+	if (s->watched && to_epoll(events) == to_epoll(s->events)) {
+		s->events = events;
+		return 0;
+	}
 	r = source_watch(s, EPOLL_CTL_MOD, to_epoll(events));
 	if (r < 0)
 		return r;
@@ -488,6 +494,16 @@ int nx_source_enable(nx_source *s)
 	/* Already queued (for the next iteration, or in the batch running now): runs once. */
 	if (!link_linked(&s->queue))
 		link_append(&s->loop->defers, &s->queue);
+	return 0;
+}
+
+int nx_source_disable(nx_source *s)
+{
+	assert_return(s && !s->dead && s->kind == SOURCE_DEFER, -EINVAL);
+
+	/* Queued for the next iteration or in the batch running now: either way it leaves. */
+	if (link_linked(&s->queue))
+		link_remove(&s->queue);
 	return 0;
 }
 
