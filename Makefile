@@ -25,7 +25,7 @@ $(BUILD)/build.ninja: | deps
 	$(MESON) setup $(BUILD) -Db_sanitize=address,undefined -Db_lundef=false
 
 $(BUILD_REL)/build.ninja: | deps
-	$(MESON) setup $(BUILD_REL) --buildtype=release -Db_ndebug=false
+	$(MESON) setup $(BUILD_REL) --buildtype=release -Db_ndebug=false -Db_lto=true
 
 $(BUILD_FUZZ)/build.ninja: | deps
 	CC=clang-14 CXX=clang++-14 $(MESON) setup $(BUILD_FUZZ) -Dfuzz=true \

@@ -382,6 +382,16 @@ static void test_defer(void **state)
 	assert_int_equal(once.calls, 2);
 	assert_int_equal(nx_loop_run_once(l, 0), 0);
 
+	/* Disabling an enabled defer takes it back: it does not run; disabling again is a no-op. */
+	assert_int_equal(nx_source_enable(s1), 0);
+	assert_int_equal(nx_source_disable(s1), 0);
+	assert_int_equal(nx_source_disable(s1), 0);
+	assert_int_equal(nx_loop_run_once(l, 0), 0);
+	assert_int_equal(once.calls, 2);
+	assert_int_equal(nx_source_enable(s1), 0);
+	assert_int_equal(nx_loop_run_once(l, 0), 1);
+	assert_int_equal(once.calls, 3);
+
 	nx_source_free(s1);
 	nx_source_free(s2);
 	nx_loop_free(l);
