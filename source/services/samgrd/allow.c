@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The policy seam of samgrd. policyd does not exist yet; DESIGN.md section 6 says "until
- * policyd is up samgrd admits only init's own adoptions". This file is that interim rule, and
- * the only place samgrd decides authority: when policyd comes, samgrd_allowed() becomes a
- * (cached) policyd check(subject, capability) and nothing else changes.
+ * samgrd's interim rule. DESIGN.md section 6 says "until policyd is up samgrd admits only
+ * init's own adoptions": this rule decides until policyd has registered (policyd's own
+ * registration is the first thing it admits) and again while policyd is down (killed, being
+ * restarted). Otherwise every decision is policyd's, asked and cached by ask.c
+ * (samgrd_decide), the one place samgr.c asks.
  *
  * Interim rule, deny by default:
  *   svc:<name>     may ipc.register.<name> (its own name only) and ipc.connect.*

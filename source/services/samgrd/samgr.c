@@ -111,6 +111,7 @@ static void client_free(struct samgrd_client *c)
 	n = reg_owner_gone(d->reg, handle(c));
 	if (n > 0)
 		printf("samgrd: %s left, %d name%s freed\n", c->subject, n, n == 1 ? "" : "s");
+	samgrd_client_checks_drop(c);
 	nx_rpc_conn_free(c->conn);
 	nx_rpc_cap_unref(c->samgr);
 	free(c);
@@ -145,6 +146,7 @@ static int samgr_register(void *impl, nx_rpc_incoming *in, Samgr_register_Params
 	char name[NX_SVC_NAME_MAX + 1], cap[NX_SVC_NAME_MAX + 32];
 	const char *text, *holder = NULL;
 	nx_rpc_cap *host = NULL;
+	bool allowed;
 	uint32_t index;
 	size_t len;
 	int r;
@@ -155,7 +157,10 @@ static int samgr_register(void *impl, nx_rpc_incoming *in, Samgr_register_Params
 	if (read_name(in, text, len, name) < 0)
 		return 0;
 	snprintf(cap, sizeof(cap), "ipc.register.%s", name);
-	if (!samgrd_allowed(d, c->subject, cap))
+	r = samgrd_decide(c, in, Samgr_register_METHOD_ID, cap, &allowed);
+	if (r != 0)
+		return r;
+	if (!allowed)
 		return fail(in, -EPERM, "this subject does not hold %s", cap);
 	r = Samgr_register_Params_get_host(params, &index);
 	if (r >= 0)
@@ -177,6 +182,8 @@ static int samgr_register(void *impl, nx_rpc_incoming *in, Samgr_register_Params
 	}
 	nx_rpc_incoming_return(in);
 	printf("samgrd: up %s (%s)\n", name, c->subject);
+	if (strcmp(name, "policyd") == 0 && (r = samgrd_policyd_up(d, host)) < 0)
+		fprintf(stderr, "samgrd: cannot reach policyd: %s\n", strerror(-r));
 	return 0;
 }
 
@@ -238,6 +245,7 @@ static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params p
 	nx_rpc_cap *service_end = NULL;
 	char name[NX_SVC_NAME_MAX + 1], cap[NX_SVC_NAME_MAX + 32];
 	const char *text;
+	bool allowed;
 	uint32_t index;
 	size_t len;
 	int fds[2], r;
@@ -248,7 +256,10 @@ static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params p
 	if (read_name(in, text, len, name) < 0)
 		return 0;
 	snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
-	if (!samgrd_allowed(d, c->subject, cap))
+	r = samgrd_decide(c, in, Samgr_resolve_METHOD_ID, cap, &allowed);
+	if (r != 0)
+		return r;
+	if (!allowed)
 		return fail(in, -EPERM, "this subject does not hold %s", cap);
 	if (reg_resolve(d->reg, name, &e) < 0)
 		return fail(in, -ENOENT, "nobody registered %s", name);
@@ -298,9 +309,13 @@ static int samgr_list(void *impl, nx_rpc_incoming *in, Samgr_list_Params params)
 	struct reg_entry entries[REG_LIST_MAX];
 	Samgr_list_Results_b out;
 	nx_capnp_blist list;
+	bool allowed;
 	int r, n;
 
-	if (!samgrd_allowed(c->d, c->subject, "samgr.list"))
+	r = samgrd_decide(c, in, Samgr_list_METHOD_ID, "samgr.list", &allowed);
+	if (r != 0)
+		return r;
+	if (!allowed)
 		return fail(in, -EPERM, "this subject does not hold %s", "samgr.list");
 	/* The first page only: paging (a cursor in the schema) comes when a device has more. */
 	n = reg_list(c->d->reg, NULL, entries, SAMGR_LIST_MAX_COUNT, NULL);
@@ -329,6 +344,7 @@ static int samgr_watch(void *impl, nx_rpc_incoming *in, Samgr_watch_Params param
 	char name[NX_SVC_NAME_MAX + 1], cap[NX_SVC_NAME_MAX + 32];
 	nx_rpc_cap *cb = NULL;
 	const char *text;
+	bool allowed;
 	uint32_t index;
 	size_t len;
 	int r;
@@ -339,7 +355,10 @@ static int samgr_watch(void *impl, nx_rpc_incoming *in, Samgr_watch_Params param
 	if (read_name(in, text, len, name) < 0)
 		return 0;
 	snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
-	if (!samgrd_allowed(c->d, c->subject, cap))
+	r = samgrd_decide(c, in, Samgr_watch_METHOD_ID, cap, &allowed);
+	if (r != 0)
+		return r;
+	if (!allowed)
 		return fail(in, -EPERM, "this subject does not hold %s", cap);
 	r = Samgr_watch_Params_get_cb(params, &index);
 	if (r >= 0)
@@ -372,6 +391,14 @@ static const struct Samgr_server samgr_vt = {
         .list = samgr_list,
         .watch = samgr_watch,
 };
+
+void samgrd_redispatch(struct samgrd_client *c, nx_rpc_incoming *in, uint16_t method)
+{
+	int r = Samgr_dispatch(&samgr_vt, c, in, Samgr_INTERFACE_ID, method);
+
+	if (r < 0)
+		nx_rpc_incoming_fail_errno(in, r, NULL);
+}
 
 int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subject_len)
 {
@@ -484,6 +511,9 @@ void samgrd_free_all(struct samgrd *d)
 	/* Shutting down: nobody to notify. The registry hands back every host and watcher
 	 * capability (host_drop, watcher_drop) before the connections they live on go. */
 	d->reg = reg_free(d->reg);
+	for (struct samgrd_client *c = d->clients; c; c = c->next)
+		samgrd_client_checks_drop(c);
+	samgrd_policyd_down(d);
 	for (struct samgrd_client *c = d->clients, *next; c; c = next) {
 		next = c->next;
 		nx_rpc_conn_free(c->conn); /* no disconnect callback from our own free */

@@ -14,12 +14,29 @@
  * adapter keeps what the registry must not hold: connections and capabilities. Owner handles
  * given to the registry are struct samgrd_client pointers, watcher handles struct
  * samgrd_watcher pointers. */
+/* The longest capability samgrd asks about ("ipc.register.<name>"), and how many decisions
+ * each connection keeps (ask.c). */
+#define SAMGRD_CAP_MAX   (NX_SVC_NAME_MAX + 16u)
+#define SAMGRD_CACHE_MAX 16u
+
+struct samgrd_decision {
+	char cap[SAMGRD_CAP_MAX + 1];
+	bool allowed;
+};
+
+struct samgrd_check; /* a decision asked of policyd, the call it is for held meanwhile */
+
 struct samgrd_client {
 	struct samgrd_client *next;
 	struct samgrd *d;
 	nx_rpc_conn *conn;
 	nx_rpc_cap *samgr; /* this connection's Samgr (its impl is this client) */
 	char subject[NX_SVC_SUBJECT_MAX + 1];
+	/* policyd's decisions for this subject, valid while cache_gen == d->pol_gen (ask.c) */
+	struct samgrd_check *checks;
+	uint64_t cache_gen;
+	unsigned ncache, cache_next;
+	struct samgrd_decision cache[SAMGRD_CACHE_MAX];
 };
 
 struct samgrd_watcher {
@@ -39,6 +56,13 @@ struct samgrd {
 	struct samgrd_client *clients;
 	struct reg *reg;
 	struct samgrd_resolve *resolves;
+	/* The channel to policyd once it registered (ask.c); NULL before: interim rule. */
+	nx_rpc_conn *pol_conn;
+	nx_rpc_cap *pol;         /* Policy, policyd's bootstrap */
+	nx_rpc_cap *pol_watcher; /* our PolicyWatcher */
+	nx_rpc_call *pol_accept, *pol_watch;
+	uint64_t pol_gen; /* bumped on every version change, policyd coming or going */
+	char pol_version[65];
 };
 
 /* samgr.c */
@@ -47,7 +71,23 @@ int samgrd_admin_serve(struct samgrd *d, int fd);
 int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subject_len);
 void samgrd_free_all(struct samgrd *d);
 
-/* allow.c: the one policy seam. */
+/* Runs Samgr method `method` again on `in` (ask.c, once a decision is cached); fails `in`
+ * if the handler fails. */
+void samgrd_redispatch(struct samgrd_client *c, nx_rpc_incoming *in, uint16_t method);
+
+/* allow.c: the interim rule, deciding until policyd registered. */
 bool samgrd_allowed(const struct samgrd *d, const char *subject, const char *capability);
+
+/* ask.c: the one policy seam. Whether c's subject holds `cap`: 0 with *ret_allowed set, or
+ * NX_RPC_ASYNC (policyd was asked; the handler returns NX_RPC_ASYNC, keeps nothing, and runs
+ * again through samgrd_redispatch once the answer is in), or a negative errno. */
+int samgrd_decide(struct samgrd_client *c, nx_rpc_incoming *in, uint16_t method, const char *cap,
+        bool *ret_allowed);
+/* Fails the calls of c held for a decision (c is going). */
+void samgrd_client_checks_drop(struct samgrd_client *c);
+/* policyd registered `host` (borrowed): open samgrd's own channel to it and watch versions. */
+int samgrd_policyd_up(struct samgrd *d, nx_rpc_cap *host);
+/* policyd went away (or samgrd stops): back to the interim rule. */
+void samgrd_policyd_down(struct samgrd *d);
 
 #endif

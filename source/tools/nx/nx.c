@@ -23,6 +23,9 @@
 
 #define CALL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
 
+int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
+int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
+
 struct session {
 	nx_loop *loop;
 	nx_rpc_conn *conn;
@@ -34,6 +37,8 @@ static int usage(FILE *f, int code)
 	fprintf(f, "usage: nx svc list [--json]\n"
 	           "       nx svc resolve NAME\n"
 	           "       nx echo TEXT\n"
+	           "       nx policy check|explain|version|reload|watch ... (nx policy --help)\n"
+	           "       nx log append|query|tail|stats ... (nx log --help)\n"
 	           "       nx --help\n"
 	           "Talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock (default ./.nexus/run).\n"
 	           "Exit codes: 0 success, 1 refused or unreachable, 2 usage.\n");
@@ -243,6 +248,10 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
 		return usage(stdout, 0);
+	if (strcmp(argv[1], "policy") == 0)
+		return nx_cmd_policy(argc - 1, argv + 1);
+	if (strcmp(argv[1], "log") == 0)
+		return nx_cmd_log(argc - 1, argv + 1);
 	if (strcmp(argv[1], "svc") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0) {
 		if (argc > 4 || (argc == 4 && strcmp(argv[3], "--json") != 0))
 			return usage(stderr, 2);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * logd: the journal authority (DESIGN.md section 7). The adapter between nx-svc connections
+ * and userspace/journal: it stamps subjects and clocks, maps journal errors to section 9
+ * reasons, and answers large queries through a sealed VMO.
+ */
+#ifndef LOGD_LOGD_H
+#define LOGD_LOGD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "journal/journal.h"
+#include "log.capnp.h"
+#include "svc.h"
+
+/* Environment knobs: journal capacity in bytes (a decimal number, optional K/M/G suffix),
+ * per-subject rate limit in records per second (0 = off) and burst. */
+#define LOGD_ENV_CAPACITY "NEXUS_LOGD_CAPACITY"
+#define LOGD_ENV_RATE     "NEXUS_LOGD_RATE"
+#define LOGD_ENV_BURST    "NEXUS_LOGD_BURST"
+/* How often pending rate-limit drop reports are flushed into the journal. */
+#define LOGD_FLUSH_INTERVAL_NS 1000000000ull
+/* Results larger than this (framed, before the RPC envelope) go through a VMO: the rest of
+ * NX_MSG_MAX_BYTES is left for the Return envelope and the results struct. */
+#define LOGD_INLINE_MAX_BYTES (NX_MSG_MAX_BYTES - 512u)
+
+/* Followers at once (all subjects); past it follow() is limit_exceeded. */
+#define LOGD_FOLLOWERS_MAX 256u
+/* Records one pump reads for one follower (then sends as many as fit one message). */
+#define LOGD_FOLLOW_BATCH 64u
+
+struct logd_follower;
+
+struct logd {
+	nx_svc *svc;
+	struct jrn *journal;
+	nx_source *flush_timer;
+	uint64_t rejected; /* appends refused with invalid_argument / too_large */
+	struct logd_follower *followers;
+	unsigned nfollowers;
+};
+
+/* The Log object served on every accepted connection, borrowing `d` (which must outlive it).
+ * Returns 0 with one reference in *ret, or -ENOMEM. */
+int logd_log_new(struct logd *d, nx_rpc_cap **ret);
+
+/* Fills one LogRecord from a journal view. 0 or the builder's error. */
+int logd_record_encode(LogRecord_b b, const struct jrn_record *rec);
+
+/* follow.c: adds a follower of `filter` (texts copied; since_id 0 = from the next record)
+ * sending to `sink` (referenced). -EDQUOT past LOGD_FOLLOWERS_MAX, -EMSGSIZE, -ENOMEM. */
+int logd_follower_add(struct logd *d, const struct jrn_filter *filter, nx_rpc_cap *sink);
+/* Sends every follower what it has not seen yet, as its window allows; frees broken ones. */
+void logd_followers_pump(struct logd *d);
+/* Drops every follower (at exit). */
+void logd_followers_free(struct logd *d);
+
+/* Parses a capacity ("16777216", "512K", "16M", "1G"). -EINVAL if malformed, -ERANGE if
+ * outside [JRN_CAPACITY_MIN, JRN_CAPACITY_MAX]. *ret untouched on failure. */
+int logd_parse_capacity(const char *text, size_t *ret);
+
+/* Parses a decimal number in [0, max]. -EINVAL if malformed, -ERANGE if over max. */
+int logd_parse_u32(const char *text, uint32_t max, uint32_t *ret);
+
+/*
+ * INTERIM policy seam (allow.c), until logd asks policyd: every `svc:` and `uid:` subject
+ * may `log.append`, `log.query` and `log.follow`; nothing else is allowed (no `app:` or
+ * `peer:` subject). When policyd serves checks this becomes a cached policyd check and
+ * nothing else in logd changes.
+ */
+bool logd_interim_allowed(const char *subject, const char *capability);
+
+#endif

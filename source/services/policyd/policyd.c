@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policyd's Policy interface (tools/nexus-idl/schemas/policy.capnp). Decisions are
+ * userspace/policy's; this file reads the requests, answers them, decides its own
+ * `policy.reload` for the caller's subject (nx-svc's word, never the payload's) with the policy
+ * in force, and tells watchers about new versions.
+ *
+ * Audit: DESIGN.md section 7 sends every deny to logd. logd does not exist yet, so refusals of
+ * reload() (the only refusals policyd itself makes) are printed on the console.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.capnp.h"
+#include "policyd.h"
+
+struct policyd {
+	nx_svc *svc;
+	pold_store *store;
+	struct {
+		nx_rpc_cap *cb;    /* a PolicyWatcher, imported through `conn` */
+		nx_rpc_conn *conn; /* compared only, never used: a broken cb is pruned first */
+	} watchers[POLICY_WATCHERS_MAX];
+	unsigned nwatchers;
+};
+
+static int fail(nx_rpc_incoming *in, int err, const char *fmt, const char *arg)
+{
+	char msg[NX_RPC_REASON_MAX];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	nx_rpc_incoming_fail_errno(in, err, msg);
+	return 0;
+}
+
+/* A subject or capability as the policy language takes it: 1..POL_TOKEN_MAX bytes of
+ * printable ASCII without spaces. Copies a validated Text into dst (POL_TOKEN_MAX + 1). */
+static bool read_token(char *dst, const char *src, size_t len)
+{
+	if (len == 0 || len > POL_TOKEN_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)src[i] < 0x21 || (unsigned char)src[i] > 0x7e)
+			return false;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return true;
+}
+
+/* Reads (subject, cap) of check/explain. 0, or the call was failed and the handler returns 0
+ * after a return of -1. */
+static int read_query(nx_rpc_incoming *in, const char *s, size_t slen, const char *c, size_t clen,
+        char *subject, char *cap)
+{
+	if (!read_token(subject, s, slen))
+		return fail(in, -EINVAL, "subject: not 1..128 printable ASCII bytes%s", ""), -1;
+	if (!read_token(cap, c, clen))
+		return fail(in, -EINVAL, "cap: not 1..255 printable ASCII bytes%s", ""), -1;
+	return 0;
+}
+
+static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params params)
+{
+	policyd *d = impl;
+	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
+	Policy_check_Results_b res;
+	const char *s, *c;
+	size_t slen, clen;
+	int r;
+
+	r = Policy_check_Params_get_subject(params, &s, &slen);
+	if (r >= 0)
+		r = Policy_check_Params_get_cap(params, &c, &clen);
+	if (r < 0)
+		return r;
+	if (read_query(in, s, slen, c, clen, subject, cap) < 0)
+		return 0;
+	r = Policy_check_results_init(in, &res);
+	if (r < 0)
+		return r;
+	Policy_check_Results_set_allowed(
+	        res, pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW);
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_Params params)
+{
+	policyd *d = impl;
+	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1], msg[64];
+	Policy_checkMany_Results_b res;
+	nx_capnp_blist out;
+	nx_capnp_list list;
+	const char *s, *c;
+	size_t slen, clen;
+	int r;
+
+	r = Policy_checkMany_Params_get_queries(params, &list);
+	if (r < 0)
+		return r;
+	if (list.count > POLICY_CHECK_MANY_MAX)
+		return fail(in, -EMSGSIZE, "queries: more than 64%s", "");
+	/* Every query is read before any answer is built: one bad query fails the call. */
+	for (uint32_t i = 0; i < list.count; i++) {
+		Query q = Query_at(&list, i);
+
+		if (Query_get_subject(q, &s, &slen) < 0 || Query_get_cap(q, &c, &clen) < 0 ||
+		        !read_token(subject, s, slen) || !read_token(cap, c, clen)) {
+			snprintf(msg, sizeof(msg), "queries[%u]", (unsigned)i);
+			return fail(in, -EINVAL,
+			        "%s: subject and cap must be 1..255 printable "
+			        "ASCII bytes",
+			        msg);
+		}
+	}
+	r = Policy_check_many_results_init(in, &res);
+	if (r >= 0)
+		r = Policy_checkMany_Results_init_allowed(res, list.count, &out);
+	if (r < 0)
+		return r;
+	for (uint32_t i = 0; i < list.count; i++) {
+		Query q = Query_at(&list, i);
+
+		Query_get_subject(q, &s, &slen);
+		Query_get_cap(q, &c, &clen);
+		read_token(subject, s, slen);
+		read_token(cap, c, clen);
+		nx_capnp_blist_set_bool(
+		        &out, i, pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW);
+	}
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params params)
+{
+	policyd *d = impl;
+	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
+	Policy_explain_Results_b res;
+	pol_explanation e;
+	const char *s, *c;
+	size_t slen, clen;
+	int r;
+
+	r = Policy_explain_Params_get_subject(params, &s, &slen);
+	if (r >= 0)
+		r = Policy_explain_Params_get_cap(params, &c, &clen);
+	if (r < 0)
+		return r;
+	if (read_query(in, s, slen, c, clen, subject, cap) < 0)
+		return 0;
+	r = pol_explain(pold_store_policy(d->store), subject, cap, &e);
+	if (r < 0)
+		return fail(in, -EINVAL, "subject or cap not valid in the policy language%s", "");
+	r = Policy_explain_results_init(in, &res);
+	if (r >= 0)
+		r = Policy_explain_Results_set_rule(res, e.rule, strlen(e.rule));
+	if (r >= 0 && e.file)
+		r = Policy_explain_Results_set_file(res, e.file, strlen(e.file));
+	if (r < 0)
+		return r;
+	Policy_explain_Results_set_allowed(res, e.verdict == POL_ALLOW);
+	Policy_explain_Results_set_line(res, e.line);
+	Policy_explain_Results_set_by_default(res, e.by_default);
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static int policy_version(void *impl, nx_rpc_incoming *in, Policy_version_Params params)
+{
+	policyd *d = impl;
+	Policy_version_Results_b res;
+	const char *v = pol_version(pold_store_policy(d->store));
+	int r;
+
+	r = Policy_version_results_init(in, &res);
+	if (r >= 0)
+		r = Policy_version_Results_set_version(res, v, strlen(v));
+	if (r < 0)
+		return r;
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+/* ---- Watchers ---- */
+
+static void on_notified(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+{
+	nx_rpc_call_free(call);
+}
+
+/* A watcher that cannot be told loses only that event; a broken one (its connection ended)
+ * is dropped at the next prune. */
+static void notify(nx_rpc_cap *cb, const char *version)
+{
+	PolicyWatcher_changed_Params_b params;
+	nx_rpc_call *call;
+
+	if (PolicyWatcher_changed_new(cb, &call, &params) < 0)
+		return;
+	if (PolicyWatcher_changed_Params_set_version(params, version, strlen(version)) < 0 ||
+	        nx_rpc_call_send(call, on_notified, NULL) < 0)
+		nx_rpc_call_free(call);
+}
+
+static void prune_watchers(policyd *d)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < d->nwatchers; i++) {
+		if (nx_rpc_cap_is_broken(d->watchers[i].cb))
+			nx_rpc_cap_unref(d->watchers[i].cb);
+		else
+			d->watchers[j++] = d->watchers[i];
+	}
+	d->nwatchers = j;
+}
+
+static int policy_watch(void *impl, nx_rpc_incoming *in, Policy_watch_Params params)
+{
+	policyd *d = impl;
+	nx_rpc_conn *conn = nx_rpc_incoming_conn(in);
+	nx_rpc_cap *cb = NULL;
+	unsigned mine = 0;
+	uint32_t index;
+	int r;
+
+	r = Policy_watch_Params_get_cb(params, &index);
+	if (r >= 0)
+		r = nx_rpc_incoming_cap(in, index, &cb);
+	/* Our own objects coming back are not watchers a peer holds. */
+	if (r < 0 || nx_rpc_cap_get_local(cb, NULL, NULL))
+		return nx_rpc_cap_unref(cb), fail(in, -EINVAL, "cb: no PolicyWatcher given%s", "");
+	/* A connection that ended broke its watchers: pruned first, so a reused conn pointer
+	 * never counts someone else's. */
+	prune_watchers(d);
+	for (unsigned i = 0; i < d->nwatchers; i++)
+		mine += d->watchers[i].conn == conn;
+	if (mine >= POLICY_WATCHERS_PER_CONN_MAX) {
+		nx_rpc_cap_unref(cb);
+		return fail(in, -EDQUOT, "watchers: %s held through this connection", "16");
+	}
+	if (d->nwatchers >= POLICY_WATCHERS_MAX) {
+		nx_rpc_cap_unref(cb);
+		return fail(in, -EDQUOT, "watchers: %s held already", "256");
+	}
+	d->watchers[d->nwatchers].cb = cb;
+	d->watchers[d->nwatchers].conn = conn;
+	d->nwatchers++;
+	/* The version in force at once, so no change can slip between version() and watch(). */
+	notify(cb, pol_version(pold_store_policy(d->store)));
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+/* ---- Reload ---- */
+
+static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params params)
+{
+	policyd *d = impl;
+	const char *subject = nx_svc_subject(d->svc, in);
+	Policy_reload_Results_b res;
+	char reason[NX_RPC_REASON_MAX];
+	const char *v;
+	pol_error err;
+	bool changed = false;
+	int r;
+
+	if (!subject) /* not through an accepted connection: nobody vouched for it */
+		return -EPERM;
+	if (pol_check(pold_store_policy(d->store), subject, "policy.reload") != POL_ALLOW) {
+		printf("policyd: denied policy.reload to %s (console only: no logd yet)\n",
+		        subject);
+		return fail(in, -EPERM, "%s does not hold policy.reload", subject);
+	}
+	r = pold_store_reload(d->store, &changed, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		printf("policyd: reload by %s failed, policy %s stays: %s\n", subject,
+		        pol_version(pold_store_policy(d->store)), err.text);
+		snprintf(reason, sizeof(reason), "invalid_argument: %.230s", err.text);
+		nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED, reason);
+		return 0;
+	}
+	v = pol_version(pold_store_policy(d->store));
+	printf("policyd: reload by %s: policy %s (%zu rules)%s\n", subject, v,
+	        pol_rule_count(pold_store_policy(d->store)), changed ? "" : ", unchanged");
+	if (changed) {
+		prune_watchers(d);
+		for (unsigned i = 0; i < d->nwatchers; i++)
+			notify(d->watchers[i].cb, v);
+	}
+	r = Policy_reload_results_init(in, &res);
+	if (r >= 0)
+		r = Policy_reload_Results_set_version(res, v, strlen(v));
+	if (r < 0)
+		return r;
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static const struct Policy_server policy_vt = {
+        .check = policy_check,
+        .check_many = policy_check_many,
+        .explain = policy_explain,
+        .version = policy_version,
+        .reload = policy_reload,
+        .watch = policy_watch,
+};
+
+int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, nx_rpc_cap **ret_bootstrap)
+{
+	policyd *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d) {
+		pold_store_free(store);
+		return -ENOMEM;
+	}
+	d->svc = svc;
+	d->store = store;
+	r = Policy_server_new(&policy_vt, d, NULL, ret_bootstrap);
+	if (r < 0)
+		return policyd_free(d), r;
+	*ret = d;
+	return 0;
+}
+
+policyd *policyd_free(policyd *d)
+{
+	if (!d)
+		return NULL;
+	for (unsigned i = 0; i < d->nwatchers; i++)
+		nx_rpc_cap_unref(d->watchers[i].cb);
+	pold_store_free(d->store);
+	free(d);
+	return NULL;
+}

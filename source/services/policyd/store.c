@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* policyd's store (store.h): the loader callback of userspace/policy over one directory fd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct pold_store {
+	int dirfd;
+	pol_policy *policy;
+};
+
+/* Every file read for one load, kept until pol_load() returns (the loader contract). */
+struct load_ctx {
+	int dirfd;
+	void *bufs[POL_FILES_MAX];
+	size_t nbufs;
+};
+
+static int open_beneath(int dirfd, const char *path)
+{
+	struct open_how how = {
+	        .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+	        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Reads a whole regular file of at most POL_FILE_MAX bytes. */
+static int read_file(int fd, void **ret_data, size_t *ret_len)
+{
+	struct stat st;
+	size_t len = 0;
+	char *buf;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0)
+		return errno > 0 ? -errno : -EIO;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size > (off_t)POL_FILE_MAX)
+		return -EMSGSIZE;
+	/* One byte more than allowed, so a file that grew since fstat is caught. */
+	buf = malloc(POL_FILE_MAX + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		n = read(fd, buf + len, POL_FILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = errno > 0 ? -errno : -EIO;
+			free(buf);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > POL_FILE_MAX) {
+			free(buf);
+			return -EMSGSIZE;
+		}
+	}
+	*ret_data = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static int loader(void *userdata, const char *path, const void **ret_data, size_t *ret_len)
+{
+	struct load_ctx *ctx = userdata;
+	void *data = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	if (ctx->nbufs >= POL_FILES_MAX)
+		return -EMSGSIZE;
+	/* The library hands only relative paths without "."/".." segments; openat2 makes sure
+	 * symlinks do not lead out either. */
+	if (!path || !*path || path[0] == '/')
+		return -EINVAL;
+	fd = open_beneath(ctx->dirfd, path);
+	if (fd < 0)
+		return fd;
+	r = read_file(fd, &data, &len);
+	close(fd);
+	if (r < 0)
+		return r;
+	ctx->bufs[ctx->nbufs++] = data;
+	*ret_data = data;
+	*ret_len = len;
+	return 0;
+}
+
+static int load(int dirfd, pol_policy **ret, pol_error *ret_err)
+{
+	struct load_ctx *ctx = calloc(1, sizeof(*ctx));
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dirfd = dirfd;
+	r = pol_load(POLD_ROOT_FILE, loader, ctx, ret, ret_err);
+	for (size_t i = 0; i < ctx->nbufs; i++)
+		free(ctx->bufs[i]);
+	free(ctx);
+	return r;
+}
+
+int pold_store_open(const char *dir, pold_store **ret, pol_error *ret_err)
+{
+	pold_store *s;
+	int r;
+
+	if (!dir || !*dir || !ret)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		r = -errno;
+		free(s);
+		return r;
+	}
+	r = load(s->dirfd, &s->policy, ret_err);
+	if (r < 0) {
+		pold_store_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int pold_store_reload(pold_store *s, bool *ret_changed, pol_error *ret_err)
+{
+	pol_policy *p = NULL;
+	bool changed;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = load(s->dirfd, &p, ret_err);
+	if (r < 0)
+		return r;
+	changed = strcmp(pol_version(p), pol_version(s->policy)) != 0;
+	pol_free(s->policy);
+	s->policy = p;
+	if (ret_changed)
+		*ret_changed = changed;
+	return 0;
+}
+
+const pol_policy *pold_store_policy(const pold_store *s)
+{
+	return s ? s->policy : NULL;
+}
+
+pold_store *pold_store_free(pold_store *s)
+{
+	if (!s)
+		return NULL;
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	pol_free(s->policy);
+	free(s);
+	return NULL;
+}

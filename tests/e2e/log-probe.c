@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log-probe: what nx never does to logd, for tests/e2e/logd.sh.
+ *
+ *   log-probe garbage   resolve logd through samgr.sock, write a bogus frame (a segment
+ *                       table claiming 2^27 words) on the raw channel, and wait (bounded)
+ *                       for logd to close it. Exit 0 when logd dropped the channel.
+ *   log-probe flood N   N appends (scope e2e.flood) back to back on one channel; prints
+ *                       "probe: appended A limited L" and the first refusal's reason.
+ *   log-probe batch     appendBatch (the facade's stream form): 3 batches of 10 good entries
+ *                       (scope e2e.batch), then one whose entries[4] has a bad key, each
+ *                       followed by a plain append to wait for logd to have handled it.
+ *                       Prints "probe: batches ok" and "probe: bad batch failed: <errno>".
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.capnp.h"
+#include "nexus-types.capnp.h"
+#include "nx-abi/clock.h"
+#include "nx-abi/loop.h"
+#include "nx-abi/sock.h"
+#include "samgr.capnp.h"
+
+#define CALL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
+
+/* A raw channel to logd (the fd of the Endpoint samgrd returns), or a negative errno. */
+static int resolve_raw(nx_loop *loop, nx_rpc_cap *samgr)
+{
+	const nx_rpc_result *res;
+	Samgr_resolve_Params_b params;
+	nx_rpc_call *call = NULL;
+	nx_rpc_cap *ep = NULL;
+	nx_capnp_ptr p;
+	int r, fd = -EBADMSG;
+
+	r = Samgr_resolve_new(samgr, &call, &params);
+	if (r >= 0)
+		r = Samgr_resolve_Params_set_name(params, "logd", 4);
+	if (r >= 0)
+		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, &res);
+	if (r >= 0 && res->error < 0) {
+		printf("probe: %s\n", res->reason);
+		r = res->error;
+	}
+	if (r >= 0) {
+		p = nx_capnp_struct_ptr(&res->results, 0);
+		if (nx_rpc_call_result_cap_at(call, &p, &ep) >= 0)
+			fd = nx_rpc_cap_dup_fd(ep);
+	}
+	nx_rpc_cap_unref(ep);
+	nx_rpc_call_free(call);
+	(void)loop;
+	return r < 0 ? r : fd;
+}
+
+static int garbage(int fd)
+{
+	/* Segment count 1, segment 0 of 2^27 words, then noise: a frame logd must refuse. */
+	unsigned char msg[64] = {0, 0, 0, 0, 0, 0, 0, 8};
+	char buf[4096];
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	for (size_t i = 8; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)(i * 37u);
+	if (write(fd, msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			return -ETIMEDOUT;
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return 0; /* logd closed the channel */
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* The exception type of the last refused append_wait(). */
+static enum nx_rpc_exc last_exc_type = NX_RPC_EXC_NONE;
+
+/* A plain append, waited for: 0, or the failure's errno with its reason in `reason`. */
+static int append_wait(
+        nx_rpc_cap *log, const char *scope, const char *message, char *reason, size_t reason_size)
+{
+	const nx_rpc_result *res;
+	Log_append_Params_b params;
+	nx_rpc_call *call = NULL;
+	LogEntry_b e;
+	int r;
+
+	r = Log_append_new(log, &call, &params);
+	if (r >= 0)
+		r = Log_append_Params_init_entry(params, &e);
+	if (r >= 0)
+		r = LogEntry_set_scope(e, scope, strlen(scope));
+	if (r >= 0)
+		r = LogEntry_set_message(e, message, strlen(message));
+	if (r >= 0)
+		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, &res);
+	if (r >= 0 && res->error < 0) {
+		snprintf(reason, reason_size, "%s", res->reason);
+		last_exc_type = res->exc_type;
+		r = res->error;
+	}
+	nx_rpc_call_free(call);
+	return r;
+}
+
+static int flood(nx_rpc_cap *log, unsigned n)
+{
+	char reason[256] = "", first[256] = "";
+	unsigned appended = 0, limited = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int r = append_wait(log, "e2e.flood", "flood", reason, sizeof(reason));
+
+		if (r == 0) {
+			appended++;
+		} else if (r == -EDQUOT && last_exc_type == NX_RPC_EXC_OVERLOADED) {
+			if (!limited++)
+				snprintf(first, sizeof(first), "%s", reason);
+		} else {
+			printf("probe: append: %s\n", *reason ? reason : strerror(-r));
+			return r;
+		}
+	}
+	printf("probe: appended %u limited %u\n", appended, limited);
+	if (limited)
+		printf("probe: first refusal: %s\n", first);
+	return 0;
+}
+
+/* One appendBatch stream call of `n` entries; entry `bad` (if < n) gets an invalid key. */
+static int batch_send(nx_rpc_cap *log, unsigned n, unsigned bad)
+{
+	Log_appendBatch_Params_b params;
+	nx_capnp_blist list, fields;
+	nx_rpc_call *call = NULL;
+	char msg[32];
+	int r;
+
+	r = Log_append_batch_new(log, &call, &params);
+	if (r >= 0)
+		r = Log_appendBatch_Params_init_entries(params, n, &list);
+	for (unsigned i = 0; r >= 0 && i < n; i++) {
+		LogEntry_b e = LogEntry_b_at(&list, i);
+		const char *key = i == bad ? "bad key" : "i";
+
+		snprintf(msg, sizeof(msg), "batch entry %u", i);
+		r = LogEntry_set_scope(e, "e2e.batch", 9);
+		if (r >= 0)
+			r = LogEntry_set_message(e, msg, strlen(msg));
+		if (r >= 0)
+			r = LogEntry_init_fields(e, 1, &fields);
+		if (r >= 0)
+			r = LogField_set_key(LogField_b_at(&fields, 0), key, strlen(key));
+		if (r >= 0)
+			r = LogField_set_value(
+			        LogField_b_at(&fields, 0), msg + 12, strlen(msg + 12));
+	}
+	if (r >= 0)
+		r = Log_append_batch_send(call); /* consumes the call unless -EAGAIN */
+	if (r < 0)
+		nx_rpc_call_free(call);
+	return r;
+}
+
+static int batch(nx_rpc_cap *log)
+{
+	char reason[256] = "";
+	int r = 0;
+
+	for (unsigned b = 0; r >= 0 && b < 3; b++)
+		r = batch_send(log, 10, UINT32_MAX);
+	/* Calls on one channel are handled in order: once this returns, so have the batches. */
+	if (r >= 0)
+		r = append_wait(log, "e2e.batch-sync", "sync", reason, sizeof(reason));
+	if (r >= 0)
+		r = nx_rpc_stream_ready(log);
+	if (r < 0) {
+		printf("probe: batches: %s %s\n", strerror(-r), reason);
+		return r;
+	}
+	printf("probe: batches ok\n");
+	r = batch_send(log, 10, 4);
+	if (r >= 0)
+		r = append_wait(log, "e2e.batch-sync", "sync", reason, sizeof(reason));
+	if (r < 0) {
+		printf("probe: bad batch: %s %s\n", strerror(-r), reason);
+		return r;
+	}
+	r = nx_rpc_stream_ready(log);
+	if (r >= 0) {
+		printf("probe: bad batch was accepted\n");
+		return -EPROTO;
+	}
+	printf("probe: bad batch failed: %s\n", nx_rpc_reason_code(r));
+	return 0;
+}
+
+/* A Log connection through samgrd: the raw fd made into an nx_rpc_conn. */
+static int connect_log(
+        nx_loop *loop, nx_rpc_cap *samgr, nx_rpc_conn **ret_conn, nx_rpc_cap **ret_log)
+{
+	int fd = resolve_raw(loop, samgr), r;
+
+	if (fd < 0)
+		return fd;
+	r = nx_rpc_conn_new(loop, fd, NULL, ret_conn); /* takes fd */
+	if (r >= 0)
+		r = nx_rpc_conn_bootstrap(*ret_conn, ret_log);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = getenv("NEXUS_RUNTIME_DIR");
+	nx_rpc_conn *conn = NULL;
+	nx_rpc_cap *samgr = NULL;
+	nx_loop *loop = NULL;
+	char path[256];
+	int fd = -1, r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	const char *cmd = argc >= 2 ? argv[1] : "";
+	nx_rpc_conn *log_conn = NULL;
+	nx_rpc_cap *log = NULL;
+	unsigned long n = 0;
+
+	if (argc == 3 && strcmp(cmd, "flood") == 0)
+		n = strtoul(argv[2], NULL, 10);
+	if (!((argc == 2 && (strcmp(cmd, "garbage") == 0 || strcmp(cmd, "batch") == 0)) ||
+	            (n > 0 && n < 100000))) {
+		fprintf(stderr, "usage: log-probe garbage | flood N | batch\n");
+		return 2;
+	}
+	if (!dir || !*dir)
+		dir = "./.nexus/run";
+	snprintf(path, sizeof(path), "%s/samgr.sock", dir);
+	r = nx_connect_unix(path, &fd);
+	if (r >= 0)
+		r = nx_loop_new(&loop);
+	if (r >= 0) {
+		r = nx_rpc_conn_new(loop, fd, NULL, &conn); /* takes fd */
+		fd = -1;
+	}
+	if (r >= 0)
+		r = nx_rpc_conn_bootstrap(conn, &samgr);
+	if (r >= 0 && strcmp(cmd, "garbage") != 0) {
+		r = connect_log(loop, samgr, &log_conn, &log);
+		if (r >= 0)
+			r = n ? flood(log, (unsigned)n) : batch(log);
+		nx_rpc_cap_unref(log);
+		nx_rpc_conn_free(log_conn);
+	} else if (r >= 0) {
+		r = fd = resolve_raw(loop, samgr);
+	}
+	if (r >= 0 && fd >= 0) {
+		/* Blocking reads: the raw fd is ours now, no loop watches it. */
+		r = garbage(fd);
+		if (r == 0)
+			printf("probe: logd closed the channel\n");
+	}
+	if (r < 0)
+		printf("probe: %s\n", strerror(-r));
+	nx_fd_close(fd);
+	nx_rpc_cap_unref(samgr);
+	nx_rpc_conn_free(conn);
+	nx_loop_free(loop);
+	return r < 0 ? 1 : 0;
+}

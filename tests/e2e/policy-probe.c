@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy-probe: what `nx policy` never does, to test policyd end to end. Resolves policyd
+ * through $NEXUS_RUNTIME_DIR/samgr.sock (subject uid:<uid>), then:
+ *   policy-probe check-many SUBJECT CAP [SUBJECT CAP]...
+ *                         Policy.checkMany; prints "probe: allowed 1 0 ..." (one per query)
+ *   policy-probe check-many-n N SUBJECT CAP
+ *                         Policy.checkMany with N copies of one query
+ *   policy-probe resolve-twice NAME
+ *                         resolves NAME through samgrd, reads a line from stdin, resolves it
+ *                         again on the same samgrd connection (its decisions cached there)
+ *   policy-probe watch-many N [PER]
+ *                         Policy.watch N times with one PolicyWatcher, PER per channel
+ *                         (default: all on one); prints
+ *                         "probe: watching <k>" (k accepted) and the refusal, if any
+ *   policy-probe garbage  writes a frame that is not Cap'n Proto on the channel and waits
+ *                         (up to 10 s) for policyd to close it; prints "probe: dropped"
+ * Prints "probe: <exception reason>" on a refusal; exit 0 success, 1 refusal/failure, 2 usage.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nexus-types.capnp.h"
+#include "nx-abi/clock.h"
+#include "nx-abi/loop.h"
+#include "nx-abi/sock.h"
+#include "policy.capnp.h"
+#include "samgr.capnp.h"
+
+#define TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
+
+static nx_loop *loop;
+static nx_rpc_conn *samgr_conn;
+static nx_rpc_cap *samgr;
+
+static int fail_result(const nx_rpc_result *res, int r)
+{
+	if (res && res->reason && *res->reason)
+		printf("probe: %s\n", res->reason);
+	else
+		printf("probe: error %s\n", strerror(-r));
+	return 1;
+}
+
+static int samgr_connect(void)
+{
+	const char *dir = getenv("NEXUS_RUNTIME_DIR");
+	char path[256];
+	int fd = -1, r;
+
+	snprintf(path, sizeof(path), "%s/samgr.sock", dir ? dir : ".");
+	r = nx_connect_unix(path, &fd);
+	if (r >= 0)
+		r = nx_loop_new(&loop);
+	if (r >= 0)
+		r = nx_rpc_conn_new(loop, fd, NULL, &samgr_conn);
+	else
+		nx_fd_close(fd);
+	if (r >= 0)
+		r = nx_rpc_conn_bootstrap(samgr_conn, &samgr);
+	return r;
+}
+
+/* The fd of a fresh channel to `name`, or -1 after printing why. */
+static int resolve(const char *name)
+{
+	Samgr_resolve_Params_b params;
+	const nx_rpc_result *res = NULL;
+	nx_rpc_call *call = NULL;
+	nx_rpc_cap *ep = NULL;
+	nx_capnp_ptr p;
+	int fd = -1, r = 0;
+
+	if (!samgr)
+		r = samgr_connect();
+	if (r >= 0)
+		r = Samgr_resolve_new(samgr, &call, &params);
+	if (r >= 0)
+		r = Samgr_resolve_Params_set_name(params, name, strlen(name));
+	if (r >= 0)
+		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
+	if (r >= 0)
+		r = res->error;
+	fd = -1;
+	if (r >= 0) {
+		p = nx_capnp_struct_ptr(&res->results, 0);
+		r = nx_rpc_call_result_cap_at(call, &p, &ep);
+		if (r >= 0)
+			fd = nx_rpc_cap_dup_fd(ep);
+		if (fd < 0)
+			r = -EBADMSG;
+	}
+	if (r < 0)
+		fail_result(res, r);
+	nx_rpc_cap_unref(ep);
+	nx_rpc_call_free(call);
+	return fd;
+}
+
+static int garbage(int fd)
+{
+	/* Segment count 1, a first segment of 2^27 words: far past every limit. */
+	static const unsigned char frame[64] = {
+	        0, 0, 0, 0, 0, 0, 0, 8, 'n', 'o', 't', ' ', 'r', 'p', 'c'};
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	char buf[256];
+	ssize_t n;
+
+	if (write(fd, frame, sizeof(frame)) != (ssize_t)sizeof(frame)) {
+		printf("probe: write failed\n");
+		return 1;
+	}
+	for (;;) {
+		if (poll(&pfd, 1, 10000) <= 0) {
+			printf("probe: still connected\n");
+			return 1;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+			printf("probe: dropped\n");
+			return 0;
+		}
+		if (n < 0 && errno != EINTR) {
+			printf("probe: read failed: %s\n", strerror(errno));
+			return 1;
+		}
+		/* An Abort message may come first: keep reading until EOF. */
+	}
+}
+
+static int check_many(int fd, int n, char **pairs, bool repeat)
+{
+	Policy_checkMany_Params_b params;
+	Policy_checkMany_Results out;
+	const nx_rpc_result *res = NULL;
+	nx_rpc_conn *conn = NULL;
+	nx_rpc_cap *policy = NULL;
+	nx_rpc_call *call = NULL;
+	nx_capnp_blist qs;
+	nx_capnp_list list;
+	int r;
+
+	r = nx_rpc_conn_new(loop, fd, NULL, &conn);
+	if (r >= 0)
+		r = nx_rpc_conn_bootstrap(conn, &policy);
+	if (r >= 0)
+		r = Policy_check_many_new(policy, &call, &params);
+	if (r >= 0)
+		r = Policy_checkMany_Params_init_queries(params, (uint32_t)n, &qs);
+	for (int i = 0; r >= 0 && i < n; i++) {
+		Query_b q = Query_b_at(&qs, (uint32_t)i);
+		const char *s = pairs[repeat ? 0 : 2 * i], *c = pairs[repeat ? 1 : 2 * i + 1];
+
+		r = Query_set_subject(q, s, strlen(s));
+		if (r >= 0)
+			r = Query_set_cap(q, c, strlen(c));
+	}
+	if (r >= 0)
+		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
+	if (r >= 0)
+		r = res->error;
+	if (r >= 0)
+		r = Policy_check_many_results_checked(res, &out);
+	if (r >= 0)
+		r = Policy_checkMany_Results_get_allowed(out, &list);
+	if (r >= 0) {
+		printf("probe: allowed");
+		for (uint32_t i = 0; i < list.count; i++)
+			printf(" %d", nx_capnp_list_get_bool(&list, i) ? 1 : 0);
+		printf("\n");
+	} else {
+		fail_result(res, r);
+	}
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(policy);
+	nx_rpc_conn_free(conn);
+	return r < 0 ? 1 : 0;
+}
+
+static unsigned changed_seen;
+
+static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_changed_Params params)
+{
+	changed_seen++;
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static const struct PolicyWatcher_server watcher_vt = {.changed = watcher_changed};
+
+/* Policy.watch n times with one PolicyWatcher, `per` watches per channel (a new channel to
+ * policyd after each `per`; the first is `fd`); stops at the first refusal. */
+static int watch_many(int fd, int n, int per)
+{
+	nx_rpc_conn *conns[64] = {0};
+	int nconns = 0;
+
+	Policy_watch_Params_b params;
+	const nx_rpc_result *res = NULL;
+	nx_rpc_conn *conn = NULL;
+	nx_rpc_cap *policy = NULL, *cb = NULL;
+	nx_rpc_call *call;
+	uint32_t index;
+	int i, r;
+
+	r = PolicyWatcher_server_new(&watcher_vt, NULL, NULL, &cb);
+	for (i = 0; r >= 0 && i < n; i++) {
+		call = NULL;
+		res = NULL;
+		if (i % per == 0) {
+			if (i > 0 && (fd = resolve("policyd")) < 0) {
+				r = -EIO;
+				break;
+			}
+			if (nconns == 64) {
+				nx_fd_close(fd);
+				r = -E2BIG;
+				break;
+			}
+			policy = nx_rpc_cap_unref(policy);
+			r = nx_rpc_conn_new(loop, fd, NULL, &conn); /* takes fd */
+			if (r < 0)
+				break;
+			conns[nconns++] = conn;
+			r = nx_rpc_conn_bootstrap(conn, &policy);
+			if (r < 0)
+				break;
+		}
+		r = Policy_watch_new(policy, &call, &params);
+		if (r >= 0)
+			r = nx_rpc_call_add_cap(call, cb, &index);
+		if (r >= 0)
+			r = Policy_watch_Params_set_cb(params, index);
+		if (r >= 0)
+			r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
+		if (r >= 0)
+			r = res->error;
+		if (r < 0) {
+			printf("probe: watching %d\n", i);
+			fail_result(res, r);
+		}
+		nx_rpc_call_free(call);
+	}
+	if (r >= 0)
+		printf("probe: watching %d\n", i);
+	nx_rpc_cap_unref(cb);
+	nx_rpc_cap_unref(policy);
+	for (int k = 0; k < nconns; k++)
+		nx_rpc_conn_free(conns[k]);
+	return r < 0 ? 1 : 0;
+}
+
+/* Resolves `name` twice on one samgrd connection, reading a line from stdin in between (the
+ * test changes the policy meanwhile). Prints the outcome of each. */
+static int resolve_twice(const char *name)
+{
+	char line[64];
+	int fd, bad = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (i == 1 && !fgets(line, sizeof(line), stdin))
+			return 1;
+		fd = resolve(name);
+		if (fd >= 0)
+			printf("probe: resolved %s\n", name);
+		bad |= fd < 0;
+		nx_fd_close(fd);
+	}
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	int fd, r, n = 0;
+	bool repeat = false;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[1], "resolve-twice") == 0) {
+		r = resolve_twice(argv[2]);
+		goto out;
+	}
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "watch-many") == 0) {
+		int per = argc == 4 ? atoi(argv[3]) : 1000000;
+
+		n = atoi(argv[2]);
+		if (n <= 0 || n > 10000 || per <= 0)
+			return 2;
+		fd = resolve("policyd");
+		r = fd < 0 ? 1 : watch_many(fd, n, per); /* takes fd */
+		goto out;
+	}
+	if (argc == 2 && strcmp(argv[1], "garbage") == 0) {
+		/* fine */
+	} else if (argc >= 4 && argc % 2 == 0 && strcmp(argv[1], "check-many") == 0) {
+		n = (argc - 2) / 2;
+	} else if (argc == 5 && strcmp(argv[1], "check-many-n") == 0) {
+		n = atoi(argv[2]);
+		repeat = true;
+		if (n <= 0 || n > 10000)
+			return 2;
+	} else {
+		fprintf(stderr, "usage: policy-probe garbage | check-many S C [S C]... | "
+		                "check-many-n N S C | resolve-twice NAME | watch-many N [PER]\n");
+		return 2;
+	}
+	fd = resolve("policyd");
+	if (fd < 0)
+		r = 1;
+	else if (n == 0)
+		r = garbage(fd), close(fd);
+	else
+		r = check_many(fd, n, argv + (repeat ? 3 : 2), repeat); /* takes fd */
+out:
+	nx_rpc_cap_unref(samgr);
+	nx_rpc_conn_free(samgr_conn);
+	nx_loop_free(loop);
+	return r;
+}
