@@ -512,7 +512,7 @@ NX_LOG_EXPORT void nx_logv(enum nx_log_level level, const char *scope, const cha
 {
 	if (level_fix(level) < L.min_level)
 		return;
-	if (vsnprintf(L.fmt, sizeof(L.fmt), fmt ? fmt : "", ap) < 0)
+	if (!fmt || vsnprintf(L.fmt, sizeof(L.fmt), fmt, ap) < 0)
 		L.fmt[0] = '\0';
 	clean_fill(&L.rec, level, scope, L.fmt, NULL, 0);
 	emit(false);
@@ -533,7 +533,7 @@ NX_LOG_EXPORT void nx_log_marker(const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
-	r = vsnprintf(L.fmt, sizeof(L.fmt), fmt ? fmt : "", ap);
+	r = fmt ? vsnprintf(L.fmt, sizeof(L.fmt), fmt, ap) : -1;
 	va_end(ap);
 	if (r < 0)
 		L.fmt[0] = '\0';
