@@ -30,13 +30,13 @@
 #include "bench-util.h"
 #include "journal/journal.h"
 
-#define JB_SOURCES   4096u
-#define JB_SUBJECTS  64u
-#define JB_BATCH     64u
-#define JB_PAGE      100u
-#define JB_ROUNDS    16u
-#define JB_HDR_BYTES 40u
-#define JB_NEEDLE    "checksum mismatch"
+#define JB_SOURCES      4096u
+#define JB_SUBJECTS     64u
+#define JB_BATCH        64u
+#define JB_PAGE         100u
+#define JB_ROUNDS       16u
+#define JB_HDR_BYTES    40u
+#define JB_NEEDLE       "checksum mismatch"
 #define JB_NEEDLE_EVERY 100000u
 
 struct jb_src {
@@ -82,7 +82,14 @@ static inline void jb_clobber(const void *p)
 }
 
 static const char *const jb_scopes[] = {
-	"net", "store", "ipc", "sched", "cache", "auth", "ui", "sync",
+        "net",
+        "store",
+        "ipc",
+        "sched",
+        "cache",
+        "auth",
+        "ui",
+        "sync",
 };
 static const char *const jb_keys[] = {"pid", "conn", "peer"};
 
@@ -132,13 +139,13 @@ static void jb_make(struct jb_src *s, const char *message)
 		switch (jb_rand(3)) {
 		case 0:
 			(void)snprintf(s->message, sizeof(s->message),
-			        "connection from 10.0.%u.%u closed after %u ms: idle timeout", jb_rand(256),
-			        jb_rand(256), jb_rand(100000));
+			        "connection from 10.0.%u.%u closed after %u ms: idle timeout",
+			        jb_rand(256), jb_rand(256), jb_rand(100000));
 			break;
 		case 1:
 			(void)snprintf(s->message, sizeof(s->message),
-			        "request %08x served in %u us, %u bytes, cache hit", jb_rand(1u << 31),
-			        jb_rand(10000), jb_rand(65536));
+			        "request %08x served in %u us, %u bytes, cache hit",
+			        jb_rand(1u << 31), jb_rand(10000), jb_rand(65536));
 			break;
 		default:
 			(void)snprintf(s->message, sizeof(s->message),
@@ -217,7 +224,8 @@ static int jb_append_part(const struct jb_src *src, size_t n, size_t rounds)
 	/* Warm-up: fill the ring once so every round runs at the eviction steady state. */
 	for (i = 0; i < n; i++) {
 		uint64_t now = jb_clock(CLOCK_MONOTONIC);
-		if (jrn_append(j, src[i % JB_SOURCES].subject, &src[i % JB_SOURCES].e, now, now, NULL) < 0)
+		if (jrn_append(j, src[i % JB_SOURCES].subject, &src[i % JB_SOURCES].e, now, now,
+		            NULL) < 0)
 			failed++;
 	}
 
@@ -261,7 +269,8 @@ static int jb_append_part(const struct jb_src *src, size_t n, size_t rounds)
 	}
 	jrn_stats(j, &st);
 	if (failed) {
-		(void)fprintf(stderr, "bench-journal: %llu appends failed\n", (unsigned long long)failed);
+		(void)fprintf(
+		        stderr, "bench-journal: %llu appends failed\n", (unsigned long long)failed);
 		goto out;
 	}
 	printf("RESULT bench=journal-append mode=single rec_s=%.0f dropped=%llu evicted=%llu"
@@ -304,7 +313,7 @@ static size_t jb_flat_query(const struct jb_query_ctx *c, size_t start, const ch
 		if (contains && !strstr(f->message, contains))
 			continue;
 		c->views[count++] = (struct jb_view){f->id, (enum jrn_level)f->level, f->subject,
-			f->scope, f->message, f->fields};
+		        f->scope, f->message, f->fields};
 	}
 	jb_clobber(c->views);
 	return count;
@@ -324,10 +333,10 @@ static int jb_query_kind(const struct jb_query_ctx *c, const char *name, const c
 	for (size_t s = 0; s < samples; s++) {
 		size_t start = from_oldest ? 0 : jb_rand((uint32_t)span);
 		struct jrn_filter f = {
-			.since_id = c->oldest + start,
-			.min_level = min_level,
-			.subject = subject,
-			.contains = contains,
+		        .since_id = c->oldest + start,
+		        .min_level = min_level,
+		        .subject = subject,
+		        .contains = contains,
 		};
 		uint64_t t0 = bench_now_ns();
 		if (jrn_query(c->j, &f, c->out, JB_PAGE, &res) < 0) {
@@ -340,8 +349,9 @@ static int jb_query_kind(const struct jb_query_ctx *c, const char *name, const c
 		tb[s] = bench_now_ns() - t0;
 		/* Both see the same records, so both must find the same number. */
 		if (bc != res.count) {
-			(void)fprintf(stderr, "bench-journal: %s: journal found %zu, baseline %zu\n",
-			        name, res.count, bc);
+			(void)fprintf(stderr,
+			        "bench-journal: %s: journal found %zu, baseline %zu\n", name,
+			        res.count, bc);
 			goto out;
 		}
 		jcount += res.count;
@@ -380,7 +390,8 @@ static int jb_query_part(const struct jb_src *src, size_t n)
 	}
 	jb_make(&needle, "checksum mismatch on block 4711 of /data/app/store.db, repairing");
 	for (size_t i = 0; i < n; i++) {
-		const struct jb_src *s = i % JB_NEEDLE_EVERY == 777 ? &needle : &src[i % JB_SOURCES];
+		const struct jb_src *s =
+		        i % JB_NEEDLE_EVERY == 777 ? &needle : &src[i % JB_SOURCES];
 		uint64_t id;
 		/* 1 us apart: a busy system's rate, far under the (maximum) rate limit. */
 		if (jrn_append(j, s->subject, &s->e, t0 + i * 1000, i * 1000 + 1, &id) < 0) {
@@ -464,7 +475,9 @@ out:
 	return err;
 usage:
 	free(src);
-	(void)fprintf(stderr, "usage: bench-journal [--part append|query|all] [--append N]"
-	                      " [--records N<=2000000] [--rounds R<=%u]\n", JB_ROUNDS);
+	(void)fprintf(stderr,
+	        "usage: bench-journal [--part append|query|all] [--append N]"
+	        " [--records N<=2000000] [--rounds R<=%u]\n",
+	        JB_ROUNDS);
 	return 2;
 }

@@ -67,7 +67,11 @@ static void pb_make_rule(size_t i, struct pb_rule *r)
 
 	r->deny = false;
 	switch (i % 10) {
-	case 0: case 1: case 2: case 3: case 4:
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
 		(void)snprintf(r->subject, PB_STR, "app:app%zu", k);
 		(void)snprintf(r->cap, PB_STR, "ipc.connect.svc%zu", m);
 		break;
@@ -93,7 +97,8 @@ static void pb_make_rule(size_t i, struct pb_rule *r)
 		/* Shadows part of shape 6 of the same subject: a prefix allow with an exact deny. */
 		r->deny = true;
 		(void)snprintf(r->subject, PB_STR, "peer:dev%zu/*", k);
-		(void)snprintf(r->cap, PB_STR, "ipc.call.svc%zu.admin", ((k * 10u + 6u) * 37u) % 1000u);
+		(void)snprintf(
+		        r->cap, PB_STR, "ipc.call.svc%zu.admin", ((k * 10u + 6u) * 37u) % 1000u);
 		break;
 	}
 }
@@ -276,8 +281,8 @@ int main(int argc, char **argv)
 		copy[i] = qs[i];
 		pq[i] = (pol_query){qs[i].subject, qs[i].cap};
 		if (pol_explain(pol, qs[i].subject, qs[i].cap, &ex) < 0) {
-			(void)fprintf(stderr, "bench-policy: explain failed for %s %s\n", qs[i].subject,
-			        qs[i].cap);
+			(void)fprintf(stderr, "bench-policy: explain failed for %s %s\n",
+			        qs[i].subject, qs[i].cap);
 			goto out;
 		}
 		if (ex.verdict != pol_check(pol, qs[i].subject, qs[i].cap)) {
@@ -314,7 +319,8 @@ int main(int argc, char **argv)
 		t0 = bench_now_ns();
 		for (k = 0; k < reps; k++) {
 			for (i = 0; i < PB_QUERIES; i += POL_CHECK_MANY_MAX) {
-				if (pol_check_many(pol, pq + i, POL_CHECK_MANY_MAX, verdicts + i) < 0)
+				if (pol_check_many(pol, pq + i, POL_CHECK_MANY_MAX, verdicts + i) <
+				        0)
 					goto out;
 			}
 			pb_clobber(verdicts);
@@ -351,7 +357,8 @@ int main(int argc, char **argv)
 					sink += pol_check(pol, q->subject, q->cap);
 				}
 			}
-			t_class[c][r] = (double)(bench_now_ns() - t0) / (double)(creps * class_n[c]);
+			t_class[c][r] =
+			        (double)(bench_now_ns() - t0) / (double)(creps * class_n[c]);
 		}
 	}
 
@@ -360,9 +367,10 @@ int main(int argc, char **argv)
 	       " default_ns_op=%.1f load_ms=%.2f allowed=%zu denied=%zu"
 	       " default_denied=%zu queries=%u sink=%u\n",
 	        nrules, pb_median(t_check, rounds), pb_median(t_many, rounds),
-	        pb_median(t_strcmp, rounds), pb_median(t_hash, rounds), pb_median(t_class[0], rounds),
-	        pb_median(t_class[1], rounds), pb_median(t_class[2], rounds), (double)load_ns / 1e6,
-	        allowed, denied, by_default, PB_QUERIES, sink & 1u);
+	        pb_median(t_strcmp, rounds), pb_median(t_hash, rounds),
+	        pb_median(t_class[0], rounds), pb_median(t_class[1], rounds),
+	        pb_median(t_class[2], rounds), (double)load_ns / 1e6, allowed, denied, by_default,
+	        PB_QUERIES, sink & 1u);
 	err = 0;
 out:
 	pol_free(pol);
@@ -375,7 +383,7 @@ out:
 	free(rules);
 	return err;
 usage:
-	(void)fprintf(stderr, "usage: bench-policy --rules N [--rounds R<=%u] [--reps K]\n",
-	        PB_ROUNDS);
+	(void)fprintf(
+	        stderr, "usage: bench-policy --rules N [--rounds R<=%u] [--reps K]\n", PB_ROUNDS);
 	return 2;
 }

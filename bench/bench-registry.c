@@ -69,7 +69,7 @@ static double rb_median(double *v, size_t n)
 int main(int argc, char **argv)
 {
 	size_t n = 1000, rounds = 31, resolves = 100000, mask = 0, i, r;
-	char (*names)[40] = NULL, (*subjects)[48] = NULL;
+	char(*names)[40] = NULL, (*subjects)[48] = NULL;
 	uint32_t *order_res = NULL, *order_unreg = NULL;
 	const char **table = NULL;
 	double t_reg[RB_ROUNDS], t_res[RB_ROUNDS], t_unreg[RB_ROUNDS], t_hash[RB_ROUNDS];
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		/* Names shaped like real ones: a few families, long common prefixes. */
 		static const char *const fam[] = {"net.dhcp", "storage.block", "ui.compositor",
-			"media.codec", "org.example.sync"};
+		        "media.codec", "org.example.sync"};
 		(void)snprintf(names[i], sizeof(names[i]), "%s.%zu", fam[i % 5], i);
 		(void)snprintf(subjects[i], sizeof(subjects[i]), "svc:%s", names[i]);
 		order_unreg[i] = (uint32_t)i;
@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			if (reg_register(reg, 1 + i % RB_OWNERS, subjects[i], names[i], NULL, NULL,
 			            NULL) < 0) {
-				(void)fprintf(stderr, "bench-registry: register %s failed\n", names[i]);
+				(void)fprintf(
+				        stderr, "bench-registry: register %s failed\n", names[i]);
 				goto out;
 			}
 		}
@@ -155,7 +156,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			uint32_t k = order_unreg[i];
 			if (reg_unregister(reg, 1 + k % RB_OWNERS, names[k]) < 0) {
-				(void)fprintf(stderr, "bench-registry: unregister %s failed\n", names[k]);
+				(void)fprintf(
+				        stderr, "bench-registry: unregister %s failed\n", names[k]);
 				goto out;
 			}
 		}
@@ -177,7 +179,8 @@ out:
 	free(names);
 	return err;
 usage:
-	(void)fprintf(stderr, "usage: bench-registry [--names N<=%u] [--rounds R<=%u] [--resolves K]\n",
+	(void)fprintf(stderr,
+	        "usage: bench-registry [--names N<=%u] [--rounds R<=%u] [--resolves K]\n",
 	        REG_NAMES_MAX, RB_ROUNDS);
 	return 2;
 }

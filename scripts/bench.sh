@@ -302,4 +302,187 @@ else:
     print(f"{'hash lookup':<14} {r['hash_ns']:9.1f} {1:7.1f}x")
 PY
 
+# ---- the system ----------------------------------------------------------------------
+# nexus-init and its services as a whole (docs/PERFORMANCE.md "System"): boot to
+# "init: ready" against spawning /bin/true once per service; Samgr.resolve("echod") against
+# the nx-rpc null call; a call on echod's channel against the same call through a private
+# D-Bus bus (dbus-daemon + a libdbus echo service). Placements: same (everything on CPU 0),
+# split (the client on CPU 0, the system or bus and its service on CPU 1), free (no pinning).
+sys_results=$(mktemp)
+sys_tmp=$(mktemp -d)
+sys_pids=()
+trap 'for p in "${sys_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	rm -rf "$results" "$lib_results" "$sys_results" "$sys_tmp"' EXIT
+run_sys() {
+	local out
+	if out=$("$@" 2>&1); then
+		grep '^RESULT' <<<"$out" >>"$sys_results" || true
+	else
+		echo "bench.sh: failed: $*" >&2
+		echo "$out" | tail -3 >&2
+		failed=1
+	fi
+}
+# pin_for PLACEMENT: the taskset prefix of the server side (the system, the bus).
+pin_for() {
+	case $1 in
+	same) echo "taskset -c 0" ;;
+	split) echo "taskset -c 1" ;;
+	*) ;;
+	esac
+}
+# wait_line FILE PATTERN: up to 10 s for a line matching PATTERN (a boot takes milliseconds).
+wait_line() {
+	for _ in $(seq 200); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+init=$build/source/init/nexus-init
+sys_places=("${placements[@]}" free)
+if [ -x "$init" ] && [ -x "$bin/bench-boot" ] && [ -x "$bin/bench-system" ]; then
+	# As in tests/e2e/boot.sh: default.policy makes uid:0 the operator; another user is made
+	# one in a copy of the policy directory.
+	if [ "$(id -u)" != 0 ]; then
+		cp -r "$(cd "$(dirname "$0")/.." && pwd)/policies" "$sys_tmp/policies"
+		echo "allow uid:$(id -u) ipc.connect.* samgr.list" >>"$sys_tmp/policies/default.policy"
+		export NEXUS_POLICY_DIR=$sys_tmp/policies
+	fi
+	nsvc=$(awk '!/^#/ && NF' "$build/source/init/services.conf" | wc -l)
+	have_dbus=
+	if [ -x "$bin/bench-dbus" ] && command -v dbus-daemon >/dev/null; then
+		have_dbus=1
+	else
+		echo "bench.sh: no bench-dbus or dbus-daemon: skipping the D-Bus baseline" >&2
+	fi
+	echo "system: $passes passes (about $((passes * 6)) s)..." >&2
+	for pass in $(seq "$passes"); do
+		mkdir -p "$sys_tmp/boot-one" "$sys_tmp/boot-free"
+		run_sys taskset -c 0 "$bin/bench-boot" --init "$init" --dir "$sys_tmp/boot-one" \
+			--boots 20 --services "$nsvc" --mode one-cpu
+		run_sys "$bin/bench-boot" --init "$init" --dir "$sys_tmp/boot-free" \
+			--boots 20 --services "$nsvc" --mode free
+		rm -rf "$sys_tmp/boot-one" "$sys_tmp/boot-free"
+		for p in "${sys_places[@]}"; do
+			[ "$p" = free ] || run_sys "$bin/bench-nx-rpc" --cpus "$p" --iters 1500 --rounds 3
+			# A running system, pinned as the placement says.
+			rt=$sys_tmp/run-$p
+			# Emptied here and appended to below: a truncating redirection would run in the
+			# background job, possibly after wait_line has read the last pass's "init: ready".
+			: >"$sys_tmp/init-$p.log"
+			NEXUS_RUNTIME_DIR=$rt NEXUS_STATE_DIR=$rt-state $(pin_for "$p") "$init" \
+				>>"$sys_tmp/init-$p.log" 2>&1 &
+			ipid=$!
+			sys_pids+=("$ipid")
+			if wait_line "$sys_tmp/init-$p.log" '^init: ready$'; then
+				NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-system" resolve --cpus "$p" \
+					--iters 1500 --rounds 3
+				NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-system" call --cpus "$p" \
+					--iters 2000 --rounds 3
+			else
+				echo "bench.sh: nexus-init ($p) did not get ready:" >&2
+				tail -5 "$sys_tmp/init-$p.log" >&2
+				failed=1
+			fi
+			kill -TERM "$ipid" 2>/dev/null || true
+			wait "$ipid" || { echo "bench.sh: nexus-init ($p) did not stop cleanly" >&2; failed=1; }
+			rm -rf "$rt" "$rt-state"
+			# The same call through D-Bus: a private bus in the temp dir, its address
+			# from --print-address.
+			if [ -n "$have_dbus" ]; then
+				: >"$sys_tmp/bus-$p.addr"
+				$(pin_for "$p") dbus-daemon --session --nofork --print-address=1 \
+					--address="unix:dir=$sys_tmp" >>"$sys_tmp/bus-$p.addr" 2>/dev/null &
+				bpid=$!
+				sys_pids+=("$bpid")
+				if wait_line "$sys_tmp/bus-$p.addr" '^unix:'; then
+					run_sys "$bin/bench-dbus" --address "$(head -1 "$sys_tmp/bus-$p.addr")" \
+						--cpus "$p" --iters 2000 --rounds 3
+				else
+					echo "bench.sh: dbus-daemon ($p) printed no address" >&2
+					failed=1
+				fi
+				kill -TERM "$bpid" 2>/dev/null || true
+				wait "$bpid" 2>/dev/null || true
+			fi
+		done
+	done
+else
+	echo "bench.sh: nexus-init, bench-boot or bench-system not built: skipping the system" >&2
+fi
+
+python3 - "$sys_results" <<'PY'
+import sys
+
+runs = {}
+for line in open(sys.argv[1]):
+    f = dict(kv.split("=", 1) for kv in line.split()[1:])
+    runs.setdefault((f["bench"], f["mode"]), []).append(f)
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+def row(bench, mode, spread_key):
+    rs = runs.get((bench, mode))
+    if not rs:
+        return None
+    r = {k: median([float(x[k]) for x in rs]) for k in rs[0] if k not in ("bench", "mode")}
+    v = [float(x[spread_key]) for x in rs]
+    r["spread"] = f"{max(v) / min(v):.2f}" if min(v) > 0 else "-"
+    return r
+
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+print()
+print("System: boot to 'init: ready' (fork of nexus-init to the line), then SIGTERM to reaped;")
+print("baseline: spawning and reaping /bin/true once per service, one after the other")
+print(f"{'boot':<10} {'median ms':>10} {'p90 ms':>8} {'stop ms':>8} {'floor ms':>9} {'/floor':>8} {'< 100 ms':>9} {'spread':>7}")
+for mode in ("one-cpu", "free"):
+    r = row("boot", mode, "median_ms")
+    if r is None:
+        print(f"{mode:<10} (not measured)")
+        continue
+    print(f"{mode:<10} {r['median_ms']:10.2f} {r['p90_ms']:8.2f} {r['stop_ms']:8.2f}"
+          f" {r['spawn_ms']:9.2f}"
+          f" {r['median_ms'] / r['spawn_ms']:7.1f}x {verdict(r['median_ms'] < 100):>9} {r['spread']:>7}")
+if runs.get(("boot", "free")):
+    b = runs[("boot", "free")][0]
+    print(f"  ({int(b['boots'])} boots a pass, {int(b['services'])} services; floor = {int(b['services'])} x /bin/true)")
+
+print()
+print("System calls, one blocking call at a time (p50 in us); resolve: Samgr.resolve(\"echod\"),")
+print("endpoint closed each time, against the nx-rpc null call; call: Echo.echo(\"\") on echod's")
+print("channel, against Echo(\"\") through a private dbus-daemon to a libdbus service")
+print(f"{'benchmark':<15} {'cpus':<10} {'p50 us':>8} {'p99 us':>9} {'ops/s':>8} {'base':<12} {'base us':>8} {'ratio':>8} {'target':>12} {'spread':>7}")
+for mode in ("same-cpu", "split-cpu", "free"):
+    null = row("nx-rpc-null", mode, "p50_ns")
+    dbus = row("dbus-call", mode, "p50_ns")
+    for bench, base, bname in (("samgr-resolve", null, "nx-rpc-null"), ("echod-call", dbus, "dbus-call"),
+                               ("dbus-call", None, ""), ("nx-rpc-null", None, "")):
+        r = row(bench, mode, "p50_ns")
+        if r is None:
+            if bench in ("samgr-resolve", "echod-call"):
+                print(f"{bench:<15} {mode:<10} (not measured)")
+            elif bench == "dbus-call":
+                print(f"{bench:<15} {mode:<10} (not measured: no D-Bus)")
+            continue
+        line = (f"{bench:<15} {mode:<10} {r['p50_ns'] / 1e3:8.1f} {r['p99_ns'] / 1e3:9.1f}"
+                f" {r['ops_s']:8.0f}")
+        if base and bench == "samgr-resolve":
+            line += f" {bname:<12} {base['p50_ns'] / 1e3:8.1f} {r['p50_ns'] / base['p50_ns']:7.2f}x {'':>12}"
+        elif base and bench == "echod-call":
+            fast = base["p50_ns"] / r["p50_ns"]
+            line += (f" {bname:<12} {base['p50_ns'] / 1e3:8.1f} {fast:6.2f}x<"
+                     f" {verdict(fast >= 5) + ' (5x)':>12}")
+        else:
+            line += f" {'':<12} {'':>8} {'':>8} {'':>12}"
+        print(line + f" {r['spread']:>7}")
+print("  (resolve ratio = p50 / nx-rpc-null p50; call ratio N.NNx< = D-Bus p50 / our p50, i.e. how")
+print("   many times faster the Nexus call is; target: at least 5x)")
+PY
+
 exit $failed

@@ -11,6 +11,7 @@ packages=(
 	clang-14 libclang-rt-14-dev      # libFuzzer
 	clang-format clang-tidy cppcheck # make lint
 	util-linux                       # taskset, for pinned benchmarks
+	libdbus-1-dev dbus               # the D-Bus baseline of the system benchmarks
 )
 
 missing=()

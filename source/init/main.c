@@ -9,6 +9,14 @@
  *              samgrd as svc:<name>; fd 4 = readiness pipe; nothing else (close_range)
  *   supervise  pidfd per child: restart with backoff, storm limit, failed
  *   stop       SIGTERM/SIGINT: reverse order, each with a deadline, then exit 0
+ *   sandbox    in the child between fork and exec (nx-abi/sandbox.h), by the profile in
+ *              services.conf; the child sends its report up a pipe before it execs, and a
+ *              mechanism the kernel lacks is logged once
+ *   status     $NEXUS_RUNTIME_DIR/status, rewritten (tmp + rename) on every change, read by
+ *              `nx status`:
+ *                nexus-init <version=1> <init pid>
+ *                <name> <pid or 0> <starting|up|backoff|down|failed|stopping> <restarts>
+ *                        <active mechanisms, comma-separated, or ->
  *
  * Console markers (stable, greppable): init: start|up|exit|restart|failed <svc>, init: ready,
  * init: stopped.
@@ -26,9 +34,15 @@
 
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
+#include "nx-abi/sandbox.h"
 #include "nx-abi/sock.h"
 #include "samgr.capnp.h"
 #include "table.h"
+
+/* meson sets it to policyd's default: the source tree's policies/. */
+#ifndef INIT_POLICY_DIR
+#define INIT_POLICY_DIR "policies"
+#endif
 
 #define MS               (1000ull * 1000ull)
 #define READY_TIMEOUT_NS (10000 * MS)
@@ -58,6 +72,8 @@ struct svc {
 	unsigned backoff_ms;
 	uint64_t exits[STORM_EXITS]; /* ring of exit times */
 	unsigned nexits;
+	unsigned sandboxed; /* 1u << nx_sandbox_mech: active in the running child */
+	char state_dir[PATH_MAX];
 };
 
 struct init {
@@ -70,27 +86,177 @@ struct init {
 	nx_rpc_conn *admin_conn;
 	nx_rpc_cap *admin; /* samgrd's SamgrAdmin */
 	char sock_path[PATH_MAX];
+	char runtime_dir[PATH_MAX], status_path[PATH_MAX], policy_dir[PATH_MAX];
+	bool said_unavailable[NX_SANDBOX_MECH_COUNT];
+};
+
+/* The child's word on its sandbox, sent up a pipe just before exec. */
+struct sandbox_msg {
+	int result; /* nx_sandbox_apply's */
+	struct nx_sandbox_report report;
 };
 
 static void boot_next(struct init *in);
 static void stop_next(struct init *in);
 
+/* ---- Status file ---- */
+
+static const char *state_name(enum svc_state st)
+{
+	switch (st) {
+	case SVC_STARTING:
+		return "starting";
+	case SVC_UP:
+		return "up";
+	case SVC_BACKOFF:
+		return "backoff";
+	case SVC_FAILED:
+		return "failed";
+	case SVC_STOPPING:
+		return "stopping";
+	case SVC_DOWN:
+	default:
+		return "down";
+	}
+}
+
+/* Rewrites the status file atomically; a failure is reported once and otherwise ignored:
+ * supervision matters more than its display. */
+static void status_write(struct init *in)
+{
+	static bool said;
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+	int r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", in->status_path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		r = -errno;
+		goto out;
+	}
+	fprintf(f, "nexus-init 1 %d\n", (int)getpid());
+	for (unsigned i = 0; i < in->n; i++) {
+		const struct svc *s = &in->svcs[i];
+		bool first = true;
+
+		fprintf(f, "%s %d %s %u ", s->e.name, s->pid, state_name(s->state),
+		        s->starts > 1 ? s->starts - 1 : 0);
+		for (int m = 0; m < NX_SANDBOX_MECH_COUNT; m++)
+			if (s->pid > 0 && (s->sandboxed & (1u << m))) {
+				fprintf(f, "%s%s", first ? "" : ",", nx_sandbox_mech_name(m));
+				first = false;
+			}
+		fprintf(f, "%s\n", first ? "-" : "");
+	}
+	if (fflush(f) != 0 || ferror(f))
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, in->status_path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+out:
+	if (r < 0 && !said) {
+		said = true;
+		printf("init: cannot write %s: %s\n", in->status_path, strerror(-r));
+	}
+}
+
+/* ---- Sandbox ---- */
+
+/* The profile of services.conf as Landlock paths and mechanisms. Paths point into s and in,
+ * which outlive the fork. */
+static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
+{
+	const struct init *in = s->init;
+	unsigned n = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->mechs = 1u << NX_SANDBOX_CLOSE_RANGE;
+	ret->keep_fds = 6; /* 3 bootstrap, 4 readiness, 5 the report pipe (close-on-exec) */
+	if (s->e.sandbox == INIT_SANDBOX_NONE)
+		return;
+	ret->mechs |= (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_LANDLOCK) |
+	              (1u << NX_SANDBOX_SECCOMP);
+	ret->paths[n++] =
+	        (struct nx_sandbox_path){s->state_dir, NX_SANDBOX_READ | NX_SANDBOX_WRITE};
+	ret->paths[n++] = (struct nx_sandbox_path){s->e.binary, NX_SANDBOX_EXEC};
+	ret->paths[n++] = (struct nx_sandbox_path){"/usr", NX_SANDBOX_EXEC};
+	ret->paths[n++] = (struct nx_sandbox_path){"/lib", NX_SANDBOX_EXEC};
+	ret->paths[n++] = (struct nx_sandbox_path){"/lib64", NX_SANDBOX_EXEC};
+	ret->paths[n++] = (struct nx_sandbox_path){"/etc/ld.so.cache", NX_SANDBOX_READ};
+	ret->paths[n++] = (struct nx_sandbox_path){"/proc/self", NX_SANDBOX_READ};
+	if (s->e.sandbox == INIT_SANDBOX_POLICY)
+		ret->paths[n++] = (struct nx_sandbox_path){in->policy_dir, NX_SANDBOX_READ};
+	/* The table puts samgrd first: it binds samgr.sock in the runtime dir. */
+	if (s == &in->svcs[0])
+		ret->paths[n++] = (struct nx_sandbox_path){
+		        in->runtime_dir, NX_SANDBOX_READ | NX_SANDBOX_WRITE};
+	ret->npaths = n;
+}
+
+/* Reads the child's report (it writes before exec or exit); logs what is unavailable once. */
+static void sandbox_collect(struct svc *s, int fd)
+{
+	struct init *in = s->init;
+	struct sandbox_msg msg;
+	size_t got = 0;
+	ssize_t n;
+
+	s->sandboxed = 0;
+	while (got < sizeof(msg)) {
+		n = read(fd, (char *)&msg + got, sizeof(msg) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != sizeof(msg)) {
+		printf("init: %s sent no sandbox report\n", s->e.name);
+		return;
+	}
+	if (msg.result < 0) {
+		printf("init: cannot sandbox %s: %s\n", s->e.name, strerror(-msg.result));
+		return; /* the child exits 127 instead of running unconfined */
+	}
+	for (int m = 0; m < NX_SANDBOX_MECH_COUNT; m++) {
+		if (msg.report.mech[m].status == NX_SANDBOX_APPLIED)
+			s->sandboxed |= 1u << m;
+		if (msg.report.mech[m].status == NX_SANDBOX_UNAVAILABLE &&
+		        !in->said_unavailable[m]) {
+			in->said_unavailable[m] = true;
+			printf("init: sandbox: %s unavailable (%s), going on without it\n",
+			        nx_sandbox_mech_name(m), strerror(-msg.report.mech[m].error));
+		}
+	}
+}
+
 /* ---- Spawning ---- */
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void exec_child(const char *binary, int chan, int ready)
+/* In the child, between fork and exec: only async-signal-safe calls (nx_sandbox_apply
+ * allocates nothing). The sandbox goes on last, so exec is the first thing it confines. */
+static void exec_child(
+        const char *binary, int chan, int ready, int report, const struct nx_sandbox *profile)
 {
+	struct sandbox_msg msg = {0};
 	sigset_t all;
 	char *argv[] = {(char *)binary, NULL};
 
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL); /* the loop blocked SIGTERM etc. in init */
-	/* Move both above 4 first so dup2 onto 3 cannot clobber the other. */
+	/* Move all above 5 first so dup2 onto 3..5 cannot clobber another. */
 	chan = fcntl(chan, F_DUPFD, 10);
 	ready = fcntl(ready, F_DUPFD, 10);
-	if (chan < 0 || ready < 0 || dup2(chan, 3) < 0 || dup2(ready, 4) < 0)
+	report = fcntl(report, F_DUPFD, 10);
+	if (chan < 0 || ready < 0 || report < 0 || dup2(chan, 3) < 0 || dup2(ready, 4) < 0 ||
+	        dup2(report, 5) < 0 || fcntl(5, F_SETFD, FD_CLOEXEC) < 0)
 		_exit(127);
-	close_range(5, ~0u, 0);
+	msg.result = nx_sandbox_apply(profile, &msg.report); /* closes fds from 6 */
+	if (write(5, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) || msg.result < 0)
+		_exit(127);
 	execv(binary, argv);
 	_exit(127);
 }
@@ -155,8 +321,9 @@ static void svc_sources_free(struct svc *s)
 static int svc_start(struct svc *s)
 {
 	struct init *in = s->init;
-	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, pid, r;
+	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, report[2] = {-1, -1}, pid, r;
 	bool is_samgrd = s == &in->svcs[0];
+	struct nx_sandbox profile;
 
 	printf("init: %s %s\n", s->starts++ ? "restart" : "start", s->e.name);
 	r = nx_chan_pair(chan);
@@ -166,6 +333,11 @@ static int svc_start(struct svc *s)
 		r = -errno;
 		goto fail;
 	}
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	sandbox_profile(s, &profile);
 	/* The child's end of the readiness pipe must block: it writes one line and closes. */
 	nx_fd_set_nonblock(pipefd[1], 0);
 	nx_fd_set_nonblock(chan[1], 0);
@@ -191,9 +363,12 @@ static int svc_start(struct svc *s)
 		goto fail;
 	}
 	if (pid == 0)
-		exec_child(s->e.binary, chan[1], pipefd[1]);
+		exec_child(s->e.binary, chan[1], pipefd[1], report[1], &profile);
 	nx_fd_close(chan[1]);
 	nx_fd_close(pipefd[1]);
+	nx_fd_close(report[1]);
+	sandbox_collect(s, report[0]); /* blocks only until the child execs or exits */
+	nx_fd_close(report[0]);
 	s->pid = pid;
 	s->ready_fd = pipefd[0];
 	s->state = SVC_STARTING;
@@ -217,12 +392,14 @@ fail:
 	nx_fd_close(chan[1]);
 	nx_fd_close(pipefd[0]);
 	nx_fd_close(pipefd[1]);
+	nx_fd_close(report[0]);
+	nx_fd_close(report[1]);
 	return r;
 }
 
 /* ---- Readiness ---- */
 
-static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
+static void on_ready_event(nx_source *src, int fd, uint32_t events, void *userdata)
 {
 	struct svc *s = userdata;
 	struct init *in = s->init;
@@ -243,6 +420,16 @@ static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
 		in->booting++;
 		boot_next(in);
 	}
+}
+
+/* Every event may change a state: the status file follows. */
+static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
+{
+	struct svc *s = userdata;
+	struct init *in = s->init;
+
+	on_ready_event(src, fd, events, userdata);
+	status_write(in);
 }
 
 /* ---- Supervision ---- */
@@ -266,7 +453,7 @@ static void svc_settled(struct svc *s)
 	}
 }
 
-static void on_child(nx_source *src, int pid, int status, bool signaled, void *userdata)
+static void on_child_event(nx_source *src, int pid, int status, bool signaled, void *userdata)
 {
 	struct svc *s = userdata;
 	struct init *in = s->init;
@@ -311,7 +498,17 @@ static void on_child(nx_source *src, int pid, int status, bool signaled, void *u
 	nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + s->backoff_ms * MS);
 }
 
-static void on_timer(nx_source *src, void *userdata)
+/* Every event may change a state: the status file follows. */
+static void on_child(nx_source *src, int pid, int status, bool signaled, void *userdata)
+{
+	struct svc *s = userdata;
+	struct init *in = s->init;
+
+	on_child_event(src, pid, status, signaled, userdata);
+	status_write(in);
+}
+
+static void on_timer_event(nx_source *src, void *userdata)
 {
 	struct svc *s = userdata;
 	int r;
@@ -339,6 +536,16 @@ static void on_timer(nx_source *src, void *userdata)
 	default:
 		break;
 	}
+}
+
+/* Every event may change a state: the status file follows. */
+static void on_timer(nx_source *src, void *userdata)
+{
+	struct svc *s = userdata;
+	struct init *in = s->init;
+
+	on_timer_event(src, userdata);
+	status_write(in);
 }
 
 /* ---- Boot and stop ---- */
@@ -397,6 +604,7 @@ static void on_signal(nx_source *src, int signo, void *userdata)
 	printf("init: %s, stopping\n", strsignal(signo));
 	in->stopping = true;
 	stop_next(in);
+	status_write(in);
 }
 
 /* ---- Setup ---- */
@@ -474,10 +682,41 @@ int main(int argc, char **argv)
 	}
 	setenv("NEXUS_RUNTIME_DIR", real, 1); /* children inherit the absolute path */
 	if ((size_t)snprintf(in.sock_path, sizeof(in.sock_path), "%s/samgr.sock", real) >=
-	        sizeof(in.sock_path)) {
+	                sizeof(in.sock_path) ||
+	        (size_t)snprintf(in.status_path, sizeof(in.status_path), "%s/status", real) >=
+	                sizeof(in.status_path)) {
 		fprintf(stderr, "init: %s: path too long\n", real);
 		return 1;
 	}
+	memcpy(in.runtime_dir, real, sizeof(real));
+
+	/* Each service's state dir: the one place its Landlock ruleset lets it write. */
+	env = getenv("NEXUS_STATE_DIR");
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./.nexus/state");
+	r = mkdir_p(dir);
+	if (r < 0 || !realpath(dir, real)) {
+		fprintf(stderr, "init: cannot create %s: %s\n", dir, strerror(r < 0 ? -r : errno));
+		return 1;
+	}
+	setenv("NEXUS_STATE_DIR", real, 1);
+	for (unsigned i = 0; i < in.n; i++) {
+		char *sd = in.svcs[i].state_dir;
+
+		if ((size_t)snprintf(sd, PATH_MAX, "%s/%s", real, entries[i].name) >= PATH_MAX) {
+			fprintf(stderr, "init: %s: path too long\n", real);
+			return 1;
+		}
+		r = mkdir_p(sd);
+		if (r < 0) {
+			fprintf(stderr, "init: cannot create %s: %s\n", sd, strerror(-r));
+			return 1;
+		}
+	}
+	/* policyd's, for its sandbox profile; policyd itself reads the same variable. */
+	env = getenv("NEXUS_POLICY_DIR");
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : INIT_POLICY_DIR);
+	if (!realpath(dir, in.policy_dir))
+		snprintf(in.policy_dir, sizeof(in.policy_dir), "%s", dir); /* policyd will say */
 
 	r = nx_loop_new(&in.loop);
 	if (r >= 0)
@@ -498,6 +737,7 @@ int main(int argc, char **argv)
 	}
 
 	boot_next(&in);
+	status_write(&in);
 	if (!in.stopping || in.svcs[0].pid > 0)
 		(void)nx_loop_run(in.loop); /* the outcome is in.exit_code */
 
@@ -508,7 +748,8 @@ int main(int argc, char **argv)
 	}
 	nx_rpc_cap_unref(in.admin);
 	nx_rpc_conn_free(in.admin_conn);
-	unlink(in.sock_path); /* samgrd removes it too; a SIGKILLed one cannot */
+	unlink(in.sock_path);   /* samgrd removes it too; a SIGKILLed one cannot */
+	unlink(in.status_path); /* no file: `nx status` says init is not running */
 	nx_source_free(term);
 	nx_source_free(intr);
 	nx_loop_free(in.loop);

@@ -25,12 +25,29 @@ static bool is_name(const char *s)
 	return true;
 }
 
+static int parse_sandbox(const char *s, enum init_sandbox *ret)
+{
+	static const char *const names[] = {
+	        [INIT_SANDBOX_DEFAULT] = "sandbox=default",
+	        [INIT_SANDBOX_POLICY] = "sandbox=policy",
+	        [INIT_SANDBOX_NONE] = "sandbox=none",
+	};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*ret = (enum init_sandbox)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int init_table_load(
         const char *path, const char *bindir, struct init_entry ret_entries[INIT_MAX_SERVICES])
 {
 	struct init_entry tmp[INIT_MAX_SERVICES];
-	char buf[1024], name[128], binary[PATH_MAX], restart[32], extra[2];
+	char buf[1024], name[128], binary[PATH_MAX], restart[32], sandbox[32], extra[2];
 	unsigned line = 0, n = 0;
+	enum init_sandbox sb;
 	FILE *f;
 	int r = 0, fields;
 
@@ -47,11 +64,17 @@ int init_table_load(
 			break;
 		}
 		buf[strcspn(buf, "#\n")] = '\0';
-		fields = sscanf(buf, "%127s %4095s %31s %1s", name, binary, restart, extra);
+		fields = sscanf(
+		        buf, "%127s %4095s %31s %31s %1s", name, binary, restart, sandbox, extra);
 		if (fields <= 0)
 			continue; /* blank or comment */
-		if (fields != 3) {
-			r = bad(path, line, "expected: name binary restart");
+		if (fields != 3 && fields != 4) {
+			r = bad(path, line, "expected: name binary restart [sandbox=PROFILE]");
+			break;
+		}
+		sb = INIT_SANDBOX_DEFAULT;
+		if (fields == 4 && parse_sandbox(sandbox, &sb) < 0) {
+			r = bad(path, line, "sandbox: not sandbox=default, policy or none");
 			break;
 		}
 		if (!is_name(name)) {
@@ -83,6 +106,7 @@ int init_table_load(
 			r = bad(path, line, "binary: path too long");
 			break;
 		}
+		tmp[n].sandbox = sb;
 		memcpy(tmp[n].name, name, strlen(name) + 1); /* is_name: at most 64 bytes */
 		if (n == 0 && strcmp(name, "samgrd") != 0) {
 			r = bad(path, line, "the first service must be samgrd");

@@ -14,13 +14,21 @@ enum init_restart {
 	INIT_RESTART_NEVER,
 };
 
+/* What nexus-init confines a service with (services.conf documents each profile). */
+enum init_sandbox {
+	INIT_SANDBOX_DEFAULT, /* no_new_privs, Landlock (own state dir), seccomp, close_range */
+	INIT_SANDBOX_POLICY,  /* default + the policy directory read-only (policyd) */
+	INIT_SANDBOX_NONE,    /* close_range only */
+};
+
 struct init_entry {
 	char name[INIT_NAME_MAX + 1];
 	char binary[PATH_MAX];
 	enum init_restart restart;
+	enum init_sandbox sandbox;
 };
 
-/* Reads `path`; relative binaries are joined to `bindir`. On error prints
+/* Reads `path` (name binary restart [sandbox=PROFILE]); relative binaries are joined to `bindir`. On error prints
  * "file:line: error: ..." to stderr and returns -EINVAL (or -errno if unreadable); on success
  * the number of entries written to ret_entries (at most INIT_MAX_SERVICES). */
 int init_table_load(

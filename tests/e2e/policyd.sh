@@ -55,7 +55,7 @@ for m in 'init: up samgrd' 'init: start policyd' 'policyd: ready' 'init: up poli
 	[ "$line" -gt "$prev" ] || fail "marker '$m' out of order"
 	prev=$line
 done
-grep -q -x "policyd: policy [0-9a-f]\{64\} ([0-9]* rules) from $tmp/policies" "$log" ||
+grep -q -x "policyd: info policy: policy [0-9a-f]\{64\} ([0-9]* rules) from $tmp/policies" "$log" ||
 	fail "policyd did not say which policy it loaded"
 echo "ok boot: policyd started after samgrd, ready once, loaded \$NEXUS_POLICY_DIR"
 
@@ -138,7 +138,7 @@ v1=$("$nx" policy reload) || fail "reload of the fixed files"
 st=0; wait "$wpid" || st=$?
 [ "$st" = 0 ] && [ "$(tr '\n' '|' <"$tmp/watch.out")" = "version $v0|version $v1|" ] ||
 	fail "watcher exited $st and saw: $(cat "$tmp/watch.out")"
-grep -q -x "policyd: reload by $me failed, policy $v0 stays: services.policy:$bad: .*" \
+grep -q -x "policyd: warn policy: reload by $me failed, policy $v0 stays: services.policy:$bad: .*" \
 	"$log" || fail "failed reload not on the console"
 echo "ok reload: unchanged; broken → services.policy:$bad, old kept; symlink out refused;" \
 	"fixed → new version, watcher told"
@@ -194,7 +194,7 @@ exec 7>"$tmp/go"
 wait_for "$tmp/twice.out" 'probe: resolved echod' || fail "first resolve: $(cat "$tmp/twice.out")"
 echo "deny $me ipc.connect.echod" >>"$pol/default.policy"
 vd=$("$nx" policy reload) || fail "reload with the deny"
-wait_for "$log" "samgrd: policy $vd in force, cached decisions dropped" ||
+wait_for "$log" "samgrd: info policy: policy $vd in force, cached decisions dropped" ||
 	fail "samgrd did not hear the new version"
 echo go >&7
 exec 7>&-
@@ -221,7 +221,7 @@ st=0; err=$("$nx" policy reload 2>&1) || st=$?
 	fail "reload without policy.reload: $st $err"
 [ "$("$nx" policy version)" = "$v2" ] || fail "a denied reload changed the version"
 [ "$("$nx" policy check app:mail other.thing)" = denied ] || fail "denied reload took effect"
-grep -q -x "policyd: denied policy.reload to $me (console only: no logd yet)" "$log" ||
+grep -q -x "policyd: notice audit: denied subject=$me cap=policy.reload rule=.* version=$v2 asker=$me" "$log" ||
 	fail "denied reload not on the console"
 echo "ok reload denied once $me lost policy.reload; printed on the console; version kept"
 
@@ -230,9 +230,9 @@ echo "deny $me ipc.connect.echod" >>"$pol/default.policy"
 ppid_=$(pgrep -P "$ipid" -x policyd) || fail "no policyd child of init"
 kill -KILL "$ppid_"
 wait_for "$log" 'init: up policyd' 2 || fail "policyd was not restarted"
-grep -q -x 'samgrd: lost policyd, interim rule until it registers again' "$log" ||
+grep -q -x 'samgrd: warn policy: lost policyd, interim rule until it registers again' "$log" ||
 	fail "samgrd did not notice policyd's death"
-wait_for "$log" 'samgrd: asking policyd from now on' 2 || fail "samgrd did not ask it again"
+wait_for "$log" 'samgrd: info policy: asking policyd from now on' 2 || fail "samgrd did not ask it again"
 [ "$("$nx" policy check app:mail other.thing)" = allowed ] || fail "restart did not load files"
 st=0; err=$("$nx" echo denied 2>&1) || st=$?
 [ "$st" = 1 ] && [ "$err" = "nx: denied: this subject does not hold ipc.connect.echod" ] ||

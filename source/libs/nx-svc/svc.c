@@ -11,10 +11,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "logsink.h"
 #include "nexus-types.capnp.h"
 #include "nexus/limits.h"
+#include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
+#include "nx-log/log.h"
 #include "samgr.capnp.h"
+
+/* The journal's service name, and how long to wait before resolving it again after a failure:
+ * doubling from the first to the last (DESIGN.md section 6's restart backoff). */
+#define LOGD_NAME          "logd"
+#define LOG_RETRY_FIRST_NS 100000000ull
+#define LOG_RETRY_MAX_NS   5000000000ull
 
 struct svc_client {
 	struct svc_client *next;
@@ -36,6 +45,13 @@ struct nx_svc {
 	bool stopping;
 	struct svc_client *clients;
 	unsigned nclients;
+	/* The way to logd for nx-log (every service but logd): a ServiceWatcher on "logd", one
+	 * resolve at a time, the sink on the channel it brought, a retry timer with backoff. */
+	nx_rpc_cap *log_watcher;
+	nx_rpc_call *log_watch_call, *log_resolve_call;
+	nx_logsink *logsink;
+	nx_source *log_retry;
+	uint64_t log_backoff_ns;
 };
 
 static void client_free(struct svc_client *c)
@@ -122,26 +138,177 @@ static void announce_ready(nx_svc *svc)
 
 	/* Our marker first: init prints "init: up" when it reads the line, and the console
 	 * must show them in that order. One line, then close: no framing beyond EOF. */
-	printf("%s: ready\n", svc->name);
+	nx_log_ready();
 	if (svc->ready_fd >= 0) {
 		if (write(svc->ready_fd, line, sizeof(line) - 1) < 0)
-			fprintf(stderr, "%s: readiness pipe: %s\n", svc->name, strerror(errno));
+			nx_log(NX_LOG_ERROR, "svc", "readiness pipe: %s", strerror(errno));
 		svc->ready_fd = nx_fd_close(svc->ready_fd);
 	}
+}
+
+/* ---- The way to logd (nx-log's sink) ---- */
+
+static void log_resolve(nx_svc *svc);
+
+static void log_retry_later(nx_svc *svc)
+{
+	if (!svc->log_retry || svc->stopping)
+		return;
+	if (svc->log_backoff_ns == 0)
+		svc->log_backoff_ns = LOG_RETRY_FIRST_NS;
+	nx_source_set_deadline(svc->log_retry, nx_clock_monotonic_ns() + svc->log_backoff_ns);
+	svc->log_backoff_ns *= 2;
+	if (svc->log_backoff_ns > LOG_RETRY_MAX_NS)
+		svc->log_backoff_ns = LOG_RETRY_MAX_NS;
+}
+
+static void on_log_retry(nx_source *s, void *userdata)
+{
+	log_resolve(userdata);
+}
+
+static void on_sink_lost(nx_logsink *sink, void *userdata)
+{
+	nx_svc *svc = userdata;
+
+	/* logd went away: nx-log buffers again (bounded, drops counted) until we are back. */
+	if (sink == svc->logsink)
+		svc->logsink = nx_logsink_free(sink);
+	nx_log(NX_LOG_DEBUG, "svc", "lost logd, buffering");
+	log_retry_later(svc);
+}
+
+static void on_log_resolved(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+{
+	nx_svc *svc = userdata;
+	nx_rpc_cap *end = NULL;
+	nx_capnp_ptr p;
+	int r = res->error, fd = -1;
+
+	if (r >= 0) {
+		p = nx_capnp_struct_ptr(&res->results, 0);
+		r = nx_rpc_call_result_cap_at(call, &p, &end);
+	}
+	if (r >= 0)
+		fd = r = nx_rpc_cap_dup_fd(end);
+	nx_rpc_cap_unref(end);
+	svc->log_resolve_call = nx_rpc_call_free(call);
+	if (r < 0) {
+		/* Not registered yet (not_found), or gone meanwhile: the watcher or the timer
+		 * brings us back. */
+		log_retry_later(svc);
+		return;
+	}
+	/* The old channel first: freeing a sink detaches whatever sink nx-log holds. */
+	svc->logsink = nx_logsink_free(svc->logsink);
+	r = nx_logsink_new(svc->loop, fd, on_sink_lost, svc, &svc->logsink); /* takes fd */
+	if (r < 0) {
+		nx_log(NX_LOG_WARN, "svc", "cannot start the log sink: %s", strerror(-r));
+		log_retry_later(svc);
+		return;
+	}
+	svc->log_backoff_ns = 0;
+	nx_source_set_deadline(svc->log_retry, UINT64_MAX);
+}
+
+static void log_resolve(nx_svc *svc)
+{
+	Samgr_resolve_Params_b params;
+	nx_rpc_call *call = NULL;
+	int r;
+
+	if (svc->log_resolve_call || svc->stopping)
+		return;
+	r = Samgr_resolve_new(svc->samgr, &call, &params);
+	if (r >= 0)
+		r = Samgr_resolve_Params_set_name(params, LOGD_NAME, strlen(LOGD_NAME));
+	if (r >= 0)
+		r = nx_rpc_call_send(call, on_log_resolved, svc);
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		log_retry_later(svc);
+		return;
+	}
+	svc->log_resolve_call = call;
+}
+
+static int log_watcher_changed(void *impl, nx_rpc_incoming *in, ServiceWatcher_changed_Params p)
+{
+	nx_svc *svc = impl;
+
+	/* "up": logd (re)registered. A sink on a channel to the one before is lost by itself
+	 * when that channel breaks; resolving replaces it at once. */
+	if (ServiceWatcher_changed_Params_get_up(p)) {
+		svc->log_backoff_ns = 0;
+		log_resolve(svc);
+	}
+	nx_rpc_incoming_return(in);
+	return 0;
+}
+
+static const struct ServiceWatcher_server log_watcher_vt = {
+        .changed = log_watcher_changed,
+};
+
+static void on_log_watch(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+{
+	nx_svc *svc = userdata;
+
+	if (res->error < 0) {
+		/* No watch (denied?): fall back to resolving on the timer. */
+		nx_log(NX_LOG_WARN, "svc", "cannot watch logd: %s", res->reason);
+		log_retry_later(svc);
+	}
+	svc->log_watch_call = nx_rpc_call_free(call);
+}
+
+/* Every service but logd itself sends its records to logd once it is reachable. */
+static int log_watch_start(nx_svc *svc)
+{
+	Samgr_watch_Params_b params;
+	nx_rpc_call *call = NULL;
+	uint32_t index;
+	int r;
+
+	r = nx_loop_add_timer(svc->loop, UINT64_MAX, on_log_retry, svc, &svc->log_retry);
+	if (r >= 0)
+		r = ServiceWatcher_server_new(&log_watcher_vt, svc, NULL, &svc->log_watcher);
+	if (r >= 0)
+		r = Samgr_watch_new(svc->samgr, &call, &params);
+	if (r >= 0)
+		r = Samgr_watch_Params_set_name(params, LOGD_NAME, strlen(LOGD_NAME));
+	if (r >= 0)
+		r = nx_rpc_call_add_cap(call, svc->log_watcher, &index);
+	if (r >= 0)
+		r = Samgr_watch_Params_set_cb(params, index);
+	if (r >= 0)
+		r = nx_rpc_call_send(call, on_log_watch, svc);
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		log_retry_later(svc);
+		return r;
+	}
+	svc->log_watch_call = call;
+	return 0;
 }
 
 static void on_registered(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
 {
 	nx_svc *svc = userdata;
+	int r = res->error;
 
-	if (res->error < 0) {
-		fprintf(stderr, "%s: cannot register with samgrd: %s\n", svc->name,
-		        *res->reason ? res->reason : strerror(-res->error));
+	if (r < 0) {
+		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s",
+		        *res->reason ? res->reason : strerror(-r));
 		nx_loop_quit(svc->loop, 1);
-	} else {
-		announce_ready(svc);
 	}
-	svc->register_call = nx_rpc_call_free(call);
+	svc->register_call = nx_rpc_call_free(call); /* res with it */
+	if (r < 0)
+		return;
+	announce_ready(svc);
+	/* logd keeps its own records in its journal (a local sink, logd/selflog.c). */
+	if (strcmp(svc->name, LOGD_NAME) != 0 && (r = log_watch_start(svc)) < 0)
+		nx_log(NX_LOG_WARN, "svc", "cannot watch logd: %s", strerror(-r));
 }
 
 static int send_register(nx_svc *svc)
@@ -177,7 +344,7 @@ static void on_samgr_gone(nx_rpc_conn *conn, int error, void *userdata)
 
 	/* Without samgrd nobody can reach us and our registration is gone: exit and let
 	 * nexus-init decide. */
-	fprintf(stderr, "%s: lost samgrd (%s), exiting\n", svc->name, strerror(-error));
+	nx_log(NX_LOG_ERROR, "svc", "lost samgrd (%s), exiting", strerror(-error));
 	nx_loop_quit(svc->loop, 1);
 }
 
@@ -201,6 +368,7 @@ int nx_svc_new(const char *name, nx_svc **ret)
 	int r, fd;
 
 	assert(name && ret);
+	nx_log_init(name);
 	len = strlen(name);
 	if (!fd_is_open(NX_SVC_BOOTSTRAP_FD)) {
 		nx_fd_close(NX_SVC_READY_FD);
@@ -259,7 +427,7 @@ int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap)
 	svc->bootstrap = nx_rpc_cap_ref(bootstrap);
 	r = send_register(svc);
 	if (r < 0) {
-		fprintf(stderr, "%s: cannot register with samgrd: %s\n", svc->name, strerror(-r));
+		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s", strerror(-r));
 		return 1;
 	}
 	return nx_loop_run(svc->loop) == 0 ? 0 : 1;
@@ -295,6 +463,12 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	svc->clients = NULL;
 	svc->nclients = 0;
 	nx_rpc_call_free(svc->register_call);
+	/* Detaches nx-log's sink first: records logged from here on stay on the console. */
+	nx_logsink_free(svc->logsink);
+	nx_rpc_call_free(svc->log_watch_call);
+	nx_rpc_call_free(svc->log_resolve_call);
+	nx_rpc_cap_unref(svc->log_watcher);
+	nx_source_free(svc->log_retry);
 	nx_rpc_cap_unref(svc->samgr);
 	nx_rpc_conn_free(svc->samgr_conn);
 	/* The host and bootstrap caps may be referenced by connections freed above only. */

@@ -5,10 +5,10 @@
  * travel from the broker to the service.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "echo.capnp.h"
+#include "nx-log/log.h"
 #include "svc.h"
 
 static int echo_echo(void *impl, nx_rpc_incoming *in, Echo_echo_Params params)
@@ -45,12 +45,12 @@ int main(void)
 	nx_svc *svc = NULL;
 	int r, code;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	r = nx_svc_new("echod", &svc);
+	r = nx_svc_new("echod", &svc); /* nx_log_init("echod") */
 	if (r >= 0)
 		r = Echo_server_new(&echo_vt, svc, NULL, &echo);
 	if (r < 0) {
-		fprintf(stderr, "echod: cannot start: %s (run me from nexus-init)\n", strerror(-r));
+		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
+		        strerror(-r));
 		nx_svc_free(svc);
 		return 1;
 	}

@@ -39,6 +39,7 @@ struct logd {
 	uint64_t rejected; /* appends refused with invalid_argument / too_large */
 	struct logd_follower *followers;
 	unsigned nfollowers;
+	nx_source *self_pump; /* selflog.c: followers hear logd's own records */
 };
 
 /* The Log object served on every accepted connection, borrowing `d` (which must outlive it).
@@ -55,6 +56,11 @@ int logd_follower_add(struct logd *d, const struct jrn_filter *filter, nx_rpc_ca
 void logd_followers_pump(struct logd *d);
 /* Drops every follower (at exit). */
 void logd_followers_free(struct logd *d);
+
+/* selflog.c: logd's own nx-log records go straight into its journal as svc:logd (the facade's
+ * buffer, markers included, is flushed at once). stop detaches the sink (before jrn_free). */
+int logd_selflog_start(struct logd *d);
+void logd_selflog_stop(struct logd *d);
 
 /* Parses a capacity ("16777216", "512K", "16M", "1G"). -EINVAL if malformed, -ERANGE if
  * outside [JRN_CAPACITY_MIN, JRN_CAPACITY_MAX]. *ret untouched on failure. */

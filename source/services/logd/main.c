@@ -17,6 +17,7 @@
 
 #include "logd.h"
 #include "nx-abi/clock.h"
+#include "nx-log/log.h"
 
 static void flush_drops(nx_source *s, void *userdata)
 {
@@ -39,7 +40,7 @@ static int env_u32(const char *name, uint32_t max, uint32_t *value)
 		return 0;
 	r = logd_parse_u32(env, max, value);
 	if (r < 0)
-		fprintf(stderr, "logd: %s=%s: %s (0..%u)\n", name, env,
+		nx_log(NX_LOG_ERROR, "config", "%s=%s: %s (0..%u)", name, env,
 		        r == -ERANGE ? "out of range" : "malformed", max);
 	return r;
 }
@@ -54,7 +55,7 @@ static int journal_open(struct logd *d)
 	if (env && *env) {
 		r = logd_parse_capacity(env, &cfg.capacity);
 		if (r < 0) {
-			fprintf(stderr, "logd: %s=%s: %s (bytes, K/M/G suffix, %u..%u)\n",
+			nx_log(NX_LOG_ERROR, "config", "%s=%s: %s (bytes, K/M/G suffix, %u..%u)",
 			        LOGD_ENV_CAPACITY, env, r == -ERANGE ? "out of range" : "malformed",
 			        JRN_CAPACITY_MIN, JRN_CAPACITY_MAX);
 			return r;
@@ -74,10 +75,11 @@ int main(void)
 	nx_rpc_cap *log = NULL;
 	int r, code = 1;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	r = nx_svc_new("logd", &d.svc);
+	r = nx_svc_new("logd", &d.svc); /* nx_log_init("logd") */
 	if (r >= 0)
 		r = journal_open(&d);
+	if (r >= 0)
+		r = logd_selflog_start(&d);
 	if (r >= 0)
 		r = nx_loop_add_timer(nx_svc_loop(d.svc),
 		        nx_clock_monotonic_ns() + LOGD_FLUSH_INTERVAL_NS, flush_drops, &d,
@@ -85,11 +87,14 @@ int main(void)
 	if (r >= 0)
 		r = logd_log_new(&d, &log);
 	if (r < 0)
-		fprintf(stderr, "logd: cannot start: %s (run me from nexus-init)\n", strerror(-r));
+		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
+		        strerror(-r));
 	else
 		code = nx_svc_run(d.svc, log);
 	nx_rpc_cap_unref(log);
 	logd_followers_free(&d);
+	if (d.journal)
+		logd_selflog_stop(&d);
 	nx_svc_free(d.svc); /* frees the loop and the timer with it */
 	jrn_free(d.journal);
 	return code;

@@ -5,10 +5,10 @@
  * (policy.capnp) to whoever samgrd brokers to it.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nx-log/log.h"
 #include "policyd.h"
 
 /* meson sets it to the source tree's policies/. */
@@ -26,31 +26,35 @@ int main(void)
 	pol_error err = {.text = ""};
 	int r, code;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!dir || !*dir)
 		dir = POLICYD_DEFAULT_DIR;
-	r = pold_store_open(dir, &store, &err);
+	r = nx_svc_new("policyd", &svc); /* nx_log_init("policyd") first */
 	if (r < 0) {
-		fprintf(stderr, "policyd: cannot load %s/%s: %s\n", dir, POLD_ROOT_FILE,
-		        err.text[0] ? err.text : strerror(-r));
+		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
+		        strerror(-r));
 		return 1;
 	}
-	printf("policyd: policy %s (%zu rules) from %s\n", pol_version(pold_store_policy(store)),
-	        pol_rule_count(pold_store_policy(store)), dir);
-	r = nx_svc_new("policyd", &svc);
-	if (r >= 0)
-		r = policyd_new(svc, store, &d, &bootstrap); /* takes store */
-	else
-		pold_store_free(store);
+	r = pold_store_open(dir, &store, &err);
 	if (r < 0) {
-		fprintf(stderr, "policyd: cannot start: %s (run me from nexus-init)\n",
-		        strerror(-r));
+		nx_log(NX_LOG_ERROR, NULL, "cannot load %s/%s: %s", dir, POLD_ROOT_FILE,
+		        err.text[0] ? err.text : strerror(-r));
+		nx_svc_free(svc);
+		return 1;
+	}
+	nx_log(NX_LOG_INFO, "policy", "policy %s (%zu rules) from %s",
+	        pol_version(pold_store_policy(store)), pol_rule_count(pold_store_policy(store)),
+	        dir);
+	r = policyd_new(svc, store, &d, &bootstrap); /* takes store */
+	if (r < 0) {
+		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s", strerror(-r));
 		nx_svc_free(svc);
 		return 1;
 	}
 	code = nx_svc_run(svc, bootstrap);
+	/* Before the loop goes with nx_svc_free: the audit's timer is one of its sources. No call
+	 * is dispatched any more, and the Policy object has no destroy hook reaching d. */
+	policyd_free(d);
 	nx_svc_free(svc);
 	nx_rpc_cap_unref(bootstrap);
-	policyd_free(d);
 	return code;
 }

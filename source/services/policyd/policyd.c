@@ -5,20 +5,23 @@
  * `policy.reload` for the caller's subject (nx-svc's word, never the payload's) with the policy
  * in force, and tells watchers about new versions.
  *
- * Audit: DESIGN.md section 7 sends every deny to logd. logd does not exist yet, so refusals of
- * reload() (the only refusals policyd itself makes) are printed on the console.
+ * Audit: every decision check/checkMany answer and every refused reload goes to audit.c
+ * (denies always, allows on request), which logs it through nx-log, hence to logd.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+#include "nx-log/log.h"
 #include "policy.capnp.h"
 #include "policyd.h"
 
 struct policyd {
 	nx_svc *svc;
 	pold_store *store;
+	pold_audit *audit;
 	struct {
 		nx_rpc_cap *cb;    /* a PolicyWatcher, imported through `conn` */
 		nx_rpc_conn *conn; /* compared only, never used: a broken cb is pruned first */
@@ -68,6 +71,7 @@ static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params par
 	Policy_check_Results_b res;
 	const char *s, *c;
 	size_t slen, clen;
+	bool allowed;
 	int r;
 
 	r = Policy_check_Params_get_subject(params, &s, &slen);
@@ -80,8 +84,10 @@ static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params par
 	r = Policy_check_results_init(in, &res);
 	if (r < 0)
 		return r;
-	Policy_check_Results_set_allowed(
-	        res, pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW);
+	allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
+	Policy_check_Results_set_allowed(res, allowed);
+	pold_audit_decision(d->audit, pold_store_policy(d->store), nx_svc_subject(d->svc, in),
+	        subject, cap, allowed);
 	nx_rpc_incoming_return(in);
 	return 0;
 }
@@ -91,6 +97,8 @@ static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_P
 	policyd *d = impl;
 	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1], msg[64];
 	Policy_checkMany_Results_b res;
+	const char *asker = nx_svc_subject(d->svc, in);
+	bool allowed;
 	nx_capnp_blist out;
 	nx_capnp_list list;
 	const char *s, *c;
@@ -127,8 +135,10 @@ static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_P
 		Query_get_cap(q, &c, &clen);
 		read_token(subject, s, slen);
 		read_token(cap, c, clen);
-		nx_capnp_blist_set_bool(
-		        &out, i, pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW);
+		allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
+		nx_capnp_blist_set_bool(&out, i, allowed);
+		pold_audit_decision(
+		        d->audit, pold_store_policy(d->store), asker, subject, cap, allowed);
 	}
 	nx_rpc_incoming_return(in);
 	return 0;
@@ -271,22 +281,22 @@ static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params p
 	if (!subject) /* not through an accepted connection: nobody vouched for it */
 		return -EPERM;
 	if (pol_check(pold_store_policy(d->store), subject, "policy.reload") != POL_ALLOW) {
-		printf("policyd: denied policy.reload to %s (console only: no logd yet)\n",
-		        subject);
+		pold_audit_decision(d->audit, pold_store_policy(d->store), subject, subject,
+		        "policy.reload", false);
 		return fail(in, -EPERM, "%s does not hold policy.reload", subject);
 	}
 	r = pold_store_reload(d->store, &changed, &err);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		printf("policyd: reload by %s failed, policy %s stays: %s\n", subject,
+		nx_log(NX_LOG_WARN, "policy", "reload by %s failed, policy %s stays: %s", subject,
 		        pol_version(pold_store_policy(d->store)), err.text);
 		snprintf(reason, sizeof(reason), "invalid_argument: %.230s", err.text);
 		nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED, reason);
 		return 0;
 	}
 	v = pol_version(pold_store_policy(d->store));
-	printf("policyd: reload by %s: policy %s (%zu rules)%s\n", subject, v,
+	nx_log(NX_LOG_NOTICE, "policy", "reload by %s: policy %s (%zu rules)%s", subject, v,
 	        pol_rule_count(pold_store_policy(d->store)), changed ? "" : ", unchanged");
 	if (changed) {
 		prune_watchers(d);
@@ -322,6 +332,9 @@ int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, nx_rpc_cap **ret_
 	}
 	d->svc = svc;
 	d->store = store;
+	r = pold_audit_new(nx_svc_loop(svc), &d->audit);
+	if (r < 0)
+		return policyd_free(d), r;
 	r = Policy_server_new(&policy_vt, d, NULL, ret_bootstrap);
 	if (r < 0)
 		return policyd_free(d), r;
@@ -336,6 +349,7 @@ policyd *policyd_free(policyd *d)
 	for (unsigned i = 0; i < d->nwatchers; i++)
 		nx_rpc_cap_unref(d->watchers[i].cb);
 	pold_store_free(d->store);
+	pold_audit_free(d->audit);
 	free(d);
 	return NULL;
 }

@@ -21,6 +21,7 @@
 #include "nexus-types.capnp.h"
 #include "nx-abi/sock.h"
 #include "policy.capnp.h"
+#include "nx-log/log.h"
 #include "samgrd.h"
 
 struct samgrd_check {
@@ -191,7 +192,8 @@ static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_change
 		memcpy(d->pol_version, v, len);
 		d->pol_version[len] = '\0';
 		d->pol_gen++; /* every connection's cache is stale now */
-		printf("samgrd: policy %s in force, cached decisions dropped\n", d->pol_version);
+		nx_log(NX_LOG_INFO, "policy", "policy %s in force, cached decisions dropped",
+		        d->pol_version);
 	}
 	nx_rpc_incoming_return(in);
 	return 0;
@@ -206,7 +208,7 @@ static void on_pol_call_done(nx_rpc_call *call, const nx_rpc_result *res, void *
 	struct samgrd *d = userdata;
 
 	if (res->error < 0)
-		fprintf(stderr, "samgrd: policyd: %s\n", res->reason);
+		nx_log(NX_LOG_WARN, "policy", "policyd: %s", res->reason);
 	if (call == d->pol_accept)
 		d->pol_accept = NULL;
 	else if (call == d->pol_watch)
@@ -218,7 +220,7 @@ static void on_pol_gone(nx_rpc_conn *conn, int error, void *userdata)
 {
 	struct samgrd *d = userdata;
 
-	printf("samgrd: lost policyd, interim rule until it registers again\n");
+	nx_log(NX_LOG_WARN, "policy", "lost policyd, interim rule until it registers again");
 	samgrd_policyd_down(d);
 }
 
@@ -289,6 +291,6 @@ int samgrd_policyd_up(struct samgrd *d, nx_rpc_cap *host)
 		return r;
 	}
 	d->pol_gen++;
-	printf("samgrd: asking policyd from now on\n");
+	nx_log(NX_LOG_INFO, "policy", "asking policyd from now on");
 	return 0;
 }

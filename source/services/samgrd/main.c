@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nx-abi/sock.h"
+#include "nx-log/log.h"
 #include "samgrd.h"
 
 static void on_external(nx_source *s, int fd, uint32_t events, void *userdata)
@@ -35,7 +36,7 @@ static void on_external(nx_source *s, int fd, uint32_t events, void *userdata)
 		snprintf(subject, sizeof(subject), "uid:%u", (unsigned)uid);
 		r = samgrd_client_add(d, cfd, subject, strlen(subject)); /* takes cfd */
 		if (r < 0)
-			fprintf(stderr, "samgrd: refused a connection from %s: %s\n", subject,
+			nx_log(NX_LOG_WARN, NULL, "refused a connection from %s: %s", subject,
 			        strerror(-r));
 	}
 }
@@ -52,7 +53,7 @@ static int ready(void)
 	static const char line[] = "ready\n";
 	ssize_t n;
 
-	printf("samgrd: ready\n"); /* before init can print "init: up samgrd" */
+	nx_log_ready(); /* before init can print "init: up samgrd" */
 	n = write(NX_SVC_READY_FD, line, sizeof(line) - 1);
 	nx_fd_close(NX_SVC_READY_FD);
 	return n < 0 ? -errno : 0;
@@ -66,10 +67,10 @@ int main(void)
 	char path[256];
 	int r, code;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	nx_log_init("samgrd");
 	if (!dir || !*dir ||
 	        (size_t)snprintf(path, sizeof(path), "%s/samgr.sock", dir) >= sizeof(path)) {
-		fprintf(stderr, "samgrd: NEXUS_RUNTIME_DIR is unset or too long\n");
+		nx_log(NX_LOG_ERROR, NULL, "NEXUS_RUNTIME_DIR is unset or too long");
 		return 2;
 	}
 	r = nx_loop_new(&d.loop);
@@ -88,7 +89,7 @@ int main(void)
 	if (r >= 0)
 		r = ready();
 	if (r < 0) {
-		fprintf(stderr, "samgrd: cannot start: %s\n", strerror(-r));
+		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s", strerror(-r));
 		code = 1;
 	} else {
 		code = nx_loop_run(d.loop) == 0 ? 0 : 1;
@@ -99,6 +100,7 @@ int main(void)
 		nx_fd_close(d.listen_fd);
 		unlink(path);
 	}
+	samgrd_logd_down(&d); /* nx-log's sink, before the loop goes */
 	samgrd_free_all(&d);
 	nx_source_free(term);
 	nx_source_free(intr);

@@ -15,6 +15,7 @@
 #include "nx-abi/sock.h"
 #include "registry/registry.h"
 #include "samgr.capnp.h"
+#include "nx-log/log.h"
 #include "samgrd.h"
 
 struct samgrd_resolve {
@@ -110,7 +111,8 @@ static void client_free(struct samgrd_client *c)
 	/* Owner death frees its names (watchers hear "down") and drops its watchers. */
 	n = reg_owner_gone(d->reg, handle(c));
 	if (n > 0)
-		printf("samgrd: %s left, %d name%s freed\n", c->subject, n, n == 1 ? "" : "s");
+		nx_log(NX_LOG_INFO, "registry", "%s left, %d name%s freed", c->subject, n,
+		        n == 1 ? "" : "s");
 	samgrd_client_checks_drop(c);
 	nx_rpc_conn_free(c->conn);
 	nx_rpc_cap_unref(c->samgr);
@@ -181,9 +183,11 @@ static int samgr_register(void *impl, nx_rpc_incoming *in, Samgr_register_Params
 		return r;
 	}
 	nx_rpc_incoming_return(in);
-	printf("samgrd: up %s (%s)\n", name, c->subject);
+	nx_log(NX_LOG_INFO, "registry", "up %s (%s)", name, c->subject);
 	if (strcmp(name, "policyd") == 0 && (r = samgrd_policyd_up(d, host)) < 0)
-		fprintf(stderr, "samgrd: cannot reach policyd: %s\n", strerror(-r));
+		nx_log(NX_LOG_ERROR, "policy", "cannot reach policyd: %s", strerror(-r));
+	if (strcmp(name, "logd") == 0 && (r = samgrd_logd_up(d, host)) < 0)
+		nx_log(NX_LOG_WARN, "log", "cannot reach logd: %s", strerror(-r));
 	return 0;
 }
 
@@ -485,7 +489,7 @@ static void on_admin_gone(nx_rpc_conn *conn, int error, void *userdata)
 	struct samgrd *d = userdata;
 
 	/* The channel to init broke: nobody supervises us any more (STYLE.md 10). */
-	fprintf(stderr, "samgrd: lost the admin channel (%s), exiting\n", strerror(-error));
+	nx_log(NX_LOG_ERROR, NULL, "lost the admin channel (%s), exiting", strerror(-error));
 	nx_loop_quit(d->loop, 1);
 }
 

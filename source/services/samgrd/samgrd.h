@@ -63,6 +63,9 @@ struct samgrd {
 	nx_rpc_call *pol_accept, *pol_watch;
 	uint64_t pol_gen; /* bumped on every version change, policyd coming or going */
 	char pol_version[65];
+	/* nx-log's sink: samgrd's own channel to logd once it registered (logsink.c). */
+	struct nx_logsink *log_sink;
+	nx_rpc_call *log_accept;
 };
 
 /* samgr.c */
@@ -89,5 +92,11 @@ void samgrd_client_checks_drop(struct samgrd_client *c);
 int samgrd_policyd_up(struct samgrd *d, nx_rpc_cap *host);
 /* policyd went away (or samgrd stops): back to the interim rule. */
 void samgrd_policyd_down(struct samgrd *d);
+
+/* logsink.c: logd registered `host` (borrowed): open samgrd's own channel to it (subject
+ * svc:samgrd) and make it nx-log's sink; until then, and after logd went away, the facade
+ * buffers. down drops it (at exit). */
+int samgrd_logd_up(struct samgrd *d, nx_rpc_cap *host);
+void samgrd_logd_down(struct samgrd *d);
 
 #endif

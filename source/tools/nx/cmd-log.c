@@ -17,7 +17,7 @@
  * with the records and how they came ("transport": "inline" | "vmo"); tail --json prints one
  * record object per line.
  * Exit codes: 0 success, 1 refused or unreachable, 2 usage.
- * The session code is this file's own: nx.c keeps its helpers static.
+ * The connection is libnexus (include/nexus/nexus.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,21 +27,16 @@
 #include <time.h>
 
 #include "log.capnp.h"
-#include "nexus-types.capnp.h"
-#include "nx-abi/clock.h"
+#include "nexus/nexus.h"
 #include "nx-abi/loop.h"
-#include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
-#include "samgr.capnp.h"
-
-#define CALL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
 
 int nx_cmd_log(int argc, char **argv);
 
 struct lsession {
-	nx_loop *loop;
-	nx_rpc_conn *samgr_conn, *conn;
-	nx_rpc_cap *samgr, *log;
+	nexus *nx;
+	nx_loop *loop; /* nexus_loop(nx) */
+	nx_rpc_cap *log;
 };
 
 static int usage(FILE *f, int code)
@@ -69,77 +64,35 @@ static int report(const char *what, int err, const nx_rpc_result *res)
 	return 1;
 }
 
-static int call_wait(nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
+static int call_wait(
+        struct lsession *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
 {
-	int r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, ret);
-
-	if (r < 0)
-		return report(what, r, NULL);
-	if ((*ret)->error < 0)
-		return report(what, (*ret)->error, *ret);
+	if (nexus_call_wait(s->nx, call, what, ret) < 0) {
+		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
+		return 1;
+	}
 	return 0;
 }
 
-/* samgr.sock -> resolve("logd") -> a channel whose bootstrap is Log. */
+/* samgrd, then resolve("logd") into s->log, through libnexus. 0, or reported and 1. */
 static int session_open(struct lsession *s)
 {
-	const char *dir = getenv("NEXUS_RUNTIME_DIR");
-	const nx_rpc_result *res;
-	Samgr_resolve_Params_b params;
-	nx_rpc_call *call = NULL;
-	nx_rpc_cap *ep = NULL;
-	nx_capnp_ptr p;
-	char path[256];
-	int fd, r;
-
-	if (!dir || !*dir)
-		dir = "./.nexus/run";
-	if ((size_t)snprintf(path, sizeof(path), "%s/samgr.sock", dir) >= sizeof(path))
-		return report("NEXUS_RUNTIME_DIR", -ENAMETOOLONG, NULL);
-	r = nx_connect_unix(path, &fd);
-	if (r < 0)
-		return report(path, r, NULL);
-	r = nx_loop_new(&s->loop);
-	if (r < 0) {
-		nx_fd_close(fd);
-		return report("loop", r, NULL);
+	if (nexus_connect(&s->nx) < 0) {
+		fprintf(stderr, "nx: %s\n", nexus_last_error(NULL));
+		return 1;
 	}
-	r = nx_rpc_conn_new(s->loop, fd, NULL, &s->samgr_conn);
-	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(s->samgr_conn, &s->samgr);
-	if (r >= 0)
-		r = Samgr_resolve_new(s->samgr, &call, &params);
-	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, "logd", 4);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return report("resolve logd", r, NULL);
+	s->loop = nexus_loop(s->nx);
+	if (nexus_resolve(s->nx, "logd", &s->log) < 0) {
+		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
+		return 1;
 	}
-	r = call_wait(call, "resolve logd", &res);
-	fd = -1;
-	if (r == 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		if (nx_rpc_call_result_cap_at(call, &p, &ep) < 0 ||
-		        (fd = nx_rpc_cap_dup_fd(ep)) < 0)
-			r = report("resolve logd: endpoint", -EBADMSG, NULL);
-	}
-	nx_rpc_cap_unref(ep);
-	nx_rpc_call_free(call);
-	if (r)
-		return r;
-	r = nx_rpc_conn_new(s->loop, fd, NULL, &s->conn); /* takes fd */
-	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(s->conn, &s->log);
-	return r < 0 ? report("connect logd", r, NULL) : 0;
+	return 0;
 }
 
 static void session_close(struct lsession *s)
 {
 	nx_rpc_cap_unref(s->log);
-	nx_rpc_conn_free(s->conn);
-	nx_rpc_cap_unref(s->samgr);
-	nx_rpc_conn_free(s->samgr_conn);
-	nx_loop_free(s->loop);
+	nexus_free(s->nx);
 }
 
 static void json_string(const char *s, size_t len)
@@ -223,7 +176,7 @@ static int cmd_append(struct lsession *s, int argc, char **argv)
 		nx_rpc_call_free(call);
 		return report("append", r, NULL);
 	}
-	r = call_wait(call, "append", &res);
+	r = call_wait(s, call, "append", &res);
 	if (r == 0 && Log_append_results_checked(res, &out) < 0)
 		r = report("append", -EBADMSG, NULL);
 	if (r == 0)
@@ -428,7 +381,7 @@ static int cmd_query(struct lsession *s, int argc, char **argv)
 		nx_rpc_call_free(call);
 		return report("query", r, NULL);
 	}
-	r = call_wait(call, "query", &res);
+	r = call_wait(s, call, "query", &res);
 	if (r == 0 && Log_query_results_checked(res, &out) < 0)
 		r = report("query", -EBADMSG, NULL);
 	if (r == 0 && Log_query_Results_has_vmo(out)) {
@@ -492,7 +445,7 @@ static const struct LogSink_server sink_server = {
         .records = sink_records,
 };
 
-static void on_logd_gone(nx_rpc_conn *conn, int error, void *userdata)
+static void on_logd_gone(nexus *nx, const char *name, int error, void *userdata)
 {
 	struct tail *t = userdata;
 
@@ -538,13 +491,13 @@ static int cmd_tail(struct lsession *s, int argc, char **argv)
 		nx_rpc_cap_unref(sink);
 		return report("follow", r, NULL);
 	}
-	r = call_wait(call, "follow", &res);
+	r = call_wait(s, call, "follow", &res);
 	nx_rpc_call_free(call);
 	if (r == 0) {
 		fprintf(stderr, "nx: following\n");
-		nx_rpc_conn_set_disconnect_cb(s->conn, on_logd_gone, &t);
+		nexus_set_gone_cb(s->nx, on_logd_gone, &t);
 		r = nx_loop_run(s->loop);
-		nx_rpc_conn_set_disconnect_cb(s->conn, NULL, NULL);
+		nexus_set_gone_cb(s->nx, NULL, NULL);
 	}
 	nx_rpc_cap_unref(sink);
 	return r;
@@ -568,7 +521,7 @@ static int cmd_stats(struct lsession *s, bool json)
 	r = Log_stats_new(s->log, &call, &params);
 	if (r < 0)
 		return report("stats", r, NULL);
-	r = call_wait(call, "stats", &res);
+	r = call_wait(s, call, "stats", &res);
 	if (r == 0 && Log_stats_results_checked(res, &out) < 0)
 		r = report("stats", -EBADMSG, NULL);
 	if (r == 0) {

@@ -5,33 +5,31 @@
  *   nx policy check SUBJECT CAP [--json]     exit 0 allowed, 1 denied
  *   nx policy explain SUBJECT CAP [--json]   the deciding rule; exit 0 allowed, 1 denied
  *   nx policy version [--json]               the version in force
+ *   nx policy show [--json]                  the version in force and the rules: policyd's
+ *                                            Policy interface does not expose its rules, so
+ *                                            this says so (rules: null in JSON)
  *   nx policy reload [--json]                re-read the policy directory (policy.reload)
  *   nx policy watch [COUNT]                  print versions as they change (the first line is
  *                                            the version in force); stop after COUNT lines
  *
  * Exit codes: 0 success (allowed), 1 denied, refused or unreachable, 2 usage.
- * The session code is this file's own: nx.c keeps its helpers static.
+ * The connection is libnexus (include/nexus/nexus.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nexus-types.capnp.h"
-#include "nx-abi/clock.h"
+#include "nexus/nexus.h"
 #include "nx-abi/loop.h"
-#include "nx-abi/sock.h"
 #include "policy.capnp.h"
-#include "samgr.capnp.h"
-
-#define CALL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
 
 int nx_cmd_policy(int argc, char **argv);
 
 struct psession {
-	nx_loop *loop;
-	nx_rpc_conn *samgr_conn, *conn;
-	nx_rpc_cap *samgr, *policy;
+	nexus *nx;
+	nx_loop *loop; /* nexus_loop(nx) */
+	nx_rpc_cap *policy;
 	bool json;
 	unsigned seen, want; /* watch */
 	int status;
@@ -43,6 +41,7 @@ static int usage(FILE *f, int code)
 	        "usage: nx policy check SUBJECT CAP [--json]    exit 0 allowed, 1 denied\n"
 	        "       nx policy explain SUBJECT CAP [--json]  the rule that decides\n"
 	        "       nx policy version [--json]              the policy version in force\n"
+	        "       nx policy show [--json]                 version and rules (if exposed)\n"
 	        "       nx policy reload [--json]               re-read the policy (policy.reload)\n"
 	        "       nx policy watch [COUNT]                 print versions as they change\n"
 	        "       nx policy --help\n"
@@ -60,14 +59,13 @@ static int report(const char *what, int err, const nx_rpc_result *res)
 	return 1;
 }
 
-static int call_wait(nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
+static int call_wait(
+        struct psession *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
 {
-	int r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, ret);
-
-	if (r < 0)
-		return report(what, r, NULL);
-	if ((*ret)->error < 0)
-		return report(what, (*ret)->error, *ret);
+	if (nexus_call_wait(s->nx, call, what, ret) < 0) {
+		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
+		return 1;
+	}
 	return 0;
 }
 
@@ -87,66 +85,25 @@ static void json_string(const char *s, size_t len)
 	putchar('"');
 }
 
-/* samgr.sock, then resolve("policyd") into s->policy. 0, or reported and 1. */
+/* samgrd, then resolve("policyd") into s->policy, through libnexus. 0, or reported and 1. */
 static int session_open(struct psession *s)
 {
-	const char *dir = getenv("NEXUS_RUNTIME_DIR");
-	Samgr_resolve_Params_b params;
-	const nx_rpc_result *res;
-	nx_rpc_call *call = NULL;
-	nx_rpc_cap *ep = NULL;
-	char path[256];
-	nx_capnp_ptr p;
-	int fd, r;
-
-	if (!dir || !*dir)
-		dir = "./.nexus/run";
-	if ((size_t)snprintf(path, sizeof(path), "%s/samgr.sock", dir) >= sizeof(path))
-		return report("NEXUS_RUNTIME_DIR", -ENAMETOOLONG, NULL);
-	r = nx_connect_unix(path, &fd);
-	if (r < 0)
-		return report(path, r, NULL);
-	r = nx_loop_new(&s->loop);
-	if (r < 0) {
-		nx_fd_close(fd);
-		return report("loop", r, NULL);
+	if (nexus_connect(&s->nx) < 0) {
+		fprintf(stderr, "nx: %s\n", nexus_last_error(NULL));
+		return 1;
 	}
-	r = nx_rpc_conn_new(s->loop, fd, NULL, &s->samgr_conn);
-	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(s->samgr_conn, &s->samgr);
-	if (r >= 0)
-		r = Samgr_resolve_new(s->samgr, &call, &params);
-	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, "policyd", strlen("policyd"));
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return report("resolve policyd", r, NULL);
+	s->loop = nexus_loop(s->nx);
+	if (nexus_resolve(s->nx, "policyd", &s->policy) < 0) {
+		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
+		return 1;
 	}
-	r = call_wait(call, "resolve policyd", &res);
-	fd = -1;
-	if (r == 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		if (nx_rpc_call_result_cap_at(call, &p, &ep) < 0 ||
-		        (fd = nx_rpc_cap_dup_fd(ep)) < 0)
-			r = report("resolve policyd: endpoint", -EBADMSG, NULL);
-	}
-	nx_rpc_cap_unref(ep);
-	nx_rpc_call_free(call);
-	if (r)
-		return r;
-	r = nx_rpc_conn_new(s->loop, fd, NULL, &s->conn); /* takes fd */
-	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(s->conn, &s->policy);
-	return r < 0 ? report("connect policyd", r, NULL) : 0;
+	return 0;
 }
 
 static void session_close(struct psession *s)
 {
 	nx_rpc_cap_unref(s->policy);
-	nx_rpc_conn_free(s->conn);
-	nx_rpc_cap_unref(s->samgr);
-	nx_rpc_conn_free(s->samgr_conn);
-	nx_loop_free(s->loop);
+	nexus_free(s->nx);
 }
 
 /* check and explain: exit 0 allowed, 1 denied. */
@@ -165,7 +122,7 @@ static int cmd_check(struct psession *s, const char *subject, const char *cap)
 	r = Policy_check_Params_set_subject(params, subject, strlen(subject));
 	if (r >= 0)
 		r = Policy_check_Params_set_cap(params, cap, strlen(cap));
-	r = r < 0 ? report("check", r, NULL) : call_wait(call, "check", &res);
+	r = r < 0 ? report("check", r, NULL) : call_wait(s, call, "check", &res);
 	if (r == 0 && Policy_check_results_checked(res, &out) < 0)
 		r = report("check", -EBADMSG, NULL);
 	if (r == 0) {
@@ -203,7 +160,7 @@ static int cmd_explain(struct psession *s, const char *subject, const char *cap)
 	r = Policy_explain_Params_set_subject(params, subject, strlen(subject));
 	if (r >= 0)
 		r = Policy_explain_Params_set_cap(params, cap, strlen(cap));
-	r = r < 0 ? report("explain", r, NULL) : call_wait(call, "explain", &res);
+	r = r < 0 ? report("explain", r, NULL) : call_wait(s, call, "explain", &res);
 	if (r == 0 && (Policy_explain_results_checked(res, &out) < 0 ||
 	                      Policy_explain_Results_get_rule(out, &rule, &rlen) < 0 ||
 	                      Policy_explain_Results_get_file(out, &file, &flen) < 0))
@@ -246,7 +203,7 @@ static void print_version(const struct psession *s, const char *v, size_t len)
 	}
 }
 
-static int cmd_version(struct psession *s)
+static int cmd_version(struct psession *s, bool show)
 {
 	Policy_version_Params_b params;
 	Policy_version_Results out;
@@ -259,12 +216,21 @@ static int cmd_version(struct psession *s)
 	r = Policy_version_new(s->policy, &call, &params);
 	if (r < 0)
 		return report("version", r, NULL);
-	r = call_wait(call, "version", &res);
+	r = call_wait(s, call, "version", &res);
 	if (r == 0 && (Policy_version_results_checked(res, &out) < 0 ||
 	                      Policy_version_Results_get_version(out, &v, &len) < 0))
 		r = report("version", -EBADMSG, NULL);
-	if (r == 0)
+	if (r == 0 && !show) {
 		print_version(s, v, len);
+	} else if (r == 0 && s->json) {
+		printf("{\"version\":");
+		json_string(v, len);
+		printf(",\"rules\":null}\n");
+	} else if (r == 0) {
+		printf("version %.*s\n", (int)len, v);
+		printf("rules: not exposed by policyd (Policy has check, explain, version; see "
+		       "nx policy explain)\n");
+	}
 	nx_rpc_call_free(call);
 	return r;
 }
@@ -282,7 +248,7 @@ static int cmd_reload(struct psession *s)
 	r = Policy_reload_new(s->policy, &call, &params);
 	if (r < 0)
 		return report("reload", r, NULL);
-	r = call_wait(call, "reload", &res);
+	r = call_wait(s, call, "reload", &res);
 	if (r == 0 && (Policy_reload_results_checked(res, &out) < 0 ||
 	                      Policy_reload_Results_get_version(out, &v, &len) < 0))
 		r = report("reload", -EBADMSG, NULL);
@@ -317,7 +283,7 @@ static const struct PolicyWatcher_server watcher_vt = {
         .changed = watcher_changed,
 };
 
-static void on_disconnect(nx_rpc_conn *conn, int error, void *userdata)
+static void on_disconnect(nexus *nx, const char *name, int error, void *userdata)
 {
 	struct psession *s = userdata;
 
@@ -342,14 +308,14 @@ static int cmd_watch(struct psession *s)
 		r = nx_rpc_call_add_cap(call, cb, &index);
 	if (r >= 0)
 		r = Policy_watch_Params_set_cb(params, index);
-	r = r < 0 ? report("watch", r, NULL) : call_wait(call, "watch", &res);
+	r = r < 0 ? report("watch", r, NULL) : call_wait(s, call, "watch", &res);
 	nx_rpc_call_free(call);
 	/* The first changed() may have arrived with the answer already. */
 	if (r == 0 && !(s->want && s->seen >= s->want)) {
 		s->status = 1;
-		nx_rpc_conn_set_disconnect_cb(s->conn, on_disconnect, s);
+		nexus_set_gone_cb(s->nx, on_disconnect, s);
 		nx_loop_run(s->loop);
-		nx_rpc_conn_set_disconnect_cb(s->conn, NULL, NULL);
+		nexus_set_gone_cb(s->nx, NULL, NULL);
 		r = s->status;
 	}
 	nx_rpc_cap_unref(cb);
@@ -376,7 +342,9 @@ int nx_cmd_policy(int argc, char **argv)
 	nargs = argc - 2;
 	if ((strcmp(sub, "check") == 0 || strcmp(sub, "explain") == 0) && nargs == 2) {
 		/* fine */
-	} else if ((strcmp(sub, "version") == 0 || strcmp(sub, "reload") == 0) && nargs == 0) {
+	} else if ((strcmp(sub, "version") == 0 || strcmp(sub, "reload") == 0 ||
+	                   strcmp(sub, "show") == 0) &&
+	           nargs == 0) {
 		/* fine */
 	} else if (strcmp(sub, "watch") == 0 && nargs <= 1 && !s.json) {
 		if (nargs == 1) {
@@ -397,7 +365,9 @@ int nx_cmd_policy(int argc, char **argv)
 		else if (strcmp(sub, "explain") == 0)
 			r = cmd_explain(&s, argv[2], argv[3]);
 		else if (strcmp(sub, "version") == 0)
-			r = cmd_version(&s);
+			r = cmd_version(&s, false);
+		else if (strcmp(sub, "show") == 0)
+			r = cmd_version(&s, true);
 		else if (strcmp(sub, "reload") == 0)
 			r = cmd_reload(&s);
 		else

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nx: the human interface to a running Nexus (DESIGN.md section 10). This first cut talks to
- * samgrd over $NEXUS_RUNTIME_DIR/samgr.sock, where its subject is uid:<your uid>.
+ * nx: the human interface to a running Nexus (DESIGN.md section 10), on libnexus
+ * (include/nexus/nexus.h): samgrd over $NEXUS_RUNTIME_DIR/samgr.sock, where its subject is
+ * uid:<your uid>.
  *
  *   nx svc list [--json]     registered services and their owners
  *   nx svc resolve NAME      ask samgrd for a channel to NAME (checks ipc.connect.NAME)
@@ -15,87 +16,69 @@
 #include <string.h>
 
 #include "echo.capnp.h"
-#include "nexus-types.capnp.h"
-#include "nx-abi/clock.h"
-#include "nx-abi/loop.h"
-#include "nx-abi/sock.h"
+#include "nexus/nexus.h"
 #include "samgr.capnp.h"
-
-#define CALL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
 
 int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
 int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
+int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
 
 struct session {
-	nx_loop *loop;
-	nx_rpc_conn *conn;
+	nexus *nx;
 	nx_rpc_cap *samgr;
 };
 
 static int usage(FILE *f, int code)
 {
-	fprintf(f, "usage: nx svc list [--json]\n"
-	           "       nx svc resolve NAME\n"
-	           "       nx echo TEXT\n"
-	           "       nx policy check|explain|version|reload|watch ... (nx policy --help)\n"
-	           "       nx log append|query|tail|stats ... (nx log --help)\n"
-	           "       nx --help\n"
-	           "Talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock (default ./.nexus/run).\n"
-	           "Exit codes: 0 success, 1 refused or unreachable, 2 usage.\n");
+	fprintf(f,
+	        "usage: nx svc list [--json]\n"
+	        "       nx svc resolve NAME\n"
+	        "       nx echo TEXT\n"
+	        "       nx policy check|explain|version|show|reload|watch ... (nx policy --help)\n"
+	        "       nx log append|query|tail|stats ... (nx log --help)\n"
+	        "       nx status [--json]\n"
+	        "       nx --help\n"
+	        "Talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock (default ./.nexus/run).\n"
+	        "Exit codes: 0 success, 1 refused or unreachable, 2 usage.\n");
 	return code;
 }
 
 /* Prints the failure the way scripts grep it: "nx: <section 9 code>: <sentence>". */
-static int report(const char *what, int err, const nx_rpc_result *res)
+static int report(const struct session *s)
 {
-	if (res && res->reason && *res->reason)
-		fprintf(stderr, "nx: %s\n", res->reason);
-	else
-		fprintf(stderr, "nx: %s: %s: %s\n", nx_rpc_reason_code(err), what, strerror(-err));
+	fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
 	return 1;
 }
 
+/* samgrd through libnexus; svc list also calls Samgr itself, through its own resolve. */
 static int session_open(struct session *s)
 {
-	const char *dir = getenv("NEXUS_RUNTIME_DIR");
-	char path[256];
-	int fd, r;
+	int r = nexus_connect(&s->nx);
 
-	if (!dir || !*dir)
-		dir = "./.nexus/run";
-	if ((size_t)snprintf(path, sizeof(path), "%s/samgr.sock", dir) >= sizeof(path))
-		return report("NEXUS_RUNTIME_DIR", -ENAMETOOLONG, NULL);
-	r = nx_connect_unix(path, &fd);
-	if (r < 0)
-		return report(path, r, NULL);
-	r = nx_loop_new(&s->loop);
 	if (r < 0) {
-		nx_fd_close(fd);
-		return report("loop", r, NULL);
+		fprintf(stderr, "nx: %s\n", nexus_last_error(NULL));
+		return 1;
 	}
-	r = nx_rpc_conn_new(s->loop, fd, NULL, &s->conn);
-	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(s->conn, &s->samgr);
-	return r < 0 ? report("connect", r, NULL) : 0;
+	return 0;
 }
 
 static void session_close(struct session *s)
 {
 	nx_rpc_cap_unref(s->samgr);
-	nx_rpc_conn_free(s->conn);
-	nx_loop_free(s->loop);
+	nexus_free(s->nx);
 }
 
 /* Sends and waits; 0 with *ret set, or reports and returns 1. */
-static int call_wait(nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
+static int call_wait(
+        struct session *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
 {
-	int r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, ret);
+	return nexus_call_wait(s->nx, call, what, ret) < 0 ? report(s) : 0;
+}
 
-	if (r < 0)
-		return report(what, r, NULL);
-	if ((*ret)->error < 0)
-		return report(what, (*ret)->error, *ret);
-	return 0;
+static int fail(struct session *s, int err, const char *what)
+{
+	nexus_set_error(s->nx, err, what);
+	return report(s);
 }
 
 static void json_string(const char *s, size_t len)
@@ -123,13 +106,15 @@ static int svc_list(struct session *s, bool json)
 	nx_capnp_list list;
 	int r;
 
+	if (nexus_samgr(s->nx, &s->samgr) < 0)
+		return report(s);
 	r = Samgr_list_new(s->samgr, &call, &params);
 	if (r < 0)
-		return report("list", r, NULL);
-	r = call_wait(call, "list", &res);
+		return fail(s, r, "list");
+	r = call_wait(s, call, "list", &res);
 	if (r == 0 && (Samgr_list_results_checked(res, &out) < 0 ||
 	                      Samgr_list_Results_get_entries(out, &list) < 0))
-		r = report("list", -EBADMSG, NULL);
+		r = fail(s, -EBADMSG, "list");
 	if (r == 0) {
 		if (json)
 			printf("[");
@@ -159,51 +144,14 @@ static int svc_list(struct session *s, bool json)
 	return r;
 }
 
-/* A connection to `name` through samgrd, as a new nx_rpc_conn; its bootstrap in *ret. */
-static int resolve(struct session *s, const char *name, nx_rpc_conn **ret_conn, nx_rpc_cap **ret)
-{
-	const nx_rpc_result *res;
-	Samgr_resolve_Params_b params;
-	nx_rpc_call *call;
-	nx_rpc_cap *ep = NULL;
-	nx_capnp_ptr p;
-	int fd = -1, r;
-
-	r = Samgr_resolve_new(s->samgr, &call, &params);
-	if (r < 0)
-		return report("resolve", r, NULL);
-	r = Samgr_resolve_Params_set_name(params, name, strlen(name));
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return report("resolve", r, NULL);
-	}
-	r = call_wait(call, "resolve", &res);
-	if (r == 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		if (nx_rpc_call_result_cap_at(call, &p, &ep) < 0 ||
-		        (fd = nx_rpc_cap_dup_fd(ep)) < 0)
-			r = report("resolve: endpoint", -EBADMSG, NULL);
-	}
-	nx_rpc_cap_unref(ep);
-	nx_rpc_call_free(call);
-	if (r)
-		return r;
-	r = nx_rpc_conn_new(s->loop, fd, NULL, ret_conn); /* takes fd */
-	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(*ret_conn, ret);
-	return r < 0 ? report("resolve", r, NULL) : 0;
-}
-
 static int svc_resolve(struct session *s, const char *name)
 {
-	nx_rpc_conn *conn = NULL;
 	nx_rpc_cap *cap = NULL;
-	int r = resolve(s, name, &conn, &cap);
+	int r = nexus_resolve(s->nx, name, &cap) < 0 ? report(s) : 0;
 
 	if (r == 0)
 		printf("%s: resolved (a fresh channel to its bootstrap)\n", name);
 	nx_rpc_cap_unref(cap);
-	nx_rpc_conn_free(conn);
 	return r;
 }
 
@@ -212,29 +160,27 @@ static int echo(struct session *s, const char *text)
 	const nx_rpc_result *res;
 	Echo_echo_Params_b params;
 	Echo_echo_Results out;
-	nx_rpc_conn *conn = NULL;
 	nx_rpc_cap *echod = NULL;
 	nx_rpc_call *call = NULL;
 	const char *back, *subject;
 	size_t blen, slen;
 	int r;
 
-	r = resolve(s, "echod", &conn, &echod);
+	r = nexus_resolve(s->nx, "echod", &echod) < 0 ? report(s) : 0;
 	if (r == 0 && (r = Echo_echo_new(echod, &call, &params)) < 0)
-		r = report("echo", r, NULL);
+		r = fail(s, r, "echo");
 	if (r == 0 && (r = Echo_echo_Params_set_text(params, text, strlen(text))) < 0)
-		r = report("echo", r, NULL);
+		r = fail(s, r, "echo");
 	if (r == 0)
-		r = call_wait(call, "echo", &res);
+		r = call_wait(s, call, "echo", &res);
 	if (r == 0 && (Echo_echo_results_checked(res, &out) < 0 ||
 	                      Echo_echo_Results_get_text(out, &back, &blen) < 0 ||
 	                      Echo_echo_Results_get_subject(out, &subject, &slen) < 0))
-		r = report("echo", -EBADMSG, NULL);
+		r = fail(s, -EBADMSG, "echo");
 	if (r == 0)
 		printf("%.*s (echod saw subject %.*s)\n", (int)blen, back, (int)slen, subject);
 	nx_rpc_call_free(call);
 	nx_rpc_cap_unref(echod);
-	nx_rpc_conn_free(conn);
 	return r;
 }
 
@@ -252,6 +198,8 @@ int main(int argc, char **argv)
 		return nx_cmd_policy(argc - 1, argv + 1);
 	if (strcmp(argv[1], "log") == 0)
 		return nx_cmd_log(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return nx_cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "svc") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0) {
 		if (argc > 4 || (argc == 4 && strcmp(argv[3], "--json") != 0))
 			return usage(stderr, 2);

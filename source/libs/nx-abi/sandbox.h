@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nx-abi sandbox (DESIGN.md section 3, "No ambient authority"): confines the calling process
+ * with what the kernel offers, each mechanism independently:
+ *
+ *   no_new_privs  PR_SET_NO_NEW_PRIVS: exec can never gain privileges (setuid, file caps)
+ *   landlock      a filesystem ruleset: only the listed paths, each with its access
+ *   seccomp       a BPF filter: socket() for AF_INET, AF_INET6, AF_NETLINK, AF_PACKET and
+ *                 ptrace, kexec, mount-like, module, io_uring, bpf, ... calls fail with EPERM;
+ *                 execve stays allowed, so it can be applied between fork and exec
+ *                 (sanitizer builds keep ptrace: LeakSanitizer stops the world with it)
+ *   close_range   every fd from keep_fds up is closed
+ *
+ * Meant for the child between fork and exec: no allocation, no stdio, no locks; everything
+ * it builds lives on the stack. Irreversible for the calling process and all it execs.
+ */
+#ifndef NX_ABI_SANDBOX_H
+#define NX_ABI_SANDBOX_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum nx_sandbox_mech {
+	NX_SANDBOX_NO_NEW_PRIVS,
+	NX_SANDBOX_LANDLOCK,
+	NX_SANDBOX_SECCOMP,
+	NX_SANDBOX_CLOSE_RANGE,
+	NX_SANDBOX_MECH_COUNT,
+};
+
+enum nx_sandbox_status {
+	NX_SANDBOX_NOT_REQUESTED = 0,
+	NX_SANDBOX_APPLIED,
+	NX_SANDBOX_UNAVAILABLE, /* the kernel lacks it: error says why */
+};
+
+/* Access granted beneath a path (or to a file). */
+#define NX_SANDBOX_READ  (1u << 0) /* read files, list directories */
+#define NX_SANDBOX_EXEC  (1u << 1) /* execute (and read) files: binaries, the loader, libs */
+#define NX_SANDBOX_WRITE (1u << 2) /* everything else: create, write, remove, sockets */
+
+#define NX_SANDBOX_MAX_PATHS 12u
+
+struct nx_sandbox_path {
+	const char *path; /* a directory (rights beneath it) or a file; missing ones are skipped */
+	unsigned access;  /* NX_SANDBOX_READ | EXEC | WRITE */
+};
+
+struct nx_sandbox {
+	unsigned mechs; /* 1u << enum nx_sandbox_mech, each requested one */
+	struct nx_sandbox_path paths[NX_SANDBOX_MAX_PATHS]; /* Landlock rules */
+	unsigned npaths;
+	int keep_fds; /* close_range: fds below this stay open */
+};
+
+struct nx_sandbox_report {
+	struct {
+		enum nx_sandbox_status status;
+		int error; /* UNAVAILABLE: the negative errno the kernel gave */
+	} mech[NX_SANDBOX_MECH_COUNT];
+	int landlock_abi; /* the kernel's Landlock ABI version, 0 if none */
+};
+
+/* Applies every mechanism requested in `profile`, in order no_new_privs, close_range,
+ * Landlock, seccomp, and describes each in *ret (set also on failure, as far as it got).
+ * A mechanism the kernel lacks (ENOSYS, EOPNOTSUPP, or EINVAL for seccomp) is reported
+ * UNAVAILABLE and the rest still applied: 0. A mechanism that exists but cannot be applied
+ * (a path that cannot be opened other than ENOENT, a refused rule) fails closed: its
+ * negative errno is returned and the caller must not go on to exec. -EINVAL: bad profile.
+ * Paths are borrowed. */
+int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report *ret);
+
+/* "no_new_privs", "landlock", "seccomp", "close_range"; NULL past the end. */
+const char *nx_sandbox_mech_name(enum nx_sandbox_mech m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/* nx-svc log sink: nx-log's records to logd as Log.appendBatch streams. See logsink.h. */
+#include "logsink.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.capnp.h"
+#include "nexus/limits.h"
+#include "nx-abi/sock.h"
+#include "nx-log/log.h"
+
+/* What one appendBatch call may spend on its entries: the rest of a control message is left
+ * for the RPC envelope (Message, Call, Payload, the params struct and the list tag). */
+#define BATCH_BYTES_MAX (NX_MSG_MAX_BYTES - 384u)
+/* Entries one appendBatch carries at most (log.capnp logBatchMax). */
+#define LOGSINK_BATCH_MAX 64u
+
+struct nx_logsink {
+	nx_loop *loop;
+	nx_rpc_conn *conn;
+	nx_rpc_cap *log; /* logd's bootstrap: Log */
+	nx_logsink_lost_cb lost;
+	void *userdata;
+	nx_source *lost_defer;
+	bool installed; /* nx-log holds us as its sink */
+	bool gone;
+	uint64_t sent;
+};
+
+static size_t text_bytes(const char *s)
+{
+	return (strlen(s) + 1 + 7) & ~(size_t)7;
+}
+
+size_t nx_logsink_entry_bytes(const struct nx_log_record *rec)
+{
+	/* LogEntry: one data word and three pointers; its texts; the fields list with its tag. */
+	size_t n = 32 + text_bytes(rec->scope) + text_bytes(rec->message);
+
+	if (rec->n_fields > 0)
+		n += 8;
+	for (size_t i = 0; i < rec->n_fields; i++)
+		n += 16 + text_bytes(rec->fields[i].key) + text_bytes(rec->fields[i].value);
+	return n;
+}
+
+size_t nx_logsink_batch_fit(const struct nx_log_record *records, size_t n)
+{
+	size_t used = 0, k;
+
+	if (n > LOGSINK_BATCH_MAX)
+		n = LOGSINK_BATCH_MAX;
+	for (k = 0; k < n; k++) {
+		size_t b = nx_logsink_entry_bytes(&records[k]);
+
+		if (b > BATCH_BYTES_MAX - used)
+			break;
+		used += b;
+	}
+	return k;
+}
+
+/* The loss is told from the loop, never from inside nx-log or nx-rpc calls. */
+static void on_lost_defer(nx_source *s, void *userdata)
+{
+	nx_logsink *sink = userdata;
+
+	if (sink->lost)
+		sink->lost(sink, sink->userdata);
+}
+
+static void mark_gone(nx_logsink *sink)
+{
+	if (sink->gone)
+		return;
+	sink->gone = true;
+	if (sink->installed && nx_log_set_sink(NULL, NULL) == 0)
+		sink->installed = false;
+	/* Inside a sink call set_sink is refused: our send then answers -EPIPE and the facade
+	 * forgets us itself. */
+	if (sink->lost_defer)
+		nx_source_enable(sink->lost_defer);
+}
+
+static void on_conn_gone(nx_rpc_conn *conn, int error, void *userdata)
+{
+	mark_gone(userdata);
+}
+
+static void on_window(nx_rpc_cap *target, int error, void *userdata)
+{
+	nx_logsink *sink = userdata;
+
+	if (error < 0)
+		mark_gone(sink);
+	else
+		nx_log_flush();
+}
+
+/* A record alone too large for one call: its fields are kept while they fit, the rest are
+ * counted in one NX_LOG_DROPPED_FIELDS_KEY field (the facade's own repair convention). */
+static void shrink(
+        const struct nx_log_record *in, struct nx_log_record *out, char *num, size_t num_size)
+{
+	size_t keep;
+
+	*out = *in;
+	out->n_fields = 0;
+	for (keep = 0; keep < in->n_fields; keep++) {
+		out->n_fields = keep + 1;
+		/* Room for the count field (64-byte key, short value) stays reserved. */
+		if (nx_logsink_entry_bytes(out) + 112 > BATCH_BYTES_MAX)
+			break;
+	}
+	out->n_fields = keep;
+	if (keep < in->n_fields) {
+		snprintf(num, num_size, "%zu", in->n_fields - keep);
+		out->fields[keep].key = NX_LOG_DROPPED_FIELDS_KEY;
+		out->fields[keep].value = num;
+		out->n_fields = keep + 1;
+	}
+}
+
+static int entry_fill(LogEntry_b e, const struct nx_log_record *rec)
+{
+	nx_capnp_blist fields;
+	int r;
+
+	LogEntry_set_level(e, (LogLevel)rec->level);
+	r = LogEntry_set_scope(e, rec->scope, strlen(rec->scope));
+	if (r >= 0)
+		r = LogEntry_set_message(e, rec->message, strlen(rec->message));
+	if (r >= 0 && rec->n_fields > 0)
+		r = LogEntry_init_fields(e, (uint32_t)rec->n_fields, &fields);
+	for (size_t i = 0; r >= 0 && i < rec->n_fields; i++) {
+		LogField_b f = LogField_b_at(&fields, (uint32_t)i);
+
+		r = LogField_set_key(f, rec->fields[i].key, strlen(rec->fields[i].key));
+		if (r >= 0)
+			r = LogField_set_value(
+			        f, rec->fields[i].value, strlen(rec->fields[i].value));
+	}
+	return r;
+}
+
+static int sink_send(void *ctx, const struct nx_log_record *records, size_t n)
+{
+	nx_logsink *sink = ctx;
+	struct nx_log_record small;
+	Log_appendBatch_Params_b params;
+	nx_capnp_blist list;
+	nx_rpc_call *call = NULL;
+	char num[24];
+	size_t k;
+	int r;
+
+	if (sink->gone)
+		return -EPIPE;
+	r = nx_rpc_stream_ready(sink->log);
+	if (r < 0) {
+		mark_gone(sink);
+		return -EPIPE;
+	}
+	if (r == 0) {
+		/* Full window: take nothing now, flush when logd caught up. */
+		r = nx_rpc_stream_on_ready(sink->log, on_window, sink);
+		if (r < 0) {
+			mark_gone(sink);
+			return -EPIPE;
+		}
+		if (r == 0)
+			return 0;
+	}
+	k = nx_logsink_batch_fit(records, n);
+	if (k == 0) {
+		shrink(&records[0], &small, num, sizeof(num));
+		records = &small;
+		k = 1;
+	}
+	r = Log_append_batch_new(sink->log, &call, &params);
+	if (r >= 0)
+		r = Log_appendBatch_Params_init_entries(params, (uint32_t)k, &list);
+	for (size_t i = 0; r >= 0 && i < k; i++)
+		r = entry_fill(LogEntry_b_at(&list, (uint32_t)i), &records[i]);
+	if (r >= 0)
+		r = nx_rpc_stream_send(call); /* consumes the call unless -EAGAIN */
+	if (r == -EAGAIN) {
+		nx_rpc_call_free(call);
+		if (nx_rpc_stream_on_ready(sink->log, on_window, sink) < 0) {
+			mark_gone(sink);
+			return -EPIPE;
+		}
+		return 0;
+	}
+	if (r == -ENOMEM) {
+		/* Nothing sent; try again on the next log call. */
+		nx_rpc_call_free(call);
+		return 0;
+	}
+	if (r < 0) {
+		mark_gone(sink);
+		return -EPIPE;
+	}
+	sink->sent += k;
+	return (int)k;
+}
+
+static const struct nx_log_sink sink_ops = {
+        .send = sink_send,
+};
+
+int nx_logsink_new(nx_loop *loop, int fd, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret)
+{
+	nx_logsink *sink = calloc(1, sizeof(*sink));
+	int r;
+
+	if (!sink) {
+		nx_fd_close(fd);
+		return -ENOMEM;
+	}
+	sink->loop = loop;
+	sink->lost = lost;
+	sink->userdata = userdata;
+	r = nx_rpc_conn_new(loop, fd, NULL, &sink->conn); /* takes fd */
+	if (r >= 0)
+		r = nx_rpc_conn_bootstrap(sink->conn, &sink->log);
+	if (r >= 0)
+		r = nx_loop_add_defer(loop, on_lost_defer, sink, &sink->lost_defer);
+	if (r >= 0)
+		r = nx_source_disable(sink->lost_defer);
+	if (r < 0) {
+		nx_logsink_free(sink);
+		return r;
+	}
+	nx_rpc_conn_set_disconnect_cb(sink->conn, on_conn_gone, sink);
+	*ret = sink;
+	/* Installing offers the buffered records at once: logd gets what was logged before. */
+	r = nx_log_set_sink(&sink_ops, sink);
+	if (r == 0)
+		sink->installed = true;
+	return 0;
+}
+
+nx_logsink *nx_logsink_free(nx_logsink *sink)
+{
+	if (!sink)
+		return NULL;
+	if (sink->installed)
+		nx_log_set_sink(NULL, NULL);
+	sink->installed = false;
+	sink->gone = true;
+	nx_source_free(sink->lost_defer);
+	sink->lost_defer = NULL;
+	nx_rpc_cap_unref(sink->log);
+	nx_rpc_conn_free(sink->conn);
+	free(sink);
+	return NULL;
+}
+
+uint64_t nx_logsink_sent(const nx_logsink *sink)
+{
+	return sink ? sink->sent : 0;
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nx-abi sandbox: each mechanism is applied in a forked child (it is irreversible) which
+ * reports through its exit code. A kernel without Landlock or seccomp makes that test
+ * skipped, never passed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fdcheck.h"
+#include "nx-abi/sandbox.h"
+
+#define SKIP 77 /* the child found the mechanism unavailable */
+
+/* As in sandbox.c: sanitizer builds keep ptrace for LeakSanitizer. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KEEP_PTRACE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KEEP_PTRACE 1
+#endif
+#endif
+
+/* Runs fn in a child; its exit status (0 = every check held), or -1 if it died. */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int status, pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn(arg));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static bool proc_status_has(const char *line)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, line) != NULL;
+}
+
+static int errno_of(int r)
+{
+	return r < 0 ? errno : 0;
+}
+
+static int seccomp_child(void *arg)
+{
+	struct nx_sandbox p = {
+	        .mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP)};
+	struct nx_sandbox_report rep;
+	int fd, sv[2];
+
+	if (nx_sandbox_apply(&p, &rep) != 0)
+		return 1;
+	if (rep.mech[NX_SANDBOX_SECCOMP].status == NX_SANDBOX_UNAVAILABLE)
+		return SKIP;
+	if (rep.mech[NX_SANDBOX_SECCOMP].status != NX_SANDBOX_APPLIED ||
+	        rep.mech[NX_SANDBOX_NO_NEW_PRIVS].status != NX_SANDBOX_APPLIED ||
+	        rep.mech[NX_SANDBOX_LANDLOCK].status != NX_SANDBOX_NOT_REQUESTED ||
+	        rep.mech[NX_SANDBOX_CLOSE_RANGE].status != NX_SANDBOX_NOT_REQUESTED)
+		return 2;
+	if (errno_of(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) != EPERM)
+		return 3;
+	if (errno_of(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) != EPERM)
+		return 4;
+	if (errno_of(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0)) != EPERM)
+		return 5;
+	if (errno_of(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) != EPERM)
+		return 6;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 7;
+	close(fd);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return 8;
+	close(sv[0]);
+	close(sv[1]);
+	/* Root could mount without the filter; anyone gets EPERM with it. */
+	if (errno_of(mount("none", "/", "tmpfs", MS_RDONLY, NULL)) != EPERM)
+		return 9;
+	if (!proc_status_has("NoNewPrivs:\t1") || !proc_status_has("Seccomp:\t2"))
+		return 10;
+#ifndef KEEP_PTRACE
+	if (errno_of((int)ptrace(PTRACE_TRACEME, 0, NULL, NULL)) != EPERM)
+		return 11;
+#endif
+	return 0;
+}
+
+static void test_seccomp(void **state)
+{
+	int before = fdcheck_count(), r;
+
+	r = in_child(seccomp_child, NULL);
+	fdcheck_assert(before);
+	if (r == SKIP)
+		skip(); /* reported as skipped by cmocka */
+	assert_int_equal(r, 0);
+}
+
+struct dirs {
+	char root[64], in[96], out[96];
+};
+
+static int touch(const char *dir, const char *name, int flags)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, flags | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int landlock_child(void *arg)
+{
+	struct dirs *d = arg;
+	struct nx_sandbox p = {.mechs = 1u << NX_SANDBOX_LANDLOCK,
+	        .paths = {{d->in, NX_SANDBOX_READ | NX_SANDBOX_WRITE}},
+	        .npaths = 1};
+	struct nx_sandbox_report rep;
+
+	if (nx_sandbox_apply(&p, &rep) != 0)
+		return 1;
+	if (rep.mech[NX_SANDBOX_LANDLOCK].status == NX_SANDBOX_UNAVAILABLE)
+		return SKIP;
+	if (rep.mech[NX_SANDBOX_LANDLOCK].status != NX_SANDBOX_APPLIED || rep.landlock_abi < 1)
+		return 2;
+	if (touch(d->in, "f", O_RDONLY) != 0 || touch(d->in, "new", O_WRONLY | O_CREAT) != 0)
+		return 3;
+	if (touch(d->out, "f", O_RDONLY) != -EACCES)
+		return 4;
+	if (touch(d->out, "new", O_WRONLY | O_CREAT) != -EACCES)
+		return 5;
+	if (touch(d->root, "", O_RDONLY | O_DIRECTORY) != -EACCES)
+		return 6;
+	return 0;
+}
+
+static void test_landlock(void **state)
+{
+	int before = fdcheck_count(), r;
+	struct dirs d;
+
+	snprintf(d.root, sizeof(d.root), "/tmp/nx-sandbox-XXXXXX");
+	assert_non_null(mkdtemp(d.root));
+	snprintf(d.in, sizeof(d.in), "%s/in", d.root);
+	snprintf(d.out, sizeof(d.out), "%s/out", d.root);
+	assert_int_equal(mkdir(d.in, 0700), 0);
+	assert_int_equal(mkdir(d.out, 0700), 0);
+	assert_int_equal(touch(d.in, "f", O_WRONLY | O_CREAT), 0);
+	assert_int_equal(touch(d.out, "f", O_WRONLY | O_CREAT), 0);
+	r = in_child(landlock_child, &d);
+	assert_int_equal(touch(d.out, "new", O_RDONLY), -ENOENT); /* really refused */
+	unlink(strcat(strcpy((char[160]){0}, d.in), "/f"));
+	unlink(strcat(strcpy((char[160]){0}, d.in), "/new"));
+	unlink(strcat(strcpy((char[160]){0}, d.out), "/f"));
+	rmdir(d.in);
+	rmdir(d.out);
+	assert_int_equal(rmdir(d.root), 0);
+	fdcheck_assert(before);
+	if (r == SKIP)
+		skip();
+	assert_int_equal(r, 0);
+}
+
+/* A path that exists but cannot be opened fails closed; a missing one is skipped. */
+static int fail_closed_child(void *arg)
+{
+	struct nx_sandbox p = {.mechs = 1u << NX_SANDBOX_LANDLOCK,
+	        .paths = {{"/nonexistent-nx-sandbox", NX_SANDBOX_READ},
+	                {"/proc/self/status/x", NX_SANDBOX_READ}},
+	        .npaths = 2};
+	struct nx_sandbox_report rep;
+	int r = nx_sandbox_apply(&p, &rep);
+
+	if (rep.landlock_abi == 0)
+		return SKIP;
+	return r == -ENOTDIR ? 0 : 1;
+}
+
+static void test_landlock_fails_closed(void **state)
+{
+	int r = in_child(fail_closed_child, NULL);
+
+	if (r == SKIP)
+		skip();
+	assert_int_equal(r, 0);
+}
+
+static int close_range_child(void *arg)
+{
+	struct nx_sandbox p = {.mechs = 1u << NX_SANDBOX_CLOSE_RANGE, .keep_fds = 3};
+	struct nx_sandbox_report rep;
+
+	if (dup2(1, 9) != 9)
+		return 1;
+	if (nx_sandbox_apply(&p, &rep) != 0 ||
+	        rep.mech[NX_SANDBOX_CLOSE_RANGE].status != NX_SANDBOX_APPLIED)
+		return 2;
+	if (fcntl(9, F_GETFD) != -1 || errno != EBADF)
+		return 3;
+	if (fcntl(1, F_GETFD) < 0)
+		return 4;
+	if (proc_status_has("NoNewPrivs:\t1") || proc_status_has("Seccomp:\t2"))
+		return 5; /* only what was asked for */
+	return 0;
+}
+
+static void test_close_range(void **state)
+{
+	assert_int_equal(in_child(close_range_child, NULL), 0);
+}
+
+static void test_nothing_requested_and_bad_args(void **state)
+{
+	struct nx_sandbox p = {.mechs = 0};
+	struct nx_sandbox_report rep;
+
+	memset(&rep, 0xff, sizeof(rep));
+	assert_int_equal(nx_sandbox_apply(&p, &rep), 0);
+	for (int m = 0; m < NX_SANDBOX_MECH_COUNT; m++)
+		assert_int_equal(rep.mech[m].status, NX_SANDBOX_NOT_REQUESTED);
+	assert_int_equal(nx_sandbox_apply(NULL, &rep), -EINVAL);
+	assert_int_equal(nx_sandbox_apply(&p, NULL), -EINVAL);
+	p.npaths = NX_SANDBOX_MAX_PATHS + 1;
+	assert_int_equal(nx_sandbox_apply(&p, &rep), -EINVAL);
+	assert_string_equal(nx_sandbox_mech_name(NX_SANDBOX_SECCOMP), "seccomp");
+	assert_null(nx_sandbox_mech_name(NX_SANDBOX_MECH_COUNT));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_seccomp),
+	        cmocka_unit_test(test_landlock),
+	        cmocka_unit_test(test_landlock_fails_closed),
+	        cmocka_unit_test(test_close_range),
+	        cmocka_unit_test(test_nothing_requested_and_bad_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
