@@ -1,8 +1,8 @@
 # Nexus: thin wrapper around Meson. `make test` is the command CI runs.
 #   make          build (debug, sanitizers) into build/
 #   make test     every test under ASan + UBSan, then each fuzz target briefly
-#   make run      the example service and client
-#   make run-system  boot what exists of the system (nexus-init, samgrd, echod) in the foreground
+#   make run      boot Nexus in the foreground (nexus-init and its services; Ctrl-C stops)
+#   make example  the example service and client: a call, a capability, a VMO
 #   make bench    benchmarks, optimised build, figures printed beside their baselines
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make lint     clang-format check, clang-tidy, cppcheck
@@ -14,7 +14,7 @@ BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON        ?= meson
 
-.PHONY: all deps build test run run-system bench fuzz lint format golden clean
+.PHONY: all deps build test run example bench fuzz lint format golden clean
 
 all: build
 
@@ -45,10 +45,10 @@ test: build $(BUILD_FUZZ)/build.ninja
 	exit $$status
 
 run: build
-	@scripts/run-example.sh $(BUILD)
-
-run-system: build
 	@scripts/run-system.sh $(BUILD)
+
+example: build
+	@scripts/run-example.sh $(BUILD)
 
 bench: deps $(BUILD_REL)/build.ninja
 	ninja -C $(BUILD_REL)

@@ -102,7 +102,7 @@ static int samgr_open(nexus *nx, int fd)
 	return r;
 }
 
-static int nexus_new(int fd, const char *path, nexus **ret)
+static int handle_new(int fd, const char *path, nexus **ret)
 {
 	nexus *nx = calloc(1, sizeof(*nx));
 	int r;
@@ -154,7 +154,7 @@ NEXUS_EXPORT int nexus_connect_fd(int fd, nexus **ret_nx)
 		nx_fd_close(fd);
 		return fail(connect_err, -EINVAL, "connect");
 	}
-	return nexus_new(fd, NULL, ret_nx);
+	return handle_new(fd, NULL, ret_nx);
 }
 
 NEXUS_EXPORT int nexus_connect(nexus **ret_nx)
@@ -173,7 +173,7 @@ NEXUS_EXPORT int nexus_connect(nexus **ret_nx)
 			return fail(connect_err, -EBADF, "NEXUS_BOOTSTRAP_FD");
 		/* Taken: a second nexus_connect() must not reuse it (nor a child inherit it). */
 		unsetenv("NEXUS_BOOTSTRAP_FD");
-		return nexus_new((int)n, NULL, ret_nx);
+		return handle_new((int)n, NULL, ret_nx);
 	}
 	r = runtime_path(path, sizeof(path));
 	if (r < 0)
@@ -181,7 +181,7 @@ NEXUS_EXPORT int nexus_connect(nexus **ret_nx)
 	r = nx_connect_unix(path, &fd);
 	if (r < 0)
 		return fail(connect_err, r, path);
-	return nexus_new(fd, path, ret_nx);
+	return handle_new(fd, path, ret_nx);
 }
 
 NEXUS_EXPORT nexus *nexus_free(nexus *nx)
@@ -297,7 +297,7 @@ static int ask_samgr(nexus *nx, const char *name, const char *what, int *ret_fd)
 	nx_rpc_call *call = NULL;
 	nx_rpc_cap *ep = NULL;
 	nx_capnp_ptr p;
-	int fd, r;
+	int fd = -1, r;
 
 	r = samgr_ensure(nx);
 	if (r < 0)
@@ -328,7 +328,7 @@ NEXUS_EXPORT int nexus_resolve(nexus *nx, const char *name, struct nx_rpc_cap **
 	struct svc **pp, *s;
 	char what[96];
 	size_t len;
-	int fd, r;
+	int fd = -1, r;
 
 	if (!nx)
 		return -EINVAL;

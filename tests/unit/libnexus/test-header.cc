@@ -5,6 +5,7 @@
 
 extern "C" int test_nexus_header_c(void);
 extern "C" int test_nexus_limits_header_c(void);
+int test_nexus_limits_header_cc();
 
 int main()
 {
@@ -15,6 +16,7 @@ int main()
 	nexus_free(nx);
 	nexus_set_gone_cb(nx, cb, nullptr);
 	return test_nexus_header_c() == 2 && test_nexus_limits_header_c() == 0 &&
+	                       test_nexus_limits_header_cc() == 0 &&
 	                       nexus_last_error(nullptr) != nullptr
 	               ? 0
 	               : 1;
