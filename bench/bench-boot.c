@@ -97,7 +97,7 @@ static int boot_once(const char *init, const char *rundir, uint64_t *ret_boot, u
 	}
 	kill(pid, SIGTERM);
 	/* Drain, so init never blocks writing its stop markers. */
-	while ((k = read(p[0], buf, sizeof(buf))) > 0)
+	while (read(p[0], buf, sizeof(buf)) > 0)
 		;
 	close(p[0]);
 	if (waitpid(pid, &status, 0) < 0)
@@ -139,8 +139,10 @@ int main(int argc, char **argv)
 	boot_ns = calloc(boots, sizeof(*boot_ns));
 	stop_ns = calloc(boots, sizeof(*stop_ns));
 	spawn_ns = calloc(boots, sizeof(*spawn_ns));
-	if (!boot_ns || !stop_ns || !spawn_ns)
-		return 1;
+	if (!boot_ns || !stop_ns || !spawn_ns) {
+		r = -ENOMEM;
+		goto out;
+	}
 
 	for (i = 0; i < boots && r == 0; i++) {
 		(void)snprintf(rundir, sizeof(rundir), "%s/boot-%zu", dir, i);
@@ -163,6 +165,7 @@ int main(int argc, char **argv)
 		        mode, (double)b50 / 1e6, (double)b90 / 1e6, (double)boot_ns[0] / 1e6,
 		        (double)s50 / 1e6, (double)f50 / 1e6, services, boots);
 	}
+out:
 	free(boot_ns);
 	free(stop_ns);
 	free(spawn_ns);

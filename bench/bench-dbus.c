@@ -134,7 +134,8 @@ int main(int argc, char **argv)
 			goto usage;
 	}
 	if (!address || iters == 0 || rounds == 0 || rounds > 64 ||
-	        (strcmp(cpus, "same") && strcmp(cpus, "split") && strcmp(cpus, "free")))
+	        (strcmp(cpus, "same") != 0 && strcmp(cpus, "split") != 0 &&
+	                strcmp(cpus, "free") != 0))
 		goto usage;
 	pinned = strcmp(cpus, "free") != 0;
 
@@ -145,7 +146,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (pid == 0) {
 		close(p[0]);
-		serve(address, pinned ? (strcmp(cpus, "same") ? 1 : 0) : -1, p[1]);
+		serve(address, pinned ? (strcmp(cpus, "same") != 0 ? 1 : 0) : -1, p[1]);
 	}
 	close(p[1]);
 	samples = calloc(iters * rounds, sizeof(*samples));

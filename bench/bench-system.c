@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	char path[256];
 	int ac, fd, r;
 
-	if (argc < 2 || (strcmp(argv[1], "resolve") && strcmp(argv[1], "call")))
+	if (argc < 2 || (strcmp(argv[1], "resolve") != 0 && strcmp(argv[1], "call") != 0))
 		goto usage;
 	call = !strcmp(argv[1], "call");
 	for (ac = 2; ac < argc; ac++) {
@@ -108,9 +108,10 @@ int main(int argc, char **argv)
 			goto usage;
 	}
 	if (!dir || iters == 0 || rounds == 0 || rounds > 64 ||
-	        (strcmp(cpus, "same") && strcmp(cpus, "split") && strcmp(cpus, "free")))
+	        (strcmp(cpus, "same") != 0 && strcmp(cpus, "split") != 0 &&
+	                strcmp(cpus, "free") != 0))
 		goto usage;
-	if (strcmp(cpus, "free") && bench_pin(0) < 0)
+	if (strcmp(cpus, "free") != 0 && bench_pin(0) < 0)
 		return 1;
 
 	samples = calloc(iters * rounds, sizeof(*samples));
