@@ -456,7 +456,8 @@ int main(int argc, char **argv)
 	}
 	if (rounds == 0 || rounds > JB_ROUNDS || n_append == 0 || n_records < 1000 ||
 	        n_records > 2000000 ||
-	        (strcmp(part, "all") && strcmp(part, "append") && strcmp(part, "query")))
+	        (strcmp(part, "all") != 0 && strcmp(part, "append") != 0 &&
+	                strcmp(part, "query") != 0))
 		goto usage;
 	if (!src) {
 		(void)fprintf(stderr, "bench-journal: out of memory\n");
@@ -465,9 +466,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < JB_SOURCES; i++)
 		jb_make(&src[i], NULL);
 
-	if (strcmp(part, "query") && jb_append_part(src, n_append, rounds) < 0)
+	if (strcmp(part, "query") != 0 && jb_append_part(src, n_append, rounds) < 0)
 		goto out;
-	if (strcmp(part, "append") && jb_query_part(src, n_records) < 0)
+	if (strcmp(part, "append") != 0 && jb_query_part(src, n_records) < 0)
 		goto out;
 	err = 0;
 out:

@@ -512,6 +512,7 @@ NX_LOG_EXPORT void nx_logv(enum nx_log_level level, const char *scope, const cha
 {
 	if (level_fix(level) < L.min_level)
 		return;
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): ap comes from the caller's va_start */
 	if (!fmt || vsnprintf(L.fmt, sizeof(L.fmt), fmt, ap) < 0)
 		L.fmt[0] = '\0';
 	clean_fill(&L.rec, level, scope, L.fmt, NULL, 0);
@@ -533,6 +534,7 @@ NX_LOG_EXPORT void nx_log_marker(const char *fmt, ...)
 	int r;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
 	r = fmt ? vsnprintf(L.fmt, sizeof(L.fmt), fmt, ap) : -1;
 	va_end(ap);
 	if (r < 0)

@@ -52,8 +52,8 @@ void rpc_call_unref(nx_rpc_call *call)
 			call->release_results = !call->returned_wire;
 			/* After the Return nothing waits on this Finish (it only frees the peer's
 			 * answer): let it ride with our next write. A cancel goes out at once. */
-			rpc_send_finish(call->conn, call->qid, call->release_results,
-			        call->returned_wire);
+			rpc_send_finish(
+			        call->conn, call->qid, call->release_results, call->returned_wire);
 			call->finish_sent = true;
 		}
 		if (!call->returned_wire && !call->conn->dead)

@@ -179,8 +179,7 @@ static void conn_fail_later(nx_rpc_conn *c, int err)
 	}
 }
 
-static int conn_queue(
-        nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds, bool lazy)
+static int conn_queue(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds, bool lazy)
 {
 	size_t bytes, len;
 	int r;
@@ -317,8 +316,8 @@ static size_t conn_last_frame(const nx_rpc_conn *c)
 		size_t need = 0;
 		int r;
 
-		r = nx_capnp_frame_size((const uint8_t *)c->rxbuf + off, c->rxlen - off,
-		        NX_MSG_MAX_BYTES, &need);
+		r = nx_capnp_frame_size(
+		        (const uint8_t *)c->rxbuf + off, c->rxlen - off, NX_MSG_MAX_BYTES, &need);
 		/* Incomplete or malformed (conn_process refuses it): the bytes from here on. */
 		if (r < 0 || need == 0 || off + need >= c->rxlen)
 			return off;
@@ -361,7 +360,7 @@ static void conn_read(nx_rpc_conn *c)
 			/* The front frame holds fds (conn_process leaves only it): its end at most. */
 			if (need <= c->rxlen || need > sizeof(c->rxbuf))
 				need = sizeof(c->rxbuf) < c->rxlen + 8 ? sizeof(c->rxbuf)
-				                                         : c->rxlen + 8;
+				                                       : c->rxlen + 8;
 			want = need - c->rxlen;
 		}
 		if (want == 0) {
@@ -369,8 +368,8 @@ static void conn_read(nx_rpc_conn *c)
 			conn_die(c, -EPROTO, true);
 			return;
 		}
-		n = nx_chan_recv(c->fd, (uint8_t *)c->rxbuf + c->rxlen, want, fds, NX_MSG_MAX_FDS,
-		        &nfds);
+		n = nx_chan_recv(
+		        c->fd, (uint8_t *)c->rxbuf + c->rxlen, want, fds, NX_MSG_MAX_FDS, &nfds);
 		if (n == -EAGAIN)
 			return;
 		if (n == 0) {

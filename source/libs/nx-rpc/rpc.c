@@ -96,8 +96,8 @@ void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count)
 
 void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, bool lazy)
 {
-	(void)send_simple(c, W_MSG_FINISH, W_FIN_DW, W_FIN_NP, qid, 0, W_FIN_RELEASE_RESULTS,
-	        release, lazy);
+	(void)send_simple(
+	        c, W_MSG_FINISH, W_FIN_DW, W_FIN_NP, qid, 0, W_FIN_RELEASE_RESULTS, release, lazy);
 }
 
 void rpc_send_abort(nx_rpc_conn *c, const char *reason)

@@ -1530,7 +1530,6 @@ static void test_protocol_violations(void **state)
 	}
 }
 
-
 /* Many calls queued before either end reads, fd-less and fd-carrying interleaved, so one read
  * carries several frames and fds: every result must echo its own VMO (fd attribution),
  * each VMO with its own contents. */
@@ -1547,7 +1546,8 @@ static void test_fd_interleaved(void **state)
 		uint32_t idx;
 
 		if (i % 3 == 0) {
-			assert_int_equal(nx_rpc_call_new(e->boot, IFACE, M_ADD, 2, 0, &call[i], &p), 0);
+			assert_int_equal(
+			        nx_rpc_call_new(e->boot, IFACE, M_ADD, 2, 0, &call[i], &p), 0);
 			nx_capnp_bstruct_set_u64(&p, 0, (uint64_t)i, 0);
 			nx_capnp_bstruct_set_u64(&p, 1, 1, 0);
 		} else {
@@ -1560,7 +1560,8 @@ static void test_fd_interleaved(void **state)
 			assert_int_equal(nx_vmo_write(fd, 0, txt, strlen(txt)), 0);
 			assert_int_equal(nx_vmo_seal(fd, NX_VMO_SEAL_FROZEN), 0);
 			assert_int_equal(nx_rpc_server_new_with_fd(&server_ops, NULL, fd, &vmo), 0);
-			assert_int_equal(nx_rpc_call_new(e->boot, IFACE, M_VMO, 0, 1, &call[i], &p), 0);
+			assert_int_equal(
+			        nx_rpc_call_new(e->boot, IFACE, M_VMO, 0, 1, &call[i], &p), 0);
 			assert_int_equal(nx_rpc_call_add_cap(call[i], vmo, &idx), 0);
 			bp = nx_capnp_bstruct_ptr(&p, 0);
 			assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);

@@ -201,6 +201,8 @@ static const int denied_families[] = {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET};
 static int seccomp_apply(void)
 {
 	struct sock_filter f[FILTER_MAX + sizeof(denied_families) / sizeof(int) + 4];
+	/* Jump offsets are 8-bit: the whole program must stay below 256 instructions. */
+	_Static_assert(sizeof(f) / sizeof(f[0]) < 256, "seccomp program too long for 8-bit jumps");
 	unsigned n = 0, to_deny[FILTER_MAX], ndeny = 0, to_socket;
 	struct sock_fprog prog;
 
@@ -240,7 +242,7 @@ static int seccomp_apply(void)
 	}
 	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)));
 #undef EMIT
-	assert_return(n <= sizeof(f) / sizeof(f[0]) && n < 256, -EOVERFLOW);
+	assert_return(n <= sizeof(f) / sizeof(f[0]), -EOVERFLOW);
 	prog.len = (unsigned short)n;
 	prog.filter = f;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
