@@ -8,6 +8,11 @@
  *              service gets fd 3 = one end of a socketpair whose other end init adopts at
  *              samgrd as svc:<name>; fd 4 = readiness pipe; nothing else (close_range)
  *   supervise  pidfd per child: restart with backoff, storm limit, failed
+ *   recover    samgrd exits (restart always|on-failure): every bootstrap channel and every
+ *              registration died with it, and a running process cannot be handed a new fd 3,
+ *              so init stops the others in reverse order (as on SIGTERM), restarts samgrd
+ *              after its backoff, then boots the rest again in order up to "init: ready".
+ *              samgrd's storm limit (or restart never) still ends in failed + stop, exit 1
  *   stop       SIGTERM/SIGINT: reverse order, each with a deadline, then exit 0
  *   sandbox    in the child between fork and exec (nx-abi/sandbox.h), by the profile in
  *              services.conf; the child sends its report up a pipe before it execs, and a
@@ -19,7 +24,7 @@
  *                        <active mechanisms, comma-separated, or ->
  *
  * Console markers (stable, greppable): init: start|up|exit|restart|failed <svc>, init: ready,
- * init: stopped.
+ * init: recover samgrd, init: stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +87,7 @@ struct init {
 	unsigned n;
 	unsigned booting; /* index of the service boot waits for; n once booted */
 	bool stopping;
+	bool recovering; /* samgrd exited: stopping the others before it restarts */
 	int exit_code;
 	nx_rpc_conn *admin_conn;
 	nx_rpc_cap *admin; /* samgrd's SamgrAdmin */
@@ -98,6 +104,7 @@ struct sandbox_msg {
 
 static void boot_next(struct init *in);
 static void stop_next(struct init *in);
+static void recover_next(struct init *in);
 
 /* ---- Status file ---- */
 
@@ -447,7 +454,8 @@ static void svc_settled(struct svc *s)
 	struct init *in = s->init;
 
 	/* Boot does not wait on a service that will not come up. */
-	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
+	if (!in->stopping && !in->recovering && in->booting < in->n &&
+	        &in->svcs[in->booting] == s) {
 		in->booting++;
 		boot_next(in);
 	}
@@ -469,13 +477,40 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 		stop_next(in);
 		return;
 	}
+	if (in->recovering) {
+		/* Stopped by recover_next, or gone by itself: it lost samgrd too. */
+		s->state = SVC_DOWN;
+		recover_next(in);
+		return;
+	}
 	if (s == &in->svcs[0]) {
-		/* Every channel was adopted there: without samgrd nothing is reachable. */
-		s->state = SVC_FAILED;
-		printf("init: failed %s\n", s->e.name);
-		in->exit_code = 1;
-		in->stopping = true;
-		stop_next(in);
+		/* Every channel was adopted there: its admin connection goes with it. */
+		in->admin = nx_rpc_cap_unref(in->admin);
+		in->admin_conn = nx_rpc_conn_free(in->admin_conn);
+		restart = s->e.restart == INIT_RESTART_ALWAYS ||
+		          (s->e.restart == INIT_RESTART_ON_FAILURE && (signaled || status != 0));
+		if (!restart || storm(s, nx_clock_monotonic_ns())) {
+			/* Without samgrd nothing is reachable: stop the rest and fail. */
+			s->state = SVC_FAILED;
+			printf("init: failed %s\n", s->e.name);
+			in->exit_code = 1;
+			in->stopping = true;
+			stop_next(in);
+			return;
+		}
+		s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_FIRST_MS;
+		if (s->backoff_ms > BACKOFF_MAX_MS)
+			s->backoff_ms = BACKOFF_MAX_MS;
+		s->state = SVC_BACKOFF;
+		printf("init: recover %s\n", s->e.name);
+		in->recovering = true;
+		in->booting = 0; /* boot starts over once samgrd is up again */
+		for (unsigned i = 1; i < in->n; i++)
+			if (in->svcs[i].state == SVC_BACKOFF) { /* no samgrd to adopt it now */
+				in->svcs[i].state = SVC_DOWN;
+				nx_source_set_deadline(in->svcs[i].timer, UINT64_MAX);
+			}
+		recover_next(in);
 		return;
 	}
 	restart = s->e.restart == INIT_RESTART_ALWAYS ||
@@ -530,6 +565,12 @@ static void on_timer_event(nx_source *src, void *userdata)
 			printf("init: cannot start %s: %s\n", s->e.name, strerror(-r));
 			s->state = SVC_FAILED;
 			printf("init: failed %s\n", s->e.name);
+			if (s == &s->init->svcs[0]) {
+				s->init->exit_code = 1;
+				s->init->stopping = true;
+				stop_next(s->init);
+				break;
+			}
 			svc_settled(s);
 		}
 		break;
@@ -557,6 +598,10 @@ static void boot_next(struct init *in)
 	while (in->booting < in->n) {
 		struct svc *s = &in->svcs[in->booting];
 
+		if (s->state == SVC_FAILED) {
+			in->booting++; /* given up before samgrd restarted: stays down */
+			continue;
+		}
 		r = svc_start(s);
 		if (r >= 0)
 			return; /* on_ready or on_child moves on */
@@ -595,6 +640,30 @@ static void stop_next(struct init *in)
 	nx_loop_quit(in->loop, 0);
 }
 
+/* After samgrd exited: stops the others, last first, one at a time (as stop_next); once none
+ * is left, arms samgrd's restart. Its up resumes boot at the next service (on_ready). */
+static void recover_next(struct init *in)
+{
+	for (unsigned i = in->n; i-- > 1;) {
+		struct svc *s = &in->svcs[i];
+
+		if (s->state == SVC_STOPPING)
+			return; /* waiting for it */
+		if (s->pid > 0) {
+			s->state = SVC_STOPPING;
+			kill(s->pid, SIGTERM);
+			nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + STOP_TIMEOUT_NS);
+			return;
+		}
+		if (s->state == SVC_BACKOFF)
+			s->state = SVC_DOWN;
+		nx_source_set_deadline(s->timer, UINT64_MAX);
+	}
+	in->recovering = false;
+	nx_source_set_deadline(
+	        in->svcs[0].timer, nx_clock_monotonic_ns() + in->svcs[0].backoff_ms * MS);
+}
+
 static void on_signal(nx_source *src, int signo, void *userdata)
 {
 	struct init *in = userdata;
@@ -603,6 +672,7 @@ static void on_signal(nx_source *src, int signo, void *userdata)
 		return;
 	printf("init: %s, stopping\n", strsignal(signo));
 	in->stopping = true;
+	in->recovering = false;
 	stop_next(in);
 	status_write(in);
 }

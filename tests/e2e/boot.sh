@@ -2,7 +2,8 @@
 # End to end: nexus-init boots samgrd and echod in a temp dir; markers appear once each, in
 # order; nx lists and calls through samgr.sock; refusals read "denied:"; garbage on samgr.sock
 # costs only that connection; kill -9 of echod → restarted and resolvable again; a service that
-# dies at once every time hits the storm limit; SIGTERM leaves no process and no socket.
+# dies at once every time hits the storm limit; SIGTERM leaves no process and no socket; samgrd
+# with restart never fails init at its death, and one that dies at once hits the storm limit.
 # Every wait is bounded (poll for a line up to N seconds); nothing asserts on timing.
 # Usage: boot.sh BUILD_DIR
 set -euo pipefail
@@ -231,10 +232,13 @@ st=0; wait "$ipid" || st=$?
 grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error (leak or UB) in some process"
 echo "ok storm: crashy exited 5 times, 'init: failed crashy', echod still served, clean stop"
 
-# ---- 8. samgrd dies: everything was adopted there, so init stops the rest and fails ----
+# ---- 8. samgrd with restart never dies: init stops the rest and fails ----
+# (With restart always, as in services.conf, init restarts everything: tests/e2e/restart.sh.)
 export NEXUS_RUNTIME_DIR=$tmp/run3
 log=$tmp/samgrd-death.log
-"$init" >"$log" 2>&1 &
+sed 's/^\(samgrd .*\) always /\1 never /' "$build/source/init/services.conf" >"$tmp/never.conf"
+grep -q '^samgrd .* never ' "$tmp/never.conf" || fail "no samgrd line with never"
+"$init" --table "$tmp/never.conf" --bindir "$build/source" >"$log" 2>&1 &
 ipid=$!
 pids+=("$ipid")
 wait_for "$log" 'init: ready' || fail "third boot did not finish"
@@ -243,6 +247,27 @@ kill -KILL "$(pgrep -P "$ipid" -x samgrd)"
 st=0; wait "$ipid" || st=$?
 [ "$st" = 1 ] || fail "init exited $st after samgrd died, not 1"
 grep -q -x 'init: failed samgrd' "$log" || fail "no 'init: failed samgrd'"
+grep -q -x 'init: recover samgrd' "$log" && fail "samgrd with restart never recovered"
 for c in $children; do kill -0 "$c" 2>/dev/null && fail "child $c left running"; done
 [ -e "$NEXUS_RUNTIME_DIR/samgr.sock" ] && fail "samgr.sock left behind"
-echo "ok kill -9 samgrd: 'init: failed samgrd', the rest stopped, exit 1, no socket left"
+echo "ok kill -9 samgrd (restart never): 'init: failed samgrd', the rest stopped, exit 1"
+
+# ---- 9. samgrd that dies at once every time: storm limit, failed, clean stop, exit 1 ----
+export NEXUS_RUNTIME_DIR=$tmp/run4
+log=$tmp/samgrd-storm.log
+cat >"$tmp/samgrd-storm.conf" <<CONF
+samgrd   $(type -P false)      always   sandbox=none
+echod    services/echod/echod     always
+CONF
+st=0
+timeout 60 "$init" --table "$tmp/samgrd-storm.conf" --bindir "$build/source" >"$log" 2>&1 ||
+	st=$?
+[ "$st" = 1 ] || fail "init exited $st after samgrd's storm, not 1"
+[ "$(grep -c -x 'init: exit samgrd (code 1)' "$log")" = 5 ] || fail "samgrd not exited 5 times"
+[ "$(grep -c -x 'init: recover samgrd' "$log")" = 4 ] || fail "samgrd not recovered 4 times"
+grep -q -x 'init: failed samgrd' "$log" || fail "no 'init: failed samgrd'"
+grep -q '^init: .* echod$' "$log" && fail "echod started without samgrd"
+grep -q -x 'init: stopped' "$log" || fail "no 'init: stopped'"
+[ -e "$NEXUS_RUNTIME_DIR/samgr.sock" ] && fail "samgr.sock left behind"
+grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error (leak or UB) in some process"
+echo "ok storm: samgrd exited 5 times, 'init: failed samgrd', echod never started, exit 1"

@@ -4,7 +4,9 @@
 # message is refused whole (too_large, nothing stored), a query larger than one message comes
 # as a VMO, stats count it all, garbage on a raw channel to logd costs only that client,
 # appendBatch keeps order and fails on a bad entry, tail follows live, and (second boot with
-# NEXUS_LOGD_RATE/BURST) a flood is refused as overloaded, counted and reported.
+# NEXUS_LOGD_RATE/BURST) a flood is refused as overloaded, counted and reported; (third boot,
+# a policy copy without uid:0's log.query) policyd decides logd's capabilities: denied, allowed
+# after `nx policy reload` with logd not restarted, and again after policyd is killed.
 # Every wait is bounded (poll for a line up to N seconds); nothing asserts on timing.
 # Usage: logd.sh BUILD_DIR
 set -euo pipefail
@@ -260,3 +262,49 @@ st=0; wait "$ipid" || st=$?
 [ "$st" = 0 ] || fail "second init exited $st"
 grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error in some process"
 echo "ok rate limit: $l of 20 refused as limit_exceeded (overloaded), counted for uid:$uid, reported by svc:logd"
+
+# ---- 13. policyd decides: a policy without uid:0's log.query denies it; reload allows it ----
+# logd asks policyd for every capability (cached per connection, dropped on a new version);
+# the copy of policies/ drops only log.query from uid:0's grant.
+unset NEXUS_LOGD_RATE NEXUS_LOGD_BURST
+export NEXUS_RUNTIME_DIR=$tmp/run3 NEXUS_POLICY_DIR=$tmp/policies
+src=$(cd "$(dirname "$0")/../.." && pwd)/policies
+cp -r "$src" "$NEXUS_POLICY_DIR"
+sed -i 's/^\(allow uid:0 .*\) log\.query /\1 /' "$NEXUS_POLICY_DIR/default.policy"
+grep -q '^allow uid:0 .*log\.query' "$NEXUS_POLICY_DIR/default.policy" && fail "sed left log.query"
+log=$tmp/init3.log
+"$init" >"$log" 2>&1 &
+ipid=$!
+pids+=("$ipid")
+wait_for "$log" 'init: ready' 1 60 || fail "third boot: no 'init: ready'"
+lpid=$(pgrep -P "$ipid" -x logd) || fail "no logd child of init"
+"$nx" log append info e2e.pol "appended under the copy" >/dev/null || fail "append (granted)"
+st=0; err=$("$nx" log query --scope e2e.pol 2>&1) || st=$?
+[ "$st" = 1 ] && [ "$err" = "nx: denied: uid:$uid lacks log.query" ] ||
+	fail "query without the grant: $st $err"
+st=0; err=$("$nx" log stats 2>&1) || st=$?
+[ "$st" = 1 ] && [ "$err" = "nx: denied: uid:$uid lacks log.query" ] || fail "stats: $st $err"
+cp "$src/default.policy" "$NEXUS_POLICY_DIR/default.policy"
+"$nx" policy reload >/dev/null || fail "policy reload"
+out=$("$nx" log query --scope e2e.pol) || fail "query after reload: $out"
+[[ "$out" == *" info uid:$uid e2e.pol: appended under the copy" ]] || fail "after reload: $out"
+[ "$(pgrep -P "$ipid" -x logd)" = "$lpid" ] || fail "logd was restarted"
+echo "ok policyd decides: uid:$uid denied log.query (query, stats), allowed after nx policy reload, same logd"
+
+# ---- 14. kill -9 policyd: logd resolves the restarted one (the fallback denies uid: meanwhile) ----
+ppid_=$(pgrep -P "$ipid" -x policyd) || fail "no policyd child of init"
+kill -KILL "$ppid_"
+wait_for "$log" 'init: up policyd' 2 || fail "policyd was not restarted"
+# Until logd has resolved the new policyd the fallback rule denies uid:0's query; poll, bounded.
+ok=
+for _ in $(seq 200); do
+	"$nx" log query --scope e2e.pol >/dev/null 2>&1 && { ok=1; break; }
+	sleep 0.05
+done
+[ -n "$ok" ] || fail "logd did not ask the restarted policyd: $("$nx" log query --scope e2e.pol 2>&1)"
+[ "$(pgrep -P "$ipid" -x logd)" = "$lpid" ] || fail "logd was restarted with policyd"
+kill -TERM "$ipid"
+st=0; wait "$ipid" || st=$?
+[ "$st" = 0 ] || fail "third init exited $st"
+grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error in some process"
+echo "ok kill -9 policyd: logd asked the restarted one (same logd), clean stop"

@@ -445,6 +445,11 @@ const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in)
 	return NULL;
 }
 
+nx_rpc_cap *nx_svc_samgr(nx_svc *svc)
+{
+	return svc->samgr;
+}
+
 unsigned nx_svc_clients(const nx_svc *svc)
 {
 	return svc->nclients;

@@ -45,6 +45,10 @@ int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap);
  * connection lives), or NULL if it did not come through an accepted connection. */
 const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in);
 
+/* The service's Samgr (its channel to samgrd; borrowed, valid until nx_svc_free), for calls
+ * of its own: resolving or watching another service. */
+nx_rpc_cap *nx_svc_samgr(nx_svc *svc);
+
 /* Connections currently served (for tests and stats). */
 unsigned nx_svc_clients(const nx_svc *svc);
 

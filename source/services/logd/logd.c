@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * logd's Log server: each handler checks the interim rule (allow.c), decodes the params into
+ * logd's Log server: each handler asks policyd first (ask.c), decodes the params into
  * journal types (views into the incoming message: nothing is copied before the journal
  * copies it), calls userspace/journal with the subject samgrd fixed for the connection and
  * logd's own clocks, and answers. Journal errors become section 9 reasons here, once.
@@ -31,21 +31,33 @@ __attribute__((format(printf, 3, 4))) static int fail(
 	return 0;
 }
 
-/* The caller's subject if it may use `capability`, else NULL after answering `in` (denied,
- * or no subject at all: the call did not come through a connection samgrd vouched for). */
-static const char *authorize(struct logd *d, nx_rpc_incoming *in, const char *capability)
+/* Whether the caller may use `capability`: true with its subject in *ret_subject, or false
+ * with what the handler returns in *ret (0: answered, denied or no subject at all, i.e. the
+ * call did not come through a connection samgrd vouched for; NX_RPC_ASYNC: held while
+ * policyd decides, the handler runs again then; or a negative errno). */
+static bool authorize(struct logd *d, nx_rpc_incoming *in, uint16_t method, const char *capability,
+        const char **ret_subject, int *ret)
 {
 	const char *subject = nx_svc_subject(d->svc, in);
+	bool allowed = false;
+	int r;
 
+	*ret = 0;
 	if (!subject) {
 		fail(in, NX_RPC_EXC_FAILED, "denied: no subject for this connection");
-		return NULL;
+		return false;
 	}
-	if (!logd_interim_allowed(subject, capability)) {
-		fail(in, NX_RPC_EXC_FAILED, "denied: %s may not %s", subject, capability);
-		return NULL;
+	r = logd_decide(d, in, method, subject, capability, &allowed);
+	if (r != 0) {
+		*ret = r;
+		return false;
 	}
-	return subject;
+	if (!allowed) {
+		fail(in, NX_RPC_EXC_FAILED, "denied: %s lacks %s", subject, capability);
+		return false;
+	}
+	*ret_subject = subject;
+	return true;
 }
 
 /* ---- append ------------------------------------------------------------------------------ */
@@ -131,9 +143,8 @@ static int log_append(void *impl, nx_rpc_incoming *in, Log_append_Params params)
 	uint64_t id = 0;
 	int r;
 
-	subject = authorize(d, in, "log.append");
-	if (!subject)
-		return 0;
+	if (!authorize(d, in, Log_append_METHOD_ID, "log.append", &subject, &r))
+		return r;
 	r = append_one(
 	        d, subject, Log_append_Params_get_entry(params), &id, reason, sizeof(reason));
 	if (r == -EAGAIN)
@@ -158,14 +169,14 @@ static int log_append_batch(void *impl, nx_rpc_incoming *in, Log_appendBatch_Par
 	const char *subject;
 	nx_capnp_list list;
 	uint64_t id;
+	int r;
 
-	subject = authorize(d, in, "log.append");
-	if (!subject)
-		return 0;
+	if (!authorize(d, in, Log_append_batch_METHOD_ID, "log.append", &subject, &r))
+		return r;
 	if (Log_appendBatch_Params_get_entries(params, &list) < 0)
 		return fail(in, NX_RPC_EXC_FAILED, "invalid_argument: entries is malformed");
 	for (uint32_t i = 0; i < list.count; i++) {
-		int r = append_one(d, subject, LogEntry_at(&list, i), &id, reason, sizeof(reason));
+		r = append_one(d, subject, LogEntry_at(&list, i), &id, reason, sizeof(reason));
 
 		/* Rate-limited records are the journal's to count and report, not the facade's to
 		 * retry: the stream goes on. */
@@ -277,10 +288,11 @@ static int log_query(void *impl, nx_rpc_incoming *in, Log_query_Params params)
 	LogQueryPage_b root;
 	Log_query_Results_b res;
 	uint32_t max;
+	const char *subject;
 	int r;
 
-	if (!authorize(d, in, "log.query"))
-		return 0;
+	if (!authorize(d, in, Log_query_METHOD_ID, "log.query", &subject, &r))
+		return r;
 	if (filter_decode(Log_query_Params_get_filter(params), &filter) < 0)
 		return fail(in, NX_RPC_EXC_FAILED, "invalid_argument: filter is malformed");
 	if (filter.min_level >= JRN_LEVEL_COUNT)
@@ -358,10 +370,11 @@ static int log_stats(void *impl, nx_rpc_incoming *in, Log_stats_Params params)
 	struct jrn_stats st;
 	nx_capnp_blist top;
 	LogStats_b s;
+	const char *subject;
 	int r;
 
-	if (!authorize(d, in, "log.query"))
-		return 0;
+	if (!authorize(d, in, Log_stats_METHOD_ID, "log.query", &subject, &r))
+		return r;
 	jrn_stats(d->journal, &st);
 	r = Log_stats_results_init(in, &res);
 	if (r >= 0)
@@ -405,10 +418,11 @@ static int log_follow(void *impl, nx_rpc_incoming *in, Log_follow_Params params)
 	struct jrn_filter filter = {0};
 	nx_rpc_cap *sink = NULL;
 	uint32_t index;
+	const char *subject;
 	int r;
 
-	if (!authorize(d, in, "log.follow"))
-		return 0;
+	if (!authorize(d, in, Log_follow_METHOD_ID, "log.follow", &subject, &r))
+		return r;
 	if (filter_decode(Log_follow_Params_get_filter(params), &filter) < 0)
 		return fail(in, NX_RPC_EXC_FAILED, "invalid_argument: filter is malformed");
 	if (filter.min_level >= JRN_LEVEL_COUNT)
@@ -481,6 +495,14 @@ static int log_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, 
 static const struct nx_rpc_server_ops log_ops = {
         .dispatch = log_dispatch,
 };
+
+void logd_redispatch(struct logd *d, nx_rpc_incoming *in, uint16_t method)
+{
+	int r = log_dispatch(d, in, Log_INTERFACE_ID, method);
+
+	if (r < 0)
+		nx_rpc_incoming_fail_errno(in, r, NULL);
+}
 
 int logd_log_new(struct logd *d, nx_rpc_cap **ret)
 {

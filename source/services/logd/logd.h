@@ -31,6 +31,7 @@
 #define LOGD_FOLLOW_BATCH 64u
 
 struct logd_follower;
+struct logd_ask;
 
 struct logd {
 	nx_svc *svc;
@@ -40,6 +41,7 @@ struct logd {
 	struct logd_follower *followers;
 	unsigned nfollowers;
 	nx_source *self_pump; /* selflog.c: followers hear logd's own records */
+	struct logd_ask *ask; /* ask.c: the way to policyd */
 };
 
 /* The Log object served on every accepted connection, borrowing `d` (which must outlive it).
@@ -69,12 +71,27 @@ int logd_parse_capacity(const char *text, size_t *ret);
 /* Parses a decimal number in [0, max]. -EINVAL if malformed, -ERANGE if over max. */
 int logd_parse_u32(const char *text, uint32_t max, uint32_t *ret);
 
-/*
- * INTERIM policy seam (allow.c), until logd asks policyd: every `svc:` and `uid:` subject
- * may `log.append`, `log.query` and `log.follow`; nothing else is allowed (no `app:` or
- * `peer:` subject). When policyd serves checks this becomes a cached policyd check and
- * nothing else in logd changes.
- */
-bool logd_interim_allowed(const char *subject, const char *capability);
+/* Longest capability logd asks about ("log.append"...) and how many decisions it caches
+ * (ask.c; per connection, subject and capability; the oldest replaced first). */
+#define LOGD_CAP_MAX   16u
+#define LOGD_CACHE_MAX 64u
+
+/* allow.c: the fallback rule while policyd cannot be asked: only `svc:` subjects' `log.append`
+ * is allowed (so the services' nx-log records are not lost), everything else is denied. */
+bool logd_fallback_allowed(const char *subject, const char *capability);
+
+/* ask.c: the one policy seam. start watches policyd through samgrd (resolving it whenever it
+ * comes up, watching its versions); stop drops it all and fails the calls held. */
+int logd_ask_start(struct logd *d);
+void logd_ask_stop(struct logd *d);
+/* Whether `subject` (the connection of `in`) holds `cap`: 0 with *ret_allowed set, or
+ * NX_RPC_ASYNC (policyd was asked; the handler returns NX_RPC_ASYNC, keeps nothing, and runs
+ * again through logd_redispatch once the answer is in), or a negative errno. */
+int logd_decide(struct logd *d, nx_rpc_incoming *in, uint16_t method, const char *subject,
+        const char *cap, bool *ret_allowed);
+
+/* logd.c: runs Log method `method` again on `in` (ask.c, once decided); fails `in` if the
+ * handler fails. */
+void logd_redispatch(struct logd *d, nx_rpc_incoming *in, uint16_t method);
 
 #endif

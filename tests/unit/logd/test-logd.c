@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* logd's interim policy rule (allow.c) and its environment knobs (config.c). */
+/* logd's fallback policy rule (allow.c) and its environment knobs (config.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,26 +11,24 @@
 #include "fdcheck.h"
 #include "logd.h"
 
-static void interim_rule(void **state)
+static void fallback_rule(void **state)
 {
 	int before = fdcheck_count();
 
-	assert_true(logd_interim_allowed("svc:echod", "log.append"));
-	assert_true(logd_interim_allowed("svc:echod", "log.query"));
-	assert_true(logd_interim_allowed("uid:1000", "log.append"));
-	assert_true(logd_interim_allowed("uid:0", "log.query"));
-	assert_true(logd_interim_allowed("uid:1000", "log.follow"));
-	/* Other capabilities, other subject kinds, empty names: no. */
-	assert_false(logd_interim_allowed("uid:1000", "log.followx"));
-	assert_false(logd_interim_allowed("svc:echod", "log.appendx"));
-	assert_false(logd_interim_allowed("svc:echod", "policy.reload"));
-	assert_false(logd_interim_allowed("app:com.example", "log.append"));
-	assert_false(logd_interim_allowed("peer:dev1/svc:echod", "log.query"));
-	assert_false(logd_interim_allowed("svc:", "log.append"));
-	assert_false(logd_interim_allowed("uid:", "log.append"));
-	assert_false(logd_interim_allowed("", "log.append"));
-	assert_false(logd_interim_allowed(NULL, "log.append"));
-	assert_false(logd_interim_allowed("svc:echod", NULL));
+	/* Only svc: subjects' log.append while policyd cannot be asked. */
+	assert_true(logd_fallback_allowed("svc:echod", "log.append"));
+	assert_true(logd_fallback_allowed("svc:policyd", "log.append"));
+	assert_false(logd_fallback_allowed("svc:echod", "log.query"));
+	assert_false(logd_fallback_allowed("svc:echod", "log.follow"));
+	assert_false(logd_fallback_allowed("uid:0", "log.append"));
+	assert_false(logd_fallback_allowed("uid:0", "log.query"));
+	assert_false(logd_fallback_allowed("svc:echod", "log.appendx"));
+	assert_false(logd_fallback_allowed("app:com.example", "log.append"));
+	assert_false(logd_fallback_allowed("peer:dev1/svc:echod", "log.append"));
+	assert_false(logd_fallback_allowed("svc:", "log.append"));
+	assert_false(logd_fallback_allowed("", "log.append"));
+	assert_false(logd_fallback_allowed(NULL, "log.append"));
+	assert_false(logd_fallback_allowed("svc:echod", NULL));
 	fdcheck_assert(before);
 }
 
@@ -91,7 +89,7 @@ static void u32_knobs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(interim_rule),
+	        cmocka_unit_test(fallback_rule),
 	        cmocka_unit_test(capacity),
 	        cmocka_unit_test(u32_knobs),
 	};
