@@ -8,25 +8,8 @@
 # Usage: audit.sh BUILD_DIR
 set -euo pipefail
 build=$1
-init=$build/source/init/nexus-init
-nx=$build/source/tools/nx/nx
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-log=
-fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
-wait_for() {
-	local file=$1 pattern=$2 count=${3:-1} secs=${4:-20}
-	for _ in $(seq $((secs * 20))); do
-		[ "$(grep -c -x -- "$pattern" "$file" || true)" -ge "$count" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 # poll_query PYEXPR ARGS...: until `nx log query ARGS --json` satisfies PYEXPR (d = the JSON).
 poll_query() {
 	local expr=$1

@@ -8,26 +8,8 @@
 set -euo pipefail
 build=$1 cc=$2 sanitize=$3
 src=$(cd "$(dirname "$0")" && pwd)
-init=$build/source/init/nexus-init
-nx=$build/source/tools/nx/nx
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-log=
-fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
-
-wait_for() {
-	local file=$1 pattern=$2 count=${3:-1} secs=${4:-20}
-	for _ in $(seq $((secs * 20))); do
-		[ "$(grep -c -x -- "$pattern" "$file" || true)" -ge "$count" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # ---- 1. Build the client the way an outside project would ----
 export PKG_CONFIG_PATH=$build/meson-uninstalled

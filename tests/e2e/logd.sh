@@ -11,26 +11,9 @@
 # Usage: logd.sh BUILD_DIR
 set -euo pipefail
 build=$1
-init=$build/source/init/nexus-init
-nx=$build/source/tools/nx/nx
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 probe=$build/tests/e2e/log-probe
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-log=
-fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
-wait_for() {
-	local file=$1 pattern=$2 count=${3:-1} secs=${4:-20}
-	for _ in $(seq $((secs * 20))); do
-		[ "$(grep -c -x -- "$pattern" "$file" || true)" -ge "$count" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # jq-like checks without jq: py EXPR evaluates EXPR with `d` = the JSON on stdin.
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 uid=$(id -u)

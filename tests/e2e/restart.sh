@@ -9,40 +9,16 @@
 # Usage: restart.sh BUILD_DIR
 set -euo pipefail
 build=$1
-init=$build/source/init/nexus-init
-nx=$build/source/tools/nx/nx
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-log=
-fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
-
-# wait_for FILE PATTERN [COUNT] [SECONDS]: until FILE has COUNT lines matching PATTERN.
-wait_for() {
-	local file=$1 pattern=$2 count=${3:-1} secs=${4:-30}
-	for _ in $(seq $((secs * 20))); do
-		[ "$(grep -c -x -- "$pattern" "$file" || true)" -ge "$count" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+WAIT_SECS=30
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # line_of FILE MARKER N: the line number of the Nth MARKER in FILE (empty if none).
 line_of() { grep -n -x -- "$2" "$1" | sed -n "${3}p" | cut -d: -f1; }
 # after FILE LINE MARKER: the line number of the first MARKER below LINE (empty if none).
 after() { grep -n -x -- "$3" "$1" | awk -F: -v l="$2" '$1 > l {print $1; exit}'; }
 
-# samgrd asks policyd; default.policy makes uid:0 the operator: another user running the
-# tests is made one in a copy of the policy directory.
-if [ "$(id -u)" != 0 ]; then
-	cp -r "$(cd "$(dirname "$0")/../.." && pwd)/policies" "$tmp/policies"
-	echo "allow uid:$(id -u) ipc.connect.* samgr.list" >>"$tmp/policies/default.policy"
-	export NEXUS_POLICY_DIR=$tmp/policies
-fi
+operator_policy_for_non_root
 services=$(awk '!/^#/ && NF {print $1}' "$build/source/init/services.conf")
 
 # works: every client path answers (bounded retries while services register again).

@@ -10,33 +10,10 @@
 # Usage: sandbox.sh BUILD_DIR
 set -euo pipefail
 build=$1
-init=$build/source/init/nexus-init
-nx=$build/source/tools/nx/nx
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-log=
-fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-# wait_for FILE PATTERN [COUNT] [SECONDS]: until FILE has COUNT lines matching PATTERN.
-wait_for() {
-	local file=$1 pattern=$2 count=${3:-1} secs=${4:-20}
-	for _ in $(seq $((secs * 20))); do
-		[ "$(grep -c -x -- "$pattern" "$file" || true)" -ge "$count" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-if [ "$(id -u)" != 0 ]; then
-	cp -r "$(cd "$(dirname "$0")/../.." && pwd)/policies" "$tmp/policies"
-	echo "allow uid:$(id -u) ipc.connect.* samgr.list" >>"$tmp/policies/default.policy"
-	export NEXUS_POLICY_DIR=$tmp/policies
-fi
+operator_policy_for_non_root
 export NEXUS_RUNTIME_DIR=$tmp/run NEXUS_STATE_DIR=$tmp/state
 
 # ---- 1. nx status before boot: init is not running ----

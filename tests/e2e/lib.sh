@@ -1,0 +1,36 @@
+# shellcheck shell=bash
+# Shared by the e2e scripts that boot Nexus: source it after setting `build` (the meson build
+# dir). Gives the binaries ($init, $nx), a temp dir ($tmp) removed on exit together with every
+# pid in $pids, fail (prints $log if set), wait_for, and operator_policy_for_non_root.
+
+init=$build/source/init/nexus-init
+nx=$build/source/tools/nx/nx
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+log=
+fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
+
+# wait_for FILE PATTERN [COUNT] [SECONDS]: until FILE has COUNT lines matching PATTERN
+# (whole lines). Bounded: SECONDS defaults to $WAIT_SECS or 20.
+wait_for() {
+	local file=$1 pattern=$2 count=${3:-1} secs=${4:-${WAIT_SECS:-20}}
+	for _ in $(seq $((secs * 20))); do
+		[ "$(grep -c -x -- "$pattern" "$file" || true)" -ge "$count" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# samgrd asks policyd, and default.policy makes uid:0 the operator: another user running the
+# tests is made one in a copy of the policy directory.
+operator_policy_for_non_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	cp -r "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/policies" "$tmp/policies"
+	echo "allow uid:$(id -u) ipc.connect.* samgr.list" >>"$tmp/policies/default.policy"
+	export NEXUS_POLICY_DIR=$tmp/policies
+}
