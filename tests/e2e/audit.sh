@@ -62,6 +62,22 @@ poll_query "not any(r['fields'].get('subject') == 'svc:echod' and
 	fail "an allow was audited without NEXUS_POLICY_AUDIT_ALLOW"
 echo "ok a denied check is an audit record of svc:policyd (subject, cap, rule, version); allows are not"
 
+# A subject without ipc.connect.logd (uid 65534) asks for the journal: samgrd refuses the
+# resolve, and the refusal is in the journal with the rule that decided it.
+if command -v setpriv >/dev/null; then
+	chmod 0711 "$tmp" "$NEXUS_RUNTIME_DIR"
+	chmod 0666 "$NEXUS_RUNTIME_DIR/samgr.sock" # samgr.sock is 0600: open it to uid 65534 here
+	st=0
+	err=$(setpriv --reuid 65534 --regid 65534 --clear-groups "$nx" log query 2>&1) || st=$?
+	chmod 0600 "$NEXUS_RUNTIME_DIR/samgr.sock"
+	[ "$st" = 1 ] && [[ "$err" == *denied:* ]] || fail "uid 65534 resolving logd: $st $err"
+	poll_query "any(r['fields'].get('subject') == 'uid:65534' and
+		r['fields'].get('cap') == 'ipc.connect.logd' and r['fields'].get('rule')
+		for r in d['records'])" --scope audit ||
+		fail "the refused resolve of logd is not in the journal: $(cat "$tmp/q")"
+	echo "ok uid:65534 is refused ipc.connect.logd, and the refusal is in the journal with its rule"
+fi
+
 # ---- 3. kill -9 logd: restarted; a record logged meanwhile arrives after ----
 lpid=$(pgrep -P "$ipid" -x logd) || fail "no logd child of init"
 kill -KILL "$lpid"
