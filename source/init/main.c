@@ -208,7 +208,7 @@ static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 static void sandbox_collect(struct svc *s, int fd)
 {
 	struct init *in = s->init;
-	struct sandbox_msg msg;
+	struct sandbox_msg msg = {0};
 	size_t got = 0;
 	ssize_t n;
 

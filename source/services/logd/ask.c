@@ -428,13 +428,14 @@ void logd_ask_stop(struct logd *d)
 
 	if (!a)
 		return;
-	while (a->checks) {
-		struct logd_check *k = a->checks;
-
+	for (struct logd_check *k = a->checks, *next; k; k = next) {
+		next = k->next;
 		nx_rpc_incoming_set_cancel_cb(k->in, NULL, NULL);
 		nx_rpc_incoming_fail_errno(k->in, -ECANCELED, "canceled");
-		check_unlink(k);
+		nx_rpc_call_free(k->call); /* before its return: its callback never runs */
+		free(k);
 	}
+	a->checks = NULL;
 	pol_down(a);
 	nx_rpc_call_free(a->resolve);
 	nx_rpc_call_free(a->svc_watch);
