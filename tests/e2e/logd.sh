@@ -291,3 +291,35 @@ st=0; wait "$ipid" || st=$?
 [ "$st" = 0 ] || fail "third init exited $st"
 grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error in some process"
 echo "ok kill -9 policyd: logd asked the restarted one (same logd), clean stop"
+
+# ---- 15. A slow follower never holds logd back: it is told how many records it missed ----
+# Smallest journal (128 KiB, ~800 records) and no rate limit: a stopped tail's stream window
+# fills, the flood evicts what it has not received, and after SIGCONT it hears "missed N".
+unset NEXUS_POLICY_DIR
+export NEXUS_RUNTIME_DIR=$tmp/run4 NEXUS_LOGD_CAPACITY=128K NEXUS_LOGD_RATE=0
+log=$tmp/init4.log
+"$init" >"$log" 2>&1 &
+ipid=$!
+pids+=("$ipid")
+wait_for "$log" 'init: ready' 1 60 || fail "fourth boot: no 'init: ready'"
+"$nx" log tail --scope e2e.flood >/dev/null 2>"$tmp/t4.err" &
+tpid=$!
+pids+=("$tpid")
+wait_for "$tmp/t4.err" 'nx: following' || fail "slow tail did not start: $(cat "$tmp/t4.err")"
+kill -STOP "$tpid"
+out=$("$probe" flood 3000) || fail "flood with a stopped follower: $out"
+"$nx" log stats --json >"$tmp/s4" || fail "logd stopped answering while a follower was stuck"
+py "d['evicted'] > 0" <"$tmp/s4" || fail "nothing evicted: $(cat "$tmp/s4")"
+kill -CONT "$tpid"
+ok=
+for _ in $(seq 200); do
+	grep -q '^nx: missed [1-9][0-9]* records' "$tmp/t4.err" && { ok=1; break; }
+	sleep 0.05
+done
+[ -n "$ok" ] || fail "the slow follower was not told what it missed: $(cat "$tmp/t4.err")"
+kill -TERM "$tpid" 2>/dev/null || true
+kill -TERM "$ipid"
+st=0; wait "$ipid" || st=$?
+[ "$st" = 0 ] || fail "fourth init exited $st"
+grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error in some process"
+echo "ok a stopped follower: logd kept serving, evicted past it, and told it $(grep -o 'missed [0-9]*' "$tmp/t4.err" | head -1) records"

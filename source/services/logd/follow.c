@@ -17,6 +17,7 @@ struct logd_follower {
 	struct logd_follower *next;
 	nx_rpc_cap *sink;
 	struct jrn_filter filter; /* texts point into text[] */
+	uint64_t missed;          /* evicted before sent, not reported yet */
 	char text[JRN_SUBJECT_MAX + 1 + JRN_SCOPE_MAX + 1 + JRN_MESSAGE_MAX + 1];
 };
 
@@ -115,7 +116,9 @@ static int pump_one(struct logd *d, struct logd_follower *f)
 	r = jrn_query(d->journal, &f->filter, recs, LOGD_FOLLOW_BATCH, &qr);
 	if (r < 0)
 		return r;
-	/* Whatever was evicted before the follower read it is gone; move on. */
+	/* Whatever was evicted before the follower read it is gone: move on, and say how many
+	 * with the next call. */
+	f->missed += qr.missed;
 	while (n < qr.count && bytes + record_cost(&recs[n]) <= LOGD_INLINE_MAX_BYTES)
 		bytes += record_cost(&recs[n++]);
 	if (n == 0 && qr.count > 0) {
@@ -123,13 +126,15 @@ static int pump_one(struct logd *d, struct logd_follower *f)
 		f->filter.since_id = recs[0].id + 1;
 		return 1;
 	}
-	if (n == 0) {
+	if (n == 0 && f->missed == 0) {
 		f->filter.since_id = qr.next_cursor;
 		return 0;
 	}
 	r = LogSink_records_new(f->sink, &call, &params);
 	if (r >= 0)
 		r = LogSink_records_Params_init_records(params, (uint32_t)n, &list);
+	if (r >= 0)
+		LogSink_records_Params_set_missed(params, f->missed);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = logd_record_encode(LogRecord_b_at(&list, (uint32_t)i), &recs[i]);
 	if (r < 0) {
@@ -143,8 +148,9 @@ static int pump_one(struct logd *d, struct logd_follower *f)
 	}
 	if (r < 0)
 		return r;
-	f->filter.since_id = recs[n - 1].id + 1;
-	return 1;
+	f->missed = 0;
+	f->filter.since_id = n ? recs[n - 1].id + 1 : qr.next_cursor;
+	return n ? 1 : 0;
 }
 
 void logd_followers_pump(struct logd *d)

@@ -430,6 +430,9 @@ static int sink_records(void *impl, nx_rpc_incoming *in, LogSink_records_Params 
 
 	if (LogSink_records_Params_get_records(params, &list) < 0)
 		return -EBADMSG;
+	if (LogSink_records_Params_get_missed(params))
+		(void)fprintf(stderr, "nx: missed %llu records (evicted before they reached us)\n",
+		        (unsigned long long)LogSink_records_Params_get_missed(params));
 	for (uint32_t i = 0; i < list.count && (!t->want || t->seen < t->want); i++, t->seen++) {
 		print_record(LogRecord_at(&list, i), t->json, true);
 		if (t->json)

@@ -103,9 +103,10 @@ struct LogStats {
 }
 
 # Told about records as they are appended (Log.follow); each call carries what fits one
-# 4 KiB message.
+# 4 KiB message. A follower too slow for the journal's capacity is not waited for: `missed`
+# says how many matching records were evicted before they could be sent since the last call.
 interface LogSink {
-  records @0 (records :List(LogRecord) $N.maxCount(64)) -> stream;
+  records @0 (records :List(LogRecord) $N.maxCount(64), missed :UInt64) -> stream;
 }
 
 # The bootstrap object of every channel to logd.
