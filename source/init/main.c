@@ -254,6 +254,9 @@ static void exec_child(
 
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL); /* the loop blocked SIGTERM etc. in init */
+	/* A session of its own: Ctrl-C on init's terminal reaches init alone, which then stops
+	 * the services in reverse order instead of all of them at once. */
+	(void)setsid();
 	/* Move all above 5 first so dup2 onto 3..5 cannot clobber another. */
 	chan = fcntl(chan, F_DUPFD, 10);
 	ready = fcntl(ready, F_DUPFD, 10);
