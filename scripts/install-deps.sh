@@ -10,7 +10,7 @@ packages=(
 	libsodium-dev                    # SHA-256 (policy versions), later signatures and Noise
 	clang-14 libclang-rt-14-dev      # libFuzzer
 	clang-format clang-tidy cppcheck # make lint
-	util-linux                       # taskset, for pinned benchmarks
+	util-linux procps                # taskset and setpriv; pgrep for the e2e tests
 	libdbus-1-dev dbus               # the D-Bus baseline of the system benchmarks
 )
 
