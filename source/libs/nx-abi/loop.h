@@ -22,6 +22,7 @@ extern "C" {
 
 typedef struct nx_loop nx_loop;
 typedef struct nx_source nx_source;
+struct nx_spawned; /* spawn.h */
 
 /* Readiness bits for fd sources. */
 #define NX_EV_IN  (1u << 0)
@@ -77,6 +78,10 @@ int nx_loop_add_signal(nx_loop *l, int signo, nx_signal_cb cb, void *userdata, n
 /* Watches child `pid` for exit (takes a pidfd for it internally); the loop reaps it before
  * calling back. Freeing the source before the child exits leaves the child to the caller. */
 int nx_loop_add_child(nx_loop *l, int pid, nx_child_cb cb, void *userdata, nx_source **ret);
+/* The same for a child of nx_spawn: watches child->pidfd, which stays the caller's (free the
+ * source before closing it). */
+int nx_loop_add_process(
+        nx_loop *l, const struct nx_spawned *child, nx_child_cb cb, void *userdata, nx_source **ret);
 
 /* Detaches and frees a source. Safe inside callbacks. Takes NULL, returns NULL. */
 nx_source *nx_source_free(nx_source *s);

@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* policyd's store (store.h): the loader callback of userspace/policy over one directory fd. */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
+#include "nx-abi/file.h"
+#include "nx-abi/sock.h"
 #include "store.h"
 
 struct pold_store {
@@ -23,75 +20,20 @@ struct load_ctx {
 	size_t nbufs;
 };
 
-static int open_beneath(int dirfd, const char *path)
-{
-	struct open_how how = {
-	        .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-	        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	return fd < 0 ? -errno : (int)fd;
-}
-
-/* Reads a whole regular file of at most POL_FILE_MAX bytes. */
-static int read_file(int fd, void **ret_data, size_t *ret_len)
-{
-	struct stat st;
-	size_t len = 0;
-	char *buf;
-	ssize_t n;
-
-	if (fstat(fd, &st) < 0)
-		return errno > 0 ? -errno : -EIO;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (st.st_size > (off_t)POL_FILE_MAX)
-		return -EMSGSIZE;
-	/* One byte more than allowed, so a file that grew since fstat is caught. */
-	buf = malloc(POL_FILE_MAX + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		n = read(fd, buf + len, POL_FILE_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			n = errno > 0 ? -errno : -EIO;
-			free(buf);
-			return (int)n;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > POL_FILE_MAX) {
-			free(buf);
-			return -EMSGSIZE;
-		}
-	}
-	*ret_data = buf;
-	*ret_len = len;
-	return 0;
-}
-
 static int loader(void *userdata, const char *path, const void **ret_data, size_t *ret_len)
 {
 	struct load_ctx *ctx = userdata;
 	void *data = NULL;
 	size_t len = 0;
-	int fd, r;
+	int r;
 
 	if (ctx->nbufs >= POL_FILES_MAX)
 		return -EMSGSIZE;
-	/* The library hands only relative paths without "."/".." segments; openat2 makes sure
-	 * symlinks do not lead out either. */
+	/* The library hands only relative paths without "."/".." segments; reading beneath the
+	 * directory makes sure symlinks do not lead out either. */
 	if (!path || !*path || path[0] == '/')
 		return -EINVAL;
-	fd = open_beneath(ctx->dirfd, path);
-	if (fd < 0)
-		return fd;
-	r = read_file(fd, &data, &len);
-	close(fd);
+	r = nx_file_read_beneath(ctx->dirfd, path, POL_FILE_MAX, &data, &len);
 	if (r < 0)
 		return r;
 	ctx->bufs[ctx->nbufs++] = data;
@@ -125,9 +67,8 @@ int pold_store_open(const char *dir, pold_store **ret, pol_error *ret_err)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0) {
-		r = -errno;
+	r = nx_dir_open(dir, &s->dirfd);
+	if (r < 0) {
 		free(s);
 		return r;
 	}
@@ -168,8 +109,7 @@ pold_store *pold_store_free(pold_store *s)
 {
 	if (!s)
 		return NULL;
-	if (s->dirfd >= 0)
-		close(s->dirfd);
+	nx_fd_close(s->dirfd);
 	pol_free(s->policy);
 	free(s);
 	return NULL;

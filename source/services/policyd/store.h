@@ -2,10 +2,10 @@
 /*
  * policyd's store: the policy directory and the policy in force.
  *
- * The directory is opened once (O_PATH) and every file the policy language asks for (the root
- * `default.policy` and its includes) is opened beneath it with openat2(RESOLVE_BENEATH |
- * RESOLVE_NO_MAGICLINKS): an absolute path, a `..` or a symlink leading out of the directory
- * is refused by the kernel, and only regular files of at most POL_FILE_MAX bytes are read.
+ * The directory is opened once (nx_dir_open) and every file the policy language asks for (the
+ * root `default.policy` and its includes) is read beneath it (nx_file_read_beneath, nx-abi
+ * file.h): an absolute path, a `..` or a symlink leading out of the directory is refused by
+ * the kernel, and only regular files of at most POL_FILE_MAX bytes are read.
  * A reload parses everything or changes nothing.
  */
 #ifndef POLICYD_STORE_H

@@ -27,11 +27,11 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nx-abi/clock.h"
 #include "nx-abi/loop.h"
+#include "nx-abi/spawn.h"
 #include "abi-internal.h"
 
 #define LOOP_MAX_EVENTS 64
@@ -69,8 +69,10 @@ struct nx_source {
 		nx_signal_cb signal;
 		nx_child_cb child;
 	} cb;
-	/* SOURCE_FD: borrowed. SOURCE_SIGNAL (signalfd), SOURCE_CHILD (pidfd): owned. */
+	/* SOURCE_FD: borrowed. SOURCE_SIGNAL (signalfd): owned. SOURCE_CHILD (pidfd): owned
+	 * from nx_loop_add_child, borrowed from nx_loop_add_process (owns_fd). */
 	int fd;
+	bool owns_fd;
 	uint32_t events;         /* SOURCE_FD: NX_EV_* asked for */
 	bool watched;            /* registered with epoll */
 	uint64_t deadline;       /* SOURCE_TIMER */
@@ -337,7 +339,7 @@ static void source_detach(nx_source *s)
 	s->tstate = TIMER_IDLE;
 	if (link_linked(&s->queue))
 		link_remove(&s->queue);
-	if ((s->kind == SOURCE_SIGNAL || s->kind == SOURCE_CHILD) && s->fd >= 0)
+	if (s->owns_fd && s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
 	link_remove(&s->all);
@@ -544,7 +546,35 @@ int nx_loop_add_signal(nx_loop *l, int signo, nx_signal_cb cb, void *userdata, n
 	}
 	s->cb.signal = cb;
 	s->fd = fd;
+	s->owns_fd = true;
 	s->signo = signo;
+	r = source_watch(s, EPOLL_CTL_ADD, EPOLLIN);
+	if (r < 0) {
+		source_detach(s);
+		free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+/* A child source on pidfd; owned: closed with the source (also on failure here). */
+static int add_child(nx_loop *l, int pidfd, bool owned, int pid, nx_child_cb cb, void *userdata,
+        nx_source **ret)
+{
+	nx_source *s;
+	int r;
+
+	s = source_new(l, SOURCE_CHILD, userdata);
+	if (!s) {
+		if (owned)
+			close(pidfd);
+		return -ENOMEM;
+	}
+	s->cb.child = cb;
+	s->fd = pidfd;
+	s->owns_fd = owned;
+	s->pid = pid;
 	r = source_watch(s, EPOLL_CTL_ADD, EPOLLIN);
 	if (r < 0) {
 		source_detach(s);
@@ -557,32 +587,21 @@ int nx_loop_add_signal(nx_loop *l, int signo, nx_signal_cb cb, void *userdata, n
 
 int nx_loop_add_child(nx_loop *l, int pid, nx_child_cb cb, void *userdata, nx_source **ret)
 {
-	nx_source *s;
-	int r, fd;
+	int fd;
 
 	assert_return(l && pid > 0 && cb && ret, -EINVAL);
-
 	/* pidfds are always close-on-exec. glibc 2.36 has a wrapper, older ones do not. */
 	fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
 		return nx_neg_errno();
+	return add_child(l, fd, true, pid, cb, userdata, ret);
+}
 
-	s = source_new(l, SOURCE_CHILD, userdata);
-	if (!s) {
-		close(fd);
-		return -ENOMEM;
-	}
-	s->cb.child = cb;
-	s->fd = fd;
-	s->pid = pid;
-	r = source_watch(s, EPOLL_CTL_ADD, EPOLLIN);
-	if (r < 0) {
-		source_detach(s);
-		free(s);
-		return r;
-	}
-	*ret = s;
-	return 0;
+int nx_loop_add_process(
+        nx_loop *l, const struct nx_spawned *child, nx_child_cb cb, void *userdata, nx_source **ret)
+{
+	assert_return(l && child && child->pidfd >= 0 && child->pid > 0 && cb && ret, -EINVAL);
+	return add_child(l, child->pidfd, false, child->pid, cb, userdata, ret);
 }
 
 /* ---- dispatch ---- */
@@ -644,22 +663,14 @@ static int dispatch_signal(nx_source *s)
 
 static int dispatch_child(nx_source *s)
 {
-	siginfo_t si;
-	int status;
+	int status, r;
 	bool signaled = false;
 
-	memset(&si, 0, sizeof(si));
-	if (waitid((idtype_t)P_PIDFD, (id_t)s->fd, &si, WEXITED | WNOHANG) < 0) {
-		/* Reaped by someone else (or SIGCHLD ignored): report instead of going silent. */
-		status = nx_neg_errno();
-	} else if (si.si_pid == 0) {
+	r = nx_process_wait(s->fd, false, &status, &signaled);
+	if (r == -EAGAIN)
 		return 0; /* not exited yet */
-	} else if (si.si_code == CLD_EXITED) {
-		status = si.si_status;
-	} else {
-		status = si.si_status; /* CLD_KILLED, CLD_DUMPED: the signal */
-		signaled = true;
-	}
+	if (r < 0)
+		status = r; /* reaped by someone else (or SIGCHLD ignored): report, not go silent */
 	/* An exited pidfd stays readable forever: stop watching it, the source stays allocated
 	 * until the owner frees it. */
 	(void)epoll_ctl(s->loop->epfd, EPOLL_CTL_DEL, s->fd, NULL);
