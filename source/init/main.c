@@ -7,16 +7,17 @@
  *   bootstrap  samgrd gets fd 3 = the admin channel (init keeps SamgrAdmin); every other
  *              service gets fd 3 = one end of a socketpair whose other end init adopts at
  *              samgrd as svc:<name>; fd 4 = readiness pipe; nothing else (close_range)
- *   supervise  pidfd per child: restart with backoff, storm limit, failed
+ *   supervise  pidfd per child (nx-abi spawn.h); restart, backoff, storm limit and failed
+ *              decided by userspace/supervise
  *   recover    samgrd exits (restart always|on-failure): every bootstrap channel and every
  *              registration died with it, and a running process cannot be handed a new fd 3,
  *              so init stops the others in reverse order (as on SIGTERM), restarts samgrd
  *              after its backoff, then boots the rest again in order up to "init: ready".
  *              samgrd's storm limit (or restart never) still ends in failed + stop, exit 1
  *   stop       SIGTERM/SIGINT: reverse order, each with a deadline, then exit 0
- *   sandbox    in the child between fork and exec (nx-abi/sandbox.h), by the profile in
- *              services.conf; the child sends its report up a pipe before it execs, and a
- *              mechanism the kernel lacks is logged once
+ *   sandbox    applied by nx_spawn just before exec (nx-abi/sandbox.h), by the profile in
+ *              services.conf; its report comes back from nx_spawn, and a mechanism the
+ *              kernel lacks is logged once
  *   status     $NEXUS_RUNTIME_DIR/status, rewritten (tmp + rename) on every change, read by
  *              `nx status`:
  *                nexus-init <version=1> <init pid>
@@ -34,13 +35,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
 #include "nx-abi/sandbox.h"
 #include "nx-abi/sock.h"
+#include "nx-abi/spawn.h"
 #include "samgr.capnp.h"
 #include "table.h"
 
@@ -52,10 +53,6 @@
 #define MS               (1000ull * 1000ull)
 #define READY_TIMEOUT_NS (10000 * MS)
 #define STOP_TIMEOUT_NS  (5000 * MS)
-#define BACKOFF_FIRST_MS 100u
-#define BACKOFF_MAX_MS   5000u
-#define STORM_EXITS      5u
-#define STORM_WINDOW_NS  (30000 * MS)
 
 enum svc_state {
 	SVC_DOWN,     /* not started yet, or stopped for good */
@@ -70,14 +67,14 @@ struct svc {
 	struct init_entry e;
 	struct init *init;
 	enum svc_state state;
-	int pid;
+	int pid;   /* the running child's, for the console and the status file; 0: none */
+	int pidfd; /* the running child; -1: none */
 	int ready_fd;
 	nx_source *child_src, *ready_src, *timer;
 	unsigned starts;
-	unsigned backoff_ms;
-	uint64_t exits[STORM_EXITS]; /* ring of exit times */
-	unsigned nexits;
-	unsigned sandboxed; /* 1u << nx_sandbox_mech: active in the running child */
+	struct sup_child sup;
+	uint64_t restart_delay_ns; /* the backoff before the pending restart */
+	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
 	char state_dir[PATH_MAX];
 };
 
@@ -94,12 +91,6 @@ struct init {
 	char sock_path[PATH_MAX];
 	char runtime_dir[PATH_MAX], status_path[PATH_MAX], policy_dir[PATH_MAX];
 	bool said_unavailable[NX_SANDBOX_MECH_COUNT];
-};
-
-/* The child's word on its sandbox, sent up a pipe just before exec. */
-struct sandbox_msg {
-	int result; /* nx_sandbox_apply's */
-	struct nx_sandbox_report report;
 };
 
 static void boot_next(struct init *in);
@@ -174,7 +165,7 @@ out:
 /* ---- Sandbox ---- */
 
 /* The profile of services.conf as Landlock paths and mechanisms. Paths point into s and in,
- * which outlive the fork. */
+ * which outlive the spawn. Which fds the child keeps is the spawn's fd map. */
 static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 {
 	const struct init *in = s->init;
@@ -182,7 +173,6 @@ static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	ret->mechs = 1u << NX_SANDBOX_CLOSE_RANGE;
-	ret->keep_fds = 6; /* 3 bootstrap, 4 readiness, 5 the report pipe (close-on-exec) */
 	if (s->e.sandbox == INIT_SANDBOX_NONE)
 		return;
 	ret->mechs |= (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_LANDLOCK) |
@@ -204,71 +194,21 @@ static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 	ret->npaths = n;
 }
 
-/* Reads the child's report (it writes before exec or exit); logs what is unavailable once. */
-static void sandbox_collect(struct svc *s, int fd)
+/* Notes what the child applied; logs a mechanism the kernel lacks once. */
+static void sandbox_note(struct svc *s, const struct nx_sandbox_report *report)
 {
 	struct init *in = s->init;
-	struct sandbox_msg msg = {0};
-	size_t got = 0;
-	ssize_t n;
 
 	s->sandboxed = 0;
-	while (got < sizeof(msg)) {
-		n = read(fd, (char *)&msg + got, sizeof(msg) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != sizeof(msg)) {
-		printf("init: %s sent no sandbox report\n", s->e.name);
-		return;
-	}
-	if (msg.result < 0) {
-		printf("init: cannot sandbox %s: %s\n", s->e.name, strerror(-msg.result));
-		return; /* the child exits 127 instead of running unconfined */
-	}
 	for (int m = 0; m < NX_SANDBOX_MECH_COUNT; m++) {
-		if (msg.report.mech[m].status == NX_SANDBOX_APPLIED)
+		if (report->mech[m].status == NX_SANDBOX_APPLIED)
 			s->sandboxed |= 1u << m;
-		if (msg.report.mech[m].status == NX_SANDBOX_UNAVAILABLE &&
-		        !in->said_unavailable[m]) {
+		if (report->mech[m].status == NX_SANDBOX_UNAVAILABLE && !in->said_unavailable[m]) {
 			in->said_unavailable[m] = true;
 			printf("init: sandbox: %s unavailable (%s), going on without it\n",
-			        nx_sandbox_mech_name(m), strerror(-msg.report.mech[m].error));
+			        nx_sandbox_mech_name(m), strerror(-report->mech[m].error));
 		}
 	}
-}
-
-/* ---- Spawning ---- */
-
-/* In the child, between fork and exec: only async-signal-safe calls (nx_sandbox_apply
- * allocates nothing). The sandbox goes on last, so exec is the first thing it confines. */
-static void exec_child(
-        const char *binary, int chan, int ready, int report, const struct nx_sandbox *profile)
-{
-	struct sandbox_msg msg = {0};
-	sigset_t all;
-	char *argv[] = {(char *)binary, NULL};
-
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL); /* the loop blocked SIGTERM etc. in init */
-	/* A session of its own: Ctrl-C on init's terminal reaches init alone, which then stops
-	 * the services in reverse order instead of all of them at once. */
-	(void)setsid();
-	/* Move all above 5 first so dup2 onto 3..5 cannot clobber another. */
-	chan = fcntl(chan, F_DUPFD, 10);
-	ready = fcntl(ready, F_DUPFD, 10);
-	report = fcntl(report, F_DUPFD, 10);
-	if (chan < 0 || ready < 0 || report < 0 || dup2(chan, 3) < 0 || dup2(ready, 4) < 0 ||
-	        dup2(report, 5) < 0 || fcntl(5, F_SETFD, FD_CLOEXEC) < 0)
-		_exit(127);
-	msg.result = nx_sandbox_apply(profile, &msg.report); /* closes fds from 6 */
-	if (write(5, &msg, sizeof(msg)) != (ssize_t)sizeof(msg) || msg.result < 0)
-		_exit(127);
-	execv(binary, argv);
-	_exit(127);
 }
 
 static void on_adopted(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
@@ -277,7 +217,7 @@ static void on_adopted(nx_rpc_call *call, const nx_rpc_result *res, void *userda
 
 	if (res->error < 0 && s->pid > 0 && s->state == SVC_STARTING) {
 		printf("init: samgrd refused to adopt %s: %s\n", s->e.name, res->reason);
-		kill(s->pid, SIGKILL); /* supervision takes it from here */
+		nx_process_signal(s->pidfd, SIGKILL); /* supervision takes it from here */
 	}
 	nx_rpc_call_free(call);
 }
@@ -328,12 +268,31 @@ static void svc_sources_free(struct svc *s)
 	s->ready_fd = nx_fd_close(s->ready_fd);
 }
 
+/* The child's end of the bootstrap channel at fd 3 and of the readiness pipe at fd 4; both
+ * stay the caller's. */
+static int svc_spawn(struct svc *s, int chan, int ready, struct nx_spawned *ret)
+{
+	struct nx_sandbox profile;
+	/* A session of its own: Ctrl-C on init's terminal reaches init alone, which then stops
+	 * the services in reverse order instead of all of them at once. */
+	struct nx_spawn spec = {
+	        .binary = s->e.binary,
+	        .fds = {{3, chan}, {4, ready}},
+	        .nfds = 2,
+	        .new_session = true,
+	        .sandbox = &profile,
+	};
+
+	sandbox_profile(s, &profile);
+	return nx_spawn(&spec, ret);
+}
+
 static int svc_start(struct svc *s)
 {
 	struct init *in = s->init;
-	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, report[2] = {-1, -1}, pid, r;
-	bool is_samgrd = s == &in->svcs[0];
-	struct nx_sandbox profile;
+	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, status, r;
+	bool is_samgrd = s == &in->svcs[0], signaled;
+	struct nx_spawned child;
 
 	printf("init: %s %s\n", s->starts++ ? "restart" : "start", s->e.name);
 	r = nx_chan_pair(chan);
@@ -343,11 +302,6 @@ static int svc_start(struct svc *s)
 		r = -errno;
 		goto fail;
 	}
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	sandbox_profile(s, &profile);
 	/* The child's end of the readiness pipe must block: it writes one line and closes. */
 	nx_fd_set_nonblock(pipefd[1], 0);
 	nx_fd_set_nonblock(chan[1], 0);
@@ -366,27 +320,22 @@ static int svc_start(struct svc *s)
 		if (r < 0)
 			goto fail;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
+	r = svc_spawn(s, chan[1], pipefd[1], &child); /* blocks until it execs */
+	chan[1] = nx_fd_close(chan[1]);
+	pipefd[1] = nx_fd_close(pipefd[1]);
+	if (r < 0)
 		goto fail;
-	}
-	if (pid == 0)
-		exec_child(s->e.binary, chan[1], pipefd[1], report[1], &profile);
-	nx_fd_close(chan[1]);
-	nx_fd_close(pipefd[1]);
-	nx_fd_close(report[1]);
-	sandbox_collect(s, report[0]); /* blocks only until the child execs or exits */
-	nx_fd_close(report[0]);
-	s->pid = pid;
+	sandbox_note(s, &child.sandbox);
+	s->pid = child.pid;
+	s->pidfd = child.pidfd;
 	s->ready_fd = pipefd[0];
 	s->state = SVC_STARTING;
-	r = nx_loop_add_child(in->loop, pid, on_child, s, &s->child_src);
+	r = nx_loop_add_process(in->loop, &child, on_child, s, &s->child_src);
 	if (r < 0) {
 		/* Cannot supervise it: do not leave it running unsupervised. */
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		nx_process_signal(s->pidfd, SIGKILL);
+		(void)nx_process_wait(s->pidfd, true, &status, &signaled);
+		s->pidfd = nx_fd_close(s->pidfd);
 		s->pid = 0;
 		svc_sources_free(s);
 		return r;
@@ -395,15 +344,13 @@ static int svc_start(struct svc *s)
 	if (r >= 0)
 		r = nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + READY_TIMEOUT_NS);
 	if (r < 0)
-		kill(pid, SIGKILL); /* reaped through on_child */
+		nx_process_signal(s->pidfd, SIGKILL); /* reaped through on_child */
 	return 0;
 fail:
 	nx_fd_close(chan[0]);
 	nx_fd_close(chan[1]);
 	nx_fd_close(pipefd[0]);
 	nx_fd_close(pipefd[1]);
-	nx_fd_close(report[0]);
-	nx_fd_close(report[1]);
 	return r;
 }
 
@@ -423,7 +370,7 @@ static void on_ready_event(nx_source *src, int fd, uint32_t events, void *userda
 	if (n <= 0 || s->state != SVC_STARTING)
 		return; /* closed without a line: not ready; the deadline or its exit decides */
 	s->state = SVC_UP;
-	s->backoff_ms = 0;
+	sup_child_up(&s->sup, nx_clock_monotonic_ns());
 	nx_source_set_deadline(s->timer, UINT64_MAX);
 	printf("init: up %s\n", s->e.name);
 	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
@@ -444,12 +391,24 @@ static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
 
 /* ---- Supervision ---- */
 
-static bool storm(struct svc *s, uint64_t now)
+static void svc_fail(struct svc *s)
 {
-	s->exits[s->nexits++ % STORM_EXITS] = now;
-	/* The oldest of the last STORM_EXITS exits is the one about to be overwritten next. */
-	return s->nexits >= STORM_EXITS &&
-	       now - s->exits[s->nexits % STORM_EXITS] <= STORM_WINDOW_NS;
+	s->state = SVC_FAILED;
+	printf("init: failed %s\n", s->e.name);
+}
+
+static void svc_start_failed(struct svc *s, int error)
+{
+	printf("init: cannot start %s: %s\n", s->e.name, strerror(-error));
+	svc_fail(s);
+}
+
+/* Without samgrd nothing is reachable: stop the rest and exit 1. */
+static void init_give_up(struct init *in)
+{
+	in->exit_code = 1;
+	in->stopping = true;
+	stop_next(in);
 }
 
 static void svc_settled(struct svc *s)
@@ -468,9 +427,10 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 {
 	struct svc *s = userdata;
 	struct init *in = s->init;
-	bool restart;
+	enum sup_verdict verdict;
 
-	s->child_src = nx_source_free(s->child_src);
+	s->child_src = nx_source_free(s->child_src); /* before the pidfd it watches */
+	s->pidfd = nx_fd_close(s->pidfd);
 	s->pid = 0;
 	svc_sources_free(s);
 	nx_source_set_deadline(s->timer, UINT64_MAX);
@@ -486,24 +446,17 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 		recover_next(in);
 		return;
 	}
+	verdict = sup_child_exited(&s->sup, signaled || status != 0, nx_clock_monotonic_ns(),
+	        &s->restart_delay_ns);
 	if (s == &in->svcs[0]) {
 		/* Every channel was adopted there: its admin connection goes with it. */
 		in->admin = nx_rpc_cap_unref(in->admin);
 		in->admin_conn = nx_rpc_conn_free(in->admin_conn);
-		restart = s->e.restart == INIT_RESTART_ALWAYS ||
-		          (s->e.restart == INIT_RESTART_ON_FAILURE && (signaled || status != 0));
-		if (!restart || storm(s, nx_clock_monotonic_ns())) {
-			/* Without samgrd nothing is reachable: stop the rest and fail. */
-			s->state = SVC_FAILED;
-			printf("init: failed %s\n", s->e.name);
-			in->exit_code = 1;
-			in->stopping = true;
-			stop_next(in);
+		if (verdict != SUP_RESTART) {
+			svc_fail(s);
+			init_give_up(in);
 			return;
 		}
-		s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_FIRST_MS;
-		if (s->backoff_ms > BACKOFF_MAX_MS)
-			s->backoff_ms = BACKOFF_MAX_MS;
 		s->state = SVC_BACKOFF;
 		printf("init: recover %s\n", s->e.name);
 		in->recovering = true;
@@ -516,24 +469,20 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 		recover_next(in);
 		return;
 	}
-	restart = s->e.restart == INIT_RESTART_ALWAYS ||
-	          (s->e.restart == INIT_RESTART_ON_FAILURE && (signaled || status != 0));
-	if (!restart) {
+	switch (verdict) {
+	case SUP_STAY_DOWN:
 		s->state = SVC_DOWN;
 		svc_settled(s);
-		return;
-	}
-	if (storm(s, nx_clock_monotonic_ns())) {
-		s->state = SVC_FAILED;
-		printf("init: failed %s\n", s->e.name);
+		break;
+	case SUP_FAILED:
+		svc_fail(s);
 		svc_settled(s);
-		return;
+		break;
+	case SUP_RESTART:
+		s->state = SVC_BACKOFF;
+		nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + s->restart_delay_ns);
+		break;
 	}
-	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_FIRST_MS;
-	if (s->backoff_ms > BACKOFF_MAX_MS)
-		s->backoff_ms = BACKOFF_MAX_MS;
-	s->state = SVC_BACKOFF;
-	nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + s->backoff_ms * MS);
 }
 
 /* Every event may change a state: the status file follows. */
@@ -555,26 +504,21 @@ static void on_timer_event(nx_source *src, void *userdata)
 	case SVC_STARTING:
 		printf("init: %s not ready within %llu ms, killing it\n", s->e.name,
 		        (unsigned long long)(READY_TIMEOUT_NS / MS));
-		kill(s->pid, SIGKILL);
+		nx_process_signal(s->pidfd, SIGKILL);
 		break;
 	case SVC_STOPPING:
 		printf("init: %s did not stop within %llu ms, killing it\n", s->e.name,
 		        (unsigned long long)(STOP_TIMEOUT_NS / MS));
-		kill(s->pid, SIGKILL);
+		nx_process_signal(s->pidfd, SIGKILL);
 		break;
 	case SVC_BACKOFF:
 		r = svc_start(s);
 		if (r < 0) {
-			printf("init: cannot start %s: %s\n", s->e.name, strerror(-r));
-			s->state = SVC_FAILED;
-			printf("init: failed %s\n", s->e.name);
-			if (s == &s->init->svcs[0]) {
-				s->init->exit_code = 1;
-				s->init->stopping = true;
-				stop_next(s->init);
-				break;
-			}
-			svc_settled(s);
+			svc_start_failed(s, r);
+			if (s == &s->init->svcs[0])
+				init_give_up(s->init);
+			else
+				svc_settled(s);
 		}
 		break;
 	default:
@@ -608,13 +552,9 @@ static void boot_next(struct init *in)
 		r = svc_start(s);
 		if (r >= 0)
 			return; /* on_ready or on_child moves on */
-		printf("init: cannot start %s: %s\n", s->e.name, strerror(-r));
-		s->state = SVC_FAILED;
-		printf("init: failed %s\n", s->e.name);
+		svc_start_failed(s, r);
 		if (in->booting == 0) {
-			in->exit_code = 1;
-			in->stopping = true;
-			stop_next(in);
+			init_give_up(in);
 			return;
 		}
 		in->booting++;
@@ -622,49 +562,44 @@ static void boot_next(struct init *in)
 	printf("init: ready\n");
 }
 
-/* Stops the last service still running, one at a time; once none is left, quits. */
-static void stop_next(struct init *in)
+/* Stops the last service still running from index `first` up, one at a time. true while one
+ * is stopping (its exit calls back), false once none is left running. */
+static bool stop_one(struct init *in, unsigned first)
 {
-	for (unsigned i = in->n; i-- > 0;) {
+	for (unsigned i = in->n; i-- > first;) {
 		struct svc *s = &in->svcs[i];
 
 		if (s->state == SVC_STOPPING)
-			return; /* waiting for it */
+			return true; /* waiting for it */
 		if (s->pid > 0) {
 			s->state = SVC_STOPPING;
-			kill(s->pid, SIGTERM);
+			nx_process_signal(s->pidfd, SIGTERM);
 			nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + STOP_TIMEOUT_NS);
-			return;
+			return true;
 		}
 		if (s->state == SVC_BACKOFF)
 			s->state = SVC_DOWN;
 		nx_source_set_deadline(s->timer, UINT64_MAX);
 	}
-	nx_loop_quit(in->loop, 0);
+	return false;
 }
 
-/* After samgrd exited: stops the others, last first, one at a time (as stop_next); once none
- * is left, arms samgrd's restart. Its up resumes boot at the next service (on_ready). */
+/* Stops every service, last first; once none is left, quits. */
+static void stop_next(struct init *in)
+{
+	if (!stop_one(in, 0))
+		nx_loop_quit(in->loop, 0);
+}
+
+/* After samgrd exited: stops the others, last first, one at a time; once none is left, arms
+ * samgrd's restart. Its up resumes boot at the next service (on_ready). */
 static void recover_next(struct init *in)
 {
-	for (unsigned i = in->n; i-- > 1;) {
-		struct svc *s = &in->svcs[i];
-
-		if (s->state == SVC_STOPPING)
-			return; /* waiting for it */
-		if (s->pid > 0) {
-			s->state = SVC_STOPPING;
-			kill(s->pid, SIGTERM);
-			nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + STOP_TIMEOUT_NS);
-			return;
-		}
-		if (s->state == SVC_BACKOFF)
-			s->state = SVC_DOWN;
-		nx_source_set_deadline(s->timer, UINT64_MAX);
-	}
+	if (stop_one(in, 1))
+		return;
 	in->recovering = false;
 	nx_source_set_deadline(
-	        in->svcs[0].timer, nx_clock_monotonic_ns() + in->svcs[0].backoff_ms * MS);
+	        in->svcs[0].timer, nx_clock_monotonic_ns() + in->svcs[0].restart_delay_ns);
 }
 
 static void on_signal(nx_source *src, int signo, void *userdata)
@@ -801,7 +736,9 @@ int main(int argc, char **argv)
 
 		s->e = entries[i];
 		s->init = &in;
+		s->pidfd = -1;
 		s->ready_fd = -1;
+		sup_child_init(&s->sup, s->e.restart);
 		r = nx_loop_add_timer(in.loop, UINT64_MAX, on_timer, s, &s->timer);
 	}
 	if (r < 0) {
@@ -817,6 +754,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < in.n; i++) {
 		svc_sources_free(&in.svcs[i]);
 		nx_source_free(in.svcs[i].child_src);
+		nx_fd_close(in.svcs[i].pidfd);
 		nx_source_free(in.svcs[i].timer);
 	}
 	nx_rpc_cap_unref(in.admin);

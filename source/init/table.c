@@ -91,11 +91,11 @@ int init_table_load(
 			break;
 		}
 		if (strcmp(restart, "always") == 0)
-			tmp[n].restart = INIT_RESTART_ALWAYS;
+			tmp[n].restart = SUP_RESTART_ALWAYS;
 		else if (strcmp(restart, "on-failure") == 0)
-			tmp[n].restart = INIT_RESTART_ON_FAILURE;
+			tmp[n].restart = SUP_RESTART_ON_FAILURE;
 		else if (strcmp(restart, "never") == 0)
-			tmp[n].restart = INIT_RESTART_NEVER;
+			tmp[n].restart = SUP_RESTART_NEVER;
 		else {
 			r = bad(path, line, "restart: not always, on-failure or never");
 			break;

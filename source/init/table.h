@@ -5,14 +5,10 @@
 
 #include <limits.h>
 
+#include "supervise/supervise.h"
+
 #define INIT_MAX_SERVICES 16u
 #define INIT_NAME_MAX     64u
-
-enum init_restart {
-	INIT_RESTART_ALWAYS,
-	INIT_RESTART_ON_FAILURE,
-	INIT_RESTART_NEVER,
-};
 
 /* What nexus-init confines a service with (services.conf documents each profile). */
 enum init_sandbox {
@@ -24,7 +20,7 @@ enum init_sandbox {
 struct init_entry {
 	char name[INIT_NAME_MAX + 1];
 	char binary[PATH_MAX];
-	enum init_restart restart;
+	enum sup_restart restart; /* always, on-failure, never */
 	enum init_sandbox sandbox;
 };
 

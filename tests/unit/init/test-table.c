@@ -41,11 +41,11 @@ static void good(void **state)
 	        3);
 	assert_string_equal(e[0].name, "samgrd");
 	assert_string_equal(e[0].binary, "/bin/services/samgrd/samgrd");
-	assert_int_equal(e[0].restart, INIT_RESTART_NEVER);
+	assert_int_equal(e[0].restart, SUP_RESTART_NEVER);
 	assert_string_equal(e[1].binary, "/abs/echod");
-	assert_int_equal(e[1].restart, INIT_RESTART_ALWAYS);
+	assert_int_equal(e[1].restart, SUP_RESTART_ALWAYS);
 	assert_string_equal(e[2].name, "x.y-z_1");
-	assert_int_equal(e[2].restart, INIT_RESTART_ON_FAILURE);
+	assert_int_equal(e[2].restart, SUP_RESTART_ON_FAILURE);
 	fdcheck_assert(before);
 }
 
