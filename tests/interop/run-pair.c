@@ -20,42 +20,60 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fdcheck.h"
+#include "nx-abi/spawn.h"
 
 #define RUN_PAIR_MAX_ARGS   32
 #define RUN_PAIR_DEADLINE_S 50
 
-static pid_t spawn(const char *exe, char **args, int keep_fd)
+/* Starts exe with args and, if keep_fd >= 0, that fd under the same number. Its pidfd, or -1
+ * (said why). */
+static int spawn(const char *exe, char **args, int keep_fd)
 {
-	pid_t pid = fork();
+	struct nx_spawn spec = {.binary = exe, .argv = args};
+	struct nx_spawned child;
+	int r;
 
-	if (pid != 0)
-		return pid;
-	/* The one fd the child is meant to have loses close-on-exec. */
-	if (keep_fd >= 0 && fcntl(keep_fd, F_SETFD, 0) < 0)
-		_exit(127);
-	execv(exe, args);
-	fprintf(stderr, "run-pair: exec %s: %s\n", exe, strerror(errno));
-	_exit(127);
+	if (keep_fd >= 0) {
+		spec.fds[0] = (struct nx_spawn_fd){keep_fd, keep_fd};
+		spec.nfds = 1;
+	}
+	r = nx_spawn(&spec, &child);
+	if (r < 0) {
+		fprintf(stderr, "run-pair: spawn %s: %s\n", exe, strerror(-r));
+		return -1;
+	}
+	return child.pidfd;
 }
 
-static int wait_status(pid_t pid, const char *who)
+/* Waits for the child and closes its pidfd: its exit code, 128 + the signal that killed it,
+ * 127 if it never ran, -1 if it could not be waited for. */
+static int wait_status(int pidfd, const char *who)
 {
-	int st;
+	bool signaled;
+	int st, r;
 
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "run-pair: waitpid %s: %s\n", who, strerror(errno));
-			return -1;
-		}
+	if (pidfd < 0)
+		return 127;
+	r = nx_process_wait(pidfd, true, &st, &signaled);
+	close(pidfd);
+	if (r < 0) {
+		fprintf(stderr, "run-pair: wait %s: %s\n", who, strerror(-r));
+		return -1;
 	}
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	fprintf(stderr, "run-pair: %s killed by signal %d\n", who, WTERMSIG(st));
-	return 128 + WTERMSIG(st);
+	if (!signaled)
+		return st;
+	fprintf(stderr, "run-pair: %s killed by signal %d\n", who, st);
+	return 128 + st;
+}
+
+/* Signals the child if it runs (pidfd >= 0). */
+static void stop(int pidfd, int signo)
+{
+	if (pidfd >= 0)
+		(void)nx_process_signal(pidfd, signo);
 }
 
 static void on_alarm(int sig)
@@ -74,7 +92,7 @@ int main(int argc, char **argv)
 	char *sargs[8], *cargs[RUN_PAIR_MAX_ARGS + 8];
 	int sv[2] = {-1, -1}, ready[2] = {-1, -1};
 	int before = fdcheck_count(), n = 0, cs, ss, rc = 1;
-	pid_t spid, cpid;
+	int spid, cpid; /* pidfds */
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--server") && i + 1 < argc)
@@ -126,7 +144,7 @@ int main(int argc, char **argv)
 		close(ready[0]);
 		if (r <= 0) {
 			fprintf(stderr, "run-pair: server never became ready\n");
-			kill(spid, SIGKILL);
+			stop(spid, SIGKILL);
 			wait_status(spid, "server");
 			rmdir(dir);
 			return 1;
@@ -152,7 +170,7 @@ int main(int argc, char **argv)
 		cs = wait_status(spawn(client, vargs, -1), "vanishing client");
 		if (cs != 0) {
 			fprintf(stderr, "run-pair: vanishing client exited %d\n", cs);
-			kill(spid, SIGKILL);
+			stop(spid, SIGKILL);
 			wait_status(spid, "server");
 			unlink(path);
 			rmdir(dir);
@@ -179,7 +197,7 @@ int main(int argc, char **argv)
 
 	cs = wait_status(cpid, "client");
 	if (listen_mode)
-		kill(spid, SIGTERM);
+		stop(spid, SIGTERM);
 	ss = wait_status(spid, "server");
 	alarm(0);
 	if (listen_mode) {

@@ -12,9 +12,9 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "nx-abi/spawn.h"
 #include "nxc-test.h"
 
 static const char *capnp_path, *src_dir;
@@ -47,21 +47,21 @@ enum {
 /* Runs capnp with stdin and stdout redirected to files; returns its exit status. */
 static int run_capnp(const char *const argv[], const char *in, const char *out)
 {
-	pid_t pid = fork();
+	int fi = open(in, O_RDONLY | O_CLOEXEC);
+	int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	struct nx_spawn spec = {.binary = capnp_path, .argv = (char *const *)argv,
+	        .fds = {{0, fi}, {1, fo}}, .nfds = 2};
+	struct nx_spawned child;
 	int status = -1;
+	bool signaled;
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fi = open(in, O_RDONLY | O_CLOEXEC);
-		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-		if (fi < 0 || fo < 0 || dup2(fi, 0) < 0 || dup2(fo, 1) < 0)
-			_exit(127);
-		execv(capnp_path, (char *const *)argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	assert_true(fi >= 0 && fo >= 0);
+	assert_int_equal(nx_spawn(&spec, &child), 0);
+	close(fi);
+	close(fo);
+	assert_int_equal(nx_process_wait(child.pidfd, true, &status, &signaled), 0);
+	close(child.pidfd);
+	return signaled ? -1 : status;
 }
 
 static size_t read_file(const char *path, void *buf, size_t cap)
