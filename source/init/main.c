@@ -446,8 +446,8 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 		recover_next(in);
 		return;
 	}
-	verdict = sup_child_exited(&s->sup, signaled || status != 0, nx_clock_monotonic_ns(),
-	        &s->restart_delay_ns);
+	verdict = sup_child_exited(
+	        &s->sup, signaled || status != 0, nx_clock_monotonic_ns(), &s->restart_delay_ns);
 	if (s == &in->svcs[0]) {
 		/* Every channel was adopted there: its admin connection goes with it. */
 		in->admin = nx_rpc_cap_unref(in->admin);

@@ -33,8 +33,8 @@ int nx_dir_open(const char *path, int *ret_dirfd);
  *   -EMSGSIZE the file is (or grew while read to) more than max bytes
  *   -EINVAL   not a regular file, or an empty path
  *   -ENOSYS   no openat2 (see above); -ENOENT, -EACCES, -ENOMEM, ... */
-int nx_file_read_beneath(int dirfd, const char *relpath, size_t max, void **ret_buf,
-        size_t *ret_len);
+int nx_file_read_beneath(
+        int dirfd, const char *relpath, size_t max, void **ret_buf, size_t *ret_len);
 
 #ifdef __cplusplus
 }

@@ -80,8 +80,8 @@ int nx_loop_add_signal(nx_loop *l, int signo, nx_signal_cb cb, void *userdata, n
 int nx_loop_add_child(nx_loop *l, int pid, nx_child_cb cb, void *userdata, nx_source **ret);
 /* The same for a child of nx_spawn: watches child->pidfd, which stays the caller's (free the
  * source before closing it). */
-int nx_loop_add_process(
-        nx_loop *l, const struct nx_spawned *child, nx_child_cb cb, void *userdata, nx_source **ret);
+int nx_loop_add_process(nx_loop *l, const struct nx_spawned *child, nx_child_cb cb, void *userdata,
+        nx_source **ret);
 
 /* Detaches and frees a source. Safe inside callbacks. Takes NULL, returns NULL. */
 nx_source *nx_source_free(nx_source *s);

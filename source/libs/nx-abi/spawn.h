@@ -36,9 +36,9 @@ struct nx_spawn_fd {
 };
 
 struct nx_spawn {
-	const char *binary;     /* the program's path (no PATH search) */
-	char *const *argv;      /* NULL: { binary, NULL } */
-	char *const *envp;      /* NULL: the caller's environment */
+	const char *binary; /* the program's path (no PATH search) */
+	char *const *argv;  /* NULL: { binary, NULL } */
+	char *const *envp;  /* NULL: the caller's environment */
 	struct nx_spawn_fd fds[NX_SPAWN_MAX_FDS];
 	unsigned nfds;
 	bool new_session; /* setsid: no controlling terminal, its own process group */

@@ -114,7 +114,8 @@ static void test_escapes_refused(void **state)
 	size_t len = 42;
 
 	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
-		assert_int_equal(nx_file_read_beneath(t->dirfd, escapes[i], 100, &buf, &len), -EXDEV);
+		assert_int_equal(
+		        nx_file_read_beneath(t->dirfd, escapes[i], 100, &buf, &len), -EXDEV);
 		assert_ptr_equal(buf, (void *)1); /* untouched */
 		assert_int_equal(len, 42);
 	}

@@ -42,8 +42,11 @@ static void probe(char *const argv[], char *const envp[], const struct nx_spawn_
         unsigned nextra, const struct nx_sandbox *sandbox, bool session, char *out, size_t size,
         struct nx_spawned *ret)
 {
-	struct nx_spawn spec = {.binary = SPAWN_PROBE, .argv = argv, .envp = envp,
-	        .new_session = session, .sandbox = sandbox};
+	struct nx_spawn spec = {.binary = SPAWN_PROBE,
+	        .argv = argv,
+	        .envp = envp,
+	        .new_session = session,
+	        .sandbox = sandbox};
 	int out_pipe[2], status;
 	bool signaled;
 
@@ -205,8 +208,8 @@ static void test_sandbox_report(void **state)
 	assert_int_equal(child.sandbox.mech[NX_SANDBOX_SECCOMP].status, NX_SANDBOX_NOT_REQUESTED);
 	probe(argv, NULL, NULL, 0, NULL, false, out, sizeof(out), &child);
 	assert_string_equal(out, "nnp 0\n");
-	assert_int_equal(child.sandbox.mech[NX_SANDBOX_NO_NEW_PRIVS].status,
-	        NX_SANDBOX_NOT_REQUESTED);
+	assert_int_equal(
+	        child.sandbox.mech[NX_SANDBOX_NO_NEW_PRIVS].status, NX_SANDBOX_NOT_REQUESTED);
 	fdcheck_assert(before);
 }
 
@@ -230,8 +233,8 @@ static void test_sandbox_failure_returned(void **state)
 		int status;
 		bool signaled;
 
-		assert_int_equal(child.sandbox.mech[NX_SANDBOX_LANDLOCK].status,
-		        NX_SANDBOX_UNAVAILABLE);
+		assert_int_equal(
+		        child.sandbox.mech[NX_SANDBOX_LANDLOCK].status, NX_SANDBOX_UNAVAILABLE);
 		assert_int_equal(nx_process_wait(child.pidfd, true, &status, &signaled), 0);
 		close(child.pidfd);
 		skip();

@@ -49,8 +49,10 @@ static int run_capnp(const char *const argv[], const char *in, const char *out)
 {
 	int fi = open(in, O_RDONLY | O_CLOEXEC);
 	int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	struct nx_spawn spec = {.binary = capnp_path, .argv = (char *const *)argv,
-	        .fds = {{0, fi}, {1, fo}}, .nfds = 2};
+	struct nx_spawn spec = {.binary = capnp_path,
+	        .argv = (char *const *)argv,
+	        .fds = {{0, fi}, {1, fo}},
+	        .nfds = 2};
 	struct nx_spawned child;
 	int status = -1;
 	bool signaled;

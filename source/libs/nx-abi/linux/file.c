@@ -77,8 +77,8 @@ static int read_all(int fd, size_t max, size_t hint, char **ret_buf, size_t *ret
 	return 0;
 }
 
-int nx_file_read_beneath(int dirfd, const char *relpath, size_t max, void **ret_buf,
-        size_t *ret_len)
+int nx_file_read_beneath(
+        int dirfd, const char *relpath, size_t max, void **ret_buf, size_t *ret_len)
 {
 	struct stat st;
 	char *buf = NULL;

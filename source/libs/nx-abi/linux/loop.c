@@ -559,8 +559,8 @@ int nx_loop_add_signal(nx_loop *l, int signo, nx_signal_cb cb, void *userdata, n
 }
 
 /* A child source on pidfd; owned: closed with the source (also on failure here). */
-static int add_child(nx_loop *l, int pidfd, bool owned, int pid, nx_child_cb cb, void *userdata,
-        nx_source **ret)
+static int add_child(
+        nx_loop *l, int pidfd, bool owned, int pid, nx_child_cb cb, void *userdata, nx_source **ret)
 {
 	nx_source *s;
 	int r;

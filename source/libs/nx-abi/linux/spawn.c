@@ -269,7 +269,7 @@ int nx_process_wait(int pidfd, bool block, int *ret_status, bool *ret_signaled)
 		if (errno != EINTR)
 			return nx_neg_errno();
 	if (si.si_pid == 0)
-		return -EAGAIN; /* WNOHANG: still running */
+		return -EAGAIN;     /* WNOHANG: still running */
 	*ret_status = si.si_status; /* CLD_EXITED: the code; CLD_KILLED, CLD_DUMPED: the signal */
 	*ret_signaled = si.si_code != CLD_EXITED;
 	return 0;
