@@ -12,9 +12,9 @@
 #include "fdcheck.h"
 #include "helpers.h"
 
-#define N_NAMES    6
-#define N_OWNERS   4
-#define N_HANDLES  16
+#define N_NAMES   6
+#define N_OWNERS  4
+#define N_HANDLES 16
 
 /* Sorted, so the model's name order is the index order. */
 static const char *const names[N_NAMES] = {"a", "b", "b.x", "c", "c-1", "d"};
