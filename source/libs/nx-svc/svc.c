@@ -128,8 +128,6 @@ static const struct ServiceHost_server host_vt = {
         .accept = host_accept,
 };
 
-/* ---- Registration and readiness ---- */
-
 /* ---- The way to logd (nx-log's sink) ---- */
 
 static void log_resolve(nx_svc *svc);
@@ -334,18 +332,22 @@ static void on_samgr_gone(nx_rpc_conn *conn, int error, void *userdata)
 
 int nx_svc_new(const char *name, nx_svc **ret)
 {
+	nx_daemon *daemon;
 	nx_svc *svc;
 	size_t len;
 	int r, fd;
 
 	assert(name && ret);
 	len = strlen(name);
-	svc = calloc(1, sizeof(*svc));
-	if (!svc)
-		return -ENOMEM;
-	r = nx_daemon_new(name, &svc->daemon); /* takes fds 3 and 4 */
+	r = nx_daemon_new(name, &daemon); /* takes fds 3 and 4 */
 	if (r < 0)
-		goto fail;
+		return r;
+	svc = calloc(1, sizeof(*svc));
+	if (!svc) {
+		nx_daemon_free(daemon);
+		return -ENOMEM;
+	}
+	svc->daemon = daemon;
 	if (len == 0 || len > NX_SVC_NAME_MAX) {
 		r = -EINVAL;
 		goto fail;
@@ -417,8 +419,7 @@ nx_svc *nx_svc_free(nx_svc *svc)
 {
 	if (!svc)
 		return NULL;
-	if (svc->daemon)
-		nx_daemon_exit(svc->daemon, 0); /* nothing new from here on */
+	nx_daemon_exit(svc->daemon, 0); /* nothing new from here on */
 	for (struct svc_client *c = svc->clients, *next; c; c = next) {
 		next = c->next;
 		nx_rpc_conn_free(c->conn); /* no disconnect callback from our own free */
