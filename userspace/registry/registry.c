@@ -12,23 +12,12 @@
 			return (r); \
 	} while (0)
 
-/* Live channels of one client subject to one registration. */
-struct conn_count {
-	char *subject;
-	uint32_t count;
-};
-
 struct entry {
 	char name[REG_NAME_MAX + 1];
 	char subject[REG_SUBJECT_MAX + 1];
 	uint64_t owner;
 	uint64_t generation;
 	void *host;
-	uint32_t conn_total;
-	/* Sorted by subject; a subject is present iff its count is > 0. */
-	struct conn_count *conns;
-	size_t n_conns;
-	size_t cap_conns;
 };
 
 struct watcher {
@@ -114,14 +103,6 @@ int reg_new(const struct reg_callbacks *cb, void *userdata, struct reg **ret_reg
 	return 0;
 }
 
-static void entry_free(struct entry *e)
-{
-	for (size_t i = 0; i < e->n_conns; i++)
-		free(e->conns[i].subject);
-	free(e->conns);
-	free(e);
-}
-
 static void call_host_drop(struct reg *r, void *host)
 {
 	if (!r->cb.host_drop)
@@ -153,7 +134,7 @@ struct reg *reg_free(struct reg *r)
 		call_watcher_drop(r, r->watchers[i].handle);
 	for (size_t i = 0; i < n_entries; i++) {
 		call_host_drop(r, r->entries[i]->host);
-		entry_free(r->entries[i]);
+		free(r->entries[i]);
 	}
 	free(r->watchers);
 	free(r->entries);
@@ -286,7 +267,7 @@ static void entry_remove(struct reg *r, size_t i)
 	r->n_entries--;
 	notify(r, e, false);
 	call_host_drop(r, e->host);
-	entry_free(e);
+	free(e);
 }
 
 int reg_unregister(struct reg *r, uint64_t owner, const char *name)
@@ -499,109 +480,4 @@ int reg_adopt_check(const char *adopter_subject, const char *new_subject)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-/* Index of subject in e->conns, or where it would go (*ret_found false). */
-static size_t conn_find(const struct entry *e, const char *subject, bool *ret_found)
-{
-	size_t lo = 0, hi = e->n_conns;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(e->conns[mid].subject, subject);
-		if (c == 0) {
-			*ret_found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*ret_found = false;
-	return lo;
-}
-
-int reg_conn_acquire(struct reg *r, const char *name, const char *subject, uint64_t *ret_generation)
-{
-	assert_return(r && name, -EINVAL);
-	int rc = subject_check(subject);
-	if (rc < 0)
-		return rc;
-	struct entry *e = entry_find(r, name, NULL);
-	if (!e)
-		return -ENOENT;
-	if (e->conn_total >= REG_CONN_PER_SERVICE_MAX)
-		return -EDQUOT;
-	bool found;
-	size_t i = conn_find(e, subject, &found);
-	if (found) {
-		if (e->conns[i].count >= REG_CONN_PER_SUBJECT_MAX)
-			return -EDQUOT;
-		e->conns[i].count++;
-	} else {
-		if (e->n_conns == e->cap_conns) {
-			size_t cap = e->cap_conns ? e->cap_conns * 2 : 4;
-			struct conn_count *c = realloc(e->conns, cap * sizeof(*c));
-			if (!c)
-				return -ENOMEM;
-			e->conns = c;
-			e->cap_conns = cap;
-		}
-		char *copy = strdup(subject);
-		if (!copy)
-			return -ENOMEM;
-		memmove(&e->conns[i + 1], &e->conns[i], (e->n_conns - i) * sizeof(*e->conns));
-		e->conns[i] = (struct conn_count){.subject = copy, .count = 1};
-		e->n_conns++;
-	}
-	e->conn_total++;
-	if (ret_generation)
-		*ret_generation = e->generation;
-	return 0;
-}
-
-int reg_conn_release(struct reg *r, uint64_t generation, const char *subject)
-{
-	assert_return(r && subject, -EINVAL);
-	struct entry *e = NULL;
-	for (size_t i = 0; i < r->n_entries; i++)
-		if (r->entries[i]->generation == generation) {
-			e = r->entries[i];
-			break;
-		}
-	if (!e)
-		return -ESTALE;
-	bool found;
-	size_t i = conn_find(e, subject, &found);
-	if (!found)
-		return -ENOENT;
-	assert(e->conns[i].count > 0 && e->conn_total > 0);
-	e->conn_total--;
-	if (--e->conns[i].count == 0) {
-		free(e->conns[i].subject);
-		memmove(&e->conns[i], &e->conns[i + 1], (e->n_conns - i - 1) * sizeof(*e->conns));
-		e->n_conns--;
-	}
-	return 0;
-}
-
-int reg_conn_count(const struct reg *r, const char *name, const char *subject, uint32_t *ret_total,
-        uint32_t *ret_subject)
-{
-	assert_return(r && name, -EINVAL);
-	const struct entry *e = entry_find(r, name, NULL);
-	if (!e)
-		return -ENOENT;
-	uint32_t mine = 0;
-	if (subject) {
-		bool found;
-		size_t i = conn_find(e, subject, &found);
-		if (found)
-			mine = e->conns[i].count;
-	}
-	if (ret_total)
-		*ret_total = e->conn_total;
-	if (ret_subject)
-		*ret_subject = mine;
-	return 0;
 }

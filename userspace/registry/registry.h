@@ -8,7 +8,6 @@
  * never reused) and an opaque host pointer (the daemon's ServiceHost capability). Watchers
  * (opaque non-zero handles, each belonging to an owner) follow one name or every name; changes
  * reach them through the event callback, synchronously, one call per (watcher, change).
- * Connection accounting (section 4) counts live channels per (registration, client subject).
  */
 #ifndef USERSPACE_REGISTRY_H
 #define USERSPACE_REGISTRY_H
@@ -34,9 +33,6 @@
 #define REG_WATCHERS_MAX 4096u
 /* Entries one reg_list() call returns at most (samgr.capnp samgrListMaxCount). */
 #define REG_LIST_MAX 32u
-/* Live connections per (client subject, service) and per service (DESIGN.md section 4). */
-#define REG_CONN_PER_SUBJECT_MAX 64u
-#define REG_CONN_PER_SERVICE_MAX 4096u
 
 /* Who may adopt connections for which subjects (reg_adopt_check). */
 #define REG_INIT_SUBJECT  "svc:init"
@@ -68,7 +64,7 @@ struct reg_event {
 /*
  * What the registry tells the daemon; every member may be NULL. Called synchronously from the
  * registry's functions; during a callback only the read-only functions (reg_resolve, reg_list,
- * reg_count, reg_conn_count) may be called: the others return -EBUSY.
+ * reg_count) may be called: the others return -EBUSY.
  *   event: one call per watcher per change.
  *   host_drop: the registry no longer refers to this host (unregister, owner gone, reg_free);
  *     the daemon may release the capability.
@@ -160,23 +156,5 @@ REG_EXPORT int reg_owner_gone(struct reg *r, uint64_t owner);
  * bad rest). -ENAMETOOLONG: rest over REG_NAME_MAX.
  */
 REG_EXPORT int reg_adopt_check(const char *adopter_subject, const char *new_subject);
-
-/*
- * Connection accounting. reg_conn_acquire counts one more channel from client subject to the
- * current registration of name and returns that registration's generation in *ret_generation
- * (needed to release it). The counts belong to the registration: they vanish when it ends, and
- * releasing against an ended one is -ESTALE (harmless).
- * acquire: -ENOENT name not registered. -EDQUOT: subject already has REG_CONN_PER_SUBJECT_MAX
- * to this service, or the service has REG_CONN_PER_SERVICE_MAX. -EINVAL/-EMSGSIZE: bad
- * subject. -ENOMEM.
- * release: -ESTALE generation not current. -ENOENT: subject holds no count. -EINVAL.
- * Neither changes watchers or emits events; both are allowed during callbacks.
- */
-REG_EXPORT int reg_conn_acquire(
-        struct reg *r, const char *name, const char *subject, uint64_t *ret_generation);
-REG_EXPORT int reg_conn_release(struct reg *r, uint64_t generation, const char *subject);
-/* Live counts of the registration of name: total, and of subject (may be NULL). -ENOENT. */
-REG_EXPORT int reg_conn_count(const struct reg *r, const char *name, const char *subject,
-        uint32_t *ret_total, uint32_t *ret_subject);
 
 #endif

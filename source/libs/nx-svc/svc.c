@@ -4,19 +4,17 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "daemon.h"
 #include "logsink.h"
 #include "nexus-types.capnp.h"
-#include "nexus/limits.h"
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
 #include "nx-log/log.h"
+#include "registry/conns.h"
 #include "samgr.capnp.h"
 
 /* The journal's service name, and how long to wait before resolving it again after a failure:
@@ -34,17 +32,15 @@ struct svc_client {
 
 struct nx_svc {
 	char name[NX_SVC_NAME_MAX + 1];
-	nx_loop *loop;
+	nx_daemon *daemon;
+	nx_loop *loop;           /* the daemon's */
 	nx_rpc_conn *samgr_conn; /* fd 3 */
 	nx_rpc_cap *samgr;       /* its bootstrap: Samgr */
 	nx_rpc_cap *host;        /* our ServiceHost, given to samgrd */
 	nx_rpc_cap *bootstrap;   /* what accepted connections serve */
 	nx_rpc_call *register_call;
-	nx_source *sig_term, *sig_int;
-	int ready_fd;
-	bool stopping;
 	struct svc_client *clients;
-	unsigned nclients;
+	struct conns *conns; /* the clients, against both connection limits */
 	/* The way to logd for nx-log (every service but logd): a ServiceWatcher on "logd", one
 	 * resolve at a time, the sink on the channel it brought, a retry timer with backoff. */
 	nx_rpc_cap *log_watcher;
@@ -61,7 +57,7 @@ static void client_free(struct svc_client *c)
 	while (*p != c)
 		p = &(*p)->next;
 	*p = c->next;
-	c->svc->nclients--;
+	conns_release(c->svc->conns, c->subject);
 	nx_rpc_conn_free(c->conn);
 	free(c);
 }
@@ -79,72 +75,58 @@ static int host_accept(void *impl, nx_rpc_incoming *in, ServiceHost_accept_Param
 	struct svc_client *c;
 	nx_rpc_cap *end = NULL;
 	const char *subject;
-	unsigned same = 0;
 	uint32_t index;
 	size_t len;
 	int fd, r;
 
-	if (svc->stopping)
+	if (nx_daemon_stopping(svc->daemon))
 		return nx_rpc_incoming_fail_errno(in, -EAGAIN, "the service is stopping"), 0;
 	/* The generated dispatcher already checked the subject: present, <= 128, no inner NUL. */
 	r = ServiceHost_accept_Params_get_subject(params, &subject, &len);
 	if (r < 0)
 		return r;
-	for (c = svc->clients; c; c = c->next)
-		if (strlen(c->subject) == len && memcmp(c->subject, subject, len) == 0)
-			same++;
-	if (same >= NX_CONN_MAX_PER_SUBJECT || svc->nclients >= NX_CONN_MAX_PER_SERVICE)
-		return nx_rpc_incoming_fail_errno(in, -EDQUOT,
-		               "conn: too many connections for this subject or service"),
-		       0;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	memcpy(c->subject, subject, len);
+	r = conns_acquire(svc->conns, c->subject);
+	if (r < 0) {
+		free(c);
+		if (r == -EDQUOT)
+			return nx_rpc_incoming_fail_errno(in, r,
+			               "conn: too many connections for this subject or service"),
+			       0;
+		return r;
+	}
 
 	r = ServiceHost_accept_Params_get_conn(params, &index);
 	if (r >= 0)
 		r = nx_rpc_incoming_cap(in, index, &end);
 	fd = r >= 0 ? nx_rpc_cap_dup_fd(end) : r;
 	nx_rpc_cap_unref(end);
-	if (fd < 0)
-		return nx_rpc_incoming_fail_errno(in, -EINVAL, "conn: no channel attached"), 0;
-
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		nx_fd_close(fd);
-		return -ENOMEM;
+	if (fd < 0) {
+		nx_rpc_incoming_fail_errno(in, -EINVAL, "conn: no channel attached");
+		r = 0;
+		goto fail;
 	}
-	memcpy(c->subject, subject, len);
 	r = nx_rpc_conn_new(svc->loop, fd, svc->bootstrap, &c->conn); /* takes fd */
-	if (r < 0) {
-		free(c);
-		return r;
-	}
+	if (r < 0)
+		goto fail;
 	c->svc = svc;
 	c->next = svc->clients;
 	svc->clients = c;
-	svc->nclients++;
 	nx_rpc_conn_set_disconnect_cb(c->conn, on_client_gone, c);
 	nx_rpc_incoming_return(in);
 	return 0;
+fail:
+	conns_release(svc->conns, c->subject);
+	free(c);
+	return r;
 }
 
 static const struct ServiceHost_server host_vt = {
         .accept = host_accept,
 };
-
-/* ---- Registration and readiness ---- */
-
-static void announce_ready(nx_svc *svc)
-{
-	static const char line[] = "ready\n";
-
-	/* Our marker first: init prints "init: up" when it reads the line, and the console
-	 * must show them in that order. One line, then close: no framing beyond EOF. */
-	nx_log_ready();
-	if (svc->ready_fd >= 0) {
-		if (write(svc->ready_fd, line, sizeof(line) - 1) < 0)
-			nx_log(NX_LOG_ERROR, "svc", "readiness pipe: %s", strerror(errno));
-		svc->ready_fd = nx_fd_close(svc->ready_fd);
-	}
-}
 
 /* ---- The way to logd (nx-log's sink) ---- */
 
@@ -152,7 +134,7 @@ static void log_resolve(nx_svc *svc);
 
 static void log_retry_later(nx_svc *svc)
 {
-	if (!svc->log_retry || svc->stopping)
+	if (!svc->log_retry || nx_daemon_stopping(svc->daemon))
 		return;
 	if (svc->log_backoff_ns == 0)
 		svc->log_backoff_ns = LOG_RETRY_FIRST_NS;
@@ -217,7 +199,7 @@ static void log_resolve(nx_svc *svc)
 	nx_rpc_call *call = NULL;
 	int r;
 
-	if (svc->log_resolve_call || svc->stopping)
+	if (svc->log_resolve_call || nx_daemon_stopping(svc->daemon))
 		return;
 	r = Samgr_resolve_new(svc->samgr, &call, &params);
 	if (r >= 0)
@@ -300,12 +282,12 @@ static void on_registered(nx_rpc_call *call, const nx_rpc_result *res, void *use
 	if (r < 0) {
 		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s",
 		        *res->reason ? res->reason : strerror(-r));
-		nx_loop_quit(svc->loop, 1);
+		nx_daemon_exit(svc->daemon, 1);
 	}
 	svc->register_call = nx_rpc_call_free(call); /* res with it */
 	if (r < 0)
 		return;
-	announce_ready(svc);
+	nx_daemon_ready(svc->daemon);
 	/* logd keeps its own records in its journal (a local sink, logd/selflog.c). */
 	if (strcmp(svc->name, LOGD_NAME) != 0 && (r = log_watch_start(svc)) < 0)
 		nx_log(NX_LOG_WARN, "svc", "cannot watch logd: %s", strerror(-r));
@@ -345,55 +327,37 @@ static void on_samgr_gone(nx_rpc_conn *conn, int error, void *userdata)
 	/* Without samgrd nobody can reach us and our registration is gone: exit and let
 	 * nexus-init decide. */
 	nx_log(NX_LOG_ERROR, "svc", "lost samgrd (%s), exiting", strerror(-error));
-	nx_loop_quit(svc->loop, 1);
-}
-
-static void on_signal(nx_source *s, int signo, void *userdata)
-{
-	nx_svc *svc = userdata;
-
-	svc->stopping = true;
-	nx_loop_quit(svc->loop, 0);
-}
-
-static bool fd_is_open(int fd)
-{
-	return fcntl(fd, F_GETFD) >= 0;
+	nx_daemon_exit(svc->daemon, 1);
 }
 
 int nx_svc_new(const char *name, nx_svc **ret)
 {
+	nx_daemon *daemon;
 	nx_svc *svc;
 	size_t len;
 	int r, fd;
 
 	assert(name && ret);
-	nx_log_init(name);
 	len = strlen(name);
-	if (!fd_is_open(NX_SVC_BOOTSTRAP_FD)) {
-		nx_fd_close(NX_SVC_READY_FD);
-		return -EBADF;
-	}
-	/* Both granted fds were left inheritable by init for exec; we keep them to ourselves. */
-	fcntl(NX_SVC_BOOTSTRAP_FD, F_SETFD, FD_CLOEXEC);
-	if (fd_is_open(NX_SVC_READY_FD))
-		fcntl(NX_SVC_READY_FD, F_SETFD, FD_CLOEXEC);
+	r = nx_daemon_new(name, &daemon); /* takes fds 3 and 4 */
+	if (r < 0)
+		return r;
 	svc = calloc(1, sizeof(*svc));
-	if (len == 0 || len > NX_SVC_NAME_MAX || !svc) {
-		free(svc);
-		nx_fd_close(NX_SVC_BOOTSTRAP_FD);
-		nx_fd_close(NX_SVC_READY_FD);
-		return svc ? -EINVAL : -ENOMEM;
+	if (!svc) {
+		nx_daemon_free(daemon);
+		return -ENOMEM;
 	}
-	memcpy(svc->name, name, len);
-	svc->ready_fd = fd_is_open(NX_SVC_READY_FD) ? NX_SVC_READY_FD : -1;
-	fd = NX_SVC_BOOTSTRAP_FD;
-
-	r = nx_loop_new(&svc->loop);
-	if (r < 0) {
-		nx_fd_close(fd);
+	svc->daemon = daemon;
+	if (len == 0 || len > NX_SVC_NAME_MAX) {
+		r = -EINVAL;
 		goto fail;
 	}
+	memcpy(svc->name, name, len);
+	svc->loop = nx_daemon_loop(svc->daemon);
+	r = conns_new(&svc->conns);
+	if (r < 0)
+		goto fail;
+	fd = nx_daemon_take_bootstrap(svc->daemon);
 	r = nx_rpc_conn_new(svc->loop, fd, NULL, &svc->samgr_conn); /* takes fd */
 	if (r < 0)
 		goto fail;
@@ -401,10 +365,6 @@ int nx_svc_new(const char *name, nx_svc **ret)
 	r = nx_rpc_conn_bootstrap(svc->samgr_conn, &svc->samgr);
 	if (r >= 0)
 		r = ServiceHost_server_new(&host_vt, svc, NULL, &svc->host);
-	if (r >= 0)
-		r = nx_loop_add_signal(svc->loop, SIGTERM, on_signal, svc, &svc->sig_term);
-	if (r >= 0)
-		r = nx_loop_add_signal(svc->loop, SIGINT, on_signal, svc, &svc->sig_int);
 	if (r < 0)
 		goto fail;
 	*ret = svc;
@@ -430,7 +390,7 @@ int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap)
 		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s", strerror(-r));
 		return 1;
 	}
-	return nx_loop_run(svc->loop) == 0 ? 0 : 1;
+	return nx_daemon_run(svc->daemon);
 }
 
 const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in)
@@ -452,21 +412,21 @@ nx_rpc_cap *nx_svc_samgr(nx_svc *svc)
 
 unsigned nx_svc_clients(const nx_svc *svc)
 {
-	return svc->nclients;
+	return conns_total(svc->conns);
 }
 
 nx_svc *nx_svc_free(nx_svc *svc)
 {
 	if (!svc)
 		return NULL;
-	svc->stopping = true;
+	nx_daemon_exit(svc->daemon, 0); /* nothing new from here on */
 	for (struct svc_client *c = svc->clients, *next; c; c = next) {
 		next = c->next;
 		nx_rpc_conn_free(c->conn); /* no disconnect callback from our own free */
 		free(c);
 	}
 	svc->clients = NULL;
-	svc->nclients = 0;
+	conns_free(svc->conns);
 	nx_rpc_call_free(svc->register_call);
 	/* Detaches nx-log's sink first: records logged from here on stay on the console. */
 	nx_logsink_free(svc->logsink);
@@ -479,10 +439,7 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	/* The host and bootstrap caps may be referenced by connections freed above only. */
 	nx_rpc_cap_unref(svc->host);
 	nx_rpc_cap_unref(svc->bootstrap);
-	nx_source_free(svc->sig_term);
-	nx_source_free(svc->sig_int);
-	nx_fd_close(svc->ready_fd);
-	nx_loop_free(svc->loop);
+	nx_daemon_free(svc->daemon);
 	free(svc);
 	return NULL;
 }

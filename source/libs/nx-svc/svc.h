@@ -3,7 +3,8 @@
  * nx-svc: the skeleton every thin Nexus daemon runs on (DESIGN.md sections 3 and 6).
  *
  * A service started by nexus-init finds fd 3 = its channel to samgrd (already adopted as
- * `svc:<name>`) and fd 4 = a readiness pipe. nx-svc takes both, registers a ServiceHost under
+ * `svc:<name>`) and fd 4 = a readiness pipe. nx-svc runs on the process skeleton of daemon.h
+ * (log, loop, signals, readiness, exit code), takes both fds from it, registers a ServiceHost under
  * the service's name, and from then on every ServiceHost.accept(conn, subject) samgrd sends
  * becomes one nx_rpc_conn serving the service's bootstrap object, with `subject` remembered
  * for handlers (nx_svc_subject). Once registered it writes one line to fd 4, closes it and
@@ -19,10 +20,6 @@
 #include "nx-rpc/rpc.h"
 
 typedef struct nx_svc nx_svc;
-
-/* The fds nexus-init grants: the samgrd channel and the readiness pipe. */
-#define NX_SVC_BOOTSTRAP_FD 3
-#define NX_SVC_READY_FD     4
 
 /* Longest service name (samgr.capnp samgrNameMaxLen) and subject (nexus-types.capnp). */
 #define NX_SVC_NAME_MAX    64u

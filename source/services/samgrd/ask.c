@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "nexus-types.capnp.h"
-#include "nx-abi/sock.h"
 #include "policy.capnp.h"
 #include "nx-log/log.h"
 #include "samgrd.h"
@@ -33,8 +32,6 @@ struct samgrd_check {
 	uint64_t gen;      /* d->pol_gen when asked */
 	char cap[SAMGRD_CAP_MAX + 1];
 };
-
-static const struct Endpoint_server endpoint_vt = {0};
 
 /* ---- The per-connection cache ---- */
 
@@ -241,41 +238,21 @@ void samgrd_policyd_down(struct samgrd *d)
 
 int samgrd_policyd_up(struct samgrd *d, nx_rpc_cap *host)
 {
-	ServiceHost_accept_Params_b ap;
 	Policy_watch_Params_b wp;
-	nx_rpc_cap *service_end = NULL;
 	uint32_t index;
-	int fds[2], r;
+	int fd, r;
 
 	if (d->pol_conn)
 		samgrd_policyd_down(d);
-	r = nx_chan_pair(fds);
+	r = samgrd_broker(host, SAMGRD_SUBJECT, on_pol_call_done, d, &d->pol_accept, &fd);
 	if (r < 0)
 		return r;
-	r = Endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fds[0], &service_end);
-	if (r < 0) {
-		nx_fd_close(fds[1]);
-		return r;
-	}
-	r = nx_rpc_conn_new(d->loop, fds[1], NULL, &d->pol_conn); /* takes fds[1] */
-	if (r < 0) {
-		nx_rpc_cap_unref(service_end);
-		return r;
-	}
-	nx_rpc_conn_set_disconnect_cb(d->pol_conn, on_pol_gone, d);
-	r = ServiceHost_accept_new(host, &d->pol_accept, &ap);
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(d->pol_accept, service_end, &index);
-	if (r >= 0)
-		r = ServiceHost_accept_Params_set_conn(ap, index);
-	if (r >= 0)
-		r = ServiceHost_accept_Params_set_subject(ap, "svc:samgrd", strlen("svc:samgrd"));
-	nx_rpc_cap_unref(service_end); /* the call holds its own reference */
-	if (r >= 0)
-		r = nx_rpc_call_send(d->pol_accept, on_pol_call_done, d);
-	/* Calls on the bootstrap wait in the channel until policyd serves it. */
-	if (r >= 0)
+	r = nx_rpc_conn_new(d->loop, fd, NULL, &d->pol_conn); /* takes fd */
+	if (r >= 0) {
+		nx_rpc_conn_set_disconnect_cb(d->pol_conn, on_pol_gone, d);
+		/* Calls on the bootstrap wait in the channel until policyd serves it. */
 		r = nx_rpc_conn_bootstrap(d->pol_conn, &d->pol);
+	}
 	if (r >= 0)
 		r = PolicyWatcher_server_new(&watcher_vt, d, NULL, &d->pol_watcher);
 	if (r >= 0)

@@ -13,9 +13,10 @@
 #include "nexus-types.capnp.h"
 #include "nexus/limits.h"
 #include "nx-abi/sock.h"
+#include "nx-log/log.h"
+#include "registry/conns.h"
 #include "registry/registry.h"
 #include "samgr.capnp.h"
-#include "nx-log/log.h"
 #include "samgrd.h"
 
 struct samgrd_resolve {
@@ -26,8 +27,6 @@ struct samgrd_resolve {
 	nx_rpc_cap *endpoint; /* the caller's end, returned once the owner accepted */
 	char name[NX_SVC_NAME_MAX + 1];
 };
-
-static const struct Endpoint_server endpoint_vt = {0};
 
 /* Copies a validated Text (no inner NUL, within cap) into a C string buffer. */
 static void copy_text(char *dst, const char *src, size_t len)
@@ -94,7 +93,9 @@ static const struct reg_callbacks reg_cb = {
 
 int samgrd_registry_new(struct samgrd *d)
 {
-	return reg_new(&reg_cb, d, &d->reg);
+	int r = reg_new(&reg_cb, d, &d->reg);
+
+	return r < 0 ? r : conns_new(&d->conns);
 }
 
 /* ---- Clients ---- */
@@ -114,6 +115,7 @@ static void client_free(struct samgrd_client *c)
 		nx_log(NX_LOG_INFO, "registry", "%s left, %d name%s freed", c->subject, n,
 		        n == 1 ? "" : "s");
 	samgrd_client_checks_drop(c);
+	conns_release(d->conns, c->subject);
 	nx_rpc_conn_free(c->conn);
 	nx_rpc_cap_unref(c->samgr);
 	free(c);
@@ -245,14 +247,11 @@ static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params p
 	struct samgrd *d = c->d;
 	struct samgrd_resolve *rs;
 	struct reg_entry e;
-	ServiceHost_accept_Params_b ap;
-	nx_rpc_cap *service_end = NULL;
 	char name[NX_SVC_NAME_MAX + 1], cap[NX_SVC_NAME_MAX + 32];
 	const char *text;
 	bool allowed;
-	uint32_t index;
 	size_t len;
-	int fds[2], r;
+	int fd, r;
 
 	r = Samgr_resolve_Params_get_name(params, &text, &len);
 	if (r < 0)
@@ -277,28 +276,10 @@ static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params p
 	rs->next = d->resolves;
 	d->resolves = rs;
 
-	/* One socketpair per client-service pair; samgrd keeps neither end. */
-	r = nx_chan_pair(fds);
-	if (r < 0) {
-		resolve_free(rs);
-		return r;
-	}
-	r = Endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fds[1], &rs->endpoint);
-	if (r < 0)
-		nx_fd_close(fds[0]);
+	/* samgrd keeps neither end: the owner's goes with accept, the caller's with the answer. */
+	r = samgrd_broker(e.host, c->subject, on_accepted, rs, &rs->accept, &fd);
 	if (r >= 0)
-		r = Endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fds[0], &service_end);
-	if (r >= 0)
-		r = ServiceHost_accept_new(e.host, &rs->accept, &ap);
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(rs->accept, service_end, &index);
-	if (r >= 0)
-		r = ServiceHost_accept_Params_set_conn(ap, index);
-	if (r >= 0)
-		r = ServiceHost_accept_Params_set_subject(ap, c->subject, strlen(c->subject));
-	nx_rpc_cap_unref(service_end); /* the call holds its own reference */
-	if (r >= 0)
-		r = nx_rpc_call_send(rs->accept, on_accepted, rs);
+		r = samgrd_endpoint_new(fd, &rs->endpoint); /* takes fd */
 	if (r < 0) {
 		resolve_free(rs);
 		return fail(in, -EAGAIN, "%s cannot be reached", name);
@@ -407,17 +388,8 @@ void samgrd_redispatch(struct samgrd_client *c, nx_rpc_incoming *in, uint16_t me
 int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subject_len)
 {
 	struct samgrd_client *c;
-	unsigned same = 0, total = 0;
 	int r;
 
-	for (c = d->clients; c; c = c->next, total++)
-		if (strlen(c->subject) == subject_len &&
-		        memcmp(c->subject, subject, subject_len) == 0)
-			same++;
-	if (same >= NX_CONN_MAX_PER_SUBJECT || total >= NX_CONN_MAX_PER_SERVICE) {
-		nx_fd_close(fd);
-		return -EDQUOT;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		nx_fd_close(fd);
@@ -426,21 +398,25 @@ int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subj
 	c->d = d;
 	copy_text(c->subject, subject, subject_len);
 	r = Samgr_server_new(&samgr_vt, c, NULL, &c->samgr);
+	if (r >= 0)
+		r = conns_acquire(d->conns, c->subject);
 	if (r < 0) {
 		nx_fd_close(fd);
-		free(c);
-		return r;
+		goto fail;
 	}
 	r = nx_rpc_conn_new(d->loop, fd, c->samgr, &c->conn); /* takes fd */
 	if (r < 0) {
-		nx_rpc_cap_unref(c->samgr);
-		free(c);
-		return r;
+		conns_release(d->conns, c->subject);
+		goto fail;
 	}
 	nx_rpc_conn_set_disconnect_cb(c->conn, on_client_gone, c);
 	c->next = d->clients;
 	d->clients = c;
 	return 0;
+fail:
+	nx_rpc_cap_unref(c->samgr);
+	free(c);
+	return r;
 }
 
 /* ---- SamgrAdmin ---- */
@@ -490,7 +466,7 @@ static void on_admin_gone(nx_rpc_conn *conn, int error, void *userdata)
 
 	/* The channel to init broke: nobody supervises us any more (STYLE.md 10). */
 	nx_log(NX_LOG_ERROR, NULL, "lost the admin channel (%s), exiting", strerror(-error));
-	nx_loop_quit(d->loop, 1);
+	nx_daemon_exit(d->daemon, 1);
 }
 
 int samgrd_admin_serve(struct samgrd *d, int fd)
@@ -525,6 +501,7 @@ void samgrd_free_all(struct samgrd *d)
 		free(c);
 	}
 	d->clients = NULL;
+	d->conns = conns_free(d->conns);
 	d->admin_conn = nx_rpc_conn_free(d->admin_conn);
 	d->admin = nx_rpc_cap_unref(d->admin);
 }

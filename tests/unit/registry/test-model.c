@@ -12,19 +12,16 @@
 #include "fdcheck.h"
 #include "helpers.h"
 
-#define N_NAMES    6
-#define N_OWNERS   4
-#define N_HANDLES  16
-#define N_SUBJECTS 3
+#define N_NAMES   6
+#define N_OWNERS  4
+#define N_HANDLES 16
 
 /* Sorted, so the model's name order is the index order. */
 static const char *const names[N_NAMES] = {"a", "b", "b.x", "c", "c-1", "d"};
-static const char *const conn_subjects[N_SUBJECTS] = {"app:p", "app:q", "uid:1"};
 
 struct model {
 	uint64_t owner[N_NAMES]; /* 0 = free */
 	uint64_t gen[N_NAMES];
-	uint32_t conns[N_NAMES][N_SUBJECTS];
 	bool active[N_HANDLES + 1];
 	uint64_t w_owner[N_HANDLES + 1];
 	int w_target[N_HANDLES + 1]; /* name index, -1 = every name */
@@ -117,14 +114,6 @@ static void check_state(const struct model *m, const struct reg *r, uint64_t ste
 		assert_int_equal(e.owner, m->owner[i]);
 		assert_int_equal(e.generation, m->gen[i]);
 		assert_string_equal(e.subject, subject_of(m->owner[i]));
-		uint32_t total = 0, mine = 0, sum = 0;
-		for (int s = 0; s < N_SUBJECTS; s++) {
-			assert_int_equal(
-			        reg_conn_count(r, names[i], conn_subjects[s], &total, &mine), 0);
-			assert_int_equal(mine, m->conns[i][s]);
-			sum += m->conns[i][s];
-		}
-		assert_int_equal(total, sum);
 	}
 	assert_int_equal(reg_count(r), count);
 	/* Listing in pages of 2 gives the registered names in order. */
@@ -161,11 +150,10 @@ static void run(uint64_t seed, unsigned steps)
 
 	for (uint64_t step = 0; step < steps; step++) {
 		uint64_t x = rnd_next(&seed);
-		unsigned op = (unsigned)(x % 100);
+		unsigned op = (unsigned)(x % 72);
 		uint64_t owner = 1 + (x >> 8) % N_OWNERS;
 		int name = (int)((x >> 16) % N_NAMES);
 		uint64_t handle = 1 + (x >> 24) % N_HANDLES;
-		int subj = (int)((x >> 32) % N_SUBJECTS);
 		int got, want;
 		rec_clear(rc);
 		m->n_ev = 0;
@@ -180,7 +168,6 @@ static void run(uint64_t seed, unsigned steps)
 				want = 0;
 				m->owner[name] = owner;
 				m->gen[name] = m->next_gen++;
-				memset(m->conns[name], 0, sizeof(m->conns[name]));
 				expect_change(m, name, true);
 				assert_int_equal(gen, m->gen[name]);
 			}
@@ -231,37 +218,10 @@ static void run(uint64_t seed, unsigned steps)
 					if (m->owner[i] && (target < 0 || target == i))
 						expect(m, handle, i, true);
 			}
-		} else if (op < 72) {
+		} else {
 			got = reg_unwatch(r, handle);
 			want = m->active[handle] ? 0 : -ENOENT;
 			m->active[handle] = false;
-		} else if (op < 88) {
-			uint64_t gen = 0;
-			got = reg_conn_acquire(r, names[name], conn_subjects[subj], &gen);
-			if (!m->owner[name]) {
-				want = -ENOENT;
-			} else if (m->conns[name][subj] >= REG_CONN_PER_SUBJECT_MAX) {
-				want = -EDQUOT;
-			} else {
-				want = 0;
-				m->conns[name][subj]++;
-				assert_int_equal(gen, m->gen[name]);
-			}
-		} else {
-			/* Release against the current generation, or a stale one now and then. */
-			uint64_t gen = m->gen[name];
-			bool stale = !m->owner[name] || (x >> 48) % 4 == 0;
-			if ((x >> 48) % 4 == 0)
-				gen = m->next_gen + 5;
-			got = reg_conn_release(r, gen, conn_subjects[subj]);
-			if (stale) {
-				want = -ESTALE;
-			} else if (m->conns[name][subj] == 0) {
-				want = -ENOENT;
-			} else {
-				want = 0;
-				m->conns[name][subj]--;
-			}
 		}
 		if (got != want)
 			fail_msg("seed step %llu op %u: got %d, model %d", (unsigned long long)step,

@@ -573,82 +573,6 @@ static void test_adopt_table(void **state)
 	assert_int_equal(reg_adopt_check("svc:init", NULL), -EINVAL);
 }
 
-static void test_conn_limits(void **state)
-{
-	struct fixture *f = *state;
-	uint64_t gen = 0, g = 0;
-	uint32_t total = 99, mine = 99;
-	char subject[32];
-
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:a", &gen), -ENOENT);
-	assert_int_equal(reg_register(f->r, 1, "svc:logd", "logd", NULL, &g, NULL), 0);
-	assert_int_equal(reg_conn_count(f->r, "logd", "app:a", &total, &mine), 0);
-	assert_int_equal(total, 0);
-	assert_int_equal(mine, 0);
-
-	/* Per (subject, service). */
-	for (unsigned i = 0; i < REG_CONN_PER_SUBJECT_MAX; i++) {
-		gen = 0;
-		assert_int_equal(reg_conn_acquire(f->r, "logd", "app:a", &gen), 0);
-		assert_int_equal(gen, g);
-	}
-	gen = 12345;
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:a", &gen), -EDQUOT);
-	assert_int_equal(gen, 12345);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:b", NULL), 0);
-	assert_int_equal(reg_conn_count(f->r, "logd", "app:a", &total, &mine), 0);
-	assert_int_equal(total, REG_CONN_PER_SUBJECT_MAX + 1);
-	assert_int_equal(mine, REG_CONN_PER_SUBJECT_MAX);
-	assert_int_equal(reg_conn_release(f->r, g, "app:a"), 0);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:a", NULL), 0);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:a", NULL), -EDQUOT);
-
-	/* Per service: fill with other subjects. */
-	uint32_t have = REG_CONN_PER_SUBJECT_MAX + 1;
-	for (unsigned s = 0; have < REG_CONN_PER_SERVICE_MAX; s++) {
-		snprintf(subject, sizeof(subject), "app:s%u", s);
-		for (unsigned i = 0;
-		        i < REG_CONN_PER_SUBJECT_MAX && have < REG_CONN_PER_SERVICE_MAX;
-		        i++, have++)
-			assert_int_equal(reg_conn_acquire(f->r, "logd", subject, NULL), 0);
-	}
-	assert_int_equal(reg_conn_count(f->r, "logd", NULL, &total, NULL), 0);
-	assert_int_equal(total, REG_CONN_PER_SERVICE_MAX);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:fresh", NULL), -EDQUOT);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:b", NULL), -EDQUOT);
-	assert_int_equal(reg_conn_release(f->r, g, "app:s0"), 0);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:fresh", NULL), 0);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:fresh", NULL), -EDQUOT);
-
-	/* Another service has its own counts. */
-	uint64_t g2 = 0;
-	assert_int_equal(reg_register(f->r, 2, "svc:vfsd", "vfsd", NULL, &g2, NULL), 0);
-	assert_int_equal(reg_conn_acquire(f->r, "vfsd", "app:a", NULL), 0);
-
-	/* Release errors. */
-	assert_int_equal(reg_conn_release(f->r, g, "app:nobody"), -ENOENT);
-	assert_int_equal(reg_conn_release(f->r, g2, "app:b"), -ENOENT);
-	assert_int_equal(reg_conn_release(f->r, 9999, "app:a"), -ESTALE);
-	assert_int_equal(reg_conn_release(f->r, g, NULL), -EINVAL);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "", NULL), -EINVAL);
-	assert_int_equal(reg_conn_count(f->r, "nope", NULL, &total, NULL), -ENOENT);
-
-	/* The counts die with the registration; old releases are stale, harmlessly. */
-	assert_int_equal(reg_owner_gone(f->r, 1), 1);
-	assert_int_equal(reg_conn_release(f->r, g, "app:a"), -ESTALE);
-	uint64_t g3 = 0;
-	assert_int_equal(reg_register(f->r, 3, "svc:logd", "logd", NULL, &g3, NULL), 0);
-	assert_true(g3 != g);
-	assert_int_equal(reg_conn_release(f->r, g, "app:a"), -ESTALE);
-	assert_int_equal(reg_conn_count(f->r, "logd", "app:a", &total, &mine), 0);
-	assert_int_equal(total, 0);
-	assert_int_equal(mine, 0);
-	assert_int_equal(reg_conn_acquire(f->r, "logd", "app:a", &gen), 0);
-	assert_int_equal(gen, g3);
-	assert_int_equal(reg_conn_release(f->r, g3, "app:a"), 0);
-	assert_int_equal(reg_conn_release(f->r, g3, "app:a"), -ENOENT);
-}
-
 static void test_reentry(void **state)
 {
 	struct fixture *f = *state;
@@ -699,7 +623,6 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_watcher_limits, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),
 	        cmocka_unit_test(test_adopt_table),
-	        cmocka_unit_test_setup_teardown(test_conn_limits, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_reentry, setup, teardown),
 	        cmocka_unit_test(test_free_drops),
 	};
