@@ -58,7 +58,8 @@ static const struct Echo_server echo_vt = {
         .echo = echo_echo,
 };
 
-static int gated_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
+static int gated_dispatch(
+        void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
 {
 	return Echo_dispatch(&echo_vt, impl, in, interface_id, method_id);
 }

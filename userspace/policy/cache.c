@@ -95,8 +95,8 @@ static struct pol_cache_entry *slot_for_new(struct pol_cache *c)
 	return oldest;
 }
 
-int pol_cache_insert(struct pol_cache *c, uint64_t generation, uintptr_t conn,
-        const char *subject, const char *cap, bool allowed)
+int pol_cache_insert(struct pol_cache *c, uint64_t generation, uintptr_t conn, const char *subject,
+        const char *cap, bool allowed)
 {
 	struct pol_cache_entry *e;
 	size_t slen, clen;

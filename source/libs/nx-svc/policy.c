@@ -18,7 +18,7 @@ struct held {
 	struct held *next;
 	nx_policy *pc;
 	nx_rpc_incoming *in;
-	nx_rpc_call *call; /* Policy.check in flight; NULL while policyd is being resolved */
+	nx_rpc_call *call;   /* Policy.check in flight; NULL while policyd is being resolved */
 	uint64_t generation; /* the cache's when asked */
 	bool sweep;          /* marked by held_sweep_mark: still to be handled by a sweep */
 	char subject[POL_CACHE_SUBJECT_MAX + 1];
@@ -153,8 +153,8 @@ static struct held *held_sweep_next(nx_policy *pc)
 
 /* ---- Deciding ---- */
 
-int nx_policy_allowed(nx_policy *pc, nx_rpc_incoming *in, const char *subject, const char *cap,
-        bool *ret_allowed)
+int nx_policy_allowed(
+        nx_policy *pc, nx_rpc_incoming *in, const char *subject, const char *cap, bool *ret_allowed)
 {
 	size_t slen, clen;
 	struct held *k;
@@ -216,8 +216,9 @@ static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_change
 		nx_log(NX_LOG_INFO, "policy", "policy %s in force, cached decisions dropped",
 		        pol_cache_version(pc->cache));
 	else if (r < 0)
-		nx_log(NX_LOG_WARN, "policy", "policyd announced a version of %zu bytes (over %u), "
-		                              "cached decisions dropped",
+		nx_log(NX_LOG_WARN, "policy",
+		        "policyd announced a version of %zu bytes (over %u), "
+		        "cached decisions dropped",
 		        len, POL_VERSION_LEN);
 	nx_rpc_incoming_return(in);
 	return 0;
@@ -302,7 +303,8 @@ static void on_policyd_up(void *userdata, nx_rpc_cap *policy)
 	int r = nx_policy_set(userdata, policy);
 
 	if (r < 0)
-		nx_log(NX_LOG_WARN, "policy", "cannot ask policyd: %s (interim rule)", strerror(-r));
+		nx_log(NX_LOG_WARN, "policy", "cannot ask policyd: %s (interim rule)",
+		        strerror(-r));
 	else
 		nx_log(NX_LOG_INFO, "policy", "asking policyd from now on");
 }
