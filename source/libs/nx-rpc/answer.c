@@ -390,6 +390,13 @@ nx_rpc_conn *nx_rpc_incoming_conn(const nx_rpc_incoming *in)
 	return in->conn;
 }
 
+void nx_rpc_incoming_method(
+        const nx_rpc_incoming *in, uint64_t *ret_interface_id, uint16_t *ret_method_id)
+{
+	*ret_interface_id = in->iface;
+	*ret_method_id = in->method;
+}
+
 void nx_rpc_incoming_set_cancel_cb(nx_rpc_incoming *in, nx_rpc_cancel_cb cb, void *userdata)
 {
 	in->cancel_cb = cb;

@@ -259,6 +259,9 @@ int nx_rpc_incoming_fail_errno(nx_rpc_incoming *in, int err, const char *msg);
 bool nx_rpc_incoming_is_canceled(const nx_rpc_incoming *in);
 /* The connection the call came through. */
 nx_rpc_conn *nx_rpc_incoming_conn(const nx_rpc_incoming *in);
+/* The interface and method called (to run the handler again later: nx-svc's policy client). */
+void nx_rpc_incoming_method(
+        const nx_rpc_incoming *in, uint64_t *ret_interface_id, uint16_t *ret_method_id);
 /* Runs once, from the loop, when the caller cancels the call (Finish before our Return) or the
  * connection dies while a handler holds `in` (NX_RPC_ASYNC). The callback should stop the work
  * and answer or drop `in` (nx_rpc_incoming_fail/_return, which then free it and return

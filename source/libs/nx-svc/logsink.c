@@ -212,36 +212,60 @@ static const struct nx_log_sink sink_ops = {
         .send = sink_send,
 };
 
-int nx_logsink_new(nx_loop *loop, int fd, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret)
+/* The sink on `log`, a reference it takes; `conn` (may be NULL) is the channel it owns. */
+static int sink_start(nx_loop *loop, nx_rpc_conn *conn, nx_rpc_cap *log, nx_logsink_lost_cb lost,
+        void *userdata, nx_logsink **ret)
 {
 	nx_logsink *sink = calloc(1, sizeof(*sink));
 	int r;
 
 	if (!sink) {
-		nx_fd_close(fd);
+		nx_rpc_cap_unref(log);
+		nx_rpc_conn_free(conn);
 		return -ENOMEM;
 	}
 	sink->loop = loop;
+	sink->conn = conn;
+	sink->log = log;
 	sink->lost = lost;
 	sink->userdata = userdata;
-	r = nx_rpc_conn_new(loop, fd, NULL, &sink->conn); /* takes fd */
-	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(sink->conn, &sink->log);
-	if (r >= 0)
-		r = nx_loop_add_defer(loop, on_lost_defer, sink, &sink->lost_defer);
+	r = nx_loop_add_defer(loop, on_lost_defer, sink, &sink->lost_defer);
 	if (r >= 0)
 		r = nx_source_disable(sink->lost_defer);
 	if (r < 0) {
 		nx_logsink_free(sink);
 		return r;
 	}
-	nx_rpc_conn_set_disconnect_cb(sink->conn, on_conn_gone, sink);
+	if (conn)
+		nx_rpc_conn_set_disconnect_cb(conn, on_conn_gone, sink);
 	*ret = sink;
 	/* Installing offers the buffered records at once: logd gets what was logged before. */
 	r = nx_log_set_sink(&sink_ops, sink);
 	if (r == 0)
 		sink->installed = true;
 	return 0;
+}
+
+int nx_logsink_new(nx_loop *loop, int fd, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret)
+{
+	nx_rpc_conn *conn = NULL;
+	nx_rpc_cap *log = NULL;
+	int r;
+
+	r = nx_rpc_conn_new(loop, fd, NULL, &conn); /* takes fd */
+	if (r >= 0)
+		r = nx_rpc_conn_bootstrap(conn, &log);
+	if (r < 0) {
+		nx_rpc_conn_free(conn);
+		return r;
+	}
+	return sink_start(loop, conn, log, lost, userdata, ret);
+}
+
+int nx_logsink_new_cap(
+        nx_loop *loop, nx_rpc_cap *log, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret)
+{
+	return sink_start(loop, NULL, nx_rpc_cap_ref(log), lost, userdata, ret);
 }
 
 nx_logsink *nx_logsink_free(nx_logsink *sink)

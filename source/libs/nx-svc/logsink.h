@@ -19,7 +19,7 @@
 typedef struct nx_logsink nx_logsink;
 
 /* Runs once, from the loop, when the sink is lost: the facade no longer uses it. The owner
-XX */
+ * frees the sink (nx_logsink_free) and reaches logd anew. */
 typedef void (*nx_logsink_lost_cb)(nx_logsink *sink, void *userdata);
 
 /* Takes `fd` (a channel to logd: closed on failure too), serves nothing on it, installs the
@@ -27,6 +27,11 @@ typedef void (*nx_logsink_lost_cb)(nx_logsink *sink, void *userdata);
  * the sink. Returns 0, -ENOMEM or the loop's error. */
 int nx_logsink_new(
         nx_loop *loop, int fd, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret);
+
+/* Same on `log`, logd's Log on a channel the caller keeps (referenced, not taken): the sink
+ * notices the channel's end through its stream calls failing. */
+int nx_logsink_new_cap(
+        nx_loop *loop, nx_rpc_cap *log, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret);
 
 /* Detaches the sink from nx-log if it is installed and closes the channel (stream calls still
  * in flight may be lost; the facade keeps what was not taken). Takes NULL, returns NULL. Not

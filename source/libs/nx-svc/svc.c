@@ -9,19 +9,18 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "follow.h"
 #include "logsink.h"
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
 #include "nx-log/log.h"
+#include "policy.h"
 #include "registry/conns.h"
 #include "samgr.capnp.h"
 
-/* The journal's service name, and how long to wait before resolving it again after a failure:
- * doubling from the first to the last (DESIGN.md section 6's restart backoff). */
-#define LOGD_NAME          "logd"
-#define LOG_RETRY_FIRST_NS 100000000ull
-#define LOG_RETRY_MAX_NS   5000000000ull
+/* The journal's service name. */
+#define LOGD_NAME "logd"
 
 struct svc_client {
 	struct svc_client *next;
@@ -41,13 +40,11 @@ struct nx_svc {
 	nx_rpc_call *register_call;
 	struct svc_client *clients;
 	struct conns *conns; /* the clients, against both connection limits */
-	/* The way to logd for nx-log (every service but logd): a ServiceWatcher on "logd", one
-	 * resolve at a time, the sink on the channel it brought, a retry timer with backoff. */
-	nx_rpc_cap *log_watcher;
-	nx_rpc_call *log_watch_call, *log_resolve_call;
+	/* The way to logd for nx-log (every service but logd): logd followed through samgrd,
+	 * the sink on the channel it brings. */
+	nx_follow *log_follow;
 	nx_logsink *logsink;
-	nx_source *log_retry;
-	uint64_t log_backoff_ns;
+	nx_policy *policy; /* nx_svc_policy_start */
 };
 
 static void client_free(struct svc_client *c)
@@ -58,6 +55,7 @@ static void client_free(struct svc_client *c)
 		p = &(*p)->next;
 	*p = c->next;
 	conns_release(c->svc->conns, c->subject);
+	nx_policy_drop_conn(c->svc->policy, c->conn);
 	nx_rpc_conn_free(c->conn);
 	free(c);
 }
@@ -130,149 +128,46 @@ static const struct ServiceHost_server host_vt = {
 
 /* ---- The way to logd (nx-log's sink) ---- */
 
-static void log_resolve(nx_svc *svc);
-
-static void log_retry_later(nx_svc *svc)
-{
-	if (!svc->log_retry || nx_daemon_stopping(svc->daemon))
-		return;
-	if (svc->log_backoff_ns == 0)
-		svc->log_backoff_ns = LOG_RETRY_FIRST_NS;
-	nx_source_set_deadline(svc->log_retry, nx_clock_monotonic_ns() + svc->log_backoff_ns);
-	svc->log_backoff_ns *= 2;
-	if (svc->log_backoff_ns > LOG_RETRY_MAX_NS)
-		svc->log_backoff_ns = LOG_RETRY_MAX_NS;
-}
-
-static void on_log_retry(nx_source *s, void *userdata)
-{
-	log_resolve(userdata);
-}
-
 static void on_sink_lost(nx_logsink *sink, void *userdata)
 {
 	nx_svc *svc = userdata;
 
-	/* logd went away: nx-log buffers again (bounded, drops counted) until we are back. */
+	/* A stream call failed: nx-log buffers again (bounded, drops counted) while a fresh
+	 * channel is resolved after the backoff. */
 	if (sink == svc->logsink)
 		svc->logsink = nx_logsink_free(sink);
 	nx_log(NX_LOG_DEBUG, "svc", "lost logd, buffering");
-	log_retry_later(svc);
+	nx_follow_reconnect(svc->log_follow);
 }
 
-static void on_log_resolved(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+static void on_logd_up(void *userdata, nx_rpc_cap *log)
 {
 	nx_svc *svc = userdata;
-	nx_rpc_cap *end = NULL;
-	nx_capnp_ptr p;
-	int r = res->error, fd = -1;
+	int r;
 
-	if (r >= 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		r = nx_rpc_call_result_cap_at(call, &p, &end);
-	}
-	if (r >= 0)
-		fd = r = nx_rpc_cap_dup_fd(end);
-	nx_rpc_cap_unref(end);
-	svc->log_resolve_call = nx_rpc_call_free(call);
-	if (r < 0) {
-		/* Not registered yet (not_found), or gone meanwhile: the watcher or the timer
-		 * brings us back. */
-		log_retry_later(svc);
-		return;
-	}
-	/* The old channel first: freeing a sink detaches whatever sink nx-log holds. */
+	/* The old sink first: freeing a sink detaches whatever sink nx-log holds. */
 	svc->logsink = nx_logsink_free(svc->logsink);
-	r = nx_logsink_new(svc->loop, fd, on_sink_lost, svc, &svc->logsink); /* takes fd */
+	r = nx_logsink_new_cap(svc->loop, log, on_sink_lost, svc, &svc->logsink);
 	if (r < 0) {
 		nx_log(NX_LOG_WARN, "svc", "cannot start the log sink: %s", strerror(-r));
-		log_retry_later(svc);
-		return;
+		nx_follow_reconnect(svc->log_follow);
 	}
-	svc->log_backoff_ns = 0;
-	nx_source_set_deadline(svc->log_retry, UINT64_MAX);
 }
 
-static void log_resolve(nx_svc *svc)
-{
-	Samgr_resolve_Params_b params;
-	nx_rpc_call *call = NULL;
-	int r;
-
-	if (svc->log_resolve_call || nx_daemon_stopping(svc->daemon))
-		return;
-	r = Samgr_resolve_new(svc->samgr, &call, &params);
-	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, LOGD_NAME, strlen(LOGD_NAME));
-	if (r >= 0)
-		r = nx_rpc_call_send(call, on_log_resolved, svc);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		log_retry_later(svc);
-		return;
-	}
-	svc->log_resolve_call = call;
-}
-
-static int log_watcher_changed(void *impl, nx_rpc_incoming *in, ServiceWatcher_changed_Params p)
-{
-	nx_svc *svc = impl;
-
-	/* "up": logd (re)registered. A sink on a channel to the one before is lost by itself
-	 * when that channel breaks; resolving replaces it at once. */
-	if (ServiceWatcher_changed_Params_get_up(p)) {
-		svc->log_backoff_ns = 0;
-		log_resolve(svc);
-	}
-	nx_rpc_incoming_return(in);
-	return 0;
-}
-
-static const struct ServiceWatcher_server log_watcher_vt = {
-        .changed = log_watcher_changed,
-};
-
-static void on_log_watch(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+static void on_logd_down(void *userdata)
 {
 	nx_svc *svc = userdata;
 
-	if (res->error < 0) {
-		/* No watch (denied?): fall back to resolving on the timer. */
-		nx_log(NX_LOG_WARN, "svc", "cannot watch logd: %s", res->reason);
-		log_retry_later(svc);
-	}
-	svc->log_watch_call = nx_rpc_call_free(call);
+	/* logd went away: nx-log buffers again (bounded, drops counted) until it is back. */
+	if (svc->logsink)
+		nx_log(NX_LOG_DEBUG, "svc", "lost logd, buffering");
+	svc->logsink = nx_logsink_free(svc->logsink);
 }
 
-/* Every service but logd itself sends its records to logd once it is reachable. */
-static int log_watch_start(nx_svc *svc)
-{
-	Samgr_watch_Params_b params;
-	nx_rpc_call *call = NULL;
-	uint32_t index;
-	int r;
-
-	r = nx_loop_add_timer(svc->loop, UINT64_MAX, on_log_retry, svc, &svc->log_retry);
-	if (r >= 0)
-		r = ServiceWatcher_server_new(&log_watcher_vt, svc, NULL, &svc->log_watcher);
-	if (r >= 0)
-		r = Samgr_watch_new(svc->samgr, &call, &params);
-	if (r >= 0)
-		r = Samgr_watch_Params_set_name(params, LOGD_NAME, strlen(LOGD_NAME));
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(call, svc->log_watcher, &index);
-	if (r >= 0)
-		r = Samgr_watch_Params_set_cb(params, index);
-	if (r >= 0)
-		r = nx_rpc_call_send(call, on_log_watch, svc);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		log_retry_later(svc);
-		return r;
-	}
-	svc->log_watch_call = call;
-	return 0;
-}
+static const struct nx_follow_ops log_follow_ops = {
+        .up = on_logd_up,
+        .down = on_logd_down,
+};
 
 static void on_registered(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
 {
@@ -289,8 +184,10 @@ static void on_registered(nx_rpc_call *call, const nx_rpc_result *res, void *use
 		return;
 	nx_daemon_ready(svc->daemon);
 	/* logd keeps its own records in its journal (a local sink, logd/selflog.c). */
-	if (strcmp(svc->name, LOGD_NAME) != 0 && (r = log_watch_start(svc)) < 0)
-		nx_log(NX_LOG_WARN, "svc", "cannot watch logd: %s", strerror(-r));
+	if (strcmp(svc->name, LOGD_NAME) != 0 &&
+	        (r = nx_follow_new(svc->loop, svc->samgr, LOGD_NAME, &log_follow_ops, svc,
+	                 &svc->log_follow)) < 0)
+		nx_log(NX_LOG_WARN, "svc", "cannot follow logd: %s", strerror(-r));
 }
 
 static int send_register(nx_svc *svc)
@@ -420,6 +317,8 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	if (!svc)
 		return NULL;
 	nx_daemon_exit(svc->daemon, 0); /* nothing new from here on */
+	/* Held calls are failed on their connections while these still live. */
+	svc->policy = nx_policy_free(svc->policy);
 	for (struct svc_client *c = svc->clients, *next; c; c = next) {
 		next = c->next;
 		nx_rpc_conn_free(c->conn); /* no disconnect callback from our own free */
@@ -430,10 +329,7 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	nx_rpc_call_free(svc->register_call);
 	/* Detaches nx-log's sink first: records logged from here on stay on the console. */
 	nx_logsink_free(svc->logsink);
-	nx_rpc_call_free(svc->log_watch_call);
-	nx_rpc_call_free(svc->log_resolve_call);
-	nx_rpc_cap_unref(svc->log_watcher);
-	nx_source_free(svc->log_retry);
+	nx_follow_free(svc->log_follow);
 	nx_rpc_cap_unref(svc->samgr);
 	nx_rpc_conn_free(svc->samgr_conn);
 	/* The host and bootstrap caps may be referenced by connections freed above only. */
@@ -442,4 +338,33 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	nx_daemon_free(svc->daemon);
 	free(svc);
 	return NULL;
+}
+
+/* ---- Asking policyd ---- */
+
+int nx_svc_policy_start(nx_svc *svc, const struct pol_grant *interim, size_t n_interim,
+        nx_policy_rerun_fn rerun, void *impl)
+{
+	int r;
+
+	if (!svc || svc->policy)
+		return -EINVAL;
+	r = nx_policy_new(svc->loop, interim, n_interim, rerun, impl, &svc->policy);
+	if (r >= 0)
+		r = nx_policy_follow(svc->policy, svc->samgr);
+	if (r < 0)
+		svc->policy = nx_policy_free(svc->policy);
+	return r;
+}
+
+int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_allowed)
+{
+	const char *subject;
+
+	if (!svc || !svc->policy || !in)
+		return -EINVAL;
+	subject = nx_svc_subject(svc, in);
+	if (!subject)
+		return -EPERM; /* not through an accepted connection: nobody vouched for it */
+	return nx_policy_allowed(svc->policy, in, subject, cap, ret_allowed);
 }

@@ -18,6 +18,7 @@
 
 #include "nx-abi/loop.h"
 #include "nx-rpc/rpc.h"
+#include "policy.h"
 
 typedef struct nx_svc nx_svc;
 
@@ -52,5 +53,18 @@ unsigned nx_svc_clients(const nx_svc *svc);
 /* Drops every connection, closes fds 3/4 if still held, frees the loop. Takes NULL, returns
  * NULL. */
 nx_svc *nx_svc_free(nx_svc *svc);
+
+/* Asks policyd from now on (policy.h): follows "policyd" through samgrd, with `interim`
+ * (borrowed, n_interim grants) deciding while policyd cannot be asked, and runs calls held for
+ * a decision again through rerun(impl, ...) (the service's dispatch). Before nx_svc_run, so
+ * that the first calls are asked. Returns 0, -EINVAL (called twice), -ENOMEM. */
+int nx_svc_policy_start(nx_svc *svc, const struct pol_grant *interim, size_t n_interim,
+        nx_policy_rerun_fn rerun, void *impl);
+
+/* Whether the subject of the connection `in` came through holds `cap`, in one call from a
+ * handler: 0 with *ret_allowed, NX_RPC_ASYNC (return it: the handler runs again once policyd
+ * answered), -EPERM (no subject: not an accepted connection), or nx_policy_allowed's errors.
+ * -EINVAL before nx_svc_policy_start. */
+int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_allowed);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * logd's Log server: each handler asks policyd first (ask.c), decodes the params into
+ * logd's Log server: each handler asks policyd first (nx_svc_allowed), decodes the params into
  * journal types (views into the incoming message: nothing is copied before the journal
  * copies it), calls userspace/journal with the subject samgrd fixed for the connection and
  * logd's own clocks, and answers. Journal errors become section 9 reasons here, once.
@@ -36,7 +36,7 @@ __attribute__((format(printf, 3, 4))) static int fail(
  * with what the handler returns in *ret (0: answered, denied or no subject at all, i.e. the
  * call did not come through a connection samgrd vouched for; NX_RPC_ASYNC: held while
  * policyd decides, the handler runs again then; or a negative errno). */
-static bool authorize(struct logd *d, nx_rpc_incoming *in, uint16_t method, const char *capability,
+static bool authorize(struct logd *d, nx_rpc_incoming *in, const char *capability,
         const char **ret_subject, int *ret)
 {
 	const char *subject = nx_svc_subject(d->svc, in);
@@ -48,7 +48,7 @@ static bool authorize(struct logd *d, nx_rpc_incoming *in, uint16_t method, cons
 		fail(in, NX_RPC_EXC_FAILED, "denied: no subject for this connection");
 		return false;
 	}
-	r = logd_decide(d, in, method, subject, capability, &allowed);
+	r = nx_svc_allowed(d->svc, in, capability, &allowed);
 	if (r != 0) {
 		*ret = r;
 		return false;
@@ -144,7 +144,7 @@ static int log_append(void *impl, nx_rpc_incoming *in, Log_append_Params params)
 	uint64_t id = 0;
 	int r;
 
-	if (!authorize(d, in, Log_append_METHOD_ID, "log.append", &subject, &r))
+	if (!authorize(d, in, "log.append", &subject, &r))
 		return r;
 	r = append_one(
 	        d, subject, Log_append_Params_get_entry(params), &id, reason, sizeof(reason));
@@ -172,7 +172,7 @@ static int log_append_batch(void *impl, nx_rpc_incoming *in, Log_appendBatch_Par
 	uint64_t id;
 	int r;
 
-	if (!authorize(d, in, Log_append_batch_METHOD_ID, "log.append", &subject, &r))
+	if (!authorize(d, in, "log.append", &subject, &r))
 		return r;
 	if (Log_appendBatch_Params_get_entries(params, &list) < 0)
 		return fail(in, NX_RPC_EXC_FAILED, "invalid_argument: entries is malformed");
@@ -292,7 +292,7 @@ static int log_query(void *impl, nx_rpc_incoming *in, Log_query_Params params)
 	const char *subject;
 	int r;
 
-	if (!authorize(d, in, Log_query_METHOD_ID, "log.query", &subject, &r))
+	if (!authorize(d, in, "log.query", &subject, &r))
 		return r;
 	if (filter_decode(Log_query_Params_get_filter(params), &filter) < 0)
 		return fail(in, NX_RPC_EXC_FAILED, "invalid_argument: filter is malformed");
@@ -374,7 +374,7 @@ static int log_stats(void *impl, nx_rpc_incoming *in, Log_stats_Params params)
 	const char *subject;
 	int r;
 
-	if (!authorize(d, in, Log_stats_METHOD_ID, "log.query", &subject, &r))
+	if (!authorize(d, in, "log.query", &subject, &r))
 		return r;
 	jrn_stats(d->journal, &st);
 	r = Log_stats_results_init(in, &res);
@@ -422,7 +422,7 @@ static int log_follow(void *impl, nx_rpc_incoming *in, Log_follow_Params params)
 	const char *subject;
 	int r;
 
-	if (!authorize(d, in, Log_follow_METHOD_ID, "log.follow", &subject, &r))
+	if (!authorize(d, in, "log.follow", &subject, &r))
 		return r;
 	if (filter_decode(Log_follow_Params_get_filter(params), &filter) < 0)
 		return fail(in, NX_RPC_EXC_FAILED, "invalid_argument: filter is malformed");
@@ -475,7 +475,7 @@ static const char *params_limits(uint16_t method_id)
 
 /* Runs the generated dispatcher; params its validator refuses get a section 9 reason that
  * names the limits, and refused appends are counted as rejected. */
-static int log_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
+int logd_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
 {
 	struct logd *d = impl;
 	int r = Log_dispatch(&log_server, d, in, interface_id, method_id);
@@ -494,16 +494,8 @@ static int log_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, 
 }
 
 static const struct nx_rpc_server_ops log_ops = {
-        .dispatch = log_dispatch,
+        .dispatch = logd_dispatch,
 };
-
-void logd_redispatch(struct logd *d, nx_rpc_incoming *in, uint16_t method)
-{
-	int r = log_dispatch(d, in, Log_INTERFACE_ID, method);
-
-	if (r < 0)
-		nx_rpc_incoming_fail_errno(in, r, NULL);
-}
 
 int logd_log_new(struct logd *d, nx_rpc_cap **ret)
 {

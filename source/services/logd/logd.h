@@ -31,7 +31,6 @@
 #define LOGD_FOLLOW_BATCH 64u
 
 struct logd_follower;
-struct logd_ask;
 
 struct logd {
 	nx_svc *svc;
@@ -41,12 +40,14 @@ struct logd {
 	struct logd_follower *followers;
 	unsigned nfollowers;
 	nx_source *self_pump; /* selflog.c: followers hear logd's own records */
-	struct logd_ask *ask; /* ask.c: the way to policyd */
 };
 
 /* The Log object served on every accepted connection, borrowing `d` (which must outlive it).
  * Returns 0 with one reference in *ret, or -ENOMEM. */
 int logd_log_new(struct logd *d, nx_rpc_cap **ret);
+/* Its dispatch (impl: the struct logd), which also runs calls held for a policy decision
+ * again (nx_svc_policy_start). */
+int logd_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id);
 
 /* Fills one LogRecord from a journal view. 0 or the builder's error. */
 int logd_record_encode(LogRecord_b b, const struct jrn_record *rec);
@@ -71,27 +72,10 @@ int logd_parse_capacity(const char *text, size_t *ret);
 /* Parses a decimal number in [0, max]. -EINVAL if malformed, -ERANGE if over max. */
 int logd_parse_u32(const char *text, uint32_t max, uint32_t *ret);
 
-/* Longest capability logd asks about ("log.append"...) and how many decisions it caches
- * (ask.c; per connection, subject and capability; the oldest replaced first). */
-#define LOGD_CAP_MAX   16u
-#define LOGD_CACHE_MAX 64u
-
-/* allow.c: the fallback rule while policyd cannot be asked: only `svc:` subjects' `log.append`
- * is allowed (so the services' nx-log records are not lost), everything else is denied. */
-bool logd_fallback_allowed(const char *subject, const char *capability);
-
-/* ask.c: the one policy seam. start watches policyd through samgrd (resolving it whenever it
- * comes up, watching its versions); stop drops it all and fails the calls held. */
-int logd_ask_start(struct logd *d);
-void logd_ask_stop(struct logd *d);
-/* Whether `subject` (the connection of `in`) holds `cap`: 0 with *ret_allowed set, or
- * NX_RPC_ASYNC (policyd was asked; the handler returns NX_RPC_ASYNC, keeps nothing, and runs
- * again through logd_redispatch once the answer is in), or a negative errno. */
-int logd_decide(struct logd *d, nx_rpc_incoming *in, uint16_t method, const char *subject,
-        const char *cap, bool *ret_allowed);
-
-/* logd.c: runs Log method `method` again on `in` (ask.c, once decided); fails `in` if the
- * handler fails. */
-void logd_redispatch(struct logd *d, nx_rpc_incoming *in, uint16_t method);
+/* config.c: the interim rule, deciding while policyd cannot be asked (nx-svc policy.h): only
+ * `svc:` subjects' `log.append` is allowed, so the services' nx-log records are not lost
+ * meanwhile; everything else is denied. */
+extern const struct pol_grant logd_interim_rule[];
+extern const size_t logd_interim_rule_len;
 
 #endif

@@ -6,8 +6,8 @@
  *   the journal   userspace/journal; $NEXUS_LOGD_CAPACITY (default 16 MiB), $NEXUS_LOGD_RATE
  *                 and $NEXUS_LOGD_BURST (per-subject rate limit, default 1000/s, 2000)
  *   the handlers  logd.c (subject from the connection, clocks, section 9 errors, VMO answers)
- *   the policy    ask.c: policyd's decisions, cached per connection, dropped on a new
- *                 version; allow.c: the fallback rule while policyd cannot be asked
+ *   the policy    nx-svc's policy client (nx_svc_allowed in each handler); config.c: the
+ *                 interim rule while policyd cannot be asked
  *   followers     follow.c: live records to LogSinks, paced by their stream windows
  *   the timer     flushes pending rate-limit drop reports every second and pumps followers
  */
@@ -86,7 +86,8 @@ int main(void)
 		        nx_clock_monotonic_ns() + LOGD_FLUSH_INTERVAL_NS, flush_drops, &d,
 		        &d.flush_timer);
 	if (r >= 0)
-		r = logd_ask_start(&d);
+		r = nx_svc_policy_start(
+		        d.svc, logd_interim_rule, logd_interim_rule_len, logd_dispatch, &d);
 	if (r >= 0)
 		r = logd_log_new(&d, &log);
 	if (r < 0)
@@ -96,7 +97,6 @@ int main(void)
 		code = nx_svc_run(d.svc, log);
 	nx_rpc_cap_unref(log);
 	logd_followers_free(&d);
-	logd_ask_stop(&d);
 	if (d.journal)
 		logd_selflog_stop(&d);
 	nx_svc_free(d.svc); /* frees the loop and the timer with it */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* logd's fallback policy rule (allow.c) and its environment knobs (config.c). */
+/* logd's interim policy rule and its environment knobs (config.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,24 +11,29 @@
 #include "fdcheck.h"
 #include "logd.h"
 
+static bool fallback(const char *subject, const char *cap)
+{
+	return pol_interim_allowed(logd_interim_rule, logd_interim_rule_len, subject, cap);
+}
+
 static void fallback_rule(void **state)
 {
 	int before = fdcheck_count();
 
 	/* Only svc: subjects' log.append while policyd cannot be asked. */
-	assert_true(logd_fallback_allowed("svc:echod", "log.append"));
-	assert_true(logd_fallback_allowed("svc:policyd", "log.append"));
-	assert_false(logd_fallback_allowed("svc:echod", "log.query"));
-	assert_false(logd_fallback_allowed("svc:echod", "log.follow"));
-	assert_false(logd_fallback_allowed("uid:0", "log.append"));
-	assert_false(logd_fallback_allowed("uid:0", "log.query"));
-	assert_false(logd_fallback_allowed("svc:echod", "log.appendx"));
-	assert_false(logd_fallback_allowed("app:com.example", "log.append"));
-	assert_false(logd_fallback_allowed("peer:dev1/svc:echod", "log.append"));
-	assert_false(logd_fallback_allowed("svc:", "log.append"));
-	assert_false(logd_fallback_allowed("", "log.append"));
-	assert_false(logd_fallback_allowed(NULL, "log.append"));
-	assert_false(logd_fallback_allowed("svc:echod", NULL));
+	assert_true(fallback("svc:echod", "log.append"));
+	assert_true(fallback("svc:policyd", "log.append"));
+	assert_false(fallback("svc:echod", "log.query"));
+	assert_false(fallback("svc:echod", "log.follow"));
+	assert_false(fallback("uid:0", "log.append"));
+	assert_false(fallback("uid:0", "log.query"));
+	assert_false(fallback("svc:echod", "log.appendx"));
+	assert_false(fallback("app:com.example", "log.append"));
+	assert_false(fallback("peer:dev1/svc:echod", "log.append"));
+	assert_false(fallback("svc:", "log.append"));
+	assert_false(fallback("", "log.append"));
+	assert_false(fallback(NULL, "log.append"));
+	assert_false(fallback("svc:echod", NULL));
 	fdcheck_assert(before);
 }
 
