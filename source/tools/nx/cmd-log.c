@@ -30,6 +30,7 @@
 #include "nexus/nexus.h"
 #include "nx-abi/loop.h"
 #include "nx-abi/vmo.h"
+#include "nx-util/macro.h"
 
 int nx_cmd_log(int argc, char **argv);
 
@@ -343,7 +344,7 @@ static int filter_check_args(int argc, char **argv, const char *n_opt)
 
 		if (strcmp(argv[i], "--json") == 0)
 			continue;
-		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+		for (size_t k = 0; k < ELEMENTSOF(with_value); k++)
 			known = known || strcmp(argv[i], with_value[k]) == 0;
 		if (!known || i + 1 >= argc)
 			return -EINVAL;
@@ -565,7 +566,7 @@ static int cmd_stats(struct lsession *s, bool json)
 			top.count = 0;
 		if (json)
 			putchar('{');
-		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
 			if (json)
 				printf("%s\"%s\":%" PRIu64, i ? "," : "", rows[i].name, rows[i].v);
 			else
