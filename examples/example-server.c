@@ -137,8 +137,8 @@ static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Pa
 	r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(blob), EXAMPLE_BLOB_MAX, false, &map);
 	nx_rpc_cap_unref(blob);
 	if (r < 0)
-		return nx_rpc_incoming_failf(in, r, "blob: not a sealed memfd of at most %u bytes",
-		        EXAMPLE_BLOB_MAX);
+		return nx_rpc_incoming_failf(
+		        in, r, "blob: not a sealed memfd of at most %u bytes", EXAMPLE_BLOB_MAX);
 	for (size_t i = 0; i < map.size; i++)
 		sum += ((const uint8_t *)map.addr)[i];
 	size = map.size;

@@ -44,8 +44,8 @@ static bool read_token(char *dst, const char *src, size_t len)
 
 /* Reads (subject, cap) of check/explain. NULL, or the name of the field that is not a token
  * (the handler answers). */
-static const char *read_query(const char *s, size_t slen, const char *c, size_t clen,
-        char *subject, char *cap)
+static const char *read_query(
+        const char *s, size_t slen, const char *c, size_t clen, char *subject, char *cap)
 {
 	if (!read_token(subject, s, slen))
 		return "subject";
@@ -71,8 +71,8 @@ static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params par
 		return r;
 	bad = read_query(s, slen, c, clen, subject, cap);
 	if (bad)
-		return nx_rpc_incoming_failf(in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad,
-		        POL_TOKEN_MAX);
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad, POL_TOKEN_MAX);
 	r = Policy_check_results_init(in, &res);
 	if (r < 0)
 		return r;
@@ -149,8 +149,8 @@ static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params
 		return r;
 	bad = read_query(s, slen, c, clen, subject, cap);
 	if (bad)
-		return nx_rpc_incoming_failf(in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad,
-		        POL_TOKEN_MAX);
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad, POL_TOKEN_MAX);
 	r = pol_explain(pold_store_policy(d->store), subject, cap, &e);
 	if (r < 0)
 		return nx_rpc_incoming_failf(
@@ -240,8 +240,8 @@ static int policy_watch(void *impl, nx_rpc_incoming *in, Policy_watch_Params par
 		mine += d->watchers[i].conn == conn;
 	if (mine >= POLICY_WATCHERS_PER_CONN_MAX) {
 		nx_rpc_cap_unref(cb);
-		return nx_rpc_incoming_failf(in, -EDQUOT, "watchers: %u held through this connection",
-		        POLICY_WATCHERS_PER_CONN_MAX);
+		return nx_rpc_incoming_failf(in, -EDQUOT,
+		        "watchers: %u held through this connection", POLICY_WATCHERS_PER_CONN_MAX);
 	}
 	if (d->nwatchers >= POLICY_WATCHERS_MAX) {
 		nx_rpc_cap_unref(cb);

@@ -40,8 +40,21 @@
 #include "nx-util/macro.h"
 
 #define IFACE 0x9e1d0c2b3a495867ull
-enum { M_ADD, M_FAIL, M_CALLBACK, M_CHILD, M_HOLD, M_VMO, M_WRITE, M_BIG, M_ECHOCAP, M_LONGFAIL,
-	M_TAKEBACK, M_SILENT, M_ANSWERED_ASYNC };
+enum {
+	M_ADD,
+	M_FAIL,
+	M_CALLBACK,
+	M_CHILD,
+	M_HOLD,
+	M_VMO,
+	M_WRITE,
+	M_BIG,
+	M_ECHOCAP,
+	M_LONGFAIL,
+	M_TAKEBACK,
+	M_SILENT,
+	M_ANSWERED_ASYNC
+};
 #define MAX_HELD 300
 
 struct server {
@@ -50,7 +63,7 @@ struct server {
 	int *destroyed; /* incremented on destroy */
 	nx_rpc_incoming *held[MAX_HELD];
 	int nheld;
-	bool own; /* freed on destroy */
+	bool own;     /* freed on destroy */
 	int taken_fd; /* the fd M_TAKEBACK took out of its cap, the test's to close */
 };
 
