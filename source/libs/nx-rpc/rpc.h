@@ -65,13 +65,6 @@ enum nx_rpc_exc {
  * later (the convention above). */
 #define NX_RPC_ASYNC 1
 
-/* Bytes of stream calls (framed size) a client may have unacknowledged on one target before
- * nx_rpc_stream_send() refuses with -EAGAIN. */
-#define NX_RPC_STREAM_WINDOW (16u * 1024u)
-
-/* Longest exception reason we keep or send (bytes, without the NUL); longer is cut. */
-#define NX_RPC_REASON_MAX 255u
-
 /* ---- Errors (DESIGN.md section 9) -------------------------------------------------------- */
 
 /* Maps an exception to a negative errno: -ECONNRESET for type disconnected; else the reason's

@@ -53,9 +53,12 @@ enum {
 	M_LONGFAIL,
 	M_TAKEBACK,
 	M_SILENT,
-	M_ANSWERED_ASYNC
+	M_ANSWERED_ASYNC,
+	M_FILL
 };
 #define MAX_HELD 300
+
+#define FILL_BYTES 3000u
 
 struct server {
 	uint64_t bias;
@@ -155,6 +158,14 @@ static int srv_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_
 		nx_rpc_cap_unref(cap);
 		bp = nx_capnp_bstruct_ptr(&out, 0);
 		assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);
+		return nx_rpc_incoming_return(in);
+	}
+	case M_FILL: { /* results of FILL_BYTES bytes of data */
+		static const char fill[FILL_BYTES];
+
+		assert_int_equal(nx_rpc_incoming_results(in, 0, 1, &out), 0);
+		bp = nx_capnp_bstruct_ptr(&out, 0);
+		assert_int_equal(nx_capnp_bptr_set_data(&bp, fill, sizeof(fill)), 0);
 		return nx_rpc_incoming_return(in);
 	}
 	case M_SILENT: /* breaks the convention: says answered, did not */
@@ -498,6 +509,22 @@ static void test_take_fd_then_export(void **state)
 	nx_rpc_call_free(call);
 	e->server.taken_fd = nx_fd_close(e->server.taken_fd);
 	run_idle(e);
+}
+
+/* NX_RPC_PIPELINE_DEPTH_MAX: a promise may follow that many pointer fields, not one more. */
+static void test_pipeline_depth_max(void **state)
+{
+	struct env *e = *state;
+	uint16_t path[NX_RPC_PIPELINE_DEPTH_MAX + 1] = {0};
+	nx_rpc_call *call = new_empty(e->boot, M_CHILD);
+	nx_rpc_cap *promise = NULL;
+
+	assert_int_equal(
+	        nx_rpc_call_pipeline(call, path, NX_RPC_PIPELINE_DEPTH_MAX + 1, &promise), -EINVAL);
+	assert_null(promise);
+	assert_int_equal(nx_rpc_call_pipeline(call, path, NX_RPC_PIPELINE_DEPTH_MAX, &promise), 0);
+	nx_rpc_cap_unref(promise);
+	nx_rpc_call_free(call);
 }
 
 static void test_errno_table(void **state)
@@ -1193,6 +1220,38 @@ static void raw_call(struct rawenv *e, uint32_t qid, const struct w_target *t, u
 	raw_send(e->raw, &b);
 }
 
+/* NX_RPC_TX_QUEUE_MAX: a peer that calls and never reads the returns gets them queued up to the
+ * limit, then loses the connection (-ENOBUFS); the other connection in the loop keeps serving. */
+static void test_tx_queue_max(void **state)
+{
+	static uint64_t buf[64];
+	struct w_target boot = {.promised = true, .id = 0};
+	struct rawenv *e = raw_setup();
+	nx_capnp_builder b;
+	nx_capnp_bstruct s;
+	uint32_t calls = 0;
+
+	(void)state;
+	s = raw_begin(&b, buf, sizeof(buf), W_MSG_BOOTSTRAP, W_BOOT_DW, W_BOOT_NP);
+	raw_send(e->raw, &b);
+	while (!e->disc && calls < 4 * NX_RPC_TX_QUEUE_MAX / FILL_BYTES) {
+		calls++;
+		raw_call(e, calls, &boot, M_FILL, -1, 0);
+		/* Finished at once: the answer is not kept, only its Return waits to be sent. */
+		s = raw_begin(&b, buf, sizeof(buf), W_MSG_FINISH, W_FIN_DW, W_FIN_NP);
+		nx_capnp_bstruct_set_u32(&s, W_FIN_QID, calls, 0);
+		raw_send(e->raw, &b);
+		while (nx_loop_run_once(e->loop, 0) > 0)
+			;
+	}
+	assert_int_equal(e->disc, 1);
+	assert_int_equal(e->err, -ENOBUFS);
+	/* Everything up to the limit was queued (the socket buffer took some more first). */
+	assert_true((size_t)calls * FILL_BYTES > NX_RPC_TX_QUEUE_MAX);
+	raw_check_healthy(e);
+	raw_teardown(e);
+}
+
 /* What libcapnp does when a promise it pipelined on resolves to one of its own objects:
  * Disembargo(senderLoopback) through us, and calls on the promise that we must reflect. */
 static void test_disembargo_and_reflect(void **state)
@@ -1737,6 +1796,8 @@ int main(void)
 	        cmocka_unit_test(test_errno_table),
 	        cmocka_unit_test_setup_teardown(test_failf_reason_max, setup, teardown),
 	        cmocka_unit_test(test_take_fd),
+	        cmocka_unit_test_setup_teardown(test_pipeline_depth_max, setup, teardown),
+	        cmocka_unit_test(test_tx_queue_max),
 	        cmocka_unit_test_setup_teardown(test_silent_handler_asserted, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_answered_async_asserted, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_take_fd_then_export, setup, teardown),
