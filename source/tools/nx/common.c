@@ -2,22 +2,6 @@
 #include "common.h"
 
 #include <stdio.h>
-#include <string.h>
-
-int nxt_report(const char *what, int err, const nx_rpc_result *res)
-{
-	if (res && res->reason && *res->reason)
-		fprintf(stderr, "nx: %s\n", res->reason);
-	else
-		fprintf(stderr, "nx: %s: %s: %s\n", nx_rpc_reason_code(err), what, strerror(-err));
-	return 1;
-}
-
-int nxt_report_last(const nexus *nx)
-{
-	fprintf(stderr, "nx: %s\n", nexus_last_error(nx));
-	return 1;
-}
 
 int nxt_session_open(struct nxt_session *s, const char *service)
 {
@@ -33,12 +17,6 @@ void nxt_session_close(struct nxt_session *s)
 {
 	nx_rpc_cap_unref(s->svc);
 	nexus_free(s->nx);
-}
-
-int nxt_call_wait(
-        struct nxt_session *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
-{
-	return nexus_call_wait(s->nx, call, what, ret) < 0 ? nxt_report_last(s->nx) : 0;
 }
 
 void nxt_json_string(const char *s, size_t len)
