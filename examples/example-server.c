@@ -59,8 +59,7 @@ static int counter_increment(void *impl, nx_rpc_incoming *in, Counter_increment_
 	if (r < 0)
 		return r;
 	Counter_increment_Results_set_value(res, c->value);
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static const struct Counter_server counter_vt = {
@@ -88,8 +87,7 @@ static int greeter_greet(void *impl, nx_rpc_incoming *in, Greeter_greet_Params p
 	r = Greeter_greet_Results_set_message(res, msg, (size_t)n);
 	if (r < 0)
 		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static int greeter_new_counter(void *impl, nx_rpc_incoming *in, Greeter_newCounter_Params params)
@@ -117,8 +115,7 @@ static int greeter_new_counter(void *impl, nx_rpc_incoming *in, Greeter_newCount
 	nx_rpc_cap_unref(cap); /* the results hold their own reference */
 	if (r < 0)
 		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Params params)
@@ -134,15 +131,14 @@ static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Pa
 	if (r >= 0)
 		r = nx_rpc_incoming_cap(in, index, &blob);
 	if (r < 0)
-		return nx_rpc_incoming_fail_errno(in, -EINVAL, "blob: no capability given"), 0;
+		return nx_rpc_incoming_failf(in, -EINVAL, "blob: no capability given");
 
 	/* The receiver's checks: a regular memfd, within this interface's cap, sealed. */
 	r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(blob), EXAMPLE_BLOB_MAX, false, &map);
 	nx_rpc_cap_unref(blob);
 	if (r < 0)
-		return nx_rpc_incoming_fail_errno(
-		               in, r, "blob: not a sealed memfd of at most 64 MiB"),
-		       0;
+		return nx_rpc_incoming_failf(
+		        in, r, "blob: not a sealed memfd of at most %u bytes", EXAMPLE_BLOB_MAX);
 	for (size_t i = 0; i < map.size; i++)
 		sum += ((const uint8_t *)map.addr)[i];
 	size = map.size;
@@ -153,8 +149,7 @@ static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Pa
 		return r;
 	Greeter_checksum_Results_set_size(res, size);
 	Greeter_checksum_Results_set_sum(res, sum);
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static const struct Greeter_server greeter_vt = {

@@ -6,13 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nx-util/macro.h"
 #include "ratelimit.h"
-
-#define assert_return(cond, r)      \
-	do {                        \
-		if (!(cond))        \
-			return (r); \
-	} while (0)
 
 /*
  * A record in a chunk, at an 8-aligned offset: this header, then n_fields pairs of u16

@@ -17,28 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexus/limits.h"
+
 #define JRN_EXPORT __attribute__((visibility("default")))
 
-/* ---- Limits (to move into include/nexus/limits.h). Text lengths are bytes, NUL excluded. */
+/* Limits are in nexus/limits-journal.h; tunables and defaults here. */
 
-/* Subject, stamped by logd from the connection (svc:, app:, uid:, peer:<dev>/<subject>). */
-#define JRN_SUBJECT_MAX 255u
-/* Scope (component inside the subject). May be empty. */
-#define JRN_SCOPE_MAX 64u
-/* Message text. May be empty. */
-#define JRN_MESSAGE_MAX 1024u
-/* Field key: 1..JRN_KEY_MAX bytes of [A-Za-z0-9_.-]. */
-#define JRN_KEY_MAX 64u
-/* Field value: any bytes but NUL. May be empty. */
-#define JRN_VALUE_MAX 256u
-/* key=value fields per record. */
-#define JRN_FIELDS_MAX 16u
-
-/* Arena capacity in bytes: default, smallest and largest accepted by jrn_new(). */
+/* Arena capacity in bytes by default. */
 #define JRN_CAPACITY_DEFAULT (16u << 20)
-#define JRN_CAPACITY_MIN     (128u << 10)
-#define JRN_CAPACITY_MAX     (1u << 30)
-/* The arena is cut into about this many chunks (the eviction step), each within these bounds. */
+/* The arena is cut into about this many chunks (the eviction step), each within these
+ * bounds (sizing of the ring, not limits a caller meets). */
 #define JRN_CHUNK_TARGET 256u
 #define JRN_CHUNK_MIN    (32u << 10)
 #define JRN_CHUNK_MAX    (4u << 20)
@@ -46,18 +34,11 @@
 /* Per-subject token bucket: records per second and burst. rate 0 disables rate limiting. */
 #define JRN_RATE_DEFAULT  1000u
 #define JRN_BURST_DEFAULT 2000u
-#define JRN_RATE_MAX      100000000u
-#define JRN_BURST_MAX     100000000u
-/* Subjects with a rate-limit bucket at once; past it the least recently used is forgotten
- * (its pending drops are reported first). */
-#define JRN_SUBJECTS_MAX 512u
 /* A subject that keeps being rate limited gets at most one drop report per this interval
  * when it is allowed again (jrn_flush_drops() reports regardless). */
 #define JRN_DROP_REPORT_INTERVAL_NS 1000000000ull
 /* Subjects listed in jrn_stats.top (most drops first). */
 #define JRN_STATS_TOP 8u
-/* Records one jrn_query() call returns at most (max is clamped to this). */
-#define JRN_QUERY_MAX 4096u
 
 /* The subject and scope of the journal's own drop reports. */
 #define JRN_SELF_SUBJECT "svc:logd"

@@ -20,11 +20,7 @@
 
 #include <sodium.h>
 
-#define assert_return(expr, r)      \
-	do {                        \
-		if (!(expr))        \
-			return (r); \
-	} while (0)
+#include "nx-util/macro.h"
 
 enum { KEY_EXACT = 1, KEY_PREFIX = 2 };
 

@@ -27,18 +27,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Limits (to move into include/nexus/limits.h). Each is crossed by a test. */
-#define POL_LINE_MAX          1024u    /* bytes in one line, newline excluded */
-#define POL_TOKEN_MAX         255u     /* bytes in one pattern (also the longest checked string) */
-#define POL_PATH_MAX          255u     /* bytes in a file name after joining with its directory */
-#define POL_FILE_MAX          1048576u /* bytes in one file */
-#define POL_INCLUDE_DEPTH_MAX 8u       /* nested includes below the root file */
-#define POL_FILES_MAX         256u /* file loads per policy, root and repeated includes counted */
-#define POL_RULES_MAX         100000u /* (subject, capability) rules after expanding lines */
-#define POL_CHECK_MANY_MAX    256u    /* queries in one pol_check_many call */
-#define POL_ERROR_MAX         4096u   /* bytes of an error text, NUL included (longer: cut) */
-#define POL_VERSION_LEN       64u     /* hex digits of the version (SHA-256) */
-#define POL_RULE_TEXT_MAX     (2u * POL_TOKEN_MAX + 8u) /* "allow S C" plus NUL */
+#include "nexus/limits.h" /* POL_*_MAX: nexus/limits-policy.h */
+
+#define POL_VERSION_LEN   64u                       /* hex digits of the version (SHA-256) */
+#define POL_RULE_TEXT_MAX (2u * POL_TOKEN_MAX + 8u) /* "allow S C" plus NUL */
 
 #define POL_EXPORT __attribute__((visibility("default")))
 

@@ -6,11 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define assert_return(cond, r)      \
-	do {                        \
-		if (!(cond))        \
-			return (r); \
-	} while (0)
+#include "nx-util/macro.h"
 
 struct entry {
 	char name[REG_NAME_MAX + 1];

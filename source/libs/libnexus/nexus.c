@@ -313,7 +313,7 @@ static int ask_samgr(nexus *nx, const char *name, const char *what, int *ret_fd)
 	if (r == 0) {
 		p = nx_capnp_struct_ptr(&res->results, 0);
 		if (nx_rpc_call_result_cap_at(call, &p, &ep) < 0 ||
-		        (fd = nx_rpc_cap_dup_fd(ep)) < 0)
+		        (fd = nx_rpc_cap_take_fd(ep)) < 0)
 			r = fail(nx->err, -EBADMSG, what);
 		else
 			*ret_fd = fd;

@@ -17,6 +17,8 @@
 #ifndef NX_ABI_SANDBOX_H
 #define NX_ABI_SANDBOX_H
 
+#include "nexus/limits.h" /* NX_SANDBOX_MAX_PATHS */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,8 +41,6 @@ enum nx_sandbox_status {
 #define NX_SANDBOX_READ  (1u << 0) /* read files, list directories */
 #define NX_SANDBOX_EXEC  (1u << 1) /* execute (and read) files: binaries, the loader, libs */
 #define NX_SANDBOX_WRITE (1u << 2) /* everything else: create, write, remove, sockets */
-
-#define NX_SANDBOX_MAX_PATHS 12u
 
 struct nx_sandbox_path {
 	const char *path; /* a directory (rights beneath it) or a file; missing ones are skipped */

@@ -41,14 +41,8 @@ extern "C" {
 #define NX_LOG_KEY_MAX     JRN_KEY_MAX
 #define NX_LOG_VALUE_MAX   JRN_VALUE_MAX
 #define NX_LOG_FIELDS_MAX  JRN_FIELDS_MAX
-/* Program name given to nx_log_init (longer names are cut). */
-#define NX_LOG_NAME_MAX 64u
-/* The pre-logd queue: at most this many records and this many bytes (record overhead
- * included, see nx_log_stats.queued_bytes); past either, the oldest record is dropped. */
-#define NX_LOG_QUEUE_RECORDS 512u
-#define NX_LOG_QUEUE_BYTES   (256u << 10)
-/* Records offered to the sink per call. */
-#define NX_LOG_SINK_BATCH 32u
+/* NX_LOG_NAME_MAX, NX_LOG_QUEUE_RECORDS, NX_LOG_QUEUE_BYTES, NX_LOG_SINK_BATCH: in
+ * nexus/limits-log.h (included through journal/journal.h). */
 /* Appended to a text cut at its limit; the result, marker included, fits the limit. */
 #define NX_LOG_TRUNC_MARKER "[...]"
 /* Key of the field that replaces the last one when a record had too many. */

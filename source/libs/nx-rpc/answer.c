@@ -4,8 +4,10 @@
  * answers kept for pipelining until Finish, queued pipelined calls, and forwarding calls to
  * caps we only hold.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
+#include "nx-util/macro.h"
 #include "rpc-int.h"
 
 /* ---- answers ----------------------------------------------------------------------------- */
@@ -298,28 +301,38 @@ static int rpc_fail_send(nx_rpc_incoming *in, enum nx_rpc_exc type, const char *
 int nx_rpc_incoming_fail(nx_rpc_incoming *in, enum nx_rpc_exc type, const char *reason)
 {
 	char buf[NX_RPC_REASON_MAX + 1];
-	int r = -ECANCELED;
 
-	if (!in)
-		return -EINVAL;
-	if (in->answered)
-		return -EALREADY;
+	assert_return(in, -EINVAL);
+	assert_return(!in->answered, -EALREADY);
 	rpc_copy_reason(buf, reason ? reason : "");
 	if (type == NX_RPC_EXC_NONE)
 		type = NX_RPC_EXC_FAILED;
+	/* A send that fails means the connection is dying: its disconnect callback says so, the
+	 * handler has nothing left to do with `in`. */
 	if (in->conn && !in->conn->dead && !in->canceled)
-		r = rpc_fail_send(in, type, buf);
+		(void)rpc_fail_send(in, type, buf);
 	rpc_incoming_done(in);
-	return r;
+	return 0;
+}
+
+int nx_rpc_incoming_failf(nx_rpc_incoming *in, int err, const char *fmt, ...)
+{
+	char buf[NX_RPC_REASON_MAX + 1];
+	va_list ap;
+	int n;
+
+	assert_return(in && fmt, -EINVAL);
+	n = snprintf(buf, sizeof(buf), "%s: ", nx_rpc_reason_code(err));
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
+	(void)vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return nx_rpc_incoming_fail(in, nx_rpc_exc_type_for_errno(err), buf);
 }
 
 int nx_rpc_incoming_fail_errno(nx_rpc_incoming *in, int err, const char *msg)
 {
-	char buf[NX_RPC_REASON_MAX + 1];
-
-	(void)snprintf(buf, sizeof(buf), "%s: %s", nx_rpc_reason_code(err),
-	        msg ? msg : strerror(err < 0 ? -err : err));
-	return nx_rpc_incoming_fail(in, nx_rpc_exc_type_for_errno(err), buf);
+	return nx_rpc_incoming_failf(in, err, "%s", msg ? msg : strerror(err < 0 ? -err : err));
 }
 
 int nx_rpc_incoming_return(nx_rpc_incoming *in)
@@ -329,15 +342,13 @@ int nx_rpc_incoming_return(nx_rpc_incoming *in)
 	struct capout o = {.nfds = 0};
 	int r;
 
-	if (!in)
-		return -EINVAL;
-	if (in->answered)
-		return -EALREADY;
+	assert_return(in, -EINVAL);
+	assert_return(!in->answered, -EALREADY);
 	c = in->conn;
 	a = in->ans;
 	if (!c || c->dead || in->canceled) {
 		rpc_incoming_done(in);
-		return -ECANCELED;
+		return 0;
 	}
 	r = rpc_results_begin(in);
 	if (r == 0)
@@ -351,7 +362,7 @@ int nx_rpc_incoming_return(nx_rpc_incoming *in)
 		        r == -EMSGSIZE ? "too_large: results over NX_MSG_MAX_BYTES"
 		                       : "internal: cannot build the results");
 		rpc_incoming_done(in);
-		return r;
+		return 0;
 	}
 	if (a)
 		r = answer_keep(a, &in->b);
@@ -359,9 +370,10 @@ int nx_rpc_incoming_return(nx_rpc_incoming *in)
 		rpc_capout_undo(c, &o);
 		(void)rpc_fail_send(in, NX_RPC_EXC_FAILED, "internal: out of memory");
 		rpc_incoming_done(in);
-		return r;
+		return 0;
 	}
-	r = conn_send(c, &in->b, o.fds, o.nfds);
+	/* A failed send means the connection is dying; its disconnect callback reports it. */
+	(void)conn_send(c, &in->b, o.fds, o.nfds);
 	if (a) {
 		a->returned = true;
 		a->in = NULL;
@@ -377,7 +389,7 @@ int nx_rpc_incoming_return(nx_rpc_incoming *in)
 		free(o.exports);
 	}
 	rpc_incoming_done(in);
-	return r;
+	return 0;
 }
 
 bool nx_rpc_incoming_is_canceled(const nx_rpc_incoming *in)
@@ -492,14 +504,14 @@ void rpc_deliver(nx_rpc_conn *c, nx_rpc_incoming *in, nx_rpc_cap *cap)
 		r = cap->ops->dispatch(cap->impl, in, in->iface, in->method);
 		in->dispatching = false;
 		nx_rpc_cap_unref(cap);
-		if (in->answered) {
+		/* The one convention of rpc.h: 0 answered, NX_RPC_ASYNC kept, < 0 not answered.
+		 * Anything else is a handler bug that would leak `in` or answer twice. */
+		assert(r < 0 || r == 0 || r == NX_RPC_ASYNC);
+		assert(in->answered == (r == 0));
+		if (in->answered)
 			rpc_incoming_free(in);
-		} else if (r < 0) {
+		else if (r < 0)
 			(void)nx_rpc_incoming_fail_errno(in, r, NULL);
-		} else if (r != NX_RPC_ASYNC) {
-			(void)nx_rpc_incoming_fail(
-			        in, NX_RPC_EXC_FAILED, "internal: the handler did not answer");
-		}
 		return;
 	case CAP_BROKEN:
 		(void)nx_rpc_incoming_fail(in, cap->exc, cap->reason);

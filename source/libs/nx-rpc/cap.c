@@ -15,6 +15,7 @@
 
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
+#include "nx-util/macro.h"
 #include "rpc-int.h"
 
 /* ---- capabilities ------------------------------------------------------------------------ */
@@ -132,6 +133,18 @@ nx_rpc_cap *nx_rpc_cap_unref(nx_rpc_cap *cap)
 int nx_rpc_cap_peek_fd(const nx_rpc_cap *cap)
 {
 	return cap && cap->fd >= 0 ? cap->fd : -EBADF;
+}
+
+int nx_rpc_cap_take_fd(nx_rpc_cap *cap)
+{
+	int fd;
+
+	assert_return(cap, -EINVAL);
+	if (cap->fd < 0)
+		return -EBADF;
+	fd = cap->fd;
+	cap->fd = -1;
+	return fd;
 }
 
 int nx_rpc_cap_dup_fd(const nx_rpc_cap *cap)

@@ -13,7 +13,6 @@
 #include "rpc-int.h"
 
 /* Outgoing bytes we buffer for a peer that does not read before we give up on it. */
-#define CONN_TX_MAX (1u << 20)
 /* Reads per readiness event, so one busy peer cannot starve the others in the loop. */
 #define CONN_READS_PER_EVENT 16
 
@@ -197,7 +196,7 @@ static int conn_queue(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsig
 		r = -EMSGSIZE;
 		goto fail;
 	}
-	if (c->txlen - c->txoff + bytes > CONN_TX_MAX) {
+	if (c->txlen - c->txoff + bytes > NX_RPC_TX_QUEUE_MAX) {
 		/* A peer that stopped reading: it loses the connection. */
 		conn_fail_later(c, -ENOBUFS);
 		r = -ENOBUFS;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "nx-util/macro.h"
 #include "rpc.h"
 
 static const struct {
@@ -30,7 +31,7 @@ int nx_rpc_errno_from_exception(enum nx_rpc_exc type, const char *reason, size_t
 	if (type == NX_RPC_EXC_DISCONNECTED)
 		return -ECONNRESET;
 	if (reason) {
-		for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		for (i = 0; i < ELEMENTSOF(codes); i++) {
 			n = strlen(codes[i].code);
 			if (reason_len > n && memcmp(reason, codes[i].code, n) == 0 &&
 			        reason[n] == ':')
@@ -56,7 +57,7 @@ const char *nx_rpc_reason_code(int err)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+	for (i = 0; i < ELEMENTSOF(codes); i++)
 		if (-codes[i].err == err)
 			return codes[i].code;
 	if (err == -EBUSY)

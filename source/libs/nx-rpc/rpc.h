@@ -17,8 +17,20 @@
  *
  * File descriptors: a capability may carry one fd (a VMO, an Endpoint). On export the fd rides
  * with the message's first byte and is bound through CapDescriptor.attachedFd; on import it is
- * owned by the imported cap and borrowed with nx_rpc_cap_peek_fd() or duplicated with
- * nx_rpc_cap_dup_fd(). Incoming fds that no capability claims are closed with the message.
+ * owned by the imported cap and borrowed with nx_rpc_cap_peek_fd(), transferred out with
+ * nx_rpc_cap_take_fd() or duplicated with nx_rpc_cap_dup_fd(). Incoming fds that no capability
+ * claims are closed with the message.
+ *
+ * Answering an incoming call, one convention: a handler (an nx_rpc_server_ops dispatch, or a
+ * generated vtable entry) answers `in` at most once, with nx_rpc_incoming_return(),
+ * nx_rpc_incoming_fail() or nx_rpc_incoming_failf(). Each of them frees `in` and returns 0, so
+ * a handler that answers ends with `return nx_rpc_incoming_failf(in, -EINVAL, "...");` or
+ * `return nx_rpc_incoming_return(in);`. The handler's return value then says who answers:
+ *   0              the handler answered;
+ *   NX_RPC_ASYNC   the handler keeps `in`, unanswered, and answers later;
+ *   negative errno the handler did not answer: nx-rpc answers "<code>: <strerror>".
+ * Helpers a handler calls to read or check params do not answer: they return an errno (and,
+ * if useful, what to say) and the handler answers. nx-rpc asserts this at every dispatch.
  */
 #ifndef NX_RPC_RPC_H
 #define NX_RPC_RPC_H
@@ -49,15 +61,9 @@ enum nx_rpc_exc {
 	NX_RPC_EXC_UNIMPLEMENTED = 3,
 };
 
-/* A dispatch function returns this when it keeps the nx_rpc_incoming to answer later. */
+/* A dispatch function returns this when it keeps the nx_rpc_incoming, unanswered, to answer
+ * later (the convention above). */
 #define NX_RPC_ASYNC 1
-
-/* Bytes of stream calls (framed size) a client may have unacknowledged on one target before
- * nx_rpc_stream_send() refuses with -EAGAIN. */
-#define NX_RPC_STREAM_WINDOW (16u * 1024u)
-
-/* Longest exception reason we keep or send (bytes, without the NUL); longer is cut. */
-#define NX_RPC_REASON_MAX 255u
 
 /* ---- Errors (DESIGN.md section 9) -------------------------------------------------------- */
 
@@ -76,10 +82,9 @@ enum nx_rpc_exc nx_rpc_exc_type_for_errno(int err);
 /* ---- Capabilities ------------------------------------------------------------------------ */
 
 struct nx_rpc_server_ops {
-	/* Handles one call. `in` is valid until answered (nx_rpc_incoming_return/_fail).
-	 * Returns 0 after answering, NX_RPC_ASYNC when it keeps `in` and answers later from any
-	 * later callback, or a negative errno (the call is failed with "<code>: <strerror>";
-	 * `in` must then not have been answered). Unknown interface/method: return -ENOSYS. */
+	/* Handles one call. `in` is valid until answered. Returns as the convention at the top
+	 * says: 0 answered, NX_RPC_ASYNC kept, a negative errno not answered (nx-rpc fails the
+	 * call with "<code>: <strerror>"). Unknown interface/method: return -ENOSYS. */
 	int (*dispatch)(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id);
 	/* Called once when the last reference to the server cap goes away. May be NULL. */
 	void (*destroy)(void *impl);
@@ -102,8 +107,14 @@ nx_rpc_cap *nx_rpc_cap_new_broken(enum nx_rpc_exc type, const char *reason);
 nx_rpc_cap *nx_rpc_cap_ref(nx_rpc_cap *cap);
 nx_rpc_cap *nx_rpc_cap_unref(nx_rpc_cap *cap);
 
-/* The fd attached to the cap, borrowed (valid while the cap lives), or -EBADF if none. */
+/* The fd attached to the cap, borrowed (valid while the cap lives and nobody takes it), or
+ * -EBADF if none. */
 int nx_rpc_cap_peek_fd(const nx_rpc_cap *cap);
+/* Transfers the attached fd to the caller (who closes it); the cap then holds none, for every
+ * holder of a reference: peek and dup answer -EBADF, and exporting the cap later sends it as
+ * a capability without an attached fd. Fds already queued with an earlier export are copies
+ * and stay in flight. -EBADF if the cap holds no fd, -EINVAL if cap is NULL. */
+int nx_rpc_cap_take_fd(nx_rpc_cap *cap);
 /* A close-on-exec duplicate of the attached fd, owned by the caller; -EBADF if none. */
 int nx_rpc_cap_dup_fd(const nx_rpc_cap *cap);
 
@@ -246,14 +257,21 @@ int nx_rpc_incoming_results(
         nx_rpc_incoming *in, uint16_t data_words, uint16_t nptrs, nx_capnp_bstruct *ret);
 /* Adds `cap` (referenced, not taken) to the results' cap table. */
 int nx_rpc_incoming_add_cap(nx_rpc_incoming *in, nx_rpc_cap *cap, uint32_t *ret_index);
-/* Sends the results (empty if none started) and frees `in`. If the results exceed
- * NX_MSG_MAX_BYTES the caller gets "too_large:" instead and -EMSGSIZE is returned; -ECANCELED if
- * the caller canceled or the connection died meanwhile (nothing sent). `in` is freed in every
- * case. */
+/* Sends the results (empty if none started) and frees `in`; returns 0 (answered). If the
+ * results exceed NX_MSG_MAX_BYTES the caller gets "too_large:" instead. Nothing is sent if the
+ * caller canceled or the connection died meanwhile (nx_rpc_incoming_is_canceled() tells
+ * before). -EINVAL for NULL, -EALREADY if `in` was answered during this dispatch. */
 int nx_rpc_incoming_return(nx_rpc_incoming *in);
-/* Answers with an exception and frees `in`. `reason` should start with a section 9 code. */
+/* Answers with an exception and frees `in`; returns 0 (answered), -EINVAL, -EALREADY as
+ * nx_rpc_incoming_return(). `reason` (copied, cut at NX_RPC_REASON_MAX) should start with a
+ * section 9 code: this form passes on a reason that already has one (a forwarded failure). */
 int nx_rpc_incoming_fail(nx_rpc_incoming *in, enum nx_rpc_exc type, const char *reason);
-/* Answers with the exception for `err` ("<code>: <msg>"), frees `in`. */
+/* The handler's way to fail: answers with the exception for `err` (a negative errno, see
+ * nx_rpc_exc_type_for_errno()), reason "<code of err>: <fmt formatted>", cut at
+ * NX_RPC_REASON_MAX; frees `in`; returns 0 (answered), -EINVAL, -EALREADY as above. */
+int nx_rpc_incoming_failf(nx_rpc_incoming *in, int err, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* nx_rpc_incoming_failf(in, err, "%s", msg), or strerror(err) for a NULL msg. */
 int nx_rpc_incoming_fail_errno(nx_rpc_incoming *in, int err, const char *msg);
 /* True once the caller sent Finish (canceled) or the connection died: answering is pointless. */
 bool nx_rpc_incoming_is_canceled(const nx_rpc_incoming *in);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "nexus/limits.h"
 #include "nx-capnp/capnp.h"
 
 /* struct Message: 1 data word, 1 pointer; union tag u16 @0, member in ptr 0. */
@@ -137,7 +138,7 @@ enum w_capd_which {
 #define W_EXC_TYPE 2
 
 /* Longest pipelining transform we follow or build. */
-#define W_MAX_TRANSFORM 16u
+#define W_MAX_TRANSFORM NX_RPC_PIPELINE_DEPTH_MAX
 
 /* A decoded MessageTarget. */
 struct w_target {

@@ -16,15 +16,12 @@
 #ifndef NX_SVC_SVC_H
 #define NX_SVC_SVC_H
 
+#include "nexus/limits.h" /* NX_SVC_NAME_MAX, NX_SVC_SUBJECT_MAX */
 #include "nx-abi/loop.h"
 #include "nx-rpc/rpc.h"
 #include "policy.h"
 
 typedef struct nx_svc nx_svc;
-
-/* Longest service name (samgr.capnp samgrNameMaxLen) and subject (nexus-types.capnp). */
-#define NX_SVC_NAME_MAX    64u
-#define NX_SVC_SUBJECT_MAX 128u
 
 /* Takes fd 3 (the samgrd channel: -EBADF if it is not open) and fd 4 (readiness: optional,
  * for running by hand), makes the loop and starts nx-rpc on fd 3. `name` is copied;

@@ -9,7 +9,6 @@
  * (denies always, allows on request), which logs it through nx-log, hence to logd.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,15 +28,6 @@ struct policyd {
 	unsigned nwatchers;
 };
 
-static int fail(nx_rpc_incoming *in, int err, const char *fmt, const char *arg)
-{
-	char msg[NX_RPC_REASON_MAX];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	nx_rpc_incoming_fail_errno(in, err, msg);
-	return 0;
-}
-
 /* A subject or capability as the policy language takes it: 1..POL_TOKEN_MAX bytes of
  * printable ASCII without spaces. Copies a validated Text into dst (POL_TOKEN_MAX + 1). */
 static bool read_token(char *dst, const char *src, size_t len)
@@ -52,16 +42,16 @@ static bool read_token(char *dst, const char *src, size_t len)
 	return true;
 }
 
-/* Reads (subject, cap) of check/explain. 0, or the call was failed and the handler returns 0
- * after a return of -1. */
-static int read_query(nx_rpc_incoming *in, const char *s, size_t slen, const char *c, size_t clen,
-        char *subject, char *cap)
+/* Reads (subject, cap) of check/explain. NULL, or the name of the field that is not a token
+ * (the handler answers). */
+static const char *read_query(
+        const char *s, size_t slen, const char *c, size_t clen, char *subject, char *cap)
 {
 	if (!read_token(subject, s, slen))
-		return fail(in, -EINVAL, "subject: not 1..128 printable ASCII bytes%s", ""), -1;
+		return "subject";
 	if (!read_token(cap, c, clen))
-		return fail(in, -EINVAL, "cap: not 1..255 printable ASCII bytes%s", ""), -1;
-	return 0;
+		return "cap";
+	return NULL;
 }
 
 static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params params)
@@ -69,7 +59,7 @@ static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params par
 	policyd *d = impl;
 	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
 	Policy_check_Results_b res;
-	const char *s, *c;
+	const char *s, *c, *bad;
 	size_t slen, clen;
 	bool allowed;
 	int r;
@@ -79,8 +69,10 @@ static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params par
 		r = Policy_check_Params_get_cap(params, &c, &clen);
 	if (r < 0)
 		return r;
-	if (read_query(in, s, slen, c, clen, subject, cap) < 0)
-		return 0;
+	bad = read_query(s, slen, c, clen, subject, cap);
+	if (bad)
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad, POL_TOKEN_MAX);
 	r = Policy_check_results_init(in, &res);
 	if (r < 0)
 		return r;
@@ -88,14 +80,13 @@ static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params par
 	Policy_check_Results_set_allowed(res, allowed);
 	pold_audit_decision(d->audit, pold_store_policy(d->store), nx_svc_subject(d->svc, in),
 	        subject, cap, allowed);
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_Params params)
 {
 	policyd *d = impl;
-	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1], msg[64];
+	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
 	Policy_checkMany_Results_b res;
 	const char *asker = nx_svc_subject(d->svc, in);
 	bool allowed;
@@ -109,19 +100,17 @@ static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_P
 	if (r < 0)
 		return r;
 	if (list.count > POLICY_CHECK_MANY_MAX)
-		return fail(in, -EMSGSIZE, "queries: more than 64%s", "");
+		return nx_rpc_incoming_failf(
+		        in, -EMSGSIZE, "queries: more than %u", POLICY_CHECK_MANY_MAX);
 	/* Every query is read before any answer is built: one bad query fails the call. */
 	for (uint32_t i = 0; i < list.count; i++) {
 		Query q = Query_at(&list, i);
 
 		if (Query_get_subject(q, &s, &slen) < 0 || Query_get_cap(q, &c, &clen) < 0 ||
-		        !read_token(subject, s, slen) || !read_token(cap, c, clen)) {
-			snprintf(msg, sizeof(msg), "queries[%u]", (unsigned)i);
-			return fail(in, -EINVAL,
-			        "%s: subject and cap must be 1..255 printable "
-			        "ASCII bytes",
-			        msg);
-		}
+		        !read_token(subject, s, slen) || !read_token(cap, c, clen))
+			return nx_rpc_incoming_failf(in, -EINVAL,
+			        "queries[%u]: subject and cap must be 1..%u printable ASCII bytes",
+			        (unsigned)i, POL_TOKEN_MAX);
 	}
 	r = Policy_check_many_results_init(in, &res);
 	if (r >= 0)
@@ -140,8 +129,7 @@ static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_P
 		pold_audit_decision(
 		        d->audit, pold_store_policy(d->store), asker, subject, cap, allowed);
 	}
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params params)
@@ -150,7 +138,7 @@ static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params
 	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
 	Policy_explain_Results_b res;
 	pol_explanation e;
-	const char *s, *c;
+	const char *s, *c, *bad;
 	size_t slen, clen;
 	int r;
 
@@ -159,11 +147,14 @@ static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params
 		r = Policy_explain_Params_get_cap(params, &c, &clen);
 	if (r < 0)
 		return r;
-	if (read_query(in, s, slen, c, clen, subject, cap) < 0)
-		return 0;
+	bad = read_query(s, slen, c, clen, subject, cap);
+	if (bad)
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad, POL_TOKEN_MAX);
 	r = pol_explain(pold_store_policy(d->store), subject, cap, &e);
 	if (r < 0)
-		return fail(in, -EINVAL, "subject or cap not valid in the policy language%s", "");
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "subject or cap not valid in the policy language");
 	r = Policy_explain_results_init(in, &res);
 	if (r >= 0)
 		r = Policy_explain_Results_set_rule(res, e.rule, strlen(e.rule));
@@ -174,8 +165,7 @@ static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params
 	Policy_explain_Results_set_allowed(res, e.verdict == POL_ALLOW);
 	Policy_explain_Results_set_line(res, e.line);
 	Policy_explain_Results_set_by_default(res, e.by_default);
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static int policy_version(void *impl, nx_rpc_incoming *in, Policy_version_Params params)
@@ -190,8 +180,7 @@ static int policy_version(void *impl, nx_rpc_incoming *in, Policy_version_Params
 		r = Policy_version_Results_set_version(res, v, strlen(v));
 	if (r < 0)
 		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 /* ---- Watchers ---- */
@@ -242,7 +231,8 @@ static int policy_watch(void *impl, nx_rpc_incoming *in, Policy_watch_Params par
 		r = nx_rpc_incoming_cap(in, index, &cb);
 	/* Our own objects coming back are not watchers a peer holds. */
 	if (r < 0 || nx_rpc_cap_get_local(cb, NULL, NULL))
-		return nx_rpc_cap_unref(cb), fail(in, -EINVAL, "cb: no PolicyWatcher given%s", "");
+		return nx_rpc_cap_unref(cb),
+		       nx_rpc_incoming_failf(in, -EINVAL, "cb: no PolicyWatcher given");
 	/* A connection that ended broke its watchers: pruned first, so a reused conn pointer
 	 * never counts someone else's. */
 	prune_watchers(d);
@@ -250,19 +240,20 @@ static int policy_watch(void *impl, nx_rpc_incoming *in, Policy_watch_Params par
 		mine += d->watchers[i].conn == conn;
 	if (mine >= POLICY_WATCHERS_PER_CONN_MAX) {
 		nx_rpc_cap_unref(cb);
-		return fail(in, -EDQUOT, "watchers: %s held through this connection", "16");
+		return nx_rpc_incoming_failf(in, -EDQUOT,
+		        "watchers: %u held through this connection", POLICY_WATCHERS_PER_CONN_MAX);
 	}
 	if (d->nwatchers >= POLICY_WATCHERS_MAX) {
 		nx_rpc_cap_unref(cb);
-		return fail(in, -EDQUOT, "watchers: %s held already", "256");
+		return nx_rpc_incoming_failf(
+		        in, -EDQUOT, "watchers: %u held already", POLICY_WATCHERS_MAX);
 	}
 	d->watchers[d->nwatchers].cb = cb;
 	d->watchers[d->nwatchers].conn = conn;
 	d->nwatchers++;
 	/* The version in force at once, so no change can slip between version() and watch(). */
 	notify(cb, pol_version(pold_store_policy(d->store)));
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 /* ---- Reload ---- */
@@ -272,7 +263,6 @@ static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params p
 	policyd *d = impl;
 	const char *subject = nx_svc_subject(d->svc, in);
 	Policy_reload_Results_b res;
-	char reason[NX_RPC_REASON_MAX];
 	const char *v;
 	pol_error err;
 	bool changed = false;
@@ -283,7 +273,7 @@ static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params p
 	if (pol_check(pold_store_policy(d->store), subject, "policy.reload") != POL_ALLOW) {
 		pold_audit_decision(d->audit, pold_store_policy(d->store), subject, subject,
 		        "policy.reload", false);
-		return fail(in, -EPERM, "%s does not hold policy.reload", subject);
+		return nx_rpc_incoming_failf(in, -EPERM, "%s does not hold policy.reload", subject);
 	}
 	r = pold_store_reload(d->store, &changed, &err);
 	if (r == -ENOMEM)
@@ -291,9 +281,7 @@ static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params p
 	if (r < 0) {
 		nx_log(NX_LOG_WARN, "policy", "reload by %s failed, policy %s stays: %s", subject,
 		        pol_version(pold_store_policy(d->store)), err.text);
-		snprintf(reason, sizeof(reason), "invalid_argument: %.230s", err.text);
-		nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED, reason);
-		return 0;
+		return nx_rpc_incoming_failf(in, -EINVAL, "%s", err.text);
 	}
 	v = pol_version(pold_store_policy(d->store));
 	nx_log(NX_LOG_NOTICE, "policy", "reload by %s: policy %s (%zu rules)%s", subject, v,
@@ -308,8 +296,7 @@ static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params p
 		r = Policy_reload_Results_set_version(res, v, strlen(v));
 	if (r < 0)
 		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
 static const struct Policy_server policy_vt = {

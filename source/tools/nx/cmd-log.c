@@ -27,17 +27,11 @@
 #include <time.h>
 
 #include "log.capnp.h"
-#include "nexus/nexus.h"
-#include "nx-abi/loop.h"
+#include "common.h"
 #include "nx-abi/vmo.h"
+#include "nx-util/macro.h"
 
 int nx_cmd_log(int argc, char **argv);
-
-struct lsession {
-	nexus *nx;
-	nx_loop *loop; /* nexus_loop(nx) */
-	nx_rpc_cap *log;
-};
 
 static int usage(FILE *f, int code)
 {
@@ -53,62 +47,6 @@ static int usage(FILE *f, int code)
 	           "Asks logd, resolved through samgrd at $NEXUS_RUNTIME_DIR/samgr.sock.\n"
 	           "Exit codes: 0 success, 1 refused or unreachable, 2 usage.\n");
 	return code;
-}
-
-static int report(const char *what, int err, const nx_rpc_result *res)
-{
-	if (res && res->reason && *res->reason)
-		fprintf(stderr, "nx: %s\n", res->reason);
-	else
-		fprintf(stderr, "nx: %s: %s: %s\n", nx_rpc_reason_code(err), what, strerror(-err));
-	return 1;
-}
-
-static int call_wait(
-        struct lsession *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
-{
-	if (nexus_call_wait(s->nx, call, what, ret) < 0) {
-		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
-		return 1;
-	}
-	return 0;
-}
-
-/* samgrd, then resolve("logd") into s->log, through libnexus. 0, or reported and 1. */
-static int session_open(struct lsession *s)
-{
-	if (nexus_connect(&s->nx) < 0) {
-		fprintf(stderr, "nx: %s\n", nexus_last_error(NULL));
-		return 1;
-	}
-	s->loop = nexus_loop(s->nx);
-	if (nexus_resolve(s->nx, "logd", &s->log) < 0) {
-		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
-		return 1;
-	}
-	return 0;
-}
-
-static void session_close(struct lsession *s)
-{
-	nx_rpc_cap_unref(s->log);
-	nexus_free(s->nx);
-}
-
-static void json_string(const char *s, size_t len)
-{
-	putchar('"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
 }
 
 static int parse_level(const char *text, LogLevel *ret)
@@ -134,7 +72,7 @@ static int parse_u64(const char *text, uint64_t *ret)
 
 /* ---- append ------------------------------------------------------------------------------ */
 
-static int cmd_append(struct lsession *s, int argc, char **argv)
+static int cmd_append(struct nxt_session *s, int argc, char **argv)
 {
 	const nx_rpc_result *res;
 	Log_append_Params_b params;
@@ -150,10 +88,10 @@ static int cmd_append(struct lsession *s, int argc, char **argv)
 	for (int i = 3; i < argc; i++)
 		if (!strchr(argv[i], '='))
 			return usage(stderr, 2);
-	r = session_open(s);
+	r = nxt_session_open(s, "logd");
 	if (r)
 		return r;
-	r = Log_append_new(s->log, &call, &params);
+	r = Log_append_new(s->svc, &call, &params);
 	if (r >= 0)
 		r = Log_append_Params_init_entry(params, &e);
 	if (r >= 0) {
@@ -174,11 +112,11 @@ static int cmd_append(struct lsession *s, int argc, char **argv)
 	}
 	if (r < 0) {
 		nx_rpc_call_free(call);
-		return report("append", r, NULL);
+		return nxt_report("append", r, NULL);
 	}
-	r = call_wait(s, call, "append", &res);
+	r = nxt_call_wait(s, call, "append", &res);
 	if (r == 0 && Log_append_results_checked(res, &out) < 0)
-		r = report("append", -EBADMSG, NULL);
+		r = nxt_report("append", -EBADMSG, NULL);
 	if (r == 0)
 		printf("%" PRIu64 "\n", Log_append_Results_get_id(out));
 	nx_rpc_call_free(call);
@@ -207,11 +145,11 @@ static void print_record(LogRecord rec, bool json, bool first)
 		       ",\"level\":\"%s\",\"subject\":",
 		        first ? "" : ",", LogRecord_get_id(rec), rt,
 		        LogRecord_get_monotonic_ns(rec), lvl);
-		json_string(subject, slen);
+		nxt_json_string(subject, slen);
 		printf(",\"scope\":");
-		json_string(scope, sclen);
+		nxt_json_string(scope, sclen);
 		printf(",\"message\":");
-		json_string(message, mlen);
+		nxt_json_string(message, mlen);
 		printf(",\"fields\":{");
 	} else {
 		time_t sec = (time_t)(rt / 1000000000u);
@@ -234,9 +172,9 @@ static void print_record(LogRecord rec, bool json, bool first)
 		if (json) {
 			if (i)
 				putchar(',');
-			json_string(k, klen);
+			nxt_json_string(k, klen);
 			putchar(':');
-			json_string(v, vlen);
+			nxt_json_string(v, vlen);
 		} else {
 			printf(" %.*s=%.*s", (int)klen, k, (int)vlen, v);
 		}
@@ -343,7 +281,7 @@ static int filter_check_args(int argc, char **argv, const char *n_opt)
 
 		if (strcmp(argv[i], "--json") == 0)
 			continue;
-		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+		for (size_t k = 0; k < ELEMENTSOF(with_value); k++)
 			known = known || strcmp(argv[i], with_value[k]) == 0;
 		if (!known || i + 1 >= argc)
 			return -EINVAL;
@@ -352,7 +290,7 @@ static int filter_check_args(int argc, char **argv, const char *n_opt)
 	return 0;
 }
 
-static int cmd_query(struct lsession *s, int argc, char **argv)
+static int cmd_query(struct nxt_session *s, int argc, char **argv)
 {
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
 	const nx_rpc_result *res;
@@ -367,10 +305,10 @@ static int cmd_query(struct lsession *s, int argc, char **argv)
 
 	if (filter_check_args(argc, argv, "--max") < 0)
 		return usage(stderr, 2);
-	r = session_open(s);
+	r = nxt_session_open(s, "logd");
 	if (r)
 		return r;
-	r = Log_query_new(s->log, &call, &params);
+	r = Log_query_new(s->svc, &call, &params);
 	if (r >= 0)
 		r = query_parse(argc, argv, params, &json);
 	if (r == -EINVAL) {
@@ -379,18 +317,18 @@ static int cmd_query(struct lsession *s, int argc, char **argv)
 	}
 	if (r < 0) {
 		nx_rpc_call_free(call);
-		return report("query", r, NULL);
+		return nxt_report("query", r, NULL);
 	}
-	r = call_wait(s, call, "query", &res);
+	r = nxt_call_wait(s, call, "query", &res);
 	if (r == 0 && Log_query_results_checked(res, &out) < 0)
-		r = report("query", -EBADMSG, NULL);
+		r = nxt_report("query", -EBADMSG, NULL);
 	if (r == 0 && Log_query_Results_has_vmo(out)) {
 		via_vmo = true;
 		r = read_vmo_records(call, Log_query_Results_get_vmo(out), &map, &rd, segs, &list);
 		if (r < 0)
-			r = report("query: vmo", r, NULL);
+			r = nxt_report("query: vmo", r, NULL);
 	} else if (r == 0 && Log_query_Results_get_records(out, &list) < 0) {
-		r = report("query", -EBADMSG, NULL);
+		r = nxt_report("query", -EBADMSG, NULL);
 	}
 	if (r == 0) {
 		if (json)
@@ -456,7 +394,7 @@ static void on_logd_gone(nexus *nx, const char *name, int error, void *userdata)
 	nx_loop_quit(t->loop, 1);
 }
 
-static int cmd_tail(struct lsession *s, int argc, char **argv)
+static int cmd_tail(struct nxt_session *s, int argc, char **argv)
 {
 	const nx_rpc_result *res;
 	Log_follow_Params_b params;
@@ -469,13 +407,13 @@ static int cmd_tail(struct lsession *s, int argc, char **argv)
 
 	if (filter_check_args(argc, argv, "--count") < 0)
 		return usage(stderr, 2);
-	r = session_open(s);
+	r = nxt_session_open(s, "logd");
 	if (r)
 		return r;
 	t.loop = s->loop;
 	r = LogSink_server_new(&sink_server, &t, NULL, &sink);
 	if (r >= 0)
-		r = Log_follow_new(s->log, &call, &params);
+		r = Log_follow_new(s->svc, &call, &params);
 	if (r >= 0)
 		r = Log_follow_Params_init_filter(params, &f);
 	if (r >= 0)
@@ -492,9 +430,9 @@ static int cmd_tail(struct lsession *s, int argc, char **argv)
 	if (r < 0) {
 		nx_rpc_call_free(call);
 		nx_rpc_cap_unref(sink);
-		return report("follow", r, NULL);
+		return nxt_report("follow", r, NULL);
 	}
-	r = call_wait(s, call, "follow", &res);
+	r = nxt_call_wait(s, call, "follow", &res);
 	nx_rpc_call_free(call);
 	if (r == 0) {
 		fprintf(stderr, "nx: following\n");
@@ -508,7 +446,7 @@ static int cmd_tail(struct lsession *s, int argc, char **argv)
 
 /* ---- stats ------------------------------------------------------------------------------- */
 
-static int cmd_stats(struct lsession *s, bool json)
+static int cmd_stats(struct nxt_session *s, bool json)
 {
 	const nx_rpc_result *res;
 	Log_stats_Params_b params;
@@ -518,15 +456,15 @@ static int cmd_stats(struct lsession *s, bool json)
 	LogStats st;
 	int r;
 
-	r = session_open(s);
+	r = nxt_session_open(s, "logd");
 	if (r)
 		return r;
-	r = Log_stats_new(s->log, &call, &params);
+	r = Log_stats_new(s->svc, &call, &params);
 	if (r < 0)
-		return report("stats", r, NULL);
-	r = call_wait(s, call, "stats", &res);
+		return nxt_report("stats", r, NULL);
+	r = nxt_call_wait(s, call, "stats", &res);
 	if (r == 0 && Log_stats_results_checked(res, &out) < 0)
-		r = report("stats", -EBADMSG, NULL);
+		r = nxt_report("stats", -EBADMSG, NULL);
 	if (r == 0) {
 		struct {
 			const char *name;
@@ -565,7 +503,7 @@ static int cmd_stats(struct lsession *s, bool json)
 			top.count = 0;
 		if (json)
 			putchar('{');
-		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
 			if (json)
 				printf("%s\"%s\":%" PRIu64, i ? "," : "", rows[i].name, rows[i].v);
 			else
@@ -581,7 +519,7 @@ static int cmd_stats(struct lsession *s, bool json)
 			LogSubjectDrops_get_subject(e, &subj, &len);
 			if (json) {
 				printf("%s{\"subject\":", i ? "," : "");
-				json_string(subj, len);
+				nxt_json_string(subj, len);
 				printf(",\"dropped\":%" PRIu64 "}", LogSubjectDrops_get_dropped(e));
 			} else {
 				printf("dropped_by        %.*s %" PRIu64 "\n", (int)len, subj,
@@ -597,7 +535,7 @@ static int cmd_stats(struct lsession *s, bool json)
 
 int nx_cmd_log(int argc, char **argv)
 {
-	struct lsession s = {0};
+	struct nxt_session s = {0};
 	int r;
 
 	if (argc < 2)
@@ -616,6 +554,6 @@ int nx_cmd_log(int argc, char **argv)
 		r = cmd_stats(&s, true);
 	else
 		return usage(stderr, 2);
-	session_close(&s);
+	nxt_session_close(&s);
 	return r;
 }

@@ -20,16 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nexus/nexus.h"
-#include "nx-abi/loop.h"
+#include "common.h"
 #include "policy.capnp.h"
 
 int nx_cmd_policy(int argc, char **argv);
 
 struct psession {
-	nexus *nx;
-	nx_loop *loop; /* nexus_loop(nx) */
-	nx_rpc_cap *policy;
+	struct nxt_session base; /* base.svc: policyd */
 	bool json;
 	unsigned seen, want; /* watch */
 	int status;
@@ -50,62 +47,6 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
-static int report(const char *what, int err, const nx_rpc_result *res)
-{
-	if (res && res->reason && *res->reason)
-		fprintf(stderr, "nx: %s\n", res->reason);
-	else
-		fprintf(stderr, "nx: %s: %s: %s\n", nx_rpc_reason_code(err), what, strerror(-err));
-	return 1;
-}
-
-static int call_wait(
-        struct psession *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
-{
-	if (nexus_call_wait(s->nx, call, what, ret) < 0) {
-		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
-		return 1;
-	}
-	return 0;
-}
-
-static void json_string(const char *s, size_t len)
-{
-	putchar('"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-/* samgrd, then resolve("policyd") into s->policy, through libnexus. 0, or reported and 1. */
-static int session_open(struct psession *s)
-{
-	if (nexus_connect(&s->nx) < 0) {
-		fprintf(stderr, "nx: %s\n", nexus_last_error(NULL));
-		return 1;
-	}
-	s->loop = nexus_loop(s->nx);
-	if (nexus_resolve(s->nx, "policyd", &s->policy) < 0) {
-		fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
-		return 1;
-	}
-	return 0;
-}
-
-static void session_close(struct psession *s)
-{
-	nx_rpc_cap_unref(s->policy);
-	nexus_free(s->nx);
-}
-
 /* check and explain: exit 0 allowed, 1 denied. */
 static int cmd_check(struct psession *s, const char *subject, const char *cap)
 {
@@ -116,22 +57,22 @@ static int cmd_check(struct psession *s, const char *subject, const char *cap)
 	bool allowed;
 	int r;
 
-	r = Policy_check_new(s->policy, &call, &params);
+	r = Policy_check_new(s->base.svc, &call, &params);
 	if (r < 0)
-		return report("check", r, NULL);
+		return nxt_report("check", r, NULL);
 	r = Policy_check_Params_set_subject(params, subject, strlen(subject));
 	if (r >= 0)
 		r = Policy_check_Params_set_cap(params, cap, strlen(cap));
-	r = r < 0 ? report("check", r, NULL) : call_wait(s, call, "check", &res);
+	r = r < 0 ? nxt_report("check", r, NULL) : nxt_call_wait(&s->base, call, "check", &res);
 	if (r == 0 && Policy_check_results_checked(res, &out) < 0)
-		r = report("check", -EBADMSG, NULL);
+		r = nxt_report("check", -EBADMSG, NULL);
 	if (r == 0) {
 		allowed = Policy_check_Results_get_allowed(out);
 		if (s->json) {
 			printf("{\"subject\":");
-			json_string(subject, strlen(subject));
+			nxt_json_string(subject, strlen(subject));
 			printf(",\"cap\":");
-			json_string(cap, strlen(cap));
+			nxt_json_string(cap, strlen(cap));
 			printf(",\"allowed\":%s}\n", allowed ? "true" : "false");
 		} else {
 			printf("%s\n", allowed ? "allowed" : "denied");
@@ -154,30 +95,30 @@ static int cmd_explain(struct psession *s, const char *subject, const char *cap)
 	unsigned line;
 	int r;
 
-	r = Policy_explain_new(s->policy, &call, &params);
+	r = Policy_explain_new(s->base.svc, &call, &params);
 	if (r < 0)
-		return report("explain", r, NULL);
+		return nxt_report("explain", r, NULL);
 	r = Policy_explain_Params_set_subject(params, subject, strlen(subject));
 	if (r >= 0)
 		r = Policy_explain_Params_set_cap(params, cap, strlen(cap));
-	r = r < 0 ? report("explain", r, NULL) : call_wait(s, call, "explain", &res);
+	r = r < 0 ? nxt_report("explain", r, NULL) : nxt_call_wait(&s->base, call, "explain", &res);
 	if (r == 0 && (Policy_explain_results_checked(res, &out) < 0 ||
 	                      Policy_explain_Results_get_rule(out, &rule, &rlen) < 0 ||
 	                      Policy_explain_Results_get_file(out, &file, &flen) < 0))
-		r = report("explain", -EBADMSG, NULL);
+		r = nxt_report("explain", -EBADMSG, NULL);
 	if (r == 0) {
 		allowed = Policy_explain_Results_get_allowed(out);
 		by_default = Policy_explain_Results_get_by_default(out);
 		line = Policy_explain_Results_get_line(out);
 		if (s->json) {
 			printf("{\"subject\":");
-			json_string(subject, strlen(subject));
+			nxt_json_string(subject, strlen(subject));
 			printf(",\"cap\":");
-			json_string(cap, strlen(cap));
+			nxt_json_string(cap, strlen(cap));
 			printf(",\"allowed\":%s,\"rule\":", allowed ? "true" : "false");
-			json_string(rule, rlen);
+			nxt_json_string(rule, rlen);
 			printf(",\"file\":");
-			json_string(file, flen);
+			nxt_json_string(file, flen);
 			printf(",\"line\":%u,\"byDefault\":%s}\n", line,
 			        by_default ? "true" : "false");
 		} else if (by_default) {
@@ -196,7 +137,7 @@ static void print_version(const struct psession *s, const char *v, size_t len)
 {
 	if (s->json) {
 		printf("{\"version\":");
-		json_string(v, len);
+		nxt_json_string(v, len);
 		printf("}\n");
 	} else {
 		printf("%.*s\n", (int)len, v);
@@ -213,18 +154,18 @@ static int cmd_version(struct psession *s, bool show)
 	size_t len;
 	int r;
 
-	r = Policy_version_new(s->policy, &call, &params);
+	r = Policy_version_new(s->base.svc, &call, &params);
 	if (r < 0)
-		return report("version", r, NULL);
-	r = call_wait(s, call, "version", &res);
+		return nxt_report("version", r, NULL);
+	r = nxt_call_wait(&s->base, call, "version", &res);
 	if (r == 0 && (Policy_version_results_checked(res, &out) < 0 ||
 	                      Policy_version_Results_get_version(out, &v, &len) < 0))
-		r = report("version", -EBADMSG, NULL);
+		r = nxt_report("version", -EBADMSG, NULL);
 	if (r == 0 && !show) {
 		print_version(s, v, len);
 	} else if (r == 0 && s->json) {
 		printf("{\"version\":");
-		json_string(v, len);
+		nxt_json_string(v, len);
 		printf(",\"rules\":null}\n");
 	} else if (r == 0) {
 		printf("version %.*s\n", (int)len, v);
@@ -245,13 +186,13 @@ static int cmd_reload(struct psession *s)
 	size_t len;
 	int r;
 
-	r = Policy_reload_new(s->policy, &call, &params);
+	r = Policy_reload_new(s->base.svc, &call, &params);
 	if (r < 0)
-		return report("reload", r, NULL);
-	r = call_wait(s, call, "reload", &res);
+		return nxt_report("reload", r, NULL);
+	r = nxt_call_wait(&s->base, call, "reload", &res);
 	if (r == 0 && (Policy_reload_results_checked(res, &out) < 0 ||
 	                      Policy_reload_Results_get_version(out, &v, &len) < 0))
-		r = report("reload", -EBADMSG, NULL);
+		r = nxt_report("reload", -EBADMSG, NULL);
 	if (r == 0)
 		print_version(s, v, len);
 	nx_rpc_call_free(call);
@@ -274,7 +215,7 @@ static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_change
 	nx_rpc_incoming_return(in);
 	if (s->want && ++s->seen >= s->want) {
 		s->status = 0;
-		nx_loop_quit(s->loop, 0);
+		nx_loop_quit(s->base.loop, 0);
 	}
 	return 0;
 }
@@ -289,7 +230,7 @@ static void on_disconnect(nexus *nx, const char *name, int error, void *userdata
 
 	fprintf(stderr, "nx: unavailable: policyd went away\n");
 	s->status = 1;
-	nx_loop_quit(s->loop, 1);
+	nx_loop_quit(s->base.loop, 1);
 }
 
 static int cmd_watch(struct psession *s)
@@ -303,19 +244,19 @@ static int cmd_watch(struct psession *s)
 
 	r = PolicyWatcher_server_new(&watcher_vt, s, NULL, &cb);
 	if (r >= 0)
-		r = Policy_watch_new(s->policy, &call, &params);
+		r = Policy_watch_new(s->base.svc, &call, &params);
 	if (r >= 0)
 		r = nx_rpc_call_add_cap(call, cb, &index);
 	if (r >= 0)
 		r = Policy_watch_Params_set_cb(params, index);
-	r = r < 0 ? report("watch", r, NULL) : call_wait(s, call, "watch", &res);
+	r = r < 0 ? nxt_report("watch", r, NULL) : nxt_call_wait(&s->base, call, "watch", &res);
 	nx_rpc_call_free(call);
 	/* The first changed() may have arrived with the answer already. */
 	if (r == 0 && !(s->want && s->seen >= s->want)) {
 		s->status = 1;
-		nexus_set_gone_cb(s->nx, on_disconnect, s);
-		nx_loop_run(s->loop);
-		nexus_set_gone_cb(s->nx, NULL, NULL);
+		nexus_set_gone_cb(s->base.nx, on_disconnect, s);
+		nx_loop_run(s->base.loop);
+		nexus_set_gone_cb(s->base.nx, NULL, NULL);
 		r = s->status;
 	}
 	nx_rpc_cap_unref(cb);
@@ -358,7 +299,7 @@ int nx_cmd_policy(int argc, char **argv)
 	} else {
 		return usage(stderr, 2);
 	}
-	r = session_open(&s);
+	r = nxt_session_open(&s.base, "policyd");
 	if (r == 0) {
 		if (strcmp(sub, "check") == 0)
 			r = cmd_check(&s, argv[2], argv[3]);
@@ -373,6 +314,6 @@ int nx_cmd_policy(int argc, char **argv)
 		else
 			r = cmd_watch(&s);
 	}
-	session_close(&s);
+	nxt_session_close(&s.base);
 	return r;
 }

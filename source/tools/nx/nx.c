@@ -16,17 +16,12 @@
 #include <string.h>
 
 #include "echo.capnp.h"
-#include "nexus/nexus.h"
+#include "common.h"
 #include "samgr.capnp.h"
 
 int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
 int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
 int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
-
-struct session {
-	nexus *nx;
-	nx_rpc_cap *samgr;
-};
 
 static int usage(FILE *f, int code)
 {
@@ -43,61 +38,7 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
-/* Prints the failure the way scripts grep it: "nx: <section 9 code>: <sentence>". */
-static int report(const struct session *s)
-{
-	fprintf(stderr, "nx: %s\n", nexus_last_error(s->nx));
-	return 1;
-}
-
-/* samgrd through libnexus; svc list also calls Samgr itself, through its own resolve. */
-static int session_open(struct session *s)
-{
-	int r = nexus_connect(&s->nx);
-
-	if (r < 0) {
-		fprintf(stderr, "nx: %s\n", nexus_last_error(NULL));
-		return 1;
-	}
-	return 0;
-}
-
-static void session_close(struct session *s)
-{
-	nx_rpc_cap_unref(s->samgr);
-	nexus_free(s->nx);
-}
-
-/* Sends and waits; 0 with *ret set, or reports and returns 1. */
-static int call_wait(
-        struct session *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
-{
-	return nexus_call_wait(s->nx, call, what, ret) < 0 ? report(s) : 0;
-}
-
-static int fail(struct session *s, int err, const char *what)
-{
-	nexus_set_error(s->nx, err, what);
-	return report(s);
-}
-
-static void json_string(const char *s, size_t len)
-{
-	putchar('"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
-static int svc_list(struct session *s, bool json)
+static int svc_list(struct nxt_session *s, bool json)
 {
 	const nx_rpc_result *res;
 	Samgr_list_Params_b params;
@@ -106,15 +47,15 @@ static int svc_list(struct session *s, bool json)
 	nx_capnp_list list;
 	int r;
 
-	if (nexus_samgr(s->nx, &s->samgr) < 0)
-		return report(s);
-	r = Samgr_list_new(s->samgr, &call, &params);
+	if (nexus_samgr(s->nx, &s->svc) < 0)
+		return nxt_report_last(s->nx);
+	r = Samgr_list_new(s->svc, &call, &params);
 	if (r < 0)
-		return fail(s, r, "list");
-	r = call_wait(s, call, "list", &res);
+		return nxt_report("list", r, NULL);
+	r = nxt_call_wait(s, call, "list", &res);
 	if (r == 0 && (Samgr_list_results_checked(res, &out) < 0 ||
 	                      Samgr_list_Results_get_entries(out, &list) < 0))
-		r = fail(s, -EBADMSG, "list");
+		r = nxt_report("list", -EBADMSG, NULL);
 	if (r == 0) {
 		if (json)
 			printf("[");
@@ -129,9 +70,9 @@ static int svc_list(struct session *s, bool json)
 			Entry_get_owner(e, &owner, &olen);
 			if (json) {
 				printf("%s{\"name\":", i ? "," : "");
-				json_string(name, nlen);
+				nxt_json_string(name, nlen);
 				printf(",\"owner\":");
-				json_string(owner, olen);
+				nxt_json_string(owner, olen);
 				printf("}");
 			} else {
 				printf("%-24.*s %.*s\n", (int)nlen, name, (int)olen, owner);
@@ -144,10 +85,10 @@ static int svc_list(struct session *s, bool json)
 	return r;
 }
 
-static int svc_resolve(struct session *s, const char *name)
+static int svc_resolve(struct nxt_session *s, const char *name)
 {
 	nx_rpc_cap *cap = NULL;
-	int r = nexus_resolve(s->nx, name, &cap) < 0 ? report(s) : 0;
+	int r = nexus_resolve(s->nx, name, &cap) < 0 ? nxt_report_last(s->nx) : 0;
 
 	if (r == 0)
 		printf("%s: resolved (a fresh channel to its bootstrap)\n", name);
@@ -155,7 +96,7 @@ static int svc_resolve(struct session *s, const char *name)
 	return r;
 }
 
-static int echo(struct session *s, const char *text)
+static int echo(struct nxt_session *s, const char *text)
 {
 	const nx_rpc_result *res;
 	Echo_echo_Params_b params;
@@ -166,17 +107,17 @@ static int echo(struct session *s, const char *text)
 	size_t blen, slen;
 	int r;
 
-	r = nexus_resolve(s->nx, "echod", &echod) < 0 ? report(s) : 0;
+	r = nexus_resolve(s->nx, "echod", &echod) < 0 ? nxt_report_last(s->nx) : 0;
 	if (r == 0 && (r = Echo_echo_new(echod, &call, &params)) < 0)
-		r = fail(s, r, "echo");
+		r = nxt_report("echo", r, NULL);
 	if (r == 0 && (r = Echo_echo_Params_set_text(params, text, strlen(text))) < 0)
-		r = fail(s, r, "echo");
+		r = nxt_report("echo", r, NULL);
 	if (r == 0)
-		r = call_wait(s, call, "echo", &res);
+		r = nxt_call_wait(s, call, "echo", &res);
 	if (r == 0 && (Echo_echo_results_checked(res, &out) < 0 ||
 	                      Echo_echo_Results_get_text(out, &back, &blen) < 0 ||
 	                      Echo_echo_Results_get_subject(out, &subject, &slen) < 0))
-		r = fail(s, -EBADMSG, "echo");
+		r = nxt_report("echo", -EBADMSG, NULL);
 	if (r == 0)
 		printf("%.*s (echod saw subject %.*s)\n", (int)blen, back, (int)slen, subject);
 	nx_rpc_call_free(call);
@@ -186,7 +127,7 @@ static int echo(struct session *s, const char *text)
 
 int main(int argc, char **argv)
 {
-	struct session s = {0};
+	struct nxt_session s = {0};
 	int r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -203,20 +144,20 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "svc") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0) {
 		if (argc > 4 || (argc == 4 && strcmp(argv[3], "--json") != 0))
 			return usage(stderr, 2);
-		r = session_open(&s);
+		r = nxt_session_open(&s, NULL);
 		if (r == 0)
 			r = svc_list(&s, argc == 4);
 	} else if (strcmp(argv[1], "svc") == 0 && argc == 4 && strcmp(argv[2], "resolve") == 0) {
-		r = session_open(&s);
+		r = nxt_session_open(&s, NULL);
 		if (r == 0)
 			r = svc_resolve(&s, argv[3]);
 	} else if (strcmp(argv[1], "echo") == 0 && argc == 3) {
-		r = session_open(&s);
+		r = nxt_session_open(&s, NULL);
 		if (r == 0)
 			r = echo(&s, argv[2]);
 	} else {
 		return usage(stderr, 2);
 	}
-	session_close(&s);
+	nxt_session_close(&s);
 	return r;
 }

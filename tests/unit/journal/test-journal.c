@@ -11,6 +11,7 @@
 
 #include "fdcheck.h"
 #include "helpers.h"
+#include "nx-util/macro.h"
 
 static int fds_before;
 
@@ -196,7 +197,7 @@ static void test_append_refusals(void **state)
 
 	/* Malformed: empty key, bad key characters, NULL key/value, NULL fields, bad level. */
 	const char *bad_keys[] = {"", "a b", "a=b", "k\n", "caf\xc3\xa9"};
-	for (size_t i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(bad_keys); i++) {
 		f[0].key = bad_keys[i];
 		assert_int_equal(jrn_append(j, "svc:a", &e, 0, 0, &id), -EINVAL);
 	}

@@ -81,13 +81,11 @@ static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params p
 		return NX_RPC_ASYNC;
 	}
 	if (len == 6 && memcmp(name, "secret", 6) == 0) {
-		nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED,
-		        "denied: this subject does not hold ipc.connect.secret");
-		return 0;
+		return nx_rpc_incoming_failf(
+		        in, -EPERM, "this subject does not hold ipc.connect.%.*s", (int)len, name);
 	}
 	if (len != 5 || memcmp(name, "echod", 5) != 0) {
-		nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED, "not_found: nobody registered it");
-		return 0;
+		return nx_rpc_incoming_failf(in, -ENOENT, "nobody registered it");
 	}
 	/* A fresh channel per resolve, like samgrd; the old echo channel is replaced. */
 	assert_int_equal(nx_chan_pair(fds), 0);
@@ -135,9 +133,10 @@ static void fake_start(struct fake *f)
 
 static void fake_stop(struct fake *f)
 {
-	if (f->held)
-		assert_int_equal(nx_rpc_incoming_fail(f->held, NX_RPC_EXC_FAILED, "internal: x"),
-		        -ECANCELED);
+	if (f->held) {
+		assert_true(nx_rpc_incoming_is_canceled(f->held));
+		assert_int_equal(nx_rpc_incoming_failf(f->held, -EIO, "x"), 0);
+	}
 	f->echo_conn = nx_rpc_conn_free(f->echo_conn);
 	f->samgr_conn = nx_rpc_conn_free(f->samgr_conn);
 	nx_source_free(f->listen_src);

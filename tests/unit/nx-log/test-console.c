@@ -10,6 +10,7 @@
 
 #include "fdcheck.h"
 #include "helpers.h"
+#include "nx-util/macro.h"
 
 static void test_format_basic(void **state)
 {
@@ -45,7 +46,7 @@ static void test_format_fields(void **state)
 	};
 
 	cap_open(&c, "logd", NX_LOG_INFO);
-	nx_log_fields(NX_LOG_ERROR, "rpc", "line1\nline2", f, sizeof(f) / sizeof(f[0]));
+	nx_log_fields(NX_LOG_ERROR, "rpc", "line1\nline2", f, ELEMENTSOF(f));
 	assert_string_equal(cap_read(&c),
 	        "logd: error rpc: line1\\x0aline2 a=1 b=\"x y\" c=\"\" d=\"q\\\"uote\" "
 	        "e=\"back\\\\slash\" f=\"k=v\" bad_key_=\"tab\\x09here\" _=\"\" _=v "

@@ -22,7 +22,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,10 +37,28 @@
 #include "nx-capnp/capnp.h"
 #include "nx-rpc/rpc.h"
 #include "nx-rpc/wire.h"
+#include "nx-util/macro.h"
 
 #define IFACE 0x9e1d0c2b3a495867ull
-enum { M_ADD, M_FAIL, M_CALLBACK, M_CHILD, M_HOLD, M_VMO, M_WRITE, M_BIG, M_ECHOCAP };
+enum {
+	M_ADD,
+	M_FAIL,
+	M_CALLBACK,
+	M_CHILD,
+	M_HOLD,
+	M_VMO,
+	M_WRITE,
+	M_BIG,
+	M_ECHOCAP,
+	M_LONGFAIL,
+	M_TAKEBACK,
+	M_SILENT,
+	M_ANSWERED_ASYNC,
+	M_FILL
+};
 #define MAX_HELD 300
+
+#define FILL_BYTES 3000u
 
 struct server {
 	uint64_t bias;
@@ -46,7 +66,8 @@ struct server {
 	int *destroyed; /* incremented on destroy */
 	nx_rpc_incoming *held[MAX_HELD];
 	int nheld;
-	bool own; /* freed on destroy */
+	bool own;     /* freed on destroy */
+	int taken_fd; /* the fd M_TAKEBACK took out of its cap, the test's to close */
 };
 
 static const struct nx_rpc_server_ops server_ops;
@@ -96,8 +117,13 @@ static int srv_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_
 		        0);
 		return nx_rpc_incoming_return(in);
 	case M_FAIL:
-		return nx_rpc_incoming_fail_errno(in, -ENOENT, "no such thing here") == 0 ? 0
-		                                                                          : -EIO;
+		return nx_rpc_incoming_failf(in, -ENOENT, "no such %s here", "thing");
+	case M_LONGFAIL: {
+		static char longer[NX_RPC_REASON_MAX + 2];
+
+		memset(longer, 'x', sizeof(longer) - 1);
+		return nx_rpc_incoming_failf(in, -EMSGSIZE, "field: %s", longer);
+	}
 	case M_CALLBACK: {
 		nx_rpc_call *call;
 		nx_capnp_bstruct cp;
@@ -134,6 +160,19 @@ static int srv_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_
 		assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);
 		return nx_rpc_incoming_return(in);
 	}
+	case M_FILL: { /* results of FILL_BYTES bytes of data */
+		static const char fill[FILL_BYTES];
+
+		assert_int_equal(nx_rpc_incoming_results(in, 0, 1, &out), 0);
+		bp = nx_capnp_bstruct_ptr(&out, 0);
+		assert_int_equal(nx_capnp_bptr_set_data(&bp, fill, sizeof(fill)), 0);
+		return nx_rpc_incoming_return(in);
+	}
+	case M_SILENT: /* breaks the convention: says answered, did not */
+		return 0;
+	case M_ANSWERED_ASYNC: /* breaks it too: answered, says kept */
+		(void)nx_rpc_incoming_return(in);
+		return NX_RPC_ASYNC;
 	case M_HOLD:
 	case M_WRITE:
 		held_push(s, in);
@@ -172,9 +211,22 @@ static int srv_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_
 		assert_int_equal(nx_rpc_incoming_results(in, 0, 1, &out), 0);
 		bp = nx_capnp_bstruct_ptr(&out, 0);
 		assert_int_equal(nx_capnp_bptr_set_data(&bp, big, sizeof(big)), 0);
-		r = nx_rpc_incoming_return(in);
-		assert_int_equal(r, -EMSGSIZE);
-		return 0;
+		return nx_rpc_incoming_return(in); /* the caller gets too_large */
+	}
+	case M_TAKEBACK: {
+		int fd;
+
+		/* The fd leaves the cap before it is exported: it travels without one. */
+		assert_int_equal(nx_vmo_create("take", 4, &fd), 0);
+		assert_int_equal(nx_rpc_server_new_with_fd(&server_ops, NULL, fd, &cap), 0);
+		s->taken_fd = nx_rpc_cap_take_fd(cap);
+		assert_int_equal(s->taken_fd, fd);
+		assert_int_equal(nx_rpc_incoming_results(in, 0, 1, &out), 0);
+		assert_int_equal(nx_rpc_incoming_add_cap(in, cap, &idx), 0);
+		nx_rpc_cap_unref(cap);
+		bp = nx_capnp_bstruct_ptr(&out, 0);
+		assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);
+		return nx_rpc_incoming_return(in);
 	}
 	case M_ECHOCAP:
 		pp = nx_capnp_struct_ptr(&p, 0);
@@ -369,6 +421,112 @@ static void test_exception(void **state)
 	nx_rpc_call_free(call);
 }
 
+/* NX_RPC_REASON_MAX: a failf reason past it is cut to exactly that many bytes, code kept. */
+static void test_failf_reason_max(void **state)
+{
+	struct env *e = *state;
+	nx_rpc_call *call = new_empty(e->boot, M_LONGFAIL);
+	const nx_rpc_result *res = wait_ok(call);
+
+	assert_int_equal(res->error, -EMSGSIZE);
+	assert_int_equal(strlen(res->reason), NX_RPC_REASON_MAX);
+	assert_true(strncmp(res->reason, "too_large: field: xxx", 21) == 0);
+	nx_rpc_call_free(call);
+}
+
+/* The answering convention (rpc.h) is asserted: a handler whose return value lies about
+ * whether it answered stops the process (a child here, with a fresh env per case: the child
+ * shares the parent's epoll instance). */
+static void expect_dispatch_abort(struct env *e, uint16_t method)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		nx_rpc_call *call = new_empty(e->boot, method);
+
+		(void)signal(SIGABRT, SIG_DFL); /* cmocka's handler would run more tests */
+		(void)nx_rpc_call_send(call, NULL, NULL);
+		run_idle(e);
+		_exit(0); /* not reached when the assertion holds */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
+static void test_silent_handler_asserted(void **state)
+{
+	expect_dispatch_abort(*state, M_SILENT);
+}
+
+static void test_answered_async_asserted(void **state)
+{
+	expect_dispatch_abort(*state, M_ANSWERED_ASYNC);
+}
+
+/* take: the fd leaves the cap for good; peek, dup and a second take see none. */
+static void test_take_fd(void **state)
+{
+	nx_rpc_cap *cap, *ref;
+	int fd, taken;
+
+	(void)state;
+	assert_int_equal(nx_vmo_create("take", 4, &fd), 0);
+	assert_int_equal(nx_rpc_server_new_with_fd(&server_ops, NULL, fd, &cap), 0);
+	ref = nx_rpc_cap_ref(cap);
+	taken = nx_rpc_cap_take_fd(cap);
+	assert_int_equal(taken, fd);
+	assert_int_equal(nx_rpc_cap_peek_fd(ref), -EBADF);
+	assert_int_equal(nx_rpc_cap_dup_fd(ref), -EBADF);
+	assert_int_equal(nx_rpc_cap_take_fd(ref), -EBADF);
+	assert_int_equal(nx_rpc_cap_take_fd(NULL), -EINVAL);
+	nx_rpc_cap_unref(ref);
+	nx_rpc_cap_unref(cap);
+	/* The cap did not close what it gave away. */
+	assert_int_equal(nx_vmo_write(taken, 0, "mine", 4), 0);
+	nx_fd_close(taken);
+}
+
+/* A cap whose fd was taken is exported without one: the peer gets a plain capability. */
+static void test_take_fd_then_export(void **state)
+{
+	struct env *e = *state;
+	nx_rpc_call *call = new_empty(e->boot, M_TAKEBACK);
+	const nx_rpc_result *res;
+	nx_rpc_cap *back;
+	nx_capnp_ptr pp;
+
+	e->server.taken_fd = -1;
+	res = wait_ok(call);
+	assert_int_equal(res->error, 0);
+	assert_true(e->server.taken_fd >= 0);
+	pp = nx_capnp_struct_ptr(&res->results, 0);
+	assert_int_equal(nx_rpc_call_result_cap_at(call, &pp, &back), 0);
+	assert_int_equal(nx_rpc_cap_peek_fd(back), -EBADF);
+	nx_rpc_cap_unref(back);
+	nx_rpc_call_free(call);
+	e->server.taken_fd = nx_fd_close(e->server.taken_fd);
+	run_idle(e);
+}
+
+/* NX_RPC_PIPELINE_DEPTH_MAX: a promise may follow that many pointer fields, not one more. */
+static void test_pipeline_depth_max(void **state)
+{
+	struct env *e = *state;
+	uint16_t path[NX_RPC_PIPELINE_DEPTH_MAX + 1] = {0};
+	nx_rpc_call *call = new_empty(e->boot, M_CHILD);
+	nx_rpc_cap *promise = NULL;
+
+	assert_int_equal(
+	        nx_rpc_call_pipeline(call, path, NX_RPC_PIPELINE_DEPTH_MAX + 1, &promise), -EINVAL);
+	assert_null(promise);
+	assert_int_equal(nx_rpc_call_pipeline(call, path, NX_RPC_PIPELINE_DEPTH_MAX, &promise), 0);
+	nx_rpc_cap_unref(promise);
+	nx_rpc_call_free(call);
+}
+
 static void test_errno_table(void **state)
 {
 	static const int errs[] = {-EINVAL, -EPERM, -ENOENT, -EEXIST, -EMSGSIZE, -EDQUOT, -EBADMSG,
@@ -494,7 +652,7 @@ static void test_cancel(void **state)
 	run_idle(e);
 	assert_true(nx_rpc_incoming_is_canceled(in));
 	assert_int_equal(nx_rpc_conn_questions(e->cli), 1);
-	assert_int_equal(nx_rpc_incoming_return(in), -ECANCELED);
+	assert_int_equal(nx_rpc_incoming_return(in), 0); /* consumed, nothing sent */
 	run_idle(e);
 	assert_int_equal(n, 0);
 }
@@ -521,7 +679,7 @@ static void test_cancel_cb(void **state)
 	nx_rpc_incoming_set_cancel_cb(in, on_cancel, NULL);
 	nx_rpc_call_free(call);
 	run_until(e, &cancel_seen, 1);
-	assert_int_equal(cancel_ret, -ECANCELED);
+	assert_int_equal(cancel_ret, 0);
 	/* And when the connection dies under a held call. */
 	call = new_empty(e->boot, M_HOLD);
 	assert_int_equal(nx_rpc_call_send(call, NULL, NULL), 0);
@@ -755,6 +913,7 @@ static void test_peer_dies(void **state)
 {
 	struct env *e = *state;
 	nx_rpc_call *call = new_empty(e->boot, M_HOLD);
+	nx_rpc_incoming *in;
 	int n = 0;
 
 	assert_int_equal(nx_rpc_call_send(call, count_return, &n), 0);
@@ -771,7 +930,9 @@ static void test_peer_dies(void **state)
 	call = new_add(e->boot, 1, 1);
 	assert_int_equal(nx_rpc_call_send(call, NULL, NULL), -ENOTCONN);
 	nx_rpc_call_free(call);
-	assert_int_equal(nx_rpc_incoming_return(e->server.held[--e->server.nheld]), -ECANCELED);
+	in = e->server.held[--e->server.nheld];
+	assert_true(nx_rpc_incoming_is_canceled(in));
+	assert_int_equal(nx_rpc_incoming_return(in), 0);
 	assert_int_equal(nx_rpc_conn_questions(e->cli), 0);
 }
 
@@ -1057,6 +1218,38 @@ static void raw_call(struct rawenv *e, uint32_t qid, const struct w_target *t, u
 		nx_capnp_bstruct_set_u32(&d, W_CAPD_ID, (uint32_t)cap_id, 0);
 	}
 	raw_send(e->raw, &b);
+}
+
+/* NX_RPC_TX_QUEUE_MAX: a peer that calls and never reads the returns gets them queued up to the
+ * limit, then loses the connection (-ENOBUFS); the other connection in the loop keeps serving. */
+static void test_tx_queue_max(void **state)
+{
+	static uint64_t buf[64];
+	struct w_target boot = {.promised = true, .id = 0};
+	struct rawenv *e = raw_setup();
+	nx_capnp_builder b;
+	nx_capnp_bstruct s;
+	uint32_t calls = 0;
+
+	(void)state;
+	s = raw_begin(&b, buf, sizeof(buf), W_MSG_BOOTSTRAP, W_BOOT_DW, W_BOOT_NP);
+	raw_send(e->raw, &b);
+	while (!e->disc && calls < 4 * NX_RPC_TX_QUEUE_MAX / FILL_BYTES) {
+		calls++;
+		raw_call(e, calls, &boot, M_FILL, -1, 0);
+		/* Finished at once: the answer is not kept, only its Return waits to be sent. */
+		s = raw_begin(&b, buf, sizeof(buf), W_MSG_FINISH, W_FIN_DW, W_FIN_NP);
+		nx_capnp_bstruct_set_u32(&s, W_FIN_QID, calls, 0);
+		raw_send(e->raw, &b);
+		while (nx_loop_run_once(e->loop, 0) > 0)
+			;
+	}
+	assert_int_equal(e->disc, 1);
+	assert_int_equal(e->err, -ENOBUFS);
+	/* Everything up to the limit was queued (the socket buffer took some more first). */
+	assert_true((size_t)calls * FILL_BYTES > NX_RPC_TX_QUEUE_MAX);
+	raw_check_healthy(e);
+	raw_teardown(e);
 }
 
 /* What libcapnp does when a promise it pipelined on resolves to one of its own objects:
@@ -1601,6 +1794,13 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_bootstrap_call, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_exception, setup, teardown),
 	        cmocka_unit_test(test_errno_table),
+	        cmocka_unit_test_setup_teardown(test_failf_reason_max, setup, teardown),
+	        cmocka_unit_test(test_take_fd),
+	        cmocka_unit_test_setup_teardown(test_pipeline_depth_max, setup, teardown),
+	        cmocka_unit_test(test_tx_queue_max),
+	        cmocka_unit_test_setup_teardown(test_silent_handler_asserted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_answered_async_asserted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_take_fd_then_export, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_callback, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cap_in_results, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pipeline, setup, teardown),

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "nx-util/macro.h"
+
 /* ---- an in-memory loader ---- */
 
 typedef struct mfile {
@@ -86,7 +88,7 @@ static void test_good_inputs(void **state)
 	        {"deny b y\nallow b y\nallow a z\n", "allow a z\nallow b y\ndeny b y\n"},
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		pol_policy *p = must_parse(cases[i].in);
 		size_t len = 0;
 		const char *c = pol_canonical(p, &len);
@@ -150,7 +152,7 @@ static void test_bad_inputs(void **state)
 	        {"Allow a b\n", -EBADMSG, "t.policy:1: unknown keyword \"Allow\""},
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		pol_policy *p = (pol_policy *)(uintptr_t)0x1;
 		pol_error err;
 		int r = parse_str(cases[i].in, &p, &err);
@@ -579,7 +581,7 @@ static void test_prefix_boundaries(void **state)
 	        {"exact", "cap.x", POL_DENY},
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
 		if (pol_check(p, cases[i].s, cases[i].c) != cases[i].v)
 			fail_msg("case %zu: %s %s", i, cases[i].s, cases[i].c);
 	pol_free(p);
@@ -930,7 +932,7 @@ static void test_default_policy(void **state)
 	if (r < 0)
 		fail_msg("default.policy: %d %s", r, err.text);
 	assert_true(pol_rule_count(p) > 20);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
 		if (pol_check(p, cases[i].s, cases[i].c) != cases[i].v)
 			fail_msg("default policy: %s %s: want %d", cases[i].s, cases[i].c,
 			        cases[i].v);

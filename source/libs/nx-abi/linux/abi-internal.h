@@ -5,12 +5,7 @@
 
 #include <errno.h>
 
-/* Programmer errors at public entry points (STYLE.md 7): refuse, never abort, never log. */
-#define assert_return(expr, r)      \
-	do {                        \
-		if (!(expr))        \
-			return (r); \
-	} while (0)
+#include "nx-util/macro.h" /* assert_return */
 
 /* libc's -1/errno converted once, at the call (STYLE.md 6). errno is never 0 after a failed
  * call, but a wrong 0 here would read as success, so fall back to EIO. */

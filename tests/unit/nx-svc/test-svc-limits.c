@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* nx-svc's limits, crossed: NX_SVC_NAME_MAX at nx_svc_new(), NX_SVC_SUBJECT_MAX at the
+ * ServiceHost.accept params the skeleton copies its subject from. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fdcheck.h"
+#include "nexus-types.capnp.h"
+#include "nx-abi/sock.h"
+#include "daemon.h"
+#include "svc.h"
+
+/* A name one byte over the limit is refused before anything is set up, and the granted fds
+ * are closed as on every failure. */
+static void test_name_max(void **state)
+{
+	char name[NX_SVC_NAME_MAX + 2];
+	int before = fdcheck_count();
+	nx_svc *svc = NULL;
+	int fds[2];
+
+	(void)state;
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_int_equal(nx_chan_pair(fds), 0);
+	if (fds[0] != NX_DAEMON_BOOTSTRAP_FD) {
+		assert_int_equal(dup2(fds[0], NX_DAEMON_BOOTSTRAP_FD), NX_DAEMON_BOOTSTRAP_FD);
+		nx_fd_close(fds[0]);
+	}
+	assert_int_equal(nx_svc_new(name, &svc), -EINVAL);
+	assert_null(svc);
+	assert_int_equal(fcntl(NX_DAEMON_BOOTSTRAP_FD, F_GETFD), -1);
+	nx_fd_close(fds[1]);
+	fdcheck_assert(before);
+}
+
+/* Validates accept params whose subject has `len` bytes. */
+static int accept_subject(size_t len)
+{
+	static char subject[NX_SVC_SUBJECT_MAX + 1];
+	uint64_t first[64];
+	nx_capnp_builder b;
+	ServiceHost_accept_Params_b params;
+	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
+	nx_capnp_reader rd;
+	nx_capnp_struct root;
+	int r;
+
+	memset(subject, 's', sizeof(subject));
+	nx_capnp_builder_init(&b, first, sizeof(first), &nx_capnp_malloc_allocator);
+	assert_int_equal(ServiceHost_accept_Params_init_root(&b, &params), 0);
+	assert_int_equal(ServiceHost_accept_Params_set_subject(params, subject, len), 0);
+	nx_capnp_builder_as_reader(&b, segs, &rd);
+	assert_int_equal(nx_capnp_reader_root_struct(&rd, &root), 0);
+	r = ServiceHost_accept_Params_validate(&root);
+	nx_capnp_builder_done(&b);
+	return r;
+}
+
+/* The skeleton copies the subject samgrd vouches for into NX_SVC_SUBJECT_MAX + 1 bytes: the
+ * schema's cap is the same number and the generated validator refuses one byte more. */
+static void test_subject_max(void **state)
+{
+	(void)state;
+	assert_int_equal(SUBJECT_MAX_LEN, NX_SVC_SUBJECT_MAX);
+	assert_int_equal(accept_subject(NX_SVC_SUBJECT_MAX), 0);
+	assert_int_equal(accept_subject(NX_SVC_SUBJECT_MAX + 1), -EMSGSIZE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_name_max),
+	        cmocka_unit_test(test_subject_max),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
