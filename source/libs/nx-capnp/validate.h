@@ -69,6 +69,22 @@ struct nx_capnp_desc {
 	const struct nx_capnp_vfield *fields;
 };
 
+/* A method, and an interface's methods by ordinal: what a test needs to sweep every method
+ * of a schema (capnpc-c writes `<prefix>_interfaces[]`, NULL-terminated, per schema file). */
+struct nx_capnp_method_desc {
+	const char *name;
+	bool stream; /* a `-> stream` method: results is NULL */
+	const struct nx_capnp_desc *params;
+	const struct nx_capnp_desc *results;
+};
+
+struct nx_capnp_iface_desc {
+	const char *name;
+	uint64_t id;
+	uint32_t nmethods;
+	const struct nx_capnp_method_desc *methods;
+};
+
 /* The rule a value broke. */
 enum nx_capnp_rule {
 	NX_CAPNP_RULE_NONE = 0,
