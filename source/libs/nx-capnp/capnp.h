@@ -86,8 +86,8 @@ typedef struct nx_capnp_reader {
 	const struct nx_capnp_seg *segs;
 	uint32_t nsegs;
 	uint32_t ncaps;
-	uint64_t traversal_left; /* words */
-	int error;               /* first error seen, 0 if none */
+	uint64_t traversal_left;              /* words */
+	int error;                            /* first error seen, 0 if none */
 	const struct nx_capnp_captable *caps; /* set by the RPC layer, NULL after init */
 } nx_capnp_reader;
 

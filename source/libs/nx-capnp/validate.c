@@ -50,15 +50,16 @@ static int broke(struct walk *w, enum nx_capnp_rule rule, uint32_t limit)
 /* A read error of the runtime: its limits are size limits, anything else is malformed. */
 static int read_failed(struct walk *w, int err)
 {
-	return broke(w, err == -ELOOP || err == -EMSGSIZE ? NX_CAPNP_RULE_TRAVERSAL
-	                                                  : NX_CAPNP_RULE_MALFORMED,
+	return broke(w,
+	        err == -ELOOP || err == -EMSGSIZE ? NX_CAPNP_RULE_TRAVERSAL
+	                                          : NX_CAPNP_RULE_MALFORMED,
 	        0);
 }
 
 static int check_struct(struct walk *w, const nx_capnp_struct *s, const struct nx_capnp_desc *d);
 
-static int check_blob(struct walk *w, const nx_capnp_ptr *p, bool text, uint32_t max_len,
-        bool non_empty)
+static int check_blob(
+        struct walk *w, const nx_capnp_ptr *p, bool text, uint32_t max_len, bool non_empty)
 {
 	const uint8_t *v = NULL;
 	size_t n = 0;
@@ -136,8 +137,8 @@ static int check_ptr(struct walk *w, const nx_capnp_ptr *p, const struct nx_capn
 	switch (t->kind) {
 	case NX_CAPNP_V_TEXT:
 	case NX_CAPNP_V_DATA:
-		return check_blob(w, p, t->kind == NX_CAPNP_V_TEXT, f->max_len,
-		        top && f->non_empty);
+		return check_blob(
+		        w, p, t->kind == NX_CAPNP_V_TEXT, f->max_len, top && f->non_empty);
 	case NX_CAPNP_V_STRUCT:
 		r = nx_capnp_ptr_read_struct(p, &s);
 		return r < 0 ? read_failed(w, r) : check_struct(w, &s, t->desc);

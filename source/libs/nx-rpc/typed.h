@@ -33,8 +33,8 @@ int nx_rpc_bptr_set_cap(const nx_capnp_bptr *p, nx_rpc_cap *cap);
 
 /* Calls the generated typed callback `cb` (cast back by the generated `done`) with the
  * call's outcome. `results` views the call's message, valid during the call only. */
-typedef void (*nx_rpc_typed_done)(void (*cb)(void), void *userdata, int error,
-        const char *reason, const nx_capnp_struct *results);
+typedef void (*nx_rpc_typed_done)(void (*cb)(void), void *userdata, int error, const char *reason,
+        const nx_capnp_struct *results);
 
 /* Sends `call` (taken: freed in every case). Once, from the loop, the results are validated
  * against `results_desc` (the server is a peer: results that break the schema fail the call

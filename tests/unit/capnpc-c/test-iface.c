@@ -233,10 +233,12 @@ static void test_describe_and_validation(void **state)
 	/* note has $maxLen(32): the dispatcher answers before the handler runs, naming the
 	 * field and the limit from the schema. */
 	assert_int_equal(describe(&p, long_note, strlen(long_note), &call, &out), -EMSGSIZE);
-	assert_string_equal(nx_rpc_call_result(call)->reason, "too_large: note: longer than 32 bytes");
+	assert_string_equal(
+	        nx_rpc_call_result(call)->reason, "too_large: note: longer than 32 bytes");
 	nx_rpc_call_free(call);
 	assert_int_equal(describe(&p, "a\0b", 3, &call, &out), -EINVAL);
-	assert_string_equal(nx_rpc_call_result(call)->reason, "invalid_argument: note: contains NUL");
+	assert_string_equal(
+	        nx_rpc_call_result(call)->reason, "invalid_argument: note: contains NUL");
 	nx_rpc_call_free(call);
 	assert_int_equal(p.impl.describes, 1);
 	pair_close(&p);
@@ -261,8 +263,8 @@ static void test_super_and_unimplemented(void **state)
 	nx_rpc_call_free(call);
 
 	/* lookup (params: the struct Inner, whose fields are simple) has no handler. */
-	assert_int_equal(iface_calc_lookup_wait(p.calc, 3, "x", UINT64_MAX, &call, &found),
-	        -EOPNOTSUPP);
+	assert_int_equal(
+	        iface_calc_lookup_wait(p.calc, 3, "x", UINT64_MAX, &call, &found), -EOPNOTSUPP);
 	assert_int_equal(nx_rpc_call_result(call)->exc_type, NX_RPC_EXC_UNIMPLEMENTED);
 	nx_rpc_call_free(call);
 	pair_close(&p);

@@ -224,7 +224,8 @@ static void build_everything(nx_capnp_builder *b)
 	types_everything_set_uint64_field(e, UINT64_MAX);
 	types_everything_set_float32_field(e, -1.5f);
 	types_everything_set_float64_field(e, 2.5e100);
-	assert_int_equal(types_everything_set_text_field(e, everything_text, strlen(everything_text)), 0);
+	assert_int_equal(
+	        types_everything_set_text_field(e, everything_text, strlen(everything_text)), 0);
 	assert_int_equal(types_everything_set_data_field(e, "\0\1\376", 3), 0);
 	assert_int_equal(types_everything_init_struct_field(e, &in), 0);
 	types_inner_set_id(in, 99);
@@ -709,7 +710,8 @@ static void test_shape_points(void **state)
 	nx_capnp_builder_as_reader(&m.b, segs, &rd);
 	assert_int_equal(types_shape_read_root(&rd, &r), 0);
 	assert_int_equal(types_shape_which(r), TYPES_SHAPE_WHICH_POINTS);
-	assert_int_equal(types_shape_style_which(types_shape_get_style(r)), TYPES_SHAPE_STYLE_WHICH_SOLID);
+	assert_int_equal(
+	        types_shape_style_which(types_shape_get_style(r)), TYPES_SHAPE_STYLE_WHICH_SOLID);
 	assert_int_equal(types_shape_get_points(r, &l), 0);
 	assert_int_equal(l.count, 2);
 	assert_int_equal(types_shape_point_get_x(types_shape_point_at(&l, 0)), -4);
@@ -823,8 +825,8 @@ static int validate_limited(enum limited_bad bad, char *why, size_t why_cap)
 			assert_int_equal(nx_capnp_bptr_set_text(&p, "12345", 5), 0);
 	}
 	assert_int_equal(types_limited_init_inners(b, ninners, &l), 0);
-	assert_int_equal(types_inner_set_label(types_inner_b_at(&l, ninners - 1), "0123456789abcdefg",
-	                         bad == INNER_LABEL_TOO_LONG ? 17 : 16),
+	assert_int_equal(types_inner_set_label(types_inner_b_at(&l, ninners - 1),
+	                         "0123456789abcdefg", bad == INNER_LABEL_TOO_LONG ? 17 : 16),
 	        0);
 	types_limited_set_level(b, bad == LEVEL_UNKNOWN ? 2 : TYPES_LEVEL_HIGH);
 	types_limited_set_color(b, bad == COLOR_UNKNOWN ? 5 : TYPES_COLOR_GREEN);

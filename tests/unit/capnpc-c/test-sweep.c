@@ -44,15 +44,15 @@ static const struct {
 
 /* A server of each interface with an empty vtable: validation answers before any handler
  * would run, and a call that got past it would answer "unsupported", failing the check. */
-#define EMPTY_SERVER(x)                                                   \
-	static int serve_##x(nx_rpc_cap **ret)                            \
-	{                                                                 \
-		static const struct x##_server vt;                        \
-		struct x *cap = NULL;                                     \
-		int r = x##_server_new(&vt, NULL, NULL, &cap);            \
-                                                                          \
-		*ret = x##_cap(cap);                                      \
-		return r;                                                 \
+#define EMPTY_SERVER(x)                                        \
+	static int serve_##x(nx_rpc_cap **ret)                 \
+	{                                                      \
+		static const struct x##_server vt;             \
+		struct x *cap = NULL;                          \
+		int r = x##_server_new(&vt, NULL, NULL, &cap); \
+                                                               \
+		*ret = x##_cap(cap);                           \
+		return r;                                      \
 	}
 EMPTY_SERVER(echo)
 EMPTY_SERVER(log)
@@ -95,8 +95,8 @@ struct violation {
 	const struct nx_capnp_vfield *steps[MAX_DEPTH];
 	int nsteps;
 	enum breach breach;
-	char path[256];  /* as the reason should name it */
-	char want[512];  /* the whole reason */
+	char path[256]; /* as the reason should name it */
+	char want[512]; /* the whole reason */
 	int want_errno;
 };
 
@@ -121,8 +121,8 @@ static void desc_size(const struct nx_capnp_desc *d, uint16_t *dw, uint16_t *np)
 	}
 }
 
-static void build_struct(nx_capnp_bstruct *s, const struct nx_capnp_desc *d,
-        const struct violation *v, int depth);
+static void build_struct(
+        nx_capnp_bstruct *s, const struct nx_capnp_desc *d, const struct violation *v, int depth);
 
 static void init_struct(nx_capnp_bptr *p, const struct nx_capnp_desc *d, nx_capnp_bstruct *ret)
 {
@@ -133,8 +133,8 @@ static void init_struct(nx_capnp_bptr *p, const struct nx_capnp_desc *d, nx_capn
 }
 
 /* A list of one valid struct (element 0 built towards `v` when depth says so). */
-static void one_struct_list(nx_capnp_bptr *p, const struct nx_capnp_desc *d,
-        const struct violation *v, int depth)
+static void one_struct_list(
+        nx_capnp_bptr *p, const struct nx_capnp_desc *d, const struct violation *v, int depth)
 {
 	uint16_t dw = 0, np = 0;
 	nx_capnp_blist l;
@@ -180,17 +180,16 @@ static void apply(nx_capnp_bstruct *s, const struct nx_capnp_vfield *f, const st
 		break;
 	case EMPTY:
 		if (t->kind == NX_CAPNP_V_LIST)
-			assert_int_equal(nx_capnp_bptr_init_list(
-			                         &p, (enum nx_capnp_elem)t->elem, 0, &l),
-			        0);
+			assert_int_equal(
+			        nx_capnp_bptr_init_list(&p, (enum nx_capnp_elem)t->elem, 0, &l), 0);
 		else
 			set_blob(&p, t, "", 0);
 		break;
 	case TOO_MANY:
 		/* Zero-sized struct elements keep 4097 of them inside one message. */
 		if (t->elem == NX_CAPNP_ELEM_COMPOSITE)
-			assert_int_equal(nx_capnp_bptr_init_struct_list(&p, 0, 0, f->max_count + 1, &l),
-			        0);
+			assert_int_equal(
+			        nx_capnp_bptr_init_struct_list(&p, 0, 0, f->max_count + 1, &l), 0);
 		else
 			assert_int_equal(nx_capnp_bptr_init_list(&p, (enum nx_capnp_elem)t->elem,
 			                         f->max_count + 1, &l),
@@ -233,17 +232,16 @@ static void fill_valid(nx_capnp_bstruct *s, const struct nx_capnp_vfield *f)
 		else if (t->elem_type && t->elem_type->kind != NX_CAPNP_V_ENUM)
 			fail_msg("%s: a non-empty list of this kind is not built yet", f->name);
 		else
-			assert_int_equal(nx_capnp_bptr_init_list(
-			                         &p, (enum nx_capnp_elem)t->elem, 1, &l),
-			        0);
+			assert_int_equal(
+			        nx_capnp_bptr_init_list(&p, (enum nx_capnp_elem)t->elem, 1, &l), 0);
 		break;
 	default:
 		break;
 	}
 }
 
-static void build_struct(nx_capnp_bstruct *s, const struct nx_capnp_desc *d,
-        const struct violation *v, int depth)
+static void build_struct(
+        nx_capnp_bstruct *s, const struct nx_capnp_desc *d, const struct violation *v, int depth)
 {
 	const struct nx_capnp_vfield *target = v && depth < v->nsteps ? v->steps[depth] : NULL;
 	uint16_t active = target && target->disc != NX_CAPNP_NO_DISC ? target->disc : 0;
@@ -298,8 +296,8 @@ static void send_and_check(struct sweep *w, const struct violation *v)
 	uint16_t dw = 0, np = 0;
 
 	desc_size(pd, &dw, &np);
-	assert_int_equal(nx_rpc_call_new(w->target, w->iface->id, w->method, dw, np, &call, &params),
-	        0);
+	assert_int_equal(
+	        nx_rpc_call_new(w->target, w->iface->id, w->method, dw, np, &call, &params), 0);
 	build_struct(&params, pd, v, 0);
 	assert_int_equal(nx_rpc_call_wait(call, UINT64_MAX, &res), 0);
 	if (strcmp(res->reason, v->want) != 0 || res->error != v->want_errno)
@@ -379,8 +377,8 @@ static void sweep_struct(struct sweep *w, struct violation *v, const struct nx_c
 		const struct nx_capnp_vtype *t = f->type;
 
 		v->steps[v->nsteps++] = f;
-		(void)snprintf(v->path + len, sizeof(v->path) - len, "%s%s", len ? "." : "",
-		        f->name);
+		(void)snprintf(
+		        v->path + len, sizeof(v->path) - len, "%s%s", len ? "." : "", f->name);
 		if (t->kind == NX_CAPNP_V_GROUP || t->kind == NX_CAPNP_V_STRUCT) {
 			sweep_struct(w, v, t->desc);
 		} else {

@@ -50,8 +50,7 @@ static const struct nx_capnp_vfield doc_fields[] = {
         {"a", &text_t, 4, 0, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, true},
         {"b", &item_t, 4, 1, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
         {"g", &g_t, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
-        {"levels", &levels_t, 6, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT,
-                false},
+        {"levels", &levels_t, 6, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
 };
 static const struct nx_capnp_desc doc_desc = {"Doc", 1, 9, doc_fields};
 
@@ -109,9 +108,8 @@ static int check(enum bad bad, struct nx_capnp_invalid *why)
 	if (bad == ITEMS_NOT_A_LIST) {
 		assert_int_equal(nx_capnp_bptr_init_struct(&p, 1, 0, &it), 0);
 	} else {
-		assert_int_equal(nx_capnp_bptr_init_struct_list(
-		                         &p, 0, 1, bad == ITEMS_MANY ? 3 : 2, &l),
-		        0);
+		assert_int_equal(
+		        nx_capnp_bptr_init_struct_list(&p, 0, 1, bad == ITEMS_MANY ? 3 : 2, &l), 0);
 		nx_capnp_blist_get_struct(&l, 1, &it);
 		set_text(&it, 0, "abcde", bad == ITEM_LABEL_LONG ? 5 : 4);
 	}

@@ -561,9 +561,10 @@ void emit_header(struct gen *g)
 	for (size_t i = 0; i < g->nnodes; i++)
 		if (g->nodes[i]->kind == SC_NODE_INTERFACE)
 			emit_iface_type(g, g->nodes[i]);
-	out(g->h, "/* Descriptors for nx_capnp_validate() (nx-capnp/validate.h): a validator returns "
-	          "0, or\n * -EINVAL / -EMSGSIZE / -EBADMSG with *ret_why (may be NULL) naming the "
-	          "field and the rule.\n * Pointer defaults: views of static words. */\n");
+	out(g->h,
+	        "/* Descriptors for nx_capnp_validate() (nx-capnp/validate.h): a validator returns "
+	        "0, or\n * -EINVAL / -EMSGSIZE / -EBADMSG with *ret_why (may be NULL) naming the "
+	        "field and the rule.\n * Pointer defaults: views of static words. */\n");
 	for (size_t i = 0; i < g->nnodes; i++)
 		if (g->nodes[i]->kind == SC_NODE_STRUCT)
 			emit_struct_protos(g, g->nodes[i]);

@@ -86,35 +86,30 @@ static void emit_client_header(struct gen *g, const struct sc_node *n, const str
 		}
 		return;
 	}
-	out(h,
-	        "/* Runs once from the loop: error 0 and the results (valid during the callback "
-	        "only),\n * or error < 0 with the section 9 reason and empty results. */\n");
+	out(h, "/* Runs once from the loop: error 0 and the results (valid during the callback "
+	       "only),\n * or error < 0 with the section 9 reason and empty results. */\n");
 	out(h,
 	        "typedef void (*%s_cb)(void *userdata, int error, const char *reason, %s "
 	        "results);\n",
 	        mf, rn->cname);
-	out(h,
-	        "/* Sends the call (taken: freed after cb, or on failure). 0, or a negative "
-	        "errno with cb\n * never run. Results are validated before cb (the server is a "
-	        "peer). */\n");
+	out(h, "/* Sends the call (taken: freed after cb, or on failure). 0, or a negative "
+	       "errno with cb\n * never run. Results are validated before cb (the server is a "
+	       "peer). */\n");
 	out(h, "int %s_send(nx_rpc_call *call, %s_cb cb, void *userdata);\n", mf, mf);
-	out(h,
-	        "/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: "
-	        "none).\n * 0 with *ret viewing the call (still the caller's), or "
-	        "nx_rpc_call_wait_typed()'s errors. */\n");
+	out(h, "/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: "
+	       "none).\n * 0 with *ret viewing the call (still the caller's), or "
+	       "nx_rpc_call_wait_typed()'s errors. */\n");
 	out(h, "int %s_send_wait(nx_rpc_call *call, uint64_t deadline_ns, %s *ret);\n", mf,
 	        rn->cname);
 	if (call_simple(g, m)) {
-		out(h,
-		        "/* The call in one: params as arguments (borrowed; Text NUL-terminated). "
-		        "Returns 0, or a\n * negative errno with cb never run. */\n");
+		out(h, "/* The call in one: params as arguments (borrowed; Text NUL-terminated). "
+		       "Returns 0, or a\n * negative errno with cb never run. */\n");
 		out(h, "int %s(struct %s *target", mf, n->cname);
 		gen_simple_args(h, g, pn);
 		out(h, ", %s_cb cb, void *userdata);\n", mf);
-		out(h,
-		        "/* Blocking, for tools. *ret_call is always set: the call (the caller "
-		        "frees it; *ret views\n * it; after a failure nx_rpc_call_result() gives "
-		        "the reason), or NULL if none was made. */\n");
+		out(h, "/* Blocking, for tools. *ret_call is always set: the call (the caller "
+		       "frees it; *ret views\n * it; after a failure nx_rpc_call_result() gives "
+		       "the reason), or NULL if none was made. */\n");
 		out(h, "int %s_wait(struct %s *target", mf, n->cname);
 		gen_simple_args(h, g, pn);
 		out(h, ", uint64_t deadline_ns,\n\tnx_rpc_call **ret_call, %s *ret);\n", rn->cname);
@@ -131,8 +126,7 @@ static void emit_client_header(struct gen *g, const struct sc_node *n, const str
 		        "once the call\n * was sent. 0 with a new reference, or "
 		        "nx_rpc_call_pipeline()'s errors. */\n",
 		        f->name);
-		out(h,
-		        "static inline int %s_pipeline_%s(nx_rpc_call *call, struct %s **ret)\n{\n",
+		out(h, "static inline int %s_pipeline_%s(nx_rpc_call *call, struct %s **ret)\n{\n",
 		        mf, fn, gen_cname(g, f->type.id));
 		out(h, "\tconst uint16_t path[1] = {%u};\n\tnx_rpc_cap *cap;\n", f->offset);
 		out(h, "\tint r = nx_rpc_call_pipeline(call, path, 1, &cap);\n\n");
@@ -152,13 +146,11 @@ static void emit_server_header(struct gen *g, const struct sc_method *m, const c
 	out(h, "/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */\n");
 	out(h, "static inline int %s_results_init(nx_rpc_incoming *in, %s_b *ret)\n{\n", mf,
 	        rn->cname);
-	out(h,
-	        "\treturn nx_rpc_incoming_results(in, %s_DATA_WORDS, %s_PTRS, &ret->s);\n}\n\n",
+	out(h, "\treturn nx_rpc_incoming_results(in, %s_DATA_WORDS, %s_PTRS, &ret->s);\n}\n\n",
 	        rn->cupper, rn->cupper);
 	if (return_simple(g, m)) {
-		out(h,
-		        "/* Builds the results from the arguments (borrowed), returns them and "
-		        "frees `in`.\n * nx_rpc_incoming_return_built()'s result. */\n");
+		out(h, "/* Builds the results from the arguments (borrowed), returns them and "
+		       "frees `in`.\n * nx_rpc_incoming_return_built()'s result. */\n");
 		out(h, "int %s_return(nx_rpc_incoming *in", mf);
 		gen_simple_args(h, g, rn);
 		out(h, ");\n\n");

@@ -259,7 +259,16 @@ bool gen_fields_simple(const struct sc_node *n)
 
 /* Names the generated one-call functions use for their own parameters and locals. */
 static const char *const taken_names[] = {
-        "target", "cb", "userdata", "deadline_ns", "ret_call", "ret", "in", "call", "r", "b",
+        "target",
+        "cb",
+        "userdata",
+        "deadline_ns",
+        "ret_call",
+        "ret",
+        "in",
+        "call",
+        "r",
+        "b",
 };
 
 void gen_arg_name(const struct sc_field *f, char *out)
@@ -267,7 +276,7 @@ void gen_arg_name(const struct sc_field *f, char *out)
 	model_member(f->name, out, GEN_NAME_MAX);
 	for (size_t i = 0; i < sizeof(taken_names) / sizeof(taken_names[0]); i++) {
 		if (strcmp(out, taken_names[i]) == 0) {
-			strcat(out, "_");
+			model_underscore(out, GEN_NAME_MAX);
 			return;
 		}
 	}

@@ -20,8 +20,8 @@ struct gen {
 	const char *prefix; /* of every identifier in this file (model.h) */
 	FILE *h;
 	FILE *c;
-	bool has_iface; /* the file defines an interface */
-	bool uses_caps; /* ...or a field names one: typed capabilities need nx-rpc */
+	bool has_iface;   /* the file defines an interface */
+	bool uses_caps;   /* ...or a field names one: typed capabilities need nx-rpc */
 	unsigned nvtypes; /* nxg_t<n> descriptors written so far */
 	int errors;
 };

@@ -85,12 +85,13 @@ static int node_cname(const struct sc_request *req, struct sc_node *n)
 			p++;
 		}
 	}
-	if (plen && strncmp(scoped, prefix, plen) == 0 && (scoped[plen] == '\0' || scoped[plen] == '_'))
+	if (plen && strncmp(scoped, prefix, plen) == 0 &&
+	        (scoped[plen] == '\0' || scoped[plen] == '_'))
 		(void)snprintf(name, sizeof(name), "%s", scoped);
 	else
 		(void)snprintf(name, sizeof(name), "%s%s%s", prefix, plen ? "_" : "", scoped);
-	if (is_c_keyword(name) && strlen(name) + 1 < sizeof(name))
-		strcat(name, "_");
+	if (is_c_keyword(name))
+		model_underscore(name, sizeof(name));
 	n->cname = strdup(name);
 	n->cupper = strdup(name);
 	if (!n->cname || !n->cupper)
@@ -360,15 +361,14 @@ static int check_node(const struct sc_request *req, const struct sc_node *n)
  * stem + suffix of one equals stem + suffix of the other. Compared ignoring case, since
  * macros are the upper-case stems: this also rejects a few pairs C would tell apart
  * (a type `foo` beside a constant `FOO`), which a schema can rename at no cost. */
-static const char *const struct_suffixes[] = {"", "_b", "_desc", "_type_id", "_data_words",
-        "_ptrs", "_validate", "_at", "_b_at", "_read_root", "_init_root", "_which", NULL};
-static const char *const enum_suffixes[] = {
-        "", "_type_id", "_count", "_is_valid", "_name", NULL};
+static const char *const struct_suffixes[] = {"", "_b", "_desc", "_type_id", "_data_words", "_ptrs",
+        "_validate", "_at", "_b_at", "_read_root", "_init_root", "_which", NULL};
+static const char *const enum_suffixes[] = {"", "_type_id", "_count", "_is_valid", "_name", NULL};
 static const char *const iface_suffixes[] = {"", "_interface_id", "_server", "_dispatch",
         "_server_new", "_server_new_with_fd", "_server_get_impl", "_method_name", "_from_cap",
         "_cap", "_methods", NULL};
-static const char *const method_suffixes[] = {"", "_method_id", "_cb", "_wait", "_start",
-        "_send", "_send_wait", "_return", "_results_init", NULL};
+static const char *const method_suffixes[] = {"", "_method_id", "_cb", "_wait", "_start", "_send",
+        "_send_wait", "_return", "_results_init", NULL};
 static const char *const const_suffixes[] = {"", "_len", "_get", NULL};
 static const char *const plain_suffixes[] = {"", NULL};
 
@@ -421,11 +421,13 @@ static size_t node_stems(const struct sc_node *n, struct stem *v, size_t cap)
 		k++;
 	}
 	for (size_t i = 0; i < n->nmethods && k < cap; i++, k++) {
-		v[k] = (struct stem){.node = n, .what = n->methods[i].name, .suffixes = method_suffixes};
+		v[k] = (struct stem){
+		        .node = n, .what = n->methods[i].name, .suffixes = method_suffixes};
 		model_method_name(n, &n->methods[i], v[k].name, sizeof(v[k].name));
 	}
 	for (size_t i = 0; i < n->nenumerants && k < cap; i++, k++) {
-		v[k] = (struct stem){.node = n, .what = n->enumerants[i].name, .suffixes = plain_suffixes};
+		v[k] = (struct stem){
+		        .node = n, .what = n->enumerants[i].name, .suffixes = plain_suffixes};
 		model_snake(n->enumerants[i].name, up, sizeof(up));
 		(void)snprintf(v[k].name, sizeof(v[k].name), "%s_%s", n->cname, up);
 	}
@@ -654,19 +656,25 @@ static bool is_c_keyword(const char *s)
 	return false;
 }
 
-void model_member(const char *in, char *out, size_t cap)
+void model_underscore(char *s, size_t cap)
 {
-	size_t n;
+	size_t n = strlen(s);
 
-	model_snake(in, out, cap);
-	n = strlen(out);
-	if (is_c_keyword(out) && n + 1 < cap) {
-		out[n] = '_';
-		out[n + 1] = '\0';
+	if (n + 1 < cap) {
+		s[n] = '_';
+		s[n + 1] = '\0';
 	}
 }
 
-void model_method_name(const struct sc_node *iface, const struct sc_method *m, char *out, size_t cap)
+void model_member(const char *in, char *out, size_t cap)
+{
+	model_snake(in, out, cap);
+	if (is_c_keyword(out))
+		model_underscore(out, cap);
+}
+
+void model_method_name(
+        const struct sc_node *iface, const struct sc_method *m, char *out, size_t cap)
 {
 	char mn[256];
 

@@ -48,11 +48,14 @@ struct sc_node **model_file_nodes(const struct sc_request *req, uint64_t file_id
 /* camelCase -> snake_case / UPPER_SNAKE, written to `out` (NUL-terminated, cut at cap). */
 void model_snake(const char *in, char *out, size_t cap);
 void model_upper(const char *in, char *out, size_t cap);
+/* Appends '_' to `s` when it fits in `cap` (keywords, names taken). */
+void model_underscore(char *s, size_t cap);
 /* model_snake, plus a trailing '_' for C/C++ keywords: for names used as struct members. */
 void model_member(const char *in, char *out, size_t cap);
 
 /* The C name of method `m` of interface `iface`: "<iface cname>_<m snake>". */
-void model_method_name(const struct sc_node *iface, const struct sc_method *m, char *out, size_t cap);
+void model_method_name(
+        const struct sc_node *iface, const struct sc_method *m, char *out, size_t cap);
 
 /* Whether validators reject unknown values of this enum (field or enum carries $closed). */
 bool model_enum_closed(const struct sc_request *req, const struct sc_field *f, uint64_t enum_id);
