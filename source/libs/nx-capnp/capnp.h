@@ -58,6 +58,19 @@ enum nx_capnp_kind {
 
 #define NX_CAPNP_NO_CAP UINT32_MAX
 
+/* ---- Capability tables ------------------------------------------------------------------ */
+
+/* The capability table of the message a reader or builder belongs to. The RPC layer (nx-rpc)
+ * sets it so that generated typed accessors can turn a capability pointer into a capability
+ * and back; nx-capnp only carries it (NULL: the message has no capabilities). */
+struct nx_capnp_captable {
+	/* A new reference to capability `index` in *ret; -ENOENT when there is none. */
+	int (*get)(void *ctx, uint32_t index, void **ret);
+	/* Adds `cap` (referenced, not taken) to the table; its index in *ret_index. */
+	int (*add)(void *ctx, void *cap, uint32_t *ret_index);
+	void *ctx;
+};
+
 /* ---- Reading ---------------------------------------------------------------------------- */
 
 /* One segment of a received message: `words` must stay valid while readers use it. */
@@ -73,8 +86,9 @@ typedef struct nx_capnp_reader {
 	const struct nx_capnp_seg *segs;
 	uint32_t nsegs;
 	uint32_t ncaps;
-	uint64_t traversal_left; /* words */
-	int error;               /* first error seen, 0 if none */
+	uint64_t traversal_left;              /* words */
+	int error;                            /* first error seen, 0 if none */
+	const struct nx_capnp_captable *caps; /* set by the RPC layer, NULL after init */
 } nx_capnp_reader;
 
 /* A struct inside a message. A null or invalid pointer reads as an empty struct (all
@@ -186,6 +200,7 @@ typedef struct nx_capnp_builder {
 	uint32_t nsegs;
 	const struct nx_capnp_allocator *alloc;
 	int error; /* first error (-ENOMEM, -EMSGSIZE), sticky: later operations do nothing */
+	const struct nx_capnp_captable *caps; /* set by the RPC layer, NULL after init */
 } nx_capnp_builder;
 
 typedef struct nx_capnp_bstruct {

@@ -32,6 +32,7 @@ NXC_EXPORT void nx_capnp_reader_init(
 	                            ? UINT64_MAX
 	                            : total * NX_CAPNP_TRAVERSAL_FACTOR;
 	r->error = 0;
+	r->caps = NULL;
 }
 
 NXC_EXPORT nx_capnp_ptr nx_capnp_reader_root(nx_capnp_reader *r)

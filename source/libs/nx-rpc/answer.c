@@ -182,6 +182,7 @@ int rpc_return_begin(nx_rpc_incoming *in, uint16_t which, nx_capnp_bptr *ret_p)
 	int r;
 
 	nx_capnp_builder_init(&in->b, NULL, 0, &nx_capnp_malloc_allocator);
+	in->b.caps = rpc_incoming_captable(in);
 	in->started = true;
 	r = nx_capnp_builder_init_root(&in->b, W_MSG_DW, W_MSG_NP, &m);
 	if (r < 0)

@@ -115,6 +115,7 @@ int rpc_call_new_raw(nx_rpc_cap *target, uint64_t iface, uint16_t method, nx_rpc
 	if (r < 0)
 		return r;
 	nx_capnp_builder_init(&call->b, NULL, 0, &nx_capnp_malloc_allocator);
+	call->b.caps = rpc_call_captable(call);
 	call->has_builder = true;
 	r = nx_capnp_builder_init_root(&call->b, W_MSG_DW, W_MSG_NP, &m);
 	if (r == 0) {

@@ -150,6 +150,7 @@ struct nx_rpc_call {
 	bool release_results; /* what our Finish said */
 	bool has_builder;
 	char reason[NX_RPC_REASON_MAX + 1];
+	struct nx_capnp_captable captable; /* params: add; results: get (typed.c) */
 };
 
 struct nx_rpc_incoming {
@@ -178,6 +179,7 @@ struct nx_rpc_incoming {
 	nx_rpc_call *fwd;
 	nx_rpc_cancel_cb cancel_cb;
 	void *cancel_ud;
+	struct nx_capnp_captable captable; /* params: get; results: add (typed.c) */
 };
 
 struct capout {
@@ -233,6 +235,10 @@ void rpc_incoming_notify_cancel(nx_rpc_incoming *in);
 int rpc_return_begin(nx_rpc_incoming *in, uint16_t which, nx_capnp_bptr *ret_p);
 int rpc_results_begin(nx_rpc_incoming *in);
 void rpc_deliver(nx_rpc_conn *c, nx_rpc_incoming *in, nx_rpc_cap *cap);
+
+/* typed.c: the capability tables generated typed accessors reach through readers/builders */
+const struct nx_capnp_captable *rpc_call_captable(nx_rpc_call *call);
+const struct nx_capnp_captable *rpc_incoming_captable(nx_rpc_incoming *in);
 
 /* conn.c */
 void conn_ref(nx_rpc_conn *c);

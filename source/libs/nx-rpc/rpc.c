@@ -196,6 +196,7 @@ static int on_call(nx_rpc_conn *c, const void *frame, size_t len, struct msgfds 
 	if (r < 0)
 		goto fail;
 	in->rx->r.ncaps = in->ncaps;
+	in->rx->r.caps = rpc_incoming_captable(in);
 	p = nx_capnp_struct_ptr(&in->payload_r, 0);
 	in->params = rpc_read_struct_or_empty(&p);
 	if (in->rx->r.error) {
@@ -291,6 +292,7 @@ static int on_return(nx_rpc_conn *c, const void *frame, size_t len, const nx_cap
 		if (r < 0)
 			goto fail;
 		call->rx->r.ncaps = call->nrcaps;
+		call->rx->r.caps = rpc_call_captable(call);
 		call->content = nx_capnp_struct_ptr(&payload, 0);
 		call->res.results = rpc_read_struct_or_empty(&call->content);
 		call->res.error = 0;

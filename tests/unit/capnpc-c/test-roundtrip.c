@@ -200,89 +200,90 @@ static void expect_text(int r, const char *const *ret, const size_t *ret_len, co
 	assert_int_equal(got[got_len], '\0');
 }
 
-/* ---- Everything: every field type and every list kind ------------------------------------ */
+/* ---- types_everything: every field type and every list kind ------------------------------------ */
 
 static const char everything_text[] = "hello\n\"w\" \t!";
 
 static void build_everything(nx_capnp_builder *b)
 {
-	Everything_b e;
-	Inner_b in;
+	types_everything_b e;
+	types_inner_b in;
 	nx_capnp_blist l, sub;
 	nx_capnp_bptr p;
 	static const bool bools[9] = {true, false, true, true, false, false, false, false, true};
 
-	assert_int_equal(Everything_init_root(b, &e), 0);
-	Everything_set_bool_field(e, true);
-	Everything_set_int8_field(e, INT8_MIN);
-	Everything_set_int16_field(e, INT16_MIN);
-	Everything_set_int32_field(e, INT32_MIN);
-	Everything_set_int64_field(e, INT64_MIN);
-	Everything_set_uint8_field(e, UINT8_MAX);
-	Everything_set_uint16_field(e, UINT16_MAX);
-	Everything_set_uint32_field(e, UINT32_MAX);
-	Everything_set_uint64_field(e, UINT64_MAX);
-	Everything_set_float32_field(e, -1.5f);
-	Everything_set_float64_field(e, 2.5e100);
-	assert_int_equal(Everything_set_text_field(e, everything_text, strlen(everything_text)), 0);
-	assert_int_equal(Everything_set_data_field(e, "\0\1\376", 3), 0);
-	assert_int_equal(Everything_init_struct_field(e, &in), 0);
-	Inner_set_id(in, 99);
-	assert_int_equal(Inner_set_label(in, "inner", 5), 0);
-	Everything_set_enum_field(e, COLOR_DARK_BLUE);
+	assert_int_equal(types_everything_init_root(b, &e), 0);
+	types_everything_set_bool_field(e, true);
+	types_everything_set_int8_field(e, INT8_MIN);
+	types_everything_set_int16_field(e, INT16_MIN);
+	types_everything_set_int32_field(e, INT32_MIN);
+	types_everything_set_int64_field(e, INT64_MIN);
+	types_everything_set_uint8_field(e, UINT8_MAX);
+	types_everything_set_uint16_field(e, UINT16_MAX);
+	types_everything_set_uint32_field(e, UINT32_MAX);
+	types_everything_set_uint64_field(e, UINT64_MAX);
+	types_everything_set_float32_field(e, -1.5f);
+	types_everything_set_float64_field(e, 2.5e100);
+	assert_int_equal(
+	        types_everything_set_text_field(e, everything_text, strlen(everything_text)), 0);
+	assert_int_equal(types_everything_set_data_field(e, "\0\1\376", 3), 0);
+	assert_int_equal(types_everything_init_struct_field(e, &in), 0);
+	types_inner_set_id(in, 99);
+	assert_int_equal(types_inner_set_label(in, "inner", 5), 0);
+	types_everything_set_enum_field(e, TYPES_COLOR_DARK_BLUE);
 
-	assert_int_equal(Everything_init_void_list(e, 3, &l), 0);
-	assert_int_equal(Everything_init_bool_list(e, 9, &l), 0);
+	assert_int_equal(types_everything_init_void_list(e, 3, &l), 0);
+	assert_int_equal(types_everything_init_bool_list(e, 9, &l), 0);
 	for (uint32_t i = 0; i < 9; i++)
 		nx_capnp_blist_set_bool(&l, i, bools[i]);
-	assert_int_equal(Everything_init_int8_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_int8_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u8(&l, 0, (uint8_t)-1);
 	nx_capnp_blist_set_u8(&l, 1, 2);
-	assert_int_equal(Everything_init_int16_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_int16_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u16(&l, 0, (uint16_t)-300);
 	nx_capnp_blist_set_u16(&l, 1, 300);
-	assert_int_equal(Everything_init_int32_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_int32_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u32(&l, 0, (uint32_t)-70000);
 	nx_capnp_blist_set_u32(&l, 1, 70000);
-	assert_int_equal(Everything_init_int64_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_int64_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u64(&l, 0, (uint64_t)INT64_C(-5000000000));
 	nx_capnp_blist_set_u64(&l, 1, UINT64_C(5000000000));
-	assert_int_equal(Everything_init_uint8_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_uint8_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u8(&l, 0, 0);
 	nx_capnp_blist_set_u8(&l, 1, 255);
-	assert_int_equal(Everything_init_uint16_list(e, 1, &l), 0);
+	assert_int_equal(types_everything_init_uint16_list(e, 1, &l), 0);
 	nx_capnp_blist_set_u16(&l, 0, 65535);
-	assert_int_equal(Everything_init_uint32_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_uint32_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u32(&l, 0, 1);
 	nx_capnp_blist_set_u32(&l, 1, 4000000000u);
-	assert_int_equal(Everything_init_uint64_list(e, 1, &l), 0);
+	assert_int_equal(types_everything_init_uint64_list(e, 1, &l), 0);
 	nx_capnp_blist_set_u64(&l, 0, UINT64_C(18000000000000000000));
-	assert_int_equal(Everything_init_float32_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_float32_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u32(&l, 0, f32_bits(0.25f));
 	nx_capnp_blist_set_u32(&l, 1, f32_bits(-8.0f));
-	assert_int_equal(Everything_init_float64_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_float64_list(e, 2, &l), 0);
 	nx_capnp_blist_set_u64(&l, 0, f64_bits(3.5));
 	nx_capnp_blist_set_u64(&l, 1, f64_bits(-0.125));
-	assert_int_equal(Everything_init_text_list(e, 3, &l), 0);
+	assert_int_equal(types_everything_init_text_list(e, 3, &l), 0);
 	set_text_elem(&l, 0, "one");
 	set_text_elem(&l, 1, "");
 	set_text_elem(&l, 2, "three");
-	assert_int_equal(Everything_init_data_list(e, 2, &l), 0);
+	assert_int_equal(types_everything_init_data_list(e, 2, &l), 0);
 	p = nx_capnp_blist_ptr(&l, 0);
 	assert_int_equal(nx_capnp_bptr_set_data(&p, "\377", 1), 0);
 	p = nx_capnp_blist_ptr(&l, 1);
 	assert_int_equal(nx_capnp_bptr_set_data(&p, "\1\2", 2), 0);
-	assert_int_equal(Everything_init_struct_list(e, 3, &l), 0);
-	Inner_set_id(Inner_b_at(&l, 0), 1);
-	assert_int_equal(Inner_set_label(Inner_b_at(&l, 0), "a", 1), 0);
-	Inner_set_id(Inner_b_at(&l, 1), 2);
-	Inner_set_id(Inner_b_at(&l, 2), 3);
-	assert_int_equal(Inner_set_label(Inner_b_at(&l, 2), "c", 1), 0);
-	assert_int_equal(Everything_init_enum_list(e, 3, &l), 0);
-	nx_capnp_blist_set_u16(&l, 0, COLOR_RED);
-	nx_capnp_blist_set_u16(&l, 1, COLOR_GREEN);
-	nx_capnp_blist_set_u16(&l, 2, COLOR_DARK_BLUE);
-	assert_int_equal(Everything_init_nested_list(e, 3, &l), 0);
+	assert_int_equal(types_everything_init_struct_list(e, 3, &l), 0);
+	types_inner_set_id(types_inner_b_at(&l, 0), 1);
+	assert_int_equal(types_inner_set_label(types_inner_b_at(&l, 0), "a", 1), 0);
+	types_inner_set_id(types_inner_b_at(&l, 1), 2);
+	types_inner_set_id(types_inner_b_at(&l, 2), 3);
+	assert_int_equal(types_inner_set_label(types_inner_b_at(&l, 2), "c", 1), 0);
+	assert_int_equal(types_everything_init_enum_list(e, 3, &l), 0);
+	nx_capnp_blist_set_u16(&l, 0, TYPES_COLOR_RED);
+	nx_capnp_blist_set_u16(&l, 1, TYPES_COLOR_GREEN);
+	nx_capnp_blist_set_u16(&l, 2, TYPES_COLOR_DARK_BLUE);
+	assert_int_equal(types_everything_init_nested_list(e, 3, &l), 0);
 	p = nx_capnp_blist_ptr(&l, 0);
 	assert_int_equal(nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_4BYTES, 2, &sub), 0);
 	nx_capnp_blist_set_u32(&sub, 0, 1);
@@ -295,71 +296,71 @@ static void build_everything(nx_capnp_builder *b)
 	assert_int_equal(b->error, 0);
 }
 
-static void check_everything(Everything e)
+static void check_everything(types_everything e)
 {
 	const char *t;
 	const uint8_t *d;
 	size_t n;
 	nx_capnp_list l, sub;
 	nx_capnp_ptr p;
-	Inner in;
+	types_inner in;
 	float f;
 	double x;
 	static const bool bools[9] = {true, false, true, true, false, false, false, false, true};
 
-	assert_true(Everything_get_bool_field(e));
-	assert_int_equal(Everything_get_int8_field(e), INT8_MIN);
-	assert_int_equal(Everything_get_int16_field(e), INT16_MIN);
-	assert_int_equal(Everything_get_int32_field(e), INT32_MIN);
-	assert_true(Everything_get_int64_field(e) == INT64_MIN);
-	assert_int_equal(Everything_get_uint8_field(e), UINT8_MAX);
-	assert_int_equal(Everything_get_uint16_field(e), UINT16_MAX);
-	assert_int_equal(Everything_get_uint32_field(e), UINT32_MAX);
-	assert_true(Everything_get_uint64_field(e) == UINT64_MAX);
-	assert_true(Everything_get_float32_field(e) == -1.5f);
-	assert_true(Everything_get_float64_field(e) == 2.5e100);
-	expect_text(Everything_get_text_field(e, &t, &n), &t, &n, everything_text);
-	assert_int_equal(Everything_get_data_field(e, &d, &n), 0);
+	assert_true(types_everything_get_bool_field(e));
+	assert_int_equal(types_everything_get_int8_field(e), INT8_MIN);
+	assert_int_equal(types_everything_get_int16_field(e), INT16_MIN);
+	assert_int_equal(types_everything_get_int32_field(e), INT32_MIN);
+	assert_true(types_everything_get_int64_field(e) == INT64_MIN);
+	assert_int_equal(types_everything_get_uint8_field(e), UINT8_MAX);
+	assert_int_equal(types_everything_get_uint16_field(e), UINT16_MAX);
+	assert_int_equal(types_everything_get_uint32_field(e), UINT32_MAX);
+	assert_true(types_everything_get_uint64_field(e) == UINT64_MAX);
+	assert_true(types_everything_get_float32_field(e) == -1.5f);
+	assert_true(types_everything_get_float64_field(e) == 2.5e100);
+	expect_text(types_everything_get_text_field(e, &t, &n), &t, &n, everything_text);
+	assert_int_equal(types_everything_get_data_field(e, &d, &n), 0);
 	assert_int_equal(n, 3);
 	assert_memory_equal(d, "\0\1\376", 3);
-	assert_true(Everything_has_struct_field(e));
-	in = Everything_get_struct_field(e);
-	assert_int_equal(Inner_get_id(in), 99);
-	expect_text(Inner_get_label(in, &t, &n), &t, &n, "inner");
-	assert_int_equal(Everything_get_enum_field(e), COLOR_DARK_BLUE);
-	assert_false(Everything_has_any_field(e));
-	p = Everything_get_any_field(e);
+	assert_true(types_everything_has_struct_field(e));
+	in = types_everything_get_struct_field(e);
+	assert_int_equal(types_inner_get_id(in), 99);
+	expect_text(types_inner_get_label(in, &t, &n), &t, &n, "inner");
+	assert_int_equal(types_everything_get_enum_field(e), TYPES_COLOR_DARK_BLUE);
+	assert_false(types_everything_has_any_field(e));
+	p = types_everything_get_any_field(e);
 	assert_true(nx_capnp_ptr_is_null(&p));
 
-	assert_int_equal(Everything_get_void_list(e, &l), 0);
+	assert_int_equal(types_everything_get_void_list(e, &l), 0);
 	assert_int_equal(l.count, 3);
-	assert_int_equal(Everything_get_bool_list(e, &l), 0);
+	assert_int_equal(types_everything_get_bool_list(e, &l), 0);
 	assert_int_equal(l.count, 9);
 	for (uint32_t i = 0; i < 9; i++)
 		assert_int_equal(nx_capnp_list_get_bool(&l, i), bools[i]);
-	assert_int_equal(Everything_get_int8_list(e, &l), 0);
+	assert_int_equal(types_everything_get_int8_list(e, &l), 0);
 	assert_int_equal(l.count, 2);
 	assert_int_equal((int8_t)nx_capnp_list_get_u8(&l, 0), -1);
 	assert_int_equal((int8_t)nx_capnp_list_get_u8(&l, 1), 2);
-	assert_int_equal(Everything_get_int16_list(e, &l), 0);
+	assert_int_equal(types_everything_get_int16_list(e, &l), 0);
 	assert_int_equal((int16_t)nx_capnp_list_get_u16(&l, 0), -300);
 	assert_int_equal((int16_t)nx_capnp_list_get_u16(&l, 1), 300);
-	assert_int_equal(Everything_get_int32_list(e, &l), 0);
+	assert_int_equal(types_everything_get_int32_list(e, &l), 0);
 	assert_int_equal((int32_t)nx_capnp_list_get_u32(&l, 0), -70000);
 	assert_int_equal((int32_t)nx_capnp_list_get_u32(&l, 1), 70000);
-	assert_int_equal(Everything_get_int64_list(e, &l), 0);
+	assert_int_equal(types_everything_get_int64_list(e, &l), 0);
 	assert_true((int64_t)nx_capnp_list_get_u64(&l, 0) == INT64_C(-5000000000));
 	assert_true(nx_capnp_list_get_u64(&l, 1) == UINT64_C(5000000000));
-	assert_int_equal(Everything_get_uint8_list(e, &l), 0);
+	assert_int_equal(types_everything_get_uint8_list(e, &l), 0);
 	assert_int_equal(nx_capnp_list_get_u8(&l, 1), 255);
-	assert_int_equal(Everything_get_uint16_list(e, &l), 0);
+	assert_int_equal(types_everything_get_uint16_list(e, &l), 0);
 	assert_int_equal(l.count, 1);
 	assert_int_equal(nx_capnp_list_get_u16(&l, 0), 65535);
-	assert_int_equal(Everything_get_uint32_list(e, &l), 0);
+	assert_int_equal(types_everything_get_uint32_list(e, &l), 0);
 	assert_int_equal(nx_capnp_list_get_u32(&l, 1), 4000000000u);
-	assert_int_equal(Everything_get_uint64_list(e, &l), 0);
+	assert_int_equal(types_everything_get_uint64_list(e, &l), 0);
 	assert_true(nx_capnp_list_get_u64(&l, 0) == UINT64_C(18000000000000000000));
-	assert_int_equal(Everything_get_float32_list(e, &l), 0);
+	assert_int_equal(types_everything_get_float32_list(e, &l), 0);
 	assert_int_equal(l.count, 2);
 	{
 		uint32_t b0 = nx_capnp_list_get_u32(&l, 0), b1 = nx_capnp_list_get_u32(&l, 1);
@@ -369,7 +370,7 @@ static void check_everything(Everything e)
 		memcpy(&f, &b1, sizeof(f));
 		assert_true(f == -8.0f);
 	}
-	assert_int_equal(Everything_get_float64_list(e, &l), 0);
+	assert_int_equal(types_everything_get_float64_list(e, &l), 0);
 	{
 		uint64_t b0 = nx_capnp_list_get_u64(&l, 0), b1 = nx_capnp_list_get_u64(&l, 1);
 
@@ -378,7 +379,7 @@ static void check_everything(Everything e)
 		memcpy(&x, &b1, sizeof(x));
 		assert_true(x == -0.125);
 	}
-	assert_int_equal(Everything_get_text_list(e, &l), 0);
+	assert_int_equal(types_everything_get_text_list(e, &l), 0);
 	assert_int_equal(l.count, 3);
 	{
 		static const char *const want[3] = {"one", "", "three"};
@@ -388,22 +389,22 @@ static void check_everything(Everything e)
 			expect_text(nx_capnp_ptr_read_text(&p, &t, &n), &t, &n, want[i]);
 		}
 	}
-	assert_int_equal(Everything_get_data_list(e, &l), 0);
+	assert_int_equal(types_everything_get_data_list(e, &l), 0);
 	assert_int_equal(l.count, 2);
 	p = nx_capnp_list_ptr(&l, 1);
 	assert_int_equal(nx_capnp_ptr_read_data(&p, &d, &n), 0);
 	assert_int_equal(n, 2);
 	assert_memory_equal(d, "\1\2", 2);
-	assert_int_equal(Everything_get_struct_list(e, &l), 0);
+	assert_int_equal(types_everything_get_struct_list(e, &l), 0);
 	assert_int_equal(l.count, 3);
-	assert_int_equal(Inner_get_id(Inner_at(&l, 0)), 1);
-	expect_text(Inner_get_label(Inner_at(&l, 0), &t, &n), &t, &n, "a");
-	assert_int_equal(Inner_get_id(Inner_at(&l, 1)), 2);
-	assert_false(Inner_has_label(Inner_at(&l, 1)));
-	expect_text(Inner_get_label(Inner_at(&l, 2), &t, &n), &t, &n, "c");
-	assert_int_equal(Everything_get_enum_list(e, &l), 0);
-	assert_int_equal(nx_capnp_list_get_u16(&l, 2), COLOR_DARK_BLUE);
-	assert_int_equal(Everything_get_nested_list(e, &l), 0);
+	assert_int_equal(types_inner_get_id(types_inner_at(&l, 0)), 1);
+	expect_text(types_inner_get_label(types_inner_at(&l, 0), &t, &n), &t, &n, "a");
+	assert_int_equal(types_inner_get_id(types_inner_at(&l, 1)), 2);
+	assert_false(types_inner_has_label(types_inner_at(&l, 1)));
+	expect_text(types_inner_get_label(types_inner_at(&l, 2), &t, &n), &t, &n, "c");
+	assert_int_equal(types_everything_get_enum_list(e, &l), 0);
+	assert_int_equal(nx_capnp_list_get_u16(&l, 2), TYPES_COLOR_DARK_BLUE);
+	assert_int_equal(types_everything_get_nested_list(e, &l), 0);
 	assert_int_equal(l.count, 3);
 	p = nx_capnp_list_ptr(&l, 0);
 	assert_int_equal(nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, &sub), 0);
@@ -415,7 +416,7 @@ static void check_everything(Everything e)
 	p = nx_capnp_list_ptr(&l, 2);
 	assert_int_equal(nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, &sub), 0);
 	assert_int_equal((int32_t)nx_capnp_list_get_u32(&sub, 0), -3);
-	assert_int_equal(Everything_validate(&e.s), 0);
+	assert_int_equal(types_everything_validate(&e.s, NULL), 0);
 	assert_int_equal(e.s.msg->error, 0);
 }
 
@@ -445,11 +446,11 @@ static void test_everything_from_reference(void **state)
 	uint8_t *in = read_file(data_path("everything.txt"), &in_len);
 	uint8_t *bin = convert("text:binary", "Everything", in, in_len, &len);
 	struct rmsg m;
-	Everything e;
+	types_everything e;
 
 	(void)state;
 	rmsg_parse(&m, bin, len);
-	assert_int_equal(Everything_read_root(&m.rd, &e), 0);
+	assert_int_equal(types_everything_read_root(&m.rd, &e), 0);
 	check_everything(e);
 	free(bin);
 	free(in);
@@ -461,20 +462,20 @@ static void test_everything_own_round_trip(void **state)
 	int before = fdcheck_count();
 	struct msg m;
 	struct rmsg r;
-	Everything e;
+	types_everything e;
 
 	(void)state;
 	msg_init(&m);
 	build_everything(&m.b);
 	msg_frame(&m);
 	rmsg_parse(&r, m.frame, m.frame_len);
-	assert_int_equal(Everything_read_root(&r.rd, &e), 0);
+	assert_int_equal(types_everything_read_root(&r.rd, &e), 0);
 	check_everything(e);
 	msg_done(&m);
 	fdcheck_assert(before);
 }
 
-/* ---- Defaults ----------------------------------------------------------------------------- */
+/* ---- types_defaults ----------------------------------------------------------------------------- */
 
 static void test_defaults_read(void **state)
 {
@@ -482,59 +483,59 @@ static void test_defaults_read(void **state)
 	struct msg m;
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
 	nx_capnp_reader rd;
-	Defaults_b db;
-	Defaults d;
+	types_defaults_b db;
+	types_defaults d;
 	const char *t;
 	const uint8_t *bytes;
 	size_t n;
 	nx_capnp_list l;
 	nx_capnp_ptr p;
-	Inner in;
+	types_inner in;
 
 	(void)state;
 	msg_init(&m);
-	assert_int_equal(Defaults_init_root(&m.b, &db), 0);
+	assert_int_equal(types_defaults_init_root(&m.b, &db), 0);
 	nx_capnp_builder_as_reader(&m.b, segs, &rd);
-	assert_int_equal(Defaults_read_root(&rd, &d), 0);
-	/* Every value below is the schema's default (golden/types.capnp, struct Defaults). */
-	assert_true(Defaults_get_bool_field(d));
-	assert_int_equal(Defaults_get_int8_field(d), -123);
-	assert_int_equal(Defaults_get_int16_field(d), -12345);
-	assert_int_equal(Defaults_get_int32_field(d), -12345678);
-	assert_true(Defaults_get_int64_field(d) == INT64_C(-123456789012345));
-	assert_int_equal(Defaults_get_uint8_field(d), 234);
-	assert_int_equal(Defaults_get_uint16_field(d), 45678);
-	assert_int_equal(Defaults_get_uint32_field(d), 3456789012u);
-	assert_true(Defaults_get_uint64_field(d) == UINT64_C(12345678901234567890));
-	assert_true(Defaults_get_float32_field(d) == 1234.5f);
-	assert_true(Defaults_get_float64_field(d) == -1.25e-10);
-	expect_text(Defaults_get_text_field(d, &t, &n), &t, &n, "foo\"bar\n");
-	assert_int_equal(Defaults_get_data_field(d, &bytes, &n), 0);
+	assert_int_equal(types_defaults_read_root(&rd, &d), 0);
+	/* Every value below is the schema's default (golden/types.capnp, struct types_defaults). */
+	assert_true(types_defaults_get_bool_field(d));
+	assert_int_equal(types_defaults_get_int8_field(d), -123);
+	assert_int_equal(types_defaults_get_int16_field(d), -12345);
+	assert_int_equal(types_defaults_get_int32_field(d), -12345678);
+	assert_true(types_defaults_get_int64_field(d) == INT64_C(-123456789012345));
+	assert_int_equal(types_defaults_get_uint8_field(d), 234);
+	assert_int_equal(types_defaults_get_uint16_field(d), 45678);
+	assert_int_equal(types_defaults_get_uint32_field(d), 3456789012u);
+	assert_true(types_defaults_get_uint64_field(d) == UINT64_C(12345678901234567890));
+	assert_true(types_defaults_get_float32_field(d) == 1234.5f);
+	assert_true(types_defaults_get_float64_field(d) == -1.25e-10);
+	expect_text(types_defaults_get_text_field(d, &t, &n), &t, &n, "foo\"bar\n");
+	assert_int_equal(types_defaults_get_data_field(d, &bytes, &n), 0);
 	assert_int_equal(n, 3);
 	assert_memory_equal(bytes, "\0\1\377", 3);
-	in = Defaults_get_struct_field(d);
-	assert_int_equal(Inner_get_id(in), 7);
-	expect_text(Inner_get_label(in, &t, &n), &t, &n, "seven");
-	assert_int_equal(Defaults_get_enum_field(d), COLOR_DARK_BLUE);
-	assert_int_equal(Defaults_get_int32_list(d, &l), 0);
+	in = types_defaults_get_struct_field(d);
+	assert_int_equal(types_inner_get_id(in), 7);
+	expect_text(types_inner_get_label(in, &t, &n), &t, &n, "seven");
+	assert_int_equal(types_defaults_get_enum_field(d), TYPES_COLOR_DARK_BLUE);
+	assert_int_equal(types_defaults_get_int32_list(d, &l), 0);
 	assert_int_equal(l.count, 3);
 	assert_int_equal((int32_t)nx_capnp_list_get_u32(&l, 1), -2);
-	assert_int_equal(Defaults_get_text_list(d, &l), 0);
+	assert_int_equal(types_defaults_get_text_list(d, &l), 0);
 	assert_int_equal(l.count, 2);
 	p = nx_capnp_list_ptr(&l, 1);
 	expect_text(nx_capnp_ptr_read_text(&p, &t, &n), &t, &n, "bc");
-	assert_int_equal(Defaults_get_struct_list(d, &l), 0);
+	assert_int_equal(types_defaults_get_struct_list(d, &l), 0);
 	assert_int_equal(l.count, 2);
-	assert_int_equal(Inner_get_id(Inner_at(&l, 1)), 2);
-	expect_text(Inner_get_label(Inner_at(&l, 1), &t, &n), &t, &n, "two");
-	assert_int_equal(Defaults_validate(&d.s), 0);
+	assert_int_equal(types_inner_get_id(types_inner_at(&l, 1)), 2);
+	expect_text(types_inner_get_label(types_inner_at(&l, 1), &t, &n), &t, &n, "two");
+	assert_int_equal(types_defaults_validate(&d.s, NULL), 0);
 
 	/* Setting a field to its default stores zero bits (XOR encoding) and reads it back. */
-	Defaults_set_int32_field(db, -12345678);
+	types_defaults_set_int32_field(db, -12345678);
 	/* int32Field sits at bits [32, 64) (`capnp compile -ocapnp`): u32 offset 1. */
 	assert_int_equal(nx_capnp_struct_get_u32(&d.s, 1, 0), 0);
-	Defaults_set_int32_field(db, 5);
-	assert_int_equal(Defaults_get_int32_field(d), 5);
+	types_defaults_set_int32_field(db, 5);
+	assert_int_equal(types_defaults_get_int32_field(d), 5);
 	msg_done(&m);
 	fdcheck_assert(before);
 }
@@ -543,36 +544,36 @@ static void test_defaults_to_reference(void **state)
 {
 	int before = fdcheck_count();
 	struct msg m;
-	Defaults_b d;
-	Inner_b in;
+	types_defaults_b d;
+	types_inner_b in;
 	nx_capnp_blist l;
 	uint8_t *text;
 	size_t len;
 
 	(void)state;
 	msg_init(&m);
-	assert_int_equal(Defaults_init_root(&m.b, &d), 0);
+	assert_int_equal(types_defaults_init_root(&m.b, &d), 0);
 	/* The values of data/defaults.in.txt, most of them away from the schema defaults. */
-	Defaults_set_bool_field(d, false);
-	Defaults_set_int8_field(d, 5);
-	Defaults_set_int16_field(d, 0);
-	Defaults_set_int32_field(d, 7);
-	Defaults_set_int64_field(d, -1);
-	Defaults_set_uint8_field(d, 0);
-	Defaults_set_uint16_field(d, 1);
-	Defaults_set_uint32_field(d, 2);
-	Defaults_set_uint64_field(d, 3);
-	Defaults_set_float32_field(d, 0.0f);
-	Defaults_set_float64_field(d, 1.5);
-	assert_int_equal(Defaults_set_text_field(d, "", 0), 0);
-	assert_int_equal(Defaults_set_data_field(d, "\252", 1), 0);
-	assert_int_equal(Defaults_init_struct_field(d, &in), 0);
-	Inner_set_id(in, 8);
-	Defaults_set_enum_field(d, COLOR_RED);
-	assert_int_equal(Defaults_init_int32_list(d, 0, &l), 0);
-	assert_int_equal(Defaults_init_text_list(d, 1, &l), 0);
+	types_defaults_set_bool_field(d, false);
+	types_defaults_set_int8_field(d, 5);
+	types_defaults_set_int16_field(d, 0);
+	types_defaults_set_int32_field(d, 7);
+	types_defaults_set_int64_field(d, -1);
+	types_defaults_set_uint8_field(d, 0);
+	types_defaults_set_uint16_field(d, 1);
+	types_defaults_set_uint32_field(d, 2);
+	types_defaults_set_uint64_field(d, 3);
+	types_defaults_set_float32_field(d, 0.0f);
+	types_defaults_set_float64_field(d, 1.5);
+	assert_int_equal(types_defaults_set_text_field(d, "", 0), 0);
+	assert_int_equal(types_defaults_set_data_field(d, "\252", 1), 0);
+	assert_int_equal(types_defaults_init_struct_field(d, &in), 0);
+	types_inner_set_id(in, 8);
+	types_defaults_set_enum_field(d, TYPES_COLOR_RED);
+	assert_int_equal(types_defaults_init_int32_list(d, 0, &l), 0);
+	assert_int_equal(types_defaults_init_text_list(d, 1, &l), 0);
 	set_text_elem(&l, 0, "z");
-	assert_int_equal(Defaults_init_struct_list(d, 0, &l), 0);
+	assert_int_equal(types_defaults_init_struct_list(d, 0, &l), 0);
 	msg_frame(&m);
 	text = convert("binary:text", "Defaults", m.frame, m.frame_len, &len);
 	expect_text_file("defaults.txt", text, len);
@@ -588,40 +589,40 @@ static void test_defaults_from_reference(void **state)
 	uint8_t *in = read_file(data_path("defaults.txt"), &in_len);
 	uint8_t *bin = convert("text:binary", "Defaults", in, in_len, &len);
 	struct rmsg m;
-	Defaults d;
+	types_defaults d;
 	const char *t;
 	const uint8_t *bytes;
 	nx_capnp_list l;
 
 	(void)state;
 	rmsg_parse(&m, bin, len);
-	assert_int_equal(Defaults_read_root(&m.rd, &d), 0);
-	assert_false(Defaults_get_bool_field(d));
-	assert_int_equal(Defaults_get_int8_field(d), 5);
-	assert_int_equal(Defaults_get_int16_field(d), 0);
-	assert_int_equal(Defaults_get_int32_field(d), 7);
-	assert_true(Defaults_get_int64_field(d) == -1);
-	assert_int_equal(Defaults_get_uint8_field(d), 0);
-	assert_int_equal(Defaults_get_uint16_field(d), 1);
-	assert_int_equal(Defaults_get_uint32_field(d), 2);
-	assert_true(Defaults_get_uint64_field(d) == 3);
-	assert_true(Defaults_get_float32_field(d) == 0.0f);
-	assert_true(Defaults_get_float64_field(d) == 1.5);
+	assert_int_equal(types_defaults_read_root(&m.rd, &d), 0);
+	assert_false(types_defaults_get_bool_field(d));
+	assert_int_equal(types_defaults_get_int8_field(d), 5);
+	assert_int_equal(types_defaults_get_int16_field(d), 0);
+	assert_int_equal(types_defaults_get_int32_field(d), 7);
+	assert_true(types_defaults_get_int64_field(d) == -1);
+	assert_int_equal(types_defaults_get_uint8_field(d), 0);
+	assert_int_equal(types_defaults_get_uint16_field(d), 1);
+	assert_int_equal(types_defaults_get_uint32_field(d), 2);
+	assert_true(types_defaults_get_uint64_field(d) == 3);
+	assert_true(types_defaults_get_float32_field(d) == 0.0f);
+	assert_true(types_defaults_get_float64_field(d) == 1.5);
 	/* Present but empty is not absent: no default. */
-	expect_text(Defaults_get_text_field(d, &t, &n), &t, &n, "");
-	assert_int_equal(Defaults_get_data_field(d, &bytes, &n), 0);
+	expect_text(types_defaults_get_text_field(d, &t, &n), &t, &n, "");
+	assert_int_equal(types_defaults_get_data_field(d, &bytes, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(bytes[0], 0xaa);
-	assert_int_equal(Inner_get_id(Defaults_get_struct_field(d)), 8);
-	assert_false(Inner_has_label(Defaults_get_struct_field(d)));
-	assert_int_equal(Defaults_get_enum_field(d), COLOR_RED);
-	assert_int_equal(Defaults_get_int32_list(d, &l), 0);
+	assert_int_equal(types_inner_get_id(types_defaults_get_struct_field(d)), 8);
+	assert_false(types_inner_has_label(types_defaults_get_struct_field(d)));
+	assert_int_equal(types_defaults_get_enum_field(d), TYPES_COLOR_RED);
+	assert_int_equal(types_defaults_get_int32_list(d, &l), 0);
 	assert_int_equal(l.count, 0);
-	assert_int_equal(Defaults_get_text_list(d, &l), 0);
+	assert_int_equal(types_defaults_get_text_list(d, &l), 0);
 	assert_int_equal(l.count, 1);
-	assert_int_equal(Defaults_get_struct_list(d, &l), 0);
+	assert_int_equal(types_defaults_get_struct_list(d, &l), 0);
 	assert_int_equal(l.count, 0);
-	assert_int_equal(Defaults_validate(&d.s), 0);
+	assert_int_equal(types_defaults_validate(&d.s, NULL), 0);
 	free(bin);
 	free(in);
 	fdcheck_assert(before);
@@ -633,23 +634,23 @@ static void test_shape_to_reference(void **state)
 {
 	int before = fdcheck_count();
 	struct msg m;
-	Shape_b s;
-	Shape_square_b sq;
-	Shape_style_b st;
+	types_shape_b s;
+	types_shape_square_b sq;
+	types_shape_style_b st;
 	uint8_t *text;
 	size_t len;
 
 	(void)state;
 	msg_init(&m);
-	assert_int_equal(Shape_init_root(&m.b, &s), 0);
-	assert_int_equal(Shape_set_name(s, "sq", 2), 0);
-	Shape_set_circle(s, 9.0); /* replaced below: the union keeps the last member set */
-	sq = Shape_build_square(s);
-	Shape_square_set_side(sq, 2.5);
-	assert_int_equal(Shape_square_set_label(sq, "big", 3), 0);
-	st = Shape_build_style(s);
-	Shape_style_set_color(st, COLOR_GREEN);
-	Shape_style_set_dashed(st, 3);
+	assert_int_equal(types_shape_init_root(&m.b, &s), 0);
+	assert_int_equal(types_shape_set_name(s, "sq", 2), 0);
+	types_shape_set_circle(s, 9.0); /* replaced below: the union keeps the last member set */
+	sq = types_shape_build_square(s);
+	types_shape_square_set_side(sq, 2.5);
+	assert_int_equal(types_shape_square_set_label(sq, "big", 3), 0);
+	st = types_shape_build_style(s);
+	types_shape_style_set_color(st, TYPES_COLOR_GREEN);
+	types_shape_style_set_dashed(st, 3);
 	msg_frame(&m);
 	text = convert("binary:text", "Shape", m.frame, m.frame_len, &len);
 	expect_text_file("shape.txt", text, len);
@@ -665,24 +666,24 @@ static void test_shape_from_reference(void **state)
 	uint8_t *in = read_file(data_path("shape.txt"), &in_len);
 	uint8_t *bin = convert("text:binary", "Shape", in, in_len, &len);
 	struct rmsg m;
-	Shape s;
-	Shape_square sq;
-	Shape_style st;
+	types_shape s;
+	types_shape_square sq;
+	types_shape_style st;
 	const char *t;
 
 	(void)state;
 	rmsg_parse(&m, bin, len);
-	assert_int_equal(Shape_read_root(&m.rd, &s), 0);
-	expect_text(Shape_get_name(s, &t, &n), &t, &n, "sq");
-	assert_int_equal(Shape_which(s), SHAPE_WHICH_SQUARE);
-	sq = Shape_get_square(s);
-	assert_true(Shape_square_get_side(sq) == 2.5);
-	expect_text(Shape_square_get_label(sq, &t, &n), &t, &n, "big");
-	st = Shape_get_style(s);
-	assert_int_equal(Shape_style_get_color(st), COLOR_GREEN);
-	assert_int_equal(Shape_style_which(st), SHAPE_STYLE_WHICH_DASHED);
-	assert_int_equal(Shape_style_get_dashed(st), 3);
-	assert_int_equal(Shape_validate(&s.s), 0);
+	assert_int_equal(types_shape_read_root(&m.rd, &s), 0);
+	expect_text(types_shape_get_name(s, &t, &n), &t, &n, "sq");
+	assert_int_equal(types_shape_which(s), TYPES_SHAPE_WHICH_SQUARE);
+	sq = types_shape_get_square(s);
+	assert_true(types_shape_square_get_side(sq) == 2.5);
+	expect_text(types_shape_square_get_label(sq, &t, &n), &t, &n, "big");
+	st = types_shape_get_style(s);
+	assert_int_equal(types_shape_style_get_color(st), TYPES_COLOR_GREEN);
+	assert_int_equal(types_shape_style_which(st), TYPES_SHAPE_STYLE_WHICH_DASHED);
+	assert_int_equal(types_shape_style_get_dashed(st), 3);
+	assert_int_equal(types_shape_validate(&s.s, NULL), 0);
 	free(bin);
 	free(in);
 	fdcheck_assert(before);
@@ -694,28 +695,29 @@ static void test_shape_points(void **state)
 	struct msg m;
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
 	nx_capnp_reader rd;
-	Shape_b s;
-	Shape r;
+	types_shape_b s;
+	types_shape r;
 	nx_capnp_blist bl;
 	nx_capnp_list l;
 
 	(void)state;
 	msg_init(&m);
-	assert_int_equal(Shape_init_root(&m.b, &s), 0);
-	assert_int_equal(Shape_init_points(s, 2, &bl), 0);
-	Shape_Point_set_x(Shape_Point_b_at(&bl, 0), -4);
-	Shape_Point_set_y(Shape_Point_b_at(&bl, 1), 6);
-	Shape_style_set_solid(Shape_build_style(s));
+	assert_int_equal(types_shape_init_root(&m.b, &s), 0);
+	assert_int_equal(types_shape_init_points(s, 2, &bl), 0);
+	types_shape_point_set_x(types_shape_point_b_at(&bl, 0), -4);
+	types_shape_point_set_y(types_shape_point_b_at(&bl, 1), 6);
+	types_shape_style_set_solid(types_shape_build_style(s));
 	nx_capnp_builder_as_reader(&m.b, segs, &rd);
-	assert_int_equal(Shape_read_root(&rd, &r), 0);
-	assert_int_equal(Shape_which(r), SHAPE_WHICH_POINTS);
-	assert_int_equal(Shape_style_which(Shape_get_style(r)), SHAPE_STYLE_WHICH_SOLID);
-	assert_int_equal(Shape_get_points(r, &l), 0);
+	assert_int_equal(types_shape_read_root(&rd, &r), 0);
+	assert_int_equal(types_shape_which(r), TYPES_SHAPE_WHICH_POINTS);
+	assert_int_equal(
+	        types_shape_style_which(types_shape_get_style(r)), TYPES_SHAPE_STYLE_WHICH_SOLID);
+	assert_int_equal(types_shape_get_points(r, &l), 0);
 	assert_int_equal(l.count, 2);
-	assert_int_equal(Shape_Point_get_x(Shape_Point_at(&l, 0)), -4);
-	assert_int_equal(Shape_Point_get_y(Shape_Point_at(&l, 1)), 6);
-	Shape_set_empty(s);
-	assert_int_equal(Shape_which(r), SHAPE_WHICH_EMPTY);
+	assert_int_equal(types_shape_point_get_x(types_shape_point_at(&l, 0)), -4);
+	assert_int_equal(types_shape_point_get_y(types_shape_point_at(&l, 1)), 6);
+	types_shape_set_empty(s);
+	assert_int_equal(types_shape_which(r), TYPES_SHAPE_WHICH_EMPTY);
 	msg_done(&m);
 	fdcheck_assert(before);
 }
@@ -725,32 +727,32 @@ static void test_shape_points(void **state)
 static void test_constants(void **state)
 {
 	int before = fdcheck_count();
-	Shape_Point o;
+	types_shape_point o;
 	nx_capnp_list l;
 
 	(void)state;
-	assert_int_equal(ANSWER, 42);
-	assert_true(MIN_INT == INT64_MIN);
-	assert_int_equal(GREETING_LEN, 5);
-	assert_string_equal(GREETING, "hello");
-	assert_int_equal(BLOB_LEN, 4);
-	assert_memory_equal(BLOB, "\xde\xad\xbe\xef", 4);
-	assert_true(PI == 3.14159);
-	assert_true(RATIO == 0.5f);
-	assert_true(FLAG);
-	assert_int_equal(FAVORITE, COLOR_GREEN);
-	assert_true(BIG_U == UINT64_MAX);
-	assert_true(SHAPE_UNIT == 1.0);
-	assert_int_equal(ORIGIN_get(&o), 0);
-	assert_int_equal(Shape_Point_get_x(o), 1);
-	assert_int_equal(Shape_Point_get_y(o), -1);
-	assert_int_equal(PRIMES_get(&l), 0);
+	assert_int_equal(TYPES_ANSWER, 42);
+	assert_true(TYPES_MIN_INT == INT64_MIN);
+	assert_int_equal(TYPES_GREETING_LEN, 5);
+	assert_string_equal(TYPES_GREETING, "hello");
+	assert_int_equal(TYPES_BLOB_LEN, 4);
+	assert_memory_equal(TYPES_BLOB, "\xde\xad\xbe\xef", 4);
+	assert_true(TYPES_PI == 3.14159);
+	assert_true(TYPES_RATIO == 0.5f);
+	assert_true(TYPES_FLAG);
+	assert_int_equal(TYPES_FAVORITE, TYPES_COLOR_GREEN);
+	assert_true(TYPES_BIG_U == UINT64_MAX);
+	assert_true(TYPES_SHAPE_UNIT == 1.0);
+	assert_int_equal(types_origin_get(&o), 0);
+	assert_int_equal(types_shape_point_get_x(o), 1);
+	assert_int_equal(types_shape_point_get_y(o), -1);
+	assert_int_equal(types_primes_get(&l), 0);
 	assert_int_equal(l.count, 4);
 	assert_int_equal(nx_capnp_list_get_u16(&l, 3), 7);
-	assert_true(Color_is_valid(COLOR_DARK_BLUE));
-	assert_false(Color_is_valid(Color_COUNT));
-	assert_string_equal(Color_name(COLOR_DARK_BLUE), "darkBlue");
-	assert_null(Color_name(9));
+	assert_true(types_color_is_valid(TYPES_COLOR_DARK_BLUE));
+	assert_false(types_color_is_valid(TYPES_COLOR_COUNT));
+	assert_string_equal(types_color_name(TYPES_COLOR_DARK_BLUE), "darkBlue");
+	assert_null(types_color_name(9));
 	fdcheck_assert(before);
 }
 
@@ -776,13 +778,14 @@ enum limited_bad {
 	AT_LIMITS,
 };
 
-static int validate_limited(enum limited_bad bad)
+static int validate_limited(enum limited_bad bad, char *why, size_t why_cap)
 {
+	struct nx_capnp_invalid invalid;
 	struct msg m;
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
 	nx_capnp_reader rd;
-	Limited_b b;
-	Limited r;
+	types_limited_b b;
+	types_limited r;
 	nx_capnp_blist l, row;
 	nx_capnp_bptr p;
 	uint32_t ntags = bad == TAGS_TOO_MANY ? 4 : 3;
@@ -790,28 +793,28 @@ static int validate_limited(enum limited_bad bad)
 	int ret;
 
 	msg_init(&m);
-	assert_int_equal(Limited_init_root(&m.b, &b), 0);
+	assert_int_equal(types_limited_init_root(&m.b, &b), 0);
 	switch (bad) {
 	case NAME_TOO_LONG:
-		assert_int_equal(Limited_set_name(b, "123456789", 9), 0);
+		assert_int_equal(types_limited_set_name(b, "123456789", 9), 0);
 		break;
 	case NAME_EMPTY:
-		assert_int_equal(Limited_set_name(b, "", 0), 0);
+		assert_int_equal(types_limited_set_name(b, "", 0), 0);
 		break;
 	case NAME_MISSING:
 		break;
 	case NAME_INNER_NUL:
-		assert_int_equal(Limited_set_name(b, "a\0b", 3), 0);
+		assert_int_equal(types_limited_set_name(b, "a\0b", 3), 0);
 		break;
 	case AT_LIMITS:
-		assert_int_equal(Limited_set_name(b, "12345678", 8), 0);
+		assert_int_equal(types_limited_set_name(b, "12345678", 8), 0);
 		break;
 	default:
-		assert_int_equal(Limited_set_name(b, "ok", 2), 0);
+		assert_int_equal(types_limited_set_name(b, "ok", 2), 0);
 		break;
 	}
-	assert_int_equal(Limited_set_blob(b, "12345", bad == BLOB_TOO_LONG ? 5 : 4), 0);
-	assert_int_equal(Limited_init_tags(b, ntags, &l), 0);
+	assert_int_equal(types_limited_set_blob(b, "12345", bad == BLOB_TOO_LONG ? 5 : 4), 0);
+	assert_int_equal(types_limited_init_tags(b, ntags, &l), 0);
 	for (uint32_t i = 0; i < ntags; i++) {
 		p = nx_capnp_blist_ptr(&l, i);
 		if (i == 1 && bad == TAG_TOO_LONG)
@@ -821,17 +824,17 @@ static int validate_limited(enum limited_bad bad)
 		else
 			assert_int_equal(nx_capnp_bptr_set_text(&p, "12345", 5), 0);
 	}
-	assert_int_equal(Limited_init_inners(b, ninners, &l), 0);
-	assert_int_equal(Inner_set_label(Inner_b_at(&l, ninners - 1), "0123456789abcdefg",
-	                         bad == INNER_LABEL_TOO_LONG ? 17 : 16),
+	assert_int_equal(types_limited_init_inners(b, ninners, &l), 0);
+	assert_int_equal(types_inner_set_label(types_inner_b_at(&l, ninners - 1),
+	                         "0123456789abcdefg", bad == INNER_LABEL_TOO_LONG ? 17 : 16),
 	        0);
-	Limited_set_level(b, bad == LEVEL_UNKNOWN ? 2 : LEVEL_HIGH);
-	Limited_set_color(b, bad == COLOR_UNKNOWN ? 5 : COLOR_GREEN);
-	assert_int_equal(Limited_init_colors(b, 1, &l), 0);
-	nx_capnp_blist_set_u16(&l, 0, bad == COLORS_UNKNOWN_OPEN ? 7 : COLOR_RED);
-	assert_int_equal(Limited_init_levels(b, 2, &l), 0);
-	nx_capnp_blist_set_u16(&l, 1, bad == LEVELS_UNKNOWN ? 9 : LEVEL_LOW);
-	assert_int_equal(Limited_init_matrix(b, 2, &l), 0);
+	types_limited_set_level(b, bad == LEVEL_UNKNOWN ? 2 : TYPES_LEVEL_HIGH);
+	types_limited_set_color(b, bad == COLOR_UNKNOWN ? 5 : TYPES_COLOR_GREEN);
+	assert_int_equal(types_limited_init_colors(b, 1, &l), 0);
+	nx_capnp_blist_set_u16(&l, 0, bad == COLORS_UNKNOWN_OPEN ? 7 : TYPES_COLOR_RED);
+	assert_int_equal(types_limited_init_levels(b, 2, &l), 0);
+	nx_capnp_blist_set_u16(&l, 1, bad == LEVELS_UNKNOWN ? 9 : TYPES_LEVEL_LOW);
+	assert_int_equal(types_limited_init_matrix(b, 2, &l), 0);
 	p = nx_capnp_blist_ptr(&l, 1);
 	assert_int_equal(nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, 1, &row), 0);
 	p = nx_capnp_blist_ptr(&row, 0);
@@ -839,8 +842,11 @@ static int validate_limited(enum limited_bad bad)
 	assert_int_equal(m.b.error, 0);
 
 	nx_capnp_builder_as_reader(&m.b, segs, &rd);
-	assert_int_equal(Limited_read_root(&rd, &r), 0);
-	ret = Limited_validate(&r.s);
+	assert_int_equal(types_limited_read_root(&rd, &r), 0);
+	ret = types_limited_validate(&r.s, &invalid);
+	why[0] = '\0';
+	if (ret < 0)
+		(void)nx_capnp_invalid_describe(&invalid, why, why_cap);
 	msg_done(&m);
 	return ret;
 }
@@ -850,34 +856,37 @@ static void test_validators(void **state)
 	static const struct {
 		enum limited_bad bad;
 		int want;
+		const char *why; /* the path and rule the descriptor walk names */
 	} cases[] = {
-	        {OK, 0},
-	        {AT_LIMITS, 0},
-	        {NAME_TOO_LONG, -EMSGSIZE},
-	        {NAME_EMPTY, -EBADMSG},
-	        {NAME_MISSING, -EBADMSG},
-	        {NAME_INNER_NUL, -EBADMSG},
-	        {BLOB_TOO_LONG, -EMSGSIZE},
-	        {TAGS_TOO_MANY, -EMSGSIZE},
-	        {TAG_TOO_LONG, -EMSGSIZE},
-	        {TAG_INNER_NUL, -EBADMSG},
-	        {INNERS_TOO_MANY, -EMSGSIZE},
-	        {INNER_LABEL_TOO_LONG, -EMSGSIZE},
-	        {LEVEL_UNKNOWN, -EBADMSG},
-	        {COLOR_UNKNOWN, -EBADMSG},
+	        {OK, 0, ""},
+	        {AT_LIMITS, 0, ""},
+	        {NAME_TOO_LONG, -EMSGSIZE, "name: longer than 8 bytes"},
+	        {NAME_EMPTY, -EINVAL, "name: empty"},
+	        {NAME_MISSING, -EINVAL, "name: empty"},
+	        {NAME_INNER_NUL, -EINVAL, "name: contains NUL"},
+	        {BLOB_TOO_LONG, -EMSGSIZE, "blob: longer than 4 bytes"},
+	        {TAGS_TOO_MANY, -EMSGSIZE, "tags: more than 3 elements"},
+	        {TAG_TOO_LONG, -EMSGSIZE, "tags[1]: longer than 5 bytes"},
+	        {TAG_INNER_NUL, -EINVAL, "tags[1]: contains NUL"},
+	        {INNERS_TOO_MANY, -EMSGSIZE, "inners: more than 2 elements"},
+	        {INNER_LABEL_TOO_LONG, -EMSGSIZE, "inners[1].label: longer than 16 bytes"},
+	        {LEVEL_UNKNOWN, -EINVAL, "level: unknown enumerant"},
+	        {COLOR_UNKNOWN, -EINVAL, "color: unknown enumerant"},
 	        /* Color is open (no $closed): unknown values are legal capnp evolution. */
-	        {COLORS_UNKNOWN_OPEN, 0},
-	        {LEVELS_UNKNOWN, -EBADMSG},
-	        {MATRIX_TOO_LONG, -EMSGSIZE},
+	        {COLORS_UNKNOWN_OPEN, 0, ""},
+	        {LEVELS_UNKNOWN, -EINVAL, "levels[1]: unknown enumerant"},
+	        {MATRIX_TOO_LONG, -EMSGSIZE, "matrix[1][0]: longer than 3 bytes"},
 	};
 	int before = fdcheck_count();
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int got = validate_limited(cases[i].bad);
+		char why[NX_CAPNP_PATH_MAX + 64];
+		int got = validate_limited(cases[i].bad, why, sizeof(why));
 
-		if (got != cases[i].want)
-			fail_msg("case %zu: validate returned %d, want %d", i, got, cases[i].want);
+		if (got != cases[i].want || strcmp(why, cases[i].why) != 0)
+			fail_msg("case %zu: validate returned %d \"%s\", want %d \"%s\"", i, got,
+			        why, cases[i].want, cases[i].why);
 	}
 	fdcheck_assert(before);
 }
@@ -886,7 +895,7 @@ static void test_validators(void **state)
 static void test_validator_malformed(void **state)
 {
 	int before = fdcheck_count();
-	/* root -> Inner (1 data word, 1 pointer); the label pointer claims 5 bytes 1000 words
+	/* root -> types_inner (1 data word, 1 pointer); the label pointer claims 5 bytes 1000 words
 	 * away, far past the 4-word segment. */
 	uint64_t words[4] = {
 	        UINT64_C(0x0001000100000000),
@@ -896,19 +905,22 @@ static void test_validator_malformed(void **state)
 	};
 	struct nx_capnp_seg seg = {words, 4};
 	nx_capnp_reader rd;
-	Inner in;
+	types_inner in;
+	struct nx_capnp_invalid why;
 	const char *t;
 	size_t n;
 
 	(void)state;
 	nx_capnp_reader_init(&rd, &seg, 1);
-	assert_int_equal(Inner_read_root(&rd, &in), 0);
-	assert_int_equal(Inner_get_id(in), 42);
-	assert_int_equal(Inner_validate(&in.s), -EBADMSG);
+	assert_int_equal(types_inner_read_root(&rd, &in), 0);
+	assert_int_equal(types_inner_get_id(in), 42);
+	assert_int_equal(types_inner_validate(&in.s, &why), -EBADMSG);
+	assert_int_equal(why.rule, NX_CAPNP_RULE_MALFORMED);
+	assert_string_equal(why.path, "label");
 	/* Accessors stay total: the label reads as empty, the error stays sticky. */
-	assert_true(Inner_get_label(in, &t, &n) < 0);
+	assert_true(types_inner_get_label(in, &t, &n) < 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(Inner_validate(&in.s), -EBADMSG);
+	assert_int_equal(types_inner_validate(&in.s, NULL), -EBADMSG);
 	fdcheck_assert(before);
 }
 
@@ -919,22 +931,22 @@ static int validate_chain(int depth)
 	struct msg m;
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
 	nx_capnp_reader rd;
-	Tree_b b;
-	Tree r;
+	types_tree_b b;
+	types_tree r;
 	nx_capnp_blist l;
 	int ret;
 
 	msg_init(&m);
-	assert_int_equal(Tree_init_root(&m.b, &b), 0);
+	assert_int_equal(types_tree_init_root(&m.b, &b), 0);
 	for (int i = 0; i < depth; i++) {
-		Tree_set_value(b, i);
-		assert_int_equal(Tree_init_children(b, 1, &l), 0);
-		b = Tree_b_at(&l, 0);
+		types_tree_set_value(b, i);
+		assert_int_equal(types_tree_init_children(b, 1, &l), 0);
+		b = types_tree_b_at(&l, 0);
 	}
 	assert_int_equal(m.b.error, 0);
 	nx_capnp_builder_as_reader(&m.b, segs, &rd);
-	assert_int_equal(Tree_read_root(&rd, &r), 0);
-	ret = Tree_validate(&r.s);
+	assert_int_equal(types_tree_read_root(&rd, &r), 0);
+	ret = types_tree_validate(&r.s, NULL);
 	msg_done(&m);
 	return ret;
 }

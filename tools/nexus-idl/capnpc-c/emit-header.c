@@ -95,20 +95,20 @@ static void emit_guard(const struct gen *g, char *out)
 
 static void emit_enum(struct gen *g, const struct sc_node *n)
 {
-	char up[GEN_NAME_MAX], en[GEN_NAME_MAX];
+	const char *up = n->cupper;
+	char en[GEN_NAME_MAX];
 
-	gen_upper_name(n->cname, up);
 	out(g->h,
 	        "/* enum %s (0x%016llx). A uint16_t: peers may send values this schema does "
 	        "not name. */\n",
 	        n->short_name, (unsigned long long)n->id);
 	out(g->h, "typedef uint16_t %s;\n", n->cname);
-	out(g->h, "#define %s_TYPE_ID UINT64_C(0x%016llx)\n", n->cname, (unsigned long long)n->id);
+	out(g->h, "#define %s_TYPE_ID UINT64_C(0x%016llx)\n", up, (unsigned long long)n->id);
 	for (size_t i = 0; i < n->nenumerants; i++) {
 		gen_upper_name(n->enumerants[i].name, en);
 		out(g->h, "#define %s_%s ((%s)%zu)\n", up, en, n->cname, i);
 	}
-	out(g->h, "#define %s_COUNT %zu\n\n", n->cname, n->nenumerants);
+	out(g->h, "#define %s_COUNT %zu\n\n", up, n->nenumerants);
 	out(g->h, "static inline bool %s_is_valid(uint16_t v)\n{\n", n->cname);
 	out(g->h, "\treturn v < %zu;\n}\n\n", n->nenumerants);
 	out(g->h, "static inline const char *%s_name(uint16_t v)\n{\n", n->cname);
@@ -122,19 +122,19 @@ static void emit_enum(struct gen *g, const struct sc_node *n)
 
 static void emit_struct_types(struct gen *g, const struct sc_node *n)
 {
-	char up[GEN_NAME_MAX], fn[GEN_NAME_MAX];
+	const char *up = n->cupper;
+	char fn[GEN_NAME_MAX];
 
 	out(g->h, "/* %s %s (0x%016llx) */\n", n->is_group ? "group" : "struct", n->short_name,
 	        (unsigned long long)n->id);
 	out(g->h, "typedef struct %s {\n\tnx_capnp_struct s;\n} %s;\n", n->cname, n->cname);
 	out(g->h, "typedef struct %s_b {\n\tnx_capnp_bstruct s;\n} %s_b;\n", n->cname, n->cname);
-	out(g->h, "#define %s_TYPE_ID UINT64_C(0x%016llx)\n", n->cname, (unsigned long long)n->id);
+	out(g->h, "#define %s_TYPE_ID UINT64_C(0x%016llx)\n", up, (unsigned long long)n->id);
 	if (!n->is_group) {
-		out(g->h, "#define %s_DATA_WORDS %u\n", n->cname, n->data_words);
-		out(g->h, "#define %s_PTRS %u\n", n->cname, n->ptrs);
+		out(g->h, "#define %s_DATA_WORDS %u\n", up, n->data_words);
+		out(g->h, "#define %s_PTRS %u\n", up, n->ptrs);
 	}
 	if (n->disc_count) {
-		gen_upper_name(n->cname, up);
 		for (size_t i = 0; i < n->nfields; i++) {
 			const struct sc_field *f = &n->fields[i];
 
@@ -157,7 +157,11 @@ static void emit_struct_protos(struct gen *g, const struct sc_node *n)
 {
 	char fn[GEN_NAME_MAX];
 
-	out(g->h, "int %s_validate(const nx_capnp_struct *s);\n", n->cname);
+	out(g->h, "extern const struct nx_capnp_desc %s_desc;\n", n->cname);
+	out(g->h,
+	        "static inline int %s_validate(const nx_capnp_struct *s, struct nx_capnp_invalid "
+	        "*ret_why)\n{\n\treturn nx_capnp_validate(s, &%s_desc, ret_why);\n}\n",
+	        n->cname, n->cname);
 	for (size_t i = 0; i < n->nfields; i++) {
 		const struct sc_field *f = &n->fields[i];
 
@@ -284,12 +288,12 @@ static void emit_const(struct gen *g, const struct sc_node *n)
 		break;
 	case SC_STRUCT:
 		out(g->h, "/* The constant %s, read from static words. */\n", n->short_name);
-		out(g->h, "int %s_get(%s *ret);\n", up, gen_cname(g, n->type.id));
+		out(g->h, "int %s_get(%s *ret);\n", n->cname, gen_cname(g, n->type.id));
 		break;
 	case SC_LIST:
 		out(g->h, "/* The constant %s (elements: %s), read from static words. */\n",
 		        n->short_name, gen_elem_size(n->type.elem));
-		out(g->h, "int %s_get(nx_capnp_list *ret);\n", up);
+		out(g->h, "int %s_get(nx_capnp_list *ret);\n", n->cname);
 		break;
 	default:
 		break;
@@ -383,7 +387,7 @@ static void emit_list_field(
 	out(g->h, "\tnx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, %u);\n\n", f->offset);
 	emit_set_disc(g, n, f);
 	if (et->kind == SC_STRUCT) {
-		const char *en = gen_cname(g, et->id);
+		const char *en = gen_cupper(g, et->id);
 
 		out(g->h,
 		        "\treturn nx_capnp_bptr_init_struct_list(&p, %s_DATA_WORDS, %s_PTRS, n, "
@@ -398,7 +402,7 @@ static void emit_list_field(
 static void emit_struct_field(
         struct gen *g, const struct sc_node *n, const struct sc_field *f, const char *fn)
 {
-	const char *tn = gen_cname(g, f->type.id);
+	const char *tn = gen_cname(g, f->type.id), *tu = gen_cupper(g, f->type.id);
 
 	out(g->h, "/* Null or malformed reads as the default (errors stay in the reader). */\n");
 	out(g->h, "static inline %s %s_get_%s(%s r)\n{\n", tn, n->cname, fn, n->cname);
@@ -417,7 +421,7 @@ static void emit_struct_field(
 	out(g->h,
 	        "\treturn nx_capnp_bptr_init_struct(&p, %s_DATA_WORDS, %s_PTRS, &ret->s);\n"
 	        "}\n\n",
-	        tn, tn);
+	        tu, tu);
 }
 
 static void emit_field(struct gen *g, const struct sc_node *n, const struct sc_field *f)
@@ -457,20 +461,28 @@ static void emit_field(struct gen *g, const struct sc_node *n, const struct sc_f
 	case SC_STRUCT:
 		emit_struct_field(g, n, f, fn);
 		break;
-	case SC_INTERFACE:
-		out(g->h, "/* Index into the message's capability table. */\n");
+	case SC_INTERFACE: {
+		const char *in = gen_cname(g, f->type.id);
+
 		out(g->h,
-		        "static inline int %s_get_%s(%s r, uint32_t *ret_index)\n{\n"
-		        "\tnx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, %u);\n\n"
-		        "\treturn nx_capnp_ptr_read_cap(&p, ret_index);\n}\n\n",
-		        n->cname, fn, n->cname, f->offset);
+		        "/* A new reference to the capability (nx_rpc_cap_unref(%s_cap(*ret))); "
+		        "-ENOENT when null\n * or outside an RPC message. */\n",
+		        in);
 		out(g->h,
-		        "static inline int %s_set_%s(%s_b b, uint32_t cap_index)\n{\n"
+		        "static inline int %s_get_%s(%s r, struct %s **ret)\n{\n"
+		        "\tnx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, %u);\n\tnx_rpc_cap *cap;\n"
+		        "\tint e = nx_rpc_ptr_read_cap(&p, &cap);\n\n"
+		        "\tif (e == 0)\n\t\t*ret = %s_from_cap(cap);\n\treturn e;\n}\n\n",
+		        n->cname, fn, n->cname, in, f->offset, in);
+		out(g->h, "/* `v` is referenced, not taken (NULL: a null pointer). */\n");
+		out(g->h,
+		        "static inline int %s_set_%s(%s_b b, struct %s *v)\n{\n"
 		        "\tnx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, %u);\n\n",
-		        n->cname, fn, n->cname, f->offset);
+		        n->cname, fn, n->cname, in, f->offset);
 		emit_set_disc(g, n, f);
-		out(g->h, "\treturn nx_capnp_bptr_set_cap(&p, cap_index);\n}\n\n");
+		out(g->h, "\treturn nx_rpc_bptr_set_cap(&p, %s_cap(v));\n}\n\n", in);
 		break;
+	}
 	case SC_ANYPTR:
 		out(g->h,
 		        "static inline nx_capnp_ptr %s_get_%s(%s r)\n{\n"
@@ -504,7 +516,7 @@ static void emit_struct_accessors(struct gen *g, const struct sc_node *n)
 		out(g->h,
 		        "static inline int %s_init_root(nx_capnp_builder *m, %s_b *ret)\n{\n"
 		        "\treturn nx_capnp_builder_init_root(m, %s_DATA_WORDS, %s_PTRS, &ret->s);\n}\n\n",
-		        n->cname, n->cname, n->cname, n->cname);
+		        n->cname, n->cname, n->cupper, n->cupper);
 		out(g->h,
 		        "static inline %s %s_at(const nx_capnp_list *l, uint32_t i)\n{\n"
 		        "\t%s v;\n\n\tnx_capnp_list_get_struct(l, i, &v.s);\n\treturn v;\n}\n\n",
@@ -531,9 +543,9 @@ void emit_header(struct gen *g)
 	out(g->h, "/* Generated by capnpc-c from %s. Do not edit. */\n", g->base);
 	out(g->h, "#ifndef %s\n#define %s\n\n", guard, guard);
 	out(g->h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-	out(g->h, "#include \"nx-capnp/capnp.h\"\n");
-	if (g->has_iface)
-		out(g->h, "#include \"nx-rpc/rpc.h\"\n");
+	out(g->h, "#include \"nx-capnp/capnp.h\"\n#include \"nx-capnp/validate.h\"\n");
+	if (g->has_iface || g->uses_caps)
+		out(g->h, "#include \"nx-rpc/typed.h\"\n");
 	emit_imports(g);
 	out(g->h, "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	/* guard is "CAPNPC_C_<FILE>_H": the file id macro reuses <FILE>. */
@@ -546,8 +558,13 @@ void emit_header(struct gen *g)
 	for (size_t i = 0; i < g->nnodes; i++)
 		if (g->nodes[i]->kind == SC_NODE_STRUCT)
 			emit_struct_types(g, g->nodes[i]);
-	out(g->h, "/* Validators: 0, or -EBADMSG / -EMSGSIZE (malformed, or against the schema's "
-	          "limits).\n * Pointer defaults: views of static words. */\n");
+	for (size_t i = 0; i < g->nnodes; i++)
+		if (g->nodes[i]->kind == SC_NODE_INTERFACE)
+			emit_iface_type(g, g->nodes[i]);
+	out(g->h,
+	        "/* Descriptors for nx_capnp_validate() (nx-capnp/validate.h): a validator returns "
+	        "0, or\n * -EINVAL / -EMSGSIZE / -EBADMSG with *ret_why (may be NULL) naming the "
+	        "field and the rule.\n * Pointer defaults: views of static words. */\n");
 	for (size_t i = 0; i < g->nnodes; i++)
 		if (g->nodes[i]->kind == SC_NODE_STRUCT)
 			emit_struct_protos(g, g->nodes[i]);
@@ -562,5 +579,11 @@ void emit_header(struct gen *g)
 	for (size_t i = 0; i < g->nnodes; i++)
 		if (g->nodes[i]->kind == SC_NODE_INTERFACE)
 			emit_iface_header(g, g->nodes[i]);
+	if (g->has_iface)
+		out(g->h,
+		        "/* Every interface of %s, NULL-terminated (e.g. to sweep every method's "
+		        "params). */\nextern const struct nx_capnp_iface_desc *const "
+		        "%s_interfaces[];\n\n",
+		        g->base, g->prefix);
 	out(g->h, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }

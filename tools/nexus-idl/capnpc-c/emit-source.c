@@ -1,247 +1,143 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The generated source: validators (recursive, driven by the nexus.capnp annotations) and
- * the static words behind struct and list defaults and constants.
+ * The generated source: the descriptor tables nx_capnp_validate() walks (from the schema and
+ * its nexus.capnp annotations; no validation code is written out), and the static words
+ * behind struct and list defaults and constants.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
 
-static void indent(FILE *f, int depth)
+static uint32_t annot_u32(const struct sc_field *f, uint64_t id)
 {
-	for (int i = 0; i < depth; i++)
-		out_c(f, '\t');
+	const struct sc_annot *a = sc_annots_find(&f->annots, id);
+
+	return a ? (uint32_t)a->value.bits : UINT32_MAX;
 }
 
-static long annot_u32(const struct sc_field *f, uint64_t id)
+static void emit_limit(FILE *c, uint32_t v)
 {
-	const struct sc_annot *a = f ? sc_annots_find(&f->annots, id) : NULL;
-
-	return a ? (long)(uint32_t)a->value.bits : -1;
+	if (v == UINT32_MAX)
+		out_s(c, "NX_CAPNP_NO_LIMIT");
+	else
+		out(c, "%u", v);
 }
 
-static bool annot_has(const struct sc_field *f, uint64_t id)
+/* Whether a value of type `t` (of field `f`) needs a check beyond reading its pointer. */
+static bool type_checked(const struct gen *g, const struct sc_field *f, const struct sc_type *t)
 {
-	return f && sc_annots_find(&f->annots, id) != NULL;
-}
-
-/*
- * Validates the object behind the nx_capnp_ptr named p<d>, of type `t`. `f` is the field the
- * annotations come from; `top` is false for list elements (where maxCount and nonEmpty do not
- * apply but maxLen does).
- */
-static void emit_check_ptr(
-        struct gen *g, const struct sc_type *t, const struct sc_field *f, bool top, int d, int in)
-{
-	FILE *c = g->c;
-	long max_len = annot_u32(f, NX_ANNOT_MAX_LEN);
-	long max_count = top ? annot_u32(f, NX_ANNOT_MAX_COUNT) : -1;
-	bool non_empty = top && annot_has(f, NX_ANNOT_NON_EMPTY);
-
 	switch (t->kind) {
-	case SC_TEXT:
-	case SC_DATA: {
-		bool text = t->kind == SC_TEXT;
-
-		indent(c, in);
-		out(c, "{\n");
-		indent(c, in + 1);
-		out(c, "%s *v%d = NULL;\n", text ? "const char" : "const uint8_t", d);
-		indent(c, in + 1);
-		out(c, "size_t n%d = 0;\n\n", d);
-		indent(c, in + 1);
-		out(c, "r = nx_capnp_ptr_read_%s(&p%d, &v%d, &n%d);\n", text ? "text" : "data", d,
-		        d, d);
-		indent(c, in + 1);
-		out(c, "if (r < 0)\n");
-		indent(c, in + 2);
-		out(c, "return nxg_err(r);\n");
-		if (text) {
-			indent(c, in + 1);
-			out(c, "if (memchr(v%d, 0, n%d))\n", d, d);
-			indent(c, in + 2);
-			out(c, "return -EBADMSG; /* inner NUL */\n");
-		}
-		if (max_len >= 0) {
-			indent(c, in + 1);
-			out(c, "if (n%d > %ldu)\n", d, max_len);
-			indent(c, in + 2);
-			out(c, "return -EMSGSIZE;\n");
-		}
-		if (non_empty) {
-			indent(c, in + 1);
-			out(c, "if (n%d == 0)\n", d);
-			indent(c, in + 2);
-			out(c, "return -EBADMSG;\n");
-		}
-		if (!text || (max_len < 0 && !non_empty)) {
-			indent(c, in + 1);
-			out(c, "(void)v%d;\n", d);
-			indent(c, in + 1);
-			out(c, "(void)n%d;\n", d);
-		}
-		indent(c, in);
-		out(c, "}\n");
-		break;
-	}
-	case SC_STRUCT:
-		indent(c, in);
-		out(c, "{\n");
-		indent(c, in + 1);
-		out(c, "nx_capnp_struct s%d;\n\n", d);
-		indent(c, in + 1);
-		out(c, "r = nx_capnp_ptr_read_struct(&p%d, &s%d);\n", d, d);
-		indent(c, in + 1);
-		out(c, "if (r < 0)\n");
-		indent(c, in + 2);
-		out(c, "return nxg_err(r);\n");
-		indent(c, in + 1);
-		out(c, "r = %s_validate(&s%d);\n", gen_cname(g, t->id), d);
-		indent(c, in + 1);
-		out(c, "if (r < 0)\n");
-		indent(c, in + 2);
-		out(c, "return r;\n");
-		indent(c, in);
-		out(c, "}\n");
-		break;
-	case SC_LIST: {
-		const struct sc_type *et = t->elem;
-		bool closed = et->kind == SC_ENUM && model_enum_closed(g->req, f, et->id);
-		bool walk = et->kind == SC_STRUCT || et->kind == SC_TEXT || et->kind == SC_DATA ||
-		            et->kind == SC_LIST || closed;
-
-		indent(c, in);
-		out(c, "{\n");
-		indent(c, in + 1);
-		out(c, "nx_capnp_list l%d;\n\n", d);
-		indent(c, in + 1);
-		out(c, "r = nx_capnp_ptr_read_list(&p%d, %s, &l%d);\n", d, gen_elem_size(et), d);
-		indent(c, in + 1);
-		out(c, "if (r < 0)\n");
-		indent(c, in + 2);
-		out(c, "return nxg_err(r);\n");
-		if (max_count >= 0) {
-			indent(c, in + 1);
-			out(c, "if (l%d.count > %ldu)\n", d, max_count);
-			indent(c, in + 2);
-			out(c, "return -EMSGSIZE;\n");
-		}
-		if (non_empty) {
-			indent(c, in + 1);
-			out(c, "if (l%d.count == 0)\n", d);
-			indent(c, in + 2);
-			out(c, "return -EBADMSG;\n");
-		}
-		if (walk) {
-			indent(c, in + 1);
-			out(c, "for (uint32_t i%d = 0; i%d < l%d.count; i%d++) {\n", d, d, d, d);
-			if (et->kind == SC_STRUCT) {
-				indent(c, in + 2);
-				out(c, "nx_capnp_struct e%d;\n\n", d);
-				indent(c, in + 2);
-				out(c, "nx_capnp_list_get_struct(&l%d, i%d, &e%d);\n", d, d, d);
-				indent(c, in + 2);
-				out(c, "r = %s_validate(&e%d);\n", gen_cname(g, et->id), d);
-				indent(c, in + 2);
-				out(c, "if (r < 0)\n");
-				indent(c, in + 3);
-				out(c, "return r;\n");
-			} else if (closed) {
-				indent(c, in + 2);
-				out(c, "if (!%s_is_valid(nx_capnp_list_get_u16(&l%d, i%d)))\n",
-				        gen_cname(g, et->id), d, d);
-				indent(c, in + 3);
-				out(c, "return -EBADMSG;\n");
-			} else {
-				indent(c, in + 2);
-				out(c, "nx_capnp_ptr p%d = nx_capnp_list_ptr(&l%d, i%d);\n\n",
-				        d + 1, d, d);
-				emit_check_ptr(g, et, f, false, d + 1, in + 2);
-			}
-			indent(c, in + 1);
-			out(c, "}\n");
-		}
-		indent(c, in);
-		out(c, "}\n");
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-static bool field_needs_check(const struct gen *g, const struct sc_field *f)
-{
-	if (f->is_group)
-		return true;
-	switch (f->type.kind) {
 	case SC_TEXT:
 	case SC_DATA:
 	case SC_STRUCT:
 	case SC_LIST:
 		return true;
 	case SC_ENUM:
-		return model_enum_closed(g->req, f, f->type.id);
+		return model_enum_closed(g->req, f, t->id);
 	default:
 		return false;
 	}
 }
 
-static void emit_validator(struct gen *g, const struct sc_node *n)
+/* Writes the static nx_capnp_vtype for `t` (and first the ones it refers to); returns its
+ * number (the descriptor is named nxg_t<number>). */
+static unsigned emit_vtype(struct gen *g, const struct sc_field *f, const struct sc_type *t)
 {
 	FILE *c = g->c;
-	bool any = false;
+	unsigned elem = 0, self;
+	bool has_elem = false;
+	const struct sc_node *e;
 
-	for (size_t i = 0; i < n->nfields; i++)
-		any |= field_needs_check(g, &n->fields[i]);
-	out(c, "int %s_validate(const nx_capnp_struct *s)\n{\n", n->cname);
-	if (any)
-		out(c, "\tint r;\n");
-	if (any && n->disc_count)
-		out(c, "\tuint16_t which = nx_capnp_struct_get_u16(s, %u, 0);\n", n->disc_offset);
-	if (any)
-		out_c(c, '\n');
+	if (t->kind == SC_LIST && type_checked(g, f, t->elem)) {
+		elem = emit_vtype(g, f, t->elem);
+		has_elem = true;
+	}
+	self = g->nvtypes++;
+	out(c, "static const struct nx_capnp_vtype nxg_t%u = {", self);
+	switch (t->kind) {
+	case SC_TEXT:
+		out_s(c, ".kind = NX_CAPNP_V_TEXT");
+		break;
+	case SC_DATA:
+		out_s(c, ".kind = NX_CAPNP_V_DATA");
+		break;
+	case SC_STRUCT:
+		out(c, ".kind = NX_CAPNP_V_STRUCT, .desc = &%s_desc", gen_cname(g, t->id));
+		break;
+	case SC_ENUM:
+		e = sc_request_node(g->req, t->id);
+		out(c, ".kind = NX_CAPNP_V_ENUM, .enum_count = %zu", e ? e->nenumerants : 0);
+		break;
+	case SC_LIST:
+		out(c, ".kind = NX_CAPNP_V_LIST, .elem = %s", gen_elem_size(t->elem));
+		if (has_elem)
+			out(c, ", .elem_type = &nxg_t%u", elem);
+		break;
+	default:
+		break;
+	}
+	out_s(c, "};\n");
+	return self;
+}
+
+/* The struct's descriptor: every field that needs a check (validate.h), in schema order. */
+static void emit_desc(struct gen *g, const struct sc_node *n)
+{
+	FILE *c = g->c;
+	unsigned *types = calloc(n->nfields ? n->nfields : 1, sizeof(*types));
+	size_t count = 0;
+
+	if (!types) {
+		g->errors++;
+		return;
+	}
 	for (size_t i = 0; i < n->nfields; i++) {
 		const struct sc_field *f = &n->fields[i];
-		int in = 1;
 
-		if (!field_needs_check(g, f))
-			continue;
-		out(c, "\t/* %s */\n", f->name);
-		if (f->disc != SC_NO_DISCRIMINANT) {
-			out(c, "\tif (which == %u) {\n", f->disc);
-			in = 2;
-		} else {
-			out(c, "\t{\n");
-			in = 2;
-		}
 		if (f->is_group) {
-			indent(c, in);
-			out(c, "r = %s_validate(s);\n", gen_cname(g, f->group_id));
-			indent(c, in);
-			out(c, "if (r < 0)\n");
-			indent(c, in + 1);
-			out(c, "return r;\n");
-		} else if (f->type.kind == SC_ENUM) {
-			indent(c, in);
+			types[i] = g->nvtypes++;
 			out(c,
-			        "r = %s_is_valid(nx_capnp_struct_get_u16(s, %u, 0x%llxu)) ? 0 : "
-			        "-EBADMSG;\n",
-			        gen_cname(g, f->type.id), f->offset,
-			        (unsigned long long)f->def.bits);
-			indent(c, in);
-			out(c, "if (r < 0)\n");
-			indent(c, in + 1);
-			out(c, "return r;\n");
+			        "static const struct nx_capnp_vtype nxg_t%u = {.kind = "
+			        "NX_CAPNP_V_GROUP, .desc = &%s_desc};\n",
+			        types[i], gen_cname(g, f->group_id));
+		} else if (type_checked(g, f, &f->type)) {
+			types[i] = emit_vtype(g, f, &f->type);
 		} else {
-			indent(c, in);
-			out(c, "nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, %u);\n\n", f->offset);
-			emit_check_ptr(g, &f->type, f, true, 0, in);
+			continue;
 		}
-		out(c, "\t}\n");
+		count++;
 	}
-	out(c, "\treturn s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;\n}\n\n");
+	if (count) {
+		out(c, "static const struct nx_capnp_vfield nxg_%s_fields[] = {\n", n->cname);
+		for (size_t i = 0; i < n->nfields; i++) {
+			const struct sc_field *f = &n->fields[i];
+			bool is_enum = !f->is_group && f->type.kind == SC_ENUM;
+
+			if (!f->is_group && !type_checked(g, f, &f->type))
+				continue;
+			out(c, "\t{\"%s\", &nxg_t%u, %u, ", f->name, types[i],
+			        f->is_group ? 0 : f->offset);
+			if (f->disc == SC_NO_DISCRIMINANT)
+				out_s(c, "NX_CAPNP_NO_DISC, ");
+			else
+				out(c, "%u, ", f->disc);
+			out(c, "%llu, ", is_enum ? (unsigned long long)f->def.bits : 0ull);
+			emit_limit(c, annot_u32(f, NX_ANNOT_MAX_LEN));
+			out_s(c, ", ");
+			emit_limit(c, annot_u32(f, NX_ANNOT_MAX_COUNT));
+			out(c, ", %s},\n",
+			        sc_annots_find(&f->annots, NX_ANNOT_NON_EMPTY) ? "true" : "false");
+		}
+		out_s(c, "};\n");
+	}
+	out(c, "const struct nx_capnp_desc %s_desc = {\"%s\", %u, %zu, ", n->cname, n->short_name,
+	        n->disc_count ? n->disc_offset : 0, count);
+	if (count)
+		out(c, "nxg_%s_fields};\n\n", n->cname);
+	else
+		out_s(c, "NULL};\n\n");
+	free(types);
 }
 
 static void emit_words(struct gen *g, const char *name, const nx_capnp_ptr *p, const char *node)
@@ -307,18 +203,17 @@ static void emit_defaults(struct gen *g, const struct sc_node *n)
 
 static void emit_const_words(struct gen *g, const struct sc_node *n)
 {
-	char up[GEN_NAME_MAX], name[GEN_NAME_MAX + 16], proto[GEN_NAME_MAX * 3];
+	char name[GEN_NAME_MAX + 16], proto[GEN_NAME_MAX * 3];
 
 	if (n->type.kind != SC_STRUCT && n->type.kind != SC_LIST)
 		return;
-	gen_upper_name(n->cname, up);
-	(void)snprintf(name, sizeof(name), "%s_const", up);
+	(void)snprintf(name, sizeof(name), "%s_const", n->cname);
 	emit_words(g, name, &n->value.ptr, n->short_name);
 	if (n->type.kind == SC_STRUCT)
-		(void)snprintf(
-		        proto, sizeof(proto), "int %s_get(%s *ret)", up, gen_cname(g, n->type.id));
+		(void)snprintf(proto, sizeof(proto), "int %s_get(%s *ret)", n->cname,
+		        gen_cname(g, n->type.id));
 	else
-		(void)snprintf(proto, sizeof(proto), "int %s_get(nx_capnp_list *ret)", up);
+		(void)snprintf(proto, sizeof(proto), "int %s_get(nx_capnp_list *ret)", n->cname);
 	emit_default_fn(g, name, &n->type, proto);
 }
 
@@ -332,16 +227,12 @@ void emit_source(struct gen *g)
 	if (g->has_iface)
 		out(c, "#include \"nx-abi/sock.h\"\n");
 	out(c, "\n");
-	out(c, "/* Validators answer -EBADMSG or -EMSGSIZE: a reader limit (-ELOOP) is a size "
-	       "limit too. */\n");
-	out(c, "static inline int nxg_err(int r)\n{\n"
-	       "\treturn r == -EMSGSIZE || r == -ELOOP ? -EMSGSIZE : -EBADMSG;\n}\n\n");
 	for (size_t i = 0; i < g->nnodes; i++) {
 		const struct sc_node *n = g->nodes[i];
 
 		if (n->kind == SC_NODE_STRUCT) {
 			emit_defaults(g, n);
-			emit_validator(g, n);
+			emit_desc(g, n);
 		} else if (n->kind == SC_NODE_CONST) {
 			emit_const_words(g, n);
 		}
@@ -349,4 +240,11 @@ void emit_source(struct gen *g)
 	for (size_t i = 0; i < g->nnodes; i++)
 		if (g->nodes[i]->kind == SC_NODE_INTERFACE)
 			emit_iface_source(g, g->nodes[i]);
+	if (!g->has_iface)
+		return;
+	out(c, "const struct nx_capnp_iface_desc *const %s_interfaces[] = {\n", g->prefix);
+	for (size_t i = 0; i < g->nnodes; i++)
+		if (g->nodes[i]->kind == SC_NODE_INTERFACE)
+			out(c, "\t&%s_desc,\n", g->nodes[i]->cname);
+	out(c, "\tNULL,\n};\n");
 }

@@ -228,3 +228,132 @@ int gen_encode_default(const nx_capnp_ptr *p, uint64_t **ret_words, size_t *ret_
 	*ret_n = n;
 	return 0;
 }
+
+const char *gen_cupper(const struct gen *g, uint64_t id)
+{
+	const struct sc_node *n = sc_request_node(g->req, id);
+
+	return n && n->cupper ? n->cupper : "?";
+}
+
+bool gen_fields_simple(const struct sc_node *n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n->nfields; i++) {
+		const struct sc_field *f = &n->fields[i];
+
+		if (f->is_group || f->disc != SC_NO_DISCRIMINANT)
+			return false;
+		switch (f->type.kind) {
+		case SC_STRUCT:
+		case SC_LIST:
+		case SC_ANYPTR:
+			return false;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+/* Names the generated one-call functions use for their own parameters and locals. */
+static const char *const taken_names[] = {
+        "target",
+        "cb",
+        "userdata",
+        "deadline_ns",
+        "ret_call",
+        "ret",
+        "in",
+        "call",
+        "r",
+        "b",
+};
+
+void gen_arg_name(const struct sc_field *f, char *out)
+{
+	model_member(f->name, out, GEN_NAME_MAX);
+	for (size_t i = 0; i < sizeof(taken_names) / sizeof(taken_names[0]); i++) {
+		if (strcmp(out, taken_names[i]) == 0) {
+			model_underscore(out, GEN_NAME_MAX);
+			return;
+		}
+	}
+}
+
+void gen_simple_args(FILE *f, const struct gen *g, const struct sc_node *n)
+{
+	char an[GEN_NAME_MAX];
+
+	for (size_t i = 0; i < n->nfields; i++) {
+		const struct sc_field *fd = &n->fields[i];
+
+		gen_arg_name(fd, an);
+		switch (fd->type.kind) {
+		case SC_VOID:
+			break;
+		case SC_TEXT:
+			out(f, ", const char *%s", an);
+			break;
+		case SC_DATA:
+			out(f, ", const void *%s, size_t %s_len", an, an);
+			break;
+		case SC_INTERFACE:
+			out(f, ", struct %s *%s", gen_cname(g, fd->type.id), an);
+			break;
+		case SC_ENUM:
+			out(f, ", %s %s", gen_cname(g, fd->type.id), an);
+			break;
+		default:
+			out(f, ", %s %s", gen_prim_ctype(fd->type.kind), an);
+			break;
+		}
+	}
+}
+
+void gen_simple_names(FILE *f, const struct sc_node *n)
+{
+	char an[GEN_NAME_MAX];
+
+	for (size_t i = 0; i < n->nfields; i++) {
+		const struct sc_field *fd = &n->fields[i];
+
+		gen_arg_name(fd, an);
+		if (fd->type.kind == SC_DATA)
+			out(f, ", %s, %s_len", an, an);
+		else if (fd->type.kind != SC_VOID)
+			out(f, ", %s", an);
+	}
+}
+
+void gen_simple_fill(FILE *f, const struct sc_node *n, const char *b)
+{
+	char an[GEN_NAME_MAX], fn[GEN_NAME_MAX];
+
+	for (size_t i = 0; i < n->nfields; i++) {
+		const struct sc_field *fd = &n->fields[i];
+
+		gen_arg_name(fd, an);
+		gen_field_name(fd, fn);
+		switch (fd->type.kind) {
+		case SC_VOID:
+			break;
+		case SC_TEXT:
+			/* NULL stays a null pointer, which reads as "". */
+			out(f, "\tif (r >= 0 && %s)\n\t\tr = %s_set_%s(%s, %s, strlen(%s));\n", an,
+			        n->cname, fn, b, an, an);
+			break;
+		case SC_DATA:
+			out(f, "\tif (r >= 0 && %s)\n\t\tr = %s_set_%s(%s, %s, %s_len);\n", an,
+			        n->cname, fn, b, an, an);
+			break;
+		case SC_INTERFACE:
+			out(f, "\tif (r >= 0)\n\t\tr = %s_set_%s(%s, %s);\n", n->cname, fn, b, an);
+			break;
+		default:
+			out(f, "\t%s_set_%s(%s, %s);\n", n->cname, fn, b, an);
+			break;
+		}
+	}
+}

@@ -16,10 +16,13 @@ struct gen {
 	const struct sc_file *file;
 	struct sc_node **nodes; /* this file's nodes, emission order */
 	size_t nnodes;
-	const char *base; /* the output name without directories: "foo.capnp" */
+	const char *base;   /* the output name without directories: "foo.capnp" */
+	const char *prefix; /* of every identifier in this file (model.h) */
 	FILE *h;
 	FILE *c;
-	bool has_iface;
+	bool has_iface;   /* the file defines an interface */
+	bool uses_caps;   /* ...or a field names one: typed capabilities need nx-rpc */
+	unsigned nvtypes; /* nxg_t<n> descriptors written so far */
 	int errors;
 };
 
@@ -48,8 +51,24 @@ const char *gen_elem_size(const struct sc_type *t);
 /* A C string literal of `len` bytes (escaped, safe for any byte). */
 void gen_c_string(FILE *f, const char *s, size_t len);
 
-/* The C name of the type with `id` (struct, enum, interface), or "?" */
+/* The C name of the type with `id` (struct, enum, interface), or "?"; and in upper case. */
 const char *gen_cname(const struct gen *g, uint64_t id);
+const char *gen_cupper(const struct gen *g, uint64_t id);
+
+/* Whether every field of struct `n` can be a C argument (primitive, enum, Text, Data,
+ * capability; no groups, unions, structs, lists, AnyPointer): then the generator writes
+ * one-call forms taking them (`echo_echo(target, text, cb, userdata)`). */
+bool gen_fields_simple(const struct sc_node *n);
+/* Writes `, <type> <name>...` for each field of a simple struct (Data: pointer and length). */
+void gen_simple_args(FILE *f, const struct gen *g, const struct sc_node *n);
+/* Writes `, <name>...` matching gen_simple_args (for calls). */
+void gen_simple_names(FILE *f, const struct sc_node *n);
+/* Writes statements setting each field of the simple struct `n` from the arguments of
+ * gen_simple_args in the builder named `b`, accumulating errors in `int r`. */
+void gen_simple_fill(FILE *f, const struct sc_node *n, const char *b);
+/* The argument name for a field (a keyword or a name the generated function uses itself
+ * gets a trailing '_'). */
+void gen_arg_name(const struct sc_field *f, char *out);
 
 /* Encodes the object `p` points at as a standalone message (root pointer first) for a
  * `static const` default. Returns 0 with a malloc'd array, or a negative errno. */
@@ -57,6 +76,7 @@ int gen_encode_default(const nx_capnp_ptr *p, uint64_t **ret_words, size_t *ret_
 
 void emit_header(struct gen *g);
 void emit_source(struct gen *g);
+void emit_iface_type(struct gen *g, const struct sc_node *n);
 void emit_iface_header(struct gen *g, const struct sc_node *n);
 void emit_iface_source(struct gen *g, const struct sc_node *n);
 

@@ -68,11 +68,16 @@ static int generate(const struct sc_request *req, const struct sc_file *file)
 	if (errors)
 		return -EINVAL;
 	g.base = slash ? slash + 1 : file->filename;
+	g.prefix = sc_request_node(req, file->id)->prefix;
 	g.nodes = model_file_nodes(req, file->id, &g.nnodes);
 	if (!g.nodes)
 		return -ENOMEM;
-	for (size_t i = 0; i < g.nnodes; i++)
+	for (size_t i = 0; i < g.nnodes; i++) {
 		g.has_iface |= g.nodes[i]->kind == SC_NODE_INTERFACE;
+		for (size_t j = 0; j < g.nodes[i]->nfields; j++)
+			g.uses_caps |= !g.nodes[i]->fields[j].is_group &&
+			               g.nodes[i]->fields[j].type.kind == SC_INTERFACE;
+	}
 	/* Flat: generated headers include each other by base name, so outputs land side by
 	 * side whatever directories the schemas came from (and whatever --src-prefix). */
 	(void)snprintf(hpath, sizeof(hpath), "%s.h", g.base);

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -24,23 +25,94 @@ static const struct sc_node *file_node_of(const struct sc_request *req, const st
 	return sc_request_node(req, n->file_id);
 }
 
+static bool is_c_keyword(const char *s);
+
+/* The default prefix: the file's base name without ".capnp", in snake_case, with every
+ * character that cannot be in an identifier turned into '_'. */
+static void default_prefix(const char *filename, char *out, size_t cap)
+{
+	const char *base = strrchr(filename, '/');
+	char stem[256];
+	size_t n;
+
+	base = base ? base + 1 : filename;
+	n = strlen(base);
+	if (n > 6 && strcmp(base + n - 6, ".capnp") == 0)
+		n -= 6;
+	if (n >= sizeof(stem))
+		n = sizeof(stem) - 1;
+	memcpy(stem, base, n);
+	stem[n] = '\0';
+	for (char *c = stem; *c; c++)
+		if (!isalnum((unsigned char)*c))
+			*c = '_';
+	model_snake(stem, out, cap);
+}
+
+static int file_prefix(struct sc_node *file)
+{
+	const struct sc_annot *a = sc_annots_find(&file->annots, NX_ANNOT_PREFIX);
+	char buf[256];
+
+	if (a && a->value.text)
+		(void)snprintf(buf, sizeof(buf), "%.*s", (int)a->value.len, a->value.text);
+	else
+		default_prefix(file->display_name, buf, sizeof(buf));
+	file->prefix = strdup(buf);
+	return file->prefix ? 0 : -ENOMEM;
+}
+
+/* "<prefix>_<snake(scoped name)>", the prefix not repeated (see model.h). */
+static int node_cname(const struct sc_request *req, struct sc_node *n)
+{
+	const struct sc_node *file = sc_request_node(req, n->file_id);
+	const char *prefix = file && file->prefix ? file->prefix : "";
+	size_t plen = strlen(prefix);
+	char scoped[1024], part[512], name[1024 + 520];
+	size_t o = 0;
+
+	scoped[0] = '\0';
+	for (const char *p = n->short_name; *p && o + 2 < sizeof(scoped);) {
+		size_t len = strcspn(p, ".$");
+
+		(void)snprintf(part, sizeof(part), "%.*s", (int)len, p);
+		model_snake(part, scoped + o, sizeof(scoped) - o);
+		o += strlen(scoped + o);
+		p += len;
+		if (*p && o + 1 < sizeof(scoped)) {
+			scoped[o++] = '_';
+			scoped[o] = '\0';
+			p++;
+		}
+	}
+	if (plen && strncmp(scoped, prefix, plen) == 0 &&
+	        (scoped[plen] == '\0' || scoped[plen] == '_'))
+		(void)snprintf(name, sizeof(name), "%s", scoped);
+	else
+		(void)snprintf(name, sizeof(name), "%s%s%s", prefix, plen ? "_" : "", scoped);
+	if (is_c_keyword(name))
+		model_underscore(name, sizeof(name));
+	n->cname = strdup(name);
+	n->cupper = strdup(name);
+	if (!n->cname || !n->cupper)
+		return -ENOMEM;
+	for (char *c = n->cupper; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	return 0;
+}
+
 int model_build(struct sc_request *req)
 {
 	for (size_t i = 0; i < req->nnodes; i++) {
 		struct sc_node *n = &req->nodes[i];
 		const char *colon = strrchr(n->display_name, ':');
 		size_t flen = colon ? (size_t)(colon - n->display_name) : strlen(n->display_name);
-		char *c;
 
-		n->cname = strdup(n->short_name);
-		if (!n->cname)
-			return -ENOMEM;
-		for (c = n->cname; *c; c++)
-			if (*c == '.' || *c == '$')
-				*c = '_';
 		n->is_param_struct = strchr(n->short_name, '$') != NULL;
 		if (n->kind == SC_NODE_FILE) {
 			n->file_id = n->id;
+			if (file_prefix(n) < 0)
+				return -ENOMEM;
 			continue;
 		}
 		n->parent = n->scope_id ? sc_request_node(req, n->scope_id) : NULL;
@@ -56,6 +128,9 @@ int model_build(struct sc_request *req)
 			}
 		}
 	}
+	for (size_t i = 0; i < req->nnodes; i++)
+		if (node_cname(req, &req->nodes[i]) < 0)
+			return -ENOMEM;
 	return 0;
 }
 
@@ -280,44 +355,122 @@ static int check_node(const struct sc_request *req, const struct sc_node *n)
 	return errors;
 }
 
-/* The C type names a node defines: its cname, and for structs also the builder "<cname>_b"
- * (a nested type or group named `b` would collide with it). */
-static bool defines_name(const struct sc_node *n, const char *name)
-{
-	size_t len = strlen(n->cname);
+/* Every C identifier the generator writes derives from a "stem" (a node's cname, a method's
+ * "<iface>_<method>", an enumerant's "<enum>_<name>") plus a suffix from a fixed set per kind
+ * (a struct `foo` also defines `foo_b`, `FOO_TYPE_ID`, ...). Two schema names collide when
+ * stem + suffix of one equals stem + suffix of the other. Compared ignoring case, since
+ * macros are the upper-case stems: this also rejects a few pairs C would tell apart
+ * (a type `foo` beside a constant `FOO`), which a schema can rename at no cost. */
+static const char *const struct_suffixes[] = {"", "_b", "_desc", "_type_id", "_data_words", "_ptrs",
+        "_validate", "_at", "_b_at", "_read_root", "_init_root", "_which", NULL};
+static const char *const enum_suffixes[] = {"", "_type_id", "_count", "_is_valid", "_name", NULL};
+static const char *const iface_suffixes[] = {"", "_interface_id", "_server", "_dispatch",
+        "_server_new", "_server_new_with_fd", "_server_get_impl", "_method_name", "_from_cap",
+        "_cap", "_methods", NULL};
+static const char *const method_suffixes[] = {"", "_method_id", "_cb", "_wait", "_start", "_send",
+        "_send_wait", "_return", "_results_init", NULL};
+static const char *const const_suffixes[] = {"", "_len", "_get", NULL};
+static const char *const plain_suffixes[] = {"", NULL};
 
-	if (n->kind != SC_NODE_STRUCT && n->kind != SC_NODE_ENUM && n->kind != SC_NODE_INTERFACE)
-		return false;
-	if (strcmp(n->cname, name) == 0)
-		return true;
-	return n->kind == SC_NODE_STRUCT && strncmp(n->cname, name, len) == 0 &&
-	       strcmp(name + len, "_b") == 0;
+struct stem {
+	char name[GEN_STEM_MAX];
+	const struct sc_node *node;
+	const char *what; /* member (method, enumerant) the stem comes from, or NULL */
+	const char *const *suffixes;
+};
+
+static bool stems_collide(const struct stem *a, const struct stem *b)
+{
+	char x[GEN_STEM_MAX + 32], y[GEN_STEM_MAX + 32];
+
+	for (const char *const *sa = a->suffixes; *sa; sa++) {
+		(void)snprintf(x, sizeof(x), "%s%s", a->name, *sa);
+		for (const char *const *sb = b->suffixes; *sb; sb++) {
+			(void)snprintf(y, sizeof(y), "%s%s", b->name, *sb);
+			if (strcasecmp(x, y) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static size_t node_stems(const struct sc_node *n, struct stem *v, size_t cap)
+{
+	size_t k = 0;
+	char up[GEN_STEM_MAX / 2];
+
+	if (k < cap) {
+		v[k] = (struct stem){.node = n};
+		(void)snprintf(v[k].name, sizeof(v[k].name), "%s", n->cname);
+		switch (n->kind) {
+		case SC_NODE_STRUCT:
+			v[k].suffixes = struct_suffixes;
+			break;
+		case SC_NODE_ENUM:
+			v[k].suffixes = enum_suffixes;
+			break;
+		case SC_NODE_INTERFACE:
+			v[k].suffixes = iface_suffixes;
+			break;
+		case SC_NODE_CONST:
+			v[k].suffixes = const_suffixes;
+			break;
+		default:
+			return 0;
+		}
+		k++;
+	}
+	for (size_t i = 0; i < n->nmethods && k < cap; i++, k++) {
+		v[k] = (struct stem){
+		        .node = n, .what = n->methods[i].name, .suffixes = method_suffixes};
+		model_method_name(n, &n->methods[i], v[k].name, sizeof(v[k].name));
+	}
+	for (size_t i = 0; i < n->nenumerants && k < cap; i++, k++) {
+		v[k] = (struct stem){
+		        .node = n, .what = n->enumerants[i].name, .suffixes = plain_suffixes};
+		model_snake(n->enumerants[i].name, up, sizeof(up));
+		(void)snprintf(v[k].name, sizeof(v[k].name), "%s_%s", n->cname, up);
+	}
+	return k;
+}
+
+static const char *stem_shown(const struct stem *s, char *buf, size_t cap)
+{
+	if (!s->what)
+		return s->node->short_name;
+	(void)snprintf(buf, cap, "%s.%s", s->node->short_name, s->what);
+	return buf;
 }
 
 static int check_names(const struct sc_request *req, struct sc_node **nodes, size_t n)
 {
+	size_t cap = 64, k = 0;
+	struct stem *v = NULL;
 	int errors = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		char builder[1024];
+	for (size_t i = 0; i < n; i++)
+		cap += 1 + nodes[i]->nmethods + nodes[i]->nenumerants;
+	v = calloc(cap, sizeof(*v));
+	if (!v) {
+		model_error(req, nodes[0], NULL, "out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		k += node_stems(nodes[i], v + k, cap - k);
+	for (size_t i = 0; i < k; i++) {
+		for (size_t j = i + 1; j < k; j++) {
+			char a[512], b[512];
 
-		if (nodes[i]->kind != SC_NODE_STRUCT && nodes[i]->kind != SC_NODE_ENUM &&
-		        nodes[i]->kind != SC_NODE_INTERFACE)
-			continue;
-		(void)snprintf(builder, sizeof(builder), "%s_b", nodes[i]->cname);
-		for (size_t j = i + 1; j < n; j++) {
-			if (defines_name(nodes[j], nodes[i]->cname) ||
-			        (nodes[i]->kind == SC_NODE_STRUCT &&
-			                defines_name(nodes[j], builder)) ||
-			        (nodes[j]->kind == SC_NODE_STRUCT &&
-			                defines_name(nodes[i], nodes[j]->cname))) {
-				model_error(req, nodes[j], NULL,
-				        "the C name of '%s' collides with '%s'",
-				        nodes[j]->short_name, nodes[i]->short_name);
-				errors++;
-			}
+			if (!stems_collide(&v[i], &v[j]))
+				continue;
+			model_error(req, v[j].node, v[j].what,
+			        "the C name of '%s' collides with '%s' (%s)",
+			        stem_shown(&v[j], a, sizeof(a)), stem_shown(&v[i], b, sizeof(b)),
+			        v[i].name);
+			errors++;
 		}
 	}
+	free(v);
 	return errors;
 }
 
@@ -495,18 +648,38 @@ static const char *const c_keywords[] = {
         "xor",
 };
 
+static bool is_c_keyword(const char *s)
+{
+	for (size_t i = 0; i < sizeof(c_keywords) / sizeof(c_keywords[0]); i++)
+		if (strcmp(s, c_keywords[i]) == 0)
+			return true;
+	return false;
+}
+
+void model_underscore(char *s, size_t cap)
+{
+	size_t n = strlen(s);
+
+	if (n + 1 < cap) {
+		s[n] = '_';
+		s[n + 1] = '\0';
+	}
+}
+
 void model_member(const char *in, char *out, size_t cap)
 {
 	model_snake(in, out, cap);
-	for (size_t i = 0; i < sizeof(c_keywords) / sizeof(c_keywords[0]); i++) {
-		size_t n = strlen(out);
+	if (is_c_keyword(out))
+		model_underscore(out, cap);
+}
 
-		if (strcmp(out, c_keywords[i]) == 0 && n + 1 < cap) {
-			out[n] = '_';
-			out[n + 1] = '\0';
-			return;
-		}
-	}
+void model_method_name(
+        const struct sc_node *iface, const struct sc_method *m, char *out, size_t cap)
+{
+	char mn[256];
+
+	model_snake(m->name, mn, sizeof(mn));
+	(void)snprintf(out, cap, "%s_%s", iface->cname, mn);
 }
 
 void model_upper(const char *in, char *out, size_t cap)

@@ -637,6 +637,8 @@ void sc_request_done(struct sc_request *req)
 		free(n->supers);
 		free_type(&n->type);
 		free(n->cname);
+		free(n->prefix);
+		free(n->cupper);
 	}
 	free(req->nodes);
 	for (size_t i = 0; i < req->nfiles; i++)

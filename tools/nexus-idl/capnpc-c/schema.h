@@ -141,7 +141,9 @@ struct sc_node {
 	struct sc_value value;
 
 	/* derived by the model */
-	char *cname;            /* C identifier: scope path joined with '_' */
+	char *cname;            /* C identifier: <prefix>_<snake scope path> (model.c) */
+	char *cupper;           /* cname in upper case, for macros */
+	char *prefix;           /* files: the prefix of every generated identifier */
 	uint64_t file_id;       /* the file node this node lives in */
 	struct sc_node *parent; /* scope, NULL for files */
 	bool is_param_struct;   /* an implicit method $Params / $Results struct */

@@ -10,6 +10,7 @@
 
 using N = import "/nexus.capnp";
 using T = import "nexus-types.capnp";
+$N.prefix("log");
 
 const logSubjectMaxLen :UInt32 = 255;   # JRN_SUBJECT_MAX
 const logScopeMaxLen :UInt32 = 64;      # JRN_SCOPE_MAX
@@ -24,7 +25,7 @@ const logQueryMax :UInt32 = 4096;
 const logBatchMax :UInt32 = 64;
 # Largest query VMO logd sends and nx accepts (4096 records of the largest size fit).
 const logQueryVmoMaxBytes :UInt64 = 67108864;
-# Drop-count entries in LogStats.top (JRN_STATS_TOP).
+# Drop-count entries in LogCounters.top (JRN_STATS_TOP).
 const logStatsTop :UInt32 = 8;
 
 enum LogLevel {
@@ -40,16 +41,16 @@ enum LogLevel {
 
 # key: 1..64 bytes of [A-Za-z0-9_.-] (checked by logd: invalid_argument); value: any text.
 struct LogField {
-  key @0 :Text $N.maxLen(64);
-  value @1 :Text $N.maxLen(256);
+  key @0 :Text $N.maxLen(.logKeyMaxLen);
+  value @1 :Text $N.maxLen(.logValueMaxLen);
 }
 
 # What a client sends: no subject and no time (logd stamps both).
 struct LogEntry {
   level @0 :LogLevel;
-  scope @1 :Text $N.maxLen(64);
-  message @2 :Text $N.maxLen(1024);
-  fields @3 :List(LogField) $N.maxCount(16);
+  scope @1 :Text $N.maxLen(.logScopeMaxLen);
+  message @2 :Text $N.maxLen(.logMessageMaxLen);
+  fields @3 :List(LogField) $N.maxCount(.logFieldsMax);
 }
 
 # A stored record.
@@ -58,10 +59,10 @@ struct LogRecord {
   realtimeNs @1 :UInt64;
   monotonicNs @2 :UInt64;
   level @3 :LogLevel;
-  subject @4 :Text $N.maxLen(255);
-  scope @5 :Text $N.maxLen(64);
-  message @6 :Text $N.maxLen(1024);
-  fields @7 :List(LogField) $N.maxCount(16);
+  subject @4 :Text $N.maxLen(.logSubjectMaxLen);
+  scope @5 :Text $N.maxLen(.logScopeMaxLen);
+  message @6 :Text $N.maxLen(.logMessageMaxLen);
+  fields @7 :List(LogField) $N.maxCount(.logFieldsMax);
 }
 
 # All conditions must hold; the zero value matches everything.
@@ -70,22 +71,23 @@ struct LogFilter {
   sinceNs @1 :UInt64;       # monotonic window [sinceNs, untilNs); untilNs 0 = open
   untilNs @2 :UInt64;
   minLevel @3 :LogLevel;
-  subject @4 :Text $N.maxLen(255);  # exact, or a prefix ending in '*'; empty = any
-  scope @5 :Text $N.maxLen(64);     # exact; empty = any
-  contains @6 :Text $N.maxLen(1024); # substring of the message; empty = any
+  subject @4 :Text $N.maxLen(.logSubjectMaxLen);  # exact, or a prefix ending in '*'; empty = any
+  scope @5 :Text $N.maxLen(.logScopeMaxLen);     # exact; empty = any
+  contains @6 :Text $N.maxLen(.logMessageMaxLen); # substring of the message; empty = any
 }
 
 # The root of the Cap'n Proto message (standard framing) a query VMO holds.
 struct LogQueryPage {
-  records @0 :List(LogRecord) $N.maxCount(4096);
+  records @0 :List(LogRecord) $N.maxCount(.logQueryMax);
 }
 
 struct LogSubjectDrops {
-  subject @0 :Text $N.maxLen(255);
+  subject @0 :Text $N.maxLen(.logSubjectMaxLen);
   dropped @1 :UInt64;
 }
 
-struct LogStats {
+# Named apart from Log.stats: both would be `log_stats` in C.
+struct LogCounters {
   records @0 :UInt64;
   bytesUsed @1 :UInt64;
   capacity @2 :UInt64;
@@ -98,7 +100,7 @@ struct LogStats {
   subjectsTracked @9 :UInt32;
   clients @10 :UInt32;      # connections logd serves now
   rejected @11 :UInt64;     # appends refused (invalid_argument, too_large)
-  top @12 :List(LogSubjectDrops) $N.maxCount(8);
+  top @12 :List(LogSubjectDrops) $N.maxCount(.logStatsTop);
   followers @13 :UInt32;    # live follow() sinks
 }
 
@@ -106,7 +108,7 @@ struct LogStats {
 # 4 KiB message. A follower too slow for the journal's capacity is not waited for: `missed`
 # says how many matching records were evicted before they could be sent since the last call.
 interface LogSink {
-  records @0 (records :List(LogRecord) $N.maxCount(64), missed :UInt64) -> stream;
+  records @0 (records :List(LogRecord) $N.maxCount(.logBatchMax), missed :UInt64) -> stream;
 }
 
 # The bootstrap object of every channel to logd.
@@ -123,7 +125,7 @@ interface Log {
   # Rate-limited records are dropped and counted silently (the drop report says so).
   # Needs `log.append`.
   # Errors: as append, except limit_exceeded.
-  appendBatch @1 (entries :List(LogEntry) $N.maxCount(64)) -> stream;
+  appendBatch @1 (entries :List(LogEntry) $N.maxCount(.logBatchMax)) -> stream;
 
   # Up to `max` (0 or over logQueryMax: logQueryMax) matching records in id order. When they
   # fit one 4 KiB message they come inline in `records` and `vmo` is null; otherwise
@@ -140,7 +142,7 @@ interface Log {
   # Counters of the journal and of logd.
   # Needs `log.query`.
   # Errors: denied.
-  stats @3 () -> (stats :LogStats);
+  stats @3 () -> (stats :LogCounters);
 
   # Sends sink.records() the records matching `filter` from filter.sinceId on (0: from the
   # next record appended), in id order, as they are appended, until the sink breaks (the

@@ -6,6 +6,7 @@
 @0xe695e0b5ceedf68a;
 
 using N = import "/nexus.capnp";
+$N.prefix("nexus");
 
 # A connection to one service. No methods: the capability's attached fd is a fresh channel
 # (a connected AF_UNIX stream socket) whose far end is served by the service, and whose
@@ -39,5 +40,5 @@ interface ServiceHost {
   # Errors: invalid_argument (no fd on conn), limit_exceeded (type overloaded: more than
   # NX_CONN_MAX_PER_SUBJECT connections for this subject or NX_CONN_MAX_PER_SERVICE in total),
   # unavailable (the service is stopping).
-  accept @0 (conn :Endpoint, subject :Text $N.maxLen(128) $N.nonEmpty) -> ();
+  accept @0 (conn :Endpoint, subject :Text $N.maxLen(.subjectMaxLen) $N.nonEmpty) -> ();
 }

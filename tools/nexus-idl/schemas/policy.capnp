@@ -4,12 +4,15 @@
 # directory ($NEXUS_POLICY_DIR, root file `default.policy`) and answers whether a subject holds
 # a capability. Reaching policyd at all needs `ipc.connect.policyd` (checked by samgrd at
 # resolve); the questions themselves need nothing more, except reload().
-# Subjects and capabilities are 1..255 printable ASCII bytes (0x21-0x7e), as the policy
-# language's tokens; subjects are also bounded by subjectMaxLen (nexus-types.capnp).
+# Subjects and capabilities are printable ASCII bytes (0x21-0x7e), as the policy language's
+# tokens: subjects 1..subjectMaxLen (nexus-types.capnp, 128) bytes, capabilities
+# 1..policyCapMaxLen.
 # Errors are exceptions whose reason starts with a section 9 code.
 @0xd4b0e3a27c5f9186;
 
 using N = import "/nexus.capnp";
+using T = import "nexus-types.capnp";
+$N.prefix("policy");
 
 # Longest capability name, in bytes (userspace/policy POL_TOKEN_MAX).
 const policyCapMaxLen :UInt32 = 255;
@@ -18,35 +21,37 @@ const policyCheckManyMax :UInt32 = 64;
 # Most watchers policyd keeps, over all connections, and per connection.
 const policyWatchersMax :UInt32 = 256;
 const policyWatchersPerConnMax :UInt32 = 16;
+# A policy version: 64 lowercase hex digits (SHA-256).
+const policyVersionLen :UInt32 = 64;
 
 struct Query {
-  subject @0 :Text $N.maxLen(128);
-  cap @1 :Text $N.maxLen(255);
+  subject @0 :Text $N.maxLen(T.subjectMaxLen);
+  cap @1 :Text $N.maxLen(.policyCapMaxLen);
 }
 
 # Told about policy versions.
 interface PolicyWatcher {
   # The policy now in force has `version` (64 lowercase hex digits, the SHA-256 of the
   # canonical form).
-  changed @0 (version :Text $N.maxLen(64)) -> ();
+  changed @0 (version :Text $N.maxLen(.policyVersionLen)) -> ();
 }
 
 # The bootstrap object of every channel to policyd.
 interface Policy {
   # Whether `subject` holds `cap` under the policy in force (deny by default; deny wins).
   # Errors: invalid_argument (empty or non-printable subject/cap), too_large (over maxLen).
-  check @0 (subject :Text $N.maxLen(128), cap :Text $N.maxLen(255)) -> (allowed :Bool);
+  check @0 (subject :Text $N.maxLen(T.subjectMaxLen), cap :Text $N.maxLen(.policyCapMaxLen)) -> (allowed :Bool);
 
   # check() for each query, answers in the same order.
   # Errors: invalid_argument (a bad query; its index is named), too_large (more than
   # policyCheckManyMax queries, a field over maxLen, or the call over 4 KiB).
-  checkMany @1 (queries :List(Query) $N.maxCount(64)) -> (allowed :List(Bool));
+  checkMany @1 (queries :List(Query) $N.maxCount(.policyCheckManyMax)) -> (allowed :List(Bool));
 
   # check(), and the rule that decided: the first matching deny rule, else the first matching
   # allow rule ("allow SUBJECT CAP", with its file and line), else byDefault = true, rule
   # "no rule: deny by default", file "" and line 0.
   # Errors: as check().
-  explain @2 (subject :Text $N.maxLen(128), cap :Text $N.maxLen(255))
+  explain @2 (subject :Text $N.maxLen(T.subjectMaxLen), cap :Text $N.maxLen(.policyCapMaxLen))
       -> (allowed :Bool, rule :Text, file :Text, line :UInt32, byDefault :Bool);
 
   # The version of the policy in force.

@@ -10,6 +10,7 @@
 
 using N = import "/nexus.capnp";
 using T = import "nexus-types.capnp";
+$N.prefix("samgr");
 
 # Service names: 1..64 bytes of [a-z0-9._-].
 const samgrNameMaxLen :UInt32 = 64;
@@ -17,16 +18,16 @@ const samgrNameMaxLen :UInt32 = 64;
 const samgrListMaxCount :UInt32 = 32;
 
 struct Entry {
-  name @0 :Text $N.maxLen(64);
+  name @0 :Text $N.maxLen(.samgrNameMaxLen);
   # The subject of the connection that registered the name.
-  owner @1 :Text $N.maxLen(128);
+  owner @1 :Text $N.maxLen(T.subjectMaxLen);
 }
 
 # Told about one name's owner coming and going.
 interface ServiceWatcher {
   # `up` true: `name` was registered (or already was when watch() was called); false: its
   # owner unregistered or died.
-  changed @0 (name :Text $N.maxLen(64), up :Bool) -> ();
+  changed @0 (name :Text $N.maxLen(.samgrNameMaxLen), up :Bool) -> ();
 }
 
 # The bootstrap object of every connection to samgrd but the admin channel.
@@ -37,7 +38,7 @@ interface Samgr {
   # Needs `ipc.register.<name>`.
   # Errors: invalid_argument (bad name, no host), denied, already_exists,
   # limit_exceeded (too many names).
-  register @0 (name :Text $N.maxLen(64) $N.nonEmpty, host :T.ServiceHost) -> ();
+  register @0 (name :Text $N.maxLen(.samgrNameMaxLen) $N.nonEmpty, host :T.ServiceHost) -> ();
 
   # A fresh channel to `name`, whose bootstrap is the service: samgrd makes a socketpair,
   # hands one end to the owner through ServiceHost.accept(end, <caller's subject>) and returns
@@ -45,18 +46,18 @@ interface Samgr {
   # Needs `ipc.connect.<name>`.
   # Errors: invalid_argument, denied, not_found (nobody registered it), unavailable (the
   # owner refused or died while accepting; its own reason follows), limit_exceeded.
-  resolve @1 (name :Text $N.maxLen(64) $N.nonEmpty) -> (endpoint :T.Endpoint);
+  resolve @1 (name :Text $N.maxLen(.samgrNameMaxLen) $N.nonEmpty) -> (endpoint :T.Endpoint);
 
   # Every registered name with its owner, sorted by name, at most samgrListMaxCount.
   # Needs `samgr.list`.
   # Errors: denied.
-  list @2 () -> (entries :List(Entry) $N.maxCount(32));
+  list @2 () -> (entries :List(Entry) $N.maxCount(.samgrListMaxCount));
 
   # Calls cb.changed(name, up) now if `name` is registered, then on every change, until the
   # caller's connection ends or it drops `cb`.
   # Needs `ipc.connect.<name>` (knowing a service exists is part of being allowed to use it).
   # Errors: invalid_argument, denied, limit_exceeded (too many watchers on this connection).
-  watch @3 (name :Text $N.maxLen(64) $N.nonEmpty, cb :ServiceWatcher) -> ();
+  watch @3 (name :Text $N.maxLen(.samgrNameMaxLen) $N.nonEmpty, cb :ServiceWatcher) -> ();
 }
 
 # The bootstrap object of the admin channel that nexus-init (and later execd) holds to samgrd.
@@ -66,5 +67,5 @@ interface SamgrAdmin {
   # nexus-init (`svc:init`) adopts `svc:<name>`, execd (later) `app:<bundle>`.
   # Errors: invalid_argument (no fd, malformed subject), denied (subject outside the
   # adopter's prefix), limit_exceeded.
-  adopt @0 (conn :T.Endpoint, subject :Text $N.maxLen(128) $N.nonEmpty) -> ();
+  adopt @0 (conn :T.Endpoint, subject :Text $N.maxLen(T.subjectMaxLen) $N.nonEmpty) -> ();
 }

@@ -6,200 +6,138 @@
 #include "iface.capnp.h"
 #include "nx-abi/sock.h"
 
-/* Validators answer -EBADMSG or -EMSGSIZE: a reader limit (-ELOOP) is a size limit too. */
-static inline int nxg_err(int r)
-{
-	return r == -EMSGSIZE || r == -ELOOP ? -EMSGSIZE : -EBADMSG;
-}
+const struct nx_capnp_desc iface_base_ping_params_desc = {"Base.ping$Params", 0, 0, NULL};
 
-int Base_ping_Params_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
+const struct nx_capnp_desc iface_base_ping_results_desc = {"Base.ping$Results", 0, 0, NULL};
 
-int Base_ping_Results_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
+const struct nx_capnp_desc iface_calc_add_params_desc = {"Calc.add$Params", 0, 0, NULL};
 
-int Calc_add_Params_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
+const struct nx_capnp_desc iface_calc_add_results_desc = {"Calc.add$Results", 0, 0, NULL};
 
-int Calc_add_Results_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
+static const struct nx_capnp_vtype nxg_t0 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_shape_desc};
+static const struct nx_capnp_vtype nxg_t1 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vfield nxg_iface_calc_describe_params_fields[] = {
+	{"shape", &nxg_t0, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"note", &nxg_t1, 1, NX_CAPNP_NO_DISC, 0, 32, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc iface_calc_describe_params_desc = {"Calc.describe$Params", 0, 2, nxg_iface_calc_describe_params_fields};
 
-int Calc_describe_Params_validate(const nx_capnp_struct *s)
-{
-	int r;
+static const struct nx_capnp_vtype nxg_t2 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vfield nxg_iface_calc_describe_results_fields[] = {
+	{"text", &nxg_t2, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc iface_calc_describe_results_desc = {"Calc.describe$Results", 0, 1, nxg_iface_calc_describe_results_fields};
 
-	/* shape */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
+static const struct nx_capnp_vtype nxg_t3 = {.kind = NX_CAPNP_V_DATA};
+static const struct nx_capnp_vfield nxg_iface_calc_push_params_fields[] = {
+	{"chunk", &nxg_t3, 0, NX_CAPNP_NO_DISC, 0, 1024, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc iface_calc_push_params_desc = {"Calc.push$Params", 0, 1, nxg_iface_calc_push_params_fields};
 
-		{
-			nx_capnp_struct s0;
+const struct nx_capnp_desc iface_calc_sub_params_desc = {"Calc.sub$Params", 0, 0, NULL};
 
-			r = nx_capnp_ptr_read_struct(&p0, &s0);
-			if (r < 0)
-				return nxg_err(r);
-			r = Shape_validate(&s0);
-			if (r < 0)
-				return r;
-		}
-	}
-	/* note */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 1);
+const struct nx_capnp_desc iface_calc_sub_results_desc = {"Calc.sub$Results", 0, 0, NULL};
 
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
+static const struct nx_capnp_vtype nxg_t4 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER};
+static const struct nx_capnp_vfield nxg_iface_holder_fields[] = {
+	{"calcs", &nxg_t4, 2, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc iface_holder_desc = {"Holder", 0, 1, nxg_iface_holder_fields};
 
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			if (n0 > 32u)
-				return -EMSGSIZE;
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
+const struct nx_capnp_desc iface_keywords_register_params_desc = {"Keywords.register$Params", 0, 0, NULL};
 
-int Calc_describe_Results_validate(const nx_capnp_struct *s)
-{
-	int r;
+const struct nx_capnp_desc iface_keywords_register_results_desc = {"Keywords.register$Results", 0, 0, NULL};
 
-	/* text */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
+const struct nx_capnp_desc iface_keywords_delete_params_desc = {"Keywords.delete$Params", 0, 0, NULL};
 
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			(void)v0;
-			(void)n0;
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Calc_push_Params_validate(const nx_capnp_struct *s)
-{
-	int r;
-
-	/* chunk */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
-
-		{
-			const uint8_t *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_data(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (n0 > 1024u)
-				return -EMSGSIZE;
-			(void)v0;
-			(void)n0;
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Calc_sub_Params_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Calc_sub_Results_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Holder_validate(const nx_capnp_struct *s)
-{
-	int r;
-
-	/* calcs */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 2);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_POINTER, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Keywords_register_Params_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Keywords_register_Results_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Keywords_delete_Params_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Keywords_delete_Results_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
+const struct nx_capnp_desc iface_keywords_delete_results_desc = {"Keywords.delete$Results", 0, 0, NULL};
 
 /* ---- interface Base ---- */
 
-/* Methods by ordinal: name, whether it is a `-> stream` method. */
-static const struct {
-	const char *name;
-	bool stream;
-} Base_methods[1] = {
-	{ "ping", false },
+static const struct nx_capnp_method_desc nxg_iface_base_methods[] = {
+	{"ping", false, &iface_base_ping_params_desc, &iface_base_ping_results_desc},
 };
+const struct nx_capnp_iface_desc iface_base_desc = {"Base", UINT64_C(0x96a997025777b433), 1, nxg_iface_base_methods};
 
-const char *Base_method_name(uint16_t method_id)
+const char *iface_base_method_name(uint16_t method_id)
 {
-	return method_id < 1 ? Base_methods[method_id].name : NULL;
+	return method_id < iface_base_desc.nmethods ? iface_base_desc.methods[method_id].name : NULL;
 }
 
-int Base_dispatch(const struct Base_server *vt, void *impl, nx_rpc_incoming *in,
+static int iface_base_ping_start_with(struct iface_base *target, nx_rpc_call **ret_call)
+{
+	iface_base_ping_params_b b;
+	nx_rpc_call *call;
+	int r = iface_base_ping_start(target, &call, &b);
+
+	if (r < 0)
+		return r;
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	*ret_call = call;
+	return 0;
+}
+
+static void iface_base_ping_done(void (*cb)(void), void *userdata, int error, const char *reason,
+	const nx_capnp_struct *results)
+{
+	iface_base_ping_results v;
+
+	v.s = *results;
+	((iface_base_ping_cb)cb)(userdata, error, reason, v);
+}
+
+int iface_base_ping_send(nx_rpc_call *call, iface_base_ping_cb cb, void *userdata)
+{
+	return nx_rpc_call_send_typed(
+	        call, &iface_base_ping_results_desc, iface_base_ping_done, (void (*)(void))cb, userdata);
+}
+
+int iface_base_ping_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_base_ping_results *ret)
+{
+	return nx_rpc_call_wait_typed(call, deadline_ns, &iface_base_ping_results_desc, &ret->s);
+}
+
+int iface_base_ping(struct iface_base *target, iface_base_ping_cb cb, void *userdata)
+{
+	nx_rpc_call *call;
+	int r = iface_base_ping_start_with(target, &call);
+
+	return r < 0 ? r : iface_base_ping_send(call, cb, userdata);
+}
+
+int iface_base_ping_wait(struct iface_base *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_base_ping_results *ret)
+{
+	nx_rpc_call *call = NULL;
+	int r = iface_base_ping_start_with(target, &call);
+
+	*ret_call = call;
+	return r < 0 ? r : iface_base_ping_send_wait(call, deadline_ns, ret);
+}
+
+int iface_base_ping_return(nx_rpc_incoming *in)
+{
+	iface_base_ping_results_b b;
+	int r = iface_base_ping_results_init(in, &b);
+
+	return nx_rpc_incoming_return_built(in, r);
+}
+
+int iface_base_dispatch(const struct iface_base_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id)
 {
-	if (interface_id == Base_INTERFACE_ID) {
+	if (interface_id == IFACE_BASE_INTERFACE_ID) {
 		switch (method_id) {
-		case Base_ping_METHOD_ID: {
-			Base_ping_Params params;
-			int e;
+		case IFACE_BASE_PING_METHOD_ID: {
+			iface_base_ping_params params;
 
+			if (nx_rpc_incoming_params_valid(in, &iface_base_ping_params_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->ping)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Base_ping_Params_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->ping(impl, in, params);
 		}
 		default:
@@ -209,289 +147,501 @@ int Base_dispatch(const struct Base_server *vt, void *impl, nx_rpc_incoming *in,
 	return -ENOSYS;
 }
 
-struct Base_binding {
-	const struct Base_server *vt;
+struct iface_base_binding {
+	const struct iface_base_server *vt;
 	void *impl;
 	void (*destroy)(void *impl);
 };
 
-static int Base_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
+static int iface_base_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
 	uint16_t method_id)
 {
-	struct Base_binding *b = p;
+	struct iface_base_binding *b = p;
 
-	return Base_dispatch(b->vt, b->impl, in, interface_id, method_id);
+	return iface_base_dispatch(b->vt, b->impl, in, interface_id, method_id);
 }
 
-static void Base_ops_destroy(void *p)
+static void iface_base_ops_destroy(void *p)
 {
-	struct Base_binding *b = p;
+	struct iface_base_binding *b = p;
 
 	if (b->destroy)
 		b->destroy(b->impl);
 	free(b);
 }
 
-static const struct nx_rpc_server_ops Base_ops = {
-	.dispatch = Base_ops_dispatch,
-	.destroy = Base_ops_destroy,
+static const struct nx_rpc_server_ops iface_base_ops = {
+	.dispatch = iface_base_ops_dispatch,
+	.destroy = iface_base_ops_destroy,
 };
 
-int Base_server_new(const struct Base_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret)
+static int iface_base_bind(const struct iface_base_server *vt, void *impl, void (*destroy)(void *impl),
+	int fd, struct iface_base **ret)
 {
-	struct Base_binding *b = calloc(1, sizeof(*b));
+	struct iface_base_binding *b = calloc(1, sizeof(*b));
+	nx_rpc_cap *cap;
 	int r;
 
-	if (!b)
-		return -ENOMEM;
-	b->vt = vt;
-	b->impl = impl;
-	b->destroy = destroy;
-	r = nx_rpc_server_new(&Base_ops, b, ret);
-	if (r < 0)
-		free(b);
-	return r;
-}
-
-int Base_server_new_with_fd(const struct Base_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
-{
-	struct Base_binding *b;
-	int r;
-
-	if (fd < 0)
-		return -EBADF;
-	b = calloc(1, sizeof(*b));
 	if (!b) {
-		nx_fd_close(fd);
+		if (fd >= 0)
+			nx_fd_close(fd);
 		return -ENOMEM;
 	}
 	b->vt = vt;
 	b->impl = impl;
 	b->destroy = destroy;
-	r = nx_rpc_server_new_with_fd(&Base_ops, b, fd, ret);
-	if (r < 0)
+	if (fd >= 0)
+		r = nx_rpc_server_new_with_fd(&iface_base_ops, b, fd, &cap);
+	else
+		r = nx_rpc_server_new(&iface_base_ops, b, &cap);
+	if (r < 0) {
 		free(b);
-	return r;
+		return r;
+	}
+	*ret = iface_base_from_cap(cap);
+	return 0;
 }
 
-bool Base_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
+int iface_base_server_new(const struct iface_base_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_base **ret)
+{
+	return iface_base_bind(vt, impl, destroy, -1, ret);
+}
+
+int iface_base_server_new_with_fd(const struct iface_base_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_base **ret)
+{
+	return fd < 0 ? -EBADF : iface_base_bind(vt, impl, destroy, fd, ret);
+}
+
+bool iface_base_server_get_impl(struct iface_base *cap, void **ret_impl)
 {
 	void *p = NULL;
 
-	if (!nx_rpc_cap_get_local(cap, &Base_ops, &p) || !p)
+	if (!nx_rpc_cap_get_local(iface_base_cap(cap), &iface_base_ops, &p) || !p)
 		return false;
-	*ret_impl = ((struct Base_binding *)p)->impl;
+	*ret_impl = ((struct iface_base_binding *)p)->impl;
 	return true;
 }
 
 /* ---- interface Calc ---- */
 
-/* Methods by ordinal: name, whether it is a `-> stream` method. */
-static const struct {
-	const char *name;
-	bool stream;
-} Calc_methods[5] = {
-	{ "add", false },
-	{ "describe", false },
-	{ "push", true },
-	{ "lookup", false },
-	{ "sub", false },
+static const struct nx_capnp_method_desc nxg_iface_calc_methods[] = {
+	{"add", false, &iface_calc_add_params_desc, &iface_calc_add_results_desc},
+	{"describe", false, &iface_calc_describe_params_desc, &iface_calc_describe_results_desc},
+	{"push", true, &iface_calc_push_params_desc, NULL},
+	{"lookup", false, &types_inner_desc, &types_everything_desc},
+	{"sub", false, &iface_calc_sub_params_desc, &iface_calc_sub_results_desc},
 };
+const struct nx_capnp_iface_desc iface_calc_desc = {"Calc", UINT64_C(0xfa5905a4be132c6a), 5, nxg_iface_calc_methods};
 
-const char *Calc_method_name(uint16_t method_id)
+const char *iface_calc_method_name(uint16_t method_id)
 {
-	return method_id < 5 ? Calc_methods[method_id].name : NULL;
+	return method_id < iface_calc_desc.nmethods ? iface_calc_desc.methods[method_id].name : NULL;
 }
 
-int Calc_dispatch(const struct Calc_server *vt, void *impl, nx_rpc_incoming *in,
+static int iface_calc_add_start_with(struct iface_calc *target, nx_rpc_call **ret_call, int32_t a, int32_t b_)
+{
+	iface_calc_add_params_b b;
+	nx_rpc_call *call;
+	int r = iface_calc_add_start(target, &call, &b);
+
+	if (r < 0)
+		return r;
+	iface_calc_add_params_set_a(b, a);
+	iface_calc_add_params_set_b(b, b_);
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	*ret_call = call;
+	return 0;
+}
+
+static void iface_calc_add_done(void (*cb)(void), void *userdata, int error, const char *reason,
+	const nx_capnp_struct *results)
+{
+	iface_calc_add_results v;
+
+	v.s = *results;
+	((iface_calc_add_cb)cb)(userdata, error, reason, v);
+}
+
+int iface_calc_add_send(nx_rpc_call *call, iface_calc_add_cb cb, void *userdata)
+{
+	return nx_rpc_call_send_typed(
+	        call, &iface_calc_add_results_desc, iface_calc_add_done, (void (*)(void))cb, userdata);
+}
+
+int iface_calc_add_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_calc_add_results *ret)
+{
+	return nx_rpc_call_wait_typed(call, deadline_ns, &iface_calc_add_results_desc, &ret->s);
+}
+
+int iface_calc_add(struct iface_calc *target, int32_t a, int32_t b_, iface_calc_add_cb cb, void *userdata)
+{
+	nx_rpc_call *call;
+	int r = iface_calc_add_start_with(target, &call, a, b_);
+
+	return r < 0 ? r : iface_calc_add_send(call, cb, userdata);
+}
+
+int iface_calc_add_wait(struct iface_calc *target, int32_t a, int32_t b_, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_calc_add_results *ret)
+{
+	nx_rpc_call *call = NULL;
+	int r = iface_calc_add_start_with(target, &call, a, b_);
+
+	*ret_call = call;
+	return r < 0 ? r : iface_calc_add_send_wait(call, deadline_ns, ret);
+}
+
+int iface_calc_add_return(nx_rpc_incoming *in, int32_t sum)
+{
+	iface_calc_add_results_b b;
+	int r = iface_calc_add_results_init(in, &b);
+
+	iface_calc_add_results_set_sum(b, sum);
+	return nx_rpc_incoming_return_built(in, r);
+}
+
+static void iface_calc_describe_done(void (*cb)(void), void *userdata, int error, const char *reason,
+	const nx_capnp_struct *results)
+{
+	iface_calc_describe_results v;
+
+	v.s = *results;
+	((iface_calc_describe_cb)cb)(userdata, error, reason, v);
+}
+
+int iface_calc_describe_send(nx_rpc_call *call, iface_calc_describe_cb cb, void *userdata)
+{
+	return nx_rpc_call_send_typed(
+	        call, &iface_calc_describe_results_desc, iface_calc_describe_done, (void (*)(void))cb, userdata);
+}
+
+int iface_calc_describe_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_calc_describe_results *ret)
+{
+	return nx_rpc_call_wait_typed(call, deadline_ns, &iface_calc_describe_results_desc, &ret->s);
+}
+
+int iface_calc_describe_return(nx_rpc_incoming *in, const char *text, types_color color)
+{
+	iface_calc_describe_results_b b;
+	int r = iface_calc_describe_results_init(in, &b);
+
+	if (r >= 0 && text)
+		r = iface_calc_describe_results_set_text(b, text, strlen(text));
+	iface_calc_describe_results_set_color(b, color);
+	return nx_rpc_incoming_return_built(in, r);
+}
+
+static int iface_calc_push_start_with(struct iface_calc *target, nx_rpc_call **ret_call, const void *chunk, size_t chunk_len)
+{
+	iface_calc_push_params_b b;
+	nx_rpc_call *call;
+	int r = iface_calc_push_start(target, &call, &b);
+
+	if (r < 0)
+		return r;
+	if (r >= 0 && chunk)
+		r = iface_calc_push_params_set_chunk(b, chunk, chunk_len);
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	*ret_call = call;
+	return 0;
+}
+
+int iface_calc_push(struct iface_calc *target, const void *chunk, size_t chunk_len)
+{
+	nx_rpc_call *call;
+	int r = iface_calc_push_start_with(target, &call, chunk, chunk_len);
+
+	if (r < 0)
+		return r;
+	r = nx_rpc_stream_send(call);
+	if (r == -EAGAIN)
+		nx_rpc_call_free(call);
+	return r;
+}
+
+static int iface_calc_lookup_start_with(struct iface_calc *target, nx_rpc_call **ret_call, uint32_t id, const char *label)
+{
+	types_inner_b b;
+	nx_rpc_call *call;
+	int r = iface_calc_lookup_start(target, &call, &b);
+
+	if (r < 0)
+		return r;
+	types_inner_set_id(b, id);
+	if (r >= 0 && label)
+		r = types_inner_set_label(b, label, strlen(label));
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	*ret_call = call;
+	return 0;
+}
+
+static void iface_calc_lookup_done(void (*cb)(void), void *userdata, int error, const char *reason,
+	const nx_capnp_struct *results)
+{
+	types_everything v;
+
+	v.s = *results;
+	((iface_calc_lookup_cb)cb)(userdata, error, reason, v);
+}
+
+int iface_calc_lookup_send(nx_rpc_call *call, iface_calc_lookup_cb cb, void *userdata)
+{
+	return nx_rpc_call_send_typed(
+	        call, &types_everything_desc, iface_calc_lookup_done, (void (*)(void))cb, userdata);
+}
+
+int iface_calc_lookup_send_wait(nx_rpc_call *call, uint64_t deadline_ns, types_everything *ret)
+{
+	return nx_rpc_call_wait_typed(call, deadline_ns, &types_everything_desc, &ret->s);
+}
+
+int iface_calc_lookup(struct iface_calc *target, uint32_t id, const char *label, iface_calc_lookup_cb cb, void *userdata)
+{
+	nx_rpc_call *call;
+	int r = iface_calc_lookup_start_with(target, &call, id, label);
+
+	return r < 0 ? r : iface_calc_lookup_send(call, cb, userdata);
+}
+
+int iface_calc_lookup_wait(struct iface_calc *target, uint32_t id, const char *label, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, types_everything *ret)
+{
+	nx_rpc_call *call = NULL;
+	int r = iface_calc_lookup_start_with(target, &call, id, label);
+
+	*ret_call = call;
+	return r < 0 ? r : iface_calc_lookup_send_wait(call, deadline_ns, ret);
+}
+
+static int iface_calc_sub_start_with(struct iface_calc *target, nx_rpc_call **ret_call)
+{
+	iface_calc_sub_params_b b;
+	nx_rpc_call *call;
+	int r = iface_calc_sub_start(target, &call, &b);
+
+	if (r < 0)
+		return r;
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	*ret_call = call;
+	return 0;
+}
+
+static void iface_calc_sub_done(void (*cb)(void), void *userdata, int error, const char *reason,
+	const nx_capnp_struct *results)
+{
+	iface_calc_sub_results v;
+
+	v.s = *results;
+	((iface_calc_sub_cb)cb)(userdata, error, reason, v);
+}
+
+int iface_calc_sub_send(nx_rpc_call *call, iface_calc_sub_cb cb, void *userdata)
+{
+	return nx_rpc_call_send_typed(
+	        call, &iface_calc_sub_results_desc, iface_calc_sub_done, (void (*)(void))cb, userdata);
+}
+
+int iface_calc_sub_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_calc_sub_results *ret)
+{
+	return nx_rpc_call_wait_typed(call, deadline_ns, &iface_calc_sub_results_desc, &ret->s);
+}
+
+int iface_calc_sub(struct iface_calc *target, iface_calc_sub_cb cb, void *userdata)
+{
+	nx_rpc_call *call;
+	int r = iface_calc_sub_start_with(target, &call);
+
+	return r < 0 ? r : iface_calc_sub_send(call, cb, userdata);
+}
+
+int iface_calc_sub_wait(struct iface_calc *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_calc_sub_results *ret)
+{
+	nx_rpc_call *call = NULL;
+	int r = iface_calc_sub_start_with(target, &call);
+
+	*ret_call = call;
+	return r < 0 ? r : iface_calc_sub_send_wait(call, deadline_ns, ret);
+}
+
+int iface_calc_sub_return(nx_rpc_incoming *in, struct iface_calc *calc)
+{
+	iface_calc_sub_results_b b;
+	int r = iface_calc_sub_results_init(in, &b);
+
+	if (r >= 0)
+		r = iface_calc_sub_results_set_calc(b, calc);
+	return nx_rpc_incoming_return_built(in, r);
+}
+
+int iface_calc_dispatch(const struct iface_calc_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id)
 {
 	int r;
 
-	if (interface_id == Calc_INTERFACE_ID) {
+	if (interface_id == IFACE_CALC_INTERFACE_ID) {
 		switch (method_id) {
-		case Calc_add_METHOD_ID: {
-			Calc_add_Params params;
-			int e;
+		case IFACE_CALC_ADD_METHOD_ID: {
+			iface_calc_add_params params;
 
+			if (nx_rpc_incoming_params_valid(in, &iface_calc_add_params_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->add)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Calc_add_Params_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->add(impl, in, params);
 		}
-		case Calc_describe_METHOD_ID: {
-			Calc_describe_Params params;
-			int e;
+		case IFACE_CALC_DESCRIBE_METHOD_ID: {
+			iface_calc_describe_params params;
 
+			if (nx_rpc_incoming_params_valid(in, &iface_calc_describe_params_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->describe)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Calc_describe_Params_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->describe(impl, in, params);
 		}
-		case Calc_push_METHOD_ID: {
-			Calc_push_Params params;
-			int e;
+		case IFACE_CALC_PUSH_METHOD_ID: {
+			iface_calc_push_params params;
 
+			if (nx_rpc_incoming_params_valid(in, &iface_calc_push_params_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->push)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Calc_push_Params_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->push(impl, in, params);
 		}
-		case Calc_lookup_METHOD_ID: {
-			Inner params;
-			int e;
+		case IFACE_CALC_LOOKUP_METHOD_ID: {
+			types_inner params;
 
+			if (nx_rpc_incoming_params_valid(in, &types_inner_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->lookup)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Inner_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->lookup(impl, in, params);
 		}
-		case Calc_sub_METHOD_ID: {
-			Calc_sub_Params params;
-			int e;
+		case IFACE_CALC_SUB_METHOD_ID: {
+			iface_calc_sub_params params;
 
+			if (nx_rpc_incoming_params_valid(in, &iface_calc_sub_params_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->sub)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Calc_sub_Params_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->sub(impl, in, params);
 		}
 		default:
 			return -ENOSYS;
 		}
 	}
-	if (vt->Base) {
-		r = Base_dispatch(vt->Base, impl, in, interface_id, method_id);
+	if (vt->iface_base) {
+		r = iface_base_dispatch(vt->iface_base, impl, in, interface_id, method_id);
 		if (r != -ENOSYS)
 			return r;
 	}
 	return -ENOSYS;
 }
 
-struct Calc_binding {
-	const struct Calc_server *vt;
+struct iface_calc_binding {
+	const struct iface_calc_server *vt;
 	void *impl;
 	void (*destroy)(void *impl);
 };
 
-static int Calc_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
+static int iface_calc_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
 	uint16_t method_id)
 {
-	struct Calc_binding *b = p;
+	struct iface_calc_binding *b = p;
 
-	return Calc_dispatch(b->vt, b->impl, in, interface_id, method_id);
+	return iface_calc_dispatch(b->vt, b->impl, in, interface_id, method_id);
 }
 
-static void Calc_ops_destroy(void *p)
+static void iface_calc_ops_destroy(void *p)
 {
-	struct Calc_binding *b = p;
+	struct iface_calc_binding *b = p;
 
 	if (b->destroy)
 		b->destroy(b->impl);
 	free(b);
 }
 
-static const struct nx_rpc_server_ops Calc_ops = {
-	.dispatch = Calc_ops_dispatch,
-	.destroy = Calc_ops_destroy,
+static const struct nx_rpc_server_ops iface_calc_ops = {
+	.dispatch = iface_calc_ops_dispatch,
+	.destroy = iface_calc_ops_destroy,
 };
 
-int Calc_server_new(const struct Calc_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret)
+static int iface_calc_bind(const struct iface_calc_server *vt, void *impl, void (*destroy)(void *impl),
+	int fd, struct iface_calc **ret)
 {
-	struct Calc_binding *b = calloc(1, sizeof(*b));
+	struct iface_calc_binding *b = calloc(1, sizeof(*b));
+	nx_rpc_cap *cap;
 	int r;
 
-	if (!b)
-		return -ENOMEM;
-	b->vt = vt;
-	b->impl = impl;
-	b->destroy = destroy;
-	r = nx_rpc_server_new(&Calc_ops, b, ret);
-	if (r < 0)
-		free(b);
-	return r;
-}
-
-int Calc_server_new_with_fd(const struct Calc_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
-{
-	struct Calc_binding *b;
-	int r;
-
-	if (fd < 0)
-		return -EBADF;
-	b = calloc(1, sizeof(*b));
 	if (!b) {
-		nx_fd_close(fd);
+		if (fd >= 0)
+			nx_fd_close(fd);
 		return -ENOMEM;
 	}
 	b->vt = vt;
 	b->impl = impl;
 	b->destroy = destroy;
-	r = nx_rpc_server_new_with_fd(&Calc_ops, b, fd, ret);
-	if (r < 0)
+	if (fd >= 0)
+		r = nx_rpc_server_new_with_fd(&iface_calc_ops, b, fd, &cap);
+	else
+		r = nx_rpc_server_new(&iface_calc_ops, b, &cap);
+	if (r < 0) {
 		free(b);
-	return r;
+		return r;
+	}
+	*ret = iface_calc_from_cap(cap);
+	return 0;
 }
 
-bool Calc_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
+int iface_calc_server_new(const struct iface_calc_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_calc **ret)
+{
+	return iface_calc_bind(vt, impl, destroy, -1, ret);
+}
+
+int iface_calc_server_new_with_fd(const struct iface_calc_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_calc **ret)
+{
+	return fd < 0 ? -EBADF : iface_calc_bind(vt, impl, destroy, fd, ret);
+}
+
+bool iface_calc_server_get_impl(struct iface_calc *cap, void **ret_impl)
 {
 	void *p = NULL;
 
-	if (!nx_rpc_cap_get_local(cap, &Calc_ops, &p) || !p)
+	if (!nx_rpc_cap_get_local(iface_calc_cap(cap), &iface_calc_ops, &p) || !p)
 		return false;
-	*ret_impl = ((struct Calc_binding *)p)->impl;
+	*ret_impl = ((struct iface_calc_binding *)p)->impl;
 	return true;
 }
 
 /* ---- interface Empty ---- */
 
-/* Methods by ordinal: name, whether it is a `-> stream` method. */
-static const struct {
-	const char *name;
-	bool stream;
-} Empty_methods[1] = {
-	{ NULL, false },
-};
+const struct nx_capnp_iface_desc iface_empty_desc = {"Empty", UINT64_C(0xb9a7413f90310e65), 0, NULL};
 
-const char *Empty_method_name(uint16_t method_id)
+const char *iface_empty_method_name(uint16_t method_id)
 {
-	(void)method_id;
-	(void)Empty_methods;
-	return NULL;
+	return method_id < iface_empty_desc.nmethods ? iface_empty_desc.methods[method_id].name : NULL;
 }
 
-int Empty_dispatch(const struct Empty_server *vt, void *impl, nx_rpc_incoming *in,
+int iface_empty_dispatch(const struct iface_empty_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id)
 {
-	if (interface_id == Empty_INTERFACE_ID) {
+	if (interface_id == IFACE_EMPTY_INTERFACE_ID) {
 		(void)vt;
 		(void)impl;
 		(void)in;
@@ -501,130 +651,241 @@ int Empty_dispatch(const struct Empty_server *vt, void *impl, nx_rpc_incoming *i
 	return -ENOSYS;
 }
 
-struct Empty_binding {
-	const struct Empty_server *vt;
+struct iface_empty_binding {
+	const struct iface_empty_server *vt;
 	void *impl;
 	void (*destroy)(void *impl);
 };
 
-static int Empty_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
+static int iface_empty_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
 	uint16_t method_id)
 {
-	struct Empty_binding *b = p;
+	struct iface_empty_binding *b = p;
 
-	return Empty_dispatch(b->vt, b->impl, in, interface_id, method_id);
+	return iface_empty_dispatch(b->vt, b->impl, in, interface_id, method_id);
 }
 
-static void Empty_ops_destroy(void *p)
+static void iface_empty_ops_destroy(void *p)
 {
-	struct Empty_binding *b = p;
+	struct iface_empty_binding *b = p;
 
 	if (b->destroy)
 		b->destroy(b->impl);
 	free(b);
 }
 
-static const struct nx_rpc_server_ops Empty_ops = {
-	.dispatch = Empty_ops_dispatch,
-	.destroy = Empty_ops_destroy,
+static const struct nx_rpc_server_ops iface_empty_ops = {
+	.dispatch = iface_empty_ops_dispatch,
+	.destroy = iface_empty_ops_destroy,
 };
 
-int Empty_server_new(const struct Empty_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret)
+static int iface_empty_bind(const struct iface_empty_server *vt, void *impl, void (*destroy)(void *impl),
+	int fd, struct iface_empty **ret)
 {
-	struct Empty_binding *b = calloc(1, sizeof(*b));
+	struct iface_empty_binding *b = calloc(1, sizeof(*b));
+	nx_rpc_cap *cap;
 	int r;
 
-	if (!b)
-		return -ENOMEM;
-	b->vt = vt;
-	b->impl = impl;
-	b->destroy = destroy;
-	r = nx_rpc_server_new(&Empty_ops, b, ret);
-	if (r < 0)
-		free(b);
-	return r;
-}
-
-int Empty_server_new_with_fd(const struct Empty_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
-{
-	struct Empty_binding *b;
-	int r;
-
-	if (fd < 0)
-		return -EBADF;
-	b = calloc(1, sizeof(*b));
 	if (!b) {
-		nx_fd_close(fd);
+		if (fd >= 0)
+			nx_fd_close(fd);
 		return -ENOMEM;
 	}
 	b->vt = vt;
 	b->impl = impl;
 	b->destroy = destroy;
-	r = nx_rpc_server_new_with_fd(&Empty_ops, b, fd, ret);
-	if (r < 0)
+	if (fd >= 0)
+		r = nx_rpc_server_new_with_fd(&iface_empty_ops, b, fd, &cap);
+	else
+		r = nx_rpc_server_new(&iface_empty_ops, b, &cap);
+	if (r < 0) {
 		free(b);
-	return r;
+		return r;
+	}
+	*ret = iface_empty_from_cap(cap);
+	return 0;
 }
 
-bool Empty_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
+int iface_empty_server_new(const struct iface_empty_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_empty **ret)
+{
+	return iface_empty_bind(vt, impl, destroy, -1, ret);
+}
+
+int iface_empty_server_new_with_fd(const struct iface_empty_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_empty **ret)
+{
+	return fd < 0 ? -EBADF : iface_empty_bind(vt, impl, destroy, fd, ret);
+}
+
+bool iface_empty_server_get_impl(struct iface_empty *cap, void **ret_impl)
 {
 	void *p = NULL;
 
-	if (!nx_rpc_cap_get_local(cap, &Empty_ops, &p) || !p)
+	if (!nx_rpc_cap_get_local(iface_empty_cap(cap), &iface_empty_ops, &p) || !p)
 		return false;
-	*ret_impl = ((struct Empty_binding *)p)->impl;
+	*ret_impl = ((struct iface_empty_binding *)p)->impl;
 	return true;
 }
 
 /* ---- interface Keywords ---- */
 
-/* Methods by ordinal: name, whether it is a `-> stream` method. */
-static const struct {
-	const char *name;
-	bool stream;
-} Keywords_methods[2] = {
-	{ "register", false },
-	{ "delete", false },
+static const struct nx_capnp_method_desc nxg_iface_keywords_methods[] = {
+	{"register", false, &iface_keywords_register_params_desc, &iface_keywords_register_results_desc},
+	{"delete", false, &iface_keywords_delete_params_desc, &iface_keywords_delete_results_desc},
 };
+const struct nx_capnp_iface_desc iface_keywords_desc = {"Keywords", UINT64_C(0x91ca49d19cf7b183), 2, nxg_iface_keywords_methods};
 
-const char *Keywords_method_name(uint16_t method_id)
+const char *iface_keywords_method_name(uint16_t method_id)
 {
-	return method_id < 2 ? Keywords_methods[method_id].name : NULL;
+	return method_id < iface_keywords_desc.nmethods ? iface_keywords_desc.methods[method_id].name : NULL;
 }
 
-int Keywords_dispatch(const struct Keywords_server *vt, void *impl, nx_rpc_incoming *in,
+static int iface_keywords_register_start_with(struct iface_keywords *target, nx_rpc_call **ret_call)
+{
+	iface_keywords_register_params_b b;
+	nx_rpc_call *call;
+	int r = iface_keywords_register_start(target, &call, &b);
+
+	if (r < 0)
+		return r;
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	*ret_call = call;
+	return 0;
+}
+
+static void iface_keywords_register_done(void (*cb)(void), void *userdata, int error, const char *reason,
+	const nx_capnp_struct *results)
+{
+	iface_keywords_register_results v;
+
+	v.s = *results;
+	((iface_keywords_register_cb)cb)(userdata, error, reason, v);
+}
+
+int iface_keywords_register_send(nx_rpc_call *call, iface_keywords_register_cb cb, void *userdata)
+{
+	return nx_rpc_call_send_typed(
+	        call, &iface_keywords_register_results_desc, iface_keywords_register_done, (void (*)(void))cb, userdata);
+}
+
+int iface_keywords_register_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_keywords_register_results *ret)
+{
+	return nx_rpc_call_wait_typed(call, deadline_ns, &iface_keywords_register_results_desc, &ret->s);
+}
+
+int iface_keywords_register(struct iface_keywords *target, iface_keywords_register_cb cb, void *userdata)
+{
+	nx_rpc_call *call;
+	int r = iface_keywords_register_start_with(target, &call);
+
+	return r < 0 ? r : iface_keywords_register_send(call, cb, userdata);
+}
+
+int iface_keywords_register_wait(struct iface_keywords *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_keywords_register_results *ret)
+{
+	nx_rpc_call *call = NULL;
+	int r = iface_keywords_register_start_with(target, &call);
+
+	*ret_call = call;
+	return r < 0 ? r : iface_keywords_register_send_wait(call, deadline_ns, ret);
+}
+
+int iface_keywords_register_return(nx_rpc_incoming *in)
+{
+	iface_keywords_register_results_b b;
+	int r = iface_keywords_register_results_init(in, &b);
+
+	return nx_rpc_incoming_return_built(in, r);
+}
+
+static int iface_keywords_delete_start_with(struct iface_keywords *target, nx_rpc_call **ret_call)
+{
+	iface_keywords_delete_params_b b;
+	nx_rpc_call *call;
+	int r = iface_keywords_delete_start(target, &call, &b);
+
+	if (r < 0)
+		return r;
+	if (r < 0) {
+		nx_rpc_call_free(call);
+		return r;
+	}
+	*ret_call = call;
+	return 0;
+}
+
+static void iface_keywords_delete_done(void (*cb)(void), void *userdata, int error, const char *reason,
+	const nx_capnp_struct *results)
+{
+	iface_keywords_delete_results v;
+
+	v.s = *results;
+	((iface_keywords_delete_cb)cb)(userdata, error, reason, v);
+}
+
+int iface_keywords_delete_send(nx_rpc_call *call, iface_keywords_delete_cb cb, void *userdata)
+{
+	return nx_rpc_call_send_typed(
+	        call, &iface_keywords_delete_results_desc, iface_keywords_delete_done, (void (*)(void))cb, userdata);
+}
+
+int iface_keywords_delete_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_keywords_delete_results *ret)
+{
+	return nx_rpc_call_wait_typed(call, deadline_ns, &iface_keywords_delete_results_desc, &ret->s);
+}
+
+int iface_keywords_delete(struct iface_keywords *target, iface_keywords_delete_cb cb, void *userdata)
+{
+	nx_rpc_call *call;
+	int r = iface_keywords_delete_start_with(target, &call);
+
+	return r < 0 ? r : iface_keywords_delete_send(call, cb, userdata);
+}
+
+int iface_keywords_delete_wait(struct iface_keywords *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_keywords_delete_results *ret)
+{
+	nx_rpc_call *call = NULL;
+	int r = iface_keywords_delete_start_with(target, &call);
+
+	*ret_call = call;
+	return r < 0 ? r : iface_keywords_delete_send_wait(call, deadline_ns, ret);
+}
+
+int iface_keywords_delete_return(nx_rpc_incoming *in)
+{
+	iface_keywords_delete_results_b b;
+	int r = iface_keywords_delete_results_init(in, &b);
+
+	return nx_rpc_incoming_return_built(in, r);
+}
+
+int iface_keywords_dispatch(const struct iface_keywords_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id)
 {
-	if (interface_id == Keywords_INTERFACE_ID) {
+	if (interface_id == IFACE_KEYWORDS_INTERFACE_ID) {
 		switch (method_id) {
-		case Keywords_register_METHOD_ID: {
-			Keywords_register_Params params;
-			int e;
+		case IFACE_KEYWORDS_REGISTER_METHOD_ID: {
+			iface_keywords_register_params params;
 
+			if (nx_rpc_incoming_params_valid(in, &iface_keywords_register_params_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->register_)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Keywords_register_Params_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->register_(impl, in, params);
 		}
-		case Keywords_delete_METHOD_ID: {
-			Keywords_delete_Params params;
-			int e;
+		case IFACE_KEYWORDS_DELETE_METHOD_ID: {
+			iface_keywords_delete_params params;
 
+			if (nx_rpc_incoming_params_valid(in, &iface_keywords_delete_params_desc, &params.s) < 0)
+				return 0; /* answered, naming the field */
 			if (!vt->delete_)
 				return -ENOSYS;
-			e = nx_rpc_incoming_params(in, &params.s);
-			if (e < 0)
-				return nxg_err(e);
-			e = Keywords_delete_Params_validate(&params.s);
-			if (e < 0)
-				return e;
 			return vt->delete_(impl, in, params);
 		}
 		default:
@@ -634,80 +895,87 @@ int Keywords_dispatch(const struct Keywords_server *vt, void *impl, nx_rpc_incom
 	return -ENOSYS;
 }
 
-struct Keywords_binding {
-	const struct Keywords_server *vt;
+struct iface_keywords_binding {
+	const struct iface_keywords_server *vt;
 	void *impl;
 	void (*destroy)(void *impl);
 };
 
-static int Keywords_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
+static int iface_keywords_ops_dispatch(void *p, nx_rpc_incoming *in, uint64_t interface_id,
 	uint16_t method_id)
 {
-	struct Keywords_binding *b = p;
+	struct iface_keywords_binding *b = p;
 
-	return Keywords_dispatch(b->vt, b->impl, in, interface_id, method_id);
+	return iface_keywords_dispatch(b->vt, b->impl, in, interface_id, method_id);
 }
 
-static void Keywords_ops_destroy(void *p)
+static void iface_keywords_ops_destroy(void *p)
 {
-	struct Keywords_binding *b = p;
+	struct iface_keywords_binding *b = p;
 
 	if (b->destroy)
 		b->destroy(b->impl);
 	free(b);
 }
 
-static const struct nx_rpc_server_ops Keywords_ops = {
-	.dispatch = Keywords_ops_dispatch,
-	.destroy = Keywords_ops_destroy,
+static const struct nx_rpc_server_ops iface_keywords_ops = {
+	.dispatch = iface_keywords_ops_dispatch,
+	.destroy = iface_keywords_ops_destroy,
 };
 
-int Keywords_server_new(const struct Keywords_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret)
+static int iface_keywords_bind(const struct iface_keywords_server *vt, void *impl, void (*destroy)(void *impl),
+	int fd, struct iface_keywords **ret)
 {
-	struct Keywords_binding *b = calloc(1, sizeof(*b));
+	struct iface_keywords_binding *b = calloc(1, sizeof(*b));
+	nx_rpc_cap *cap;
 	int r;
 
-	if (!b)
-		return -ENOMEM;
-	b->vt = vt;
-	b->impl = impl;
-	b->destroy = destroy;
-	r = nx_rpc_server_new(&Keywords_ops, b, ret);
-	if (r < 0)
-		free(b);
-	return r;
-}
-
-int Keywords_server_new_with_fd(const struct Keywords_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret)
-{
-	struct Keywords_binding *b;
-	int r;
-
-	if (fd < 0)
-		return -EBADF;
-	b = calloc(1, sizeof(*b));
 	if (!b) {
-		nx_fd_close(fd);
+		if (fd >= 0)
+			nx_fd_close(fd);
 		return -ENOMEM;
 	}
 	b->vt = vt;
 	b->impl = impl;
 	b->destroy = destroy;
-	r = nx_rpc_server_new_with_fd(&Keywords_ops, b, fd, ret);
-	if (r < 0)
+	if (fd >= 0)
+		r = nx_rpc_server_new_with_fd(&iface_keywords_ops, b, fd, &cap);
+	else
+		r = nx_rpc_server_new(&iface_keywords_ops, b, &cap);
+	if (r < 0) {
 		free(b);
-	return r;
+		return r;
+	}
+	*ret = iface_keywords_from_cap(cap);
+	return 0;
 }
 
-bool Keywords_server_get_impl(const nx_rpc_cap *cap, void **ret_impl)
+int iface_keywords_server_new(const struct iface_keywords_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_keywords **ret)
+{
+	return iface_keywords_bind(vt, impl, destroy, -1, ret);
+}
+
+int iface_keywords_server_new_with_fd(const struct iface_keywords_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_keywords **ret)
+{
+	return fd < 0 ? -EBADF : iface_keywords_bind(vt, impl, destroy, fd, ret);
+}
+
+bool iface_keywords_server_get_impl(struct iface_keywords *cap, void **ret_impl)
 {
 	void *p = NULL;
 
-	if (!nx_rpc_cap_get_local(cap, &Keywords_ops, &p) || !p)
+	if (!nx_rpc_cap_get_local(iface_keywords_cap(cap), &iface_keywords_ops, &p) || !p)
 		return false;
-	*ret_impl = ((struct Keywords_binding *)p)->impl;
+	*ret_impl = ((struct iface_keywords_binding *)p)->impl;
 	return true;
 }
 
+const struct nx_capnp_iface_desc *const iface_interfaces[] = {
+	&iface_base_desc,
+	&iface_calc_desc,
+	&iface_empty_desc,
+	&iface_keywords_desc,
+	NULL,
+};

@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 #include "nx-capnp/capnp.h"
-#include "nx-rpc/rpc.h"
+#include "nx-capnp/validate.h"
+#include "nx-rpc/typed.h"
 #include "types.capnp.h"
 
 #ifdef __cplusplus
@@ -17,200 +18,309 @@ extern "C" {
 #define CAPNPC_C_FILE_ID_IFACE_CAPNP UINT64_C(0xc9d1e2f3a4b5c6d7)
 
 /* struct Base.ping$Params (0xac1f9f6f02ad65e0) */
-typedef struct Base_ping_Params {
+typedef struct iface_base_ping_params {
 	nx_capnp_struct s;
-} Base_ping_Params;
-typedef struct Base_ping_Params_b {
+} iface_base_ping_params;
+typedef struct iface_base_ping_params_b {
 	nx_capnp_bstruct s;
-} Base_ping_Params_b;
-#define Base_ping_Params_TYPE_ID UINT64_C(0xac1f9f6f02ad65e0)
-#define Base_ping_Params_DATA_WORDS 0
-#define Base_ping_Params_PTRS 0
+} iface_base_ping_params_b;
+#define IFACE_BASE_PING_PARAMS_TYPE_ID UINT64_C(0xac1f9f6f02ad65e0)
+#define IFACE_BASE_PING_PARAMS_DATA_WORDS 0
+#define IFACE_BASE_PING_PARAMS_PTRS 0
 
 /* struct Base.ping$Results (0xaffa0b2266b7fd4f) */
-typedef struct Base_ping_Results {
+typedef struct iface_base_ping_results {
 	nx_capnp_struct s;
-} Base_ping_Results;
-typedef struct Base_ping_Results_b {
+} iface_base_ping_results;
+typedef struct iface_base_ping_results_b {
 	nx_capnp_bstruct s;
-} Base_ping_Results_b;
-#define Base_ping_Results_TYPE_ID UINT64_C(0xaffa0b2266b7fd4f)
-#define Base_ping_Results_DATA_WORDS 0
-#define Base_ping_Results_PTRS 0
+} iface_base_ping_results_b;
+#define IFACE_BASE_PING_RESULTS_TYPE_ID UINT64_C(0xaffa0b2266b7fd4f)
+#define IFACE_BASE_PING_RESULTS_DATA_WORDS 0
+#define IFACE_BASE_PING_RESULTS_PTRS 0
 
 /* struct Calc.add$Params (0xac7b4f49bb4ae45d) */
-typedef struct Calc_add_Params {
+typedef struct iface_calc_add_params {
 	nx_capnp_struct s;
-} Calc_add_Params;
-typedef struct Calc_add_Params_b {
+} iface_calc_add_params;
+typedef struct iface_calc_add_params_b {
 	nx_capnp_bstruct s;
-} Calc_add_Params_b;
-#define Calc_add_Params_TYPE_ID UINT64_C(0xac7b4f49bb4ae45d)
-#define Calc_add_Params_DATA_WORDS 1
-#define Calc_add_Params_PTRS 0
+} iface_calc_add_params_b;
+#define IFACE_CALC_ADD_PARAMS_TYPE_ID UINT64_C(0xac7b4f49bb4ae45d)
+#define IFACE_CALC_ADD_PARAMS_DATA_WORDS 1
+#define IFACE_CALC_ADD_PARAMS_PTRS 0
 
 /* struct Calc.add$Results (0xcae0bc748a6a304c) */
-typedef struct Calc_add_Results {
+typedef struct iface_calc_add_results {
 	nx_capnp_struct s;
-} Calc_add_Results;
-typedef struct Calc_add_Results_b {
+} iface_calc_add_results;
+typedef struct iface_calc_add_results_b {
 	nx_capnp_bstruct s;
-} Calc_add_Results_b;
-#define Calc_add_Results_TYPE_ID UINT64_C(0xcae0bc748a6a304c)
-#define Calc_add_Results_DATA_WORDS 1
-#define Calc_add_Results_PTRS 0
+} iface_calc_add_results_b;
+#define IFACE_CALC_ADD_RESULTS_TYPE_ID UINT64_C(0xcae0bc748a6a304c)
+#define IFACE_CALC_ADD_RESULTS_DATA_WORDS 1
+#define IFACE_CALC_ADD_RESULTS_PTRS 0
 
 /* struct Calc.describe$Params (0xe7bdcd586da34f30) */
-typedef struct Calc_describe_Params {
+typedef struct iface_calc_describe_params {
 	nx_capnp_struct s;
-} Calc_describe_Params;
-typedef struct Calc_describe_Params_b {
+} iface_calc_describe_params;
+typedef struct iface_calc_describe_params_b {
 	nx_capnp_bstruct s;
-} Calc_describe_Params_b;
-#define Calc_describe_Params_TYPE_ID UINT64_C(0xe7bdcd586da34f30)
-#define Calc_describe_Params_DATA_WORDS 0
-#define Calc_describe_Params_PTRS 2
+} iface_calc_describe_params_b;
+#define IFACE_CALC_DESCRIBE_PARAMS_TYPE_ID UINT64_C(0xe7bdcd586da34f30)
+#define IFACE_CALC_DESCRIBE_PARAMS_DATA_WORDS 0
+#define IFACE_CALC_DESCRIBE_PARAMS_PTRS 2
 
 /* struct Calc.describe$Results (0xfd0911df1ccb78fb) */
-typedef struct Calc_describe_Results {
+typedef struct iface_calc_describe_results {
 	nx_capnp_struct s;
-} Calc_describe_Results;
-typedef struct Calc_describe_Results_b {
+} iface_calc_describe_results;
+typedef struct iface_calc_describe_results_b {
 	nx_capnp_bstruct s;
-} Calc_describe_Results_b;
-#define Calc_describe_Results_TYPE_ID UINT64_C(0xfd0911df1ccb78fb)
-#define Calc_describe_Results_DATA_WORDS 1
-#define Calc_describe_Results_PTRS 1
+} iface_calc_describe_results_b;
+#define IFACE_CALC_DESCRIBE_RESULTS_TYPE_ID UINT64_C(0xfd0911df1ccb78fb)
+#define IFACE_CALC_DESCRIBE_RESULTS_DATA_WORDS 1
+#define IFACE_CALC_DESCRIBE_RESULTS_PTRS 1
 
 /* struct Calc.push$Params (0xc7bb967b09b317e2) */
-typedef struct Calc_push_Params {
+typedef struct iface_calc_push_params {
 	nx_capnp_struct s;
-} Calc_push_Params;
-typedef struct Calc_push_Params_b {
+} iface_calc_push_params;
+typedef struct iface_calc_push_params_b {
 	nx_capnp_bstruct s;
-} Calc_push_Params_b;
-#define Calc_push_Params_TYPE_ID UINT64_C(0xc7bb967b09b317e2)
-#define Calc_push_Params_DATA_WORDS 0
-#define Calc_push_Params_PTRS 1
+} iface_calc_push_params_b;
+#define IFACE_CALC_PUSH_PARAMS_TYPE_ID UINT64_C(0xc7bb967b09b317e2)
+#define IFACE_CALC_PUSH_PARAMS_DATA_WORDS 0
+#define IFACE_CALC_PUSH_PARAMS_PTRS 1
 
 /* struct Calc.sub$Params (0x8be44620c3b0c000) */
-typedef struct Calc_sub_Params {
+typedef struct iface_calc_sub_params {
 	nx_capnp_struct s;
-} Calc_sub_Params;
-typedef struct Calc_sub_Params_b {
+} iface_calc_sub_params;
+typedef struct iface_calc_sub_params_b {
 	nx_capnp_bstruct s;
-} Calc_sub_Params_b;
-#define Calc_sub_Params_TYPE_ID UINT64_C(0x8be44620c3b0c000)
-#define Calc_sub_Params_DATA_WORDS 0
-#define Calc_sub_Params_PTRS 0
+} iface_calc_sub_params_b;
+#define IFACE_CALC_SUB_PARAMS_TYPE_ID UINT64_C(0x8be44620c3b0c000)
+#define IFACE_CALC_SUB_PARAMS_DATA_WORDS 0
+#define IFACE_CALC_SUB_PARAMS_PTRS 0
 
 /* struct Calc.sub$Results (0x94b5b4210b59777c) */
-typedef struct Calc_sub_Results {
+typedef struct iface_calc_sub_results {
 	nx_capnp_struct s;
-} Calc_sub_Results;
-typedef struct Calc_sub_Results_b {
+} iface_calc_sub_results;
+typedef struct iface_calc_sub_results_b {
 	nx_capnp_bstruct s;
-} Calc_sub_Results_b;
-#define Calc_sub_Results_TYPE_ID UINT64_C(0x94b5b4210b59777c)
-#define Calc_sub_Results_DATA_WORDS 0
-#define Calc_sub_Results_PTRS 1
+} iface_calc_sub_results_b;
+#define IFACE_CALC_SUB_RESULTS_TYPE_ID UINT64_C(0x94b5b4210b59777c)
+#define IFACE_CALC_SUB_RESULTS_DATA_WORDS 0
+#define IFACE_CALC_SUB_RESULTS_PTRS 1
 
 /* struct Holder (0xb7ec74165f77aefe) */
-typedef struct Holder {
+typedef struct iface_holder {
 	nx_capnp_struct s;
-} Holder;
-typedef struct Holder_b {
+} iface_holder;
+typedef struct iface_holder_b {
 	nx_capnp_bstruct s;
-} Holder_b;
-#define Holder_TYPE_ID UINT64_C(0xb7ec74165f77aefe)
-#define Holder_DATA_WORDS 0
-#define Holder_PTRS 3
+} iface_holder_b;
+#define IFACE_HOLDER_TYPE_ID UINT64_C(0xb7ec74165f77aefe)
+#define IFACE_HOLDER_DATA_WORDS 0
+#define IFACE_HOLDER_PTRS 3
 
 /* struct Keywords.register$Params (0xf737d857d98814ff) */
-typedef struct Keywords_register_Params {
+typedef struct iface_keywords_register_params {
 	nx_capnp_struct s;
-} Keywords_register_Params;
-typedef struct Keywords_register_Params_b {
+} iface_keywords_register_params;
+typedef struct iface_keywords_register_params_b {
 	nx_capnp_bstruct s;
-} Keywords_register_Params_b;
-#define Keywords_register_Params_TYPE_ID UINT64_C(0xf737d857d98814ff)
-#define Keywords_register_Params_DATA_WORDS 0
-#define Keywords_register_Params_PTRS 0
+} iface_keywords_register_params_b;
+#define IFACE_KEYWORDS_REGISTER_PARAMS_TYPE_ID UINT64_C(0xf737d857d98814ff)
+#define IFACE_KEYWORDS_REGISTER_PARAMS_DATA_WORDS 0
+#define IFACE_KEYWORDS_REGISTER_PARAMS_PTRS 0
 
 /* struct Keywords.register$Results (0xec92168c3127ea6f) */
-typedef struct Keywords_register_Results {
+typedef struct iface_keywords_register_results {
 	nx_capnp_struct s;
-} Keywords_register_Results;
-typedef struct Keywords_register_Results_b {
+} iface_keywords_register_results;
+typedef struct iface_keywords_register_results_b {
 	nx_capnp_bstruct s;
-} Keywords_register_Results_b;
-#define Keywords_register_Results_TYPE_ID UINT64_C(0xec92168c3127ea6f)
-#define Keywords_register_Results_DATA_WORDS 0
-#define Keywords_register_Results_PTRS 0
+} iface_keywords_register_results_b;
+#define IFACE_KEYWORDS_REGISTER_RESULTS_TYPE_ID UINT64_C(0xec92168c3127ea6f)
+#define IFACE_KEYWORDS_REGISTER_RESULTS_DATA_WORDS 0
+#define IFACE_KEYWORDS_REGISTER_RESULTS_PTRS 0
 
 /* struct Keywords.delete$Params (0xca9abc0fd2fac9bc) */
-typedef struct Keywords_delete_Params {
+typedef struct iface_keywords_delete_params {
 	nx_capnp_struct s;
-} Keywords_delete_Params;
-typedef struct Keywords_delete_Params_b {
+} iface_keywords_delete_params;
+typedef struct iface_keywords_delete_params_b {
 	nx_capnp_bstruct s;
-} Keywords_delete_Params_b;
-#define Keywords_delete_Params_TYPE_ID UINT64_C(0xca9abc0fd2fac9bc)
-#define Keywords_delete_Params_DATA_WORDS 0
-#define Keywords_delete_Params_PTRS 0
+} iface_keywords_delete_params_b;
+#define IFACE_KEYWORDS_DELETE_PARAMS_TYPE_ID UINT64_C(0xca9abc0fd2fac9bc)
+#define IFACE_KEYWORDS_DELETE_PARAMS_DATA_WORDS 0
+#define IFACE_KEYWORDS_DELETE_PARAMS_PTRS 0
 
 /* struct Keywords.delete$Results (0xc811432b5115b2c6) */
-typedef struct Keywords_delete_Results {
+typedef struct iface_keywords_delete_results {
 	nx_capnp_struct s;
-} Keywords_delete_Results;
-typedef struct Keywords_delete_Results_b {
+} iface_keywords_delete_results;
+typedef struct iface_keywords_delete_results_b {
 	nx_capnp_bstruct s;
-} Keywords_delete_Results_b;
-#define Keywords_delete_Results_TYPE_ID UINT64_C(0xc811432b5115b2c6)
-#define Keywords_delete_Results_DATA_WORDS 0
-#define Keywords_delete_Results_PTRS 0
+} iface_keywords_delete_results_b;
+#define IFACE_KEYWORDS_DELETE_RESULTS_TYPE_ID UINT64_C(0xc811432b5115b2c6)
+#define IFACE_KEYWORDS_DELETE_RESULTS_DATA_WORDS 0
+#define IFACE_KEYWORDS_DELETE_RESULTS_PTRS 0
 
-/* Validators: 0, or -EBADMSG / -EMSGSIZE (malformed, or against the schema's limits).
+/* interface Base: a capability, used by pointer only. The casts to and from nx_rpc_cap
+ * allocate nothing; references are counted with nx_rpc_cap_ref/unref(iface_base_cap(x)). */
+struct iface_base;
+static inline struct iface_base *iface_base_from_cap(nx_rpc_cap *cap)
+{
+	return (struct iface_base *)cap;
+}
+
+static inline nx_rpc_cap *iface_base_cap(struct iface_base *target)
+{
+	return (nx_rpc_cap *)target;
+}
+
+/* interface Calc: a capability, used by pointer only. The casts to and from nx_rpc_cap
+ * allocate nothing; references are counted with nx_rpc_cap_ref/unref(iface_calc_cap(x)). */
+struct iface_calc;
+static inline struct iface_calc *iface_calc_from_cap(nx_rpc_cap *cap)
+{
+	return (struct iface_calc *)cap;
+}
+
+static inline nx_rpc_cap *iface_calc_cap(struct iface_calc *target)
+{
+	return (nx_rpc_cap *)target;
+}
+
+/* interface Empty: a capability, used by pointer only. The casts to and from nx_rpc_cap
+ * allocate nothing; references are counted with nx_rpc_cap_ref/unref(iface_empty_cap(x)). */
+struct iface_empty;
+static inline struct iface_empty *iface_empty_from_cap(nx_rpc_cap *cap)
+{
+	return (struct iface_empty *)cap;
+}
+
+static inline nx_rpc_cap *iface_empty_cap(struct iface_empty *target)
+{
+	return (nx_rpc_cap *)target;
+}
+
+/* interface Keywords: a capability, used by pointer only. The casts to and from nx_rpc_cap
+ * allocate nothing; references are counted with nx_rpc_cap_ref/unref(iface_keywords_cap(x)). */
+struct iface_keywords;
+static inline struct iface_keywords *iface_keywords_from_cap(nx_rpc_cap *cap)
+{
+	return (struct iface_keywords *)cap;
+}
+
+static inline nx_rpc_cap *iface_keywords_cap(struct iface_keywords *target)
+{
+	return (nx_rpc_cap *)target;
+}
+
+/* Descriptors for nx_capnp_validate() (nx-capnp/validate.h): a validator returns 0, or
+ * -EINVAL / -EMSGSIZE / -EBADMSG with *ret_why (may be NULL) naming the field and the rule.
  * Pointer defaults: views of static words. */
-int Base_ping_Params_validate(const nx_capnp_struct *s);
-int Base_ping_Results_validate(const nx_capnp_struct *s);
-int Calc_add_Params_validate(const nx_capnp_struct *s);
-int Calc_add_Results_validate(const nx_capnp_struct *s);
-int Calc_describe_Params_validate(const nx_capnp_struct *s);
-int Calc_describe_Results_validate(const nx_capnp_struct *s);
-int Calc_push_Params_validate(const nx_capnp_struct *s);
-int Calc_sub_Params_validate(const nx_capnp_struct *s);
-int Calc_sub_Results_validate(const nx_capnp_struct *s);
-int Holder_validate(const nx_capnp_struct *s);
-int Keywords_register_Params_validate(const nx_capnp_struct *s);
-int Keywords_register_Results_validate(const nx_capnp_struct *s);
-int Keywords_delete_Params_validate(const nx_capnp_struct *s);
-int Keywords_delete_Results_validate(const nx_capnp_struct *s);
+extern const struct nx_capnp_desc iface_base_ping_params_desc;
+static inline int iface_base_ping_params_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_base_ping_params_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_base_ping_results_desc;
+static inline int iface_base_ping_results_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_base_ping_results_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_calc_add_params_desc;
+static inline int iface_calc_add_params_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_calc_add_params_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_calc_add_results_desc;
+static inline int iface_calc_add_results_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_calc_add_results_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_calc_describe_params_desc;
+static inline int iface_calc_describe_params_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_calc_describe_params_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_calc_describe_results_desc;
+static inline int iface_calc_describe_results_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_calc_describe_results_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_calc_push_params_desc;
+static inline int iface_calc_push_params_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_calc_push_params_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_calc_sub_params_desc;
+static inline int iface_calc_sub_params_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_calc_sub_params_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_calc_sub_results_desc;
+static inline int iface_calc_sub_results_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_calc_sub_results_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_holder_desc;
+static inline int iface_holder_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_holder_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_keywords_register_params_desc;
+static inline int iface_keywords_register_params_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_keywords_register_params_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_keywords_register_results_desc;
+static inline int iface_keywords_register_results_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_keywords_register_results_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_keywords_delete_params_desc;
+static inline int iface_keywords_delete_params_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_keywords_delete_params_desc, ret_why);
+}
+extern const struct nx_capnp_desc iface_keywords_delete_results_desc;
+static inline int iface_keywords_delete_results_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &iface_keywords_delete_results_desc, ret_why);
+}
 
 
 /* ---- Base.ping$Params ---- */
 
-static inline int Base_ping_Params_read_root(nx_capnp_reader *m, Base_ping_Params *ret)
+static inline int iface_base_ping_params_read_root(nx_capnp_reader *m, iface_base_ping_params *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Base_ping_Params_init_root(nx_capnp_builder *m, Base_ping_Params_b *ret)
+static inline int iface_base_ping_params_init_root(nx_capnp_builder *m, iface_base_ping_params_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Base_ping_Params_DATA_WORDS, Base_ping_Params_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_BASE_PING_PARAMS_DATA_WORDS, IFACE_BASE_PING_PARAMS_PTRS, &ret->s);
 }
 
-static inline Base_ping_Params Base_ping_Params_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_base_ping_params iface_base_ping_params_at(const nx_capnp_list *l, uint32_t i)
 {
-	Base_ping_Params v;
+	iface_base_ping_params v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Base_ping_Params_b Base_ping_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_base_ping_params_b iface_base_ping_params_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Base_ping_Params_b v;
+	iface_base_ping_params_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
@@ -218,27 +328,27 @@ static inline Base_ping_Params_b Base_ping_Params_b_at(const nx_capnp_blist *l, 
 
 /* ---- Base.ping$Results ---- */
 
-static inline int Base_ping_Results_read_root(nx_capnp_reader *m, Base_ping_Results *ret)
+static inline int iface_base_ping_results_read_root(nx_capnp_reader *m, iface_base_ping_results *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Base_ping_Results_init_root(nx_capnp_builder *m, Base_ping_Results_b *ret)
+static inline int iface_base_ping_results_init_root(nx_capnp_builder *m, iface_base_ping_results_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Base_ping_Results_DATA_WORDS, Base_ping_Results_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_BASE_PING_RESULTS_DATA_WORDS, IFACE_BASE_PING_RESULTS_PTRS, &ret->s);
 }
 
-static inline Base_ping_Results Base_ping_Results_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_base_ping_results iface_base_ping_results_at(const nx_capnp_list *l, uint32_t i)
 {
-	Base_ping_Results v;
+	iface_base_ping_results v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Base_ping_Results_b Base_ping_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_base_ping_results_b iface_base_ping_results_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Base_ping_Results_b v;
+	iface_base_ping_results_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
@@ -246,136 +356,136 @@ static inline Base_ping_Results_b Base_ping_Results_b_at(const nx_capnp_blist *l
 
 /* ---- Calc.add$Params ---- */
 
-static inline int Calc_add_Params_read_root(nx_capnp_reader *m, Calc_add_Params *ret)
+static inline int iface_calc_add_params_read_root(nx_capnp_reader *m, iface_calc_add_params *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Calc_add_Params_init_root(nx_capnp_builder *m, Calc_add_Params_b *ret)
+static inline int iface_calc_add_params_init_root(nx_capnp_builder *m, iface_calc_add_params_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Calc_add_Params_DATA_WORDS, Calc_add_Params_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_CALC_ADD_PARAMS_DATA_WORDS, IFACE_CALC_ADD_PARAMS_PTRS, &ret->s);
 }
 
-static inline Calc_add_Params Calc_add_Params_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_calc_add_params iface_calc_add_params_at(const nx_capnp_list *l, uint32_t i)
 {
-	Calc_add_Params v;
+	iface_calc_add_params v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Calc_add_Params_b Calc_add_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_calc_add_params_b iface_calc_add_params_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Calc_add_Params_b v;
+	iface_calc_add_params_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline int32_t Calc_add_Params_get_a(Calc_add_Params r)
+static inline int32_t iface_calc_add_params_get_a(iface_calc_add_params r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 0, 0x0u);
 }
 
-static inline void Calc_add_Params_set_a(Calc_add_Params_b b, int32_t v)
+static inline void iface_calc_add_params_set_a(iface_calc_add_params_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 0, (uint32_t)v, 0x0u);
 }
 
-static inline int32_t Calc_add_Params_get_b(Calc_add_Params r)
+static inline int32_t iface_calc_add_params_get_b(iface_calc_add_params r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 1, 0x0u);
 }
 
-static inline void Calc_add_Params_set_b(Calc_add_Params_b b, int32_t v)
+static inline void iface_calc_add_params_set_b(iface_calc_add_params_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 1, (uint32_t)v, 0x0u);
 }
 
 /* ---- Calc.add$Results ---- */
 
-static inline int Calc_add_Results_read_root(nx_capnp_reader *m, Calc_add_Results *ret)
+static inline int iface_calc_add_results_read_root(nx_capnp_reader *m, iface_calc_add_results *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Calc_add_Results_init_root(nx_capnp_builder *m, Calc_add_Results_b *ret)
+static inline int iface_calc_add_results_init_root(nx_capnp_builder *m, iface_calc_add_results_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Calc_add_Results_DATA_WORDS, Calc_add_Results_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_CALC_ADD_RESULTS_DATA_WORDS, IFACE_CALC_ADD_RESULTS_PTRS, &ret->s);
 }
 
-static inline Calc_add_Results Calc_add_Results_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_calc_add_results iface_calc_add_results_at(const nx_capnp_list *l, uint32_t i)
 {
-	Calc_add_Results v;
+	iface_calc_add_results v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Calc_add_Results_b Calc_add_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_calc_add_results_b iface_calc_add_results_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Calc_add_Results_b v;
+	iface_calc_add_results_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline int32_t Calc_add_Results_get_sum(Calc_add_Results r)
+static inline int32_t iface_calc_add_results_get_sum(iface_calc_add_results r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 0, 0x0u);
 }
 
-static inline void Calc_add_Results_set_sum(Calc_add_Results_b b, int32_t v)
+static inline void iface_calc_add_results_set_sum(iface_calc_add_results_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 0, (uint32_t)v, 0x0u);
 }
 
 /* ---- Calc.describe$Params ---- */
 
-static inline int Calc_describe_Params_read_root(nx_capnp_reader *m, Calc_describe_Params *ret)
+static inline int iface_calc_describe_params_read_root(nx_capnp_reader *m, iface_calc_describe_params *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Calc_describe_Params_init_root(nx_capnp_builder *m, Calc_describe_Params_b *ret)
+static inline int iface_calc_describe_params_init_root(nx_capnp_builder *m, iface_calc_describe_params_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Calc_describe_Params_DATA_WORDS, Calc_describe_Params_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_CALC_DESCRIBE_PARAMS_DATA_WORDS, IFACE_CALC_DESCRIBE_PARAMS_PTRS, &ret->s);
 }
 
-static inline Calc_describe_Params Calc_describe_Params_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_calc_describe_params iface_calc_describe_params_at(const nx_capnp_list *l, uint32_t i)
 {
-	Calc_describe_Params v;
+	iface_calc_describe_params v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Calc_describe_Params_b Calc_describe_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_calc_describe_params_b iface_calc_describe_params_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Calc_describe_Params_b v;
+	iface_calc_describe_params_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
 /* Null or malformed reads as the default (errors stay in the reader). */
-static inline Shape Calc_describe_Params_get_shape(Calc_describe_Params r)
+static inline types_shape iface_calc_describe_params_get_shape(iface_calc_describe_params r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
-	Shape v;
+	types_shape v;
 
 	(void)nx_capnp_ptr_read_struct(&p, &v.s);
 	return v;
 }
 
-static inline int Calc_describe_Params_init_shape(Calc_describe_Params_b b, Shape_b *ret)
+static inline int iface_calc_describe_params_init_shape(iface_calc_describe_params_b b, types_shape_b *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
-	return nx_capnp_bptr_init_struct(&p, Shape_DATA_WORDS, Shape_PTRS, &ret->s);
+	return nx_capnp_bptr_init_struct(&p, TYPES_SHAPE_DATA_WORDS, TYPES_SHAPE_PTRS, &ret->s);
 }
 
-static inline bool Calc_describe_Params_has_shape(Calc_describe_Params r)
+static inline bool iface_calc_describe_params_has_shape(iface_calc_describe_params r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -383,7 +493,7 @@ static inline bool Calc_describe_Params_has_shape(Calc_describe_Params r)
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Calc_describe_Params_get_note(Calc_describe_Params r, const char **ret, size_t *ret_len)
+static inline int iface_calc_describe_params_get_note(iface_calc_describe_params r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -391,14 +501,14 @@ static inline int Calc_describe_Params_get_note(Calc_describe_Params r, const ch
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Calc_describe_Params_set_note(Calc_describe_Params_b b, const char *v, size_t len)
+static inline int iface_calc_describe_params_set_note(iface_calc_describe_params_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 1);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Calc_describe_Params_has_note(Calc_describe_Params r)
+static inline bool iface_calc_describe_params_has_note(iface_calc_describe_params r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -407,34 +517,34 @@ static inline bool Calc_describe_Params_has_note(Calc_describe_Params r)
 
 /* ---- Calc.describe$Results ---- */
 
-static inline int Calc_describe_Results_read_root(nx_capnp_reader *m, Calc_describe_Results *ret)
+static inline int iface_calc_describe_results_read_root(nx_capnp_reader *m, iface_calc_describe_results *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Calc_describe_Results_init_root(nx_capnp_builder *m, Calc_describe_Results_b *ret)
+static inline int iface_calc_describe_results_init_root(nx_capnp_builder *m, iface_calc_describe_results_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Calc_describe_Results_DATA_WORDS, Calc_describe_Results_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_CALC_DESCRIBE_RESULTS_DATA_WORDS, IFACE_CALC_DESCRIBE_RESULTS_PTRS, &ret->s);
 }
 
-static inline Calc_describe_Results Calc_describe_Results_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_calc_describe_results iface_calc_describe_results_at(const nx_capnp_list *l, uint32_t i)
 {
-	Calc_describe_Results v;
+	iface_calc_describe_results v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Calc_describe_Results_b Calc_describe_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_calc_describe_results_b iface_calc_describe_results_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Calc_describe_Results_b v;
+	iface_calc_describe_results_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Calc_describe_Results_get_text(Calc_describe_Results r, const char **ret, size_t *ret_len)
+static inline int iface_calc_describe_results_get_text(iface_calc_describe_results r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -442,60 +552,60 @@ static inline int Calc_describe_Results_get_text(Calc_describe_Results r, const 
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Calc_describe_Results_set_text(Calc_describe_Results_b b, const char *v, size_t len)
+static inline int iface_calc_describe_results_set_text(iface_calc_describe_results_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Calc_describe_Results_has_text(Calc_describe_Results r)
+static inline bool iface_calc_describe_results_has_text(iface_calc_describe_results r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-static inline Color Calc_describe_Results_get_color(Calc_describe_Results r)
+static inline types_color iface_calc_describe_results_get_color(iface_calc_describe_results r)
 {
-	return (Color)nx_capnp_struct_get_u16(&r.s, 0, 0x0u);
+	return (types_color)nx_capnp_struct_get_u16(&r.s, 0, 0x0u);
 }
 
-static inline void Calc_describe_Results_set_color(Calc_describe_Results_b b, Color v)
+static inline void iface_calc_describe_results_set_color(iface_calc_describe_results_b b, types_color v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 0, (uint16_t)v, 0x0u);
 }
 
 /* ---- Calc.push$Params ---- */
 
-static inline int Calc_push_Params_read_root(nx_capnp_reader *m, Calc_push_Params *ret)
+static inline int iface_calc_push_params_read_root(nx_capnp_reader *m, iface_calc_push_params *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Calc_push_Params_init_root(nx_capnp_builder *m, Calc_push_Params_b *ret)
+static inline int iface_calc_push_params_init_root(nx_capnp_builder *m, iface_calc_push_params_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Calc_push_Params_DATA_WORDS, Calc_push_Params_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_CALC_PUSH_PARAMS_DATA_WORDS, IFACE_CALC_PUSH_PARAMS_PTRS, &ret->s);
 }
 
-static inline Calc_push_Params Calc_push_Params_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_calc_push_params iface_calc_push_params_at(const nx_capnp_list *l, uint32_t i)
 {
-	Calc_push_Params v;
+	iface_calc_push_params v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Calc_push_Params_b Calc_push_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_calc_push_params_b iface_calc_push_params_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Calc_push_Params_b v;
+	iface_calc_push_params_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
 /* A view into the message (bytes); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Calc_push_Params_get_chunk(Calc_push_Params r, const uint8_t **ret, size_t *ret_len)
+static inline int iface_calc_push_params_get_chunk(iface_calc_push_params r, const uint8_t **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -503,14 +613,14 @@ static inline int Calc_push_Params_get_chunk(Calc_push_Params r, const uint8_t *
 }
 
 /* Copies `len` bytes. 0 or the builder's error. */
-static inline int Calc_push_Params_set_chunk(Calc_push_Params_b b, const void *v, size_t len)
+static inline int iface_calc_push_params_set_chunk(iface_calc_push_params_b b, const void *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
 	return nx_capnp_bptr_set_data(&p, v, len);
 }
 
-static inline bool Calc_push_Params_has_chunk(Calc_push_Params r)
+static inline bool iface_calc_push_params_has_chunk(iface_calc_push_params r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -519,27 +629,27 @@ static inline bool Calc_push_Params_has_chunk(Calc_push_Params r)
 
 /* ---- Calc.sub$Params ---- */
 
-static inline int Calc_sub_Params_read_root(nx_capnp_reader *m, Calc_sub_Params *ret)
+static inline int iface_calc_sub_params_read_root(nx_capnp_reader *m, iface_calc_sub_params *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Calc_sub_Params_init_root(nx_capnp_builder *m, Calc_sub_Params_b *ret)
+static inline int iface_calc_sub_params_init_root(nx_capnp_builder *m, iface_calc_sub_params_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Calc_sub_Params_DATA_WORDS, Calc_sub_Params_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_CALC_SUB_PARAMS_DATA_WORDS, IFACE_CALC_SUB_PARAMS_PTRS, &ret->s);
 }
 
-static inline Calc_sub_Params Calc_sub_Params_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_calc_sub_params iface_calc_sub_params_at(const nx_capnp_list *l, uint32_t i)
 {
-	Calc_sub_Params v;
+	iface_calc_sub_params v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Calc_sub_Params_b Calc_sub_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_calc_sub_params_b iface_calc_sub_params_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Calc_sub_Params_b v;
+	iface_calc_sub_params_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
@@ -547,48 +657,54 @@ static inline Calc_sub_Params_b Calc_sub_Params_b_at(const nx_capnp_blist *l, ui
 
 /* ---- Calc.sub$Results ---- */
 
-static inline int Calc_sub_Results_read_root(nx_capnp_reader *m, Calc_sub_Results *ret)
+static inline int iface_calc_sub_results_read_root(nx_capnp_reader *m, iface_calc_sub_results *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Calc_sub_Results_init_root(nx_capnp_builder *m, Calc_sub_Results_b *ret)
+static inline int iface_calc_sub_results_init_root(nx_capnp_builder *m, iface_calc_sub_results_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Calc_sub_Results_DATA_WORDS, Calc_sub_Results_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_CALC_SUB_RESULTS_DATA_WORDS, IFACE_CALC_SUB_RESULTS_PTRS, &ret->s);
 }
 
-static inline Calc_sub_Results Calc_sub_Results_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_calc_sub_results iface_calc_sub_results_at(const nx_capnp_list *l, uint32_t i)
 {
-	Calc_sub_Results v;
+	iface_calc_sub_results v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Calc_sub_Results_b Calc_sub_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_calc_sub_results_b iface_calc_sub_results_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Calc_sub_Results_b v;
+	iface_calc_sub_results_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-/* Index into the message's capability table. */
-static inline int Calc_sub_Results_get_calc(Calc_sub_Results r, uint32_t *ret_index)
+/* A new reference to the capability (nx_rpc_cap_unref(iface_calc_cap(*ret))); -ENOENT when null
+ * or outside an RPC message. */
+static inline int iface_calc_sub_results_get_calc(iface_calc_sub_results r, struct iface_calc **ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
+	nx_rpc_cap *cap;
+	int e = nx_rpc_ptr_read_cap(&p, &cap);
 
-	return nx_capnp_ptr_read_cap(&p, ret_index);
+	if (e == 0)
+		*ret = iface_calc_from_cap(cap);
+	return e;
 }
 
-static inline int Calc_sub_Results_set_calc(Calc_sub_Results_b b, uint32_t cap_index)
+/* `v` is referenced, not taken (NULL: a null pointer). */
+static inline int iface_calc_sub_results_set_calc(iface_calc_sub_results_b b, struct iface_calc *v)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
-	return nx_capnp_bptr_set_cap(&p, cap_index);
+	return nx_rpc_bptr_set_cap(&p, iface_calc_cap(v));
 }
 
-static inline bool Calc_sub_Results_has_calc(Calc_sub_Results r)
+static inline bool iface_calc_sub_results_has_calc(iface_calc_sub_results r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -597,70 +713,82 @@ static inline bool Calc_sub_Results_has_calc(Calc_sub_Results r)
 
 /* ---- Holder ---- */
 
-static inline int Holder_read_root(nx_capnp_reader *m, Holder *ret)
+static inline int iface_holder_read_root(nx_capnp_reader *m, iface_holder *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Holder_init_root(nx_capnp_builder *m, Holder_b *ret)
+static inline int iface_holder_init_root(nx_capnp_builder *m, iface_holder_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Holder_DATA_WORDS, Holder_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_HOLDER_DATA_WORDS, IFACE_HOLDER_PTRS, &ret->s);
 }
 
-static inline Holder Holder_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_holder iface_holder_at(const nx_capnp_list *l, uint32_t i)
 {
-	Holder v;
+	iface_holder v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Holder_b Holder_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_holder_b iface_holder_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Holder_b v;
+	iface_holder_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-/* Index into the message's capability table. */
-static inline int Holder_get_calc(Holder r, uint32_t *ret_index)
+/* A new reference to the capability (nx_rpc_cap_unref(iface_calc_cap(*ret))); -ENOENT when null
+ * or outside an RPC message. */
+static inline int iface_holder_get_calc(iface_holder r, struct iface_calc **ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
+	nx_rpc_cap *cap;
+	int e = nx_rpc_ptr_read_cap(&p, &cap);
 
-	return nx_capnp_ptr_read_cap(&p, ret_index);
+	if (e == 0)
+		*ret = iface_calc_from_cap(cap);
+	return e;
 }
 
-static inline int Holder_set_calc(Holder_b b, uint32_t cap_index)
+/* `v` is referenced, not taken (NULL: a null pointer). */
+static inline int iface_holder_set_calc(iface_holder_b b, struct iface_calc *v)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
-	return nx_capnp_bptr_set_cap(&p, cap_index);
+	return nx_rpc_bptr_set_cap(&p, iface_calc_cap(v));
 }
 
-static inline bool Holder_has_calc(Holder r)
+static inline bool iface_holder_has_calc(iface_holder r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-/* Index into the message's capability table. */
-static inline int Holder_get_base(Holder r, uint32_t *ret_index)
+/* A new reference to the capability (nx_rpc_cap_unref(iface_base_cap(*ret))); -ENOENT when null
+ * or outside an RPC message. */
+static inline int iface_holder_get_base(iface_holder r, struct iface_base **ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
+	nx_rpc_cap *cap;
+	int e = nx_rpc_ptr_read_cap(&p, &cap);
 
-	return nx_capnp_ptr_read_cap(&p, ret_index);
+	if (e == 0)
+		*ret = iface_base_from_cap(cap);
+	return e;
 }
 
-static inline int Holder_set_base(Holder_b b, uint32_t cap_index)
+/* `v` is referenced, not taken (NULL: a null pointer). */
+static inline int iface_holder_set_base(iface_holder_b b, struct iface_base *v)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 1);
 
-	return nx_capnp_bptr_set_cap(&p, cap_index);
+	return nx_rpc_bptr_set_cap(&p, iface_base_cap(v));
 }
 
-static inline bool Holder_has_base(Holder r)
+static inline bool iface_holder_has_base(iface_holder r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -668,21 +796,21 @@ static inline bool Holder_has_base(Holder r)
 }
 
 /* Elements: NX_CAPNP_ELEM_POINTER. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Holder_get_calcs(Holder r, nx_capnp_list *ret)
+static inline int iface_holder_get_calcs(iface_holder r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static inline int Holder_init_calcs(Holder_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int iface_holder_init_calcs(iface_holder_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 2);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, n, ret);
 }
 
-static inline bool Holder_has_calcs(Holder r)
+static inline bool iface_holder_has_calcs(iface_holder r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
 
@@ -691,27 +819,27 @@ static inline bool Holder_has_calcs(Holder r)
 
 /* ---- Keywords.register$Params ---- */
 
-static inline int Keywords_register_Params_read_root(nx_capnp_reader *m, Keywords_register_Params *ret)
+static inline int iface_keywords_register_params_read_root(nx_capnp_reader *m, iface_keywords_register_params *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Keywords_register_Params_init_root(nx_capnp_builder *m, Keywords_register_Params_b *ret)
+static inline int iface_keywords_register_params_init_root(nx_capnp_builder *m, iface_keywords_register_params_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Keywords_register_Params_DATA_WORDS, Keywords_register_Params_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_REGISTER_PARAMS_DATA_WORDS, IFACE_KEYWORDS_REGISTER_PARAMS_PTRS, &ret->s);
 }
 
-static inline Keywords_register_Params Keywords_register_Params_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_keywords_register_params iface_keywords_register_params_at(const nx_capnp_list *l, uint32_t i)
 {
-	Keywords_register_Params v;
+	iface_keywords_register_params v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Keywords_register_Params_b Keywords_register_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_keywords_register_params_b iface_keywords_register_params_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Keywords_register_Params_b v;
+	iface_keywords_register_params_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
@@ -719,27 +847,27 @@ static inline Keywords_register_Params_b Keywords_register_Params_b_at(const nx_
 
 /* ---- Keywords.register$Results ---- */
 
-static inline int Keywords_register_Results_read_root(nx_capnp_reader *m, Keywords_register_Results *ret)
+static inline int iface_keywords_register_results_read_root(nx_capnp_reader *m, iface_keywords_register_results *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Keywords_register_Results_init_root(nx_capnp_builder *m, Keywords_register_Results_b *ret)
+static inline int iface_keywords_register_results_init_root(nx_capnp_builder *m, iface_keywords_register_results_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Keywords_register_Results_DATA_WORDS, Keywords_register_Results_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_REGISTER_RESULTS_DATA_WORDS, IFACE_KEYWORDS_REGISTER_RESULTS_PTRS, &ret->s);
 }
 
-static inline Keywords_register_Results Keywords_register_Results_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_keywords_register_results iface_keywords_register_results_at(const nx_capnp_list *l, uint32_t i)
 {
-	Keywords_register_Results v;
+	iface_keywords_register_results v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Keywords_register_Results_b Keywords_register_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_keywords_register_results_b iface_keywords_register_results_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Keywords_register_Results_b v;
+	iface_keywords_register_results_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
@@ -747,27 +875,27 @@ static inline Keywords_register_Results_b Keywords_register_Results_b_at(const n
 
 /* ---- Keywords.delete$Params ---- */
 
-static inline int Keywords_delete_Params_read_root(nx_capnp_reader *m, Keywords_delete_Params *ret)
+static inline int iface_keywords_delete_params_read_root(nx_capnp_reader *m, iface_keywords_delete_params *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Keywords_delete_Params_init_root(nx_capnp_builder *m, Keywords_delete_Params_b *ret)
+static inline int iface_keywords_delete_params_init_root(nx_capnp_builder *m, iface_keywords_delete_params_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Keywords_delete_Params_DATA_WORDS, Keywords_delete_Params_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_DELETE_PARAMS_DATA_WORDS, IFACE_KEYWORDS_DELETE_PARAMS_PTRS, &ret->s);
 }
 
-static inline Keywords_delete_Params Keywords_delete_Params_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_keywords_delete_params iface_keywords_delete_params_at(const nx_capnp_list *l, uint32_t i)
 {
-	Keywords_delete_Params v;
+	iface_keywords_delete_params v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Keywords_delete_Params_b Keywords_delete_Params_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_keywords_delete_params_b iface_keywords_delete_params_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Keywords_delete_Params_b v;
+	iface_keywords_delete_params_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
@@ -775,27 +903,27 @@ static inline Keywords_delete_Params_b Keywords_delete_Params_b_at(const nx_capn
 
 /* ---- Keywords.delete$Results ---- */
 
-static inline int Keywords_delete_Results_read_root(nx_capnp_reader *m, Keywords_delete_Results *ret)
+static inline int iface_keywords_delete_results_read_root(nx_capnp_reader *m, iface_keywords_delete_results *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Keywords_delete_Results_init_root(nx_capnp_builder *m, Keywords_delete_Results_b *ret)
+static inline int iface_keywords_delete_results_init_root(nx_capnp_builder *m, iface_keywords_delete_results_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Keywords_delete_Results_DATA_WORDS, Keywords_delete_Results_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_DELETE_RESULTS_DATA_WORDS, IFACE_KEYWORDS_DELETE_RESULTS_PTRS, &ret->s);
 }
 
-static inline Keywords_delete_Results Keywords_delete_Results_at(const nx_capnp_list *l, uint32_t i)
+static inline iface_keywords_delete_results iface_keywords_delete_results_at(const nx_capnp_list *l, uint32_t i)
 {
-	Keywords_delete_Results v;
+	iface_keywords_delete_results v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Keywords_delete_Results_b Keywords_delete_Results_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline iface_keywords_delete_results_b iface_keywords_delete_results_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Keywords_delete_Results_b v;
+	iface_keywords_delete_results_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
@@ -803,371 +931,429 @@ static inline Keywords_delete_Results_b Keywords_delete_Results_b_at(const nx_ca
 
 /* ---- interface Base ---- */
 
-#define Base_INTERFACE_ID UINT64_C(0x96a997025777b433)
-#define Base_ping_METHOD_ID 0
+#define IFACE_BASE_INTERFACE_ID UINT64_C(0x96a997025777b433)
+#define IFACE_BASE_PING_METHOD_ID 0
+extern const struct nx_capnp_iface_desc iface_base_desc;
 
-/* Starts a call of Base.ping on `target` (referenced, not taken); fill *ret_params, then
- * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
-static inline int Base_ping_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Base_ping_Params_b *ret_params)
+/* Base.ping */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_base_ping_send or _send_wait.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_base_ping_start(struct iface_base *target, nx_rpc_call **ret_call, iface_base_ping_params_b *ret_params)
 {
-	return nx_rpc_call_new(target, Base_INTERFACE_ID, Base_ping_METHOD_ID, Base_ping_Params_DATA_WORDS,
-		Base_ping_Params_PTRS, ret_call, &ret_params->s);
+	return nx_rpc_call_new(iface_base_cap(target), IFACE_BASE_INTERFACE_ID, IFACE_BASE_PING_METHOD_ID, IFACE_BASE_PING_PARAMS_DATA_WORDS,
+		IFACE_BASE_PING_PARAMS_PTRS, ret_call, &ret_params->s);
 }
 
-/* The typed results of a returned call (empty when result->error < 0). */
-static inline Base_ping_Results Base_ping_results(const nx_rpc_result *result)
-{
-	Base_ping_Results v;
+/* Runs once from the loop: error 0 and the results (valid during the callback only),
+ * or error < 0 with the section 9 reason and empty results. */
+typedef void (*iface_base_ping_cb)(void *userdata, int error, const char *reason, iface_base_ping_results results);
+/* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
+ * never run. Results are validated before cb (the server is a peer). */
+int iface_base_ping_send(nx_rpc_call *call, iface_base_ping_cb cb, void *userdata);
+/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
+ * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
+int iface_base_ping_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_base_ping_results *ret);
+/* The call in one: params as arguments (borrowed; Text NUL-terminated). Returns 0, or a
+ * negative errno with cb never run. */
+int iface_base_ping(struct iface_base *target, iface_base_ping_cb cb, void *userdata);
+/* Blocking, for tools. *ret_call is always set: the call (the caller frees it; *ret views
+ * it; after a failure nx_rpc_call_result() gives the reason), or NULL if none was made. */
+int iface_base_ping_wait(struct iface_base *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_base_ping_results *ret);
 
-	v.s = result->results;
-	return v;
+/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */
+static inline int iface_base_ping_results_init(nx_rpc_incoming *in, iface_base_ping_results_b *ret)
+{
+	return nx_rpc_incoming_results(in, IFACE_BASE_PING_RESULTS_DATA_WORDS, IFACE_BASE_PING_RESULTS_PTRS, &ret->s);
 }
 
-/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
-static inline int Base_ping_results_checked(const nx_rpc_result *result, Base_ping_Results *ret)
-{
-	if (result->error < 0)
-		return result->error;
-	ret->s = result->results;
-	return Base_ping_Results_validate(&ret->s);
-}
+/* Builds the results from the arguments (borrowed), returns them and frees `in`.
+ * nx_rpc_incoming_return_built()'s result. */
+int iface_base_ping_return(nx_rpc_incoming *in);
 
-/* Server side: starts the results of an incoming ping call. */
-static inline int Base_ping_results_init(nx_rpc_incoming *in, Base_ping_Results_b *ret)
-{
-	return nx_rpc_incoming_results(in, Base_ping_Results_DATA_WORDS, Base_ping_Results_PTRS, &ret->s);
-}
-
-/* Server vtable. A handler gets validated params (valid until `in` is answered) and
- * answers as an nx_rpc_server_ops dispatch does: 0 after nx_rpc_incoming_return/_fail,
- * NX_RPC_ASYNC to answer later, or a negative errno. NULL handlers answer -ENOSYS. */
-struct Base_server {
-	int (*ping)(void *impl, nx_rpc_incoming *in, Base_ping_Params params);
+/* Server vtable. A handler gets params already validated against the schema (valid until
+ * `in` is answered) and answers as an nx_rpc_server_ops dispatch does: 0 after
+ * nx_rpc_incoming_return/_fail, NX_RPC_ASYNC to answer later, or a negative errno.
+ * NULL handlers answer -ENOSYS. */
+struct iface_base_server {
+	int (*ping)(void *impl, nx_rpc_incoming *in, iface_base_ping_params params);
 };
 
-/* Routes one incoming call to the vtable (or a superclass's). -ENOSYS for unknown
- * interfaces and methods, -EBADMSG / -EMSGSIZE for params that fail validation. */
-int Base_dispatch(const struct Base_server *vt, void *impl, nx_rpc_incoming *in,
+/* Routes one incoming call to the vtable (or a superclass's). Params that break the schema
+ * are answered ("invalid_argument: name: empty", "too_large: text: longer than 256
+ * bytes") before any handler runs. -ENOSYS for unknown interfaces and methods. */
+int iface_base_dispatch(const struct iface_base_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id);
 /* A capability served by `vt` (borrowed, must outlive the cap) with `impl`. `destroy`
  * (may be NULL) runs with impl when the last reference goes. Returns 0 with one
  * reference in *ret, or -ENOMEM (impl stays the caller's). */
-int Base_server_new(const struct Base_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret);
+int iface_base_server_new(const struct iface_base_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_base **ret);
 /* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
  * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
-int Base_server_new_with_fd(const struct Base_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
+int iface_base_server_new_with_fd(const struct iface_base_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_base **ret);
 /* The schema name of method `method_id` (for logs), or NULL. */
-const char *Base_method_name(uint16_t method_id);
-/* True if `cap` is a local Base server made by Base_server_new; *ret_impl gets its impl. */
-bool Base_server_get_impl(const nx_rpc_cap *cap, void **ret_impl);
+const char *iface_base_method_name(uint16_t method_id);
+/* True if `cap` is a local Base server made by iface_base_server_new; *ret_impl gets its impl. */
+bool iface_base_server_get_impl(struct iface_base *cap, void **ret_impl);
 
 /* ---- interface Calc ---- */
 
-#define Calc_INTERFACE_ID UINT64_C(0xfa5905a4be132c6a)
-#define Calc_add_METHOD_ID 0
-#define Calc_describe_METHOD_ID 1
-#define Calc_push_METHOD_ID 2
-#define Calc_lookup_METHOD_ID 3
-#define Calc_sub_METHOD_ID 4
+#define IFACE_CALC_INTERFACE_ID UINT64_C(0xfa5905a4be132c6a)
+#define IFACE_CALC_ADD_METHOD_ID 0
+#define IFACE_CALC_DESCRIBE_METHOD_ID 1
+#define IFACE_CALC_PUSH_METHOD_ID 2
+#define IFACE_CALC_LOOKUP_METHOD_ID 3
+#define IFACE_CALC_SUB_METHOD_ID 4
+extern const struct nx_capnp_iface_desc iface_calc_desc;
 
-/* Starts a call of Calc.add on `target` (referenced, not taken); fill *ret_params, then
- * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
-static inline int Calc_add_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Calc_add_Params_b *ret_params)
+/* Calc.add */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_calc_add_send or _send_wait.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_calc_add_start(struct iface_calc *target, nx_rpc_call **ret_call, iface_calc_add_params_b *ret_params)
 {
-	return nx_rpc_call_new(target, Calc_INTERFACE_ID, Calc_add_METHOD_ID, Calc_add_Params_DATA_WORDS,
-		Calc_add_Params_PTRS, ret_call, &ret_params->s);
+	return nx_rpc_call_new(iface_calc_cap(target), IFACE_CALC_INTERFACE_ID, IFACE_CALC_ADD_METHOD_ID, IFACE_CALC_ADD_PARAMS_DATA_WORDS,
+		IFACE_CALC_ADD_PARAMS_PTRS, ret_call, &ret_params->s);
 }
 
-/* The typed results of a returned call (empty when result->error < 0). */
-static inline Calc_add_Results Calc_add_results(const nx_rpc_result *result)
-{
-	Calc_add_Results v;
+/* Runs once from the loop: error 0 and the results (valid during the callback only),
+ * or error < 0 with the section 9 reason and empty results. */
+typedef void (*iface_calc_add_cb)(void *userdata, int error, const char *reason, iface_calc_add_results results);
+/* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
+ * never run. Results are validated before cb (the server is a peer). */
+int iface_calc_add_send(nx_rpc_call *call, iface_calc_add_cb cb, void *userdata);
+/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
+ * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
+int iface_calc_add_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_calc_add_results *ret);
+/* The call in one: params as arguments (borrowed; Text NUL-terminated). Returns 0, or a
+ * negative errno with cb never run. */
+int iface_calc_add(struct iface_calc *target, int32_t a, int32_t b_, iface_calc_add_cb cb, void *userdata);
+/* Blocking, for tools. *ret_call is always set: the call (the caller frees it; *ret views
+ * it; after a failure nx_rpc_call_result() gives the reason), or NULL if none was made. */
+int iface_calc_add_wait(struct iface_calc *target, int32_t a, int32_t b_, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_calc_add_results *ret);
 
-	v.s = result->results;
-	return v;
+/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */
+static inline int iface_calc_add_results_init(nx_rpc_incoming *in, iface_calc_add_results_b *ret)
+{
+	return nx_rpc_incoming_results(in, IFACE_CALC_ADD_RESULTS_DATA_WORDS, IFACE_CALC_ADD_RESULTS_PTRS, &ret->s);
 }
 
-/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
-static inline int Calc_add_results_checked(const nx_rpc_result *result, Calc_add_Results *ret)
+/* Builds the results from the arguments (borrowed), returns them and frees `in`.
+ * nx_rpc_incoming_return_built()'s result. */
+int iface_calc_add_return(nx_rpc_incoming *in, int32_t sum);
+
+/* Calc.describe */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_calc_describe_send or _send_wait.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_calc_describe_start(struct iface_calc *target, nx_rpc_call **ret_call, iface_calc_describe_params_b *ret_params)
 {
-	if (result->error < 0)
-		return result->error;
-	ret->s = result->results;
-	return Calc_add_Results_validate(&ret->s);
+	return nx_rpc_call_new(iface_calc_cap(target), IFACE_CALC_INTERFACE_ID, IFACE_CALC_DESCRIBE_METHOD_ID, IFACE_CALC_DESCRIBE_PARAMS_DATA_WORDS,
+		IFACE_CALC_DESCRIBE_PARAMS_PTRS, ret_call, &ret_params->s);
 }
 
-/* Server side: starts the results of an incoming add call. */
-static inline int Calc_add_results_init(nx_rpc_incoming *in, Calc_add_Results_b *ret)
+/* Runs once from the loop: error 0 and the results (valid during the callback only),
+ * or error < 0 with the section 9 reason and empty results. */
+typedef void (*iface_calc_describe_cb)(void *userdata, int error, const char *reason, iface_calc_describe_results results);
+/* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
+ * never run. Results are validated before cb (the server is a peer). */
+int iface_calc_describe_send(nx_rpc_call *call, iface_calc_describe_cb cb, void *userdata);
+/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
+ * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
+int iface_calc_describe_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_calc_describe_results *ret);
+
+/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */
+static inline int iface_calc_describe_results_init(nx_rpc_incoming *in, iface_calc_describe_results_b *ret)
 {
-	return nx_rpc_incoming_results(in, Calc_add_Results_DATA_WORDS, Calc_add_Results_PTRS, &ret->s);
+	return nx_rpc_incoming_results(in, IFACE_CALC_DESCRIBE_RESULTS_DATA_WORDS, IFACE_CALC_DESCRIBE_RESULTS_PTRS, &ret->s);
 }
 
-/* Starts a call of Calc.describe on `target` (referenced, not taken); fill *ret_params, then
- * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
-static inline int Calc_describe_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Calc_describe_Params_b *ret_params)
+/* Builds the results from the arguments (borrowed), returns them and frees `in`.
+ * nx_rpc_incoming_return_built()'s result. */
+int iface_calc_describe_return(nx_rpc_incoming *in, const char *text, types_color color);
+
+/* Calc.push */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_calc_push_send.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_calc_push_start(struct iface_calc *target, nx_rpc_call **ret_call, iface_calc_push_params_b *ret_params)
 {
-	return nx_rpc_call_new(target, Calc_INTERFACE_ID, Calc_describe_METHOD_ID, Calc_describe_Params_DATA_WORDS,
-		Calc_describe_Params_PTRS, ret_call, &ret_params->s);
+	return nx_rpc_call_new(iface_calc_cap(target), IFACE_CALC_INTERFACE_ID, IFACE_CALC_PUSH_METHOD_ID, IFACE_CALC_PUSH_PARAMS_DATA_WORDS,
+		IFACE_CALC_PUSH_PARAMS_PTRS, ret_call, &ret_params->s);
 }
 
-/* The typed results of a returned call (empty when result->error < 0). */
-static inline Calc_describe_Results Calc_describe_results(const nx_rpc_result *result)
-{
-	Calc_describe_Results v;
-
-	v.s = result->results;
-	return v;
-}
-
-/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
-static inline int Calc_describe_results_checked(const nx_rpc_result *result, Calc_describe_Results *ret)
-{
-	if (result->error < 0)
-		return result->error;
-	ret->s = result->results;
-	return Calc_describe_Results_validate(&ret->s);
-}
-
-/* Server side: starts the results of an incoming describe call. */
-static inline int Calc_describe_results_init(nx_rpc_incoming *in, Calc_describe_Results_b *ret)
-{
-	return nx_rpc_incoming_results(in, Calc_describe_Results_DATA_WORDS, Calc_describe_Results_PTRS, &ret->s);
-}
-
-/* Starts a call of Calc.push on `target` (referenced, not taken); fill *ret_params, then
- * send with the _send stub (a `-> stream` method). The call is the caller's (nx_rpc_call_free). */
-static inline int Calc_push_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Calc_push_Params_b *ret_params)
-{
-	return nx_rpc_call_new(target, Calc_INTERFACE_ID, Calc_push_METHOD_ID, Calc_push_Params_DATA_WORDS,
-		Calc_push_Params_PTRS, ret_call, &ret_params->s);
-}
-
-/* Consumes the call except on -EAGAIN (window full: wait with nx_rpc_stream_on_ready). */
-static inline int Calc_push_send(nx_rpc_call *call)
+/* Sends a stream call: consumes it except on -EAGAIN (window full: wait with
+ * nx_rpc_stream_on_ready); a failed stream call fails the later ones. */
+static inline int iface_calc_push_send(nx_rpc_call *call)
 {
 	return nx_rpc_stream_send(call);
 }
 
-/* Starts a call of Calc.lookup on `target` (referenced, not taken); fill *ret_params, then
- * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
-static inline int Calc_lookup_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Inner_b *ret_params)
+/* Starts and sends in one: 0, or -EAGAIN (nothing sent), or an error. */
+int iface_calc_push(struct iface_calc *target, const void *chunk, size_t chunk_len);
+
+/* Calc.lookup */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_calc_lookup_send or _send_wait.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_calc_lookup_start(struct iface_calc *target, nx_rpc_call **ret_call, types_inner_b *ret_params)
 {
-	return nx_rpc_call_new(target, Calc_INTERFACE_ID, Calc_lookup_METHOD_ID, Inner_DATA_WORDS,
-		Inner_PTRS, ret_call, &ret_params->s);
+	return nx_rpc_call_new(iface_calc_cap(target), IFACE_CALC_INTERFACE_ID, IFACE_CALC_LOOKUP_METHOD_ID, TYPES_INNER_DATA_WORDS,
+		TYPES_INNER_PTRS, ret_call, &ret_params->s);
 }
 
-/* The typed results of a returned call (empty when result->error < 0). */
-static inline Everything Calc_lookup_results(const nx_rpc_result *result)
-{
-	Everything v;
+/* Runs once from the loop: error 0 and the results (valid during the callback only),
+ * or error < 0 with the section 9 reason and empty results. */
+typedef void (*iface_calc_lookup_cb)(void *userdata, int error, const char *reason, types_everything results);
+/* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
+ * never run. Results are validated before cb (the server is a peer). */
+int iface_calc_lookup_send(nx_rpc_call *call, iface_calc_lookup_cb cb, void *userdata);
+/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
+ * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
+int iface_calc_lookup_send_wait(nx_rpc_call *call, uint64_t deadline_ns, types_everything *ret);
+/* The call in one: params as arguments (borrowed; Text NUL-terminated). Returns 0, or a
+ * negative errno with cb never run. */
+int iface_calc_lookup(struct iface_calc *target, uint32_t id, const char *label, iface_calc_lookup_cb cb, void *userdata);
+/* Blocking, for tools. *ret_call is always set: the call (the caller frees it; *ret views
+ * it; after a failure nx_rpc_call_result() gives the reason), or NULL if none was made. */
+int iface_calc_lookup_wait(struct iface_calc *target, uint32_t id, const char *label, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, types_everything *ret);
 
-	v.s = result->results;
-	return v;
+/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */
+static inline int iface_calc_lookup_results_init(nx_rpc_incoming *in, types_everything_b *ret)
+{
+	return nx_rpc_incoming_results(in, TYPES_EVERYTHING_DATA_WORDS, TYPES_EVERYTHING_PTRS, &ret->s);
 }
 
-/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
-static inline int Calc_lookup_results_checked(const nx_rpc_result *result, Everything *ret)
+/* Calc.sub */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_calc_sub_send or _send_wait.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_calc_sub_start(struct iface_calc *target, nx_rpc_call **ret_call, iface_calc_sub_params_b *ret_params)
 {
-	if (result->error < 0)
-		return result->error;
-	ret->s = result->results;
-	return Everything_validate(&ret->s);
+	return nx_rpc_call_new(iface_calc_cap(target), IFACE_CALC_INTERFACE_ID, IFACE_CALC_SUB_METHOD_ID, IFACE_CALC_SUB_PARAMS_DATA_WORDS,
+		IFACE_CALC_SUB_PARAMS_PTRS, ret_call, &ret_params->s);
 }
 
-/* Server side: starts the results of an incoming lookup call. */
-static inline int Calc_lookup_results_init(nx_rpc_incoming *in, Everything_b *ret)
+/* Runs once from the loop: error 0 and the results (valid during the callback only),
+ * or error < 0 with the section 9 reason and empty results. */
+typedef void (*iface_calc_sub_cb)(void *userdata, int error, const char *reason, iface_calc_sub_results results);
+/* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
+ * never run. Results are validated before cb (the server is a peer). */
+int iface_calc_sub_send(nx_rpc_call *call, iface_calc_sub_cb cb, void *userdata);
+/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
+ * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
+int iface_calc_sub_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_calc_sub_results *ret);
+/* The call in one: params as arguments (borrowed; Text NUL-terminated). Returns 0, or a
+ * negative errno with cb never run. */
+int iface_calc_sub(struct iface_calc *target, iface_calc_sub_cb cb, void *userdata);
+/* Blocking, for tools. *ret_call is always set: the call (the caller frees it; *ret views
+ * it; after a failure nx_rpc_call_result() gives the reason), or NULL if none was made. */
+int iface_calc_sub_wait(struct iface_calc *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_calc_sub_results *ret);
+/* Promise pipelining: the capability `calc` the results will hold, usable once the call
+ * was sent. 0 with a new reference, or nx_rpc_call_pipeline()'s errors. */
+static inline int iface_calc_sub_pipeline_calc(nx_rpc_call *call, struct iface_calc **ret)
 {
-	return nx_rpc_incoming_results(in, Everything_DATA_WORDS, Everything_PTRS, &ret->s);
+	const uint16_t path[1] = {0};
+	nx_rpc_cap *cap;
+	int r = nx_rpc_call_pipeline(call, path, 1, &cap);
+
+	if (r == 0)
+		*ret = iface_calc_from_cap(cap);
+	return r;
 }
 
-/* Starts a call of Calc.sub on `target` (referenced, not taken); fill *ret_params, then
- * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
-static inline int Calc_sub_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Calc_sub_Params_b *ret_params)
+
+/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */
+static inline int iface_calc_sub_results_init(nx_rpc_incoming *in, iface_calc_sub_results_b *ret)
 {
-	return nx_rpc_call_new(target, Calc_INTERFACE_ID, Calc_sub_METHOD_ID, Calc_sub_Params_DATA_WORDS,
-		Calc_sub_Params_PTRS, ret_call, &ret_params->s);
+	return nx_rpc_incoming_results(in, IFACE_CALC_SUB_RESULTS_DATA_WORDS, IFACE_CALC_SUB_RESULTS_PTRS, &ret->s);
 }
 
-/* The typed results of a returned call (empty when result->error < 0). */
-static inline Calc_sub_Results Calc_sub_results(const nx_rpc_result *result)
-{
-	Calc_sub_Results v;
+/* Builds the results from the arguments (borrowed), returns them and frees `in`.
+ * nx_rpc_incoming_return_built()'s result. */
+int iface_calc_sub_return(nx_rpc_incoming *in, struct iface_calc *calc);
 
-	v.s = result->results;
-	return v;
-}
-
-/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
-static inline int Calc_sub_results_checked(const nx_rpc_result *result, Calc_sub_Results *ret)
-{
-	if (result->error < 0)
-		return result->error;
-	ret->s = result->results;
-	return Calc_sub_Results_validate(&ret->s);
-}
-
-/* Server side: starts the results of an incoming sub call. */
-static inline int Calc_sub_results_init(nx_rpc_incoming *in, Calc_sub_Results_b *ret)
-{
-	return nx_rpc_incoming_results(in, Calc_sub_Results_DATA_WORDS, Calc_sub_Results_PTRS, &ret->s);
-}
-
-/* Server vtable. A handler gets validated params (valid until `in` is answered) and
- * answers as an nx_rpc_server_ops dispatch does: 0 after nx_rpc_incoming_return/_fail,
- * NX_RPC_ASYNC to answer later, or a negative errno. NULL handlers answer -ENOSYS. */
-struct Calc_server {
-	int (*add)(void *impl, nx_rpc_incoming *in, Calc_add_Params params);
-	int (*describe)(void *impl, nx_rpc_incoming *in, Calc_describe_Params params);
-	int (*push)(void *impl, nx_rpc_incoming *in, Calc_push_Params params);
-	int (*lookup)(void *impl, nx_rpc_incoming *in, Inner params);
-	int (*sub)(void *impl, nx_rpc_incoming *in, Calc_sub_Params params);
-	const struct Base_server *Base; /* superclass, NULL: unimplemented */
+/* Server vtable. A handler gets params already validated against the schema (valid until
+ * `in` is answered) and answers as an nx_rpc_server_ops dispatch does: 0 after
+ * nx_rpc_incoming_return/_fail, NX_RPC_ASYNC to answer later, or a negative errno.
+ * NULL handlers answer -ENOSYS. */
+struct iface_calc_server {
+	int (*add)(void *impl, nx_rpc_incoming *in, iface_calc_add_params params);
+	int (*describe)(void *impl, nx_rpc_incoming *in, iface_calc_describe_params params);
+	int (*push)(void *impl, nx_rpc_incoming *in, iface_calc_push_params params);
+	int (*lookup)(void *impl, nx_rpc_incoming *in, types_inner params);
+	int (*sub)(void *impl, nx_rpc_incoming *in, iface_calc_sub_params params);
+	const struct iface_base_server *iface_base; /* superclass, NULL: unimplemented */
 };
 
-/* Routes one incoming call to the vtable (or a superclass's). -ENOSYS for unknown
- * interfaces and methods, -EBADMSG / -EMSGSIZE for params that fail validation. */
-int Calc_dispatch(const struct Calc_server *vt, void *impl, nx_rpc_incoming *in,
+/* Routes one incoming call to the vtable (or a superclass's). Params that break the schema
+ * are answered ("invalid_argument: name: empty", "too_large: text: longer than 256
+ * bytes") before any handler runs. -ENOSYS for unknown interfaces and methods. */
+int iface_calc_dispatch(const struct iface_calc_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id);
 /* A capability served by `vt` (borrowed, must outlive the cap) with `impl`. `destroy`
  * (may be NULL) runs with impl when the last reference goes. Returns 0 with one
  * reference in *ret, or -ENOMEM (impl stays the caller's). */
-int Calc_server_new(const struct Calc_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret);
+int iface_calc_server_new(const struct iface_calc_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_calc **ret);
 /* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
  * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
-int Calc_server_new_with_fd(const struct Calc_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
+int iface_calc_server_new_with_fd(const struct iface_calc_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_calc **ret);
 /* The schema name of method `method_id` (for logs), or NULL. */
-const char *Calc_method_name(uint16_t method_id);
-/* True if `cap` is a local Calc server made by Calc_server_new; *ret_impl gets its impl. */
-bool Calc_server_get_impl(const nx_rpc_cap *cap, void **ret_impl);
+const char *iface_calc_method_name(uint16_t method_id);
+/* True if `cap` is a local Calc server made by iface_calc_server_new; *ret_impl gets its impl. */
+bool iface_calc_server_get_impl(struct iface_calc *cap, void **ret_impl);
 
 /* ---- interface Empty ---- */
 
-#define Empty_INTERFACE_ID UINT64_C(0xb9a7413f90310e65)
+#define IFACE_EMPTY_INTERFACE_ID UINT64_C(0xb9a7413f90310e65)
+extern const struct nx_capnp_iface_desc iface_empty_desc;
 
-/* Server vtable. A handler gets validated params (valid until `in` is answered) and
- * answers as an nx_rpc_server_ops dispatch does: 0 after nx_rpc_incoming_return/_fail,
- * NX_RPC_ASYNC to answer later, or a negative errno. NULL handlers answer -ENOSYS. */
-struct Empty_server {
+/* Server vtable. A handler gets params already validated against the schema (valid until
+ * `in` is answered) and answers as an nx_rpc_server_ops dispatch does: 0 after
+ * nx_rpc_incoming_return/_fail, NX_RPC_ASYNC to answer later, or a negative errno.
+ * NULL handlers answer -ENOSYS. */
+struct iface_empty_server {
 	int unused;
 };
 
-/* Routes one incoming call to the vtable (or a superclass's). -ENOSYS for unknown
- * interfaces and methods, -EBADMSG / -EMSGSIZE for params that fail validation. */
-int Empty_dispatch(const struct Empty_server *vt, void *impl, nx_rpc_incoming *in,
+/* Routes one incoming call to the vtable (or a superclass's). Params that break the schema
+ * are answered ("invalid_argument: name: empty", "too_large: text: longer than 256
+ * bytes") before any handler runs. -ENOSYS for unknown interfaces and methods. */
+int iface_empty_dispatch(const struct iface_empty_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id);
 /* A capability served by `vt` (borrowed, must outlive the cap) with `impl`. `destroy`
  * (may be NULL) runs with impl when the last reference goes. Returns 0 with one
  * reference in *ret, or -ENOMEM (impl stays the caller's). */
-int Empty_server_new(const struct Empty_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret);
+int iface_empty_server_new(const struct iface_empty_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_empty **ret);
 /* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
  * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
-int Empty_server_new_with_fd(const struct Empty_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
+int iface_empty_server_new_with_fd(const struct iface_empty_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_empty **ret);
 /* The schema name of method `method_id` (for logs), or NULL. */
-const char *Empty_method_name(uint16_t method_id);
-/* True if `cap` is a local Empty server made by Empty_server_new; *ret_impl gets its impl. */
-bool Empty_server_get_impl(const nx_rpc_cap *cap, void **ret_impl);
+const char *iface_empty_method_name(uint16_t method_id);
+/* True if `cap` is a local Empty server made by iface_empty_server_new; *ret_impl gets its impl. */
+bool iface_empty_server_get_impl(struct iface_empty *cap, void **ret_impl);
 
 /* ---- interface Keywords ---- */
 
-#define Keywords_INTERFACE_ID UINT64_C(0x91ca49d19cf7b183)
-#define Keywords_register_METHOD_ID 0
-#define Keywords_delete_METHOD_ID 1
+#define IFACE_KEYWORDS_INTERFACE_ID UINT64_C(0x91ca49d19cf7b183)
+#define IFACE_KEYWORDS_REGISTER_METHOD_ID 0
+#define IFACE_KEYWORDS_DELETE_METHOD_ID 1
+extern const struct nx_capnp_iface_desc iface_keywords_desc;
 
-/* Starts a call of Keywords.register on `target` (referenced, not taken); fill *ret_params, then
- * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
-static inline int Keywords_register_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Keywords_register_Params_b *ret_params)
+/* Keywords.register */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_keywords_register_send or _send_wait.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_keywords_register_start(struct iface_keywords *target, nx_rpc_call **ret_call, iface_keywords_register_params_b *ret_params)
 {
-	return nx_rpc_call_new(target, Keywords_INTERFACE_ID, Keywords_register_METHOD_ID, Keywords_register_Params_DATA_WORDS,
-		Keywords_register_Params_PTRS, ret_call, &ret_params->s);
+	return nx_rpc_call_new(iface_keywords_cap(target), IFACE_KEYWORDS_INTERFACE_ID, IFACE_KEYWORDS_REGISTER_METHOD_ID, IFACE_KEYWORDS_REGISTER_PARAMS_DATA_WORDS,
+		IFACE_KEYWORDS_REGISTER_PARAMS_PTRS, ret_call, &ret_params->s);
 }
 
-/* The typed results of a returned call (empty when result->error < 0). */
-static inline Keywords_register_Results Keywords_register_results(const nx_rpc_result *result)
-{
-	Keywords_register_Results v;
+/* Runs once from the loop: error 0 and the results (valid during the callback only),
+ * or error < 0 with the section 9 reason and empty results. */
+typedef void (*iface_keywords_register_cb)(void *userdata, int error, const char *reason, iface_keywords_register_results results);
+/* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
+ * never run. Results are validated before cb (the server is a peer). */
+int iface_keywords_register_send(nx_rpc_call *call, iface_keywords_register_cb cb, void *userdata);
+/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
+ * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
+int iface_keywords_register_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_keywords_register_results *ret);
+/* The call in one: params as arguments (borrowed; Text NUL-terminated). Returns 0, or a
+ * negative errno with cb never run. */
+int iface_keywords_register(struct iface_keywords *target, iface_keywords_register_cb cb, void *userdata);
+/* Blocking, for tools. *ret_call is always set: the call (the caller frees it; *ret views
+ * it; after a failure nx_rpc_call_result() gives the reason), or NULL if none was made. */
+int iface_keywords_register_wait(struct iface_keywords *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_keywords_register_results *ret);
 
-	v.s = result->results;
-	return v;
+/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */
+static inline int iface_keywords_register_results_init(nx_rpc_incoming *in, iface_keywords_register_results_b *ret)
+{
+	return nx_rpc_incoming_results(in, IFACE_KEYWORDS_REGISTER_RESULTS_DATA_WORDS, IFACE_KEYWORDS_REGISTER_RESULTS_PTRS, &ret->s);
 }
 
-/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
-static inline int Keywords_register_results_checked(const nx_rpc_result *result, Keywords_register_Results *ret)
+/* Builds the results from the arguments (borrowed), returns them and frees `in`.
+ * nx_rpc_incoming_return_built()'s result. */
+int iface_keywords_register_return(nx_rpc_incoming *in);
+
+/* Keywords.delete */
+
+/* Starts a call on `target` (referenced, not taken); fill *ret_params, then iface_keywords_delete_send or _send_wait.
+ * Until sent the call is the caller's (nx_rpc_call_free). */
+static inline int iface_keywords_delete_start(struct iface_keywords *target, nx_rpc_call **ret_call, iface_keywords_delete_params_b *ret_params)
 {
-	if (result->error < 0)
-		return result->error;
-	ret->s = result->results;
-	return Keywords_register_Results_validate(&ret->s);
+	return nx_rpc_call_new(iface_keywords_cap(target), IFACE_KEYWORDS_INTERFACE_ID, IFACE_KEYWORDS_DELETE_METHOD_ID, IFACE_KEYWORDS_DELETE_PARAMS_DATA_WORDS,
+		IFACE_KEYWORDS_DELETE_PARAMS_PTRS, ret_call, &ret_params->s);
 }
 
-/* Server side: starts the results of an incoming register call. */
-static inline int Keywords_register_results_init(nx_rpc_incoming *in, Keywords_register_Results_b *ret)
+/* Runs once from the loop: error 0 and the results (valid during the callback only),
+ * or error < 0 with the section 9 reason and empty results. */
+typedef void (*iface_keywords_delete_cb)(void *userdata, int error, const char *reason, iface_keywords_delete_results results);
+/* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
+ * never run. Results are validated before cb (the server is a peer). */
+int iface_keywords_delete_send(nx_rpc_call *call, iface_keywords_delete_cb cb, void *userdata);
+/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
+ * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
+int iface_keywords_delete_send_wait(nx_rpc_call *call, uint64_t deadline_ns, iface_keywords_delete_results *ret);
+/* The call in one: params as arguments (borrowed; Text NUL-terminated). Returns 0, or a
+ * negative errno with cb never run. */
+int iface_keywords_delete(struct iface_keywords *target, iface_keywords_delete_cb cb, void *userdata);
+/* Blocking, for tools. *ret_call is always set: the call (the caller frees it; *ret views
+ * it; after a failure nx_rpc_call_result() gives the reason), or NULL if none was made. */
+int iface_keywords_delete_wait(struct iface_keywords *target, uint64_t deadline_ns,
+	nx_rpc_call **ret_call, iface_keywords_delete_results *ret);
+
+/* Server side: starts the results (once); answer with nx_rpc_incoming_return. */
+static inline int iface_keywords_delete_results_init(nx_rpc_incoming *in, iface_keywords_delete_results_b *ret)
 {
-	return nx_rpc_incoming_results(in, Keywords_register_Results_DATA_WORDS, Keywords_register_Results_PTRS, &ret->s);
+	return nx_rpc_incoming_results(in, IFACE_KEYWORDS_DELETE_RESULTS_DATA_WORDS, IFACE_KEYWORDS_DELETE_RESULTS_PTRS, &ret->s);
 }
 
-/* Starts a call of Keywords.delete on `target` (referenced, not taken); fill *ret_params, then
- * nx_rpc_call_send() or nx_rpc_call_wait(). The call is the caller's (nx_rpc_call_free). */
-static inline int Keywords_delete_new(nx_rpc_cap *target, nx_rpc_call **ret_call, Keywords_delete_Params_b *ret_params)
-{
-	return nx_rpc_call_new(target, Keywords_INTERFACE_ID, Keywords_delete_METHOD_ID, Keywords_delete_Params_DATA_WORDS,
-		Keywords_delete_Params_PTRS, ret_call, &ret_params->s);
-}
+/* Builds the results from the arguments (borrowed), returns them and frees `in`.
+ * nx_rpc_incoming_return_built()'s result. */
+int iface_keywords_delete_return(nx_rpc_incoming *in);
 
-/* The typed results of a returned call (empty when result->error < 0). */
-static inline Keywords_delete_Results Keywords_delete_results(const nx_rpc_result *result)
-{
-	Keywords_delete_Results v;
-
-	v.s = result->results;
-	return v;
-}
-
-/* The same, checked: the call's error, or the results' validator's (the server is a peer). */
-static inline int Keywords_delete_results_checked(const nx_rpc_result *result, Keywords_delete_Results *ret)
-{
-	if (result->error < 0)
-		return result->error;
-	ret->s = result->results;
-	return Keywords_delete_Results_validate(&ret->s);
-}
-
-/* Server side: starts the results of an incoming delete call. */
-static inline int Keywords_delete_results_init(nx_rpc_incoming *in, Keywords_delete_Results_b *ret)
-{
-	return nx_rpc_incoming_results(in, Keywords_delete_Results_DATA_WORDS, Keywords_delete_Results_PTRS, &ret->s);
-}
-
-/* Server vtable. A handler gets validated params (valid until `in` is answered) and
- * answers as an nx_rpc_server_ops dispatch does: 0 after nx_rpc_incoming_return/_fail,
- * NX_RPC_ASYNC to answer later, or a negative errno. NULL handlers answer -ENOSYS. */
-struct Keywords_server {
-	int (*register_)(void *impl, nx_rpc_incoming *in, Keywords_register_Params params);
-	int (*delete_)(void *impl, nx_rpc_incoming *in, Keywords_delete_Params params);
+/* Server vtable. A handler gets params already validated against the schema (valid until
+ * `in` is answered) and answers as an nx_rpc_server_ops dispatch does: 0 after
+ * nx_rpc_incoming_return/_fail, NX_RPC_ASYNC to answer later, or a negative errno.
+ * NULL handlers answer -ENOSYS. */
+struct iface_keywords_server {
+	int (*register_)(void *impl, nx_rpc_incoming *in, iface_keywords_register_params params);
+	int (*delete_)(void *impl, nx_rpc_incoming *in, iface_keywords_delete_params params);
 };
 
-/* Routes one incoming call to the vtable (or a superclass's). -ENOSYS for unknown
- * interfaces and methods, -EBADMSG / -EMSGSIZE for params that fail validation. */
-int Keywords_dispatch(const struct Keywords_server *vt, void *impl, nx_rpc_incoming *in,
+/* Routes one incoming call to the vtable (or a superclass's). Params that break the schema
+ * are answered ("invalid_argument: name: empty", "too_large: text: longer than 256
+ * bytes") before any handler runs. -ENOSYS for unknown interfaces and methods. */
+int iface_keywords_dispatch(const struct iface_keywords_server *vt, void *impl, nx_rpc_incoming *in,
 	uint64_t interface_id, uint16_t method_id);
 /* A capability served by `vt` (borrowed, must outlive the cap) with `impl`. `destroy`
  * (may be NULL) runs with impl when the last reference goes. Returns 0 with one
  * reference in *ret, or -ENOMEM (impl stays the caller's). */
-int Keywords_server_new(const struct Keywords_server *vt, void *impl, void (*destroy)(void *impl),
-	nx_rpc_cap **ret);
+int iface_keywords_server_new(const struct iface_keywords_server *vt, void *impl, void (*destroy)(void *impl),
+	struct iface_keywords **ret);
 /* Same, bound to `fd` (taken: closed with the cap, or on failure), which rides with the
  * cap whenever it is sent (a VMO, an Endpoint). -EBADF if fd < 0. */
-int Keywords_server_new_with_fd(const struct Keywords_server *vt, void *impl,
-	void (*destroy)(void *impl), int fd, nx_rpc_cap **ret);
+int iface_keywords_server_new_with_fd(const struct iface_keywords_server *vt, void *impl,
+	void (*destroy)(void *impl), int fd, struct iface_keywords **ret);
 /* The schema name of method `method_id` (for logs), or NULL. */
-const char *Keywords_method_name(uint16_t method_id);
-/* True if `cap` is a local Keywords server made by Keywords_server_new; *ret_impl gets its impl. */
-bool Keywords_server_get_impl(const nx_rpc_cap *cap, void **ret_impl);
+const char *iface_keywords_method_name(uint16_t method_id);
+/* True if `cap` is a local Keywords server made by iface_keywords_server_new; *ret_impl gets its impl. */
+bool iface_keywords_server_get_impl(struct iface_keywords *cap, void **ret_impl);
+
+/* Every interface of iface.capnp, NULL-terminated (e.g. to sweep every method's params). */
+extern const struct nx_capnp_iface_desc *const iface_interfaces[];
 
 #ifdef __cplusplus
 }

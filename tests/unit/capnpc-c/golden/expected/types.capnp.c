@@ -5,398 +5,115 @@
 
 #include "types.capnp.h"
 
-/* Validators answer -EBADMSG or -EMSGSIZE: a reader limit (-ELOOP) is a size limit too. */
-static inline int nxg_err(int r)
-{
-	return r == -EMSGSIZE || r == -ELOOP ? -EMSGSIZE : -EBADMSG;
-}
+static const struct nx_capnp_vtype nxg_t0 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vfield nxg_types_inner_fields[] = {
+	{"label", &nxg_t0, 0, NX_CAPNP_NO_DISC, 0, 16, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc types_inner_desc = {"Inner", 0, 1, nxg_types_inner_fields};
 
-int Inner_validate(const nx_capnp_struct *s)
-{
-	int r;
+static const struct nx_capnp_vtype nxg_t1 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t2 = {.kind = NX_CAPNP_V_DATA};
+static const struct nx_capnp_vtype nxg_t3 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_inner_desc};
+static const struct nx_capnp_vtype nxg_t4 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_VOID};
+static const struct nx_capnp_vtype nxg_t5 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_BIT};
+static const struct nx_capnp_vtype nxg_t6 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_BYTE};
+static const struct nx_capnp_vtype nxg_t7 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_2BYTES};
+static const struct nx_capnp_vtype nxg_t8 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_4BYTES};
+static const struct nx_capnp_vtype nxg_t9 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_8BYTES};
+static const struct nx_capnp_vtype nxg_t10 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_BYTE};
+static const struct nx_capnp_vtype nxg_t11 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_2BYTES};
+static const struct nx_capnp_vtype nxg_t12 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_4BYTES};
+static const struct nx_capnp_vtype nxg_t13 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_8BYTES};
+static const struct nx_capnp_vtype nxg_t14 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_4BYTES};
+static const struct nx_capnp_vtype nxg_t15 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_8BYTES};
+static const struct nx_capnp_vtype nxg_t16 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t17 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER, .elem_type = &nxg_t16};
+static const struct nx_capnp_vtype nxg_t18 = {.kind = NX_CAPNP_V_DATA};
+static const struct nx_capnp_vtype nxg_t19 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER, .elem_type = &nxg_t18};
+static const struct nx_capnp_vtype nxg_t20 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_inner_desc};
+static const struct nx_capnp_vtype nxg_t21 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_COMPOSITE, .elem_type = &nxg_t20};
+static const struct nx_capnp_vtype nxg_t22 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_2BYTES};
+static const struct nx_capnp_vtype nxg_t23 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_4BYTES};
+static const struct nx_capnp_vtype nxg_t24 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER, .elem_type = &nxg_t23};
+static const struct nx_capnp_vfield nxg_types_everything_fields[] = {
+	{"textField", &nxg_t1, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"dataField", &nxg_t2, 1, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"structField", &nxg_t3, 2, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"voidList", &nxg_t4, 4, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"boolList", &nxg_t5, 5, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"int8List", &nxg_t6, 6, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"int16List", &nxg_t7, 7, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"int32List", &nxg_t8, 8, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"int64List", &nxg_t9, 9, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"uint8List", &nxg_t10, 10, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"uint16List", &nxg_t11, 11, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"uint32List", &nxg_t12, 12, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"uint64List", &nxg_t13, 13, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"float32List", &nxg_t14, 14, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"float64List", &nxg_t15, 15, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"textList", &nxg_t17, 16, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"dataList", &nxg_t19, 17, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"structList", &nxg_t21, 18, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"enumList", &nxg_t22, 19, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"nestedList", &nxg_t24, 20, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc types_everything_desc = {"Everything", 0, 20, nxg_types_everything_fields};
 
-	/* label */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
-
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			if (n0 > 16u)
-				return -EMSGSIZE;
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Everything_validate(const nx_capnp_struct *s)
-{
-	int r;
-
-	/* textField */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
-
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			(void)v0;
-			(void)n0;
-		}
-	}
-	/* dataField */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 1);
-
-		{
-			const uint8_t *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_data(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			(void)v0;
-			(void)n0;
-		}
-	}
-	/* structField */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 2);
-
-		{
-			nx_capnp_struct s0;
-
-			r = nx_capnp_ptr_read_struct(&p0, &s0);
-			if (r < 0)
-				return nxg_err(r);
-			r = Inner_validate(&s0);
-			if (r < 0)
-				return r;
-		}
-	}
-	/* voidList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 4);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_VOID, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* boolList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 5);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_BIT, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* int8List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 6);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_BYTE, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* int16List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 7);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_2BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* int32List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 8);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_4BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* int64List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 9);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_8BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* uint8List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 10);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_BYTE, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* uint16List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 11);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_2BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* uint32List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 12);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_4BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* uint64List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 13);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_8BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* float32List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 14);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_4BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* float64List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 15);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_8BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* textList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 16);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_POINTER, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_ptr p1 = nx_capnp_list_ptr(&l0, i0);
-
-				{
-					const char *v1 = NULL;
-					size_t n1 = 0;
-
-					r = nx_capnp_ptr_read_text(&p1, &v1, &n1);
-					if (r < 0)
-						return nxg_err(r);
-					if (memchr(v1, 0, n1))
-						return -EBADMSG; /* inner NUL */
-					(void)v1;
-					(void)n1;
-				}
-			}
-		}
-	}
-	/* dataList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 17);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_POINTER, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_ptr p1 = nx_capnp_list_ptr(&l0, i0);
-
-				{
-					const uint8_t *v1 = NULL;
-					size_t n1 = 0;
-
-					r = nx_capnp_ptr_read_data(&p1, &v1, &n1);
-					if (r < 0)
-						return nxg_err(r);
-					(void)v1;
-					(void)n1;
-				}
-			}
-		}
-	}
-	/* structList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 18);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_COMPOSITE, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_struct e0;
-
-				nx_capnp_list_get_struct(&l0, i0, &e0);
-				r = Inner_validate(&e0);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	/* enumList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 19);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_2BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* nestedList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 20);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_POINTER, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_ptr p1 = nx_capnp_list_ptr(&l0, i0);
-
-				{
-					nx_capnp_list l1;
-
-					r = nx_capnp_ptr_read_list(&p1, NX_CAPNP_ELEM_4BYTES, &l1);
-					if (r < 0)
-						return nxg_err(r);
-				}
-			}
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-static const uint64_t Defaults_struct_field_default_words[4] = {
+static const uint64_t types_defaults_struct_field_default_words[4] = {
 	UINT64_C(0x0001000100000000),
 	UINT64_C(0x0000000000000007),
 	UINT64_C(0x0000003200000001),
 	UINT64_C(0x0000006e65766573),
 };
-static const struct nx_capnp_seg Defaults_struct_field_default_seg = { Defaults_struct_field_default_words, 4 };
-static _Thread_local nx_capnp_reader Defaults_struct_field_default_msg;
+static const struct nx_capnp_seg types_defaults_struct_field_default_seg = { types_defaults_struct_field_default_words, 4 };
+static _Thread_local nx_capnp_reader types_defaults_struct_field_default_msg;
 
-int Defaults_struct_field_default(Inner *ret)
+int types_defaults_struct_field_default(types_inner *ret)
 {
 	nx_capnp_ptr p;
 
-	nx_capnp_reader_init(&Defaults_struct_field_default_msg, &Defaults_struct_field_default_seg, 1);
-	p = nx_capnp_reader_root(&Defaults_struct_field_default_msg);
+	nx_capnp_reader_init(&types_defaults_struct_field_default_msg, &types_defaults_struct_field_default_seg, 1);
+	p = nx_capnp_reader_root(&types_defaults_struct_field_default_msg);
 	return nx_capnp_ptr_read_struct(&p, &ret->s);
 }
 
-static const uint64_t Defaults_int32_list_default_words[3] = {
+static const uint64_t types_defaults_int32_list_default_words[3] = {
 	UINT64_C(0x0000001c00000001),
 	UINT64_C(0xfffffffe00000001),
 	UINT64_C(0x0000000000000003),
 };
-static const struct nx_capnp_seg Defaults_int32_list_default_seg = { Defaults_int32_list_default_words, 3 };
-static _Thread_local nx_capnp_reader Defaults_int32_list_default_msg;
+static const struct nx_capnp_seg types_defaults_int32_list_default_seg = { types_defaults_int32_list_default_words, 3 };
+static _Thread_local nx_capnp_reader types_defaults_int32_list_default_msg;
 
-int Defaults_int32_list_default(nx_capnp_list *ret)
+int types_defaults_int32_list_default(nx_capnp_list *ret)
 {
 	nx_capnp_ptr p;
 
-	nx_capnp_reader_init(&Defaults_int32_list_default_msg, &Defaults_int32_list_default_seg, 1);
-	p = nx_capnp_reader_root(&Defaults_int32_list_default_msg);
+	nx_capnp_reader_init(&types_defaults_int32_list_default_msg, &types_defaults_int32_list_default_seg, 1);
+	p = nx_capnp_reader_root(&types_defaults_int32_list_default_msg);
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, ret);
 }
 
-static const uint64_t Defaults_text_list_default_words[5] = {
+static const uint64_t types_defaults_text_list_default_words[5] = {
 	UINT64_C(0x0000001600000001),
 	UINT64_C(0x0000001200000005),
 	UINT64_C(0x0000001a00000005),
 	UINT64_C(0x0000000000000061),
 	UINT64_C(0x0000000000006362),
 };
-static const struct nx_capnp_seg Defaults_text_list_default_seg = { Defaults_text_list_default_words, 5 };
-static _Thread_local nx_capnp_reader Defaults_text_list_default_msg;
+static const struct nx_capnp_seg types_defaults_text_list_default_seg = { types_defaults_text_list_default_words, 5 };
+static _Thread_local nx_capnp_reader types_defaults_text_list_default_msg;
 
-int Defaults_text_list_default(nx_capnp_list *ret)
+int types_defaults_text_list_default(nx_capnp_list *ret)
 {
 	nx_capnp_ptr p;
 
-	nx_capnp_reader_init(&Defaults_text_list_default_msg, &Defaults_text_list_default_seg, 1);
-	p = nx_capnp_reader_root(&Defaults_text_list_default_msg);
+	nx_capnp_reader_init(&types_defaults_text_list_default_msg, &types_defaults_text_list_default_seg, 1);
+	p = nx_capnp_reader_root(&types_defaults_text_list_default_msg);
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static const uint64_t Defaults_struct_list_default_words[7] = {
+static const uint64_t types_defaults_struct_list_default_words[7] = {
 	UINT64_C(0x0000002700000001),
 	UINT64_C(0x0001000100000008),
 	UINT64_C(0x0000000000000001),
@@ -405,455 +122,122 @@ static const uint64_t Defaults_struct_list_default_words[7] = {
 	UINT64_C(0x0000002200000001),
 	UINT64_C(0x00000000006f7774),
 };
-static const struct nx_capnp_seg Defaults_struct_list_default_seg = { Defaults_struct_list_default_words, 7 };
-static _Thread_local nx_capnp_reader Defaults_struct_list_default_msg;
+static const struct nx_capnp_seg types_defaults_struct_list_default_seg = { types_defaults_struct_list_default_words, 7 };
+static _Thread_local nx_capnp_reader types_defaults_struct_list_default_msg;
 
-int Defaults_struct_list_default(nx_capnp_list *ret)
+int types_defaults_struct_list_default(nx_capnp_list *ret)
 {
 	nx_capnp_ptr p;
 
-	nx_capnp_reader_init(&Defaults_struct_list_default_msg, &Defaults_struct_list_default_seg, 1);
-	p = nx_capnp_reader_root(&Defaults_struct_list_default_msg);
+	nx_capnp_reader_init(&types_defaults_struct_list_default_msg, &types_defaults_struct_list_default_seg, 1);
+	p = nx_capnp_reader_root(&types_defaults_struct_list_default_msg);
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_COMPOSITE, ret);
 }
 
-int Defaults_validate(const nx_capnp_struct *s)
-{
-	int r;
+static const struct nx_capnp_vtype nxg_t25 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t26 = {.kind = NX_CAPNP_V_DATA};
+static const struct nx_capnp_vtype nxg_t27 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_inner_desc};
+static const struct nx_capnp_vtype nxg_t28 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_4BYTES};
+static const struct nx_capnp_vtype nxg_t29 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t30 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER, .elem_type = &nxg_t29};
+static const struct nx_capnp_vtype nxg_t31 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_inner_desc};
+static const struct nx_capnp_vtype nxg_t32 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_COMPOSITE, .elem_type = &nxg_t31};
+static const struct nx_capnp_vfield nxg_types_defaults_fields[] = {
+	{"textField", &nxg_t25, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"dataField", &nxg_t26, 1, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"structField", &nxg_t27, 2, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"int32List", &nxg_t28, 3, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"textList", &nxg_t30, 4, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"structList", &nxg_t32, 5, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc types_defaults_desc = {"Defaults", 0, 6, nxg_types_defaults_fields};
 
-	/* textField */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
+static const struct nx_capnp_vtype nxg_t33 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t34 = {.kind = NX_CAPNP_V_GROUP, .desc = &types_shape_square_desc};
+static const struct nx_capnp_vtype nxg_t35 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_shape_point_desc};
+static const struct nx_capnp_vtype nxg_t36 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_COMPOSITE, .elem_type = &nxg_t35};
+static const struct nx_capnp_vtype nxg_t37 = {.kind = NX_CAPNP_V_GROUP, .desc = &types_shape_style_desc};
+static const struct nx_capnp_vfield nxg_types_shape_fields[] = {
+	{"name", &nxg_t33, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"square", &nxg_t34, 0, 1, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"points", &nxg_t36, 1, 3, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"style", &nxg_t37, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc types_shape_desc = {"Shape", 4, 4, nxg_types_shape_fields};
 
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
+static const struct nx_capnp_vtype nxg_t38 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vfield nxg_types_shape_square_fields[] = {
+	{"label", &nxg_t38, 1, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc types_shape_square_desc = {"Shape.square", 0, 1, nxg_types_shape_square_fields};
 
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			(void)v0;
-			(void)n0;
-		}
-	}
-	/* dataField */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 1);
+const struct nx_capnp_desc types_shape_style_desc = {"Shape.style", 6, 0, NULL};
 
-		{
-			const uint8_t *v0 = NULL;
-			size_t n0 = 0;
+const struct nx_capnp_desc types_shape_point_desc = {"Shape.Point", 0, 0, NULL};
 
-			r = nx_capnp_ptr_read_data(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			(void)v0;
-			(void)n0;
-		}
-	}
-	/* structField */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 2);
+static const struct nx_capnp_vtype nxg_t39 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t40 = {.kind = NX_CAPNP_V_DATA};
+static const struct nx_capnp_vtype nxg_t41 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t42 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER, .elem_type = &nxg_t41};
+static const struct nx_capnp_vtype nxg_t43 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_inner_desc};
+static const struct nx_capnp_vtype nxg_t44 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_COMPOSITE, .elem_type = &nxg_t43};
+static const struct nx_capnp_vtype nxg_t45 = {.kind = NX_CAPNP_V_ENUM, .enum_count = 2};
+static const struct nx_capnp_vtype nxg_t46 = {.kind = NX_CAPNP_V_ENUM, .enum_count = 3};
+static const struct nx_capnp_vtype nxg_t47 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_2BYTES};
+static const struct nx_capnp_vtype nxg_t48 = {.kind = NX_CAPNP_V_ENUM, .enum_count = 2};
+static const struct nx_capnp_vtype nxg_t49 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_2BYTES, .elem_type = &nxg_t48};
+static const struct nx_capnp_vtype nxg_t50 = {.kind = NX_CAPNP_V_TEXT};
+static const struct nx_capnp_vtype nxg_t51 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER, .elem_type = &nxg_t50};
+static const struct nx_capnp_vtype nxg_t52 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_POINTER, .elem_type = &nxg_t51};
+static const struct nx_capnp_vfield nxg_types_limited_fields[] = {
+	{"name", &nxg_t39, 0, NX_CAPNP_NO_DISC, 0, 8, NX_CAPNP_NO_LIMIT, true},
+	{"blob", &nxg_t40, 1, NX_CAPNP_NO_DISC, 0, 4, NX_CAPNP_NO_LIMIT, false},
+	{"tags", &nxg_t42, 2, NX_CAPNP_NO_DISC, 0, 5, 3, false},
+	{"inners", &nxg_t44, 3, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, 2, false},
+	{"level", &nxg_t45, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"color", &nxg_t46, 1, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"colors", &nxg_t47, 4, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"levels", &nxg_t49, 5, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+	{"matrix", &nxg_t52, 6, NX_CAPNP_NO_DISC, 0, 3, NX_CAPNP_NO_LIMIT, false},
+};
+const struct nx_capnp_desc types_limited_desc = {"Limited", 0, 9, nxg_types_limited_fields};
 
-		{
-			nx_capnp_struct s0;
-
-			r = nx_capnp_ptr_read_struct(&p0, &s0);
-			if (r < 0)
-				return nxg_err(r);
-			r = Inner_validate(&s0);
-			if (r < 0)
-				return r;
-		}
-	}
-	/* int32List */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 3);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_4BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* textList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 4);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_POINTER, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_ptr p1 = nx_capnp_list_ptr(&l0, i0);
-
-				{
-					const char *v1 = NULL;
-					size_t n1 = 0;
-
-					r = nx_capnp_ptr_read_text(&p1, &v1, &n1);
-					if (r < 0)
-						return nxg_err(r);
-					if (memchr(v1, 0, n1))
-						return -EBADMSG; /* inner NUL */
-					(void)v1;
-					(void)n1;
-				}
-			}
-		}
-	}
-	/* structList */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 5);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_COMPOSITE, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_struct e0;
-
-				nx_capnp_list_get_struct(&l0, i0, &e0);
-				r = Inner_validate(&e0);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Shape_validate(const nx_capnp_struct *s)
-{
-	int r;
-	uint16_t which = nx_capnp_struct_get_u16(s, 4, 0);
-
-	/* name */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
-
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			(void)v0;
-			(void)n0;
-		}
-	}
-	/* square */
-	if (which == 1) {
-		r = Shape_square_validate(s);
-		if (r < 0)
-			return r;
-	}
-	/* points */
-	if (which == 3) {
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 1);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_COMPOSITE, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_struct e0;
-
-				nx_capnp_list_get_struct(&l0, i0, &e0);
-				r = Shape_Point_validate(&e0);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	/* style */
-	{
-		r = Shape_style_validate(s);
-		if (r < 0)
-			return r;
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Shape_square_validate(const nx_capnp_struct *s)
-{
-	int r;
-
-	/* label */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 1);
-
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			(void)v0;
-			(void)n0;
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Shape_style_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Shape_Point_validate(const nx_capnp_struct *s)
-{
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-int Limited_validate(const nx_capnp_struct *s)
-{
-	int r;
-
-	/* name */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
-
-		{
-			const char *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_text(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (memchr(v0, 0, n0))
-				return -EBADMSG; /* inner NUL */
-			if (n0 > 8u)
-				return -EMSGSIZE;
-			if (n0 == 0)
-				return -EBADMSG;
-		}
-	}
-	/* blob */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 1);
-
-		{
-			const uint8_t *v0 = NULL;
-			size_t n0 = 0;
-
-			r = nx_capnp_ptr_read_data(&p0, &v0, &n0);
-			if (r < 0)
-				return nxg_err(r);
-			if (n0 > 4u)
-				return -EMSGSIZE;
-			(void)v0;
-			(void)n0;
-		}
-	}
-	/* tags */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 2);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_POINTER, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			if (l0.count > 3u)
-				return -EMSGSIZE;
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_ptr p1 = nx_capnp_list_ptr(&l0, i0);
-
-				{
-					const char *v1 = NULL;
-					size_t n1 = 0;
-
-					r = nx_capnp_ptr_read_text(&p1, &v1, &n1);
-					if (r < 0)
-						return nxg_err(r);
-					if (memchr(v1, 0, n1))
-						return -EBADMSG; /* inner NUL */
-					if (n1 > 5u)
-						return -EMSGSIZE;
-				}
-			}
-		}
-	}
-	/* inners */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 3);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_COMPOSITE, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			if (l0.count > 2u)
-				return -EMSGSIZE;
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_struct e0;
-
-				nx_capnp_list_get_struct(&l0, i0, &e0);
-				r = Inner_validate(&e0);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	/* level */
-	{
-		r = Level_is_valid(nx_capnp_struct_get_u16(s, 0, 0x0u)) ? 0 : -EBADMSG;
-		if (r < 0)
-			return r;
-	}
-	/* color */
-	{
-		r = Color_is_valid(nx_capnp_struct_get_u16(s, 1, 0x0u)) ? 0 : -EBADMSG;
-		if (r < 0)
-			return r;
-	}
-	/* colors */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 4);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_2BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-		}
-	}
-	/* levels */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 5);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_2BYTES, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				if (!Level_is_valid(nx_capnp_list_get_u16(&l0, i0)))
-					return -EBADMSG;
-			}
-		}
-	}
-	/* matrix */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 6);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_POINTER, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_ptr p1 = nx_capnp_list_ptr(&l0, i0);
-
-				{
-					nx_capnp_list l1;
-
-					r = nx_capnp_ptr_read_list(&p1, NX_CAPNP_ELEM_POINTER, &l1);
-					if (r < 0)
-						return nxg_err(r);
-					for (uint32_t i1 = 0; i1 < l1.count; i1++) {
-						nx_capnp_ptr p2 = nx_capnp_list_ptr(&l1, i1);
-
-						{
-							const char *v2 = NULL;
-							size_t n2 = 0;
-
-							r = nx_capnp_ptr_read_text(&p2, &v2, &n2);
-							if (r < 0)
-								return nxg_err(r);
-							if (memchr(v2, 0, n2))
-								return -EBADMSG; /* inner NUL */
-							if (n2 > 3u)
-								return -EMSGSIZE;
-						}
-					}
-				}
-			}
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
-
-static const uint64_t ORIGIN_const_words[2] = {
+static const uint64_t types_origin_const_words[2] = {
 	UINT64_C(0x0000000100000000),
 	UINT64_C(0xffffffff00000001),
 };
-static const struct nx_capnp_seg ORIGIN_const_seg = { ORIGIN_const_words, 2 };
-static _Thread_local nx_capnp_reader ORIGIN_const_msg;
+static const struct nx_capnp_seg types_origin_const_seg = { types_origin_const_words, 2 };
+static _Thread_local nx_capnp_reader types_origin_const_msg;
 
-int ORIGIN_get(Shape_Point *ret)
+int types_origin_get(types_shape_point *ret)
 {
 	nx_capnp_ptr p;
 
-	nx_capnp_reader_init(&ORIGIN_const_msg, &ORIGIN_const_seg, 1);
-	p = nx_capnp_reader_root(&ORIGIN_const_msg);
+	nx_capnp_reader_init(&types_origin_const_msg, &types_origin_const_seg, 1);
+	p = nx_capnp_reader_root(&types_origin_const_msg);
 	return nx_capnp_ptr_read_struct(&p, &ret->s);
 }
 
-static const uint64_t PRIMES_const_words[2] = {
+static const uint64_t types_primes_const_words[2] = {
 	UINT64_C(0x0000002300000001),
 	UINT64_C(0x0007000500030002),
 };
-static const struct nx_capnp_seg PRIMES_const_seg = { PRIMES_const_words, 2 };
-static _Thread_local nx_capnp_reader PRIMES_const_msg;
+static const struct nx_capnp_seg types_primes_const_seg = { types_primes_const_words, 2 };
+static _Thread_local nx_capnp_reader types_primes_const_msg;
 
-int PRIMES_get(nx_capnp_list *ret)
+int types_primes_get(nx_capnp_list *ret)
 {
 	nx_capnp_ptr p;
 
-	nx_capnp_reader_init(&PRIMES_const_msg, &PRIMES_const_seg, 1);
-	p = nx_capnp_reader_root(&PRIMES_const_msg);
+	nx_capnp_reader_init(&types_primes_const_msg, &types_primes_const_seg, 1);
+	p = nx_capnp_reader_root(&types_primes_const_msg);
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_2BYTES, ret);
 }
 
-int Tree_validate(const nx_capnp_struct *s)
-{
-	int r;
-
-	/* children */
-	{
-		nx_capnp_ptr p0 = nx_capnp_struct_ptr(s, 0);
-
-		{
-			nx_capnp_list l0;
-
-			r = nx_capnp_ptr_read_list(&p0, NX_CAPNP_ELEM_COMPOSITE, &l0);
-			if (r < 0)
-				return nxg_err(r);
-			if (l0.count > 4u)
-				return -EMSGSIZE;
-			for (uint32_t i0 = 0; i0 < l0.count; i0++) {
-				nx_capnp_struct e0;
-
-				nx_capnp_list_get_struct(&l0, i0, &e0);
-				r = Tree_validate(&e0);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	return s->msg && s->msg->error ? nxg_err(s->msg->error) : 0;
-}
+static const struct nx_capnp_vtype nxg_t53 = {.kind = NX_CAPNP_V_STRUCT, .desc = &types_tree_desc};
+static const struct nx_capnp_vtype nxg_t54 = {.kind = NX_CAPNP_V_LIST, .elem = NX_CAPNP_ELEM_COMPOSITE, .elem_type = &nxg_t53};
+static const struct nx_capnp_vfield nxg_types_tree_fields[] = {
+	{"children", &nxg_t54, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, 4, false},
+};
+const struct nx_capnp_desc types_tree_desc = {"Tree", 0, 1, nxg_types_tree_fields};
 

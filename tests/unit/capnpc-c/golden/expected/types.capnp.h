@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "nx-capnp/capnp.h"
+#include "nx-capnp/validate.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -15,19 +16,19 @@ extern "C" {
 #define CAPNPC_C_FILE_ID_TYPES_CAPNP UINT64_C(0xe5c1a0a6f2d3b4c7)
 
 /* enum Color (0xa50e9b0762c432e6). A uint16_t: peers may send values this schema does not name. */
-typedef uint16_t Color;
-#define Color_TYPE_ID UINT64_C(0xa50e9b0762c432e6)
-#define COLOR_RED ((Color)0)
-#define COLOR_GREEN ((Color)1)
-#define COLOR_DARK_BLUE ((Color)2)
-#define Color_COUNT 3
+typedef uint16_t types_color;
+#define TYPES_COLOR_TYPE_ID UINT64_C(0xa50e9b0762c432e6)
+#define TYPES_COLOR_RED ((types_color)0)
+#define TYPES_COLOR_GREEN ((types_color)1)
+#define TYPES_COLOR_DARK_BLUE ((types_color)2)
+#define TYPES_COLOR_COUNT 3
 
-static inline bool Color_is_valid(uint16_t v)
+static inline bool types_color_is_valid(uint16_t v)
 {
 	return v < 3;
 }
 
-static inline const char *Color_name(uint16_t v)
+static inline const char *types_color_name(uint16_t v)
 {
 	switch (v) {
 	case 0:
@@ -42,18 +43,18 @@ static inline const char *Color_name(uint16_t v)
 }
 
 /* enum Level (0x88e7fc7e30a98b26). A uint16_t: peers may send values this schema does not name. */
-typedef uint16_t Level;
-#define Level_TYPE_ID UINT64_C(0x88e7fc7e30a98b26)
-#define LEVEL_LOW ((Level)0)
-#define LEVEL_HIGH ((Level)1)
-#define Level_COUNT 2
+typedef uint16_t types_level;
+#define TYPES_LEVEL_TYPE_ID UINT64_C(0x88e7fc7e30a98b26)
+#define TYPES_LEVEL_LOW ((types_level)0)
+#define TYPES_LEVEL_HIGH ((types_level)1)
+#define TYPES_LEVEL_COUNT 2
 
-static inline bool Level_is_valid(uint16_t v)
+static inline bool types_level_is_valid(uint16_t v)
 {
 	return v < 2;
 }
 
-static inline const char *Level_name(uint16_t v)
+static inline const char *types_level_name(uint16_t v)
 {
 	switch (v) {
 	case 0:
@@ -66,18 +67,18 @@ static inline const char *Level_name(uint16_t v)
 }
 
 /* enum Shape.Kind (0x8150a7a51a583287). A uint16_t: peers may send values this schema does not name. */
-typedef uint16_t Shape_Kind;
-#define Shape_Kind_TYPE_ID UINT64_C(0x8150a7a51a583287)
-#define SHAPE_KIND_FLAT ((Shape_Kind)0)
-#define SHAPE_KIND_ROUND ((Shape_Kind)1)
-#define Shape_Kind_COUNT 2
+typedef uint16_t types_shape_kind;
+#define TYPES_SHAPE_KIND_TYPE_ID UINT64_C(0x8150a7a51a583287)
+#define TYPES_SHAPE_KIND_FLAT ((types_shape_kind)0)
+#define TYPES_SHAPE_KIND_ROUND ((types_shape_kind)1)
+#define TYPES_SHAPE_KIND_COUNT 2
 
-static inline bool Shape_Kind_is_valid(uint16_t v)
+static inline bool types_shape_kind_is_valid(uint16_t v)
 {
 	return v < 2;
 }
 
-static inline const char *Shape_Kind_name(uint16_t v)
+static inline const char *types_shape_kind_name(uint16_t v)
 {
 	switch (v) {
 	case 0:
@@ -90,179 +91,216 @@ static inline const char *Shape_Kind_name(uint16_t v)
 }
 
 /* struct Inner (0x911274268a097775) */
-typedef struct Inner {
+typedef struct types_inner {
 	nx_capnp_struct s;
-} Inner;
-typedef struct Inner_b {
+} types_inner;
+typedef struct types_inner_b {
 	nx_capnp_bstruct s;
-} Inner_b;
-#define Inner_TYPE_ID UINT64_C(0x911274268a097775)
-#define Inner_DATA_WORDS 1
-#define Inner_PTRS 1
+} types_inner_b;
+#define TYPES_INNER_TYPE_ID UINT64_C(0x911274268a097775)
+#define TYPES_INNER_DATA_WORDS 1
+#define TYPES_INNER_PTRS 1
 
 /* struct Everything (0xfe091a45996260e0) */
-typedef struct Everything {
+typedef struct types_everything {
 	nx_capnp_struct s;
-} Everything;
-typedef struct Everything_b {
+} types_everything;
+typedef struct types_everything_b {
 	nx_capnp_bstruct s;
-} Everything_b;
-#define Everything_TYPE_ID UINT64_C(0xfe091a45996260e0)
-#define Everything_DATA_WORDS 6
-#define Everything_PTRS 21
+} types_everything_b;
+#define TYPES_EVERYTHING_TYPE_ID UINT64_C(0xfe091a45996260e0)
+#define TYPES_EVERYTHING_DATA_WORDS 6
+#define TYPES_EVERYTHING_PTRS 21
 
 /* struct Defaults (0x95ad9b97c98c09c1) */
-typedef struct Defaults {
+typedef struct types_defaults {
 	nx_capnp_struct s;
-} Defaults;
-typedef struct Defaults_b {
+} types_defaults;
+typedef struct types_defaults_b {
 	nx_capnp_bstruct s;
-} Defaults_b;
-#define Defaults_TYPE_ID UINT64_C(0x95ad9b97c98c09c1)
-#define Defaults_DATA_WORDS 6
-#define Defaults_PTRS 6
+} types_defaults_b;
+#define TYPES_DEFAULTS_TYPE_ID UINT64_C(0x95ad9b97c98c09c1)
+#define TYPES_DEFAULTS_DATA_WORDS 6
+#define TYPES_DEFAULTS_PTRS 6
 
 /* struct Shape (0xec89377c4fca6604) */
-typedef struct Shape {
+typedef struct types_shape {
 	nx_capnp_struct s;
-} Shape;
-typedef struct Shape_b {
+} types_shape;
+typedef struct types_shape_b {
 	nx_capnp_bstruct s;
-} Shape_b;
-#define Shape_TYPE_ID UINT64_C(0xec89377c4fca6604)
-#define Shape_DATA_WORDS 2
-#define Shape_PTRS 2
-#define SHAPE_WHICH_CIRCLE 0
-#define SHAPE_WHICH_SQUARE 1
-#define SHAPE_WHICH_EMPTY 2
-#define SHAPE_WHICH_POINTS 3
+} types_shape_b;
+#define TYPES_SHAPE_TYPE_ID UINT64_C(0xec89377c4fca6604)
+#define TYPES_SHAPE_DATA_WORDS 2
+#define TYPES_SHAPE_PTRS 2
+#define TYPES_SHAPE_WHICH_CIRCLE 0
+#define TYPES_SHAPE_WHICH_SQUARE 1
+#define TYPES_SHAPE_WHICH_EMPTY 2
+#define TYPES_SHAPE_WHICH_POINTS 3
 
 /* group Shape.square (0xc26e67886b9c6771) */
-typedef struct Shape_square {
+typedef struct types_shape_square {
 	nx_capnp_struct s;
-} Shape_square;
-typedef struct Shape_square_b {
+} types_shape_square;
+typedef struct types_shape_square_b {
 	nx_capnp_bstruct s;
-} Shape_square_b;
-#define Shape_square_TYPE_ID UINT64_C(0xc26e67886b9c6771)
+} types_shape_square_b;
+#define TYPES_SHAPE_SQUARE_TYPE_ID UINT64_C(0xc26e67886b9c6771)
 
 /* group Shape.style (0xd3b3df3d73cac070) */
-typedef struct Shape_style {
+typedef struct types_shape_style {
 	nx_capnp_struct s;
-} Shape_style;
-typedef struct Shape_style_b {
+} types_shape_style;
+typedef struct types_shape_style_b {
 	nx_capnp_bstruct s;
-} Shape_style_b;
-#define Shape_style_TYPE_ID UINT64_C(0xd3b3df3d73cac070)
-#define SHAPE_STYLE_WHICH_SOLID 0
-#define SHAPE_STYLE_WHICH_DASHED 1
+} types_shape_style_b;
+#define TYPES_SHAPE_STYLE_TYPE_ID UINT64_C(0xd3b3df3d73cac070)
+#define TYPES_SHAPE_STYLE_WHICH_SOLID 0
+#define TYPES_SHAPE_STYLE_WHICH_DASHED 1
 
 /* struct Shape.Point (0x86be2322a5ac30e6) */
-typedef struct Shape_Point {
+typedef struct types_shape_point {
 	nx_capnp_struct s;
-} Shape_Point;
-typedef struct Shape_Point_b {
+} types_shape_point;
+typedef struct types_shape_point_b {
 	nx_capnp_bstruct s;
-} Shape_Point_b;
-#define Shape_Point_TYPE_ID UINT64_C(0x86be2322a5ac30e6)
-#define Shape_Point_DATA_WORDS 1
-#define Shape_Point_PTRS 0
+} types_shape_point_b;
+#define TYPES_SHAPE_POINT_TYPE_ID UINT64_C(0x86be2322a5ac30e6)
+#define TYPES_SHAPE_POINT_DATA_WORDS 1
+#define TYPES_SHAPE_POINT_PTRS 0
 
 /* struct Limited (0xbbddbe0a7eaa0317) */
-typedef struct Limited {
+typedef struct types_limited {
 	nx_capnp_struct s;
-} Limited;
-typedef struct Limited_b {
+} types_limited;
+typedef struct types_limited_b {
 	nx_capnp_bstruct s;
-} Limited_b;
-#define Limited_TYPE_ID UINT64_C(0xbbddbe0a7eaa0317)
-#define Limited_DATA_WORDS 1
-#define Limited_PTRS 7
+} types_limited_b;
+#define TYPES_LIMITED_TYPE_ID UINT64_C(0xbbddbe0a7eaa0317)
+#define TYPES_LIMITED_DATA_WORDS 1
+#define TYPES_LIMITED_PTRS 7
 
 /* struct Tree (0xb1792269259da1a6) */
-typedef struct Tree {
+typedef struct types_tree {
 	nx_capnp_struct s;
-} Tree;
-typedef struct Tree_b {
+} types_tree;
+typedef struct types_tree_b {
 	nx_capnp_bstruct s;
-} Tree_b;
-#define Tree_TYPE_ID UINT64_C(0xb1792269259da1a6)
-#define Tree_DATA_WORDS 1
-#define Tree_PTRS 1
+} types_tree_b;
+#define TYPES_TREE_TYPE_ID UINT64_C(0xb1792269259da1a6)
+#define TYPES_TREE_DATA_WORDS 1
+#define TYPES_TREE_PTRS 1
 
-/* Validators: 0, or -EBADMSG / -EMSGSIZE (malformed, or against the schema's limits).
+/* Descriptors for nx_capnp_validate() (nx-capnp/validate.h): a validator returns 0, or
+ * -EINVAL / -EMSGSIZE / -EBADMSG with *ret_why (may be NULL) naming the field and the rule.
  * Pointer defaults: views of static words. */
-int Inner_validate(const nx_capnp_struct *s);
-int Everything_validate(const nx_capnp_struct *s);
-int Defaults_validate(const nx_capnp_struct *s);
-int Defaults_struct_field_default(Inner *ret);
-int Defaults_int32_list_default(nx_capnp_list *ret);
-int Defaults_text_list_default(nx_capnp_list *ret);
-int Defaults_struct_list_default(nx_capnp_list *ret);
-int Shape_validate(const nx_capnp_struct *s);
-int Shape_square_validate(const nx_capnp_struct *s);
-int Shape_style_validate(const nx_capnp_struct *s);
-int Shape_Point_validate(const nx_capnp_struct *s);
-int Limited_validate(const nx_capnp_struct *s);
-int Tree_validate(const nx_capnp_struct *s);
+extern const struct nx_capnp_desc types_inner_desc;
+static inline int types_inner_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_inner_desc, ret_why);
+}
+extern const struct nx_capnp_desc types_everything_desc;
+static inline int types_everything_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_everything_desc, ret_why);
+}
+extern const struct nx_capnp_desc types_defaults_desc;
+static inline int types_defaults_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_defaults_desc, ret_why);
+}
+int types_defaults_struct_field_default(types_inner *ret);
+int types_defaults_int32_list_default(nx_capnp_list *ret);
+int types_defaults_text_list_default(nx_capnp_list *ret);
+int types_defaults_struct_list_default(nx_capnp_list *ret);
+extern const struct nx_capnp_desc types_shape_desc;
+static inline int types_shape_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_shape_desc, ret_why);
+}
+extern const struct nx_capnp_desc types_shape_square_desc;
+static inline int types_shape_square_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_shape_square_desc, ret_why);
+}
+extern const struct nx_capnp_desc types_shape_style_desc;
+static inline int types_shape_style_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_shape_style_desc, ret_why);
+}
+extern const struct nx_capnp_desc types_shape_point_desc;
+static inline int types_shape_point_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_shape_point_desc, ret_why);
+}
+extern const struct nx_capnp_desc types_limited_desc;
+static inline int types_limited_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_limited_desc, ret_why);
+}
+extern const struct nx_capnp_desc types_tree_desc;
+static inline int types_tree_validate(const nx_capnp_struct *s, struct nx_capnp_invalid *ret_why)
+{
+	return nx_capnp_validate(s, &types_tree_desc, ret_why);
+}
 
-#define SHAPE_UNIT 1.0
-#define ANSWER ((int32_t)(42))
-#define MIN_INT (-INT64_C(9223372036854775807) - 1)
-#define GREETING "hello"
-#define GREETING_LEN 5
-#define BLOB ((const uint8_t *)"\336\255\276\357")
-#define BLOB_LEN 4
-#define PI 3.1415899999999999
-#define RATIO 0.5f
-#define FLAG true
-#define FAVORITE ((Color)1)
-#define BIG_U UINT64_C(18446744073709551615)
+#define TYPES_SHAPE_UNIT 1.0
+#define TYPES_ANSWER ((int32_t)(42))
+#define TYPES_MIN_INT (-INT64_C(9223372036854775807) - 1)
+#define TYPES_GREETING "hello"
+#define TYPES_GREETING_LEN 5
+#define TYPES_BLOB ((const uint8_t *)"\336\255\276\357")
+#define TYPES_BLOB_LEN 4
+#define TYPES_PI 3.1415899999999999
+#define TYPES_RATIO 0.5f
+#define TYPES_FLAG true
+#define TYPES_FAVORITE ((types_color)1)
+#define TYPES_BIG_U UINT64_C(18446744073709551615)
 /* The constant origin, read from static words. */
-int ORIGIN_get(Shape_Point *ret);
+int types_origin_get(types_shape_point *ret);
 /* The constant primes (elements: NX_CAPNP_ELEM_2BYTES), read from static words. */
-int PRIMES_get(nx_capnp_list *ret);
+int types_primes_get(nx_capnp_list *ret);
 
 /* ---- Inner ---- */
 
-static inline int Inner_read_root(nx_capnp_reader *m, Inner *ret)
+static inline int types_inner_read_root(nx_capnp_reader *m, types_inner *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Inner_init_root(nx_capnp_builder *m, Inner_b *ret)
+static inline int types_inner_init_root(nx_capnp_builder *m, types_inner_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Inner_DATA_WORDS, Inner_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, TYPES_INNER_DATA_WORDS, TYPES_INNER_PTRS, &ret->s);
 }
 
-static inline Inner Inner_at(const nx_capnp_list *l, uint32_t i)
+static inline types_inner types_inner_at(const nx_capnp_list *l, uint32_t i)
 {
-	Inner v;
+	types_inner v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Inner_b Inner_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline types_inner_b types_inner_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Inner_b v;
+	types_inner_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline uint32_t Inner_get_id(Inner r)
+static inline uint32_t types_inner_get_id(types_inner r)
 {
 	return (uint32_t)nx_capnp_struct_get_u32(&r.s, 0, 0x0u);
 }
 
-static inline void Inner_set_id(Inner_b b, uint32_t v)
+static inline void types_inner_set_id(types_inner_b b, uint32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 0, (uint32_t)v, 0x0u);
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Inner_get_label(Inner r, const char **ret, size_t *ret_len)
+static inline int types_inner_get_label(types_inner r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -270,14 +308,14 @@ static inline int Inner_get_label(Inner r, const char **ret, size_t *ret_len)
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Inner_set_label(Inner_b b, const char *v, size_t len)
+static inline int types_inner_set_label(types_inner_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Inner_has_label(Inner r)
+static inline bool types_inner_has_label(types_inner r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -286,144 +324,144 @@ static inline bool Inner_has_label(Inner r)
 
 /* ---- Everything ---- */
 
-static inline int Everything_read_root(nx_capnp_reader *m, Everything *ret)
+static inline int types_everything_read_root(nx_capnp_reader *m, types_everything *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Everything_init_root(nx_capnp_builder *m, Everything_b *ret)
+static inline int types_everything_init_root(nx_capnp_builder *m, types_everything_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Everything_DATA_WORDS, Everything_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, TYPES_EVERYTHING_DATA_WORDS, TYPES_EVERYTHING_PTRS, &ret->s);
 }
 
-static inline Everything Everything_at(const nx_capnp_list *l, uint32_t i)
+static inline types_everything types_everything_at(const nx_capnp_list *l, uint32_t i)
 {
-	Everything v;
+	types_everything v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Everything_b Everything_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline types_everything_b types_everything_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Everything_b v;
+	types_everything_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline bool Everything_get_bool_field(Everything r)
+static inline bool types_everything_get_bool_field(types_everything r)
 {
 	return nx_capnp_struct_get_bool(&r.s, 0, false);
 }
 
-static inline void Everything_set_bool_field(Everything_b b, bool v)
+static inline void types_everything_set_bool_field(types_everything_b b, bool v)
 {
 	nx_capnp_bstruct_set_bool(&b.s, 0, v, false);
 }
 
-static inline int8_t Everything_get_int8_field(Everything r)
+static inline int8_t types_everything_get_int8_field(types_everything r)
 {
 	return (int8_t)nx_capnp_struct_get_u8(&r.s, 1, 0x0u);
 }
 
-static inline void Everything_set_int8_field(Everything_b b, int8_t v)
+static inline void types_everything_set_int8_field(types_everything_b b, int8_t v)
 {
 	nx_capnp_bstruct_set_u8(&b.s, 1, (uint8_t)v, 0x0u);
 }
 
-static inline int16_t Everything_get_int16_field(Everything r)
+static inline int16_t types_everything_get_int16_field(types_everything r)
 {
 	return (int16_t)nx_capnp_struct_get_u16(&r.s, 1, 0x0u);
 }
 
-static inline void Everything_set_int16_field(Everything_b b, int16_t v)
+static inline void types_everything_set_int16_field(types_everything_b b, int16_t v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 1, (uint16_t)v, 0x0u);
 }
 
-static inline int32_t Everything_get_int32_field(Everything r)
+static inline int32_t types_everything_get_int32_field(types_everything r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 1, 0x0u);
 }
 
-static inline void Everything_set_int32_field(Everything_b b, int32_t v)
+static inline void types_everything_set_int32_field(types_everything_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 1, (uint32_t)v, 0x0u);
 }
 
-static inline int64_t Everything_get_int64_field(Everything r)
+static inline int64_t types_everything_get_int64_field(types_everything r)
 {
 	return (int64_t)nx_capnp_struct_get_u64(&r.s, 1, UINT64_C(0x0));
 }
 
-static inline void Everything_set_int64_field(Everything_b b, int64_t v)
+static inline void types_everything_set_int64_field(types_everything_b b, int64_t v)
 {
 	nx_capnp_bstruct_set_u64(&b.s, 1, (uint64_t)v, UINT64_C(0x0));
 }
 
-static inline uint8_t Everything_get_uint8_field(Everything r)
+static inline uint8_t types_everything_get_uint8_field(types_everything r)
 {
 	return (uint8_t)nx_capnp_struct_get_u8(&r.s, 16, 0x0u);
 }
 
-static inline void Everything_set_uint8_field(Everything_b b, uint8_t v)
+static inline void types_everything_set_uint8_field(types_everything_b b, uint8_t v)
 {
 	nx_capnp_bstruct_set_u8(&b.s, 16, (uint8_t)v, 0x0u);
 }
 
-static inline uint16_t Everything_get_uint16_field(Everything r)
+static inline uint16_t types_everything_get_uint16_field(types_everything r)
 {
 	return (uint16_t)nx_capnp_struct_get_u16(&r.s, 9, 0x0u);
 }
 
-static inline void Everything_set_uint16_field(Everything_b b, uint16_t v)
+static inline void types_everything_set_uint16_field(types_everything_b b, uint16_t v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 9, (uint16_t)v, 0x0u);
 }
 
-static inline uint32_t Everything_get_uint32_field(Everything r)
+static inline uint32_t types_everything_get_uint32_field(types_everything r)
 {
 	return (uint32_t)nx_capnp_struct_get_u32(&r.s, 5, 0x0u);
 }
 
-static inline void Everything_set_uint32_field(Everything_b b, uint32_t v)
+static inline void types_everything_set_uint32_field(types_everything_b b, uint32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 5, (uint32_t)v, 0x0u);
 }
 
-static inline uint64_t Everything_get_uint64_field(Everything r)
+static inline uint64_t types_everything_get_uint64_field(types_everything r)
 {
 	return (uint64_t)nx_capnp_struct_get_u64(&r.s, 3, UINT64_C(0x0));
 }
 
-static inline void Everything_set_uint64_field(Everything_b b, uint64_t v)
+static inline void types_everything_set_uint64_field(types_everything_b b, uint64_t v)
 {
 	nx_capnp_bstruct_set_u64(&b.s, 3, (uint64_t)v, UINT64_C(0x0));
 }
 
-static inline float Everything_get_float32_field(Everything r)
+static inline float types_everything_get_float32_field(types_everything r)
 {
 	return nx_capnp_struct_get_f32(&r.s, 8, 0x0u);
 }
 
-static inline void Everything_set_float32_field(Everything_b b, float v)
+static inline void types_everything_set_float32_field(types_everything_b b, float v)
 {
 	nx_capnp_bstruct_set_f32(&b.s, 8, v, 0x0u);
 }
 
-static inline double Everything_get_float64_field(Everything r)
+static inline double types_everything_get_float64_field(types_everything r)
 {
 	return nx_capnp_struct_get_f64(&r.s, 5, UINT64_C(0x0));
 }
 
-static inline void Everything_set_float64_field(Everything_b b, double v)
+static inline void types_everything_set_float64_field(types_everything_b b, double v)
 {
 	nx_capnp_bstruct_set_f64(&b.s, 5, v, UINT64_C(0x0));
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Everything_get_text_field(Everything r, const char **ret, size_t *ret_len)
+static inline int types_everything_get_text_field(types_everything r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -431,14 +469,14 @@ static inline int Everything_get_text_field(Everything r, const char **ret, size
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Everything_set_text_field(Everything_b b, const char *v, size_t len)
+static inline int types_everything_set_text_field(types_everything_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Everything_has_text_field(Everything r)
+static inline bool types_everything_has_text_field(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -446,7 +484,7 @@ static inline bool Everything_has_text_field(Everything r)
 }
 
 /* A view into the message (bytes); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Everything_get_data_field(Everything r, const uint8_t **ret, size_t *ret_len)
+static inline int types_everything_get_data_field(types_everything r, const uint8_t **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -454,14 +492,14 @@ static inline int Everything_get_data_field(Everything r, const uint8_t **ret, s
 }
 
 /* Copies `len` bytes. 0 or the builder's error. */
-static inline int Everything_set_data_field(Everything_b b, const void *v, size_t len)
+static inline int types_everything_set_data_field(types_everything_b b, const void *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 1);
 
 	return nx_capnp_bptr_set_data(&p, v, len);
 }
 
-static inline bool Everything_has_data_field(Everything r)
+static inline bool types_everything_has_data_field(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -469,50 +507,50 @@ static inline bool Everything_has_data_field(Everything r)
 }
 
 /* Null or malformed reads as the default (errors stay in the reader). */
-static inline Inner Everything_get_struct_field(Everything r)
+static inline types_inner types_everything_get_struct_field(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
-	Inner v;
+	types_inner v;
 
 	(void)nx_capnp_ptr_read_struct(&p, &v.s);
 	return v;
 }
 
-static inline int Everything_init_struct_field(Everything_b b, Inner_b *ret)
+static inline int types_everything_init_struct_field(types_everything_b b, types_inner_b *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 2);
 
-	return nx_capnp_bptr_init_struct(&p, Inner_DATA_WORDS, Inner_PTRS, &ret->s);
+	return nx_capnp_bptr_init_struct(&p, TYPES_INNER_DATA_WORDS, TYPES_INNER_PTRS, &ret->s);
 }
 
-static inline bool Everything_has_struct_field(Everything r)
+static inline bool types_everything_has_struct_field(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-static inline Color Everything_get_enum_field(Everything r)
+static inline types_color types_everything_get_enum_field(types_everything r)
 {
-	return (Color)nx_capnp_struct_get_u16(&r.s, 18, 0x0u);
+	return (types_color)nx_capnp_struct_get_u16(&r.s, 18, 0x0u);
 }
 
-static inline void Everything_set_enum_field(Everything_b b, Color v)
+static inline void types_everything_set_enum_field(types_everything_b b, types_color v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 18, (uint16_t)v, 0x0u);
 }
 
-static inline nx_capnp_ptr Everything_get_any_field(Everything r)
+static inline nx_capnp_ptr types_everything_get_any_field(types_everything r)
 {
 	return nx_capnp_struct_ptr(&r.s, 3);
 }
 
-static inline nx_capnp_bptr Everything_build_any_field(Everything_b b)
+static inline nx_capnp_bptr types_everything_build_any_field(types_everything_b b)
 {
 	return nx_capnp_bstruct_ptr(&b.s, 3);
 }
 
-static inline bool Everything_has_any_field(Everything r)
+static inline bool types_everything_has_any_field(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 3);
 
@@ -520,21 +558,21 @@ static inline bool Everything_has_any_field(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_VOID. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_void_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_void_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 4);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_VOID, ret);
 }
 
-static inline int Everything_init_void_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_void_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 4);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_VOID, n, ret);
 }
 
-static inline bool Everything_has_void_list(Everything r)
+static inline bool types_everything_has_void_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 4);
 
@@ -542,21 +580,21 @@ static inline bool Everything_has_void_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_BIT. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_bool_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_bool_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 5);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_BIT, ret);
 }
 
-static inline int Everything_init_bool_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_bool_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 5);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_BIT, n, ret);
 }
 
-static inline bool Everything_has_bool_list(Everything r)
+static inline bool types_everything_has_bool_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 5);
 
@@ -564,21 +602,21 @@ static inline bool Everything_has_bool_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_BYTE. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_int8_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_int8_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 6);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_BYTE, ret);
 }
 
-static inline int Everything_init_int8_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_int8_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 6);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_BYTE, n, ret);
 }
 
-static inline bool Everything_has_int8_list(Everything r)
+static inline bool types_everything_has_int8_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 6);
 
@@ -586,21 +624,21 @@ static inline bool Everything_has_int8_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_2BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_int16_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_int16_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 7);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_2BYTES, ret);
 }
 
-static inline int Everything_init_int16_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_int16_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 7);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_2BYTES, n, ret);
 }
 
-static inline bool Everything_has_int16_list(Everything r)
+static inline bool types_everything_has_int16_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 7);
 
@@ -608,21 +646,21 @@ static inline bool Everything_has_int16_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_4BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_int32_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_int32_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 8);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, ret);
 }
 
-static inline int Everything_init_int32_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_int32_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 8);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_4BYTES, n, ret);
 }
 
-static inline bool Everything_has_int32_list(Everything r)
+static inline bool types_everything_has_int32_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 8);
 
@@ -630,21 +668,21 @@ static inline bool Everything_has_int32_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_8BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_int64_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_int64_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 9);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_8BYTES, ret);
 }
 
-static inline int Everything_init_int64_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_int64_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 9);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_8BYTES, n, ret);
 }
 
-static inline bool Everything_has_int64_list(Everything r)
+static inline bool types_everything_has_int64_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 9);
 
@@ -652,21 +690,21 @@ static inline bool Everything_has_int64_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_BYTE. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_uint8_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_uint8_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 10);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_BYTE, ret);
 }
 
-static inline int Everything_init_uint8_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_uint8_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 10);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_BYTE, n, ret);
 }
 
-static inline bool Everything_has_uint8_list(Everything r)
+static inline bool types_everything_has_uint8_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 10);
 
@@ -674,21 +712,21 @@ static inline bool Everything_has_uint8_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_2BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_uint16_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_uint16_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 11);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_2BYTES, ret);
 }
 
-static inline int Everything_init_uint16_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_uint16_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 11);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_2BYTES, n, ret);
 }
 
-static inline bool Everything_has_uint16_list(Everything r)
+static inline bool types_everything_has_uint16_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 11);
 
@@ -696,21 +734,21 @@ static inline bool Everything_has_uint16_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_4BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_uint32_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_uint32_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 12);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, ret);
 }
 
-static inline int Everything_init_uint32_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_uint32_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 12);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_4BYTES, n, ret);
 }
 
-static inline bool Everything_has_uint32_list(Everything r)
+static inline bool types_everything_has_uint32_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 12);
 
@@ -718,21 +756,21 @@ static inline bool Everything_has_uint32_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_8BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_uint64_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_uint64_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 13);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_8BYTES, ret);
 }
 
-static inline int Everything_init_uint64_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_uint64_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 13);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_8BYTES, n, ret);
 }
 
-static inline bool Everything_has_uint64_list(Everything r)
+static inline bool types_everything_has_uint64_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 13);
 
@@ -740,21 +778,21 @@ static inline bool Everything_has_uint64_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_4BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_float32_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_float32_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 14);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, ret);
 }
 
-static inline int Everything_init_float32_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_float32_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 14);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_4BYTES, n, ret);
 }
 
-static inline bool Everything_has_float32_list(Everything r)
+static inline bool types_everything_has_float32_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 14);
 
@@ -762,21 +800,21 @@ static inline bool Everything_has_float32_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_8BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_float64_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_float64_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 15);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_8BYTES, ret);
 }
 
-static inline int Everything_init_float64_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_float64_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 15);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_8BYTES, n, ret);
 }
 
-static inline bool Everything_has_float64_list(Everything r)
+static inline bool types_everything_has_float64_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 15);
 
@@ -784,21 +822,21 @@ static inline bool Everything_has_float64_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_POINTER. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_text_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_text_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 16);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static inline int Everything_init_text_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_text_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 16);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, n, ret);
 }
 
-static inline bool Everything_has_text_list(Everything r)
+static inline bool types_everything_has_text_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 16);
 
@@ -806,43 +844,43 @@ static inline bool Everything_has_text_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_POINTER. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_data_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_data_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 17);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static inline int Everything_init_data_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_data_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 17);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, n, ret);
 }
 
-static inline bool Everything_has_data_list(Everything r)
+static inline bool types_everything_has_data_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 17);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-/* Elements: Inner. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_struct_list(Everything r, nx_capnp_list *ret)
+/* Elements: types_inner. 0, or -EBADMSG / -ELOOP with an empty list. */
+static inline int types_everything_get_struct_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 18);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_COMPOSITE, ret);
 }
 
-static inline int Everything_init_struct_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_struct_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 18);
 
-	return nx_capnp_bptr_init_struct_list(&p, Inner_DATA_WORDS, Inner_PTRS, n, ret);
+	return nx_capnp_bptr_init_struct_list(&p, TYPES_INNER_DATA_WORDS, TYPES_INNER_PTRS, n, ret);
 }
 
-static inline bool Everything_has_struct_list(Everything r)
+static inline bool types_everything_has_struct_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 18);
 
@@ -850,21 +888,21 @@ static inline bool Everything_has_struct_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_2BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_enum_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_enum_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 19);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_2BYTES, ret);
 }
 
-static inline int Everything_init_enum_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_enum_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 19);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_2BYTES, n, ret);
 }
 
-static inline bool Everything_has_enum_list(Everything r)
+static inline bool types_everything_has_enum_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 19);
 
@@ -872,21 +910,21 @@ static inline bool Everything_has_enum_list(Everything r)
 }
 
 /* Elements: NX_CAPNP_ELEM_POINTER. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Everything_get_nested_list(Everything r, nx_capnp_list *ret)
+static inline int types_everything_get_nested_list(types_everything r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 20);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static inline int Everything_init_nested_list(Everything_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_everything_init_nested_list(types_everything_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 20);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, n, ret);
 }
 
-static inline bool Everything_has_nested_list(Everything r)
+static inline bool types_everything_has_nested_list(types_everything r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 20);
 
@@ -895,144 +933,144 @@ static inline bool Everything_has_nested_list(Everything r)
 
 /* ---- Defaults ---- */
 
-static inline int Defaults_read_root(nx_capnp_reader *m, Defaults *ret)
+static inline int types_defaults_read_root(nx_capnp_reader *m, types_defaults *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Defaults_init_root(nx_capnp_builder *m, Defaults_b *ret)
+static inline int types_defaults_init_root(nx_capnp_builder *m, types_defaults_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Defaults_DATA_WORDS, Defaults_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, TYPES_DEFAULTS_DATA_WORDS, TYPES_DEFAULTS_PTRS, &ret->s);
 }
 
-static inline Defaults Defaults_at(const nx_capnp_list *l, uint32_t i)
+static inline types_defaults types_defaults_at(const nx_capnp_list *l, uint32_t i)
 {
-	Defaults v;
+	types_defaults v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Defaults_b Defaults_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline types_defaults_b types_defaults_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Defaults_b v;
+	types_defaults_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline bool Defaults_get_bool_field(Defaults r)
+static inline bool types_defaults_get_bool_field(types_defaults r)
 {
 	return nx_capnp_struct_get_bool(&r.s, 0, true);
 }
 
-static inline void Defaults_set_bool_field(Defaults_b b, bool v)
+static inline void types_defaults_set_bool_field(types_defaults_b b, bool v)
 {
 	nx_capnp_bstruct_set_bool(&b.s, 0, v, true);
 }
 
-static inline int8_t Defaults_get_int8_field(Defaults r)
+static inline int8_t types_defaults_get_int8_field(types_defaults r)
 {
 	return (int8_t)nx_capnp_struct_get_u8(&r.s, 1, 0x85u);
 }
 
-static inline void Defaults_set_int8_field(Defaults_b b, int8_t v)
+static inline void types_defaults_set_int8_field(types_defaults_b b, int8_t v)
 {
 	nx_capnp_bstruct_set_u8(&b.s, 1, (uint8_t)v, 0x85u);
 }
 
-static inline int16_t Defaults_get_int16_field(Defaults r)
+static inline int16_t types_defaults_get_int16_field(types_defaults r)
 {
 	return (int16_t)nx_capnp_struct_get_u16(&r.s, 1, 0xcfc7u);
 }
 
-static inline void Defaults_set_int16_field(Defaults_b b, int16_t v)
+static inline void types_defaults_set_int16_field(types_defaults_b b, int16_t v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 1, (uint16_t)v, 0xcfc7u);
 }
 
-static inline int32_t Defaults_get_int32_field(Defaults r)
+static inline int32_t types_defaults_get_int32_field(types_defaults r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 1, 0xff439eb2u);
 }
 
-static inline void Defaults_set_int32_field(Defaults_b b, int32_t v)
+static inline void types_defaults_set_int32_field(types_defaults_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 1, (uint32_t)v, 0xff439eb2u);
 }
 
-static inline int64_t Defaults_get_int64_field(Defaults r)
+static inline int64_t types_defaults_get_int64_field(types_defaults r)
 {
 	return (int64_t)nx_capnp_struct_get_u64(&r.s, 1, UINT64_C(0xffff8fb779f22087));
 }
 
-static inline void Defaults_set_int64_field(Defaults_b b, int64_t v)
+static inline void types_defaults_set_int64_field(types_defaults_b b, int64_t v)
 {
 	nx_capnp_bstruct_set_u64(&b.s, 1, (uint64_t)v, UINT64_C(0xffff8fb779f22087));
 }
 
-static inline uint8_t Defaults_get_uint8_field(Defaults r)
+static inline uint8_t types_defaults_get_uint8_field(types_defaults r)
 {
 	return (uint8_t)nx_capnp_struct_get_u8(&r.s, 16, 0xeau);
 }
 
-static inline void Defaults_set_uint8_field(Defaults_b b, uint8_t v)
+static inline void types_defaults_set_uint8_field(types_defaults_b b, uint8_t v)
 {
 	nx_capnp_bstruct_set_u8(&b.s, 16, (uint8_t)v, 0xeau);
 }
 
-static inline uint16_t Defaults_get_uint16_field(Defaults r)
+static inline uint16_t types_defaults_get_uint16_field(types_defaults r)
 {
 	return (uint16_t)nx_capnp_struct_get_u16(&r.s, 9, 0xb26eu);
 }
 
-static inline void Defaults_set_uint16_field(Defaults_b b, uint16_t v)
+static inline void types_defaults_set_uint16_field(types_defaults_b b, uint16_t v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 9, (uint16_t)v, 0xb26eu);
 }
 
-static inline uint32_t Defaults_get_uint32_field(Defaults r)
+static inline uint32_t types_defaults_get_uint32_field(types_defaults r)
 {
 	return (uint32_t)nx_capnp_struct_get_u32(&r.s, 5, 0xce0a6a14u);
 }
 
-static inline void Defaults_set_uint32_field(Defaults_b b, uint32_t v)
+static inline void types_defaults_set_uint32_field(types_defaults_b b, uint32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 5, (uint32_t)v, 0xce0a6a14u);
 }
 
-static inline uint64_t Defaults_get_uint64_field(Defaults r)
+static inline uint64_t types_defaults_get_uint64_field(types_defaults r)
 {
 	return (uint64_t)nx_capnp_struct_get_u64(&r.s, 3, UINT64_C(0xab54a98ceb1f0ad2));
 }
 
-static inline void Defaults_set_uint64_field(Defaults_b b, uint64_t v)
+static inline void types_defaults_set_uint64_field(types_defaults_b b, uint64_t v)
 {
 	nx_capnp_bstruct_set_u64(&b.s, 3, (uint64_t)v, UINT64_C(0xab54a98ceb1f0ad2));
 }
 
-static inline float Defaults_get_float32_field(Defaults r)
+static inline float types_defaults_get_float32_field(types_defaults r)
 {
 	return nx_capnp_struct_get_f32(&r.s, 8, 0x449a5000u);
 }
 
-static inline void Defaults_set_float32_field(Defaults_b b, float v)
+static inline void types_defaults_set_float32_field(types_defaults_b b, float v)
 {
 	nx_capnp_bstruct_set_f32(&b.s, 8, v, 0x449a5000u);
 }
 
-static inline double Defaults_get_float64_field(Defaults r)
+static inline double types_defaults_get_float64_field(types_defaults r)
 {
 	return nx_capnp_struct_get_f64(&r.s, 5, UINT64_C(0xbde12e0be826d695));
 }
 
-static inline void Defaults_set_float64_field(Defaults_b b, double v)
+static inline void types_defaults_set_float64_field(types_defaults_b b, double v)
 {
 	nx_capnp_bstruct_set_f64(&b.s, 5, v, UINT64_C(0xbde12e0be826d695));
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Defaults_get_text_field(Defaults r, const char **ret, size_t *ret_len)
+static inline int types_defaults_get_text_field(types_defaults r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -1045,14 +1083,14 @@ static inline int Defaults_get_text_field(Defaults r, const char **ret, size_t *
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Defaults_set_text_field(Defaults_b b, const char *v, size_t len)
+static inline int types_defaults_set_text_field(types_defaults_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Defaults_has_text_field(Defaults r)
+static inline bool types_defaults_has_text_field(types_defaults r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -1060,7 +1098,7 @@ static inline bool Defaults_has_text_field(Defaults r)
 }
 
 /* A view into the message (bytes); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Defaults_get_data_field(Defaults r, const uint8_t **ret, size_t *ret_len)
+static inline int types_defaults_get_data_field(types_defaults r, const uint8_t **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -1073,14 +1111,14 @@ static inline int Defaults_get_data_field(Defaults r, const uint8_t **ret, size_
 }
 
 /* Copies `len` bytes. 0 or the builder's error. */
-static inline int Defaults_set_data_field(Defaults_b b, const void *v, size_t len)
+static inline int types_defaults_set_data_field(types_defaults_b b, const void *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 1);
 
 	return nx_capnp_bptr_set_data(&p, v, len);
 }
 
-static inline bool Defaults_has_data_field(Defaults r)
+static inline bool types_defaults_has_data_field(types_defaults r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -1088,61 +1126,61 @@ static inline bool Defaults_has_data_field(Defaults r)
 }
 
 /* Null or malformed reads as the default (errors stay in the reader). */
-static inline Inner Defaults_get_struct_field(Defaults r)
+static inline types_inner types_defaults_get_struct_field(types_defaults r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
-	Inner v;
+	types_inner v;
 
 	if (nx_capnp_ptr_is_null(&p)) {
-		(void)Defaults_struct_field_default(&v);
+		(void)types_defaults_struct_field_default(&v);
 		return v;
 	}
 	(void)nx_capnp_ptr_read_struct(&p, &v.s);
 	return v;
 }
 
-static inline int Defaults_init_struct_field(Defaults_b b, Inner_b *ret)
+static inline int types_defaults_init_struct_field(types_defaults_b b, types_inner_b *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 2);
 
-	return nx_capnp_bptr_init_struct(&p, Inner_DATA_WORDS, Inner_PTRS, &ret->s);
+	return nx_capnp_bptr_init_struct(&p, TYPES_INNER_DATA_WORDS, TYPES_INNER_PTRS, &ret->s);
 }
 
-static inline bool Defaults_has_struct_field(Defaults r)
+static inline bool types_defaults_has_struct_field(types_defaults r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-static inline Color Defaults_get_enum_field(Defaults r)
+static inline types_color types_defaults_get_enum_field(types_defaults r)
 {
-	return (Color)nx_capnp_struct_get_u16(&r.s, 18, 0x2u);
+	return (types_color)nx_capnp_struct_get_u16(&r.s, 18, 0x2u);
 }
 
-static inline void Defaults_set_enum_field(Defaults_b b, Color v)
+static inline void types_defaults_set_enum_field(types_defaults_b b, types_color v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 18, (uint16_t)v, 0x2u);
 }
 
 /* Elements: NX_CAPNP_ELEM_4BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Defaults_get_int32_list(Defaults r, nx_capnp_list *ret)
+static inline int types_defaults_get_int32_list(types_defaults r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 3);
 
 	if (nx_capnp_ptr_is_null(&p))
-		return Defaults_int32_list_default(ret);
+		return types_defaults_int32_list_default(ret);
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_4BYTES, ret);
 }
 
-static inline int Defaults_init_int32_list(Defaults_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_defaults_init_int32_list(types_defaults_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 3);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_4BYTES, n, ret);
 }
 
-static inline bool Defaults_has_int32_list(Defaults r)
+static inline bool types_defaults_has_int32_list(types_defaults r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 3);
 
@@ -1150,47 +1188,47 @@ static inline bool Defaults_has_int32_list(Defaults r)
 }
 
 /* Elements: NX_CAPNP_ELEM_POINTER. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Defaults_get_text_list(Defaults r, nx_capnp_list *ret)
+static inline int types_defaults_get_text_list(types_defaults r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 4);
 
 	if (nx_capnp_ptr_is_null(&p))
-		return Defaults_text_list_default(ret);
+		return types_defaults_text_list_default(ret);
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static inline int Defaults_init_text_list(Defaults_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_defaults_init_text_list(types_defaults_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 4);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, n, ret);
 }
 
-static inline bool Defaults_has_text_list(Defaults r)
+static inline bool types_defaults_has_text_list(types_defaults r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 4);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-/* Elements: Inner. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Defaults_get_struct_list(Defaults r, nx_capnp_list *ret)
+/* Elements: types_inner. 0, or -EBADMSG / -ELOOP with an empty list. */
+static inline int types_defaults_get_struct_list(types_defaults r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 5);
 
 	if (nx_capnp_ptr_is_null(&p))
-		return Defaults_struct_list_default(ret);
+		return types_defaults_struct_list_default(ret);
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_COMPOSITE, ret);
 }
 
-static inline int Defaults_init_struct_list(Defaults_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_defaults_init_struct_list(types_defaults_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 5);
 
-	return nx_capnp_bptr_init_struct_list(&p, Inner_DATA_WORDS, Inner_PTRS, n, ret);
+	return nx_capnp_bptr_init_struct_list(&p, TYPES_INNER_DATA_WORDS, TYPES_INNER_PTRS, n, ret);
 }
 
-static inline bool Defaults_has_struct_list(Defaults r)
+static inline bool types_defaults_has_struct_list(types_defaults r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 5);
 
@@ -1199,39 +1237,39 @@ static inline bool Defaults_has_struct_list(Defaults r)
 
 /* ---- Shape ---- */
 
-static inline int Shape_read_root(nx_capnp_reader *m, Shape *ret)
+static inline int types_shape_read_root(nx_capnp_reader *m, types_shape *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Shape_init_root(nx_capnp_builder *m, Shape_b *ret)
+static inline int types_shape_init_root(nx_capnp_builder *m, types_shape_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Shape_DATA_WORDS, Shape_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, TYPES_SHAPE_DATA_WORDS, TYPES_SHAPE_PTRS, &ret->s);
 }
 
-static inline Shape Shape_at(const nx_capnp_list *l, uint32_t i)
+static inline types_shape types_shape_at(const nx_capnp_list *l, uint32_t i)
 {
-	Shape v;
+	types_shape v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Shape_b Shape_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline types_shape_b types_shape_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Shape_b v;
+	types_shape_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline uint16_t Shape_which(Shape r)
+static inline uint16_t types_shape_which(types_shape r)
 {
 	return nx_capnp_struct_get_u16(&r.s, 4, 0);
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Shape_get_name(Shape r, const char **ret, size_t *ret_len)
+static inline int types_shape_get_name(types_shape r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -1239,87 +1277,87 @@ static inline int Shape_get_name(Shape r, const char **ret, size_t *ret_len)
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Shape_set_name(Shape_b b, const char *v, size_t len)
+static inline int types_shape_set_name(types_shape_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Shape_has_name(Shape r)
+static inline bool types_shape_has_name(types_shape r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-static inline double Shape_get_circle(Shape r)
+static inline double types_shape_get_circle(types_shape r)
 {
 	return nx_capnp_struct_get_f64(&r.s, 0, UINT64_C(0x0));
 }
 
-static inline void Shape_set_circle(Shape_b b, double v)
+static inline void types_shape_set_circle(types_shape_b b, double v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 4, 0, 0);
 	nx_capnp_bstruct_set_f64(&b.s, 0, v, UINT64_C(0x0));
 }
 
-static inline Shape_square Shape_get_square(Shape r)
+static inline types_shape_square types_shape_get_square(types_shape r)
 {
-	Shape_square v;
+	types_shape_square v;
 
 	v.s = r.s;
 	return v;
 }
 
-static inline Shape_square_b Shape_build_square(Shape_b b)
+static inline types_shape_square_b types_shape_build_square(types_shape_b b)
 {
-	Shape_square_b v;
+	types_shape_square_b v;
 
 	nx_capnp_bstruct_set_u16(&b.s, 4, 1, 0);
 	v.s = b.s;
 	return v;
 }
 
-static inline void Shape_set_empty(Shape_b b)
+static inline void types_shape_set_empty(types_shape_b b)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 4, 2, 0);
 }
 
-/* Elements: Shape_Point. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Shape_get_points(Shape r, nx_capnp_list *ret)
+/* Elements: types_shape_point. 0, or -EBADMSG / -ELOOP with an empty list. */
+static inline int types_shape_get_points(types_shape r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_COMPOSITE, ret);
 }
 
-static inline int Shape_init_points(Shape_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_shape_init_points(types_shape_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 1);
 
 	nx_capnp_bstruct_set_u16(&b.s, 4, 3, 0);
-	return nx_capnp_bptr_init_struct_list(&p, Shape_Point_DATA_WORDS, Shape_Point_PTRS, n, ret);
+	return nx_capnp_bptr_init_struct_list(&p, TYPES_SHAPE_POINT_DATA_WORDS, TYPES_SHAPE_POINT_PTRS, n, ret);
 }
 
-static inline bool Shape_has_points(Shape r)
+static inline bool types_shape_has_points(types_shape r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-static inline Shape_style Shape_get_style(Shape r)
+static inline types_shape_style types_shape_get_style(types_shape r)
 {
-	Shape_style v;
+	types_shape_style v;
 
 	v.s = r.s;
 	return v;
 }
 
-static inline Shape_style_b Shape_build_style(Shape_b b)
+static inline types_shape_style_b types_shape_build_style(types_shape_b b)
 {
-	Shape_style_b v;
+	types_shape_style_b v;
 
 	v.s = b.s;
 	return v;
@@ -1327,18 +1365,18 @@ static inline Shape_style_b Shape_build_style(Shape_b b)
 
 /* ---- Shape.square ---- */
 
-static inline double Shape_square_get_side(Shape_square r)
+static inline double types_shape_square_get_side(types_shape_square r)
 {
 	return nx_capnp_struct_get_f64(&r.s, 0, UINT64_C(0x0));
 }
 
-static inline void Shape_square_set_side(Shape_square_b b, double v)
+static inline void types_shape_square_set_side(types_shape_square_b b, double v)
 {
 	nx_capnp_bstruct_set_f64(&b.s, 0, v, UINT64_C(0x0));
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Shape_square_get_label(Shape_square r, const char **ret, size_t *ret_len)
+static inline int types_shape_square_get_label(types_shape_square r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -1346,14 +1384,14 @@ static inline int Shape_square_get_label(Shape_square r, const char **ret, size_
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Shape_square_set_label(Shape_square_b b, const char *v, size_t len)
+static inline int types_shape_square_set_label(types_shape_square_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 1);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Shape_square_has_label(Shape_square r)
+static inline bool types_shape_square_has_label(types_shape_square r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -1362,32 +1400,32 @@ static inline bool Shape_square_has_label(Shape_square r)
 
 /* ---- Shape.style ---- */
 
-static inline uint16_t Shape_style_which(Shape_style r)
+static inline uint16_t types_shape_style_which(types_shape_style r)
 {
 	return nx_capnp_struct_get_u16(&r.s, 6, 0);
 }
 
-static inline Color Shape_style_get_color(Shape_style r)
+static inline types_color types_shape_style_get_color(types_shape_style r)
 {
-	return (Color)nx_capnp_struct_get_u16(&r.s, 5, 0x0u);
+	return (types_color)nx_capnp_struct_get_u16(&r.s, 5, 0x0u);
 }
 
-static inline void Shape_style_set_color(Shape_style_b b, Color v)
+static inline void types_shape_style_set_color(types_shape_style_b b, types_color v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 5, (uint16_t)v, 0x0u);
 }
 
-static inline void Shape_style_set_solid(Shape_style_b b)
+static inline void types_shape_style_set_solid(types_shape_style_b b)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 6, 0, 0);
 }
 
-static inline uint8_t Shape_style_get_dashed(Shape_style r)
+static inline uint8_t types_shape_style_get_dashed(types_shape_style r)
 {
 	return (uint8_t)nx_capnp_struct_get_u8(&r.s, 14, 0x0u);
 }
 
-static inline void Shape_style_set_dashed(Shape_style_b b, uint8_t v)
+static inline void types_shape_style_set_dashed(types_shape_style_b b, uint8_t v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 6, 1, 0);
 	nx_capnp_bstruct_set_u8(&b.s, 14, (uint8_t)v, 0x0u);
@@ -1395,82 +1433,82 @@ static inline void Shape_style_set_dashed(Shape_style_b b, uint8_t v)
 
 /* ---- Shape.Point ---- */
 
-static inline int Shape_Point_read_root(nx_capnp_reader *m, Shape_Point *ret)
+static inline int types_shape_point_read_root(nx_capnp_reader *m, types_shape_point *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Shape_Point_init_root(nx_capnp_builder *m, Shape_Point_b *ret)
+static inline int types_shape_point_init_root(nx_capnp_builder *m, types_shape_point_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Shape_Point_DATA_WORDS, Shape_Point_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, TYPES_SHAPE_POINT_DATA_WORDS, TYPES_SHAPE_POINT_PTRS, &ret->s);
 }
 
-static inline Shape_Point Shape_Point_at(const nx_capnp_list *l, uint32_t i)
+static inline types_shape_point types_shape_point_at(const nx_capnp_list *l, uint32_t i)
 {
-	Shape_Point v;
+	types_shape_point v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Shape_Point_b Shape_Point_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline types_shape_point_b types_shape_point_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Shape_Point_b v;
+	types_shape_point_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline int32_t Shape_Point_get_x(Shape_Point r)
+static inline int32_t types_shape_point_get_x(types_shape_point r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 0, 0x0u);
 }
 
-static inline void Shape_Point_set_x(Shape_Point_b b, int32_t v)
+static inline void types_shape_point_set_x(types_shape_point_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 0, (uint32_t)v, 0x0u);
 }
 
-static inline int32_t Shape_Point_get_y(Shape_Point r)
+static inline int32_t types_shape_point_get_y(types_shape_point r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 1, 0x0u);
 }
 
-static inline void Shape_Point_set_y(Shape_Point_b b, int32_t v)
+static inline void types_shape_point_set_y(types_shape_point_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 1, (uint32_t)v, 0x0u);
 }
 
 /* ---- Limited ---- */
 
-static inline int Limited_read_root(nx_capnp_reader *m, Limited *ret)
+static inline int types_limited_read_root(nx_capnp_reader *m, types_limited *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Limited_init_root(nx_capnp_builder *m, Limited_b *ret)
+static inline int types_limited_init_root(nx_capnp_builder *m, types_limited_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Limited_DATA_WORDS, Limited_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, TYPES_LIMITED_DATA_WORDS, TYPES_LIMITED_PTRS, &ret->s);
 }
 
-static inline Limited Limited_at(const nx_capnp_list *l, uint32_t i)
+static inline types_limited types_limited_at(const nx_capnp_list *l, uint32_t i)
 {
-	Limited v;
+	types_limited v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Limited_b Limited_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline types_limited_b types_limited_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Limited_b v;
+	types_limited_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Limited_get_name(Limited r, const char **ret, size_t *ret_len)
+static inline int types_limited_get_name(types_limited r, const char **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -1478,14 +1516,14 @@ static inline int Limited_get_name(Limited r, const char **ret, size_t *ret_len)
 }
 
 /* Copies `len` bytes (the NUL is added). 0 or the builder's error. */
-static inline int Limited_set_name(Limited_b b, const char *v, size_t len)
+static inline int types_limited_set_name(types_limited_b b, const char *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
 	return nx_capnp_bptr_set_text(&p, v, len);
 }
 
-static inline bool Limited_has_name(Limited r)
+static inline bool types_limited_has_name(types_limited r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
@@ -1493,7 +1531,7 @@ static inline bool Limited_has_name(Limited r)
 }
 
 /* A view into the message (bytes); 0, or -EBADMSG / -ELOOP with an empty view. */
-static inline int Limited_get_blob(Limited r, const uint8_t **ret, size_t *ret_len)
+static inline int types_limited_get_blob(types_limited r, const uint8_t **ret, size_t *ret_len)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -1501,14 +1539,14 @@ static inline int Limited_get_blob(Limited r, const uint8_t **ret, size_t *ret_l
 }
 
 /* Copies `len` bytes. 0 or the builder's error. */
-static inline int Limited_set_blob(Limited_b b, const void *v, size_t len)
+static inline int types_limited_set_blob(types_limited_b b, const void *v, size_t len)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 1);
 
 	return nx_capnp_bptr_set_data(&p, v, len);
 }
 
-static inline bool Limited_has_blob(Limited r)
+static inline bool types_limited_has_blob(types_limited r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 1);
 
@@ -1516,85 +1554,85 @@ static inline bool Limited_has_blob(Limited r)
 }
 
 /* Elements: NX_CAPNP_ELEM_POINTER. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Limited_get_tags(Limited r, nx_capnp_list *ret)
+static inline int types_limited_get_tags(types_limited r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static inline int Limited_init_tags(Limited_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_limited_init_tags(types_limited_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 2);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, n, ret);
 }
 
-static inline bool Limited_has_tags(Limited r)
+static inline bool types_limited_has_tags(types_limited r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 2);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-/* Elements: Inner. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Limited_get_inners(Limited r, nx_capnp_list *ret)
+/* Elements: types_inner. 0, or -EBADMSG / -ELOOP with an empty list. */
+static inline int types_limited_get_inners(types_limited r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 3);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_COMPOSITE, ret);
 }
 
-static inline int Limited_init_inners(Limited_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_limited_init_inners(types_limited_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 3);
 
-	return nx_capnp_bptr_init_struct_list(&p, Inner_DATA_WORDS, Inner_PTRS, n, ret);
+	return nx_capnp_bptr_init_struct_list(&p, TYPES_INNER_DATA_WORDS, TYPES_INNER_PTRS, n, ret);
 }
 
-static inline bool Limited_has_inners(Limited r)
+static inline bool types_limited_has_inners(types_limited r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 3);
 
 	return !nx_capnp_ptr_is_null(&p);
 }
 
-static inline Level Limited_get_level(Limited r)
+static inline types_level types_limited_get_level(types_limited r)
 {
-	return (Level)nx_capnp_struct_get_u16(&r.s, 0, 0x0u);
+	return (types_level)nx_capnp_struct_get_u16(&r.s, 0, 0x0u);
 }
 
-static inline void Limited_set_level(Limited_b b, Level v)
+static inline void types_limited_set_level(types_limited_b b, types_level v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 0, (uint16_t)v, 0x0u);
 }
 
-static inline Color Limited_get_color(Limited r)
+static inline types_color types_limited_get_color(types_limited r)
 {
-	return (Color)nx_capnp_struct_get_u16(&r.s, 1, 0x0u);
+	return (types_color)nx_capnp_struct_get_u16(&r.s, 1, 0x0u);
 }
 
-static inline void Limited_set_color(Limited_b b, Color v)
+static inline void types_limited_set_color(types_limited_b b, types_color v)
 {
 	nx_capnp_bstruct_set_u16(&b.s, 1, (uint16_t)v, 0x0u);
 }
 
 /* Elements: NX_CAPNP_ELEM_2BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Limited_get_colors(Limited r, nx_capnp_list *ret)
+static inline int types_limited_get_colors(types_limited r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 4);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_2BYTES, ret);
 }
 
-static inline int Limited_init_colors(Limited_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_limited_init_colors(types_limited_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 4);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_2BYTES, n, ret);
 }
 
-static inline bool Limited_has_colors(Limited r)
+static inline bool types_limited_has_colors(types_limited r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 4);
 
@@ -1602,21 +1640,21 @@ static inline bool Limited_has_colors(Limited r)
 }
 
 /* Elements: NX_CAPNP_ELEM_2BYTES. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Limited_get_levels(Limited r, nx_capnp_list *ret)
+static inline int types_limited_get_levels(types_limited r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 5);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_2BYTES, ret);
 }
 
-static inline int Limited_init_levels(Limited_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_limited_init_levels(types_limited_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 5);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_2BYTES, n, ret);
 }
 
-static inline bool Limited_has_levels(Limited r)
+static inline bool types_limited_has_levels(types_limited r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 5);
 
@@ -1624,21 +1662,21 @@ static inline bool Limited_has_levels(Limited r)
 }
 
 /* Elements: NX_CAPNP_ELEM_POINTER. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Limited_get_matrix(Limited r, nx_capnp_list *ret)
+static inline int types_limited_get_matrix(types_limited r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 6);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_POINTER, ret);
 }
 
-static inline int Limited_init_matrix(Limited_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_limited_init_matrix(types_limited_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 6);
 
 	return nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_POINTER, n, ret);
 }
 
-static inline bool Limited_has_matrix(Limited r)
+static inline bool types_limited_has_matrix(types_limited r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 6);
 
@@ -1647,58 +1685,58 @@ static inline bool Limited_has_matrix(Limited r)
 
 /* ---- Tree ---- */
 
-static inline int Tree_read_root(nx_capnp_reader *m, Tree *ret)
+static inline int types_tree_read_root(nx_capnp_reader *m, types_tree *ret)
 {
 	return nx_capnp_reader_root_struct(m, &ret->s);
 }
 
-static inline int Tree_init_root(nx_capnp_builder *m, Tree_b *ret)
+static inline int types_tree_init_root(nx_capnp_builder *m, types_tree_b *ret)
 {
-	return nx_capnp_builder_init_root(m, Tree_DATA_WORDS, Tree_PTRS, &ret->s);
+	return nx_capnp_builder_init_root(m, TYPES_TREE_DATA_WORDS, TYPES_TREE_PTRS, &ret->s);
 }
 
-static inline Tree Tree_at(const nx_capnp_list *l, uint32_t i)
+static inline types_tree types_tree_at(const nx_capnp_list *l, uint32_t i)
 {
-	Tree v;
+	types_tree v;
 
 	nx_capnp_list_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline Tree_b Tree_b_at(const nx_capnp_blist *l, uint32_t i)
+static inline types_tree_b types_tree_b_at(const nx_capnp_blist *l, uint32_t i)
 {
-	Tree_b v;
+	types_tree_b v;
 
 	nx_capnp_blist_get_struct(l, i, &v.s);
 	return v;
 }
 
-static inline int32_t Tree_get_value(Tree r)
+static inline int32_t types_tree_get_value(types_tree r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 0, 0x0u);
 }
 
-static inline void Tree_set_value(Tree_b b, int32_t v)
+static inline void types_tree_set_value(types_tree_b b, int32_t v)
 {
 	nx_capnp_bstruct_set_u32(&b.s, 0, (uint32_t)v, 0x0u);
 }
 
-/* Elements: Tree. 0, or -EBADMSG / -ELOOP with an empty list. */
-static inline int Tree_get_children(Tree r, nx_capnp_list *ret)
+/* Elements: types_tree. 0, or -EBADMSG / -ELOOP with an empty list. */
+static inline int types_tree_get_children(types_tree r, nx_capnp_list *ret)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
 	return nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_COMPOSITE, ret);
 }
 
-static inline int Tree_init_children(Tree_b b, uint32_t n, nx_capnp_blist *ret)
+static inline int types_tree_init_children(types_tree_b b, uint32_t n, nx_capnp_blist *ret)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&b.s, 0);
 
-	return nx_capnp_bptr_init_struct_list(&p, Tree_DATA_WORDS, Tree_PTRS, n, ret);
+	return nx_capnp_bptr_init_struct_list(&p, TYPES_TREE_DATA_WORDS, TYPES_TREE_PTRS, n, ret);
 }
 
-static inline bool Tree_has_children(Tree r)
+static inline bool types_tree_has_children(types_tree r)
 {
 	nx_capnp_ptr p = nx_capnp_struct_ptr(&r.s, 0);
 
