@@ -119,7 +119,7 @@ NXC_EXPORT int nx_capnp_builder_init_root(
 {
 	nx_capnp_bptr root;
 
-	nxc_assert_return(b && ret, -EINVAL);
+	assert_return(b && ret, -EINVAL);
 	root = nx_capnp_builder_root(b);
 	if (!root.p) {
 		*ret = (nx_capnp_bstruct){.b = b};
@@ -183,7 +183,7 @@ int nxc_place(const nx_capnp_bptr *p, uint64_t n, struct nxc_place *ret)
 
 static int check_bptr(const nx_capnp_bptr *p)
 {
-	nxc_assert_return(p && p->b && p->p && p->seg < p->b->nsegs, -EINVAL);
+	assert_return(p && p->b && p->p && p->seg < p->b->nsegs, -EINVAL);
 	return p->b->error;
 }
 
@@ -193,7 +193,7 @@ NXC_EXPORT int nx_capnp_bptr_init_struct(
 	struct nxc_place pl;
 	int err;
 
-	nxc_assert_return(ret, -EINVAL);
+	assert_return(ret, -EINVAL);
 	*ret = (nx_capnp_bstruct){.b = p ? p->b : NULL};
 	err = check_bptr(p);
 	if (err != 0)
@@ -227,9 +227,9 @@ NXC_EXPORT int nx_capnp_bptr_init_list(
 	uint32_t bits;
 	int err;
 
-	nxc_assert_return(ret, -EINVAL);
+	assert_return(ret, -EINVAL);
 	*ret = (nx_capnp_blist){.b = p ? p->b : NULL};
-	nxc_assert_return((unsigned)elem < NX_CAPNP_ELEM_COMPOSITE, -EINVAL);
+	assert_return((unsigned)elem < NX_CAPNP_ELEM_COMPOSITE, -EINVAL);
 	err = check_bptr(p);
 	if (err != 0)
 		return err;
@@ -257,7 +257,7 @@ NXC_EXPORT int nx_capnp_bptr_init_struct_list(const nx_capnp_bptr *p, uint16_t d
 	struct nxc_place pl;
 	int err;
 
-	nxc_assert_return(ret, -EINVAL);
+	assert_return(ret, -EINVAL);
 	*ret = (nx_capnp_blist){.b = p ? p->b : NULL};
 	err = check_bptr(p);
 	if (err != 0)
@@ -292,7 +292,7 @@ static int set_bytes(const nx_capnp_bptr *p, const void *src, size_t len, size_t
 	err = check_bptr(p);
 	if (err != 0)
 		return err;
-	nxc_assert_return(src || len == 0, -EINVAL);
+	assert_return(src || len == 0, -EINVAL);
 	if (len > NXC_LIST_MAX_COUNT - extra)
 		return bfail(p->b, -EMSGSIZE);
 	err = nx_capnp_bptr_init_list(p, NX_CAPNP_ELEM_BYTE, (uint32_t)(len + extra), &l);

@@ -194,7 +194,7 @@ NXC_EXPORT int nx_capnp_canonicalize(
 	struct cwriter w = {.out = out, .cap_words = out ? cap / 8 : 0, .pos = 0};
 	int err;
 
-	nxc_assert_return(root && ret_bytes, -EINVAL);
+	assert_return(root && ret_bytes, -EINVAL);
 	alloc_words(&w, 1);
 	err = canon_struct(&w, root, 0);
 	if (err != 0)

@@ -104,7 +104,7 @@ static int copy_ptr(const nx_capnp_bptr *dst, const nx_capnp_ptr *src)
 
 NXC_EXPORT int nx_capnp_bptr_copy(const nx_capnp_bptr *p, const nx_capnp_ptr *src)
 {
-	nxc_assert_return(p && p->b && p->p && src && src->msg, -EINVAL);
+	assert_return(p && p->b && p->p && src && src->msg, -EINVAL);
 	if (p->b->error)
 		return p->b->error;
 	return copy_ptr(p, src);

@@ -18,7 +18,7 @@ NXC_EXPORT int nx_capnp_frame_size(const void *buf, size_t len, size_t max_bytes
 	const uint8_t *b = buf;
 	uint64_t n, head, total = 0;
 
-	nxc_assert_return(ret_bytes && (buf || len == 0), -EINVAL);
+	assert_return(ret_bytes && (buf || len == 0), -EINVAL);
 	if (len < 4) {
 		*ret_bytes = 8;
 		return -EAGAIN;
@@ -51,8 +51,8 @@ NXC_EXPORT int nx_capnp_frame_parse(const void *buf, size_t len, size_t max_byte
 	uint64_t n, off;
 	int err;
 
-	nxc_assert_return(segs && ret_nsegs && ret_bytes, -EINVAL);
-	nxc_assert_return(((uintptr_t)buf & 7) == 0, -EINVAL);
+	assert_return(segs && ret_nsegs && ret_bytes, -EINVAL);
+	assert_return(((uintptr_t)buf & 7) == 0, -EINVAL);
 	err = nx_capnp_frame_size(buf, len, max_bytes, &bytes);
 	if (err < 0)
 		return err;
@@ -87,10 +87,10 @@ NXC_EXPORT int nx_capnp_frame_write(
 	uint8_t *o = out;
 	size_t need, off;
 
-	nxc_assert_return(b && ret_len && (out || cap == 0), -EINVAL);
+	assert_return(b && ret_len && (out || cap == 0), -EINVAL);
 	if (b->error)
 		return b->error;
-	nxc_assert_return(b->nsegs > 0, -EINVAL);
+	assert_return(b->nsegs > 0, -EINVAL);
 	need = nx_capnp_frame_bytes(b);
 	if (need > cap)
 		return -ENOBUFS;

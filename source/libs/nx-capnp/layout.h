@@ -14,15 +14,9 @@
 #include <string.h>
 
 #include "capnp.h"
+#include "nx-util/macro.h" /* assert_return */
 
 #define NXC_EXPORT __attribute__((visibility("default")))
-
-/* Programmer errors at entry points: fail the call instead of trusting the caller. */
-#define nxc_assert_return(cond, r)  \
-	do {                        \
-		if (!(cond))        \
-			return (r); \
-	} while (0)
 
 /* The low two bits of a pointer word. */
 enum {

@@ -54,7 +54,7 @@ NXC_EXPORT int nx_capnp_reader_root_struct(nx_capnp_reader *r, nx_capnp_struct *
 {
 	nx_capnp_ptr p;
 
-	nxc_assert_return(r && ret, -EINVAL);
+	assert_return(r && ret, -EINVAL);
 	p = nx_capnp_reader_root(r);
 	if (!p.p) {
 		*ret = (nx_capnp_struct){.msg = r, .nesting = NX_CAPNP_NESTING_LIMIT};
@@ -236,7 +236,7 @@ NXC_EXPORT int nx_capnp_ptr_read_struct(const nx_capnp_ptr *p, nx_capnp_struct *
 	enum nx_capnp_kind k;
 	int err;
 
-	nxc_assert_return(p && p->msg && ret, -EINVAL);
+	assert_return(p && p->msg && ret, -EINVAL);
 	*ret = empty_struct(p);
 	k = nxc_resolve(p->msg, p->seg, p->p, &t);
 	if (k == NX_CAPNP_KIND_NULL)
@@ -326,7 +326,7 @@ NXC_EXPORT int nx_capnp_ptr_read_list(
 	nx_capnp_list l;
 	int err;
 
-	nxc_assert_return(p && p->msg && ret && (unsigned)expected <= 7u, -EINVAL);
+	assert_return(p && p->msg && ret && (unsigned)expected <= 7u, -EINVAL);
 	*ret = (nx_capnp_list){
 	        .msg = p->msg, .seg = p->seg, .elem = (uint8_t)expected, .nesting = p->nesting};
 	k = nxc_resolve(p->msg, p->seg, p->p, &t);
@@ -355,7 +355,7 @@ static int read_bytes(const nx_capnp_ptr *p, const uint8_t **ret, size_t *ret_le
 	nx_capnp_list l;
 	int err;
 
-	nxc_assert_return(p && p->msg && ret && ret_len, -EINVAL);
+	assert_return(p && p->msg && ret && ret_len, -EINVAL);
 	*ret = NULL;
 	*ret_len = 0;
 	err = nx_capnp_ptr_read_list(p, NX_CAPNP_ELEM_BYTE, &l);
@@ -375,7 +375,7 @@ NXC_EXPORT int nx_capnp_ptr_read_text(const nx_capnp_ptr *p, const char **ret, s
 	size_t n;
 	int err;
 
-	nxc_assert_return(ret && ret_len, -EINVAL);
+	assert_return(ret && ret_len, -EINVAL);
 	*ret = "";
 	*ret_len = 0;
 	err = read_bytes(p, &b, &n);
@@ -397,7 +397,7 @@ NXC_EXPORT int nx_capnp_ptr_read_data(const nx_capnp_ptr *p, const uint8_t **ret
 	size_t n;
 	int err;
 
-	nxc_assert_return(ret && ret_len, -EINVAL);
+	assert_return(ret && ret_len, -EINVAL);
 	*ret = (const uint8_t *)"";
 	*ret_len = 0;
 	err = read_bytes(p, &b, &n);
@@ -415,7 +415,7 @@ NXC_EXPORT int nx_capnp_ptr_read_cap(const nx_capnp_ptr *p, uint32_t *ret_index)
 	enum nx_capnp_kind k;
 	uint32_t idx;
 
-	nxc_assert_return(p && p->msg && ret_index, -EINVAL);
+	assert_return(p && p->msg && ret_index, -EINVAL);
 	*ret_index = NX_CAPNP_NO_CAP;
 	k = nxc_resolve(p->msg, p->seg, p->p, &t);
 	if (k == NX_CAPNP_KIND_NULL)
