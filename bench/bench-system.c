@@ -22,64 +22,48 @@
 #define BS_WARMUP     200u
 #define BS_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
 
-static int resolve_echod(nx_rpc_cap *samgr, nx_rpc_cap **ret_ep)
+/* Prints the reason of a failed call (the server's words) and frees the call. */
+static int call_done(const char *what, nx_rpc_call *call, int r)
 {
-	const nx_rpc_result *res;
-	Samgr_resolve_Params_b params;
-	nx_rpc_call *call;
-	nx_capnp_ptr p;
-	int r;
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
 
-	r = Samgr_resolve_new(samgr, &call, &params);
-	if (r < 0)
-		return r;
-	r = Samgr_resolve_Params_set_name(params, "echod", 5);
-	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + BS_TIMEOUT_NS, &res);
-	if (r >= 0 && res->error < 0) {
-		(void)fprintf(stderr, "bench-system: resolve: %s\n", res->reason);
-		r = res->error;
-	}
-	if (r >= 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		r = nx_rpc_call_result_cap_at(call, &p, ret_ep);
-	}
+	if (r < 0 && res && res->error < 0)
+		(void)fprintf(stderr, "bench-system: %s: %s\n", what, res->reason);
 	nx_rpc_call_free(call);
-	return r < 0 ? r : 0;
-}
-
-/* One resolve; dropping the endpoint closes its channel, which echod sees as a hangup. */
-static int resolve_once(nx_rpc_cap *samgr)
-{
-	nx_rpc_cap *ep = NULL;
-	int r = resolve_echod(samgr, &ep);
-
-	nx_rpc_cap_unref(ep);
 	return r;
 }
 
-static int echo_once(nx_rpc_cap *echod)
+static int resolve_echod(struct samgr *samgr, struct nexus_endpoint **ret_ep)
 {
-	const nx_rpc_result *res;
-	Echo_echo_Params_b params;
-	Echo_echo_Results out;
+	samgr_resolve_results out;
 	nx_rpc_call *call;
 	int r;
 
-	r = Echo_echo_new(echod, &call, &params);
-	if (r < 0)
-		return r;
-	r = Echo_echo_Params_set_text(params, "", 0);
+	r = samgr_resolve_wait(
+	        samgr, "echod", nx_clock_monotonic_ns() + BS_TIMEOUT_NS, &call, &out);
 	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + BS_TIMEOUT_NS, &res);
-	if (r >= 0 && res->error < 0) {
-		(void)fprintf(stderr, "bench-system: echo: %s\n", res->reason);
-		r = res->error;
-	}
-	if (r >= 0 && Echo_echo_results_checked(res, &out) < 0)
-		r = -EBADMSG;
-	nx_rpc_call_free(call);
-	return r < 0 ? r : 0;
+		r = samgr_resolve_results_get_endpoint(out, ret_ep);
+	return call_done("resolve", call, r);
+}
+
+/* One resolve; dropping the endpoint closes its channel, which echod sees as a hangup. */
+static int resolve_once(struct samgr *samgr)
+{
+	struct nexus_endpoint *ep = NULL;
+	int r = resolve_echod(samgr, &ep);
+
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep)); /* takes NULL */
+	return r;
+}
+
+static int echo_once(struct echo *echod)
+{
+	echo_echo_results out;
+	nx_rpc_call *call;
+	int r;
+
+	r = echo_echo_wait(echod, "", nx_clock_monotonic_ns() + BS_TIMEOUT_NS, &call, &out);
+	return call_done("echo", call, r);
 }
 
 int main(int argc, char **argv)
@@ -88,7 +72,8 @@ int main(int argc, char **argv)
 	size_t iters = 2000, rounds = 3, i, k, n = 0;
 	uint64_t *samples = NULL, round_ops[64];
 	nx_rpc_conn *conn = NULL, *econn = NULL;
-	nx_rpc_cap *samgr = NULL, *ep = NULL, *echod = NULL;
+	nx_rpc_cap *samgr = NULL, *echod = NULL;
+	struct nexus_endpoint *ep = NULL;
 	nx_loop *loop = NULL;
 	bool call;
 	char path[256];
@@ -126,8 +111,8 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(conn, &samgr);
 	if (r >= 0 && call) {
-		r = resolve_echod(samgr, &ep);
-		fd = r >= 0 ? nx_rpc_cap_dup_fd(ep) : r;
+		r = resolve_echod(samgr_from_cap(samgr), &ep);
+		fd = r >= 0 ? nx_rpc_cap_take_fd(nexus_endpoint_cap(ep)) : r;
 		r = fd;
 		if (r >= 0)
 			r = nx_rpc_conn_new(loop, fd, NULL, &econn);
@@ -140,12 +125,13 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < BS_WARMUP && r >= 0; i++)
-		r = call ? echo_once(echod) : resolve_once(samgr);
+		r = call ? echo_once(echo_from_cap(echod)) : resolve_once(samgr_from_cap(samgr));
 	for (k = 0; k < rounds && r >= 0; k++) {
 		uint64_t start = bench_now_ns(), t0 = start, t1;
 
 		for (i = 0; i < iters && r >= 0; i++) {
-			r = call ? echo_once(echod) : resolve_once(samgr);
+			r = call ? echo_once(echo_from_cap(echod))
+			         : resolve_once(samgr_from_cap(samgr));
 			t1 = bench_now_ns();
 			samples[n++] = t1 - t0;
 			t0 = t1;
@@ -163,7 +149,7 @@ int main(int argc, char **argv)
 out:
 	nx_rpc_cap_unref(echod);
 	nx_rpc_conn_free(econn);
-	nx_rpc_cap_unref(ep);
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 	nx_rpc_cap_unref(samgr);
 	nx_rpc_conn_free(conn);
 	nx_loop_free(loop);
