@@ -3,10 +3,11 @@
  * libnexus: the client side of a running Nexus (DESIGN.md section 10).
  *
  * A `nexus` is one connection to samgrd plus a cache of resolved services. Typed calls are the
- * generated code of the schemas (echo.capnp.h, log.capnp.h, ...): resolve a service, start a
- * call on the capability with <Iface>_<method>_new(), then either wait for it with a deadline
- * (nexus_call_wait(), for tools) or send it with nx_rpc_call_send() and run nexus_loop() (for
- * daemons: the callback style).
+ * generated code of the schemas (echo.capnp.h, log.capnp.h, ...): resolve a service, view its
+ * capability as its interface (`echo_from_cap(cap)`) and call the generated one-call forms:
+ * blocking with the handle's deadline for tools (`echo_echo_wait(echod, text,
+ * nexus_deadline(nx), &call, &out)`, a failure kept with nexus_call_failed()), or with a
+ * callback (`echo_echo(echod, text, cb, userdata)`) while nexus_loop() runs, for daemons.
  *
  * Errors are negative errno values; the DESIGN.md section 9 sentence that goes with the last
  * one ("not_found: no service named x") is kept and read with nexus_last_error().
@@ -71,20 +72,34 @@ NEXUS_EXPORT int nexus_resolve(nexus *nx, const char *name, struct nx_rpc_cap **
  * reconnects first like nexus_resolve(). -ENOTCONN if samgrd is gone and cannot be reached. */
 NEXUS_EXPORT int nexus_samgr(nexus *nx, struct nx_rpc_cap **ret_cap);
 
-/* Sends `call` if not sent yet and waits until it returns or the timeout passes (then it is
- * canceled). 0 with *ret_result set (valid while `call` lives) when the call succeeded;
- * otherwise the negative errno of the failure (-ETIMEDOUT, -ENOENT for not_found, ...) and
- * nexus_last_error() says why: the peer's reason, or "<code>: <what>: <strerror>" for a local
- * failure. `call` stays the caller's. Do not call from a callback of nexus_loop(). */
+/* The deadline of a call starting now: CLOCK_MONOTONIC now plus the handle's timeout, or
+ * UINT64_MAX when there is none (NULL: the default timeout); the deadline_ns to give a
+ * generated <iface>_<m>_wait(). */
+NEXUS_EXPORT uint64_t nexus_deadline(const nexus *nx);
+
+/* Keeps the failure `err` of a blocking call on `call` (may be NULL: a generated _wait() sets
+ * it to NULL when no call was made) as nexus_last_error(nx): the section 9 reason the call
+ * holds ("too_large: text: longer than 256 bytes"), else, and for -ETIMEDOUT,
+ * "<code>: <what>: <strerror>". `call` stays the caller's. Returns err. */
+NEXUS_EXPORT int nexus_call_failed(
+        nexus *nx, const struct nx_rpc_call *call, int err, const char *what);
+
+/* The untyped blocking call, for calls built with a generated <iface>_<m>_start(): sends
+ * `call` if not sent yet and waits until it returns or the deadline passes (then it is
+ * canceled). 0 with *ret_result set (valid while `call` lives; the results are not checked
+ * against the schema: the generated _send_wait() does that) when the call succeeded;
+ * otherwise the negative errno of the failure (-ETIMEDOUT, -ENOENT for not_found, ...) kept
+ * as nexus_call_failed() does. `call` stays the caller's. Do not call from a callback of
+ * nexus_loop(). */
 NEXUS_EXPORT int nexus_call_wait(nexus *nx, struct nx_rpc_call *call, const char *what,
         const struct nx_rpc_result **ret_result);
 
-/* The timeout of nexus_call_wait() and nexus_resolve(), in ns from the start of each
- * (UINT64_MAX: none). */
+/* The timeout of nexus_resolve(), nexus_call_wait() and nexus_deadline(), in ns from the
+ * start of each (UINT64_MAX: none). */
 NEXUS_EXPORT void nexus_set_timeout(nexus *nx, uint64_t timeout_ns);
 
 /* The loop that drives every channel of `nx` (borrowed, lives as long as nx): run it to serve
- * callbacks (nx_rpc_call_send, servers passed to services). */
+ * callbacks (the generated one-call forms, servers passed to services). */
 NEXUS_EXPORT struct nx_loop *nexus_loop(nexus *nx);
 
 /* Replaces the callback run when a resolved service's channel dies (NULL: none). */

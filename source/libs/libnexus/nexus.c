@@ -33,7 +33,7 @@ struct svc {
 struct nexus {
 	nx_loop *loop;
 	nx_rpc_conn *samgr_conn;
-	nx_rpc_cap *samgr;
+	struct samgr *samgr;
 	char *path; /* samgr.sock when connected by path: reconnect there */
 	struct svc *svcs;
 	uint64_t timeout_ns;
@@ -62,13 +62,12 @@ NEXUS_EXPORT const char *nexus_last_error(const nexus *nx)
 	return nx ? nx->err : connect_err;
 }
 
-static uint64_t deadline(const nexus *nx)
+NEXUS_EXPORT uint64_t nexus_deadline(const nexus *nx)
 {
 	uint64_t now = nx_clock_monotonic_ns();
+	uint64_t timeout = nx ? nx->timeout_ns : NEXUS_DEFAULT_TIMEOUT_NS;
 
-	if (nx->timeout_ns == UINT64_MAX || nx->timeout_ns > UINT64_MAX - now)
-		return UINT64_MAX;
-	return now + nx->timeout_ns;
+	return timeout > UINT64_MAX - now ? UINT64_MAX : now + timeout; /* UINT64_MAX: none */
 }
 
 static struct svc *svc_free(struct svc *s)
@@ -86,20 +85,25 @@ static struct svc *svc_free(struct svc *s)
 
 static void samgr_close(nexus *nx)
 {
-	nx->samgr = nx_rpc_cap_unref(nx->samgr);
+	nx_rpc_cap_unref(samgr_cap(nx->samgr));
+	nx->samgr = NULL;
 	nx->samgr_conn = nx_rpc_conn_free(nx->samgr_conn);
 }
 
 /* Takes fd. */
 static int samgr_open(nexus *nx, int fd)
 {
+	nx_rpc_cap *cap;
 	int r = nx_rpc_conn_new(nx->loop, fd, NULL, &nx->samgr_conn);
 
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(nx->samgr_conn, &nx->samgr);
-	if (r < 0)
+		r = nx_rpc_conn_bootstrap(nx->samgr_conn, &cap);
+	if (r < 0) {
 		samgr_close(nx);
-	return r;
+		return r;
+	}
+	nx->samgr = samgr_from_cap(cap);
+	return 0;
 }
 
 static int handle_new(int fd, const char *path, nexus **ret)
@@ -220,6 +224,21 @@ NEXUS_EXPORT void nexus_set_gone_cb(nexus *nx, nexus_gone_cb cb, void *userdata)
 	nx->gone_userdata = userdata;
 }
 
+NEXUS_EXPORT int nexus_call_failed(
+        nexus *nx, const struct nx_rpc_call *call, int err, const char *what)
+{
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
+
+	if (!nx)
+		return err;
+	/* A timeout is ours, not the peer's: say what timed out. */
+	if (err != -ETIMEDOUT && res && res->error < 0 && res->reason && *res->reason) {
+		snprintf(nx->err, sizeof(nx->err), "%s", res->reason);
+		return err;
+	}
+	return fail(nx->err, err, what ? what : "call");
+}
+
 NEXUS_EXPORT int nexus_call_wait(nexus *nx, struct nx_rpc_call *call, const char *what,
         const struct nx_rpc_result **ret_result)
 {
@@ -228,20 +247,13 @@ NEXUS_EXPORT int nexus_call_wait(nexus *nx, struct nx_rpc_call *call, const char
 
 	if (!nx)
 		return -EINVAL;
-	if (!what)
-		what = "call";
 	if (!call || !ret_result)
-		return fail(nx->err, -EINVAL, what);
-	r = nx_rpc_call_wait(call, deadline(nx), &res);
+		return nexus_call_failed(nx, NULL, -EINVAL, what);
+	r = nx_rpc_call_wait(call, nexus_deadline(nx), &res);
+	if (r == 0 && res->error < 0)
+		r = res->error;
 	if (r < 0)
-		return fail(nx->err, r, what);
-	if (res->error < 0) {
-		if (res->reason && *res->reason)
-			snprintf(nx->err, sizeof(nx->err), "%s", res->reason);
-		else
-			fail(nx->err, res->error, what);
-		return res->error;
-	}
+		return nexus_call_failed(nx, call, r, what);
 	nx->err[0] = '\0';
 	*ret_result = res;
 	return 0;
@@ -284,7 +296,7 @@ NEXUS_EXPORT int nexus_samgr(nexus *nx, struct nx_rpc_cap **ret_cap)
 	r = samgr_ensure(nx);
 	if (r < 0)
 		return r;
-	*ret_cap = nx_rpc_cap_ref(nx->samgr);
+	*ret_cap = nx_rpc_cap_ref(samgr_cap(nx->samgr));
 	nx->err[0] = '\0';
 	return 0;
 }
@@ -292,33 +304,23 @@ NEXUS_EXPORT int nexus_samgr(nexus *nx, struct nx_rpc_cap **ret_cap)
 /* Asks samgrd for a channel to `name`; 0 with the fd of our end in *ret_fd. */
 static int ask_samgr(nexus *nx, const char *name, const char *what, int *ret_fd)
 {
-	const nx_rpc_result *res;
-	Samgr_resolve_Params_b params;
-	nx_rpc_call *call = NULL;
-	nx_rpc_cap *ep = NULL;
-	nx_capnp_ptr p;
-	int fd = -1, r;
+	struct nexus_endpoint *ep = NULL;
+	samgr_resolve_results out;
+	nx_rpc_call *call;
+	int fd, r;
 
 	r = samgr_ensure(nx);
 	if (r < 0)
 		return r;
-	r = Samgr_resolve_new(nx->samgr, &call, &params);
-	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, name, strlen(name));
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return fail(nx->err, r, what);
-	}
-	r = nexus_call_wait(nx, call, what, &res);
-	if (r == 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		if (nx_rpc_call_result_cap_at(call, &p, &ep) < 0 ||
-		        (fd = nx_rpc_cap_take_fd(ep)) < 0)
-			r = fail(nx->err, -EBADMSG, what);
-		else
-			*ret_fd = fd;
-	}
-	nx_rpc_cap_unref(ep);
+	r = samgr_resolve_wait(nx->samgr, name, nexus_deadline(nx), &call, &out);
+	if (r < 0)
+		r = nexus_call_failed(nx, call, r, what);
+	else if (samgr_resolve_results_get_endpoint(out, &ep) < 0 ||
+	         (fd = nx_rpc_cap_take_fd(nexus_endpoint_cap(ep))) < 0)
+		r = fail(nx->err, -EBADMSG, what); /* no endpoint, or one without its channel */
+	else
+		*ret_fd = fd;
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 	nx_rpc_call_free(call);
 	return r;
 }

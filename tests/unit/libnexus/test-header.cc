@@ -15,7 +15,9 @@ int main()
 	/* Real calls with C linkage: a wrong extern "C" would fail to link. */
 	nexus_free(nx);
 	nexus_set_gone_cb(nx, cb, nullptr);
-	return test_nexus_header_c() == 2 && test_nexus_limits_header_c() == 0 &&
+	return test_nexus_header_c() == 2 && nexus_deadline(nx) > NEXUS_DEFAULT_TIMEOUT_NS &&
+	                       nexus_call_failed(nx, nullptr, -5, "x") == -5 &&
+	                       test_nexus_limits_header_c() == 0 &&
 	                       test_nexus_limits_header_cc() == 0 &&
 	                       nexus_last_error(nullptr) != nullptr
 	               ? 0

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libnexus against a fake samgrd and a fake echod, both served on the nexus's own loop (so a
- * blocking nexus_call_wait() serves them too): connect errors, resolve not_found/denied with
- * their section 9 message, the per-name cache, re-resolve after the service's channel died,
- * reconnect to samgr.sock after samgrd's channel died, the timeout. Every test checks fds.
+ * blocking call serves them too): connect errors, resolve not_found/denied with
+ * their section 9 message, invalid params answered naming the field, the per-name cache,
+ * re-resolve after the service's channel died, reconnect to samgr.sock after samgrd's channel
+ * died, the untyped wait, the timeout. Every test checks fds.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -27,7 +28,8 @@
 
 struct fake {
 	nexus *nx;
-	nx_rpc_cap *samgr_cap, *echo_cap;
+	struct samgr *samgr;
+	struct echo *echo;
 	nx_rpc_conn *samgr_conn, *echo_conn;
 	nx_rpc_incoming *held;
 	nx_source *listen_src;
@@ -36,75 +38,53 @@ struct fake {
 	char gone_name[16];
 };
 
-static const struct Endpoint_server endpoint_vt = {0};
+static const struct nexus_endpoint_server endpoint_vt = {0};
 
-static int echo_echo(void *impl, nx_rpc_incoming *in, Echo_echo_Params params)
+static int serve_echo(void *impl, nx_rpc_incoming *in, echo_echo_params params)
 {
 	struct fake *f = impl;
-	Echo_echo_Results_b out;
 	const char *text;
 	size_t len;
-	int r;
 
 	f->echoes++;
-	r = Echo_echo_Params_get_text(params, &text, &len);
-	if (r >= 0)
-		r = Echo_echo_results_init(in, &out);
-	if (r >= 0)
-		r = Echo_echo_Results_set_text(out, text, len);
-	if (r >= 0)
-		r = Echo_echo_Results_set_subject(out, "uid:test", 8);
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	(void)echo_echo_params_get_text(params, &text, &len); /* validated: no inner NUL */
+	return echo_echo_return(in, text, "uid:test");
 }
 
-static const struct Echo_server echo_vt = {.echo = echo_echo};
+static const struct echo_server echo_vt = {.echo = serve_echo};
 
-static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params params)
+static int serve_resolve(void *impl, nx_rpc_incoming *in, samgr_resolve_params params)
 {
 	struct fake *f = impl;
-	Samgr_resolve_Results_b out;
-	nx_rpc_cap *ep = NULL;
+	struct nexus_endpoint *ep;
 	const char *name;
-	uint32_t index;
 	size_t len;
 	int fds[2], r;
 
 	f->resolves++;
-	r = Samgr_resolve_Params_get_name(params, &name, &len);
-	if (r < 0)
-		return r;
-	if (len == 4 && memcmp(name, "slow", 4) == 0) {
+	(void)samgr_resolve_params_get_name(params, &name, &len);
+	if (strcmp(name, "slow") == 0) {
 		f->held = in;
 		return NX_RPC_ASYNC;
 	}
-	if (len == 6 && memcmp(name, "secret", 6) == 0) {
+	if (strcmp(name, "secret") == 0)
 		return nx_rpc_incoming_failf(
-		        in, -EPERM, "this subject does not hold ipc.connect.%.*s", (int)len, name);
-	}
-	if (len != 5 || memcmp(name, "echod", 5) != 0) {
+		        in, -EPERM, "this subject does not hold ipc.connect.%s", name);
+	if (strcmp(name, "echod") != 0)
 		return nx_rpc_incoming_failf(in, -ENOENT, "nobody registered it");
-	}
 	/* A fresh channel per resolve, like samgrd; the old echo channel is replaced. */
 	assert_int_equal(nx_chan_pair(fds), 0);
 	f->echo_conn = nx_rpc_conn_free(f->echo_conn);
-	assert_int_equal(nx_rpc_conn_new(nexus_loop(f->nx), fds[1], f->echo_cap, &f->echo_conn), 0);
-	assert_int_equal(Endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fds[0], &ep), 0);
-	r = Samgr_resolve_results_init(in, &out);
-	if (r >= 0)
-		r = nx_rpc_incoming_add_cap(in, ep, &index);
-	if (r >= 0)
-		r = Samgr_resolve_Results_set_endpoint(out, index);
-	nx_rpc_cap_unref(ep);
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	assert_int_equal(
+	        nx_rpc_conn_new(nexus_loop(f->nx), fds[1], echo_cap(f->echo), &f->echo_conn), 0);
+	assert_int_equal(
+	        nexus_endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fds[0], &ep), 0);
+	r = samgr_resolve_return(in, ep); /* the results hold their own reference */
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
+	return r;
 }
 
-static const struct Samgr_server samgr_vt = {.resolve = samgr_resolve};
+static const struct samgr_server samgr_vt = {.resolve = serve_resolve};
 
 static void on_gone(nexus *nx, const char *name, int error, void *userdata)
 {
@@ -115,19 +95,32 @@ static void on_gone(nexus *nx, const char *name, int error, void *userdata)
 	snprintf(f->gone_name, sizeof(f->gone_name), "%s", name);
 }
 
+/* The fake's servers, not connected yet. */
+static void fake_init(struct fake *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->listen_fd = -1;
+	assert_int_equal(samgr_server_new(&samgr_vt, f, NULL, &f->samgr), 0);
+	assert_int_equal(echo_server_new(&echo_vt, f, NULL, &f->echo), 0);
+}
+
+/* Serves the fake samgrd on `fd` (taken), on the nexus's loop, replacing the last channel. */
+static void fake_serve_samgr(struct fake *f, int fd)
+{
+	f->samgr_conn = nx_rpc_conn_free(f->samgr_conn);
+	assert_int_equal(
+	        nx_rpc_conn_new(nexus_loop(f->nx), fd, samgr_cap(f->samgr), &f->samgr_conn), 0);
+}
+
 /* A fake with its samgr on the other end of a socketpair. */
 static void fake_start(struct fake *f)
 {
 	int fds[2];
 
-	memset(f, 0, sizeof(*f));
-	f->listen_fd = -1;
-	assert_int_equal(Samgr_server_new(&samgr_vt, f, NULL, &f->samgr_cap), 0);
-	assert_int_equal(Echo_server_new(&echo_vt, f, NULL, &f->echo_cap), 0);
+	fake_init(f);
 	assert_int_equal(nx_chan_pair(fds), 0);
 	assert_int_equal(nexus_connect_fd(fds[0], &f->nx), 0);
-	assert_int_equal(
-	        nx_rpc_conn_new(nexus_loop(f->nx), fds[1], f->samgr_cap, &f->samgr_conn), 0);
+	fake_serve_samgr(f, fds[1]);
 	nexus_set_gone_cb(f->nx, on_gone, f);
 }
 
@@ -143,29 +136,25 @@ static void fake_stop(struct fake *f)
 	if (f->listen_fd >= 0)
 		nx_fd_close(f->listen_fd);
 	f->nx = nexus_free(f->nx);
-	nx_rpc_cap_unref(f->samgr_cap);
-	nx_rpc_cap_unref(f->echo_cap);
+	nx_rpc_cap_unref(samgr_cap(f->samgr));
+	nx_rpc_cap_unref(echo_cap(f->echo));
 }
 
-/* Calls Echo.echo(text) on `cap`; 0 or the negative errno. */
+/* Calls Echo.echo(text) on `cap` the way a tool does: the generated blocking call with the
+ * handle's deadline, a failure kept by the handle. 0 or the negative errno. */
 static int echo_call(struct fake *f, nx_rpc_cap *cap, const char *text)
 {
-	const nx_rpc_result *res;
-	Echo_echo_Params_b params;
-	Echo_echo_Results out;
-	nx_rpc_call *call = NULL;
+	echo_echo_results out;
+	nx_rpc_call *call;
 	const char *back;
 	size_t len;
 	int r;
 
-	r = Echo_echo_new(cap, &call, &params);
-	if (r >= 0)
-		r = Echo_echo_Params_set_text(params, text, strlen(text));
-	if (r >= 0)
-		r = nexus_call_wait(f->nx, call, "echo", &res);
-	if (r >= 0) {
-		assert_int_equal(Echo_echo_results_checked(res, &out), 0);
-		assert_int_equal(Echo_echo_Results_get_text(out, &back, &len), 0);
+	r = echo_echo_wait(echo_from_cap(cap), text, nexus_deadline(f->nx), &call, &out);
+	if (r < 0) {
+		r = nexus_call_failed(f->nx, call, r, "echo");
+	} else {
+		assert_int_equal(echo_echo_results_get_text(out, &back, &len), 0);
 		assert_int_equal(len, strlen(text));
 		assert_memory_equal(back, text, len);
 	}
@@ -282,6 +271,65 @@ static void test_reresolve_after_restart(void **state)
 	fdcheck_assert(before);
 }
 
+/* Generated validation answers before the fake's handlers run, naming the field; the handle
+ * keeps that reason. */
+static void test_invalid_params_name_the_field(void **state)
+{
+	int before = fdcheck_count();
+	nx_rpc_cap *cap = NULL;
+	char text[ECHO_TEXT_MAX_LEN + 2];
+	struct fake f;
+
+	fake_start(&f);
+	assert_int_equal(nexus_resolve(f.nx, "", &cap), -EINVAL);
+	assert_null(cap);
+	assert_string_equal(nexus_last_error(f.nx), "invalid_argument: name: empty");
+	assert_int_equal(f.resolves, 0);
+
+	assert_int_equal(nexus_resolve(f.nx, "echod", &cap), 0);
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0'; /* one byte over the schema's limit */
+	assert_int_equal(echo_call(&f, cap, text), -EMSGSIZE);
+	assert_string_equal(nexus_last_error(f.nx), "too_large: text: longer than 256 bytes");
+	text[ECHO_TEXT_MAX_LEN] = '\0'; /* at the limit */
+	assert_int_equal(echo_call(&f, cap, text), 0);
+	assert_int_equal(f.echoes, 1);
+	nx_rpc_cap_unref(cap);
+	fake_stop(&f);
+	fdcheck_assert(before);
+}
+
+/* nexus_call_wait(): the untyped wait, for a call built with the generated _start(). */
+static void test_call_wait(void **state)
+{
+	int before = fdcheck_count();
+	const nx_rpc_result *res = NULL;
+	echo_echo_params_b params;
+	echo_echo_results out;
+	nx_rpc_cap *cap = NULL;
+	nx_rpc_call *call;
+	const char *subject;
+	size_t len;
+	struct fake f;
+
+	fake_start(&f);
+	assert_int_equal(nexus_resolve(f.nx, "echod", &cap), 0);
+	assert_int_equal(echo_echo_start(echo_from_cap(cap), &call, &params), 0);
+	assert_int_equal(echo_echo_params_set_text(params, "untyped", 7), 0);
+	assert_int_equal(nexus_call_wait(f.nx, call, "echo", &res), 0);
+	out.s = res->results;
+	assert_int_equal(echo_echo_results_validate(&out.s, NULL), 0);
+	assert_int_equal(echo_echo_results_get_subject(out, &subject, &len), 0);
+	assert_string_equal(subject, "uid:test");
+	nx_rpc_call_free(call);
+	assert_int_equal(nexus_call_wait(f.nx, NULL, "echo", &res), -EINVAL);
+	assert_string_equal(nexus_last_error(f.nx), "invalid_argument: echo: Invalid argument");
+	assert_int_equal(nexus_call_wait(NULL, NULL, NULL, NULL), -EINVAL);
+	nx_rpc_cap_unref(cap);
+	fake_stop(&f);
+	fdcheck_assert(before);
+}
+
 static void test_timeout(void **state)
 {
 	int before = fdcheck_count();
@@ -310,10 +358,7 @@ static void test_connect_bootstrap_fd(void **state)
 	char num[16];
 	int fds[2];
 
-	memset(&f, 0, sizeof(f));
-	f.listen_fd = -1;
-	assert_int_equal(Samgr_server_new(&samgr_vt, &f, NULL, &f.samgr_cap), 0);
-	assert_int_equal(Echo_server_new(&echo_vt, &f, NULL, &f.echo_cap), 0);
+	fake_init(&f);
 	assert_int_equal(nx_chan_pair(fds), 0);
 	snprintf(num, sizeof(num), "%d", fds[0]);
 	setenv("NEXUS_BOOTSTRAP_FD", num, 1);
@@ -321,7 +366,7 @@ static void test_connect_bootstrap_fd(void **state)
 	assert_int_equal(nexus_connect(&f.nx), 0);
 	unsetenv("NEXUS_BOOTSTRAP_FD");
 	unsetenv("NEXUS_RUNTIME_DIR");
-	assert_int_equal(nx_rpc_conn_new(nexus_loop(f.nx), fds[1], f.samgr_cap, &f.samgr_conn), 0);
+	fake_serve_samgr(&f, fds[1]);
 	assert_int_equal(nexus_resolve(f.nx, "echod", &cap), 0);
 	assert_int_equal(echo_call(&f, cap, "inherited"), 0);
 	nx_rpc_cap_unref(cap);
@@ -344,10 +389,8 @@ static void on_accept(nx_source *s, int fd, uint32_t events, void *userdata)
 	struct fake *f = userdata;
 	int cfd;
 
-	if (nx_accept(fd, &cfd) < 0)
-		return;
-	f->samgr_conn = nx_rpc_conn_free(f->samgr_conn);
-	assert_int_equal(nx_rpc_conn_new(nexus_loop(f->nx), cfd, f->samgr_cap, &f->samgr_conn), 0);
+	if (nx_accept(fd, &cfd) == 0)
+		fake_serve_samgr(f, cfd);
 }
 
 static void test_connect_path_and_reconnect(void **state)
@@ -357,11 +400,9 @@ static void test_connect_path_and_reconnect(void **state)
 	nx_rpc_cap *cap = NULL, *samgr = NULL;
 	struct fake f;
 
-	memset(&f, 0, sizeof(f));
+	fake_init(&f);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/samgr.sock", dir);
-	assert_int_equal(Samgr_server_new(&samgr_vt, &f, NULL, &f.samgr_cap), 0);
-	assert_int_equal(Echo_server_new(&echo_vt, &f, NULL, &f.echo_cap), 0);
 	assert_int_equal(nx_listen_unix(path, 0600, &f.listen_fd), 0);
 	setenv("NEXUS_RUNTIME_DIR", dir, 1);
 	assert_int_equal(nexus_connect(&f.nx), 0); /* accepted from the loop, on the first call */
@@ -391,6 +432,8 @@ int main(void)
 	        cmocka_unit_test(test_resolve_not_found),
 	        cmocka_unit_test(test_resolve_cached),
 	        cmocka_unit_test(test_reresolve_after_restart),
+	        cmocka_unit_test(test_invalid_params_name_the_field),
+	        cmocka_unit_test(test_call_wait),
 	        cmocka_unit_test(test_timeout),
 	        cmocka_unit_test(test_connect_bootstrap_fd),
 	        cmocka_unit_test(test_connect_path_and_reconnect),
