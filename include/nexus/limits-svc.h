@@ -7,4 +7,13 @@
 #define NX_SVC_NAME_MAX    64u
 #define NX_SVC_SUBJECT_MAX 128u
 
+/* Calls the policy client holds at once waiting for policyd; past it a call needing a check
+ * gets -EBUSY (overloaded: limit_exceeded). */
+#define NX_POLICY_HELD_MAX 256u
+
+/* Bytes of entries one Log.appendBatch from the log sink carries: the rest of a control
+ * message is left for the RPC envelope (Message, Call, Payload, the params struct and the
+ * list tag). Its entry count is the schema's (log.capnp logBatchMax). */
+#define NX_LOGSINK_BATCH_BYTES_MAX (NX_MSG_MAX_BYTES - 384u)
+
 #endif

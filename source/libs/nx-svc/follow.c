@@ -9,32 +9,30 @@
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
 #include "samgr.capnp.h"
+#include "supervise/supervise.h"
 #include "svc.h"
 
 struct nx_follow {
 	nx_loop *loop;
-	nx_rpc_cap *samgr;
+	struct samgr *samgr;
 	char name[NX_SVC_NAME_MAX + 1];
 	const struct nx_follow_ops *ops;
 	void *userdata;
-	nx_rpc_cap *watcher; /* our ServiceWatcher on `name` */
+	struct samgr_service_watcher *watcher; /* ours, on `name` */
+	/* Kept to be canceled by nx_follow_free: sent with nx_rpc_call_send, as the typed
+	 * one-call forms give no handle to cancel with. */
 	nx_rpc_call *watch_call, *resolve_call;
 	nx_rpc_conn *conn; /* the channel handed by `up` */
 	nx_rpc_cap *bootstrap;
 	nx_source *retry;
-	uint64_t backoff_ns;
+	struct sup_backoff backoff;
 };
 
 static void resolve(nx_follow *f);
 
 static void retry_later(nx_follow *f)
 {
-	if (f->backoff_ns == 0)
-		f->backoff_ns = NX_FOLLOW_RETRY_FIRST_NS;
-	nx_source_set_deadline(f->retry, nx_clock_monotonic_ns() + f->backoff_ns);
-	f->backoff_ns *= 2;
-	if (f->backoff_ns > NX_FOLLOW_RETRY_MAX_NS)
-		f->backoff_ns = NX_FOLLOW_RETRY_MAX_NS;
+	nx_source_set_deadline(f->retry, nx_clock_monotonic_ns() + sup_backoff_next(&f->backoff));
 }
 
 static void on_retry(nx_source *s, void *userdata)
@@ -74,7 +72,7 @@ static int channel_up(nx_follow *f, int fd)
 	nx_rpc_conn_set_disconnect_cb(conn, on_channel_gone, f);
 	f->conn = conn;
 	f->bootstrap = bootstrap;
-	f->backoff_ns = 0;
+	sup_backoff_reset(&f->backoff);
 	nx_source_set_deadline(f->retry, UINT64_MAX);
 	f->ops->up(f->userdata, bootstrap);
 	/* The old channel goes after the new one is handed: calls failing on it find a caller
@@ -86,18 +84,17 @@ static int channel_up(nx_follow *f, int fd)
 
 static void on_resolved(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
 {
+	samgr_resolve_results out = {res->results};
+	struct nexus_endpoint *end = NULL;
 	nx_follow *f = userdata;
-	nx_rpc_cap *end = NULL;
-	nx_capnp_ptr p;
 	int r = res->error;
 
-	if (r >= 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		r = nx_rpc_call_result_cap_at(call, &p, &end);
-	}
 	if (r >= 0)
-		r = nx_rpc_cap_dup_fd(end);
-	nx_rpc_cap_unref(end);
+		r = samgr_resolve_results_get_endpoint(out, &end);
+	/* The channel is ours alone: taken out of the capability, not copied. */
+	if (r >= 0)
+		r = nx_rpc_cap_take_fd(nexus_endpoint_cap(end));
+	nx_rpc_cap_unref(nexus_endpoint_cap(end));
 	f->resolve_call = nx_rpc_call_free(call); /* res with it */
 	if (r >= 0)
 		r = channel_up(f, r);
@@ -111,15 +108,15 @@ static void on_resolved(nx_rpc_call *call, const nx_rpc_result *res, void *userd
 
 static void resolve(nx_follow *f)
 {
-	Samgr_resolve_Params_b params;
+	samgr_resolve_params_b params;
 	nx_rpc_call *call = NULL;
 	int r;
 
 	if (f->resolve_call)
 		return;
-	r = Samgr_resolve_new(f->samgr, &call, &params);
+	r = samgr_resolve_start(f->samgr, &call, &params);
 	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, f->name, strlen(f->name));
+		r = samgr_resolve_params_set_name(params, f->name, strlen(f->name));
 	if (r >= 0)
 		r = nx_rpc_call_send(call, on_resolved, f);
 	if (r < 0) {
@@ -131,21 +128,20 @@ static void resolve(nx_follow *f)
 	f->resolve_call = call;
 }
 
-static int watcher_changed(void *impl, nx_rpc_incoming *in, ServiceWatcher_changed_Params p)
+static int watcher_changed(void *impl, nx_rpc_incoming *in, samgr_service_watcher_changed_params p)
 {
 	nx_follow *f = impl;
 
 	/* "up": the service (re)registered. A channel to the one before breaks by itself;
 	 * resolving replaces it at once. */
-	if (ServiceWatcher_changed_Params_get_up(p)) {
-		f->backoff_ns = 0;
+	if (samgr_service_watcher_changed_params_get_up(p)) {
+		sup_backoff_reset(&f->backoff);
 		resolve(f);
 	}
-	nx_rpc_incoming_return(in);
-	return 0;
+	return samgr_service_watcher_changed_return(in);
 }
 
-static const struct ServiceWatcher_server watcher_vt = {
+static const struct samgr_service_watcher_server watcher_vt = {
         .changed = watcher_changed,
 };
 
@@ -161,19 +157,16 @@ static void on_watch(nx_rpc_call *call, const nx_rpc_result *res, void *userdata
 
 static int watch_start(nx_follow *f)
 {
-	Samgr_watch_Params_b params;
-	uint32_t index;
+	samgr_watch_params_b params;
 	int r;
 
-	r = ServiceWatcher_server_new(&watcher_vt, f, NULL, &f->watcher);
+	r = samgr_service_watcher_server_new(&watcher_vt, f, NULL, &f->watcher);
 	if (r >= 0)
-		r = Samgr_watch_new(f->samgr, &f->watch_call, &params);
+		r = samgr_watch_start(f->samgr, &f->watch_call, &params);
 	if (r >= 0)
-		r = Samgr_watch_Params_set_name(params, f->name, strlen(f->name));
+		r = samgr_watch_params_set_name(params, f->name, strlen(f->name));
 	if (r >= 0)
-		r = nx_rpc_call_add_cap(f->watch_call, f->watcher, &index);
-	if (r >= 0)
-		r = Samgr_watch_Params_set_cb(params, index);
+		r = samgr_watch_params_set_cb(params, f->watcher);
 	if (r >= 0)
 		r = nx_rpc_call_send(f->watch_call, on_watch, f);
 	if (r < 0) {
@@ -184,7 +177,7 @@ static int watch_start(nx_follow *f)
 	return r == -ENOMEM ? r : 0;
 }
 
-int nx_follow_new(nx_loop *loop, nx_rpc_cap *samgr, const char *name,
+int nx_follow_new(nx_loop *loop, struct samgr *samgr, const char *name,
         const struct nx_follow_ops *ops, void *userdata, nx_follow **ret)
 {
 	size_t len = name ? strlen(name) : 0;
@@ -198,7 +191,7 @@ int nx_follow_new(nx_loop *loop, nx_rpc_cap *samgr, const char *name,
 	if (!f)
 		return -ENOMEM;
 	f->loop = loop;
-	f->samgr = nx_rpc_cap_ref(samgr);
+	f->samgr = samgr_from_cap(nx_rpc_cap_ref(samgr_cap(samgr)));
 	memcpy(f->name, name, len);
 	f->ops = ops;
 	f->userdata = userdata;
@@ -231,9 +224,9 @@ nx_follow *nx_follow_free(nx_follow *f)
 	channel_drop(f);
 	nx_rpc_call_free(f->watch_call);
 	nx_rpc_call_free(f->resolve_call);
-	nx_rpc_cap_unref(f->watcher);
+	nx_rpc_cap_unref(samgr_service_watcher_cap(f->watcher));
 	nx_source_free(f->retry);
-	nx_rpc_cap_unref(f->samgr);
+	nx_rpc_cap_unref(samgr_cap(f->samgr));
 	free(f);
 	return NULL;
 }

@@ -6,7 +6,8 @@
  * it is up, resolves it, serves nothing on the Endpoint it gets and hands the caller that
  * channel's bootstrap capability (`up`). When the channel breaks, or a resolve fails, it says
  * so (`down`) and tries again: at once on the next "up" from samgrd, else on a timer backing
- * off from NX_FOLLOW_RETRY_FIRST_NS, doubling to NX_FOLLOW_RETRY_MAX_NS (the restart backoff).
+ * off as nexus-init does before a restart (userspace/supervise's sup_backoff: from
+ * SUP_BACKOFF_FIRST_NS, doubling to SUP_BACKOFF_MAX_NS, back to the first once up).
  *
  * Callbacks run from the loop, never from inside an nx_follow_* call.
  */
@@ -18,10 +19,8 @@
 #include "nx-abi/loop.h"
 #include "nx-rpc/rpc.h"
 
-#define NX_FOLLOW_RETRY_FIRST_NS 100000000ull
-#define NX_FOLLOW_RETRY_MAX_NS   5000000000ull
-
 typedef struct nx_follow nx_follow;
+struct samgr;
 
 struct nx_follow_ops {
 	/* A new channel to the service: `bootstrap` is borrowed (take a reference to keep it).
@@ -36,7 +35,7 @@ struct nx_follow_ops {
 /* Follows `name` (copied; 1..NX_SVC_NAME_MAX bytes) through `samgr` (referenced) on `loop`
  * (borrowed, must outlive it). `ops` must outlive the follower. Returns 0, -EINVAL, -ENOMEM or
  * the loop's error. A failing Samgr.watch is not an error: the timer resolves instead. */
-int nx_follow_new(nx_loop *loop, nx_rpc_cap *samgr, const char *name,
+int nx_follow_new(nx_loop *loop, struct samgr *samgr, const char *name,
         const struct nx_follow_ops *ops, void *userdata, nx_follow **ret);
 
 /* True while a resolve is in flight (an `up` or a `down` is coming). */

@@ -12,16 +12,10 @@
 #include "nx-abi/sock.h"
 #include "nx-log/log.h"
 
-/* What one appendBatch call may spend on its entries: the rest of a control message is left
- * for the RPC envelope (Message, Call, Payload, the params struct and the list tag). */
-#define BATCH_BYTES_MAX (NX_MSG_MAX_BYTES - 384u)
-/* Entries one appendBatch carries at most (log.capnp logBatchMax). */
-#define LOGSINK_BATCH_MAX 64u
-
 struct nx_logsink {
 	nx_loop *loop;
 	nx_rpc_conn *conn;
-	nx_rpc_cap *log; /* logd's bootstrap: Log */
+	struct log *log; /* logd's bootstrap */
 	nx_logsink_lost_cb lost;
 	void *userdata;
 	nx_source *lost_defer;
@@ -51,12 +45,12 @@ size_t nx_logsink_batch_fit(const struct nx_log_record *records, size_t n)
 {
 	size_t used = 0, k;
 
-	if (n > LOGSINK_BATCH_MAX)
-		n = LOGSINK_BATCH_MAX;
+	if (n > LOG_BATCH_MAX)
+		n = LOG_BATCH_MAX;
 	for (k = 0; k < n; k++) {
 		size_t b = nx_logsink_entry_bytes(&records[k]);
 
-		if (b > BATCH_BYTES_MAX - used)
+		if (b > NX_LOGSINK_BATCH_BYTES_MAX - used)
 			break;
 		used += b;
 	}
@@ -112,7 +106,7 @@ static void shrink(
 	for (keep = 0; keep < in->n_fields; keep++) {
 		out->n_fields = keep + 1;
 		/* Room for the count field (64-byte key, short value) stays reserved. */
-		if (nx_logsink_entry_bytes(out) + 112 > BATCH_BYTES_MAX)
+		if (nx_logsink_entry_bytes(out) + 112 > NX_LOGSINK_BATCH_BYTES_MAX)
 			break;
 	}
 	out->n_fields = keep;
@@ -124,23 +118,23 @@ static void shrink(
 	}
 }
 
-static int entry_fill(LogEntry_b e, const struct nx_log_record *rec)
+static int entry_fill(log_entry_b e, const struct nx_log_record *rec)
 {
 	nx_capnp_blist fields;
 	int r;
 
-	LogEntry_set_level(e, (LogLevel)rec->level);
-	r = LogEntry_set_scope(e, rec->scope, strlen(rec->scope));
+	log_entry_set_level(e, (log_level)rec->level);
+	r = log_entry_set_scope(e, rec->scope, strlen(rec->scope));
 	if (r >= 0)
-		r = LogEntry_set_message(e, rec->message, strlen(rec->message));
+		r = log_entry_set_message(e, rec->message, strlen(rec->message));
 	if (r >= 0 && rec->n_fields > 0)
-		r = LogEntry_init_fields(e, (uint32_t)rec->n_fields, &fields);
+		r = log_entry_init_fields(e, (uint32_t)rec->n_fields, &fields);
 	for (size_t i = 0; r >= 0 && i < rec->n_fields; i++) {
-		LogField_b f = LogField_b_at(&fields, (uint32_t)i);
+		log_field_b f = log_field_b_at(&fields, (uint32_t)i);
 
-		r = LogField_set_key(f, rec->fields[i].key, strlen(rec->fields[i].key));
+		r = log_field_set_key(f, rec->fields[i].key, strlen(rec->fields[i].key));
 		if (r >= 0)
-			r = LogField_set_value(
+			r = log_field_set_value(
 			        f, rec->fields[i].value, strlen(rec->fields[i].value));
 	}
 	return r;
@@ -150,7 +144,7 @@ static int sink_send(void *ctx, const struct nx_log_record *records, size_t n)
 {
 	nx_logsink *sink = ctx;
 	struct nx_log_record small;
-	Log_appendBatch_Params_b params;
+	log_append_batch_params_b params;
 	nx_capnp_blist list;
 	nx_rpc_call *call = NULL;
 	char num[24];
@@ -159,14 +153,14 @@ static int sink_send(void *ctx, const struct nx_log_record *records, size_t n)
 
 	if (sink->gone)
 		return -EPIPE;
-	r = nx_rpc_stream_ready(sink->log);
+	r = nx_rpc_stream_ready(log_cap(sink->log));
 	if (r < 0) {
 		mark_gone(sink);
 		return -EPIPE;
 	}
 	if (r == 0) {
 		/* Full window: take nothing now, flush when logd caught up. */
-		r = nx_rpc_stream_on_ready(sink->log, on_window, sink);
+		r = nx_rpc_stream_on_ready(log_cap(sink->log), on_window, sink);
 		if (r < 0) {
 			mark_gone(sink);
 			return -EPIPE;
@@ -180,16 +174,16 @@ static int sink_send(void *ctx, const struct nx_log_record *records, size_t n)
 		records = &small;
 		k = 1;
 	}
-	r = Log_append_batch_new(sink->log, &call, &params);
+	r = log_append_batch_start(sink->log, &call, &params);
 	if (r >= 0)
-		r = Log_appendBatch_Params_init_entries(params, (uint32_t)k, &list);
+		r = log_append_batch_params_init_entries(params, (uint32_t)k, &list);
 	for (size_t i = 0; r >= 0 && i < k; i++)
-		r = entry_fill(LogEntry_b_at(&list, (uint32_t)i), &records[i]);
+		r = entry_fill(log_entry_b_at(&list, (uint32_t)i), &records[i]);
 	if (r >= 0)
-		r = nx_rpc_stream_send(call); /* consumes the call unless -EAGAIN */
+		r = log_append_batch_send(call); /* consumes the call unless -EAGAIN */
 	if (r == -EAGAIN) {
 		nx_rpc_call_free(call);
-		if (nx_rpc_stream_on_ready(sink->log, on_window, sink) < 0) {
+		if (nx_rpc_stream_on_ready(log_cap(sink->log), on_window, sink) < 0) {
 			mark_gone(sink);
 			return -EPIPE;
 		}
@@ -213,14 +207,14 @@ static const struct nx_log_sink sink_ops = {
 };
 
 /* The sink on `log`, a reference it takes; `conn` (may be NULL) is the channel it owns. */
-static int sink_start(nx_loop *loop, nx_rpc_conn *conn, nx_rpc_cap *log, nx_logsink_lost_cb lost,
+static int sink_start(nx_loop *loop, nx_rpc_conn *conn, struct log *log, nx_logsink_lost_cb lost,
         void *userdata, nx_logsink **ret)
 {
 	nx_logsink *sink = calloc(1, sizeof(*sink));
 	int r;
 
 	if (!sink) {
-		nx_rpc_cap_unref(log);
+		nx_rpc_cap_unref(log_cap(log));
 		nx_rpc_conn_free(conn);
 		return -ENOMEM;
 	}
@@ -248,24 +242,25 @@ static int sink_start(nx_loop *loop, nx_rpc_conn *conn, nx_rpc_cap *log, nx_logs
 
 int nx_logsink_new(nx_loop *loop, int fd, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret)
 {
+	nx_rpc_cap *bootstrap = NULL;
 	nx_rpc_conn *conn = NULL;
-	nx_rpc_cap *log = NULL;
 	int r;
 
 	r = nx_rpc_conn_new(loop, fd, NULL, &conn); /* takes fd */
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(conn, &log);
+		r = nx_rpc_conn_bootstrap(conn, &bootstrap);
 	if (r < 0) {
 		nx_rpc_conn_free(conn);
 		return r;
 	}
-	return sink_start(loop, conn, log, lost, userdata, ret);
+	return sink_start(loop, conn, log_from_cap(bootstrap), lost, userdata, ret);
 }
 
 int nx_logsink_new_cap(
-        nx_loop *loop, nx_rpc_cap *log, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret)
+        nx_loop *loop, struct log *log, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret)
 {
-	return sink_start(loop, NULL, nx_rpc_cap_ref(log), lost, userdata, ret);
+	return sink_start(
+	        loop, NULL, log_from_cap(nx_rpc_cap_ref(log_cap(log))), lost, userdata, ret);
 }
 
 nx_logsink *nx_logsink_free(nx_logsink *sink)
@@ -278,7 +273,7 @@ nx_logsink *nx_logsink_free(nx_logsink *sink)
 	sink->gone = true;
 	nx_source_free(sink->lost_defer);
 	sink->lost_defer = NULL;
-	nx_rpc_cap_unref(sink->log);
+	nx_rpc_cap_unref(log_cap(sink->log));
 	nx_rpc_conn_free(sink->conn);
 	free(sink);
 	return NULL;

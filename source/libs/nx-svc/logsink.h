@@ -17,6 +17,7 @@
 #include "nx-rpc/rpc.h"
 
 typedef struct nx_logsink nx_logsink;
+struct log;
 
 /* Runs once, from the loop, when the sink is lost: the facade no longer uses it. The owner
  * frees the sink (nx_logsink_free) and reaches logd anew. */
@@ -31,7 +32,7 @@ int nx_logsink_new(
 /* Same on `log`, logd's Log on a channel the caller keeps (referenced, not taken): the sink
  * notices the channel's end through its stream calls failing. */
 int nx_logsink_new_cap(
-        nx_loop *loop, nx_rpc_cap *log, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret);
+        nx_loop *loop, struct log *log, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret);
 
 /* Detaches the sink from nx-log if it is installed and closes the channel (stream calls still
  * in flight may be lost; the facade keeps what was not taken). Takes NULL, returns NULL. Not
@@ -42,7 +43,8 @@ nx_logsink *nx_logsink_free(nx_logsink *sink);
 uint64_t nx_logsink_sent(const nx_logsink *sink);
 
 /* Encoded bytes of one record as an appendBatch entry (an upper bound: texts padded to words,
- * pointers and list tags), and how many of records[0..n) fit one appendBatch call. */
+ * pointers and list tags), and how many of records[0..n) fit one appendBatch call: at most
+ * LOG_BATCH_MAX (log.capnp) entries of NX_LOGSINK_BATCH_BYTES_MAX bytes together. */
 struct nx_log_record;
 size_t nx_logsink_entry_bytes(const struct nx_log_record *rec);
 size_t nx_logsink_batch_fit(const struct nx_log_record *records, size_t n);

@@ -18,7 +18,10 @@ struct held {
 	struct held *next;
 	nx_policy *pc;
 	nx_rpc_incoming *in;
-	nx_rpc_call *call;   /* Policy.check in flight; NULL while policyd is being resolved */
+	/* Policy.check in flight (NULL while policyd is being resolved), sent with
+	 * nx_rpc_call_send to be canceled with the held call: the typed one-call form gives no
+	 * handle to cancel. */
+	nx_rpc_call *call;
 	uint64_t generation; /* the cache's when asked */
 	bool sweep;          /* marked by held_sweep_mark: still to be handled by a sweep */
 	char subject[POL_CACHE_SUBJECT_MAX + 1];
@@ -32,10 +35,9 @@ struct nx_policy {
 	nx_policy_rerun_fn rerun;
 	void *impl;
 	struct pol_cache *cache;
-	nx_rpc_cap *policy;  /* policyd's Policy, NULL: the interim rule decides */
-	nx_rpc_cap *watcher; /* our PolicyWatcher */
-	nx_rpc_call *watch_call;
-	nx_follow *follow; /* nx_policy_follow */
+	struct policy *policy;          /* policyd's, NULL: the interim rule decides */
+	struct policy_watcher *watcher; /* ours, given to policyd */
+	nx_follow *follow;              /* nx_policy_follow */
 	struct held *held;
 	unsigned nheld;
 	/* The call being run again with an answer that is not policyd's cached one. */
@@ -104,12 +106,10 @@ static void held_finish_interim(struct held *k)
 static void on_checked(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
 {
 	struct held *k = userdata;
+	policy_check_results out = {res->results};
 	nx_policy *pc = k->pc;
-	Policy_check_Results out;
 	int r = res->error;
 
-	if (r >= 0)
-		r = Policy_check_results_checked(res, &out);
 	if (r < 0) {
 		nx_log(NX_LOG_WARN, "policy", "policyd did not decide %s for %s: %s (interim rule)",
 		        k->cap, k->subject, res->reason[0] ? res->reason : strerror(-r));
@@ -118,22 +118,22 @@ static void on_checked(nx_rpc_call *call, const nx_rpc_result *res, void *userda
 	}
 	/* An answer about an older policy is not kept (-ESTALE): the handler asks again. */
 	(void)pol_cache_insert(pc->cache, k->generation, (uintptr_t)nx_rpc_incoming_conn(k->in),
-	        k->subject, k->cap, Policy_check_Results_get_allowed(out));
+	        k->subject, k->cap, policy_check_results_get_allowed(out));
 	held_finish(k, -1);
 }
 
 static int check_send(struct held *k)
 {
-	Policy_check_Params_b params;
+	policy_check_params_b params;
 	int r;
 
 	k->call = nx_rpc_call_free(k->call);
 	k->generation = pol_cache_generation(k->pc->cache);
-	r = Policy_check_new(k->pc->policy, &k->call, &params);
+	r = policy_check_start(k->pc->policy, &k->call, &params);
 	if (r >= 0)
-		r = Policy_check_Params_set_subject(params, k->subject, strlen(k->subject));
+		r = policy_check_params_set_subject(params, k->subject, strlen(k->subject));
 	if (r >= 0)
-		r = Policy_check_Params_set_cap(params, k->cap, strlen(k->cap));
+		r = policy_check_params_set_cap(params, k->cap, strlen(k->cap));
 	if (r >= 0)
 		r = nx_rpc_call_send(k->call, on_checked, k);
 	if (r < 0)
@@ -212,16 +212,14 @@ int nx_policy_allowed(
 
 /* ---- policyd ---- */
 
-static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_changed_Params p)
+static int watcher_changed(void *impl, nx_rpc_incoming *in, policy_watcher_changed_params p)
 {
 	nx_policy *pc = impl;
 	const char *v;
 	size_t len;
 	int r;
 
-	r = PolicyWatcher_changed_Params_get_version(p, &v, &len);
-	if (r < 0)
-		return r;
+	(void)policy_watcher_changed_params_get_version(p, &v, &len); /* validated already */
 	r = pol_cache_set_version(pc->cache, v, len);
 	if (r > 0)
 		nx_log(NX_LOG_INFO, "policy", "policy %s in force, cached decisions dropped",
@@ -231,49 +229,32 @@ static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_change
 		        "policyd announced a version of %zu bytes (over %u), "
 		        "cached decisions dropped",
 		        len, POL_VERSION_LEN);
-	nx_rpc_incoming_return(in);
-	return 0;
+	return policy_watcher_changed_return(in);
 }
 
-static const struct PolicyWatcher_server watcher_vt = {
+static const struct policy_watcher_server watcher_vt = {
         .changed = watcher_changed,
 };
 
-static void on_watch(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+/* Touches no client state: the call may outlive the client (policyd answers it at once). */
+static void on_watch(void *userdata, int error, const char *reason, policy_watch_results out)
 {
-	nx_policy *pc = userdata;
-
-	if (res->error < 0)
-		nx_log(NX_LOG_WARN, "policy", "cannot watch policy versions: %s", res->reason);
-	if (call == pc->watch_call)
-		pc->watch_call = NULL;
-	nx_rpc_call_free(call);
+	if (error < 0)
+		nx_log(NX_LOG_WARN, "policy", "cannot watch policy versions: %s", reason);
 }
 
 static void policy_drop(nx_policy *pc)
 {
-	pc->watch_call = nx_rpc_call_free(pc->watch_call);
-	pc->policy = nx_rpc_cap_unref(pc->policy);
-	pc->watcher = nx_rpc_cap_unref(pc->watcher);
+	pc->policy = policy_from_cap(nx_rpc_cap_unref(policy_cap(pc->policy)));
+	pc->watcher = policy_watcher_from_cap(nx_rpc_cap_unref(policy_watcher_cap(pc->watcher)));
 	pol_cache_invalidate(pc->cache);
 }
 
 static int watch_start(nx_policy *pc)
 {
-	Policy_watch_Params_b params;
-	uint32_t index;
-	int r;
+	int r = policy_watcher_server_new(&watcher_vt, pc, NULL, &pc->watcher);
 
-	r = PolicyWatcher_server_new(&watcher_vt, pc, NULL, &pc->watcher);
-	if (r >= 0)
-		r = Policy_watch_new(pc->policy, &pc->watch_call, &params);
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(pc->watch_call, pc->watcher, &index);
-	if (r >= 0)
-		r = Policy_watch_Params_set_cb(params, index);
-	if (r >= 0)
-		r = nx_rpc_call_send(pc->watch_call, on_watch, pc);
-	return r;
+	return r < 0 ? r : policy_watch(pc->policy, pc->watcher, on_watch, NULL);
 }
 
 void nx_policy_clear(nx_policy *pc)
@@ -288,7 +269,7 @@ void nx_policy_clear(nx_policy *pc)
 		held_finish_interim(k);
 }
 
-int nx_policy_set(nx_policy *pc, nx_rpc_cap *policy)
+int nx_policy_set(nx_policy *pc, struct policy *policy)
 {
 	struct held *k;
 	int r;
@@ -296,7 +277,7 @@ int nx_policy_set(nx_policy *pc, nx_rpc_cap *policy)
 	if (!pc || !policy)
 		return -EINVAL;
 	policy_drop(pc);
-	pc->policy = nx_rpc_cap_ref(policy);
+	pc->policy = policy_from_cap(nx_rpc_cap_ref(policy_cap(policy)));
 	r = watch_start(pc);
 	if (r < 0) {
 		nx_policy_clear(pc);
@@ -309,9 +290,9 @@ int nx_policy_set(nx_policy *pc, nx_rpc_cap *policy)
 	return 0;
 }
 
-static void on_policyd_up(void *userdata, nx_rpc_cap *policy)
+static void on_policyd_up(void *userdata, nx_rpc_cap *bootstrap)
 {
-	int r = nx_policy_set(userdata, policy);
+	int r = nx_policy_set(userdata, policy_from_cap(bootstrap));
 
 	if (r < 0)
 		nx_log(NX_LOG_WARN, "policy", "cannot ask policyd: %s (interim rule)",
@@ -334,7 +315,7 @@ static const struct nx_follow_ops follow_ops = {
         .down = on_policyd_down,
 };
 
-int nx_policy_follow(nx_policy *pc, nx_rpc_cap *samgr)
+int nx_policy_follow(nx_policy *pc, struct samgr *samgr)
 {
 	if (!pc || !samgr)
 		return -EINVAL;

@@ -33,16 +33,15 @@
 
 #include <stdbool.h>
 
+#include "nexus/limits.h" /* NX_POLICY_HELD_MAX */
 #include "nx-abi/loop.h"
 #include "nx-rpc/rpc.h"
 #include "policy/cache.h"
 #include "policy/interim.h"
 
-/* Calls held at once waiting for policyd; past it a call needing a check gets -EBUSY
- * (overloaded: limit_exceeded). */
-#define NX_POLICY_HELD_MAX 256u
-
 typedef struct nx_policy nx_policy;
+struct policy;
+struct samgr;
 
 /* Runs a held call's handler again: the service's dispatch (nx_rpc_server_ops.dispatch). A
  * negative return fails the call with it, as nx-rpc does for a first run. */
@@ -59,7 +58,7 @@ int nx_policy_new(nx_loop *loop, const struct pol_grant *interim, size_t n_inter
 /* From now on policyd is `policy` (a Policy capability, referenced): its versions are watched
  * and every held call is asked anew on it. Replaces a capability set before. Returns 0, or a
  * negative errno (the client is then cleared: the interim rule decides). */
-int nx_policy_set(nx_policy *pc, nx_rpc_cap *policy);
+int nx_policy_set(nx_policy *pc, struct policy *policy);
 
 /* policyd went away: the capability is dropped, the cache invalidated, and every held call
  * decided by the interim rule (its handler runs again now). */
@@ -68,7 +67,7 @@ void nx_policy_clear(nx_policy *pc);
 /* Follows "policyd" through `samgr` (referenced): nx_policy_set whenever it comes up,
  * nx_policy_clear when it goes. Once per client. Returns 0, -EALREADY, or nx_follow_new's
  * error. */
-int nx_policy_follow(nx_policy *pc, nx_rpc_cap *samgr);
+int nx_policy_follow(nx_policy *pc, struct samgr *samgr);
 
 /* Whether `subject` (the subject of the connection `in` came through, fixed by a trusted
  * broker) holds `cap`. See the top of this file. */

@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "follow.h"
+#include "log.capnp.h"
 #include "logsink.h"
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
@@ -32,12 +33,11 @@ struct svc_client {
 struct nx_svc {
 	char name[NX_SVC_NAME_MAX + 1];
 	nx_daemon *daemon;
-	nx_loop *loop;           /* the daemon's */
-	nx_rpc_conn *samgr_conn; /* fd 3 */
-	nx_rpc_cap *samgr;       /* its bootstrap: Samgr */
-	nx_rpc_cap *host;        /* our ServiceHost, given to samgrd */
-	nx_rpc_cap *bootstrap;   /* what accepted connections serve */
-	nx_rpc_call *register_call;
+	nx_loop *loop;                   /* the daemon's */
+	nx_rpc_conn *samgr_conn;         /* fd 3 */
+	struct samgr *samgr;             /* its bootstrap */
+	struct nexus_service_host *host; /* ours, given to samgrd */
+	nx_rpc_cap *bootstrap;           /* what accepted connections serve */
 	struct svc_client *clients;
 	struct conns *conns; /* the clients, against both connection limits */
 	/* The way to logd for nx-log (every service but logd): logd followed through samgrd,
@@ -67,62 +67,54 @@ static void on_client_gone(nx_rpc_conn *conn, int error, void *userdata)
 
 /* ---- ServiceHost: samgrd hands us clients ---- */
 
-static int host_accept(void *impl, nx_rpc_incoming *in, ServiceHost_accept_Params params)
+static int host_accept(void *impl, nx_rpc_incoming *in, nexus_service_host_accept_params params)
 {
 	nx_svc *svc = impl;
+	struct nexus_endpoint *end = NULL;
 	struct svc_client *c;
-	nx_rpc_cap *end = NULL;
 	const char *subject;
-	uint32_t index;
 	size_t len;
 	int fd, r;
 
 	if (nx_daemon_stopping(svc->daemon))
-		return nx_rpc_incoming_fail_errno(in, -EAGAIN, "the service is stopping"), 0;
+		return nx_rpc_incoming_failf(in, -EAGAIN, "the service is stopping");
 	/* The generated dispatcher already checked the subject: present, <= 128, no inner NUL. */
-	r = ServiceHost_accept_Params_get_subject(params, &subject, &len);
-	if (r < 0)
-		return r;
+	(void)nexus_service_host_accept_params_get_subject(params, &subject, &len);
+	/* The channel is ours alone from here: taken out of the capability, not copied. */
+	r = nexus_service_host_accept_params_get_conn(params, &end);
+	fd = r >= 0 ? nx_rpc_cap_take_fd(nexus_endpoint_cap(end)) : r;
+	nx_rpc_cap_unref(nexus_endpoint_cap(end));
+	if (fd < 0)
+		return nx_rpc_incoming_failf(in, -EINVAL, "conn: no channel attached");
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		nx_fd_close(fd);
 		return -ENOMEM;
+	}
 	memcpy(c->subject, subject, len);
 	r = conns_acquire(svc->conns, c->subject);
 	if (r < 0) {
+		nx_fd_close(fd);
 		free(c);
 		if (r == -EDQUOT)
-			return nx_rpc_incoming_fail_errno(in, r,
-			               "conn: too many connections for this subject or service"),
-			       0;
+			return nx_rpc_incoming_failf(
+			        in, r, "conn: too many connections for this subject or service");
 		return r;
 	}
-
-	r = ServiceHost_accept_Params_get_conn(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &end);
-	fd = r >= 0 ? nx_rpc_cap_dup_fd(end) : r;
-	nx_rpc_cap_unref(end);
-	if (fd < 0) {
-		nx_rpc_incoming_fail_errno(in, -EINVAL, "conn: no channel attached");
-		r = 0;
-		goto fail;
-	}
 	r = nx_rpc_conn_new(svc->loop, fd, svc->bootstrap, &c->conn); /* takes fd */
-	if (r < 0)
-		goto fail;
+	if (r < 0) {
+		conns_release(svc->conns, c->subject);
+		free(c);
+		return r;
+	}
 	c->svc = svc;
 	c->next = svc->clients;
 	svc->clients = c;
 	nx_rpc_conn_set_disconnect_cb(c->conn, on_client_gone, c);
-	nx_rpc_incoming_return(in);
-	return 0;
-fail:
-	conns_release(svc->conns, c->subject);
-	free(c);
-	return r;
+	return nx_rpc_incoming_return(in);
 }
 
-static const struct ServiceHost_server host_vt = {
+static const struct nexus_service_host_server host_vt = {
         .accept = host_accept,
 };
 
@@ -140,14 +132,15 @@ static void on_sink_lost(nx_logsink *sink, void *userdata)
 	nx_follow_reconnect(svc->log_follow);
 }
 
-static void on_logd_up(void *userdata, nx_rpc_cap *log)
+static void on_logd_up(void *userdata, nx_rpc_cap *bootstrap)
 {
 	nx_svc *svc = userdata;
 	int r;
 
 	/* The old sink first: freeing a sink detaches whatever sink nx-log holds. */
 	svc->logsink = nx_logsink_free(svc->logsink);
-	r = nx_logsink_new_cap(svc->loop, log, on_sink_lost, svc, &svc->logsink);
+	r = nx_logsink_new_cap(
+	        svc->loop, log_from_cap(bootstrap), on_sink_lost, svc, &svc->logsink);
 	if (r < 0) {
 		nx_log(NX_LOG_WARN, "svc", "cannot start the log sink: %s", strerror(-r));
 		nx_follow_reconnect(svc->log_follow);
@@ -169,50 +162,25 @@ static const struct nx_follow_ops log_follow_ops = {
         .down = on_logd_down,
 };
 
-static void on_registered(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+static void on_registered(void *userdata, int error, const char *reason, samgr_register_results out)
 {
 	nx_svc *svc = userdata;
-	int r = res->error;
+	int r;
 
-	if (r < 0) {
-		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s",
-		        *res->reason ? res->reason : strerror(-r));
-		nx_daemon_exit(svc->daemon, 1);
-	}
-	svc->register_call = nx_rpc_call_free(call); /* res with it */
-	if (r < 0)
+	/* Stopped before samgrd answered: the channel's end fails the call, nothing to say. */
+	if (nx_daemon_stopping(svc->daemon))
 		return;
+	if (error < 0) {
+		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s", reason);
+		nx_daemon_exit(svc->daemon, 1);
+		return;
+	}
 	nx_daemon_ready(svc->daemon);
 	/* logd keeps its own records in its journal (a local sink, logd/selflog.c). */
 	if (strcmp(svc->name, LOGD_NAME) != 0 &&
 	        (r = nx_follow_new(svc->loop, svc->samgr, LOGD_NAME, &log_follow_ops, svc,
 	                 &svc->log_follow)) < 0)
 		nx_log(NX_LOG_WARN, "svc", "cannot follow logd: %s", strerror(-r));
-}
-
-static int send_register(nx_svc *svc)
-{
-	Samgr_register_Params_b params;
-	nx_rpc_call *call;
-	uint32_t index;
-	int r;
-
-	r = Samgr_register_new(svc->samgr, &call, &params);
-	if (r < 0)
-		return r;
-	r = Samgr_register_Params_set_name(params, svc->name, strlen(svc->name));
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(call, svc->host, &index);
-	if (r >= 0)
-		r = Samgr_register_Params_set_host(params, index);
-	if (r >= 0)
-		r = nx_rpc_call_send(call, on_registered, svc);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return r;
-	}
-	svc->register_call = call;
-	return 0;
 }
 
 /* ---- Lifetime ---- */
@@ -229,6 +197,7 @@ static void on_samgr_gone(nx_rpc_conn *conn, int error, void *userdata)
 
 int nx_svc_new(const char *name, nx_svc **ret)
 {
+	nx_rpc_cap *bootstrap;
 	nx_daemon *daemon;
 	nx_svc *svc;
 	size_t len;
@@ -259,9 +228,11 @@ int nx_svc_new(const char *name, nx_svc **ret)
 	if (r < 0)
 		goto fail;
 	nx_rpc_conn_set_disconnect_cb(svc->samgr_conn, on_samgr_gone, svc);
-	r = nx_rpc_conn_bootstrap(svc->samgr_conn, &svc->samgr);
-	if (r >= 0)
-		r = ServiceHost_server_new(&host_vt, svc, NULL, &svc->host);
+	r = nx_rpc_conn_bootstrap(svc->samgr_conn, &bootstrap);
+	if (r >= 0) {
+		svc->samgr = samgr_from_cap(bootstrap);
+		r = nexus_service_host_server_new(&host_vt, svc, NULL, &svc->host);
+	}
 	if (r < 0)
 		goto fail;
 	*ret = svc;
@@ -282,7 +253,7 @@ int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap)
 
 	assert(svc && bootstrap && !svc->bootstrap);
 	svc->bootstrap = nx_rpc_cap_ref(bootstrap);
-	r = send_register(svc);
+	r = samgr_register(svc->samgr, svc->name, svc->host, on_registered, svc);
 	if (r < 0) {
 		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s", strerror(-r));
 		return 1;
@@ -302,7 +273,7 @@ const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in)
 	return NULL;
 }
 
-nx_rpc_cap *nx_svc_samgr(nx_svc *svc)
+struct samgr *nx_svc_samgr(nx_svc *svc)
 {
 	return svc->samgr;
 }
@@ -326,14 +297,14 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	}
 	svc->clients = NULL;
 	conns_free(svc->conns);
-	nx_rpc_call_free(svc->register_call);
 	/* Detaches nx-log's sink first: records logged from here on stay on the console. */
 	nx_logsink_free(svc->logsink);
 	nx_follow_free(svc->log_follow);
-	nx_rpc_cap_unref(svc->samgr);
+	nx_rpc_cap_unref(samgr_cap(svc->samgr));
+	/* Fails the registration if still in flight: on_registered sees the daemon stopping. */
 	nx_rpc_conn_free(svc->samgr_conn);
 	/* The host and bootstrap caps may be referenced by connections freed above only. */
-	nx_rpc_cap_unref(svc->host);
+	nx_rpc_cap_unref(nexus_service_host_cap(svc->host));
 	nx_rpc_cap_unref(svc->bootstrap);
 	nx_daemon_free(svc->daemon);
 	free(svc);

@@ -42,7 +42,8 @@ const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in);
 
 /* The service's Samgr (its channel to samgrd; borrowed, valid until nx_svc_free), for calls
  * of its own: resolving or watching another service. */
-nx_rpc_cap *nx_svc_samgr(nx_svc *svc);
+struct samgr;
+struct samgr *nx_svc_samgr(nx_svc *svc);
 
 /* Connections currently served (for tests and stats). */
 unsigned nx_svc_clients(const nx_svc *svc);

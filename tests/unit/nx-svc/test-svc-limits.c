@@ -48,7 +48,7 @@ static int accept_subject(size_t len)
 	static char subject[NX_SVC_SUBJECT_MAX + 1];
 	uint64_t first[64];
 	nx_capnp_builder b;
-	ServiceHost_accept_Params_b params;
+	nexus_service_host_accept_params_b params;
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
 	nx_capnp_reader rd;
 	nx_capnp_struct root;
@@ -56,11 +56,11 @@ static int accept_subject(size_t len)
 
 	memset(subject, 's', sizeof(subject));
 	nx_capnp_builder_init(&b, first, sizeof(first), &nx_capnp_malloc_allocator);
-	assert_int_equal(ServiceHost_accept_Params_init_root(&b, &params), 0);
-	assert_int_equal(ServiceHost_accept_Params_set_subject(params, subject, len), 0);
+	assert_int_equal(nexus_service_host_accept_params_init_root(&b, &params), 0);
+	assert_int_equal(nexus_service_host_accept_params_set_subject(params, subject, len), 0);
 	nx_capnp_builder_as_reader(&b, segs, &rd);
 	assert_int_equal(nx_capnp_reader_root_struct(&rd, &root), 0);
-	r = ServiceHost_accept_Params_validate(&root);
+	r = nexus_service_host_accept_params_validate(&root, NULL);
 	nx_capnp_builder_done(&b);
 	return r;
 }
@@ -70,7 +70,7 @@ static int accept_subject(size_t len)
 static void test_subject_max(void **state)
 {
 	(void)state;
-	assert_int_equal(SUBJECT_MAX_LEN, NX_SVC_SUBJECT_MAX);
+	assert_int_equal(NEXUS_SUBJECT_MAX_LEN, NX_SVC_SUBJECT_MAX);
 	assert_int_equal(accept_subject(NX_SVC_SUBJECT_MAX), 0);
 	assert_int_equal(accept_subject(NX_SVC_SUBJECT_MAX + 1), -EMSGSIZE);
 }
