@@ -15,7 +15,7 @@
 
 struct logd_follower {
 	struct logd_follower *next;
-	nx_rpc_cap *sink;
+	struct log_sink *sink;
 	struct jrn_filter filter; /* texts point into text[] */
 	uint64_t missed;          /* evicted before sent, not reported yet */
 	char text[JRN_SUBJECT_MAX + 1 + JRN_SCOPE_MAX + 1 + JRN_MESSAGE_MAX + 1];
@@ -24,7 +24,7 @@ struct logd_follower {
 static struct logd_follower *follower_free(struct logd_follower *f)
 {
 	if (f) {
-		nx_rpc_cap_unref(f->sink);
+		nx_rpc_cap_unref(log_sink_cap(f->sink));
 		free(f);
 	}
 	return NULL;
@@ -55,21 +55,25 @@ static const char *keep(struct logd_follower *f, size_t *pos, const char *s)
 	return dst;
 }
 
-int logd_follower_add(struct logd *d, const struct jrn_filter *filter, nx_rpc_cap *sink)
+int logd_follower_add(struct logd *d, const struct jrn_filter *filter, struct log_sink *sink)
 {
-	struct logd_follower *f;
+	struct logd_follower *f = NULL;
 	struct jrn_stats st;
 	size_t pos = 0;
+	int r = 0;
 
 	if (d->nfollowers >= LOGD_FOLLOWERS_MAX)
-		return -EDQUOT;
-	if ((filter->subject && strlen(filter->subject) > JRN_SUBJECT_MAX) ||
-	        (filter->scope && strlen(filter->scope) > JRN_SCOPE_MAX) ||
-	        (filter->contains && strlen(filter->contains) > JRN_MESSAGE_MAX))
-		return -EMSGSIZE;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
+		r = -EDQUOT;
+	else if ((filter->subject && strlen(filter->subject) > JRN_SUBJECT_MAX) ||
+	         (filter->scope && strlen(filter->scope) > JRN_SCOPE_MAX) ||
+	         (filter->contains && strlen(filter->contains) > JRN_MESSAGE_MAX))
+		r = -EMSGSIZE;
+	else if (!(f = calloc(1, sizeof(*f))))
+		r = -ENOMEM;
+	if (r < 0) {
+		nx_rpc_cap_unref(log_sink_cap(sink));
+		return r;
+	}
 	f->filter = *filter;
 	f->filter.subject = keep(f, &pos, filter->subject);
 	f->filter.scope = keep(f, &pos, filter->scope);
@@ -78,7 +82,7 @@ int logd_follower_add(struct logd *d, const struct jrn_filter *filter, nx_rpc_ca
 		jrn_stats(d->journal, &st);
 		f->filter.since_id = st.next_id;
 	}
-	f->sink = nx_rpc_cap_ref(sink);
+	f->sink = sink;
 	f->next = d->followers;
 	d->followers = f;
 	d->nfollowers++;
@@ -101,16 +105,16 @@ static size_t record_cost(const struct jrn_record *rec)
 static int pump_one(struct logd *d, struct logd_follower *f)
 {
 	struct jrn_record recs[LOGD_FOLLOW_BATCH];
-	LogSink_records_Params_b params;
+	log_sink_records_params_b params;
 	struct jrn_query_result qr;
 	nx_rpc_call *call = NULL;
 	nx_capnp_blist list;
 	size_t n = 0, bytes = 0;
 	int r;
 
-	if (nx_rpc_cap_is_broken(f->sink))
+	if (nx_rpc_cap_is_broken(log_sink_cap(f->sink)))
 		return -ECONNRESET;
-	r = nx_rpc_stream_ready(f->sink);
+	r = nx_rpc_stream_ready(log_sink_cap(f->sink));
 	if (r <= 0)
 		return r;
 	r = jrn_query(d->journal, &f->filter, recs, LOGD_FOLLOW_BATCH, &qr);
@@ -130,18 +134,18 @@ static int pump_one(struct logd *d, struct logd_follower *f)
 		f->filter.since_id = qr.next_cursor;
 		return 0;
 	}
-	r = LogSink_records_new(f->sink, &call, &params);
+	r = log_sink_records_start(f->sink, &call, &params);
 	if (r >= 0)
-		r = LogSink_records_Params_init_records(params, (uint32_t)n, &list);
+		r = log_sink_records_params_init_records(params, (uint32_t)n, &list);
 	if (r >= 0)
-		LogSink_records_Params_set_missed(params, f->missed);
+		log_sink_records_params_set_missed(params, f->missed);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = logd_record_encode(LogRecord_b_at(&list, (uint32_t)i), &recs[i]);
+		r = logd_record_encode(log_record_b_at(&list, (uint32_t)i), &recs[i]);
 	if (r < 0) {
 		nx_rpc_call_free(call);
 		return r;
 	}
-	r = LogSink_records_send(call); /* consumes the call except on -EAGAIN */
+	r = log_sink_records_send(call); /* consumes the call except on -EAGAIN */
 	if (r == -EAGAIN) {
 		nx_rpc_call_free(call);
 		return 0;

@@ -12,6 +12,7 @@
 
 #include "journal/journal.h"
 #include "log.capnp.h"
+#include "nexus/limits.h" /* LOGD_INLINE_MAX_BYTES, LOGD_FOLLOWERS_MAX, LOGD_FOLLOW_BATCH */
 #include "svc.h"
 
 /* Environment knobs: journal capacity in bytes (a decimal number, optional K/M/G suffix),
@@ -21,15 +22,6 @@
 #define LOGD_ENV_BURST    "NEXUS_LOGD_BURST"
 /* How often pending rate-limit drop reports are flushed into the journal. */
 #define LOGD_FLUSH_INTERVAL_NS 1000000000ull
-/* Results larger than this (framed, before the RPC envelope) go through a VMO: the rest of
- * NX_MSG_MAX_BYTES is left for the Return envelope and the results struct. */
-#define LOGD_INLINE_MAX_BYTES (NX_MSG_MAX_BYTES - 512u)
-
-/* Followers at once (all subjects); past it follow() is limit_exceeded. */
-#define LOGD_FOLLOWERS_MAX 256u
-/* Records one pump reads for one follower (then sends as many as fit one message). */
-#define LOGD_FOLLOW_BATCH 64u
-
 struct logd_follower;
 
 struct logd {
@@ -45,16 +37,17 @@ struct logd {
 /* The Log object served on every accepted connection, borrowing `d` (which must outlive it).
  * Returns 0 with one reference in *ret, or -ENOMEM. */
 int logd_log_new(struct logd *d, nx_rpc_cap **ret);
-/* Its dispatch (impl: the struct logd), which also runs calls held for a policy decision
- * again (nx_svc_policy_start). */
+/* Its dispatch (impl: the struct logd): asks policyd for the method's capability, then runs
+ * the handler; also what runs calls held for a policy decision again (nx_svc_policy_start). */
 int logd_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id);
 
 /* Fills one LogRecord from a journal view. 0 or the builder's error. */
-int logd_record_encode(LogRecord_b b, const struct jrn_record *rec);
+int logd_record_encode(log_record_b b, const struct jrn_record *rec);
 
 /* follow.c: adds a follower of `filter` (texts copied; since_id 0 = from the next record)
- * sending to `sink` (referenced). -EDQUOT past LOGD_FOLLOWERS_MAX, -EMSGSIZE, -ENOMEM. */
-int logd_follower_add(struct logd *d, const struct jrn_filter *filter, nx_rpc_cap *sink);
+ * sending to `sink`, which it takes (dropped on failure too). -EDQUOT past
+ * LOGD_FOLLOWERS_MAX, -EMSGSIZE, -ENOMEM. */
+int logd_follower_add(struct logd *d, const struct jrn_filter *filter, struct log_sink *sink);
 /* Sends every follower what it has not seen yet, as its window allows; frees broken ones. */
 void logd_followers_pump(struct logd *d);
 /* Drops every follower (at exit). */
