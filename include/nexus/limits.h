@@ -55,11 +55,18 @@
 /* Directories one nx-abi sandbox profile may grant (Landlock rules). */
 #define NX_SANDBOX_MAX_PATHS 12u
 
+/* fds one nx-abi spawn may map into the child (bootstrap channel, readiness, stdio, a few
+ * more). */
+#define NX_SPAWN_MAX_FDS 8u
+
 /* Each library's own limits, under its own prefix. */
 #include "nexus/limits-journal.h"
 #include "nexus/limits-log.h"
+#include "nexus/limits-logd.h"
 #include "nexus/limits-policy.h"
+#include "nexus/limits-policyd.h"
 #include "nexus/limits-registry.h"
+#include "nexus/limits-supervise.h"
 #include "nexus/limits-svc.h"
 
 #endif

@@ -21,11 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SUP_BACKOFF_FIRST_NS 100000000ull   /* 100 ms */
-#define SUP_BACKOFF_MAX_NS   5000000000ull  /* 5 s */
-#define SUP_STORM_EXITS      5u             /* exits that make a storm... */
-#define SUP_STORM_WINDOW_NS  30000000000ull /* ...within 30 s */
-#define SUP_STABLE_NS        10000000000ull /* up 10 s: the next restart starts the backoff over */
+#include "nexus/limits.h" /* SUP_*: nexus/limits-supervise.h */
 
 /* Retry with backoff: embed, zero-initialised (or sup_backoff_reset) means "first attempt". */
 struct sup_backoff {

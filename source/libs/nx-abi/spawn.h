@@ -21,14 +21,12 @@
 
 #include <stdbool.h>
 
+#include "nexus/limits.h" /* NX_SPAWN_MAX_FDS */
 #include "nx-abi/sandbox.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* fds one spawn may map into the child (bootstrap channel, readiness, stdio, a few more). */
-#define NX_SPAWN_MAX_FDS 8u
 
 struct nx_spawn_fd {
 	int child_fd;  /* the number the fd gets in the child, >= 0, each at most once */

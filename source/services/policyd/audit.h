@@ -16,12 +16,12 @@
 
 #include <stdbool.h>
 
+#include "nexus/limits.h" /* POLD_AUDIT_PER_SEC: nexus/limits-policyd.h */
 #include "nx-abi/loop.h"
 #include "policy/policy.h"
 
 #define POLD_AUDIT_SCOPE     "audit"
 #define POLD_AUDIT_ALLOW_ENV "NEXUS_POLICY_AUDIT_ALLOW"
-#define POLD_AUDIT_PER_SEC   200u
 
 typedef struct pold_audit pold_audit;
 
