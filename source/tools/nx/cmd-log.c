@@ -49,10 +49,10 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
-static int parse_level(const char *text, LogLevel *ret)
+static int parse_level(const char *text, log_level *ret)
 {
-	for (uint16_t v = 0; v < LogLevel_COUNT; v++)
-		if (strcmp(text, LogLevel_name(v)) == 0) {
+	for (log_level v = 0; v < LOG_LEVEL_COUNT; v++)
+		if (strcmp(text, log_level_name(v)) == 0) {
 			*ret = v;
 			return 0;
 		}
@@ -72,16 +72,39 @@ static int parse_u64(const char *text, uint64_t *ret)
 
 /* ---- append ------------------------------------------------------------------------------ */
 
+/* The entry of an append: LEVEL SCOPE MESSAGE [KEY=VALUE...] (checked by the caller). */
+static int entry_build(log_entry_b e, log_level level, int argc, char **argv)
+{
+	nx_capnp_blist fields;
+	int r, nf = argc - 3;
+
+	log_entry_set_level(e, level);
+	r = log_entry_set_scope(e, argv[1], strlen(argv[1]));
+	if (r >= 0)
+		r = log_entry_set_message(e, argv[2], strlen(argv[2]));
+	if (r >= 0 && nf > 0)
+		r = log_entry_init_fields(e, (uint32_t)nf, &fields);
+	for (int i = 0; r >= 0 && i < nf; i++) {
+		const char *kv = argv[3 + i], *eq = strchr(kv, '=');
+		log_field_b f = log_field_b_at(&fields, (uint32_t)i);
+
+		r = log_field_set_key(f, kv, (size_t)(eq - kv));
+		if (r >= 0)
+			r = log_field_set_value(f, eq + 1, strlen(eq + 1));
+	}
+	return r;
+}
+
+/* Limits (message length, field count, key syntax) are logd's to refuse: its reason names
+ * the field ("too_large: entry.message: longer than 1024 bytes"). */
 static int cmd_append(struct nxt_session *s, int argc, char **argv)
 {
-	const nx_rpc_result *res;
-	Log_append_Params_b params;
-	Log_append_Results out;
+	log_append_params_b params;
+	log_append_results out;
 	nx_rpc_call *call = NULL;
-	nx_capnp_blist fields;
-	LogEntry_b e;
-	LogLevel level;
-	int r, nf = argc - 3;
+	log_entry_b e;
+	log_level level;
+	int r;
 
 	if (argc < 3 || parse_level(argv[0], &level) < 0)
 		return usage(stderr, 2);
@@ -91,60 +114,46 @@ static int cmd_append(struct nxt_session *s, int argc, char **argv)
 	r = nxt_session_open(s, "logd");
 	if (r)
 		return r;
-	r = Log_append_new(s->svc, &call, &params);
+	r = log_append_start(log_from_cap(s->svc), &call, &params);
 	if (r >= 0)
-		r = Log_append_Params_init_entry(params, &e);
-	if (r >= 0) {
-		LogEntry_set_level(e, level);
-		r = LogEntry_set_scope(e, argv[1], strlen(argv[1]));
-	}
+		r = log_append_params_init_entry(params, &e);
 	if (r >= 0)
-		r = LogEntry_set_message(e, argv[2], strlen(argv[2]));
-	if (r >= 0 && nf > 0)
-		r = LogEntry_init_fields(e, (uint32_t)nf, &fields);
-	for (int i = 0; r >= 0 && i < nf; i++) {
-		const char *kv = argv[3 + i], *eq = strchr(kv, '=');
-		LogField_b f = LogField_b_at(&fields, (uint32_t)i);
-
-		r = LogField_set_key(f, kv, (size_t)(eq - kv));
-		if (r >= 0)
-			r = LogField_set_value(f, eq + 1, strlen(eq + 1));
-	}
+		r = entry_build(e, level, argc, argv);
 	if (r < 0) {
 		nx_rpc_call_free(call);
-		return nxt_report("append", r, NULL);
+		return nxt_report("append", r);
 	}
-	r = nxt_call_wait(s, call, "append", &res);
-	if (r == 0 && Log_append_results_checked(res, &out) < 0)
-		r = nxt_report("append", -EBADMSG, NULL);
-	if (r == 0)
-		printf("%" PRIu64 "\n", Log_append_Results_get_id(out));
+	r = log_append_send_wait(call, nexus_deadline(s->nx), &out);
+	if (r < 0)
+		r = nxt_report_call(s, call, r, "append");
+	else
+		printf("%" PRIu64 "\n", log_append_results_get_id(out));
 	nx_rpc_call_free(call);
 	return r;
 }
 
 /* ---- query ------------------------------------------------------------------------------- */
 
-static void print_record(LogRecord rec, bool json, bool first)
+static void print_record(log_record rec, bool json, bool first)
 {
 	const char *subject = "", *scope = "", *message = "";
 	size_t slen = 0, sclen = 0, mlen = 0;
-	uint64_t rt = LogRecord_get_realtime_ns(rec);
-	const char *lvl = LogLevel_name(LogRecord_get_level(rec));
+	uint64_t rt = log_record_get_realtime_ns(rec);
+	const char *lvl = log_level_name(log_record_get_level(rec));
 	nx_capnp_list fields = {0};
 
-	LogRecord_get_subject(rec, &subject, &slen);
-	LogRecord_get_scope(rec, &scope, &sclen);
-	LogRecord_get_message(rec, &message, &mlen);
-	if (LogRecord_get_fields(rec, &fields) < 0)
+	log_record_get_subject(rec, &subject, &slen);
+	log_record_get_scope(rec, &scope, &sclen);
+	log_record_get_message(rec, &message, &mlen);
+	if (log_record_get_fields(rec, &fields) < 0)
 		fields.count = 0;
 	if (!lvl)
 		lvl = "?";
 	if (json) {
 		printf("%s{\"id\":%" PRIu64 ",\"realtime_ns\":%" PRIu64 ",\"monotonic_ns\":%" PRIu64
 		       ",\"level\":\"%s\",\"subject\":",
-		        first ? "" : ",", LogRecord_get_id(rec), rt,
-		        LogRecord_get_monotonic_ns(rec), lvl);
+		        first ? "" : ",", log_record_get_id(rec), rt,
+		        log_record_get_monotonic_ns(rec), lvl);
 		nxt_json_string(subject, slen);
 		printf(",\"scope\":");
 		nxt_json_string(scope, sclen);
@@ -158,17 +167,17 @@ static void print_record(LogRecord rec, bool json, bool first)
 
 		if (gmtime_r(&sec, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		printf("%" PRIu64 " %s.%03uZ %s %.*s %.*s: %.*s", LogRecord_get_id(rec), when,
+		printf("%" PRIu64 " %s.%03uZ %s %.*s %.*s: %.*s", log_record_get_id(rec), when,
 		        (unsigned)(rt / 1000000u % 1000u), lvl, (int)slen, subject, (int)sclen,
 		        scope, (int)mlen, message);
 	}
 	for (uint32_t i = 0; i < fields.count; i++) {
-		LogField f = LogField_at(&fields, i);
+		log_field f = log_field_at(&fields, i);
 		const char *k = "", *v = "";
 		size_t klen = 0, vlen = 0;
 
-		LogField_get_key(f, &k, &klen);
-		LogField_get_value(f, &v, &vlen);
+		log_field_get_key(f, &k, &klen);
+		log_field_get_value(f, &v, &vlen);
 		if (json) {
 			if (i)
 				putchar(',');
@@ -183,23 +192,23 @@ static void print_record(LogRecord rec, bool json, bool first)
 }
 
 /* The records of a query VMO: checked (sealed, size within the interface's cap, the claimed
- * size within the file), mapped read-only, parsed and validated as a LogQueryPage. */
-static int read_vmo_records(nx_rpc_call *call, VmoRef ref, struct nx_vmo_map *map,
-        nx_capnp_reader *rd, struct nx_capnp_seg *segs, nx_capnp_list *ret)
+ * size within the file), mapped read-only, parsed and validated as a LogQueryPage (a page
+ * that breaks the schema is corrupt: -EBADMSG). */
+static int read_vmo_records(nexus_vmo_ref ref, struct nx_vmo_map *map, nx_capnp_reader *rd,
+        struct nx_capnp_seg *segs, nx_capnp_list *ret)
 {
-	uint64_t claimed = VmoRef_get_size(ref);
-	nx_rpc_cap *cap = NULL;
-	LogQueryPage page;
-	uint32_t index, nsegs;
+	uint64_t claimed = nexus_vmo_ref_get_size(ref);
+	struct nexus_vmo *vmo = NULL;
+	log_query_page page;
+	uint32_t nsegs;
 	size_t bytes;
 	int r;
 
-	r = VmoRef_get_vmo(ref, &index);
+	r = nexus_vmo_ref_get_vmo(ref, &vmo);
 	if (r >= 0)
-		r = nx_rpc_call_result_cap(call, index, &cap);
-	if (r >= 0)
-		r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(cap), LOG_QUERY_VMO_MAX_BYTES, false, map);
-	nx_rpc_cap_unref(cap); /* the map stays valid without the fd */
+		r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(nexus_vmo_cap(vmo)), LOG_QUERY_VMO_MAX_BYTES,
+		        false, map);
+	nx_rpc_cap_unref(nexus_vmo_cap(vmo)); /* the map stays valid without the fd */
 	if (r >= 0 && claimed > map->size)
 		r = -EINVAL;
 	if (r >= 0)
@@ -207,19 +216,19 @@ static int read_vmo_records(nx_rpc_call *call, VmoRef ref, struct nx_vmo_map *ma
 		        NX_CAPNP_MAX_SEGMENTS, &nsegs, &bytes);
 	if (r >= 0) {
 		nx_capnp_reader_init(rd, segs, nsegs);
-		r = LogQueryPage_read_root(rd, &page);
+		r = log_query_page_read_root(rd, &page);
 	}
+	if (r >= 0 && log_query_page_validate(&page.s, NULL) < 0)
+		r = -EBADMSG;
 	if (r >= 0)
-		r = LogQueryPage_validate(&page.s);
-	if (r >= 0)
-		r = LogQueryPage_get_records(page, ret);
+		r = log_query_page_get_records(page, ret);
 	return r < 0 ? r : 0;
 }
 
 /* Fills `f` from the filter options; --max (query) / --count (tail) go to *ret_n, --json to
  * *ret_json. -EINVAL for an unknown option or a bad value (usage). */
 static int filter_parse(
-        int argc, char **argv, LogFilter_b f, const char *n_opt, uint64_t *ret_n, bool *ret_json)
+        int argc, char **argv, log_filter_b f, const char *n_opt, uint64_t *ret_n, bool *ret_json)
 {
 	int r = 0;
 
@@ -227,7 +236,7 @@ static int filter_parse(
 	for (int i = 0; i < argc; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		uint64_t n;
-		LogLevel lvl;
+		log_level lvl;
 
 		if (strcmp(opt, "--json") == 0) {
 			*ret_json = true;
@@ -237,17 +246,17 @@ static int filter_parse(
 			return -EINVAL;
 		i++;
 		if (strcmp(opt, "--since") == 0 && parse_u64(val, &n) == 0)
-			LogFilter_set_since_id(f, n);
+			log_filter_set_since_id(f, n);
 		else if (strcmp(opt, "--level") == 0 && parse_level(val, &lvl) == 0)
-			LogFilter_set_min_level(f, lvl);
+			log_filter_set_min_level(f, lvl);
 		else if (strcmp(opt, n_opt) == 0 && parse_u64(val, &n) == 0 && n <= UINT32_MAX)
 			*ret_n = n;
 		else if (strcmp(opt, "--subject") == 0)
-			r = LogFilter_set_subject(f, val, strlen(val));
+			r = log_filter_set_subject(f, val, strlen(val));
 		else if (strcmp(opt, "--scope") == 0)
-			r = LogFilter_set_scope(f, val, strlen(val));
+			r = log_filter_set_scope(f, val, strlen(val));
 		else if (strcmp(opt, "--grep") == 0)
-			r = LogFilter_set_contains(f, val, strlen(val));
+			r = log_filter_set_contains(f, val, strlen(val));
 		else
 			return -EINVAL;
 		if (r < 0)
@@ -256,16 +265,16 @@ static int filter_parse(
 	return 0;
 }
 
-static int query_parse(int argc, char **argv, Log_query_Params_b params, bool *ret_json)
+static int query_parse(int argc, char **argv, log_query_params_b params, bool *ret_json)
 {
 	uint64_t max = 0;
-	LogFilter_b f;
-	int r = Log_query_Params_init_filter(params, &f);
+	log_filter_b f;
+	int r = log_query_params_init_filter(params, &f);
 
 	if (r >= 0)
 		r = filter_parse(argc, argv, f, "--max", &max, ret_json);
 	if (r >= 0)
-		Log_query_Params_set_max(params, (uint32_t)max);
+		log_query_params_set_max(params, (uint32_t)max);
 	return r;
 }
 
@@ -290,17 +299,53 @@ static int filter_check_args(int argc, char **argv, const char *n_opt)
 	return 0;
 }
 
-static int cmd_query(struct nxt_session *s, int argc, char **argv)
+static void print_query(
+        log_query_results out, const nx_capnp_list *list, const char *transport, bool json)
+{
+	uint64_t next = log_query_results_get_next_cursor(out);
+	uint64_t missed = log_query_results_get_missed(out);
+	bool more = log_query_results_get_more(out);
+
+	if (json)
+		printf("{\"transport\":\"%s\",\"records\":[", transport);
+	for (uint32_t i = 0; i < list->count; i++)
+		print_record(log_record_at(list, i), json, i == 0);
+	if (json) {
+		printf("],\"next_cursor\":%" PRIu64 ",\"more\":%s,\"missed\":%" PRIu64 "}\n", next,
+		        more ? "true" : "false", missed);
+		return;
+	}
+	if (more)
+		fprintf(stderr, "nx: more records: --since %" PRIu64 "\n", next);
+	if (missed)
+		fprintf(stderr, "nx: %" PRIu64 " records evicted before they were read\n", missed);
+}
+
+/* A query answer whose records came as a VMO: 0, or reported and 1. */
+static int print_query_vmo(log_query_results out, bool json)
 {
 	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
-	const nx_rpc_result *res;
-	Log_query_Params_b params;
-	Log_query_Results out;
 	struct nx_vmo_map map = {0};
+	nx_capnp_list list = {0};
 	nx_capnp_reader rd;
+	int r;
+
+	r = read_vmo_records(log_query_results_get_vmo(out), &map, &rd, segs, &list);
+	if (r < 0)
+		r = nxt_report("query: vmo", r);
+	else
+		print_query(out, &list, "vmo", json);
+	nx_vmo_unmap(&map);
+	return r;
+}
+
+static int cmd_query(struct nxt_session *s, int argc, char **argv)
+{
+	log_query_params_b params;
+	log_query_results out;
 	nx_capnp_list list = {0};
 	nx_rpc_call *call = NULL;
-	bool json = false, via_vmo = false;
+	bool json = false;
 	int r;
 
 	if (filter_check_args(argc, argv, "--max") < 0)
@@ -308,47 +353,23 @@ static int cmd_query(struct nxt_session *s, int argc, char **argv)
 	r = nxt_session_open(s, "logd");
 	if (r)
 		return r;
-	r = Log_query_new(s->svc, &call, &params);
+	r = log_query_start(log_from_cap(s->svc), &call, &params);
 	if (r >= 0)
 		r = query_parse(argc, argv, params, &json);
-	if (r == -EINVAL) {
-		nx_rpc_call_free(call);
-		return usage(stderr, 2); /* a bad value: --level loud, --since x */
-	}
 	if (r < 0) {
 		nx_rpc_call_free(call);
-		return nxt_report("query", r, NULL);
+		/* -EINVAL: a bad value (--level loud, --since x) */
+		return r == -EINVAL ? usage(stderr, 2) : nxt_report("query", r);
 	}
-	r = nxt_call_wait(s, call, "query", &res);
-	if (r == 0 && Log_query_results_checked(res, &out) < 0)
-		r = nxt_report("query", -EBADMSG, NULL);
-	if (r == 0 && Log_query_Results_has_vmo(out)) {
-		via_vmo = true;
-		r = read_vmo_records(call, Log_query_Results_get_vmo(out), &map, &rd, segs, &list);
-		if (r < 0)
-			r = nxt_report("query: vmo", r, NULL);
-	} else if (r == 0 && Log_query_Results_get_records(out, &list) < 0) {
-		r = nxt_report("query", -EBADMSG, NULL);
+	r = log_query_send_wait(call, nexus_deadline(s->nx), &out);
+	if (r < 0) {
+		r = nxt_report_call(s, call, r, "query");
+	} else if (log_query_results_has_vmo(out)) {
+		r = print_query_vmo(out, json);
+	} else {
+		(void)log_query_results_get_records(out, &list); /* results are validated */
+		print_query(out, &list, "inline", json);
 	}
-	if (r == 0) {
-		if (json)
-			printf("{\"transport\":\"%s\",\"records\":[", via_vmo ? "vmo" : "inline");
-		for (uint32_t i = 0; i < list.count; i++)
-			print_record(LogRecord_at(&list, i), json, i == 0);
-		if (json)
-			printf("],\"next_cursor\":%" PRIu64 ",\"more\":%s,\"missed\":%" PRIu64
-			       "}\n",
-			        Log_query_Results_get_next_cursor(out),
-			        Log_query_Results_get_more(out) ? "true" : "false",
-			        Log_query_Results_get_missed(out));
-		else if (Log_query_Results_get_more(out))
-			fprintf(stderr, "nx: more records: --since %" PRIu64 "\n",
-			        Log_query_Results_get_next_cursor(out));
-		if (!json && Log_query_Results_get_missed(out))
-			fprintf(stderr, "nx: %" PRIu64 " records evicted before they were read\n",
-			        Log_query_Results_get_missed(out));
-	}
-	nx_vmo_unmap(&map);
 	nx_rpc_call_free(call);
 	return r;
 }
@@ -361,29 +382,29 @@ struct tail {
 	bool json;
 };
 
-static int sink_records(void *impl, nx_rpc_incoming *in, LogSink_records_Params params)
+static int serve_records(void *impl, nx_rpc_incoming *in, log_sink_records_params params)
 {
 	struct tail *t = impl;
-	nx_capnp_list list;
+	uint64_t missed = log_sink_records_params_get_missed(params);
+	nx_capnp_list list = {0};
 
-	if (LogSink_records_Params_get_records(params, &list) < 0)
-		return -EBADMSG;
-	if (LogSink_records_Params_get_missed(params))
-		(void)fprintf(stderr, "nx: missed %llu records (evicted before they reached us)\n",
-		        (unsigned long long)LogSink_records_Params_get_missed(params));
+	(void)log_sink_records_params_get_records(params, &list); /* validated already */
+	if (missed)
+		(void)fprintf(stderr,
+		        "nx: missed %" PRIu64 " records (evicted before they reached us)\n",
+		        missed);
 	for (uint32_t i = 0; i < list.count && (!t->want || t->seen < t->want); i++, t->seen++) {
-		print_record(LogRecord_at(&list, i), t->json, true);
+		print_record(log_record_at(&list, i), t->json, true);
 		if (t->json)
 			putchar('\n');
 	}
-	nx_rpc_incoming_return(in);
 	if (t->want && t->seen >= t->want)
 		nx_loop_quit(t->loop, 0);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
-static const struct LogSink_server sink_server = {
-        .records = sink_records,
+static const struct log_sink_server sink_vt = {
+        .records = serve_records,
 };
 
 static void on_logd_gone(nexus *nx, const char *name, int error, void *userdata)
@@ -396,13 +417,12 @@ static void on_logd_gone(nexus *nx, const char *name, int error, void *userdata)
 
 static int cmd_tail(struct nxt_session *s, int argc, char **argv)
 {
-	const nx_rpc_result *res;
-	Log_follow_Params_b params;
+	log_follow_params_b params;
+	log_follow_results out;
+	struct log_sink *sink = NULL;
 	struct tail t = {0};
 	nx_rpc_call *call = NULL;
-	nx_rpc_cap *sink = NULL;
-	LogFilter_b f;
-	uint32_t index;
+	log_filter_b f;
 	int r;
 
 	if (filter_check_args(argc, argv, "--count") < 0)
@@ -411,28 +431,26 @@ static int cmd_tail(struct nxt_session *s, int argc, char **argv)
 	if (r)
 		return r;
 	t.loop = s->loop;
-	r = LogSink_server_new(&sink_server, &t, NULL, &sink);
+	r = log_sink_server_new(&sink_vt, &t, NULL, &sink);
 	if (r >= 0)
-		r = Log_follow_new(s->svc, &call, &params);
+		r = log_follow_start(log_from_cap(s->svc), &call, &params);
 	if (r >= 0)
-		r = Log_follow_Params_init_filter(params, &f);
-	if (r >= 0)
+		r = log_follow_params_init_filter(params, &f);
+	if (r >= 0) {
 		r = filter_parse(argc, argv, f, "--count", &t.want, &t.json);
-	if (r == -EINVAL) {
-		nx_rpc_call_free(call);
-		nx_rpc_cap_unref(sink);
-		return usage(stderr, 2);
+		if (r == -EINVAL)
+			r = -EDOM; /* a bad value (--level loud, --since x): usage below */
 	}
 	if (r >= 0)
-		r = nx_rpc_call_add_cap(call, sink, &index);
-	if (r >= 0)
-		r = Log_follow_Params_set_sink(params, index);
+		r = log_follow_params_set_sink(params, sink); /* the call holds its own reference */
 	if (r < 0) {
 		nx_rpc_call_free(call);
-		nx_rpc_cap_unref(sink);
-		return nxt_report("follow", r, NULL);
+		nx_rpc_cap_unref(log_sink_cap(sink));
+		return r == -EDOM ? usage(stderr, 2) : nxt_report("follow", r);
 	}
-	r = nxt_call_wait(s, call, "follow", &res);
+	r = log_follow_send_wait(call, nexus_deadline(s->nx), &out);
+	if (r < 0)
+		r = nxt_report_call(s, call, r, "follow");
 	nx_rpc_call_free(call);
 	if (r == 0) {
 		fprintf(stderr, "nx: following\n");
@@ -440,95 +458,78 @@ static int cmd_tail(struct nxt_session *s, int argc, char **argv)
 		r = nx_loop_run(s->loop);
 		nexus_set_gone_cb(s->nx, NULL, NULL);
 	}
-	nx_rpc_cap_unref(sink);
+	nx_rpc_cap_unref(log_sink_cap(sink));
 	return r;
 }
 
 /* ---- stats ------------------------------------------------------------------------------- */
 
+static void print_counters(log_counters st, bool json)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} rows[] = {
+	        {"records", log_counters_get_records(st)},
+	        {"bytes_used", log_counters_get_bytes_used(st)},
+	        {"capacity", log_counters_get_capacity(st)},
+	        {"appended", log_counters_get_appended(st)},
+	        {"evicted", log_counters_get_evicted(st)},
+	        {"dropped", log_counters_get_dropped(st)},
+	        {"rejected", log_counters_get_rejected(st)},
+	        {"oldest_id", log_counters_get_oldest_id(st)},
+	        {"newest_id", log_counters_get_newest_id(st)},
+	        {"next_id", log_counters_get_next_id(st)},
+	        {"subjects_tracked", log_counters_get_subjects_tracked(st)},
+	        {"clients", log_counters_get_clients(st)},
+	        {"followers", log_counters_get_followers(st)},
+	};
+	nx_capnp_list top = {0};
+
+	(void)log_counters_get_top(st, &top); /* results are validated */
+	if (json)
+		putchar('{');
+	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+		if (json)
+			printf("%s\"%s\":%" PRIu64, i ? "," : "", rows[i].name, rows[i].v);
+		else
+			printf("%-17s %" PRIu64 "\n", rows[i].name, rows[i].v);
+	}
+	if (json)
+		printf(",\"top_dropped\":[");
+	for (uint32_t i = 0; i < top.count; i++) {
+		log_subject_drops e = log_subject_drops_at(&top, i);
+		const char *subj = "";
+		size_t len = 0;
+
+		(void)log_subject_drops_get_subject(e, &subj, &len);
+		if (json) {
+			printf("%s{\"subject\":", i ? "," : "");
+			nxt_json_string(subj, len);
+			printf(",\"dropped\":%" PRIu64 "}", log_subject_drops_get_dropped(e));
+		} else {
+			printf("dropped_by        %.*s %" PRIu64 "\n", (int)len, subj,
+			        log_subject_drops_get_dropped(e));
+		}
+	}
+	if (json)
+		printf("]}\n");
+}
+
 static int cmd_stats(struct nxt_session *s, bool json)
 {
-	const nx_rpc_result *res;
-	Log_stats_Params_b params;
-	Log_stats_Results out;
-	nx_rpc_call *call = NULL;
-	nx_capnp_list top = {0};
-	LogStats st;
+	log_stats_results out;
+	nx_rpc_call *call;
 	int r;
 
 	r = nxt_session_open(s, "logd");
 	if (r)
 		return r;
-	r = Log_stats_new(s->svc, &call, &params);
+	r = log_stats_wait(log_from_cap(s->svc), nexus_deadline(s->nx), &call, &out);
 	if (r < 0)
-		return nxt_report("stats", r, NULL);
-	r = nxt_call_wait(s, call, "stats", &res);
-	if (r == 0 && Log_stats_results_checked(res, &out) < 0)
-		r = nxt_report("stats", -EBADMSG, NULL);
-	if (r == 0) {
-		struct {
-			const char *name;
-			uint64_t v;
-		} rows[] = {
-		        {"records", 0},
-		        {"bytes_used", 0},
-		        {"capacity", 0},
-		        {"appended", 0},
-		        {"evicted", 0},
-		        {"dropped", 0},
-		        {"rejected", 0},
-		        {"oldest_id", 0},
-		        {"newest_id", 0},
-		        {"next_id", 0},
-		        {"subjects_tracked", 0},
-		        {"clients", 0},
-		        {"followers", 0},
-		};
-
-		st = Log_stats_Results_get_stats(out);
-		rows[0].v = LogStats_get_records(st);
-		rows[1].v = LogStats_get_bytes_used(st);
-		rows[2].v = LogStats_get_capacity(st);
-		rows[3].v = LogStats_get_appended(st);
-		rows[4].v = LogStats_get_evicted(st);
-		rows[5].v = LogStats_get_dropped(st);
-		rows[6].v = LogStats_get_rejected(st);
-		rows[7].v = LogStats_get_oldest_id(st);
-		rows[8].v = LogStats_get_newest_id(st);
-		rows[9].v = LogStats_get_next_id(st);
-		rows[10].v = LogStats_get_subjects_tracked(st);
-		rows[11].v = LogStats_get_clients(st);
-		rows[12].v = LogStats_get_followers(st);
-		if (LogStats_get_top(st, &top) < 0)
-			top.count = 0;
-		if (json)
-			putchar('{');
-		for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-			if (json)
-				printf("%s\"%s\":%" PRIu64, i ? "," : "", rows[i].name, rows[i].v);
-			else
-				printf("%-17s %" PRIu64 "\n", rows[i].name, rows[i].v);
-		}
-		if (json)
-			printf(",\"top_dropped\":[");
-		for (uint32_t i = 0; i < top.count; i++) {
-			LogSubjectDrops e = LogSubjectDrops_at(&top, i);
-			const char *subj = "";
-			size_t len = 0;
-
-			LogSubjectDrops_get_subject(e, &subj, &len);
-			if (json) {
-				printf("%s{\"subject\":", i ? "," : "");
-				nxt_json_string(subj, len);
-				printf(",\"dropped\":%" PRIu64 "}", LogSubjectDrops_get_dropped(e));
-			} else {
-				printf("dropped_by        %.*s %" PRIu64 "\n", (int)len, subj,
-				        LogSubjectDrops_get_dropped(e));
-			}
-		}
-		if (json)
-			printf("]}\n");
-	}
+		r = nxt_report_call(s, call, r, "stats");
+	else
+		print_counters(log_stats_results_get_stats(out), json);
 	nx_rpc_call_free(call);
 	return r;
 }

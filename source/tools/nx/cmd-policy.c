@@ -47,27 +47,21 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
-/* check and explain: exit 0 allowed, 1 denied. */
+/* check and explain: exit 0 allowed, 1 denied. Invalid input is the server's to refuse: its
+ * reason names the field ("invalid_argument: subject: empty"). */
 static int cmd_check(struct psession *s, const char *subject, const char *cap)
 {
-	Policy_check_Params_b params;
-	Policy_check_Results out;
-	const nx_rpc_result *res;
+	policy_check_results out;
 	nx_rpc_call *call;
 	bool allowed;
 	int r;
 
-	r = Policy_check_new(s->base.svc, &call, &params);
-	if (r < 0)
-		return nxt_report("check", r, NULL);
-	r = Policy_check_Params_set_subject(params, subject, strlen(subject));
-	if (r >= 0)
-		r = Policy_check_Params_set_cap(params, cap, strlen(cap));
-	r = r < 0 ? nxt_report("check", r, NULL) : nxt_call_wait(&s->base, call, "check", &res);
-	if (r == 0 && Policy_check_results_checked(res, &out) < 0)
-		r = nxt_report("check", -EBADMSG, NULL);
-	if (r == 0) {
-		allowed = Policy_check_Results_get_allowed(out);
+	r = policy_check_wait(policy_from_cap(s->base.svc), subject, cap,
+	        nexus_deadline(s->base.nx), &call, &out);
+	if (r < 0) {
+		r = nxt_report_call(&s->base, call, r, "check");
+	} else {
+		allowed = policy_check_results_get_allowed(out);
 		if (s->json) {
 			printf("{\"subject\":");
 			nxt_json_string(subject, strlen(subject));
@@ -83,51 +77,48 @@ static int cmd_check(struct psession *s, const char *subject, const char *cap)
 	return r;
 }
 
-static int cmd_explain(struct psession *s, const char *subject, const char *cap)
+static void print_explained(
+        const struct psession *s, const char *subject, const char *cap, policy_explain_results out)
 {
-	Policy_explain_Params_b params;
-	Policy_explain_Results out;
-	const nx_rpc_result *res;
+	bool allowed = policy_explain_results_get_allowed(out);
+	bool by_default = policy_explain_results_get_by_default(out);
+	unsigned line = policy_explain_results_get_line(out);
 	const char *rule = "", *file = "";
 	size_t rlen = 0, flen = 0;
+
+	(void)policy_explain_results_get_rule(out, &rule, &rlen); /* results are validated */
+	(void)policy_explain_results_get_file(out, &file, &flen);
+	if (s->json) {
+		printf("{\"subject\":");
+		nxt_json_string(subject, strlen(subject));
+		printf(",\"cap\":");
+		nxt_json_string(cap, strlen(cap));
+		printf(",\"allowed\":%s,\"rule\":", allowed ? "true" : "false");
+		nxt_json_string(rule, rlen);
+		printf(",\"file\":");
+		nxt_json_string(file, flen);
+		printf(",\"line\":%u,\"byDefault\":%s}\n", line, by_default ? "true" : "false");
+	} else if (by_default) {
+		printf("denied by default (%.*s)\n", (int)rlen, rule);
+	} else {
+		printf("%s by %.*s:%u: %.*s\n", allowed ? "allowed" : "denied", (int)flen, file,
+		        line, (int)rlen, rule);
+	}
+}
+
+static int cmd_explain(struct psession *s, const char *subject, const char *cap)
+{
+	policy_explain_results out;
 	nx_rpc_call *call;
-	bool allowed, by_default;
-	unsigned line;
 	int r;
 
-	r = Policy_explain_new(s->base.svc, &call, &params);
-	if (r < 0)
-		return nxt_report("explain", r, NULL);
-	r = Policy_explain_Params_set_subject(params, subject, strlen(subject));
-	if (r >= 0)
-		r = Policy_explain_Params_set_cap(params, cap, strlen(cap));
-	r = r < 0 ? nxt_report("explain", r, NULL) : nxt_call_wait(&s->base, call, "explain", &res);
-	if (r == 0 && (Policy_explain_results_checked(res, &out) < 0 ||
-	                      Policy_explain_Results_get_rule(out, &rule, &rlen) < 0 ||
-	                      Policy_explain_Results_get_file(out, &file, &flen) < 0))
-		r = nxt_report("explain", -EBADMSG, NULL);
-	if (r == 0) {
-		allowed = Policy_explain_Results_get_allowed(out);
-		by_default = Policy_explain_Results_get_by_default(out);
-		line = Policy_explain_Results_get_line(out);
-		if (s->json) {
-			printf("{\"subject\":");
-			nxt_json_string(subject, strlen(subject));
-			printf(",\"cap\":");
-			nxt_json_string(cap, strlen(cap));
-			printf(",\"allowed\":%s,\"rule\":", allowed ? "true" : "false");
-			nxt_json_string(rule, rlen);
-			printf(",\"file\":");
-			nxt_json_string(file, flen);
-			printf(",\"line\":%u,\"byDefault\":%s}\n", line,
-			        by_default ? "true" : "false");
-		} else if (by_default) {
-			printf("denied by default (%.*s)\n", (int)rlen, rule);
-		} else {
-			printf("%s by %.*s:%u: %.*s\n", allowed ? "allowed" : "denied", (int)flen,
-			        file, line, (int)rlen, rule);
-		}
-		r = allowed ? 0 : 1;
+	r = policy_explain_wait(policy_from_cap(s->base.svc), subject, cap,
+	        nexus_deadline(s->base.nx), &call, &out);
+	if (r < 0) {
+		r = nxt_report_call(&s->base, call, r, "explain");
+	} else {
+		print_explained(s, subject, cap, out);
+		r = policy_explain_results_get_allowed(out) ? 0 : 1;
 	}
 	nx_rpc_call_free(call);
 	return r;
@@ -144,33 +135,37 @@ static void print_version(const struct psession *s, const char *v, size_t len)
 	}
 }
 
-static int cmd_version(struct psession *s, bool show)
+static void print_show(const struct psession *s, const char *v, size_t len)
 {
-	Policy_version_Params_b params;
-	Policy_version_Results out;
-	const nx_rpc_result *res;
-	nx_rpc_call *call;
-	const char *v;
-	size_t len;
-	int r;
-
-	r = Policy_version_new(s->base.svc, &call, &params);
-	if (r < 0)
-		return nxt_report("version", r, NULL);
-	r = nxt_call_wait(&s->base, call, "version", &res);
-	if (r == 0 && (Policy_version_results_checked(res, &out) < 0 ||
-	                      Policy_version_Results_get_version(out, &v, &len) < 0))
-		r = nxt_report("version", -EBADMSG, NULL);
-	if (r == 0 && !show) {
-		print_version(s, v, len);
-	} else if (r == 0 && s->json) {
+	if (s->json) {
 		printf("{\"version\":");
 		nxt_json_string(v, len);
 		printf(",\"rules\":null}\n");
-	} else if (r == 0) {
+	} else {
 		printf("version %.*s\n", (int)len, v);
 		printf("rules: not exposed by policyd (Policy has check, explain, version; see "
 		       "nx policy explain)\n");
+	}
+}
+
+static int cmd_version(struct psession *s, bool show)
+{
+	policy_version_results out;
+	nx_rpc_call *call;
+	const char *v = "";
+	size_t len = 0;
+	int r;
+
+	r = policy_version_wait(
+	        policy_from_cap(s->base.svc), nexus_deadline(s->base.nx), &call, &out);
+	if (r < 0) {
+		r = nxt_report_call(&s->base, call, r, "version");
+	} else {
+		(void)policy_version_results_get_version(out, &v, &len); /* results are validated */
+		if (show)
+			print_show(s, v, len);
+		else
+			print_version(s, v, len);
 	}
 	nx_rpc_call_free(call);
 	return r;
@@ -178,50 +173,43 @@ static int cmd_version(struct psession *s, bool show)
 
 static int cmd_reload(struct psession *s)
 {
-	Policy_reload_Params_b params;
-	Policy_reload_Results out;
-	const nx_rpc_result *res;
+	policy_reload_results out;
 	nx_rpc_call *call;
-	const char *v;
-	size_t len;
+	const char *v = "";
+	size_t len = 0;
 	int r;
 
-	r = Policy_reload_new(s->base.svc, &call, &params);
-	if (r < 0)
-		return nxt_report("reload", r, NULL);
-	r = nxt_call_wait(&s->base, call, "reload", &res);
-	if (r == 0 && (Policy_reload_results_checked(res, &out) < 0 ||
-	                      Policy_reload_Results_get_version(out, &v, &len) < 0))
-		r = nxt_report("reload", -EBADMSG, NULL);
-	if (r == 0)
+	r = policy_reload_wait(
+	        policy_from_cap(s->base.svc), nexus_deadline(s->base.nx), &call, &out);
+	if (r < 0) {
+		r = nxt_report_call(&s->base, call, r, "reload");
+	} else {
+		(void)policy_reload_results_get_version(out, &v, &len); /* results are validated */
 		print_version(s, v, len);
+	}
 	nx_rpc_call_free(call);
 	return r;
 }
 
 /* ---- watch: serve a PolicyWatcher until COUNT versions arrived or policyd goes ---- */
 
-static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_changed_Params params)
+static int serve_changed(void *impl, nx_rpc_incoming *in, policy_watcher_changed_params params)
 {
 	struct psession *s = impl;
 	const char *v;
 	size_t len;
-	int r;
 
-	r = PolicyWatcher_changed_Params_get_version(params, &v, &len);
-	if (r < 0)
-		return r;
+	(void)policy_watcher_changed_params_get_version(params, &v, &len); /* validated already */
 	printf("version %.*s\n", (int)len, v);
-	nx_rpc_incoming_return(in);
 	if (s->want && ++s->seen >= s->want) {
 		s->status = 0;
 		nx_loop_quit(s->base.loop, 0);
 	}
-	return 0;
+	return policy_watcher_changed_return(in);
 }
 
-static const struct PolicyWatcher_server watcher_vt = {
-        .changed = watcher_changed,
+static const struct policy_watcher_server watcher_vt = {
+        .changed = serve_changed,
 };
 
 static void on_disconnect(nexus *nx, const char *name, int error, void *userdata)
@@ -235,21 +223,18 @@ static void on_disconnect(nexus *nx, const char *name, int error, void *userdata
 
 static int cmd_watch(struct psession *s)
 {
-	Policy_watch_Params_b params;
-	const nx_rpc_result *res;
-	nx_rpc_call *call = NULL;
-	nx_rpc_cap *cb = NULL;
-	uint32_t index;
+	policy_watch_results out;
+	struct policy_watcher *watcher;
+	nx_rpc_call *call;
 	int r;
 
-	r = PolicyWatcher_server_new(&watcher_vt, s, NULL, &cb);
-	if (r >= 0)
-		r = Policy_watch_new(s->base.svc, &call, &params);
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(call, cb, &index);
-	if (r >= 0)
-		r = Policy_watch_Params_set_cb(params, index);
-	r = r < 0 ? nxt_report("watch", r, NULL) : nxt_call_wait(&s->base, call, "watch", &res);
+	r = policy_watcher_server_new(&watcher_vt, s, NULL, &watcher);
+	if (r < 0)
+		return nxt_report("watch", r);
+	r = policy_watch_wait(
+	        policy_from_cap(s->base.svc), watcher, nexus_deadline(s->base.nx), &call, &out);
+	if (r < 0)
+		r = nxt_report_call(&s->base, call, r, "watch");
 	nx_rpc_call_free(call);
 	/* The first changed() may have arrived with the answer already. */
 	if (r == 0 && !(s->want && s->seen >= s->want)) {
@@ -259,7 +244,7 @@ static int cmd_watch(struct psession *s)
 		nexus_set_gone_cb(s->base.nx, NULL, NULL);
 		r = s->status;
 	}
-	nx_rpc_cap_unref(cb);
+	nx_rpc_cap_unref(policy_watcher_cap(watcher));
 	return r;
 }
 

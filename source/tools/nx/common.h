@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What every `nx` command shares: the session (samgrd, then one resolved service, through
- * libnexus), waiting for a call, reporting a failure the way scripts grep it
+ * libnexus), reporting a failure the way scripts grep it
  * ("nx: <section 9 code>: <sentence>" on stderr, exit status 1), and JSON string escaping.
  */
 #ifndef NX_TOOL_COMMON_H
@@ -18,7 +18,8 @@
 struct nxt_session {
 	nexus *nx;
 	nx_loop *loop;   /* nexus_loop(nx) */
-	nx_rpc_cap *svc; /* the resolved service, or samgrd's own capability */
+	nx_rpc_cap *svc; /* the resolved service, or samgrd's own capability: view it as its
+	                    interface (policy_from_cap(s->svc)) to call it */
 };
 
 /* Connects to samgrd and, unless `service` is NULL, resolves it into s->svc. 0, or the failure
@@ -28,14 +29,11 @@ void nxt_session_close(struct nxt_session *s);
 
 /* The reporting functions are inline so callers (and the analyzer) see that they return 1. */
 
-/* Reports a failure: the peer's reason when `res` has one, else "<code>: <what>: <strerror>"
- * for `err`. Returns 1, the exit status. */
-static inline int nxt_report(const char *what, int err, const nx_rpc_result *res)
+/* Reports a local failure: "<code>: <what>: <strerror>" for `err`. Returns 1, the exit
+ * status. */
+static inline int nxt_report(const char *what, int err)
 {
-	if (res && res->reason && *res->reason)
-		fprintf(stderr, "nx: %s\n", res->reason);
-	else
-		fprintf(stderr, "nx: %s: %s: %s\n", nx_rpc_reason_code(err), what, strerror(-err));
+	fprintf(stderr, "nx: %s: %s: %s\n", nx_rpc_reason_code(err), what, strerror(-err));
 	return 1;
 }
 
@@ -46,11 +44,14 @@ static inline int nxt_report_last(const nexus *nx)
 	return 1;
 }
 
-/* Sends `call` and waits for it with libnexus's deadline: 0 with *ret set, or reported and 1. */
-static inline int nxt_call_wait(
-        struct nxt_session *s, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
+/* Reports the failure `err` of a generated blocking call (`call` may be NULL): the reason the
+ * call holds, which for invalid input is the server's naming the field ("invalid_argument:
+ * subject: empty"), else "<code>: <what>: <strerror>". Returns 1. */
+static inline int nxt_report_call(
+        struct nxt_session *s, nx_rpc_call *call, int err, const char *what)
 {
-	return nexus_call_wait(s->nx, call, what, ret) < 0 ? nxt_report_last(s->nx) : 0;
+	(void)nexus_call_failed(s->nx, call, err, what);
+	return nxt_report_last(s->nx);
 }
 
 /* Prints `s` (len bytes) as a JSON string on stdout: quotes, backslashes and control

@@ -10,9 +10,7 @@
  *
  * Exit codes: 0 success, 1 the system said no or is unreachable, 2 usage.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "echo.capnp.h"
@@ -38,49 +36,49 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
+static void print_entries(samgr_list_results out, bool json)
+{
+	nx_capnp_list list = {0};
+
+	(void)samgr_list_results_get_entries(out, &list); /* results are validated */
+	if (json)
+		printf("[");
+	else
+		printf("%-24s %s\n", "NAME", "OWNER");
+	for (uint32_t i = 0; i < list.count; i++) {
+		samgr_entry e = samgr_entry_at(&list, i);
+		const char *name = "", *owner = "";
+		size_t nlen = 0, olen = 0;
+
+		(void)samgr_entry_get_name(e, &name, &nlen);
+		(void)samgr_entry_get_owner(e, &owner, &olen);
+		if (json) {
+			printf("%s{\"name\":", i ? "," : "");
+			nxt_json_string(name, nlen);
+			printf(",\"owner\":");
+			nxt_json_string(owner, olen);
+			printf("}");
+		} else {
+			printf("%-24.*s %.*s\n", (int)nlen, name, (int)olen, owner);
+		}
+	}
+	if (json)
+		printf("]\n");
+}
+
 static int svc_list(struct nxt_session *s, bool json)
 {
-	const nx_rpc_result *res;
-	Samgr_list_Params_b params;
-	Samgr_list_Results out;
+	samgr_list_results out;
 	nx_rpc_call *call;
-	nx_capnp_list list;
 	int r;
 
 	if (nexus_samgr(s->nx, &s->svc) < 0)
 		return nxt_report_last(s->nx);
-	r = Samgr_list_new(s->svc, &call, &params);
+	r = samgr_list_wait(samgr_from_cap(s->svc), nexus_deadline(s->nx), &call, &out);
 	if (r < 0)
-		return nxt_report("list", r, NULL);
-	r = nxt_call_wait(s, call, "list", &res);
-	if (r == 0 && (Samgr_list_results_checked(res, &out) < 0 ||
-	                      Samgr_list_Results_get_entries(out, &list) < 0))
-		r = nxt_report("list", -EBADMSG, NULL);
-	if (r == 0) {
-		if (json)
-			printf("[");
-		else
-			printf("%-24s %s\n", "NAME", "OWNER");
-		for (uint32_t i = 0; i < list.count; i++) {
-			Entry e = Entry_at(&list, i);
-			const char *name = "", *owner = "";
-			size_t nlen = 0, olen = 0;
-
-			Entry_get_name(e, &name, &nlen);
-			Entry_get_owner(e, &owner, &olen);
-			if (json) {
-				printf("%s{\"name\":", i ? "," : "");
-				nxt_json_string(name, nlen);
-				printf(",\"owner\":");
-				nxt_json_string(owner, olen);
-				printf("}");
-			} else {
-				printf("%-24.*s %.*s\n", (int)nlen, name, (int)olen, owner);
-			}
-		}
-		if (json)
-			printf("]\n");
-	}
+		r = nxt_report_call(s, call, r, "list");
+	else
+		print_entries(out, json);
 	nx_rpc_call_free(call);
 	return r;
 }
@@ -88,40 +86,32 @@ static int svc_list(struct nxt_session *s, bool json)
 static int svc_resolve(struct nxt_session *s, const char *name)
 {
 	nx_rpc_cap *cap = NULL;
-	int r = nexus_resolve(s->nx, name, &cap) < 0 ? nxt_report_last(s->nx) : 0;
 
-	if (r == 0)
-		printf("%s: resolved (a fresh channel to its bootstrap)\n", name);
+	if (nexus_resolve(s->nx, name, &cap) < 0)
+		return nxt_report_last(s->nx);
+	printf("%s: resolved (a fresh channel to its bootstrap)\n", name);
 	nx_rpc_cap_unref(cap);
-	return r;
+	return 0;
 }
 
+/* s->svc is echod. */
 static int echo(struct nxt_session *s, const char *text)
 {
-	const nx_rpc_result *res;
-	Echo_echo_Params_b params;
-	Echo_echo_Results out;
-	nx_rpc_cap *echod = NULL;
-	nx_rpc_call *call = NULL;
-	const char *back, *subject;
-	size_t blen, slen;
+	echo_echo_results out;
+	nx_rpc_call *call;
+	const char *back = "", *subject = "";
+	size_t blen = 0, slen = 0;
 	int r;
 
-	r = nexus_resolve(s->nx, "echod", &echod) < 0 ? nxt_report_last(s->nx) : 0;
-	if (r == 0 && (r = Echo_echo_new(echod, &call, &params)) < 0)
-		r = nxt_report("echo", r, NULL);
-	if (r == 0 && (r = Echo_echo_Params_set_text(params, text, strlen(text))) < 0)
-		r = nxt_report("echo", r, NULL);
-	if (r == 0)
-		r = nxt_call_wait(s, call, "echo", &res);
-	if (r == 0 && (Echo_echo_results_checked(res, &out) < 0 ||
-	                      Echo_echo_Results_get_text(out, &back, &blen) < 0 ||
-	                      Echo_echo_Results_get_subject(out, &subject, &slen) < 0))
-		r = nxt_report("echo", -EBADMSG, NULL);
-	if (r == 0)
+	r = echo_echo_wait(echo_from_cap(s->svc), text, nexus_deadline(s->nx), &call, &out);
+	if (r < 0) {
+		r = nxt_report_call(s, call, r, "echo");
+	} else {
+		(void)echo_echo_results_get_text(out, &back, &blen); /* results are validated */
+		(void)echo_echo_results_get_subject(out, &subject, &slen);
 		printf("%.*s (echod saw subject %.*s)\n", (int)blen, back, (int)slen, subject);
+	}
 	nx_rpc_call_free(call);
-	nx_rpc_cap_unref(echod);
 	return r;
 }
 
@@ -152,7 +142,7 @@ int main(int argc, char **argv)
 		if (r == 0)
 			r = svc_resolve(&s, argv[3]);
 	} else if (strcmp(argv[1], "echo") == 0 && argc == 3) {
-		r = nxt_session_open(&s, NULL);
+		r = nxt_session_open(&s, "echod");
 		if (r == 0)
 			r = echo(&s, argv[2]);
 	} else {
