@@ -19,7 +19,7 @@
 int main(void)
 {
 	const char *dir = getenv("NEXUS_POLICY_DIR");
-	nx_rpc_cap *bootstrap = NULL;
+	struct policy *bootstrap = NULL;
 	pold_store *store = NULL;
 	policyd *d = NULL;
 	nx_svc *svc = NULL;
@@ -50,11 +50,11 @@ int main(void)
 		nx_svc_free(svc);
 		return 1;
 	}
-	code = nx_svc_run(svc, bootstrap);
+	code = nx_svc_run(svc, policy_cap(bootstrap));
 	/* Before the loop goes with nx_svc_free: the audit's timer is one of its sources. No call
 	 * is dispatched any more, and the Policy object has no destroy hook reaching d. */
 	policyd_free(d);
 	nx_svc_free(svc);
-	nx_rpc_cap_unref(bootstrap);
+	nx_rpc_cap_unref(policy_cap(bootstrap));
 	return code;
 }

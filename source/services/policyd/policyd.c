@@ -22,7 +22,7 @@ struct policyd {
 	pold_store *store;
 	pold_audit *audit;
 	struct {
-		nx_rpc_cap *cb;    /* a PolicyWatcher, imported through `conn` */
+		struct policy_watcher *cb; /* imported through `conn` */
 		nx_rpc_conn *conn; /* compared only, never used: a broken cb is pruned first */
 	} watchers[POLICY_WATCHERS_MAX];
 	unsigned nwatchers;
@@ -54,76 +54,67 @@ static const char *read_query(
 	return NULL;
 }
 
-static int policy_check(void *impl, nx_rpc_incoming *in, Policy_check_Params params)
+static int serve_check(void *impl, nx_rpc_incoming *in, policy_check_params params)
 {
 	policyd *d = impl;
 	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
-	Policy_check_Results_b res;
 	const char *s, *c, *bad;
 	size_t slen, clen;
 	bool allowed;
-	int r;
 
-	r = Policy_check_Params_get_subject(params, &s, &slen);
-	if (r >= 0)
-		r = Policy_check_Params_get_cap(params, &c, &clen);
-	if (r < 0)
-		return r;
+	/* The dispatcher validated both texts against the schema. */
+	(void)policy_check_params_get_subject(params, &s, &slen);
+	(void)policy_check_params_get_cap(params, &c, &clen);
 	bad = read_query(s, slen, c, clen, subject, cap);
 	if (bad)
 		return nx_rpc_incoming_failf(
 		        in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad, POL_TOKEN_MAX);
-	r = Policy_check_results_init(in, &res);
-	if (r < 0)
-		return r;
 	allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
-	Policy_check_Results_set_allowed(res, allowed);
 	pold_audit_decision(d->audit, pold_store_policy(d->store), nx_svc_subject(d->svc, in),
 	        subject, cap, allowed);
-	return nx_rpc_incoming_return(in);
+	(void)policy_check_return(in, allowed);
+	return 0;
 }
 
-static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_Params params)
+/* Reads queries[i] (validated by the dispatcher) into subject and cap; false if either is not
+ * a token. */
+static bool read_query_at(const nx_capnp_list *list, uint32_t i, char *subject, char *cap)
+{
+	policy_query q = policy_query_at(list, i);
+	const char *s, *c;
+	size_t slen, clen;
+
+	(void)policy_query_get_subject(q, &s, &slen);
+	(void)policy_query_get_cap(q, &c, &clen);
+	return !read_query(s, slen, c, clen, subject, cap);
+}
+
+static int serve_check_many(void *impl, nx_rpc_incoming *in, policy_check_many_params params)
 {
 	policyd *d = impl;
 	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
-	Policy_checkMany_Results_b res;
+	policy_check_many_results_b res;
 	const char *asker = nx_svc_subject(d->svc, in);
 	bool allowed;
 	nx_capnp_blist out;
 	nx_capnp_list list;
-	const char *s, *c;
-	size_t slen, clen;
 	int r;
 
-	r = Policy_checkMany_Params_get_queries(params, &list);
-	if (r < 0)
-		return r;
-	if (list.count > POLICY_CHECK_MANY_MAX)
-		return nx_rpc_incoming_failf(
-		        in, -EMSGSIZE, "queries: more than %u", POLICY_CHECK_MANY_MAX);
+	/* The dispatcher validated the list (at most POLICY_CHECK_MANY_MAX) and its texts. */
+	(void)policy_check_many_params_get_queries(params, &list);
 	/* Every query is read before any answer is built: one bad query fails the call. */
-	for (uint32_t i = 0; i < list.count; i++) {
-		Query q = Query_at(&list, i);
-
-		if (Query_get_subject(q, &s, &slen) < 0 || Query_get_cap(q, &c, &clen) < 0 ||
-		        !read_token(subject, s, slen) || !read_token(cap, c, clen))
+	for (uint32_t i = 0; i < list.count; i++)
+		if (!read_query_at(&list, i, subject, cap))
 			return nx_rpc_incoming_failf(in, -EINVAL,
 			        "queries[%u]: subject and cap must be 1..%u printable ASCII bytes",
 			        (unsigned)i, POL_TOKEN_MAX);
-	}
-	r = Policy_check_many_results_init(in, &res);
+	r = policy_check_many_results_init(in, &res);
 	if (r >= 0)
-		r = Policy_checkMany_Results_init_allowed(res, list.count, &out);
+		r = policy_check_many_results_init_allowed(res, list.count, &out);
 	if (r < 0)
 		return r;
 	for (uint32_t i = 0; i < list.count; i++) {
-		Query q = Query_at(&list, i);
-
-		Query_get_subject(q, &s, &slen);
-		Query_get_cap(q, &c, &clen);
-		read_token(subject, s, slen);
-		read_token(cap, c, clen);
+		(void)read_query_at(&list, i, subject, cap);
 		allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
 		nx_capnp_blist_set_bool(&out, i, allowed);
 		pold_audit_decision(
@@ -132,21 +123,18 @@ static int policy_check_many(void *impl, nx_rpc_incoming *in, Policy_checkMany_P
 	return nx_rpc_incoming_return(in);
 }
 
-static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params params)
+static int serve_explain(void *impl, nx_rpc_incoming *in, policy_explain_params params)
 {
 	policyd *d = impl;
 	char subject[POL_TOKEN_MAX + 1], cap[POL_TOKEN_MAX + 1];
-	Policy_explain_Results_b res;
 	pol_explanation e;
 	const char *s, *c, *bad;
 	size_t slen, clen;
 	int r;
 
-	r = Policy_explain_Params_get_subject(params, &s, &slen);
-	if (r >= 0)
-		r = Policy_explain_Params_get_cap(params, &c, &clen);
-	if (r < 0)
-		return r;
+	/* The dispatcher validated both texts against the schema. */
+	(void)policy_explain_params_get_subject(params, &s, &slen);
+	(void)policy_explain_params_get_cap(params, &c, &clen);
 	bad = read_query(s, slen, c, clen, subject, cap);
 	if (bad)
 		return nx_rpc_incoming_failf(
@@ -155,53 +143,31 @@ static int policy_explain(void *impl, nx_rpc_incoming *in, Policy_explain_Params
 	if (r < 0)
 		return nx_rpc_incoming_failf(
 		        in, -EINVAL, "subject or cap not valid in the policy language");
-	r = Policy_explain_results_init(in, &res);
-	if (r >= 0)
-		r = Policy_explain_Results_set_rule(res, e.rule, strlen(e.rule));
-	if (r >= 0 && e.file)
-		r = Policy_explain_Results_set_file(res, e.file, strlen(e.file));
-	if (r < 0)
-		return r;
-	Policy_explain_Results_set_allowed(res, e.verdict == POL_ALLOW);
-	Policy_explain_Results_set_line(res, e.line);
-	Policy_explain_Results_set_by_default(res, e.by_default);
-	return nx_rpc_incoming_return(in);
+	(void)policy_explain_return(in, e.verdict == POL_ALLOW, e.rule, e.file, e.line,
+	        e.by_default); /* a NULL file stays unset */
+	return 0;
 }
 
-static int policy_version(void *impl, nx_rpc_incoming *in, Policy_version_Params params)
+static int serve_version(void *impl, nx_rpc_incoming *in, policy_version_params params)
 {
 	policyd *d = impl;
-	Policy_version_Results_b res;
-	const char *v = pol_version(pold_store_policy(d->store));
-	int r;
 
-	r = Policy_version_results_init(in, &res);
-	if (r >= 0)
-		r = Policy_version_Results_set_version(res, v, strlen(v));
-	if (r < 0)
-		return r;
-	return nx_rpc_incoming_return(in);
+	(void)policy_version_return(in, pol_version(pold_store_policy(d->store)));
+	return 0;
 }
 
 /* ---- Watchers ---- */
 
-static void on_notified(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+static void notified(
+        void *userdata, int error, const char *reason, policy_watcher_changed_results results)
 {
-	nx_rpc_call_free(call);
 }
 
-/* A watcher that cannot be told loses only that event; a broken one (its connection ended)
- * is dropped at the next prune. */
-static void notify(nx_rpc_cap *cb, const char *version)
+/* A watcher that cannot be told loses only that event (`notified` ignores how it went); a
+ * broken one (its connection ended) is dropped at the next prune. */
+static void notify(struct policy_watcher *cb, const char *version)
 {
-	PolicyWatcher_changed_Params_b params;
-	nx_rpc_call *call;
-
-	if (PolicyWatcher_changed_new(cb, &call, &params) < 0)
-		return;
-	if (PolicyWatcher_changed_Params_set_version(params, version, strlen(version)) < 0 ||
-	        nx_rpc_call_send(call, on_notified, NULL) < 0)
-		nx_rpc_call_free(call);
+	(void)policy_watcher_changed(cb, version, notified, NULL);
 }
 
 static void prune_watchers(policyd *d)
@@ -209,42 +175,40 @@ static void prune_watchers(policyd *d)
 	unsigned j = 0;
 
 	for (unsigned i = 0; i < d->nwatchers; i++) {
-		if (nx_rpc_cap_is_broken(d->watchers[i].cb))
-			nx_rpc_cap_unref(d->watchers[i].cb);
+		if (nx_rpc_cap_is_broken(policy_watcher_cap(d->watchers[i].cb)))
+			nx_rpc_cap_unref(policy_watcher_cap(d->watchers[i].cb));
 		else
 			d->watchers[j++] = d->watchers[i];
 	}
 	d->nwatchers = j;
 }
 
-static int policy_watch(void *impl, nx_rpc_incoming *in, Policy_watch_Params params)
+static int serve_watch(void *impl, nx_rpc_incoming *in, policy_watch_params params)
 {
 	policyd *d = impl;
 	nx_rpc_conn *conn = nx_rpc_incoming_conn(in);
-	nx_rpc_cap *cb = NULL;
+	struct policy_watcher *cb = NULL;
 	unsigned mine = 0;
-	uint32_t index;
 	int r;
 
-	r = Policy_watch_Params_get_cb(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &cb);
+	r = policy_watch_params_get_cb(params, &cb);
 	/* Our own objects coming back are not watchers a peer holds. */
-	if (r < 0 || nx_rpc_cap_get_local(cb, NULL, NULL))
-		return nx_rpc_cap_unref(cb),
-		       nx_rpc_incoming_failf(in, -EINVAL, "cb: no PolicyWatcher given");
+	if (r < 0 || nx_rpc_cap_get_local(policy_watcher_cap(cb), NULL, NULL)) {
+		nx_rpc_cap_unref(policy_watcher_cap(cb));
+		return nx_rpc_incoming_failf(in, -EINVAL, "cb: no PolicyWatcher given");
+	}
 	/* A connection that ended broke its watchers: pruned first, so a reused conn pointer
 	 * never counts someone else's. */
 	prune_watchers(d);
 	for (unsigned i = 0; i < d->nwatchers; i++)
 		mine += d->watchers[i].conn == conn;
 	if (mine >= POLICY_WATCHERS_PER_CONN_MAX) {
-		nx_rpc_cap_unref(cb);
+		nx_rpc_cap_unref(policy_watcher_cap(cb));
 		return nx_rpc_incoming_failf(in, -EDQUOT,
 		        "watchers: %u held through this connection", POLICY_WATCHERS_PER_CONN_MAX);
 	}
 	if (d->nwatchers >= POLICY_WATCHERS_MAX) {
-		nx_rpc_cap_unref(cb);
+		nx_rpc_cap_unref(policy_watcher_cap(cb));
 		return nx_rpc_incoming_failf(
 		        in, -EDQUOT, "watchers: %u held already", POLICY_WATCHERS_MAX);
 	}
@@ -258,11 +222,10 @@ static int policy_watch(void *impl, nx_rpc_incoming *in, Policy_watch_Params par
 
 /* ---- Reload ---- */
 
-static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params params)
+static int serve_reload(void *impl, nx_rpc_incoming *in, policy_reload_params params)
 {
 	policyd *d = impl;
 	const char *subject = nx_svc_subject(d->svc, in);
-	Policy_reload_Results_b res;
 	const char *v;
 	pol_error err;
 	bool changed = false;
@@ -291,24 +254,20 @@ static int policy_reload(void *impl, nx_rpc_incoming *in, Policy_reload_Params p
 		for (unsigned i = 0; i < d->nwatchers; i++)
 			notify(d->watchers[i].cb, v);
 	}
-	r = Policy_reload_results_init(in, &res);
-	if (r >= 0)
-		r = Policy_reload_Results_set_version(res, v, strlen(v));
-	if (r < 0)
-		return r;
-	return nx_rpc_incoming_return(in);
+	(void)policy_reload_return(in, v);
+	return 0;
 }
 
-static const struct Policy_server policy_vt = {
-        .check = policy_check,
-        .check_many = policy_check_many,
-        .explain = policy_explain,
-        .version = policy_version,
-        .reload = policy_reload,
-        .watch = policy_watch,
+static const struct policy_server policy_vt = {
+        .check = serve_check,
+        .check_many = serve_check_many,
+        .explain = serve_explain,
+        .version = serve_version,
+        .reload = serve_reload,
+        .watch = serve_watch,
 };
 
-int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, nx_rpc_cap **ret_bootstrap)
+int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, struct policy **ret_bootstrap)
 {
 	policyd *d = calloc(1, sizeof(*d));
 	int r;
@@ -322,7 +281,7 @@ int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, nx_rpc_cap **ret_
 	r = pold_audit_new(nx_svc_loop(svc), &d->audit);
 	if (r < 0)
 		return policyd_free(d), r;
-	r = Policy_server_new(&policy_vt, d, NULL, ret_bootstrap);
+	r = policy_server_new(&policy_vt, d, NULL, ret_bootstrap);
 	if (r < 0)
 		return policyd_free(d), r;
 	*ret = d;
@@ -334,7 +293,7 @@ policyd *policyd_free(policyd *d)
 	if (!d)
 		return NULL;
 	for (unsigned i = 0; i < d->nwatchers; i++)
-		nx_rpc_cap_unref(d->watchers[i].cb);
+		nx_rpc_cap_unref(policy_watcher_cap(d->watchers[i].cb));
 	pold_store_free(d->store);
 	pold_audit_free(d->audit);
 	free(d);
