@@ -2,8 +2,8 @@
 /*
  * samgrd's records to logd. samgrd cannot resolve through itself: when logd registers, samgrd
  * makes a channel as a resolve does (broker.c, subject svc:samgrd) and gives its end to
- * nx-svc's log sink. When logd goes away
- * the sink is lost and nx-log buffers until logd registers again.
+ * nx-svc's log sink. When logd goes away the sink is lost and nx-log buffers until logd
+ * registers again.
  */
 #include <errno.h>
 #include <string.h>
@@ -37,7 +37,7 @@ void samgrd_logd_down(struct samgrd *d)
 	d->log_sink = nx_logsink_free(d->log_sink);
 }
 
-int samgrd_logd_up(struct samgrd *d, nx_rpc_cap *host)
+int samgrd_logd_up(struct samgrd *d, struct nexus_service_host *host)
 {
 	int fd, r;
 

@@ -11,7 +11,8 @@
  *               adoption rules) and userspace/registry/conns (connection limits)
  *   external.c  samgr.sock
  *   broker.c    the one way a channel to a registered service is made
- *   ask.c       policyd's decisions, cached per connection; allow.c the interim rule before
+ *   policyd.c   the policy client (nx-svc) with samgrd's interim rule, fed samgrd's own
+ *               channel to policyd once it registered
  *   logsink.c   samgrd's own records to logd
  */
 #include <stdint.h>
@@ -31,6 +32,8 @@ int main(void)
 		d.loop = nx_daemon_loop(d.daemon);
 		r = samgrd_registry_new(&d);
 	}
+	if (r >= 0)
+		r = samgrd_policy_new(&d);
 	if (r >= 0)
 		r = samgrd_admin_serve(&d, nx_daemon_take_bootstrap(d.daemon)); /* takes fd 3 */
 	if (r >= 0)

@@ -19,12 +19,15 @@
 #include "samgr.capnp.h"
 #include "samgrd.h"
 
+/* The longest capability samgrd asks about, "ipc.register.<name>", with its NUL. */
+#define CAP_SIZE (sizeof("ipc.register.") + NX_SVC_NAME_MAX)
+
 struct samgrd_resolve {
 	struct samgrd_resolve *next;
 	struct samgrd *d;
 	nx_rpc_incoming *in;
-	nx_rpc_call *accept;  /* ServiceHost.accept on the owner */
-	nx_rpc_cap *endpoint; /* the caller's end, returned once the owner accepted */
+	nx_rpc_call *accept;             /* ServiceHost.accept on the owner */
+	struct nexus_endpoint *endpoint; /* the caller's end, returned once the owner accepted */
 	char name[NX_SVC_NAME_MAX + 1];
 };
 
@@ -35,13 +38,21 @@ static void copy_text(char *dst, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
-static int fail(nx_rpc_incoming *in, int err, const char *fmt, const char *arg)
+/* A service name param, checked by the schema (1..64 bytes, no NUL), copied into `name` and
+ * checked against the registry's rules: 0, -EPERM (reserved) or -EINVAL. */
+static int read_name(const char *text, size_t len, char *name)
 {
-	char msg[NX_RPC_REASON_MAX];
+	copy_text(name, text, len);
+	return reg_name_check(name);
+}
 
-	snprintf(msg, sizeof(msg), fmt, arg);
-	nx_rpc_incoming_fail_errno(in, err, msg);
-	return 0;
+/* Answers a name read_name refused. */
+static int fail_name(nx_rpc_incoming *in, int err, const char *name)
+{
+	if (err == -EPERM)
+		return nx_rpc_incoming_failf(in, err, "name: %s is reserved", name);
+	return nx_rpc_incoming_failf(
+	        in, -EINVAL, "name: not 1..%u bytes of [a-z0-9._-]", NX_SVC_NAME_MAX);
 }
 
 /* ---- Registry callbacks ---- */
@@ -51,37 +62,31 @@ static uint64_t handle(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
-static void on_notified(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+/* Whatever the watcher answers changes nothing here. */
+static void on_notified(
+        void *userdata, int error, const char *reason, samgr_service_watcher_changed_results out)
 {
-	nx_rpc_call_free(call);
 }
 
 static void reg_event(void *userdata, const struct reg_event *ev)
 {
 	struct samgrd_watcher *w = (struct samgrd_watcher *)(uintptr_t)ev->watcher;
-	ServiceWatcher_changed_Params_b params;
-	nx_rpc_call *call;
 
 	/* A watcher that cannot be told loses only that event; its connection's death removes
 	 * it. */
-	if (ServiceWatcher_changed_new(w->cb, &call, &params) < 0)
-		return;
-	ServiceWatcher_changed_Params_set_up(params, ev->up);
-	if (ServiceWatcher_changed_Params_set_name(params, ev->name, strlen(ev->name)) < 0 ||
-	        nx_rpc_call_send(call, on_notified, NULL) < 0)
-		nx_rpc_call_free(call);
+	(void)samgr_service_watcher_changed(w->cb, ev->name, ev->up, on_notified, NULL);
 }
 
 static void reg_host_drop(void *userdata, void *host)
 {
-	nx_rpc_cap_unref(host);
+	nx_rpc_cap_unref(nexus_service_host_cap(host));
 }
 
 static void reg_watcher_drop(void *userdata, uint64_t watcher)
 {
 	struct samgrd_watcher *w = (struct samgrd_watcher *)(uintptr_t)watcher;
 
-	nx_rpc_cap_unref(w->cb);
+	nx_rpc_cap_unref(samgr_service_watcher_cap(w->cb));
 	free(w);
 }
 
@@ -104,6 +109,7 @@ static void client_free(struct samgrd_client *c)
 {
 	struct samgrd *d = c->d;
 	struct samgrd_client **pc = &d->clients;
+	struct reg_entry e;
 	int n;
 
 	while (*pc != c)
@@ -114,10 +120,16 @@ static void client_free(struct samgrd_client *c)
 	if (n > 0)
 		nx_log(NX_LOG_INFO, "registry", "%s left, %d name%s freed", c->subject, n,
 		        n == 1 ? "" : "s");
-	samgrd_client_checks_drop(c);
+	/* policyd's owner left: its channel is of no use even before it breaks. */
+	if (n > 0 && d->pol_conn && reg_resolve(d->reg, POLICYD_NAME, &e) < 0) {
+		nx_log(NX_LOG_WARN, "policy",
+		        "lost policyd, interim rule until it registers again");
+		samgrd_policyd_down(d);
+	}
+	nx_policy_drop_conn(d->policy, c->conn);
 	conns_release(d->conns, c->subject);
-	nx_rpc_conn_free(c->conn);
-	nx_rpc_cap_unref(c->samgr);
+	nx_rpc_conn_free(c->conn); /* fails its held calls (the policy client's cancel) */
+	nx_rpc_cap_unref(samgr_cap(c->samgr));
 	free(c);
 }
 
@@ -126,69 +138,52 @@ static void on_client_gone(nx_rpc_conn *conn, int error, void *userdata)
 	client_free(userdata);
 }
 
-/* Reads a service name param: validated by the schema (<= 64, no inner NUL), then by the
- * registry's name rules. 0, or the call was failed and the handler returns 0. */
-static int read_name(nx_rpc_incoming *in, const char *text, size_t len, char *name)
-{
-	int r;
-
-	copy_text(name, text, len);
-	r = reg_name_check(name);
-	if (r == -EPERM)
-		return fail(in, -EPERM, "name: %s is reserved", name), -1;
-	if (r < 0)
-		return fail(in, -EINVAL, "name: not 1..64 bytes of [a-z0-9._-]%s", ""), -1;
-	return 0;
-}
-
 /* ---- Samgr ---- */
 
-static int samgr_register(void *impl, nx_rpc_incoming *in, Samgr_register_Params params)
+static int serve_register(void *impl, nx_rpc_incoming *in, samgr_register_params params)
 {
 	struct samgrd_client *c = impl;
 	struct samgrd *d = c->d;
-	char name[NX_SVC_NAME_MAX + 1], cap[NX_SVC_NAME_MAX + 32];
+	char name[NX_SVC_NAME_MAX + 1], cap[CAP_SIZE];
+	struct nexus_service_host *host = NULL;
 	const char *text, *holder = NULL;
-	nx_rpc_cap *host = NULL;
 	bool allowed;
-	uint32_t index;
 	size_t len;
 	int r;
 
-	r = Samgr_register_Params_get_name(params, &text, &len);
+	(void)samgr_register_params_get_name(params, &text, &len); /* validated already */
+	r = read_name(text, len, name);
 	if (r < 0)
-		return r;
-	if (read_name(in, text, len, name) < 0)
-		return 0;
-	snprintf(cap, sizeof(cap), "ipc.register.%s", name);
-	r = samgrd_decide(c, in, Samgr_register_METHOD_ID, cap, &allowed);
+		return fail_name(in, r, name);
+	(void)snprintf(cap, sizeof(cap), "ipc.register.%s", name);
+	r = nx_policy_allowed(d->policy, in, c->subject, cap, &allowed);
 	if (r != 0)
 		return r;
 	if (!allowed)
-		return fail(in, -EPERM, "this subject does not hold %s", cap);
-	r = Samgr_register_Params_get_host(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &host);
+		return nx_rpc_incoming_failf(in, -EPERM, "this subject does not hold %s", cap);
+	r = samgr_register_params_get_host(params, &host);
 	/* Our own objects coming back cannot accept connections. */
-	if (r < 0 || nx_rpc_cap_get_local(host, NULL, NULL) || nx_rpc_cap_is_broken(host)) {
-		nx_rpc_cap_unref(host);
-		return fail(in, -EINVAL, "host: no ServiceHost given%s", "");
+	if (r < 0 || nx_rpc_cap_get_local(nexus_service_host_cap(host), NULL, NULL) ||
+	        nx_rpc_cap_is_broken(nexus_service_host_cap(host))) {
+		nx_rpc_cap_unref(nexus_service_host_cap(host));
+		return nx_rpc_incoming_failf(in, -EINVAL, "host: no ServiceHost given");
 	}
 	/* On success the registry holds our reference to host until host_drop. */
 	r = reg_register(d->reg, handle(c), c->subject, name, host, NULL, &holder);
 	if (r < 0) {
-		nx_rpc_cap_unref(host);
+		nx_rpc_cap_unref(nexus_service_host_cap(host));
 		if (r == -EEXIST)
-			return fail(in, -EEXIST, "name: registered already by %s", holder);
+			return nx_rpc_incoming_failf(
+			        in, r, "name: registered already by %s", holder);
 		if (r == -ENOSPC)
-			return fail(in, -EDQUOT, "too many names registered%s", "");
+			return nx_rpc_incoming_failf(in, -EDQUOT, "too many names registered");
 		return r;
 	}
-	nx_rpc_incoming_return(in);
+	(void)samgr_register_return(in);
 	nx_log(NX_LOG_INFO, "registry", "up %s (%s)", name, c->subject);
-	if (strcmp(name, "policyd") == 0 && (r = samgrd_policyd_up(d, host)) < 0)
+	if (strcmp(name, POLICYD_NAME) == 0 && (r = samgrd_policyd_up(d, host)) < 0)
 		nx_log(NX_LOG_ERROR, "policy", "cannot reach policyd: %s", strerror(-r));
-	if (strcmp(name, "logd") == 0 && (r = samgrd_logd_up(d, host)) < 0)
+	if (strcmp(name, LOGD_NAME) == 0 && (r = samgrd_logd_up(d, host)) < 0)
 		nx_log(NX_LOG_WARN, "log", "cannot reach logd: %s", strerror(-r));
 	return 0;
 }
@@ -201,7 +196,7 @@ static void resolve_free(struct samgrd_resolve *rs)
 		p = &(*p)->next;
 	*p = rs->next;
 	nx_rpc_call_free(rs->accept);
-	nx_rpc_cap_unref(rs->endpoint);
+	nx_rpc_cap_unref(nexus_endpoint_cap(rs->endpoint));
 	free(rs);
 }
 
@@ -210,69 +205,53 @@ static void on_resolve_canceled(nx_rpc_incoming *in, void *userdata)
 	struct samgrd_resolve *rs = userdata;
 
 	/* The caller left: freeing the accept call cancels it; the owner's end closes with it. */
-	nx_rpc_incoming_fail_errno(in, -ECANCELED, "canceled");
+	(void)nx_rpc_incoming_failf(in, -ECANCELED, "canceled");
 	resolve_free(rs);
 }
 
 static void on_accepted(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
 {
 	struct samgrd_resolve *rs = userdata;
-	nx_rpc_incoming *in = rs->in;
-	Samgr_resolve_Results_b out;
-	char msg[NX_RPC_REASON_MAX];
-	uint32_t index;
-	int r;
 
-	if (res->error < 0) {
-		snprintf(msg, sizeof(msg), "%s did not accept: %s", rs->name, res->reason);
-		nx_rpc_incoming_fail_errno(in, -EAGAIN, msg);
-		resolve_free(rs);
-		return;
-	}
-	r = Samgr_resolve_results_init(in, &out);
-	if (r >= 0)
-		r = nx_rpc_incoming_add_cap(in, rs->endpoint, &index);
-	if (r >= 0)
-		r = Samgr_resolve_Results_set_endpoint(out, index);
-	if (r < 0)
-		nx_rpc_incoming_fail_errno(in, r, "cannot build the answer");
+	if (res->error < 0)
+		(void)nx_rpc_incoming_failf(
+		        rs->in, -EAGAIN, "%s did not accept: %s", rs->name, res->reason);
 	else
-		nx_rpc_incoming_return(in);
-	resolve_free(rs);
+		(void)samgr_resolve_return(rs->in, rs->endpoint);
+	resolve_free(rs); /* frees the call, res with it */
 }
 
-static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params params)
+static int serve_resolve(void *impl, nx_rpc_incoming *in, samgr_resolve_params params)
 {
 	struct samgrd_client *c = impl;
 	struct samgrd *d = c->d;
 	struct samgrd_resolve *rs;
 	struct reg_entry e;
-	char name[NX_SVC_NAME_MAX + 1], cap[NX_SVC_NAME_MAX + 32];
+	char name[NX_SVC_NAME_MAX + 1], cap[CAP_SIZE];
 	const char *text;
 	bool allowed;
 	size_t len;
 	int fd, r;
 
-	r = Samgr_resolve_Params_get_name(params, &text, &len);
+	(void)samgr_resolve_params_get_name(params, &text, &len); /* validated already */
+	r = read_name(text, len, name);
 	if (r < 0)
-		return r;
-	if (read_name(in, text, len, name) < 0)
-		return 0;
-	snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
-	r = samgrd_decide(c, in, Samgr_resolve_METHOD_ID, cap, &allowed);
+		return fail_name(in, r, name);
+	(void)snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
+	r = nx_policy_allowed(d->policy, in, c->subject, cap, &allowed);
 	if (r != 0)
 		return r;
 	if (!allowed)
-		return fail(in, -EPERM, "this subject does not hold %s", cap);
+		return nx_rpc_incoming_failf(in, -EPERM, "this subject does not hold %s", cap);
 	if (reg_resolve(d->reg, name, &e) < 0)
-		return fail(in, -ENOENT, "nobody registered %s", name);
+		return nx_rpc_incoming_failf(in, -ENOENT, "nobody registered %s", name);
 
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return -ENOMEM;
 	rs->d = d;
 	rs->in = in;
-	snprintf(rs->name, sizeof(rs->name), "%s", name);
+	memcpy(rs->name, name, sizeof(rs->name));
 	rs->next = d->resolves;
 	d->resolves = rs;
 
@@ -282,77 +261,73 @@ static int samgr_resolve(void *impl, nx_rpc_incoming *in, Samgr_resolve_Params p
 		r = samgrd_endpoint_new(fd, &rs->endpoint); /* takes fd */
 	if (r < 0) {
 		resolve_free(rs);
-		return fail(in, -EAGAIN, "%s cannot be reached", name);
+		return nx_rpc_incoming_failf(in, -EAGAIN, "%s cannot be reached", name);
 	}
 	nx_rpc_incoming_set_cancel_cb(in, on_resolve_canceled, rs);
 	return NX_RPC_ASYNC;
 }
 
-static int samgr_list(void *impl, nx_rpc_incoming *in, Samgr_list_Params params)
+static int serve_list(void *impl, nx_rpc_incoming *in, samgr_list_params params)
 {
 	struct samgrd_client *c = impl;
 	struct reg_entry entries[REG_LIST_MAX];
-	Samgr_list_Results_b out;
+	samgr_list_results_b out;
 	nx_capnp_blist list;
 	bool allowed;
 	int r, n;
 
-	r = samgrd_decide(c, in, Samgr_list_METHOD_ID, "samgr.list", &allowed);
+	r = nx_policy_allowed(c->d->policy, in, c->subject, "samgr.list", &allowed);
 	if (r != 0)
 		return r;
 	if (!allowed)
-		return fail(in, -EPERM, "this subject does not hold %s", "samgr.list");
+		return nx_rpc_incoming_failf(in, -EPERM, "this subject does not hold samgr.list");
 	/* The first page only: paging (a cursor in the schema) comes when a device has more. */
 	n = reg_list(c->d->reg, NULL, entries, SAMGR_LIST_MAX_COUNT, NULL);
 	if (n < 0)
 		return n;
-	r = Samgr_list_results_init(in, &out);
+	r = samgr_list_results_init(in, &out);
 	if (r >= 0)
-		r = Samgr_list_Results_init_entries(out, (uint32_t)n, &list);
+		r = samgr_list_results_init_entries(out, (uint32_t)n, &list);
 	for (int i = 0; r >= 0 && i < n; i++) {
-		Entry_b b = Entry_b_at(&list, (uint32_t)i);
+		samgr_entry_b b = samgr_entry_b_at(&list, (uint32_t)i);
 
-		r = Entry_set_name(b, entries[i].name, strlen(entries[i].name));
+		r = samgr_entry_set_name(b, entries[i].name, strlen(entries[i].name));
 		if (r >= 0)
-			r = Entry_set_owner(b, entries[i].subject, strlen(entries[i].subject));
+			r = samgr_entry_set_owner(
+			        b, entries[i].subject, strlen(entries[i].subject));
 	}
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return_built(in, r);
 }
 
-static int samgr_watch(void *impl, nx_rpc_incoming *in, Samgr_watch_Params params)
+static int serve_watch(void *impl, nx_rpc_incoming *in, samgr_watch_params params)
 {
 	struct samgrd_client *c = impl;
+	struct samgr_service_watcher *cb = NULL;
 	struct samgrd_watcher *w;
-	char name[NX_SVC_NAME_MAX + 1], cap[NX_SVC_NAME_MAX + 32];
-	nx_rpc_cap *cb = NULL;
+	char name[NX_SVC_NAME_MAX + 1], cap[CAP_SIZE];
 	const char *text;
 	bool allowed;
-	uint32_t index;
 	size_t len;
 	int r;
 
-	r = Samgr_watch_Params_get_name(params, &text, &len);
+	(void)samgr_watch_params_get_name(params, &text, &len); /* validated already */
+	r = read_name(text, len, name);
 	if (r < 0)
-		return r;
-	if (read_name(in, text, len, name) < 0)
-		return 0;
-	snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
-	r = samgrd_decide(c, in, Samgr_watch_METHOD_ID, cap, &allowed);
+		return fail_name(in, r, name);
+	(void)snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
+	r = nx_policy_allowed(c->d->policy, in, c->subject, cap, &allowed);
 	if (r != 0)
 		return r;
 	if (!allowed)
-		return fail(in, -EPERM, "this subject does not hold %s", cap);
-	r = Samgr_watch_Params_get_cb(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &cb);
-	if (r < 0 || nx_rpc_cap_get_local(cb, NULL, NULL))
-		return nx_rpc_cap_unref(cb), fail(in, -EINVAL, "cb: no ServiceWatcher given%s", "");
+		return nx_rpc_incoming_failf(in, -EPERM, "this subject does not hold %s", cap);
+	r = samgr_watch_params_get_cb(params, &cb);
+	if (r < 0 || nx_rpc_cap_get_local(samgr_service_watcher_cap(cb), NULL, NULL)) {
+		nx_rpc_cap_unref(samgr_service_watcher_cap(cb));
+		return nx_rpc_incoming_failf(in, -EINVAL, "cb: no ServiceWatcher given");
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
-		nx_rpc_cap_unref(cb);
+		nx_rpc_cap_unref(samgr_service_watcher_cap(cb));
 		return -ENOMEM;
 	}
 	w->cb = cb;
@@ -360,29 +335,31 @@ static int samgr_watch(void *impl, nx_rpc_incoming *in, Samgr_watch_Params param
 	 * the caller before this call's answer. */
 	r = reg_watch(c->d->reg, handle(c), name, handle(w));
 	if (r < 0) {
-		nx_rpc_cap_unref(cb);
+		nx_rpc_cap_unref(samgr_service_watcher_cap(cb));
 		free(w);
 		if (r == -EDQUOT || r == -ENOSPC)
-			return fail(in, -EDQUOT, "too many watchers%s", "");
+			return nx_rpc_incoming_failf(in, -EDQUOT, "too many watchers");
 		return r;
 	}
-	nx_rpc_incoming_return(in);
-	return 0;
+	return samgr_watch_return(in);
 }
 
-static const struct Samgr_server samgr_vt = {
-        .register_ = samgr_register,
-        .resolve = samgr_resolve,
-        .list = samgr_list,
-        .watch = samgr_watch,
+static const struct samgr_server samgr_vt = {
+        .register_ = serve_register,
+        .resolve = serve_resolve,
+        .list = serve_list,
+        .watch = serve_watch,
 };
 
-void samgrd_redispatch(struct samgrd_client *c, nx_rpc_incoming *in, uint16_t method)
+int samgrd_rerun(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
 {
-	int r = Samgr_dispatch(&samgr_vt, c, in, Samgr_INTERFACE_ID, method);
+	struct samgrd *d = impl;
+	nx_rpc_conn *conn = nx_rpc_incoming_conn(in);
 
-	if (r < 0)
-		nx_rpc_incoming_fail_errno(in, r, NULL);
+	for (struct samgrd_client *c = d->clients; c; c = c->next)
+		if (c->conn == conn)
+			return samgr_dispatch(&samgr_vt, c, in, interface_id, method_id);
+	return -ECONNRESET;
 }
 
 int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subject_len)
@@ -397,14 +374,14 @@ int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subj
 	}
 	c->d = d;
 	copy_text(c->subject, subject, subject_len);
-	r = Samgr_server_new(&samgr_vt, c, NULL, &c->samgr);
+	r = samgr_server_new(&samgr_vt, c, NULL, &c->samgr);
 	if (r >= 0)
 		r = conns_acquire(d->conns, c->subject);
 	if (r < 0) {
 		nx_fd_close(fd);
 		goto fail;
 	}
-	r = nx_rpc_conn_new(d->loop, fd, c->samgr, &c->conn); /* takes fd */
+	r = nx_rpc_conn_new(d->loop, fd, samgr_cap(c->samgr), &c->conn); /* takes fd */
 	if (r < 0) {
 		conns_release(d->conns, c->subject);
 		goto fail;
@@ -414,49 +391,45 @@ int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subj
 	d->clients = c;
 	return 0;
 fail:
-	nx_rpc_cap_unref(c->samgr);
+	nx_rpc_cap_unref(samgr_cap(c->samgr));
 	free(c);
 	return r;
 }
 
 /* ---- SamgrAdmin ---- */
 
-static int admin_adopt(void *impl, nx_rpc_incoming *in, SamgrAdmin_adopt_Params params)
+static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
 {
 	struct samgrd *d = impl;
 	char subject[NX_SVC_SUBJECT_MAX + 1];
-	nx_rpc_cap *conn = NULL;
+	struct nexus_endpoint *conn = NULL;
 	const char *text;
-	uint32_t index;
 	size_t len;
 	int fd, r;
 
-	r = SamgrAdmin_adopt_Params_get_subject(params, &text, &len);
-	if (r < 0)
-		return r;
+	(void)samgr_admin_adopt_params_get_subject(params, &text, &len); /* validated already */
 	copy_text(subject, text, len);
 	/* Only subjects under the adopter's own prefix: init adopts svc:<name> (not reserved). */
 	r = reg_adopt_check(d->admin_subject, subject);
 	if (r == -EPERM)
-		return fail(
-		        in, -EPERM, "subject: %s may not be handed out by this adopter", subject);
+		return nx_rpc_incoming_failf(
+		        in, r, "subject: %s may not be handed out by this adopter", subject);
 	if (r < 0)
-		return fail(in, -EINVAL, "subject: %s is not <prefix>:<name>", subject);
-	r = SamgrAdmin_adopt_Params_get_conn(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &conn);
-	fd = r >= 0 ? nx_rpc_cap_dup_fd(conn) : r;
-	nx_rpc_cap_unref(conn);
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "subject: %s is not <prefix>:<name>", subject);
+	/* The channel is the adopted process's alone: taken out of the capability. */
+	r = samgr_admin_adopt_params_get_conn(params, &conn);
+	fd = r >= 0 ? nx_rpc_cap_take_fd(nexus_endpoint_cap(conn)) : r;
+	nx_rpc_cap_unref(nexus_endpoint_cap(conn));
 	if (fd < 0)
-		return fail(in, -EINVAL, "conn: no channel attached%s", "");
+		return nx_rpc_incoming_failf(in, -EINVAL, "conn: no channel attached");
 	r = samgrd_client_add(d, fd, subject, len); /* takes fd */
 	if (r < 0)
-		return fail(in, r, "cannot adopt %s", subject);
-	nx_rpc_incoming_return(in);
-	return 0;
+		return nx_rpc_incoming_failf(in, r, "cannot adopt %s", subject);
+	return samgr_admin_adopt_return(in);
 }
 
-static const struct SamgrAdmin_server admin_vt = {
+static const struct samgr_admin_server admin_vt = {
         .adopt = admin_adopt,
 };
 
@@ -474,12 +447,12 @@ int samgrd_admin_serve(struct samgrd *d, int fd)
 	int r;
 
 	snprintf(d->admin_subject, sizeof(d->admin_subject), "svc:init");
-	r = SamgrAdmin_server_new(&admin_vt, d, NULL, &d->admin);
+	r = samgr_admin_server_new(&admin_vt, d, NULL, &d->admin);
 	if (r < 0) {
 		nx_fd_close(fd);
 		return r;
 	}
-	r = nx_rpc_conn_new(d->loop, fd, d->admin, &d->admin_conn);
+	r = nx_rpc_conn_new(d->loop, fd, samgr_admin_cap(d->admin), &d->admin_conn);
 	if (r < 0)
 		return r;
 	nx_rpc_conn_set_disconnect_cb(d->admin_conn, on_admin_gone, d);
@@ -489,19 +462,19 @@ int samgrd_admin_serve(struct samgrd *d, int fd)
 void samgrd_free_all(struct samgrd *d)
 {
 	/* Shutting down: nobody to notify. The registry hands back every host and watcher
-	 * capability (host_drop, watcher_drop) before the connections they live on go. */
+	 * capability (host_drop, watcher_drop) before the connections they live on go; held
+	 * calls are failed (canceled) while their connections still live. */
 	d->reg = reg_free(d->reg);
-	for (struct samgrd_client *c = d->clients; c; c = c->next)
-		samgrd_client_checks_drop(c);
+	d->policy = nx_policy_free(d->policy);
 	samgrd_policyd_down(d);
 	for (struct samgrd_client *c = d->clients, *next; c; c = next) {
 		next = c->next;
 		nx_rpc_conn_free(c->conn); /* no disconnect callback from our own free */
-		nx_rpc_cap_unref(c->samgr);
+		nx_rpc_cap_unref(samgr_cap(c->samgr));
 		free(c);
 	}
 	d->clients = NULL;
 	d->conns = conns_free(d->conns);
 	d->admin_conn = nx_rpc_conn_free(d->admin_conn);
-	d->admin = nx_rpc_cap_unref(d->admin);
+	d->admin = samgr_admin_from_cap(nx_rpc_cap_unref(samgr_admin_cap(d->admin)));
 }
