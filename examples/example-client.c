@@ -25,97 +25,103 @@ static uint64_t deadline(void)
 	return nx_clock_monotonic_ns() + STEP_TIMEOUT_NS;
 }
 
-static void fail(const char *step, int err, const nx_rpc_result *res)
+/* `reason` is the section 9 sentence when there is one, else NULL. */
+static void fail(const char *step, int err, const char *reason)
 {
 	failures++;
-	printf("example-client: FAIL %s: %s\n", step,
-	        res && res->reason && *res->reason ? res->reason : strerror(-err));
+	printf("example-client: FAIL %s: %s\n", step, reason ? reason : strerror(-err));
 }
 
-/* Waits for `call`; on success returns its result, else reports and returns NULL. */
-static const nx_rpc_result *wait_ok(nx_rpc_call *call, const char *step)
+/* The reason a failed blocking call holds, or NULL. */
+static const char *reason_of(const nx_rpc_call *call)
 {
-	const nx_rpc_result *res = NULL;
-	int r = nx_rpc_call_wait(call, deadline(), &res);
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
 
-	if (r < 0 || res->error < 0) {
-		fail(step, r < 0 ? r : res->error, r < 0 ? NULL : res);
-		return NULL;
-	}
-	return res;
+	return res && res->reason && *res->reason ? res->reason : NULL;
 }
 
-static void show_call(nx_rpc_cap *greeter)
+static void show_call(struct greeter *greeter)
 {
-	Greeter_greet_Params_b params;
-	const nx_rpc_result *res;
+	greeter_greet_results out;
 	nx_rpc_call *call;
 	const char *msg;
 	size_t len;
+	int r;
 
-	if (Greeter_greet_new(greeter, &call, &params) < 0)
-		return fail("greet", -ENOMEM, NULL);
-	Greeter_greet_Params_set_name(params, "newcomer", 8);
-	res = wait_ok(call, "greet");
-	if (res && Greeter_greet_Results_get_message(Greeter_greet_results(res), &msg, &len) == 0)
-		printf("example-client: call  greet(\"newcomer\") -> \"%.*s\"\n", (int)len, msg);
+	r = greeter_greet_wait(greeter, "newcomer", deadline(), &call, &out);
+	if (r < 0) {
+		fail("greet", r, reason_of(call));
+	} else {
+		(void)greeter_greet_results_get_message(
+		        out, &msg, &len); /* results are validated */
+		printf("example-client: call  greet(\"newcomer\") -> \"%s\"\n", msg);
+	}
 	nx_rpc_call_free(call);
 }
 
-static int64_t increment(nx_rpc_cap *counter, int64_t by, const char *step)
+static int64_t increment(struct greeter_counter *counter, const char *step)
 {
-	Counter_increment_Params_b params;
-	const nx_rpc_result *res;
+	greeter_counter_increment_results out;
 	nx_rpc_call *call;
 	int64_t value = -1;
+	int r;
 
-	if (Counter_increment_new(counter, &call, &params) < 0) {
-		fail(step, -ENOMEM, NULL);
-		return -1;
-	}
-	Counter_increment_Params_set_by(params, by);
-	res = wait_ok(call, step);
-	if (res)
-		value = Counter_increment_Results_get_value(Counter_increment_results(res));
+	r = greeter_counter_increment_wait(counter, 1, deadline(), &call, &out);
+	if (r < 0)
+		fail(step, r, reason_of(call));
+	else
+		value = greeter_counter_increment_results_get_value(out);
 	nx_rpc_call_free(call);
 	return value;
 }
 
-static void show_capability(nx_rpc_cap *greeter)
+/* newCounter's own answer, from the loop while the increments wait. */
+static void counter_arrived(
+        void *userdata, int error, const char *reason, greeter_new_counter_results results)
 {
-	static const uint16_t counter_field[] = {0}; /* results.counter: pointer 0 */
-	Greeter_newCounter_Params_b params;
-	nx_rpc_cap *promised = NULL;
+	if (error < 0)
+		fail("newCounter", error, reason);
+}
+
+static void show_capability(struct greeter *greeter)
+{
+	greeter_new_counter_params_b params;
+	struct greeter_counter *promised = NULL;
 	nx_rpc_call *call;
 	int64_t first, second;
+	int r;
 
-	if (Greeter_new_counter_new(greeter, &call, &params) < 0)
-		return fail("newCounter", -ENOMEM, NULL);
-	Greeter_newCounter_Params_set_start(params, 40);
+	r = greeter_new_counter_start(greeter, &call, &params);
+	if (r < 0)
+		return fail("newCounter", r, NULL);
+	greeter_new_counter_params_set_start(params, 40);
 	/* Pipelining: call the counter before newCounter has even been answered. */
-	if (nx_rpc_call_pipeline(call, counter_field, 1, &promised) < 0 ||
-	        nx_rpc_call_send(call, NULL, NULL) < 0) {
-		nx_rpc_cap_unref(promised);
+	r = greeter_new_counter_pipeline_counter(call, &promised);
+	if (r < 0) {
 		nx_rpc_call_free(call);
-		return fail("newCounter", -EIO, NULL);
+		return fail("newCounter", r, NULL);
 	}
-	first = increment(promised, 1, "pipelined increment");
-	second = increment(promised, 1, "increment");
+	r = greeter_new_counter_send(call, counter_arrived, NULL); /* takes the call */
+	if (r < 0) {
+		nx_rpc_cap_unref(greeter_counter_cap(promised));
+		return fail("newCounter", r, NULL);
+	}
+	first = increment(promised, "pipelined increment");
+	second = increment(promised, "increment");
 	if (first == 41 && second == 42)
 		printf("example-client: cap   newCounter(40) -> Counter; increment(1) sent before "
 		       "it arrived (pipelined) -> %lld; increment(1) -> %lld\n",
 		        (long long)first, (long long)second);
 	else if (first >= 0 && second >= 0)
 		fail("counter values", -EIO, NULL);
-	nx_rpc_cap_unref(promised);
-	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(greeter_counter_cap(promised));
 }
 
 /* Blob has no methods: the memory is the capability. */
-static const struct Blob_server blob_vt = {0};
+static const struct greeter_blob_server blob_vt = {0};
 
 /* A sealed memfd holding BLOB_BYTES of a pattern, wrapped as a Blob capability. */
-static int make_blob(uint64_t *ret_sum, nx_rpc_cap **ret)
+static int make_blob(uint64_t *ret_sum, struct greeter_blob **ret)
 {
 	struct nx_vmo_map map;
 	uint64_t sum = 0;
@@ -136,74 +142,65 @@ static int make_blob(uint64_t *ret_sum, nx_rpc_cap **ret)
 	if (r < 0)
 		goto fail;
 	*ret_sum = sum;
-	return Blob_server_new_with_fd(&blob_vt, NULL, NULL, fd, ret); /* takes fd */
+	return greeter_blob_server_new_with_fd(&blob_vt, NULL, NULL, fd, ret); /* takes fd */
 fail:
 	nx_fd_close(fd);
 	return r;
 }
 
-static void show_vmo(nx_rpc_cap *greeter)
+static void show_vmo(struct greeter *greeter)
 {
-	Greeter_checksum_Params_b params;
-	Greeter_checksum_Results out;
-	const nx_rpc_result *res;
-	nx_rpc_cap *blob;
+	greeter_checksum_results out;
+	struct greeter_blob *blob;
 	nx_rpc_call *call;
 	uint64_t sum = 0;
-	uint32_t index;
 	int r;
 
 	r = make_blob(&sum, &blob);
 	if (r < 0)
 		return fail("make a VMO", r, NULL);
-	r = Greeter_checksum_new(greeter, &call, &params);
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(call, blob, &index);
-	if (r >= 0)
-		r = Greeter_checksum_Params_set_blob(params, index);
-	nx_rpc_cap_unref(blob); /* the call holds its own reference */
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return fail("checksum", r, NULL);
-	}
-	res = wait_ok(call, "checksum");
-	if (res) {
-		out = Greeter_checksum_results(res);
-		if (Greeter_checksum_Results_get_size(out) == BLOB_BYTES &&
-		        Greeter_checksum_Results_get_sum(out) == sum)
-			printf("example-client: vmo   a sealed 1 MiB memfd sent as a Blob capability; "
-			       "the server mapped it read-only: size=%u sum=%llu (matches ours)\n",
-			        BLOB_BYTES, (unsigned long long)sum);
-		else
-			fail("checksum values", -EIO, NULL);
-	}
+	r = greeter_checksum_wait(greeter, blob, deadline(), &call, &out);
+	nx_rpc_cap_unref(greeter_blob_cap(blob)); /* the call held its own reference */
+	if (r < 0)
+		fail("checksum", r, reason_of(call));
+	else if (greeter_checksum_results_get_size(out) == BLOB_BYTES &&
+	         greeter_checksum_results_get_sum(out) == sum)
+		printf("example-client: vmo   a sealed 1 MiB memfd sent as a Blob capability; "
+		       "the server mapped it read-only: size=%u sum=%llu (matches ours)\n",
+		        BLOB_BYTES, (unsigned long long)sum);
+	else
+		fail("checksum values", -EIO, NULL);
 	nx_rpc_call_free(call);
 }
 
-static void show_refusal(nx_rpc_cap *greeter)
+/* The schema's $maxLen(64) on greet's name: the server's generated code refuses the call
+ * before its handler runs, naming the field. */
+static void show_refusal(struct greeter *greeter)
 {
-	Greeter_greet_Params_b params;
-	const nx_rpc_result *res = NULL;
+	greeter_greet_results out;
+	const char *reason;
 	nx_rpc_call *call;
-	char name[100];
+	char name[64 + 2]; /* one byte over, and the NUL */
+	int r;
 
-	memset(name, 'x', sizeof(name));
-	if (Greeter_greet_new(greeter, &call, &params) < 0)
-		return fail("greet", -ENOMEM, NULL);
-	Greeter_greet_Params_set_name(params, name, sizeof(name));
-	if (nx_rpc_call_wait(call, deadline(), &res) == 0 && res->error == -EMSGSIZE)
-		printf("example-client: check greet(<100 bytes>) is refused by the schema's "
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	r = greeter_greet_wait(greeter, name, deadline(), &call, &out);
+	reason = reason_of(call);
+	if (r == -EMSGSIZE && reason && strncmp(reason, "too_large: name: ", 17) == 0)
+		printf("example-client: check greet(<65 bytes>) is refused by the schema's "
 		       "$maxLen(64): \"%s\"\n",
-		        res->reason);
+		        reason);
 	else
-		fail("over-long name accepted", -EIO, res);
+		fail("over-long name accepted", r < 0 ? r : -EIO, reason);
 	nx_rpc_call_free(call);
 }
 
 int main(int argc, char **argv)
 {
 	const char *dir = getenv("NEXUS_RUNTIME_DIR");
-	nx_rpc_cap *greeter = NULL;
+	struct greeter *greeter;
+	nx_rpc_cap *bootstrap;
 	nx_rpc_conn *conn = NULL;
 	nx_loop *loop = NULL;
 	char path[256];
@@ -232,11 +229,12 @@ int main(int argc, char **argv)
 	else
 		nx_fd_close(fd);
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(conn, &greeter);
+		r = nx_rpc_conn_bootstrap(conn, &bootstrap);
 	if (r < 0) {
 		fprintf(stderr, "example-client: %s\n", strerror(-r));
 		return 1;
 	}
+	greeter = greeter_from_cap(bootstrap); /* the server's bootstrap is a Greeter */
 	printf("example-client: connected to %s\n", path);
 
 	show_call(greeter);
@@ -244,7 +242,7 @@ int main(int argc, char **argv)
 	show_vmo(greeter);
 	show_refusal(greeter);
 
-	nx_rpc_cap_unref(greeter);
+	nx_rpc_cap_unref(greeter_cap(greeter));
 	nx_rpc_conn_free(conn);
 	nx_loop_free(loop);
 	printf("example-client: %s\n", failures ? "something went wrong (see FAIL above)" : "done");

@@ -26,7 +26,7 @@ struct client {
 
 struct server {
 	nx_loop *loop;
-	nx_rpc_cap *greeter;
+	struct greeter *greeter;
 	int listen_fd;
 	struct client *clients;
 };
@@ -42,100 +42,73 @@ static void client_free(struct client *c)
 	free(c);
 }
 
+/* Handlers get params the schema already checked (greet's name: 1..64 bytes, no NUL). A
+ * generated _return builds the results and answers, or fails the call saying why: either way
+ * `in` is answered, so the handler returns 0. */
+
 /* ---- Counter: one per newCounter call, freed when the client drops it ---- */
 
 struct counter {
 	int64_t value;
 };
 
-static int counter_increment(void *impl, nx_rpc_incoming *in, Counter_increment_Params params)
+static int serve_increment(void *impl, nx_rpc_incoming *in, greeter_counter_increment_params params)
 {
 	struct counter *c = impl;
-	Counter_increment_Results_b res;
-	int r;
 
-	c->value += Counter_increment_Params_get_by(params);
-	r = Counter_increment_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Counter_increment_Results_set_value(res, c->value);
-	return nx_rpc_incoming_return(in);
+	c->value += greeter_counter_increment_params_get_by(params);
+	(void)greeter_counter_increment_return(in, c->value);
+	return 0;
 }
 
-static const struct Counter_server counter_vt = {
-        .increment = counter_increment,
+static const struct greeter_counter_server counter_vt = {
+        .increment = serve_increment,
 };
 
 /* ---- Greeter ---- */
 
-static int greeter_greet(void *impl, nx_rpc_incoming *in, Greeter_greet_Params params)
+static int serve_greet(void *impl, nx_rpc_incoming *in, greeter_greet_params params)
 {
-	Greeter_greet_Results_b res;
 	const char *name;
 	size_t len;
 	char msg[128];
-	int r, n;
 
-	r = Greeter_greet_Params_get_name(params, &name, &len);
-	if (r < 0)
-		return r;
-	n = snprintf(msg, sizeof(msg), "hello, %.*s, from example-server (pid %d)", (int)len, name,
-	        (int)getpid());
-	r = Greeter_greet_results_init(in, &res);
-	if (r < 0)
-		return r;
-	r = Greeter_greet_Results_set_message(res, msg, (size_t)n);
-	if (r < 0)
-		return r;
-	return nx_rpc_incoming_return(in);
+	(void)greeter_greet_params_get_name(params, &name, &len);
+	snprintf(msg, sizeof(msg), "hello, %s, from example-server (pid %d)", name, (int)getpid());
+	(void)greeter_greet_return(in, msg);
+	return 0;
 }
 
-static int greeter_new_counter(void *impl, nx_rpc_incoming *in, Greeter_newCounter_Params params)
+static int serve_new_counter(void *impl, nx_rpc_incoming *in, greeter_new_counter_params params)
 {
-	Greeter_newCounter_Results_b res;
-	struct counter *c;
-	nx_rpc_cap *cap;
-	uint32_t index;
-	int r;
+	struct greeter_counter *counter;
+	struct counter *c = calloc(1, sizeof(*c));
 
-	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->value = Greeter_newCounter_Params_get_start(params);
-	r = Counter_server_new(&counter_vt, c, free, &cap);
-	if (r < 0) {
+	c->value = greeter_new_counter_params_get_start(params);
+	if (greeter_counter_server_new(&counter_vt, c, free, &counter) < 0) {
 		free(c);
-		return r;
+		return -ENOMEM;
 	}
-	r = Greeter_new_counter_results_init(in, &res);
-	if (r >= 0)
-		r = nx_rpc_incoming_add_cap(in, cap, &index);
-	if (r >= 0)
-		r = Greeter_newCounter_Results_set_counter(res, index);
-	nx_rpc_cap_unref(cap); /* the results hold their own reference */
-	if (r < 0)
-		return r;
-	return nx_rpc_incoming_return(in);
+	(void)greeter_new_counter_return(in, counter); /* the results hold their own reference */
+	nx_rpc_cap_unref(greeter_counter_cap(counter));
+	return 0;
 }
 
-static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Params params)
+static int serve_checksum(void *impl, nx_rpc_incoming *in, greeter_checksum_params params)
 {
-	Greeter_checksum_Results_b res;
+	struct greeter_blob *blob;
 	struct nx_vmo_map map;
-	nx_rpc_cap *blob = NULL;
-	uint32_t index;
 	uint64_t sum = 0, size;
 	int r;
 
-	r = Greeter_checksum_Params_get_blob(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &blob);
-	if (r < 0)
+	if (greeter_checksum_params_get_blob(params, &blob) < 0)
 		return nx_rpc_incoming_failf(in, -EINVAL, "blob: no capability given");
-
 	/* The receiver's checks: a regular memfd, within this interface's cap, sealed. */
-	r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(blob), EXAMPLE_BLOB_MAX, false, &map);
-	nx_rpc_cap_unref(blob);
+	r = nx_vmo_map_ro(
+	        nx_rpc_cap_peek_fd(greeter_blob_cap(blob)), EXAMPLE_BLOB_MAX, false, &map);
+	nx_rpc_cap_unref(greeter_blob_cap(blob)); /* the map stays valid without the fd */
 	if (r < 0)
 		return nx_rpc_incoming_failf(
 		        in, r, "blob: not a sealed memfd of at most %u bytes", EXAMPLE_BLOB_MAX);
@@ -143,19 +116,14 @@ static int greeter_checksum(void *impl, nx_rpc_incoming *in, Greeter_checksum_Pa
 		sum += ((const uint8_t *)map.addr)[i];
 	size = map.size;
 	nx_vmo_unmap(&map);
-
-	r = Greeter_checksum_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Greeter_checksum_Results_set_size(res, size);
-	Greeter_checksum_Results_set_sum(res, sum);
-	return nx_rpc_incoming_return(in);
+	(void)greeter_checksum_return(in, size, sum);
+	return 0;
 }
 
-static const struct Greeter_server greeter_vt = {
-        .greet = greeter_greet,
-        .new_counter = greeter_new_counter,
-        .checksum = greeter_checksum,
+static const struct greeter_server greeter_vt = {
+        .greet = serve_greet,
+        .new_counter = serve_new_counter,
+        .checksum = serve_checksum,
 };
 
 /* ---- Connections ---- */
@@ -180,7 +148,7 @@ static void on_accept(nx_source *s, int fd, uint32_t events, void *userdata)
 			continue;
 		}
 		/* On failure the fd was taken and closed: this client alone is lost. */
-		if (nx_rpc_conn_new(srv->loop, cfd, srv->greeter, &c->conn) < 0) {
+		if (nx_rpc_conn_new(srv->loop, cfd, greeter_cap(srv->greeter), &c->conn) < 0) {
 			free(c);
 			continue;
 		}
@@ -220,7 +188,7 @@ int main(void)
 
 	r = nx_loop_new(&srv.loop);
 	if (r >= 0)
-		r = Greeter_server_new(&greeter_vt, &srv, NULL, &srv.greeter);
+		r = greeter_server_new(&greeter_vt, &srv, NULL, &srv.greeter);
 	if (r >= 0)
 		r = nx_listen_unix(path, 0600, &srv.listen_fd);
 	if (r >= 0)
@@ -247,7 +215,7 @@ int main(void)
 	nx_source_free(intr);
 	nx_fd_close(srv.listen_fd);
 	unlink(path);
-	nx_rpc_cap_unref(srv.greeter);
+	nx_rpc_cap_unref(greeter_cap(srv.greeter));
 	nx_loop_free(srv.loop);
 	return r == 0 ? 0 : 1;
 }
