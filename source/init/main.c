@@ -87,7 +87,7 @@ struct init {
 	bool recovering; /* samgrd exited: stopping the others before it restarts */
 	int exit_code;
 	nx_rpc_conn *admin_conn;
-	nx_rpc_cap *admin; /* samgrd's SamgrAdmin */
+	struct samgr_admin *admin; /* samgrd's */
 	char sock_path[PATH_MAX];
 	char runtime_dir[PATH_MAX], status_path[PATH_MAX], policy_dir[PATH_MAX];
 	bool said_unavailable[NX_SANDBOX_MECH_COUNT];
@@ -211,45 +211,31 @@ static void sandbox_note(struct svc *s, const struct nx_sandbox_report *report)
 	}
 }
 
-static void on_adopted(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+static void on_adopted(
+        void *userdata, int error, const char *reason, samgr_admin_adopt_results results)
 {
 	struct svc *s = userdata;
 
-	if (res->error < 0 && s->pid > 0 && s->state == SVC_STARTING) {
-		printf("init: samgrd refused to adopt %s: %s\n", s->e.name, res->reason);
+	if (error < 0 && s->pid > 0 && s->state == SVC_STARTING) {
+		printf("init: samgrd refused to adopt %s: %s\n", s->e.name, reason);
 		nx_process_signal(s->pidfd, SIGKILL); /* supervision takes it from here */
 	}
-	nx_rpc_call_free(call);
 }
 
 /* Hands samgrd our end of the service's bootstrap channel, as svc:<name>. Takes fd. */
 static int adopt(struct svc *s, int fd)
 {
-	static const struct Endpoint_server endpoint_vt = {0};
-	SamgrAdmin_adopt_Params_b params;
+	static const struct nexus_endpoint_server endpoint_vt = {0};
 	char subject[INIT_NAME_MAX + 8];
-	nx_rpc_cap *ep;
-	nx_rpc_call *call;
-	uint32_t index;
+	struct nexus_endpoint *ep;
 	int r;
 
-	r = Endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fd, &ep); /* takes fd */
+	r = nexus_endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, fd, &ep); /* takes fd */
 	if (r < 0)
 		return r;
 	snprintf(subject, sizeof(subject), "svc:%s", s->e.name);
-	r = SamgrAdmin_adopt_new(s->init->admin, &call, &params);
-	if (r >= 0) {
-		r = nx_rpc_call_add_cap(call, ep, &index);
-		if (r >= 0)
-			r = SamgrAdmin_adopt_Params_set_conn(params, index);
-		if (r >= 0)
-			r = SamgrAdmin_adopt_Params_set_subject(params, subject, strlen(subject));
-		if (r >= 0)
-			r = nx_rpc_call_send(call, on_adopted, s);
-		if (r < 0)
-			nx_rpc_call_free(call);
-	}
-	nx_rpc_cap_unref(ep);
+	r = samgr_admin_adopt(s->init->admin, ep, subject, on_adopted, s); /* ep borrowed */
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 	return r;
 }
 
@@ -306,12 +292,15 @@ static int svc_start(struct svc *s)
 	nx_fd_set_nonblock(pipefd[1], 0);
 	nx_fd_set_nonblock(chan[1], 0);
 	if (is_samgrd) {
+		nx_rpc_cap *admin;
+
 		r = nx_rpc_conn_new(in->loop, chan[0], NULL, &in->admin_conn); /* takes chan[0] */
 		chan[0] = -1;
 		if (r >= 0)
-			r = nx_rpc_conn_bootstrap(in->admin_conn, &in->admin);
+			r = nx_rpc_conn_bootstrap(in->admin_conn, &admin);
 		if (r < 0)
 			goto fail;
+		in->admin = samgr_admin_from_cap(admin);
 		nx_rpc_conn_set_disconnect_cb(in->admin_conn, on_admin_gone, in);
 	} else {
 		/* Sent before the child runs: samgrd serves the channel by the time it asks. */
@@ -423,12 +412,31 @@ static void svc_settled(struct svc *s)
 	}
 }
 
+static void on_child_event(nx_source *src, int pid, int status, bool signaled, void *userdata);
+
+/* If samgrd has exited, takes its exit now (reaps it and runs its event, which starts the
+ * recovery); its pending event, if any, is dropped with its source. */
+static void samgrd_take_exit(struct init *in)
+{
+	struct svc *samgrd = &in->svcs[0];
+	bool signaled = false;
+	int status;
+
+	if (samgrd->pid > 0 && nx_process_wait(samgrd->pidfd, false, &status, &signaled) == 0)
+		on_child_event(samgrd->child_src, samgrd->pid, status, signaled, samgrd);
+}
+
 static void on_child_event(nx_source *src, int pid, int status, bool signaled, void *userdata)
 {
 	struct svc *s = userdata;
 	struct init *in = s->init;
 	enum sup_verdict verdict;
 
+	/* Every service exits by itself when samgrd dies (its channel breaks), and the loop may
+	 * report that exit before samgrd's. samgrd's comes first then: this exit is part of the
+	 * recovery, not the service's own failure counted against its backoff and storm limit. */
+	if (s != &in->svcs[0] && !in->stopping && !in->recovering)
+		samgrd_take_exit(in);
 	s->child_src = nx_source_free(s->child_src); /* before the pidfd it watches */
 	s->pidfd = nx_fd_close(s->pidfd);
 	s->pid = 0;
@@ -450,7 +458,8 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 	        &s->sup, signaled || status != 0, nx_clock_monotonic_ns(), &s->restart_delay_ns);
 	if (s == &in->svcs[0]) {
 		/* Every channel was adopted there: its admin connection goes with it. */
-		in->admin = nx_rpc_cap_unref(in->admin);
+		nx_rpc_cap_unref(samgr_admin_cap(in->admin));
+		in->admin = NULL;
 		in->admin_conn = nx_rpc_conn_free(in->admin_conn);
 		if (verdict != SUP_RESTART) {
 			svc_fail(s);
@@ -757,7 +766,7 @@ int main(int argc, char **argv)
 		nx_fd_close(in.svcs[i].pidfd);
 		nx_source_free(in.svcs[i].timer);
 	}
-	nx_rpc_cap_unref(in.admin);
+	nx_rpc_cap_unref(samgr_admin_cap(in.admin));
 	nx_rpc_conn_free(in.admin_conn);
 	unlink(in.sock_path);   /* samgrd removes it too; a SIGKILLed one cannot */
 	unlink(in.status_path); /* no file: `nx status` says init is not running */
