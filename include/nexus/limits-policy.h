@@ -13,4 +13,11 @@
 #define POL_CHECK_MANY_MAX    256u    /* queries in one pol_check_many call */
 #define POL_ERROR_MAX         4096u   /* bytes of an error text, NUL included (longer: cut) */
 
+/* The decision cache (cache.h): decisions kept, all connections together (past it the oldest
+ * is replaced), and the longest subject (nexus-types.capnp subjectMaxLen) and capability a
+ * decision is kept for. */
+#define POL_CACHE_MAX         256u
+#define POL_CACHE_SUBJECT_MAX 128u
+#define POL_CACHE_CAP_MAX     128u
+
 #endif

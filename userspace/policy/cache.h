@@ -18,13 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
-
-/* Decisions kept, all connections together; past it the oldest is replaced. */
-#define POL_CACHE_MAX 256u
-/* Longest subject (nexus-types.capnp subjectMaxLen) and capability a decision is kept for. */
-#define POL_CACHE_SUBJECT_MAX 128u
-#define POL_CACHE_CAP_MAX     128u
+#include "policy.h" /* and nexus/limits.h: POL_CACHE_MAX, POL_CACHE_SUBJECT_MAX, POL_CACHE_CAP_MAX */
 
 struct pol_cache;
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* nx-svc's limits, crossed: NX_SVC_NAME_MAX at nx_svc_new(), NX_SVC_SUBJECT_MAX at the
- * ServiceHost.accept params the skeleton copies its subject from. */
+ * ServiceHost.accept params the skeleton copies its subject from, NX_LOGSINK_BATCH_BYTES_MAX
+ * and log.capnp's LOG_BATCH_MAX where the log sink cuts a batch. NX_POLICY_HELD_MAX:
+ * test-policy-held.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -16,6 +18,9 @@
 #include "nexus-types.capnp.h"
 #include "nx-abi/sock.h"
 #include "daemon.h"
+#include "log.capnp.h"
+#include "logsink.h"
+#include "nx-log/log.h"
 #include "svc.h"
 
 /* A name one byte over the limit is refused before anything is set up, and the granted fds
@@ -75,11 +80,43 @@ static void test_subject_max(void **state)
 	assert_int_equal(accept_subject(NX_SVC_SUBJECT_MAX + 1), -EMSGSIZE);
 }
 
+/* Bytes of an entry without fields: 32, then its texts padded to words ("s" 8, 100 bytes 104). */
+#define SMALL_ENTRY_BYTES 48u
+#define LARGE_ENTRY_BYTES 144u
+
+/* A batch stops at LOG_BATCH_MAX entries, and before the entry that would take it past
+ * NX_LOGSINK_BATCH_BYTES_MAX bytes. */
+static void test_batch_max(void **state)
+{
+	static struct nx_log_record recs[LOG_BATCH_MAX + 1];
+	char message[101];
+	size_t fit;
+
+	(void)state;
+	for (size_t i = 0; i < LOG_BATCH_MAX + 1; i++)
+		recs[i] = (struct nx_log_record){.scope = "s", .message = "m"};
+	assert_int_equal(nx_logsink_entry_bytes(&recs[0]), SMALL_ENTRY_BYTES);
+	assert_true(LOG_BATCH_MAX * SMALL_ENTRY_BYTES < NX_LOGSINK_BATCH_BYTES_MAX);
+	assert_int_equal(nx_logsink_batch_fit(recs, LOG_BATCH_MAX + 1), LOG_BATCH_MAX);
+
+	/* Larger entries: as many as fit the byte budget, one more does not. */
+	memset(message, 'm', sizeof(message) - 1);
+	message[sizeof(message) - 1] = '\0';
+	for (size_t i = 0; i < LOG_BATCH_MAX + 1; i++)
+		recs[i].message = message;
+	assert_int_equal(nx_logsink_entry_bytes(&recs[0]), LARGE_ENTRY_BYTES);
+	fit = NX_LOGSINK_BATCH_BYTES_MAX / LARGE_ENTRY_BYTES;
+	assert_true(fit < LOG_BATCH_MAX);
+	assert_int_equal(nx_logsink_batch_fit(recs, fit), fit);
+	assert_int_equal(nx_logsink_batch_fit(recs, fit + 1), fit);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_name_max),
 	        cmocka_unit_test(test_subject_max),
+	        cmocka_unit_test(test_batch_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

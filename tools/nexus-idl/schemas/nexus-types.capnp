@@ -12,7 +12,7 @@ $N.prefix("nexus");
 # (a connected AF_UNIX stream socket) whose far end is served by the service, and whose
 # bootstrap object is that service's main interface. Whoever holds it may talk to the service
 # as the subject the broker (samgrd) fixed when it made the channel; nothing in a payload
-# can change that subject. A receiver takes the fd with nx_rpc_cap_dup_fd() and starts its own
+# can change that subject. A receiver takes the fd with nx_rpc_cap_take_fd() and starts its own
 # nx_rpc_conn on it.
 interface Endpoint {}
 
