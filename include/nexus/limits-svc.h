@@ -8,7 +8,9 @@
 #define NX_SVC_SUBJECT_MAX 128u
 
 /* Calls the policy client holds at once waiting for policyd; past it a call needing a check
- * gets -EBUSY (overloaded: limit_exceeded). */
+ * gets -EBUSY (overloaded: limit_exceeded). Reached while policyd is being resolved: once it
+ * is asked, its one channel's NX_RPC_MAX_QUESTIONS bounds the checks in flight first (a check
+ * that cannot be sent is decided by the interim rule). */
 #define NX_POLICY_HELD_MAX 256u
 
 /* Bytes of entries one Log.appendBatch from the log sink carries: the rest of a control

@@ -12,7 +12,7 @@
  *               POL_CACHE_CAP_MAX), -EBUSY (NX_POLICY_HELD_MAX calls held already), -ENOMEM.
  *
  * policyd's answers are cached per connection, subject and capability (userspace/policy
- * cache.h: POL_CACHE_MAX decisions, oldest replaced) and dropped whenever policyd announces a
+ * cache.h; POL_CACHE_MAX decisions, oldest replaced) and dropped whenever policyd announces a
  * new version (Policy.watch), comes or goes. An answer about an older policy is not kept: the
  * handler runs again and asks again.
  *
