@@ -36,7 +36,7 @@
 struct env {
 	nx_loop *loop;
 	nx_rpc_conn *conn;
-	nx_rpc_cap *root;
+	struct interop *root;
 	char why[512];
 };
 
@@ -63,36 +63,33 @@ static int failf(struct env *e, const char *fmt, ...)
 			return failf(e, __VA_ARGS__); \
 	} while (0)
 
-/* Waits for `call` (sending it first if needed); 0 with *ret on a normal return, else -1 with
- * e->why saying what went wrong. */
-static int wait_ok(struct env *e, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
+/* What a blocking call (a generated `_wait` or `_send_wait`, which returned `r`) means to a
+ * check: 0 if it returned normally, else -1 with e->why naming `what` and the exception or
+ * the local error. */
+static int call_ok(struct env *e, int r, nx_rpc_call *call, const char *what)
 {
-	const nx_rpc_result *res = NULL;
-	int r = nx_rpc_call_wait(call, deadline(), &res);
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
 
-	if (r < 0)
-		return failf(e, "%s: %s", what, strerror(-r));
-	if (res->error < 0)
+	if (r >= 0)
+		return 0;
+	if (res && res->error < 0)
 		return failf(e, "%s: exception type %d: %s", what, (int)res->exc_type, res->reason);
-	*ret = res;
-	return 0;
+	return failf(e, "%s: %s", what, strerror(-r));
 }
 
-/* Waits for a call that must fail with an exception; -1 if it returned or timed out. */
-static int wait_exception(
-        struct env *e, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
+/* The same for a call that must fail with an exception: 0 with *ret, its result; -1 if it
+ * returned normally, timed out or was never sent. */
+static int call_failed(
+        struct env *e, int r, nx_rpc_call *call, const char *what, const nx_rpc_result **ret)
 {
-	const nx_rpc_result *res = NULL;
-	int r = nx_rpc_call_wait(call, deadline(), &res);
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
 
 	if (r == -ETIMEDOUT)
 		return failf(e, "%s: no answer", what);
-	if (r < 0)
-		res = nx_rpc_call_result(call);
-	if (!res)
-		return failf(e, "%s: %s", what, strerror(-r));
-	if (res->error >= 0)
+	if (r >= 0)
 		return failf(e, "%s returned normally", what);
+	if (!res || res->error >= 0)
+		return failf(e, "%s: %s", what, strerror(-r));
 	*ret = res;
 	return 0;
 }
@@ -110,21 +107,16 @@ struct stats {
 
 static int get_stats(struct env *e, struct stats *ret)
 {
-	const nx_rpc_result *res = NULL;
-	Interop_stats_Params_b params;
-	Interop_stats_Results s;
+	interop_stats_results out;
 	nx_rpc_call *call;
 	int r;
 
-	r = Interop_stats_new(e->root, &call, &params);
-	if (r < 0)
-		return failf(e, "stats: %s", strerror(-r));
-	r = wait_ok(e, call, "stats", &res);
+	r = interop_stats_wait(e->root, deadline(), &call, &out);
+	r = call_ok(e, r, call, "stats");
 	if (r == 0) {
-		s = Interop_stats_results(res);
-		ret->live_counters = Interop_stats_Results_get_live_counters(s);
-		ret->live_blobs = Interop_stats_Results_get_live_blobs(s);
-		ret->cancelled = Interop_stats_Results_get_cancelled(s);
+		ret->live_counters = interop_stats_results_get_live_counters(out);
+		ret->live_blobs = interop_stats_results_get_live_blobs(out);
+		ret->cancelled = interop_stats_results_get_cancelled(out);
 	}
 	nx_rpc_call_free(call);
 	return r;
@@ -148,22 +140,19 @@ static int eventually(struct env *e, int (*cond)(struct env *e, void *arg), void
 
 static int check_ping(struct env *e)
 {
-	const nx_rpc_result *res = NULL;
-	Interop_ping_Params_b params;
+	interop_ping_results out;
 	nx_rpc_call *call;
 	int r;
 
-	r = Interop_ping_new(e->root, &call, &params);
-	if (r < 0)
-		return failf(e, "ping: %s", strerror(-r));
-	r = wait_ok(e, call, "ping", &res);
+	r = interop_ping_wait(e->root, deadline(), &call, &out);
+	r = call_ok(e, r, call, "ping");
 	nx_rpc_call_free(call);
 	return r;
 }
 
 /* ---- Values ---- */
 
-/* The canonical bytes of the value interop_sample_build() makes for `shape`, built in a
+/* The canonical bytes of the value interop_sample_value_build() makes for `shape`, built in a
  * message of its own. */
 static int expected_canonical(
         struct env *e, enum interop_shape shape, void **ret_buf, size_t *ret_len)
@@ -172,13 +161,13 @@ static int expected_canonical(
 	nx_capnp_builder b;
 	nx_capnp_reader rd;
 	nx_capnp_struct root;
-	AllTypes_b v;
+	interop_all_types_b v;
 	int r;
 
 	nx_capnp_builder_init(&b, NULL, 0, &nx_capnp_malloc_allocator);
-	r = AllTypes_init_root(&b, &v);
+	r = interop_all_types_init_root(&b, &v);
 	if (r >= 0)
-		r = interop_sample_build(v, shape);
+		r = interop_sample_value_build(v, shape);
 	if (r >= 0) {
 		nx_capnp_builder_as_reader(&b, segs, &rd);
 		r = nx_capnp_reader_root_struct(&rd, &root);
@@ -192,7 +181,8 @@ static int expected_canonical(
 }
 
 /* 0 if `got` is canonically equal to the hand-built value of `shape`. */
-static int same_as_built(struct env *e, AllTypes got, enum interop_shape shape, const char *what)
+static int same_as_built(
+        struct env *e, interop_all_types got, enum interop_shape shape, const char *what)
 {
 	void *want = NULL, *have = NULL;
 	size_t want_len = 0, have_len = 0;
@@ -218,30 +208,27 @@ static int same_as_built(struct env *e, AllTypes got, enum interop_shape shape, 
 
 static int check_sample(struct env *e)
 {
-	const nx_rpc_result *res = NULL;
-	Interop_sample_Params_b params;
-	AllTypes got, constant;
+	interop_all_types got, constant;
+	interop_sample_results out;
 	nx_rpc_call *call;
 	char why[256];
 	int r;
 
 	/* Our hand-built value and the generated constant must agree before we judge the peer. */
-	r = SAMPLE_VALUE_get(&constant);
+	r = interop_sample_value_get(&constant);
 	if (r < 0)
-		return failf(e, "SAMPLE_VALUE_get: %s", strerror(-r));
-	if (interop_sample_check(constant, why, sizeof(why)) < 0)
+		return failf(e, "interop_sample_value_get: %s", strerror(-r));
+	if (interop_sample_value_check(constant, why, sizeof(why)) < 0)
 		return failf(e, "generated sampleValue: %s", why);
 	r = same_as_built(e, constant, INTEROP_SHAPE_SAMPLE, "generated sampleValue vs hand-built");
 	if (r < 0)
 		return r;
 
-	r = Interop_sample_new(e->root, &call, &params);
-	if (r < 0)
-		return failf(e, "sample: %s", strerror(-r));
-	r = wait_ok(e, call, "sample", &res);
+	r = interop_sample_wait(e->root, deadline(), &call, &out);
+	r = call_ok(e, r, call, "sample");
 	if (r == 0) {
-		got = Interop_sample_Results_get_value(Interop_sample_results(res));
-		if (interop_sample_check(got, why, sizeof(why)) < 0)
+		got = interop_sample_results_get_value(out);
+		if (interop_sample_value_check(got, why, sizeof(why)) < 0)
 			r = failf(e, "sample differs from sampleValue: %s", why);
 		else
 			r = same_as_built(e, got, INTEROP_SHAPE_SAMPLE, "sample");
@@ -250,37 +237,47 @@ static int check_sample(struct env *e)
 	return r;
 }
 
+/* echo(value), `value` the hand-built value of `shape` if `build`, else with nothing set.
+ * 0 with *ret viewing the call in *ret_call, or -1; the caller frees *ret_call either way. */
+static int echo_value(struct env *e, enum interop_shape shape, bool build, nx_rpc_call **ret_call,
+        interop_echo_results *ret)
+{
+	interop_echo_params_b params;
+	interop_all_types_b v;
+	int r;
+
+	/* A struct param: started, filled in place, then sent. */
+	*ret_call = NULL;
+	r = interop_echo_start(e->root, ret_call, &params);
+	if (r >= 0)
+		r = interop_echo_params_init_value(params, &v);
+	if (r >= 0 && build)
+		r = interop_sample_value_build(v, shape);
+	if (r < 0)
+		return failf(e, "echo: building the value: %s", strerror(-r));
+	r = interop_echo_send_wait(*ret_call, deadline(), ret);
+	return call_ok(e, r, *ret_call, "echo");
+}
+
 static int echo_shape(struct env *e, enum interop_shape shape)
 {
-	const nx_rpc_result *res = NULL;
-	Interop_echo_Params_b params;
+	interop_echo_results out;
+	interop_all_types got;
 	nx_rpc_call *call;
-	AllTypes got;
-	AllTypes_b v;
 	char why[256];
 	int r;
 
-	r = Interop_echo_new(e->root, &call, &params);
-	if (r < 0)
-		return failf(e, "echo: %s", strerror(-r));
-	r = Interop_echo_Params_init_value(params, &v);
-	if (r >= 0)
-		r = interop_sample_build(v, shape);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return failf(e, "echo: building the value: %s", strerror(-r));
-	}
-	r = wait_ok(e, call, "echo", &res);
+	r = echo_value(e, shape, true, &call, &out);
 	if (r == 0) {
-		got = Interop_echo_Results_get_value(Interop_echo_results(res));
+		got = interop_echo_results_get_value(out);
 		if (shape == INTEROP_SHAPE_SAMPLE &&
-		        interop_sample_check(got, why, sizeof(why)) < 0)
+		        interop_sample_value_check(got, why, sizeof(why)) < 0)
 			r = failf(e, "echo changed the value: %s", why);
 		else
 			r = same_as_built(e, got, shape, "echo changed the value");
 		if (r == 0 && shape == INTEROP_SHAPE_WIDE &&
-		        AllTypes_choice_which(AllTypes_get_choice(got)) !=
-		                ALL_TYPES_CHOICE_WHICH_INNER)
+		        interop_all_types_choice_which(interop_all_types_get_choice(got)) !=
+		                INTEROP_ALL_TYPES_CHOICE_WHICH_INNER)
 			r = failf(e, "echo: the union lost its `inner` member");
 	}
 	nx_rpc_call_free(call);
@@ -300,99 +297,94 @@ static bool text_is(int r, const char *t, size_t n, const char *want)
 	return r == 0 && n == strlen(want) && memcmp(t, want, n) == 0;
 }
 
-static int echo_defaults(struct env *e, AllTypes v)
+static int echo_defaults(struct env *e, interop_all_types v)
 {
 	const char *t;
 	const uint8_t *d;
 	nx_capnp_list l;
 	size_t n;
-	Leaf leaf;
+	interop_leaf leaf;
 	int r;
 
-	EXPECT(AllTypes_get_default_bool(v) == true, "defaultBool is false");
-	EXPECT(AllTypes_get_default_int32(v) == -123456, "defaultInt32 is %d",
-	        AllTypes_get_default_int32(v));
-	EXPECT(AllTypes_get_default_uint64(v) == 0xfedcba9876543210ull, "defaultUInt64 is %llx",
-	        (unsigned long long)AllTypes_get_default_uint64(v));
-	EXPECT(AllTypes_get_default_float32(v) == 2.5f, "defaultFloat32 is %g",
-	        (double)AllTypes_get_default_float32(v));
-	EXPECT(AllTypes_get_default_float64(v) == -7.25, "defaultFloat64 is %g",
-	        AllTypes_get_default_float64(v));
-	EXPECT(AllTypes_get_default_enum(v) == COLOR_BLUE, "defaultEnum is %u",
-	        AllTypes_get_default_enum(v));
-	r = AllTypes_get_default_text(v, &t, &n);
+	EXPECT(interop_all_types_get_default_bool(v) == true, "defaultBool is false");
+	EXPECT(interop_all_types_get_default_int32(v) == -123456, "defaultInt32 is %d",
+	        interop_all_types_get_default_int32(v));
+	EXPECT(interop_all_types_get_default_uint64(v) == 0xfedcba9876543210ull,
+	        "defaultUInt64 is %llx",
+	        (unsigned long long)interop_all_types_get_default_uint64(v));
+	EXPECT(interop_all_types_get_default_float32(v) == 2.5f, "defaultFloat32 is %g",
+	        (double)interop_all_types_get_default_float32(v));
+	EXPECT(interop_all_types_get_default_float64(v) == -7.25, "defaultFloat64 is %g",
+	        interop_all_types_get_default_float64(v));
+	EXPECT(interop_all_types_get_default_enum(v) == INTEROP_COLOR_BLUE, "defaultEnum is %u",
+	        interop_all_types_get_default_enum(v));
+	r = interop_all_types_get_default_text(v, &t, &n);
 	EXPECT(text_is(r, t, n, "default text"), "defaultText differs");
-	r = AllTypes_get_default_data(v, &d, &n);
+	r = interop_all_types_get_default_data(v, &d, &n);
 	EXPECT(r == 0 && n == 4 && d[0] == 0xde && d[3] == 0xef, "defaultData differs");
-	leaf = AllTypes_get_default_struct(v);
-	EXPECT(Leaf_get_id(leaf) == 99, "defaultStruct.id is %u", Leaf_get_id(leaf));
-	r = Leaf_get_label(leaf, &t, &n);
+	leaf = interop_all_types_get_default_struct(v);
+	EXPECT(interop_leaf_get_id(leaf) == 99, "defaultStruct.id is %u",
+	        interop_leaf_get_id(leaf));
+	r = interop_leaf_get_label(leaf, &t, &n);
 	EXPECT(text_is(r, t, n, "default leaf"), "defaultStruct.label differs");
-	r = AllTypes_get_default_list(v, &l);
+	r = interop_all_types_get_default_list(v, &l);
 	EXPECT(r == 0 && l.count == 3 && (int16_t)nx_capnp_list_get_u16(&l, 0) == 1 &&
 	                (int16_t)nx_capnp_list_get_u16(&l, 1) == -2 &&
 	                (int16_t)nx_capnp_list_get_u16(&l, 2) == 3,
 	        "defaultList differs");
-	EXPECT(AllTypes_choice_which(AllTypes_get_choice(v)) == ALL_TYPES_CHOICE_WHICH_NONE,
+	EXPECT(interop_all_types_choice_which(interop_all_types_get_choice(v)) ==
+	                INTEROP_ALL_TYPES_CHOICE_WHICH_NONE,
 	        "choice is not `none`");
-	EXPECT(AllTypes_point_get_x(AllTypes_get_point(v)) == 7, "point.x is not 7");
-	EXPECT(AllTypes_point_get_y(AllTypes_get_point(v)) == -3, "point.y is not -3");
-	EXPECT(Inner_get_weight(AllTypes_get_struct_field(v)) == 1.5, "structField.weight is %g",
-	        Inner_get_weight(AllTypes_get_struct_field(v)));
-	EXPECT(!AllTypes_has_text_field(v) && !AllTypes_has_struct_list(v),
+	EXPECT(interop_all_types_point_get_x(interop_all_types_get_point(v)) == 7,
+	        "point.x is not 7");
+	EXPECT(interop_all_types_point_get_y(interop_all_types_get_point(v)) == -3,
+	        "point.y is not -3");
+	EXPECT(interop_inner_get_weight(interop_all_types_get_struct_field(v)) == 1.5,
+	        "structField.weight is %g",
+	        interop_inner_get_weight(interop_all_types_get_struct_field(v)));
+	EXPECT(!interop_all_types_has_text_field(v) && !interop_all_types_has_struct_list(v),
 	        "unset pointers came back set");
 	return 0;
 }
 
-static int sample_zeroed_defaults(struct env *e, AllTypes s)
+static int sample_zeroed_defaults(struct env *e, interop_all_types s)
 {
 	/* The sample sets several defaulted fields to zero: XOR encoding on the wire. */
-	EXPECT(AllTypes_get_default_bool(s) == false, "sample defaultBool is true");
-	EXPECT(AllTypes_get_default_int32(s) == 0, "sample defaultInt32 is %d",
-	        AllTypes_get_default_int32(s));
-	EXPECT(AllTypes_get_default_uint64(s) == 1, "sample defaultUInt64 is %llu",
-	        (unsigned long long)AllTypes_get_default_uint64(s));
-	EXPECT(AllTypes_get_default_float32(s) == 0.0f, "sample defaultFloat32 is not 0");
-	EXPECT(AllTypes_get_default_enum(s) == COLOR_RED, "sample defaultEnum is not red");
-	EXPECT(AllTypes_point_get_x(AllTypes_get_point(s)) == 0 &&
-	                AllTypes_point_get_y(AllTypes_get_point(s)) == 11,
+	EXPECT(interop_all_types_get_default_bool(s) == false, "sample defaultBool is true");
+	EXPECT(interop_all_types_get_default_int32(s) == 0, "sample defaultInt32 is %d",
+	        interop_all_types_get_default_int32(s));
+	EXPECT(interop_all_types_get_default_uint64(s) == 1, "sample defaultUInt64 is %llu",
+	        (unsigned long long)interop_all_types_get_default_uint64(s));
+	EXPECT(interop_all_types_get_default_float32(s) == 0.0f, "sample defaultFloat32 is not 0");
+	EXPECT(interop_all_types_get_default_enum(s) == INTEROP_COLOR_RED,
+	        "sample defaultEnum is not red");
+	EXPECT(interop_all_types_point_get_x(interop_all_types_get_point(s)) == 0 &&
+	                interop_all_types_point_get_y(interop_all_types_get_point(s)) == 11,
 	        "sample point differs");
-	EXPECT(Inner_get_weight(AllTypes_get_struct_field(s)) == 0.0,
+	EXPECT(interop_inner_get_weight(interop_all_types_get_struct_field(s)) == 0.0,
 	        "sample structField.weight is not 0");
 	return 0;
 }
 
 static int check_echo_defaults(struct env *e)
 {
-	const nx_rpc_result *res = NULL;
-	Interop_echo_Params_b params;
-	Interop_sample_Params_b sparams;
+	interop_sample_results sample;
+	interop_echo_results echoed;
 	nx_rpc_call *call;
-	AllTypes_b v;
 	int r;
 
 	/* Nothing set: every default must read back as declared. */
-	r = Interop_echo_new(e->root, &call, &params);
-	if (r >= 0)
-		r = Interop_echo_Params_init_value(params, &v);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return failf(e, "echo: %s", strerror(-r));
-	}
-	r = wait_ok(e, call, "echo", &res);
+	r = echo_value(e, INTEROP_SHAPE_SAMPLE, false, &call, &echoed);
 	if (r == 0)
-		r = echo_defaults(e, Interop_echo_Results_get_value(Interop_echo_results(res)));
+		r = echo_defaults(e, interop_echo_results_get_value(echoed));
 	nx_rpc_call_free(call);
 	if (r < 0)
 		return r;
 
-	r = Interop_sample_new(e->root, &call, &sparams);
-	if (r < 0)
-		return failf(e, "sample: %s", strerror(-r));
-	r = wait_ok(e, call, "sample", &res);
+	r = interop_sample_wait(e->root, deadline(), &call, &sample);
+	r = call_ok(e, r, call, "sample");
 	if (r == 0)
-		r = sample_zeroed_defaults(
-		        e, Interop_sample_Results_get_value(Interop_sample_results(res)));
+		r = sample_zeroed_defaults(e, interop_sample_results_get_value(sample));
 	nx_rpc_call_free(call);
 	return r;
 }
@@ -409,33 +401,26 @@ static bool ends_with(const char *s, const char *suffix)
 static int check_exceptions(struct env *e)
 {
 	static const struct {
-		FailType type;
+		interop_fail_type type;
 		enum nx_rpc_exc want;
 	} cases[] = {
-	        {FAIL_TYPE_FAILED, NX_RPC_EXC_FAILED},
-	        {FAIL_TYPE_OVERLOADED, NX_RPC_EXC_OVERLOADED},
-	        {FAIL_TYPE_DISCONNECTED, NX_RPC_EXC_DISCONNECTED},
-	        {FAIL_TYPE_UNIMPLEMENTED, NX_RPC_EXC_UNIMPLEMENTED},
+	        {INTEROP_FAIL_TYPE_FAILED, NX_RPC_EXC_FAILED},
+	        {INTEROP_FAIL_TYPE_OVERLOADED, NX_RPC_EXC_OVERLOADED},
+	        {INTEROP_FAIL_TYPE_DISCONNECTED, NX_RPC_EXC_DISCONNECTED},
+	        {INTEROP_FAIL_TYPE_UNIMPLEMENTED, NX_RPC_EXC_UNIMPLEMENTED},
 	};
 	const nx_rpc_result *res = NULL;
-	Interop_fail_Params_b params;
+	interop_fail_results out;
 	nx_rpc_call *call;
 	char reason[64];
 	size_t i;
-	int r, n;
+	int r;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		n = snprintf(reason, sizeof(reason), "invalid_argument: field `x` is %d",
+		(void)snprintf(reason, sizeof(reason), "invalid_argument: field `x` is %d",
 		        (int)cases[i].type);
-		r = Interop_fail_new(e->root, &call, &params);
-		if (r >= 0)
-			r = Interop_fail_Params_set_reason(params, reason, (size_t)n);
-		if (r < 0) {
-			nx_rpc_call_free(call);
-			return failf(e, "fail: %s", strerror(-r));
-		}
-		Interop_fail_Params_set_type(params, cases[i].type);
-		r = wait_exception(e, call, "fail()", &res);
+		r = interop_fail_wait(e->root, reason, cases[i].type, deadline(), &call, &out);
+		r = call_failed(e, r, call, "fail()", &res);
 		if (r == 0 && res->exc_type != cases[i].want)
 			r = failf(e, "wrong exception type %d, want %d", (int)res->exc_type,
 			        (int)cases[i].want);
@@ -453,14 +438,12 @@ static int check_exceptions(struct env *e)
 static int check_unimplemented(struct env *e)
 {
 	const nx_rpc_result *res = NULL;
-	Interop_notImplemented_Params_b params;
+	interop_not_implemented_results out;
 	nx_rpc_call *call;
 	int r;
 
-	r = Interop_not_implemented_new(e->root, &call, &params);
-	if (r < 0)
-		return failf(e, "notImplemented: %s", strerror(-r));
-	r = wait_exception(e, call, "notImplemented()", &res);
+	r = interop_not_implemented_wait(e->root, deadline(), &call, &out);
+	r = call_failed(e, r, call, "notImplemented()", &res);
 	if (r == 0 && res->exc_type != NX_RPC_EXC_UNIMPLEMENTED)
 		r = failf(e, "exception type %d, want unimplemented (%s)", (int)res->exc_type,
 		        res->reason);
@@ -468,18 +451,17 @@ static int check_unimplemented(struct env *e)
 	return r < 0 ? r : check_ping(e);
 }
 
-/* Waits for `call`, which crosses an interface limit: it must fail with a `failed` exception
- * whose reason starts with the DESIGN.md section 9 `code` and a colon. */
-static int expect_reason(struct env *e, nx_rpc_call *call, const char *what, const char *code)
+/* The outcome of a blocking call that crosses an interface limit: it must have failed with a
+ * `failed` exception whose reason starts with the DESIGN.md section 9 `code` and a colon. */
+static int expect_reason(
+        struct env *e, int r, nx_rpc_call *call, const char *what, const char *code)
 {
 	const nx_rpc_result *res = NULL;
 	size_t n = strlen(code);
 	const char *reason;
-	int r;
 
-	r = wait_exception(e, call, what, &res);
-	if (r < 0)
-		return r;
+	if (call_failed(e, r, call, what, &res) < 0)
+		return -1;
 	EXPECT(res->exc_type == NX_RPC_EXC_FAILED, "%s: exception type %d, want failed", what,
 	        (int)res->exc_type);
 	/* Accept the prefix libcapnp adds when it relays a peer's reason. */
@@ -493,27 +475,23 @@ static int expect_reason(struct env *e, nx_rpc_call *call, const char *what, con
 
 static int check_limits(struct env *e)
 {
-	Interop_makeBlob_Params_b bparams;
-	Interop_callBack_Params_b cparams;
+	interop_make_blob_results blob;
+	interop_call_back_results back;
 	nx_rpc_call *call;
 	int r;
 
 	/* Each interface limit crossed by one: refused with the section 9 code, and the
 	 * connection still serves. */
-	r = Interop_make_blob_new(e->root, &call, &bparams);
-	if (r < 0)
-		return failf(e, "makeBlob: %s", strerror(-r));
-	Interop_makeBlob_Params_set_size(bparams, (uint64_t)INTEROP_BLOB_MAX_BYTES + 1);
-	r = expect_reason(e, call, "makeBlob over the cap", "too_large");
+	r = interop_make_blob_wait(
+	        e->root, (uint64_t)INTEROP_BLOB_MAX_BYTES + 1, 0, deadline(), &call, &blob);
+	r = expect_reason(e, r, call, "makeBlob over the cap", "too_large");
 	nx_rpc_call_free(call);
 	if (r < 0)
 		return r;
 
-	r = Interop_call_back_new(e->root, &call, &cparams);
-	if (r < 0)
-		return failf(e, "callBack: %s", strerror(-r));
-	Interop_callBack_Params_set_times(cparams, INTEROP_CALLBACK_MAX + 1);
-	r = expect_reason(e, call, "callBack over the cap", "invalid_argument");
+	r = interop_call_back_wait(
+	        e->root, NULL, 0, INTEROP_CALLBACK_MAX + 1, deadline(), &call, &back);
+	r = expect_reason(e, r, call, "callBack over the cap", "invalid_argument");
 	nx_rpc_call_free(call);
 	return r < 0 ? r : check_ping(e);
 }
@@ -523,25 +501,19 @@ static int check_limits(struct env *e)
 static uint32_t g_live_callbacks;
 static uint32_t g_callback_calls;
 
-static int callback_call(void *impl, nx_rpc_incoming *in, Callback_call_Params params)
+static int serve_call(void *impl, nx_rpc_incoming *in, interop_callback_call_params params)
 {
-	Callback_call_Results_b res;
-	int r;
+	int32_t value = interop_callback_call_params_get_value(params);
 
 	(void)impl;
 	g_callback_calls++;
-	r = Callback_call_results_init(in, &res);
-	if (r < 0)
-		return r;
 	/* Wrapping arithmetic: the value is the peer's. */
-	Callback_call_Results_set_result(
-	        res, (int32_t)((uint32_t)Callback_call_Params_get_value(params) * 3u + 1u));
-	nx_rpc_incoming_return(in);
+	(void)interop_callback_call_return(in, (int32_t)((uint32_t)value * 3u + 1u));
 	return 0;
 }
 
-static const struct Callback_server callback_vt = {
-        .call = callback_call,
+static const struct interop_callback_server callback_vt = {
+        .call = serve_call,
 };
 
 static void callback_destroy(void *impl)
@@ -559,37 +531,23 @@ static int no_live_callbacks(struct env *e, void *arg)
 
 static int check_callback(struct env *e)
 {
-	const nx_rpc_result *res = NULL;
-	Interop_callBack_Params_b params;
+	interop_call_back_results out;
+	struct interop_callback *cb;
 	nx_capnp_list list;
 	nx_rpc_call *call;
-	nx_rpc_cap *cb;
-	uint32_t index, i;
+	uint32_t i;
 	int r;
 
 	g_callback_calls = 0;
-	r = Callback_server_new(&callback_vt, NULL, callback_destroy, &cb);
+	r = interop_callback_server_new(&callback_vt, NULL, callback_destroy, &cb);
 	if (r < 0)
-		return failf(e, "Callback_server_new: %s", strerror(-r));
+		return failf(e, "interop_callback_server_new: %s", strerror(-r));
 	g_live_callbacks++;
-	r = Interop_call_back_new(e->root, &call, &params);
-	if (r < 0) {
-		nx_rpc_cap_unref(cb);
-		return failf(e, "callBack: %s", strerror(-r));
-	}
-	r = nx_rpc_call_add_cap(call, cb, &index);
-	if (r >= 0)
-		r = Interop_callBack_Params_set_cb(params, index);
-	nx_rpc_cap_unref(cb); /* the call holds its own reference */
-	Interop_callBack_Params_set_value(params, 10);
-	Interop_callBack_Params_set_times(params, 5);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return failf(e, "callBack: %s", strerror(-r));
-	}
-	r = wait_ok(e, call, "callBack", &res);
+	r = interop_call_back_wait(e->root, cb, 10, 5, deadline(), &call, &out);
+	nx_rpc_cap_unref(interop_callback_cap(cb)); /* ours; the call holds one until freed */
+	r = call_ok(e, r, call, "callBack");
 	if (r == 0) {
-		r = Interop_callBack_Results_get_results(Interop_call_back_results(res), &list);
+		r = interop_call_back_results_get_results(out, &list);
 		if (r < 0 || list.count != 5)
 			r = failf(e, "%u results, want 5", r < 0 ? 0 : list.count);
 		for (i = 0; r == 0 && i < 5; i++)
@@ -608,20 +566,16 @@ static int check_callback(struct env *e)
 }
 
 /* increment(by) on `counter`; 0 with the value, or -1. */
-static int increment(struct env *e, nx_rpc_cap *counter, int64_t by, int64_t *ret)
+static int increment(struct env *e, struct interop_counter *counter, int64_t by, int64_t *ret)
 {
-	const nx_rpc_result *res = NULL;
-	Counter_increment_Params_b params;
+	interop_counter_increment_results out;
 	nx_rpc_call *call;
 	int r;
 
-	r = Counter_increment_new(counter, &call, &params);
-	if (r < 0)
-		return failf(e, "increment: %s", strerror(-r));
-	Counter_increment_Params_set_by(params, by);
-	r = wait_ok(e, call, "increment", &res);
+	r = interop_counter_increment_wait(counter, by, deadline(), &call, &out);
+	r = call_ok(e, r, call, "increment");
 	if (r == 0)
-		*ret = Counter_increment_Results_get_value(Counter_increment_results(res));
+		*ret = interop_counter_increment_results_get_value(out);
 	nx_rpc_call_free(call);
 	return r;
 }
@@ -638,26 +592,19 @@ static int counters_back_to(struct env *e, void *arg)
 static int check_counter(struct env *e)
 {
 	static const int64_t steps[] = {1, 5, -200};
-	const nx_rpc_result *res = NULL;
-	Interop_newCounter_Params_b params;
-	nx_rpc_cap *counter = NULL;
-	nx_rpc_call *call;
+	struct interop_counter *counter = NULL;
+	interop_new_counter_results out;
 	struct stats before, during;
 	int64_t want = 100, got = 0;
-	uint32_t index;
+	nx_rpc_call *call;
 	size_t i;
 	int r;
 
 	if (get_stats(e, &before) < 0)
 		return -1;
-	r = Interop_new_counter_new(e->root, &call, &params);
-	if (r < 0)
-		return failf(e, "newCounter: %s", strerror(-r));
-	Interop_newCounter_Params_set_start(params, 100);
-	r = wait_ok(e, call, "newCounter", &res);
-	if (r == 0 && (Interop_newCounter_Results_get_counter(
-	                       Interop_new_counter_results(res), &index) < 0 ||
-	                      nx_rpc_call_result_cap(call, index, &counter) < 0))
+	r = interop_new_counter_wait(e->root, 100, deadline(), &call, &out);
+	r = call_ok(e, r, call, "newCounter");
+	if (r == 0 && interop_new_counter_results_get_counter(out, &counter) < 0)
 		r = failf(e, "newCounter returned no capability");
 	/* Only the cap is kept: the results (and their reference) go now. */
 	nx_rpc_call_free(call);
@@ -674,7 +621,7 @@ static int check_counter(struct env *e)
 		r = failf(e, "%u live counters, want %u", during.live_counters,
 		        before.live_counters + 1);
 	/* Dropping our last reference sends Release; the server frees the object. */
-	nx_rpc_cap_unref(counter);
+	nx_rpc_cap_unref(interop_counter_cap(counter));
 	if (r < 0)
 		return r;
 	if (eventually(e, counters_back_to, &before.live_counters) < 0)
@@ -682,16 +629,18 @@ static int check_counter(struct env *e)
 	return 0;
 }
 
-/* Sends increment(by) on `target` without waiting. */
-static int send_increment(struct env *e, nx_rpc_cap *target, int64_t by, nx_rpc_call **ret)
+/* Sends increment(by) on `target` (a promise) without waiting: the call is the caller's, to
+ * wait for with wait_value(). */
+static int send_increment(
+        struct env *e, struct interop_counter *target, int64_t by, nx_rpc_call **ret)
 {
-	Counter_increment_Params_b params;
+	interop_counter_increment_params_b params;
 	int r;
 
-	r = Counter_increment_new(target, ret, &params);
+	r = interop_counter_increment_start(target, ret, &params);
 	if (r < 0)
 		return failf(e, "increment: %s", strerror(-r));
-	Counter_increment_Params_set_by(params, by);
+	interop_counter_increment_params_set_by(params, by);
 	r = nx_rpc_call_send(*ret, NULL, NULL);
 	if (r < 0)
 		return failf(e, "sending a pipelined increment: %s", strerror(-r));
@@ -700,12 +649,14 @@ static int send_increment(struct env *e, nx_rpc_cap *target, int64_t by, nx_rpc_
 
 static int wait_value(struct env *e, nx_rpc_call *call, int64_t want, const char *what)
 {
-	const nx_rpc_result *res = NULL;
+	interop_counter_increment_results out;
 	int64_t got;
+	int r;
 
-	if (wait_ok(e, call, what, &res) < 0)
+	r = interop_counter_increment_send_wait(call, deadline(), &out);
+	if (call_ok(e, r, call, what) < 0)
 		return -1;
-	got = Counter_increment_Results_get_value(Counter_increment_results(res));
+	got = interop_counter_increment_results_get_value(out);
 	EXPECT(got == want, "%s gave %lld, want %lld", what, (long long)got, (long long)want);
 	return 0;
 }
@@ -713,35 +664,35 @@ static int wait_value(struct env *e, nx_rpc_call *call, int64_t want, const char
 static int check_pipeline(struct env *e)
 {
 	static const uint16_t box_counter[] = {0, 1}; /* results.box, then Box.counter */
-	static const uint16_t counter_field[] = {0};  /* results.counter */
-	const nx_rpc_result *res = NULL;
-	Interop_makeBox_Params_b bparams;
-	Interop_newCounter_Params_b nparams;
 	nx_rpc_call *box_call = NULL, *inc = NULL, *inc2 = NULL, *nc = NULL, *nc_inc = NULL;
-	nx_rpc_cap *promise = NULL, *nc_promise = NULL, *counter = NULL;
+	struct interop_counter *promise = NULL, *nc_promise = NULL, *counter = NULL;
+	interop_new_counter_params_b nparams;
+	interop_make_box_params_b bparams;
+	interop_make_box_results out;
 	struct stats before;
+	nx_rpc_cap *cap;
 	const char *tag;
-	size_t len;
-	uint32_t index;
 	int64_t got = 0;
-	Box box;
+	interop_box box;
+	size_t len;
 	int r;
 
 	if (get_stats(e, &before) < 0)
 		return -1;
 	/* Both calls leave before any answer arrives: the second targets a promised answer
-	 * (box.counter) of the first. */
-	r = Interop_make_box_new(e->root, &box_call, &bparams);
+	 * (box.counter) of the first. A capability inside a result struct has no generated
+	 * pipeline helper: the path goes to nx-rpc as pointer indexes. */
+	r = interop_make_box_start(e->root, &box_call, &bparams);
 	if (r >= 0)
-		r = Interop_makeBox_Params_set_tag(bparams, "pipelined", 9);
-	if (r < 0) {
-		r = failf(e, "makeBox: %s", strerror(-r));
-		goto out;
+		r = interop_make_box_params_set_tag(bparams, "pipelined", 9);
+	if (r >= 0) {
+		interop_make_box_params_set_start(bparams, 40);
+		r = nx_rpc_call_pipeline(box_call, box_counter, 2, &cap);
 	}
-	Interop_makeBox_Params_set_start(bparams, 40);
-	r = nx_rpc_call_pipeline(box_call, box_counter, 2, &promise);
-	if (r >= 0)
+	if (r >= 0) {
+		promise = interop_counter_from_cap(cap);
 		r = nx_rpc_call_send(box_call, NULL, NULL);
+	}
 	if (r < 0) {
 		r = failf(e, "makeBox: %s", strerror(-r));
 		goto out;
@@ -752,10 +703,10 @@ static int check_pipeline(struct env *e)
 
 	/* And one level down: a call on a call's direct result capability. */
 	if (r == 0) {
-		r = Interop_new_counter_new(e->root, &nc, &nparams);
+		r = interop_new_counter_start(e->root, &nc, &nparams);
 		if (r >= 0) {
-			Interop_newCounter_Params_set_start(nparams, -5);
-			r = nx_rpc_call_pipeline(nc, counter_field, 1, &nc_promise);
+			interop_new_counter_params_set_start(nparams, -5);
+			r = interop_new_counter_pipeline_counter(nc, &nc_promise);
 		}
 		if (r >= 0)
 			r = nx_rpc_call_send(nc, NULL, NULL);
@@ -770,15 +721,17 @@ static int check_pipeline(struct env *e)
 		r = wait_value(e, inc2, 45, "pipelined increment(3)");
 	if (r == 0)
 		r = wait_value(e, nc_inc, 0, "pipelined increment on newCounter");
-	if (r == 0)
-		r = wait_ok(e, box_call, "makeBox", &res);
 	if (r == 0) {
-		box = Interop_makeBox_Results_get_box(Interop_make_box_results(res));
-		if (Box_get_tag(box, &tag, &len) < 0 || len != 9 || memcmp(tag, "pipelined", 9))
+		r = interop_make_box_send_wait(box_call, deadline(), &out);
+		r = call_ok(e, r, box_call, "makeBox");
+	}
+	if (r == 0) {
+		box = interop_make_box_results_get_box(out);
+		if (interop_box_get_tag(box, &tag, &len) < 0 || len != 9 ||
+		        memcmp(tag, "pipelined", 9))
 			r = failf(e, "box.tag differs");
 	}
-	if (r == 0 && (Box_get_counter(box, &index) < 0 ||
-	                      nx_rpc_call_result_cap(box_call, index, &counter) < 0))
+	if (r == 0 && interop_box_get_counter(box, &counter) < 0)
 		r = failf(e, "box.counter is not a capability");
 	if (r == 0)
 		r = increment(e, counter, 1, &got);
@@ -788,9 +741,9 @@ out:
 	nx_rpc_call_free(inc);
 	nx_rpc_call_free(inc2);
 	nx_rpc_call_free(nc_inc);
-	nx_rpc_cap_unref(counter);
-	nx_rpc_cap_unref(promise);
-	nx_rpc_cap_unref(nc_promise);
+	nx_rpc_cap_unref(interop_counter_cap(counter));
+	nx_rpc_cap_unref(interop_counter_cap(promise));
+	nx_rpc_cap_unref(interop_counter_cap(nc_promise));
 	nx_rpc_call_free(box_call);
 	nx_rpc_call_free(nc);
 	if (r < 0)
@@ -816,34 +769,25 @@ static int check_blob_from_server(struct env *e)
 	const uint64_t size = (1u << 20) + 123;
 	const uint32_t seed = 7;
 	const uint64_t want = interop_pattern_hash(size, seed);
-	const nx_rpc_result *res = NULL;
-	Interop_makeBlob_Params_b params;
-	Blob_info_Params_b iparams;
-	Blob_info_Results info;
+	struct interop_blob *blob = NULL;
+	interop_make_blob_results made;
+	interop_blob_info_results info;
 	struct interop_fd_contents c;
-	nx_rpc_cap *blob = NULL;
-	nx_rpc_call *call, *icall;
 	struct stats before;
-	uint32_t index;
+	nx_rpc_call *call;
 	int r, fd;
 
 	if (get_stats(e, &before) < 0)
 		return -1;
-	r = Interop_make_blob_new(e->root, &call, &params);
-	if (r < 0)
-		return failf(e, "makeBlob: %s", strerror(-r));
-	Interop_makeBlob_Params_set_size(params, size);
-	Interop_makeBlob_Params_set_seed(params, seed);
-	r = wait_ok(e, call, "makeBlob", &res);
-	if (r == 0 &&
-	        (Interop_makeBlob_Results_get_blob(Interop_make_blob_results(res), &index) < 0 ||
-	                nx_rpc_call_result_cap(call, index, &blob) < 0))
+	r = interop_make_blob_wait(e->root, size, seed, deadline(), &call, &made);
+	r = call_ok(e, r, call, "makeBlob");
+	if (r == 0 && interop_make_blob_results_get_blob(made, &blob) < 0)
 		r = failf(e, "makeBlob returned no capability");
 	nx_rpc_call_free(call);
 	if (r < 0)
 		return r;
 
-	fd = nx_rpc_cap_peek_fd(blob);
+	fd = nx_rpc_cap_peek_fd(interop_blob_cap(blob));
 	if (fd < 0)
 		r = failf(e, "the blob capability arrived without an fd");
 	if (r == 0 && !(fcntl(fd, F_GETFD) & FD_CLOEXEC))
@@ -863,21 +807,14 @@ static int check_blob_from_server(struct env *e)
 		r = failf(e, "blob contents differ from the pattern");
 
 	if (r == 0) {
-		r = Blob_info_new(blob, &icall, &iparams);
-		if (r < 0) {
-			r = failf(e, "info: %s", strerror(-r));
-		} else {
-			r = wait_ok(e, icall, "info", &res);
-			if (r == 0) {
-				info = Blob_info_results(res);
-				if (Blob_info_Results_get_size(info) != size ||
-				        Blob_info_Results_get_hash(info) != want)
-					r = failf(e, "info() disagrees with the fd");
-			}
-			nx_rpc_call_free(icall);
-		}
+		r = interop_blob_info_wait(blob, deadline(), &call, &info);
+		r = call_ok(e, r, call, "info");
+		if (r == 0 && (interop_blob_info_results_get_size(info) != size ||
+		                      interop_blob_info_results_get_hash(info) != want))
+			r = failf(e, "info() disagrees with the fd");
+		nx_rpc_call_free(call);
 	}
-	nx_rpc_cap_unref(blob);
+	nx_rpc_cap_unref(interop_blob_cap(blob));
 	if (r < 0)
 		return r;
 	if (eventually(e, blobs_back_to, &before.live_blobs) < 0)
@@ -892,41 +829,24 @@ struct client_blob {
 	uint64_t hash;
 };
 
-static int client_blob_info(void *impl, nx_rpc_incoming *in, Blob_info_Params params)
+static int serve_info(void *impl, nx_rpc_incoming *in, interop_blob_info_params params)
 {
 	struct client_blob *b = impl;
-	Blob_info_Results_b res;
-	int r;
 
 	(void)params;
-	r = Blob_info_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Blob_info_Results_set_size(res, b->size);
-	Blob_info_Results_set_hash(res, b->hash);
-	nx_rpc_incoming_return(in);
+	(void)interop_blob_info_return(in, b->size, b->hash);
 	return 0;
 }
 
-static const struct Blob_server client_blob_vt = {
-        .info = client_blob_info,
+static const struct interop_blob_server client_blob_vt = {
+        .info = serve_info,
 };
-
-static int client_blob_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_t method)
-{
-	return Blob_dispatch(&client_blob_vt, impl, in, iface, method);
-}
 
 static void client_blob_destroy(void *impl)
 {
 	g_live_client_blobs--;
 	free(impl);
 }
-
-static const struct nx_rpc_server_ops client_blob_ops = {
-        .dispatch = client_blob_dispatch,
-        .destroy = client_blob_destroy,
-};
 
 static int no_live_client_blobs(struct env *e, void *arg)
 {
@@ -940,15 +860,12 @@ static int check_blob_to_server(struct env *e)
 	const uint64_t size = 300001;
 	const uint32_t seed = 99;
 	const uint64_t want = interop_pattern_hash(size, seed);
-	const nx_rpc_result *res = NULL;
-	Interop_consumeBlob_Params_b params;
-	Interop_consumeBlob_Results out;
+	interop_consume_blob_results out;
+	struct interop_blob *blob;
 	struct client_blob *b;
-	nx_rpc_cap *blob;
 	nx_rpc_call *call;
 	const uint8_t *head;
 	size_t head_len, i;
-	uint32_t index;
 	int fd, r;
 
 	b = calloc(1, sizeof(*b));
@@ -957,38 +874,28 @@ static int check_blob_to_server(struct env *e)
 	b->size = size;
 	b->hash = want;
 	r = interop_memfd_make(size, seed, &fd);
+	/* The cap takes fd: it rides with the cap to the server. */
+	if (r >= 0)
+		r = interop_blob_server_new_with_fd(
+		        &client_blob_vt, b, client_blob_destroy, fd, &blob);
 	if (r < 0) {
 		free(b);
-		return failf(e, "making the memfd: %s", strerror(-r));
-	}
-	r = nx_rpc_server_new_with_fd(&client_blob_ops, b, fd, &blob); /* takes fd */
-	if (r < 0) {
-		free(b);
-		return failf(e, "nx_rpc_server_new_with_fd: %s", strerror(-r));
+		return failf(e, "making the blob: %s", strerror(-r));
 	}
 	g_live_client_blobs++;
-	r = Interop_consume_blob_new(e->root, &call, &params);
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(call, blob, &index);
-	if (r >= 0)
-		r = Interop_consumeBlob_Params_set_blob(params, index);
-	nx_rpc_cap_unref(blob); /* the call holds its own reference */
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return failf(e, "consumeBlob: %s", strerror(-r));
-	}
-	r = wait_ok(e, call, "consumeBlob", &res);
+	r = interop_consume_blob_wait(e->root, blob, deadline(), &call, &out);
+	nx_rpc_cap_unref(interop_blob_cap(blob)); /* ours; the call holds one until freed */
+	r = call_ok(e, r, call, "consumeBlob");
 	if (r == 0) {
-		out = Interop_consume_blob_results(res);
-		if (Interop_consumeBlob_Results_get_size(out) != size)
+		if (interop_consume_blob_results_get_size(out) != size)
 			r = failf(e, "server read %llu bytes, want %llu",
-			        (unsigned long long)Interop_consumeBlob_Results_get_size(out),
+			        (unsigned long long)interop_consume_blob_results_get_size(out),
 			        (unsigned long long)size);
-		else if (Interop_consumeBlob_Results_get_hash(out) != want)
+		else if (interop_consume_blob_results_get_hash(out) != want)
 			r = failf(e, "server read other bytes through the fd");
-		else if (!Interop_consumeBlob_Results_get_sealed(out))
+		else if (!interop_consume_blob_results_get_sealed(out))
 			r = failf(e, "server did not see the seals");
-		else if (Interop_consumeBlob_Results_get_head(out, &head, &head_len) < 0 ||
+		else if (interop_consume_blob_results_get_head(out, &head, &head_len) < 0 ||
 		         head_len != INTEROP_BLOB_HEAD_BYTES)
 			r = failf(
 			        e, "head is %zu bytes, want %u", head_len, INTEROP_BLOB_HEAD_BYTES);
@@ -1017,69 +924,45 @@ static void on_stream_ready(nx_rpc_cap *target, int error, void *userdata)
 
 /* Sends one chunk, waiting for the window when it is full; *saw_full records that it was. */
 static int stream_chunk(
-        struct env *e, nx_rpc_cap *sink, const uint8_t *buf, size_t len, bool *saw_full)
+        struct env *e, struct interop_sink *sink, const uint8_t *buf, size_t len, bool *saw_full)
 {
-	Sink_write_Params_b params;
-	nx_rpc_call *call;
 	uint64_t end;
 	int r, ready;
 
-	r = Sink_write_new(sink, &call, &params);
-	if (r >= 0)
-		r = Sink_write_Params_set_chunk(params, buf, len);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return failf(e, "write: %s", strerror(-r));
-	}
-	for (;;) {
-		r = Sink_write_send(call);
-		if (r != -EAGAIN)
-			break;
+	/* -EAGAIN: the window is full and nothing was sent; any other answer is final. */
+	while ((r = interop_sink_write(sink, buf, len)) == -EAGAIN) {
 		*saw_full = true;
 		ready = 0;
-		r = nx_rpc_stream_on_ready(sink, on_stream_ready, &ready);
-		if (r < 0) {
-			nx_rpc_call_free(call);
+		r = nx_rpc_stream_on_ready(interop_sink_cap(sink), on_stream_ready, &ready);
+		if (r < 0)
 			return failf(e, "stream failed: %s", strerror(-r));
-		}
 		end = deadline();
 		while (r == 0 && ready == 0 && nx_clock_monotonic_ns() < end)
 			run_briefly(e);
-		if (r == 0 && ready == 0) {
-			nx_rpc_call_free(call);
+		if (r == 0 && ready == 0)
 			return failf(e, "the stream window never reopened");
-		}
-		if (ready < 0) {
-			nx_rpc_call_free(call);
+		if (ready < 0)
 			return failf(e, "stream failed: %s", strerror(-ready));
-		}
 	}
-	/* Consumed, sent or not. */
 	return r < 0 ? failf(e, "write: %s", strerror(-r)) : 0;
 }
 
 static int check_stream(struct env *e)
 {
 	enum { CHUNKS = 200, CHUNK = 3000 };
-	const nx_rpc_result *res = NULL;
-	Interop_openSink_Params_b oparams;
-	Sink_done_Params_b dparams;
-	Sink_done_Results done;
-	nx_rpc_cap *sink = NULL;
+	struct interop_sink *sink = NULL;
+	interop_open_sink_results opened;
+	interop_sink_done_results done;
 	nx_rpc_call *call;
 	uint8_t buf[CHUNK];
 	uint64_t hash = INTEROP_FNV_INIT;
 	bool saw_full = false;
-	uint32_t index, i;
+	uint32_t i;
 	int r;
 
-	r = Interop_open_sink_new(e->root, &call, &oparams);
-	if (r < 0)
-		return failf(e, "openSink: %s", strerror(-r));
-	r = wait_ok(e, call, "openSink", &res);
-	if (r == 0 &&
-	        (Interop_openSink_Results_get_sink(Interop_open_sink_results(res), &index) < 0 ||
-	                nx_rpc_call_result_cap(call, index, &sink) < 0))
+	r = interop_open_sink_wait(e->root, deadline(), &call, &opened);
+	r = call_ok(e, r, call, "openSink");
+	if (r == 0 && interop_open_sink_results_get_sink(opened, &sink) < 0)
 		r = failf(e, "openSink returned no capability");
 	nx_rpc_call_free(call);
 	if (r < 0)
@@ -1092,122 +975,139 @@ static int check_stream(struct env *e)
 		r = stream_chunk(e, sink, buf, CHUNK, &saw_full);
 	}
 	if (r == 0) {
-		r = Sink_done_new(sink, &call, &dparams);
-		if (r < 0) {
-			r = failf(e, "done: %s", strerror(-r));
-		} else {
-			r = wait_ok(e, call, "done", &res);
-			if (r == 0) {
-				done = Sink_done_results(res);
-				if (Sink_done_Results_get_chunks(done) != CHUNKS)
-					r = failf(e, "server counted %llu chunks",
-					        (unsigned long long)Sink_done_Results_get_chunks(
-					                done));
-				else if (Sink_done_Results_get_bytes(done) !=
-				         (uint64_t)CHUNKS * CHUNK)
-					r = failf(e, "server counted %llu bytes",
-					        (unsigned long long)Sink_done_Results_get_bytes(
-					                done));
-				else if (Sink_done_Results_get_hash(done) != hash)
-					r = failf(e, "stream bytes differ");
-			}
-			nx_rpc_call_free(call);
-		}
+		r = interop_sink_done_wait(sink, deadline(), &call, &done);
+		r = call_ok(e, r, call, "done");
+		if (r == 0 && interop_sink_done_results_get_chunks(done) != CHUNKS)
+			r = failf(e, "server counted %llu chunks",
+			        (unsigned long long)interop_sink_done_results_get_chunks(done));
+		else if (r == 0 &&
+		         interop_sink_done_results_get_bytes(done) != (uint64_t)CHUNKS * CHUNK)
+			r = failf(e, "server counted %llu bytes",
+			        (unsigned long long)interop_sink_done_results_get_bytes(done));
+		else if (r == 0 && interop_sink_done_results_get_hash(done) != hash)
+			r = failf(e, "stream bytes differ");
+		nx_rpc_call_free(call);
 	}
 	/* 600 kB through a window of NX_RPC_STREAM_WINDOW bytes, without running the loop
 	 * between sends: had the window never filled, nothing paced the writes. */
 	if (r == 0 && !saw_full)
 		r = failf(e, "the stream window never filled: no flow control");
 	/* done() is answered after every write before it: nothing may be in flight now. */
-	if (r == 0 && nx_rpc_stream_in_flight(sink) != 0)
+	if (r == 0 && nx_rpc_stream_in_flight(interop_sink_cap(sink)) != 0)
 		r = failf(e, "%zu stream bytes still in flight after done()",
-		        nx_rpc_stream_in_flight(sink));
-	nx_rpc_cap_unref(sink);
+		        nx_rpc_stream_in_flight(interop_sink_cap(sink)));
+	nx_rpc_cap_unref(interop_sink_cap(sink));
 	return r;
 }
 
 /* ---- Concurrency, cancellation, death ---- */
 
-struct arrivals {
-	uint32_t order[4];
-	uint32_t n;
-	int error;
-};
-
-struct slow_cookie {
-	struct arrivals *a;
-	uint32_t tag;
-};
-
-static void on_slow(nx_rpc_call *call, const nx_rpc_result *result, void *userdata)
-{
-	struct slow_cookie *c = userdata;
-	uint32_t tag;
-
-	(void)call;
-	if (result->error < 0) {
-		c->a->error = result->error;
-	} else if (c->tag != 0) {
-		tag = Interop_slow_Results_get_tag(Interop_slow_results(result));
-		if (tag != c->tag)
-			c->a->error = -EBADMSG;
-	}
-	if (c->a->n < 4)
-		c->a->order[c->a->n] = c->tag;
-	c->a->n++;
-}
-
-static int send_slow(struct env *e, uint32_t millis, uint32_t tag, nx_rpc_return_cb cb,
-        void *userdata, nx_rpc_call **ret)
-{
-	Interop_slow_Params_b params;
-	int r;
-
-	r = Interop_slow_new(e->root, ret, &params);
-	if (r < 0)
-		return failf(e, "slow: %s", strerror(-r));
-	Interop_slow_Params_set_millis(params, millis);
-	Interop_slow_Params_set_tag(params, tag);
-	r = nx_rpc_call_send(*ret, cb, userdata);
-	if (r < 0)
-		return failf(e, "sending slow: %s", strerror(-r));
-	return 0;
-}
-
 /* Calls outstanding at once in the second half of the concurrency check: well past what a
  * one-at-a-time peer would notice, well under NX_RPC_MAX_QUESTIONS. */
 #define MANY_CALLS 100u
 
+/* The answers to calls sent with a callback, in arrival order (a ping as tag 0). The check
+ * and each call not yet answered hold a reference, so an answer that comes after its check
+ * gave up still has somewhere to land. */
+struct arrivals {
+	unsigned refs;
+	uint32_t n;
+	int error;
+	uint32_t tags[MANY_CALLS];
+};
+
+static struct arrivals *arrivals_new(void)
+{
+	struct arrivals *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->refs = 1;
+	return a;
+}
+
+static void arrivals_unref(struct arrivals *a)
+{
+	if (--a->refs == 0)
+		free(a);
+}
+
+static void arrived(struct arrivals *a, int error, uint32_t tag)
+{
+	if (error < 0)
+		a->error = error;
+	else if (a->n < MANY_CALLS)
+		a->tags[a->n] = tag;
+	a->n++;
+	arrivals_unref(a);
+}
+
+static void on_slow(void *userdata, int error, const char *reason, interop_slow_results results)
+{
+	(void)reason;
+	arrived(userdata, error, error < 0 ? 0 : interop_slow_results_get_tag(results));
+}
+
+static void on_ping(void *userdata, int error, const char *reason, interop_ping_results results)
+{
+	(void)reason;
+	(void)results;
+	arrived(userdata, error, 0);
+}
+
+/* slow(millis, tag), its answer to `a`. */
+static int send_slow(struct env *e, uint32_t millis, uint32_t tag, struct arrivals *a)
+{
+	int r = interop_slow(e->root, millis, tag, on_slow, a);
+
+	if (r < 0)
+		return failf(e, "slow: %s", strerror(-r));
+	a->refs++;
+	return 0;
+}
+
+/* Runs the loop until `want` answers arrived; 0, or -1 with e->why set. */
+static int await_arrivals(struct env *e, struct arrivals *a, uint32_t want)
+{
+	uint64_t end = deadline();
+
+	while (a->n < want && nx_clock_monotonic_ns() < end)
+		run_briefly(e);
+	if (a->n < want)
+		return failf(e, "only %u of %u answers came", a->n, want);
+	if (a->error < 0)
+		return failf(e, "a call failed: %s", strerror(-a->error));
+	return 0;
+}
+
 /* MANY_CALLS slow calls of short, mixed delays, all sent before any answer is awaited: every
- * one must come back with its own tag. */
+ * one must come back, each with its own tag. */
 static int concurrency_many(struct env *e)
 {
-	struct arrivals a = {{0}, 0, 0};
-	struct slow_cookie cookies[MANY_CALLS];
-	nx_rpc_call *calls[MANY_CALLS] = {NULL};
+	struct arrivals *a = arrivals_new();
+	bool seen[MANY_CALLS] = {false};
 	unsigned peak;
-	uint64_t end;
-	uint32_t i;
+	uint32_t i, k;
 	int r = 0;
 
-	for (i = 0; r == 0 && i < MANY_CALLS; i++) {
-		cookies[i] = (struct slow_cookie){&a, 1000 + i};
-		r = send_slow(e, (i % 7) * 5, 1000 + i, on_slow, &cookies[i], &calls[i]);
-	}
+	if (!a)
+		return failf(e, "out of memory");
+	for (i = 0; r == 0 && i < MANY_CALLS; i++)
+		r = send_slow(e, (i % 7) * 5, 1000 + i, a);
 	/* Callbacks run only from the loop, which has not run since the first send. */
 	peak = nx_rpc_conn_questions(e->conn);
-	end = deadline();
-	while (r == 0 && a.n < MANY_CALLS && nx_clock_monotonic_ns() < end)
-		run_briefly(e);
 	if (r == 0 && peak < MANY_CALLS)
 		r = failf(e, "only %u questions were outstanding at once", peak);
-	if (r == 0 && a.n < MANY_CALLS)
-		r = failf(e, "only %u of %u concurrent calls answered", a.n, MANY_CALLS);
-	if (r == 0 && a.error < 0)
-		r = failf(e, "a concurrent call failed or answered another tag: %s",
-		        strerror(-a.error));
-	for (i = 0; i < MANY_CALLS; i++)
-		nx_rpc_call_free(calls[i]);
+	if (r == 0)
+		r = await_arrivals(e, a, MANY_CALLS);
+	for (i = 0; r == 0 && i < MANY_CALLS; i++) {
+		k = a->tags[i] - 1000;
+		if (k >= MANY_CALLS || seen[k])
+			r = failf(
+			        e, "a concurrent call answered another call's tag %u", a->tags[i]);
+		else
+			seen[k] = true;
+	}
+	arrivals_unref(a);
 	return r;
 }
 
@@ -1218,38 +1118,46 @@ static int check_concurrency(struct env *e)
 	 * call first and the slow ones shortest first. The delays differ by far more than a
 	 * round trip, so the order does not depend on scheduling. */
 	static const uint32_t delays[] = {600, 400, 200};
-	struct arrivals a = {{0}, 0, 0};
-	struct slow_cookie cookies[4];
-	nx_rpc_call *calls[4] = {NULL};
-	Interop_ping_Params_b pparams;
-	uint64_t end;
+	struct arrivals *a = arrivals_new();
 	uint32_t i;
 	int r = 0;
 
-	for (i = 0; r == 0 && i < 3; i++) {
-		cookies[i] = (struct slow_cookie){&a, i + 1};
-		r = send_slow(e, delays[i], i + 1, on_slow, &cookies[i], &calls[i]);
-	}
+	if (!a)
+		return failf(e, "out of memory");
+	for (i = 0; r == 0 && i < 3; i++)
+		r = send_slow(e, delays[i], i + 1, a);
 	if (r == 0) {
-		cookies[3] = (struct slow_cookie){&a, 0};
-		r = Interop_ping_new(e->root, &calls[3], &pparams);
-		if (r >= 0)
-			r = nx_rpc_call_send(calls[3], on_slow, &cookies[3]);
-		r = r < 0 ? failf(e, "ping: %s", strerror(-r)) : 0;
+		r = interop_ping(e->root, on_ping, a);
+		if (r < 0)
+			r = failf(e, "ping: %s", strerror(-r));
+		else
+			a->refs++;
 	}
-	end = deadline();
-	while (r == 0 && a.n < 4 && nx_clock_monotonic_ns() < end)
-		run_briefly(e);
-	if (r == 0 && a.n < 4)
-		r = failf(e, "only %u of 4 answers came", a.n);
-	if (r == 0 && a.error < 0)
-		r = failf(e, "a call failed or answered the wrong tag: %s", strerror(-a.error));
-	if (r == 0 && !(a.order[0] == 0 && a.order[1] == 3 && a.order[2] == 2 && a.order[3] == 1))
-		r = failf(e, "answers came in the wrong order: %u %u %u %u", a.order[0], a.order[1],
-		        a.order[2], a.order[3]);
-	for (i = 0; i < 4; i++)
-		nx_rpc_call_free(calls[i]);
+	if (r == 0)
+		r = await_arrivals(e, a, 4);
+	if (r == 0 && !(a->tags[0] == 0 && a->tags[1] == 3 && a->tags[2] == 2 && a->tags[3] == 1))
+		r = failf(e, "answers came in the wrong order: %u %u %u %u", a->tags[0], a->tags[1],
+		        a->tags[2], a->tags[3]);
+	arrivals_unref(a);
 	return r < 0 ? r : concurrency_many(e);
+}
+
+/* slow(millis, tag) sent without a callback: the call stays the caller's, to wait for with
+ * interop_slow_send_wait() or to cancel by freeing it. */
+static int send_slow_held(struct env *e, uint32_t millis, uint32_t tag, nx_rpc_call **ret)
+{
+	interop_slow_params_b params;
+	int r;
+
+	r = interop_slow_start(e->root, ret, &params);
+	if (r < 0)
+		return failf(e, "slow: %s", strerror(-r));
+	interop_slow_params_set_millis(params, millis);
+	interop_slow_params_set_tag(params, tag);
+	r = nx_rpc_call_send(*ret, NULL, NULL);
+	if (r < 0)
+		return failf(e, "sending slow: %s", strerror(-r));
+	return 0;
 }
 
 static int cancelled_reaches(struct env *e, void *arg)
@@ -1270,7 +1178,7 @@ static int check_cancel(struct env *e)
 
 	if (get_stats(e, &before) < 0)
 		return -1;
-	r = send_slow(e, 30000, 5, NULL, NULL, &slow);
+	r = send_slow_held(e, 30000, 5, &slow);
 	/* Make sure the call reached the server before we drop it. */
 	if (r == 0)
 		r = check_ping(e);
@@ -1287,25 +1195,24 @@ static int check_cancel(struct env *e)
 static int check_die(struct env *e)
 {
 	const nx_rpc_result *res = NULL;
-	Interop_die_Params_b params;
 	nx_rpc_call *slow = NULL, *die = NULL;
+	interop_slow_results slowed;
+	interop_die_results died;
 	int r;
 
 	/* One call in flight when the peer dies, and the call that kills it: both must fail as
 	 * disconnected, not hang. */
-	r = send_slow(e, 30000, 9, NULL, NULL, &slow);
+	r = send_slow_held(e, 30000, 9, &slow);
 	if (r == 0) {
-		r = Interop_die_new(e->root, &die, &params);
-		if (r >= 0)
-			r = nx_rpc_call_send(die, NULL, NULL);
-		r = r < 0 ? failf(e, "die: %s", strerror(-r)) : 0;
+		r = interop_die_wait(e->root, deadline(), &die, &died);
+		r = call_failed(e, r, die, "die()", &res);
 	}
-	if (r == 0)
-		r = wait_exception(e, die, "die()", &res);
 	if (r == 0 && res->exc_type != NX_RPC_EXC_DISCONNECTED)
 		r = failf(e, "die(): exception type %d, want disconnected", (int)res->exc_type);
-	if (r == 0)
-		r = wait_exception(e, slow, "slow() after the server died", &res);
+	if (r == 0) {
+		r = interop_slow_send_wait(slow, deadline(), &slowed);
+		r = call_failed(e, r, slow, "slow() after the server died", &res);
+	}
 	if (r == 0 && res->exc_type != NX_RPC_EXC_DISCONNECTED)
 		r = failf(e, "slow(): exception type %d, want disconnected", (int)res->exc_type);
 	nx_rpc_call_free(slow);
@@ -1319,7 +1226,7 @@ static int check_die(struct env *e)
 }
 
 /* Answers nothing: the server stays mid-call into us. */
-static int stuck_call(void *impl, nx_rpc_incoming *in, Callback_call_Params params)
+static int serve_call_stuck(void *impl, nx_rpc_incoming *in, interop_callback_call_params params)
 {
 	(void)in;
 	(void)params;
@@ -1327,38 +1234,35 @@ static int stuck_call(void *impl, nx_rpc_incoming *in, Callback_call_Params para
 	return NX_RPC_ASYNC;
 }
 
-static const struct Callback_server stuck_vt = {
-        .call = stuck_call,
+static const struct interop_callback_server stuck_vt = {
+        .call = serve_call_stuck,
 };
 
 static int check_vanish(struct env *e)
 {
-	Interop_callBack_Params_b params;
+	interop_call_back_params_b params;
 	nx_rpc_call *slow = NULL, *cb_call = NULL;
-	nx_rpc_cap *cb;
+	struct interop_callback *cb;
 	bool called = false;
-	uint32_t index;
 	uint64_t end;
 	int r;
 
 	/* The client dies with a call pending in each direction: a slow call of ours, and the
 	 * server's call into our callback. A server must drop both and keep serving others;
-	 * run only by name (the process exits here). */
-	r = send_slow(e, 30000, 1, NULL, NULL, &slow);
+	 * run only by name (the process exits here, so both calls are held, never freed). */
+	r = send_slow_held(e, 30000, 1, &slow);
 	if (r < 0)
 		return r;
-	r = Callback_server_new(&stuck_vt, &called, NULL, &cb);
+	r = interop_callback_server_new(&stuck_vt, &called, NULL, &cb);
 	if (r < 0)
-		return failf(e, "Callback_server_new: %s", strerror(-r));
-	r = Interop_call_back_new(e->root, &cb_call, &params);
+		return failf(e, "interop_callback_server_new: %s", strerror(-r));
+	r = interop_call_back_start(e->root, &cb_call, &params);
 	if (r >= 0)
-		r = nx_rpc_call_add_cap(cb_call, cb, &index);
-	if (r >= 0)
-		r = Interop_callBack_Params_set_cb(params, index);
-	nx_rpc_cap_unref(cb);
+		r = interop_call_back_params_set_cb(params, cb);
+	nx_rpc_cap_unref(interop_callback_cap(cb));
 	if (r >= 0) {
-		Interop_callBack_Params_set_value(params, 1);
-		Interop_callBack_Params_set_times(params, 1);
+		interop_call_back_params_set_value(params, 1);
+		interop_call_back_params_set_times(params, 1);
 		r = nx_rpc_call_send(cb_call, NULL, NULL);
 	}
 	if (r < 0)
@@ -1423,6 +1327,7 @@ int main(int argc, char **argv)
 	const char *only[MAX_NAMES], *skip[MAX_NAMES], *path = NULL;
 	size_t nonly = 0, nskip = 0, i;
 	struct env env = {0};
+	nx_rpc_cap *root;
 	int conn_fd = -1, fds_before, failed = 0, r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1478,7 +1383,9 @@ int main(int argc, char **argv)
 	else
 		nx_fd_close(conn_fd);
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(env.conn, &env.root);
+		r = nx_rpc_conn_bootstrap(env.conn, &root);
+	if (r >= 0)
+		env.root = interop_from_cap(root);
 	if (r < 0) {
 		fprintf(stderr, "nx-interop-client: %s\n", strerror(-r));
 		nx_rpc_conn_free(env.conn);
@@ -1513,7 +1420,7 @@ int main(int argc, char **argv)
 		failed++;
 	}
 
-	nx_rpc_cap_unref(env.root);
+	nx_rpc_cap_unref(interop_cap(env.root));
 	nx_rpc_conn_free(env.conn);
 	nx_loop_free(env.loop);
 	return failed ? 1 : 0;

@@ -42,7 +42,7 @@ struct client {
 
 struct server {
 	nx_loop *loop;
-	nx_rpc_cap *root;
+	struct interop *root;
 	bool one_shot; /* --fd: the process ends with its only connection */
 	struct client *clients;
 };
@@ -64,23 +64,17 @@ struct counter {
 	int64_t value;
 };
 
-static int counter_increment(void *impl, nx_rpc_incoming *in, Counter_increment_Params params)
+static int serve_increment(void *impl, nx_rpc_incoming *in, interop_counter_increment_params params)
 {
 	struct counter *c = impl;
-	Counter_increment_Results_b res;
-	int r;
 
-	c->value += Counter_increment_Params_get_by(params);
-	r = Counter_increment_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Counter_increment_Results_set_value(res, c->value);
-	nx_rpc_incoming_return(in);
+	c->value += interop_counter_increment_params_get_by(params);
+	(void)interop_counter_increment_return(in, c->value); /* answers, or fails naming why */
 	return 0;
 }
 
-static const struct Counter_server counter_vt = {
-        .increment = counter_increment,
+static const struct interop_counter_server counter_vt = {
+        .increment = serve_increment,
 };
 
 static void counter_destroy(void *impl)
@@ -89,7 +83,7 @@ static void counter_destroy(void *impl)
 	free(impl);
 }
 
-static int counter_new(int64_t start, nx_rpc_cap **ret)
+static int counter_new(int64_t start, struct interop_counter **ret)
 {
 	struct counter *c = calloc(1, sizeof(*c));
 	int r;
@@ -97,7 +91,7 @@ static int counter_new(int64_t start, nx_rpc_cap **ret)
 	if (!c)
 		return -ENOMEM;
 	c->value = start;
-	r = Counter_server_new(&counter_vt, c, counter_destroy, ret);
+	r = interop_counter_server_new(&counter_vt, c, counter_destroy, ret);
 	if (r < 0) {
 		free(c);
 		return r;
@@ -113,43 +107,24 @@ struct blob {
 	uint64_t hash;
 };
 
-static int blob_info(void *impl, nx_rpc_incoming *in, Blob_info_Params params)
+static int serve_info(void *impl, nx_rpc_incoming *in, interop_blob_info_params params)
 {
 	struct blob *b = impl;
-	Blob_info_Results_b res;
-	int r;
 
 	(void)params;
-	r = Blob_info_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Blob_info_Results_set_size(res, b->size);
-	Blob_info_Results_set_hash(res, b->hash);
-	nx_rpc_incoming_return(in);
+	(void)interop_blob_info_return(in, b->size, b->hash);
 	return 0;
 }
 
-static const struct Blob_server blob_vt = {
-        .info = blob_info,
+static const struct interop_blob_server blob_vt = {
+        .info = serve_info,
 };
 
-/* Blob_server_new() binds no fd, so the fd-bearing cap gets its own ops over the generated
- * dispatcher. */
-static int blob_ops_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_t method)
-{
-	return Blob_dispatch(&blob_vt, impl, in, iface, method);
-}
-
-static void blob_ops_destroy(void *impl)
+static void blob_destroy(void *impl)
 {
 	g_stats.live_blobs--;
 	free(impl);
 }
-
-static const struct nx_rpc_server_ops blob_ops = {
-        .dispatch = blob_ops_dispatch,
-        .destroy = blob_ops_destroy,
-};
 
 /* ---- Sink ---- */
 
@@ -159,138 +134,120 @@ struct sink {
 	uint64_t hash;
 };
 
-static int sink_write(void *impl, nx_rpc_incoming *in, Sink_write_Params params)
+static int serve_write(void *impl, nx_rpc_incoming *in, interop_sink_write_params params)
 {
 	struct sink *s = impl;
 	const uint8_t *chunk;
 	size_t len;
-	int r;
 
-	r = Sink_write_Params_get_chunk(params, &chunk, &len);
-	if (r < 0)
-		return r;
+	(void)interop_sink_write_params_get_chunk(params, &chunk, &len); /* validated already */
 	s->chunks++;
 	s->bytes += len;
 	s->hash = interop_fnv1a64(s->hash, chunk, len);
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
-static int sink_done(void *impl, nx_rpc_incoming *in, Sink_done_Params params)
+static int serve_done(void *impl, nx_rpc_incoming *in, interop_sink_done_params params)
 {
 	struct sink *s = impl;
-	Sink_done_Results_b res;
-	int r;
 
 	(void)params;
-	r = Sink_done_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Sink_done_Results_set_chunks(res, s->chunks);
-	Sink_done_Results_set_bytes(res, s->bytes);
-	Sink_done_Results_set_hash(res, s->hash);
-	nx_rpc_incoming_return(in);
+	(void)interop_sink_done_return(in, s->chunks, s->bytes, s->hash);
 	return 0;
 }
 
-static const struct Sink_server sink_vt = {
-        .write = sink_write,
-        .done = sink_done,
+static const struct interop_sink_server sink_vt = {
+        .write = serve_write,
+        .done = serve_done,
 };
 
 /* ---- Interop ---- */
 
-static int interop_ping(void *impl, nx_rpc_incoming *in, Interop_ping_Params params)
+static int serve_ping(void *impl, nx_rpc_incoming *in, interop_ping_params params)
 {
 	(void)impl;
 	(void)params;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
-static int interop_echo(void *impl, nx_rpc_incoming *in, Interop_echo_Params params)
+/* Answers `in` with `value` copied, tree and all, into pointer 0 of `results` (the `value`
+ * field of echo's and of sample's results). */
+static int return_copy(
+        nx_rpc_incoming *in, nx_capnp_bstruct *results, const nx_capnp_ptr *value, const char *what)
 {
-	Interop_echo_Results_b res;
-	nx_capnp_ptr src;
-	nx_capnp_bptr dst;
+	nx_capnp_bptr dst = nx_capnp_bstruct_ptr(results, 0);
+	int r = nx_capnp_bptr_copy(&dst, value);
+
+	if (r < 0)
+		return nx_rpc_incoming_failf(in, r, "%s: cannot copy the value", what);
+	return nx_rpc_incoming_return(in);
+}
+
+static int serve_echo(void *impl, nx_rpc_incoming *in, interop_echo_params params)
+{
+	nx_capnp_ptr value = nx_capnp_struct_ptr(&params.s, 0);
+	interop_echo_results_b res;
 	int r;
 
 	(void)impl;
-	r = Interop_echo_results_init(in, &res);
+	r = interop_echo_results_init(in, &res);
 	if (r < 0)
 		return r;
-	src = nx_capnp_struct_ptr(&params.s, 0);
-	dst = nx_capnp_bstruct_ptr(&res.s, 0);
-	r = nx_capnp_bptr_copy(&dst, &src);
-	if (r < 0)
-		return nx_rpc_incoming_fail_errno(in, r, "echo: cannot copy the value"), 0;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return return_copy(in, &res.s, &value, "echo");
 }
 
-static int interop_sample(void *impl, nx_rpc_incoming *in, Interop_sample_Params params)
+static int serve_sample(void *impl, nx_rpc_incoming *in, interop_sample_params params)
 {
-	Interop_sample_Results_b res;
-	nx_capnp_bptr dst;
-	nx_capnp_ptr src;
-	AllTypes sample;
+	interop_sample_results_b res;
+	interop_all_types sample;
+	nx_capnp_ptr value;
 	int r;
 
 	(void)impl;
 	(void)params;
 	/* The generated constant, as the C++ server sends its SAMPLE_VALUE. */
-	r = SAMPLE_VALUE_get(&sample);
+	r = interop_sample_value_get(&sample);
+	if (r >= 0)
+		r = interop_sample_results_init(in, &res);
 	if (r < 0)
 		return r;
-	r = Interop_sample_results_init(in, &res);
-	if (r < 0)
-		return r;
-	src = nx_capnp_reader_root(sample.s.msg);
-	dst = nx_capnp_bstruct_ptr(&res.s, 0);
-	r = nx_capnp_bptr_copy(&dst, &src);
-	if (r < 0)
-		return nx_rpc_incoming_fail_errno(in, r, "sample: cannot copy the value"), 0;
-	nx_rpc_incoming_return(in);
-	return 0;
+	value = nx_capnp_reader_root(sample.s.msg);
+	return return_copy(in, &res.s, &value, "sample");
 }
 
-static enum nx_rpc_exc exc_for_fail_type(FailType t)
+static enum nx_rpc_exc exc_for_fail_type(interop_fail_type t)
 {
 	switch (t) {
-	case FAIL_TYPE_OVERLOADED:
+	case INTEROP_FAIL_TYPE_OVERLOADED:
 		return NX_RPC_EXC_OVERLOADED;
-	case FAIL_TYPE_DISCONNECTED:
+	case INTEROP_FAIL_TYPE_DISCONNECTED:
 		return NX_RPC_EXC_DISCONNECTED;
-	case FAIL_TYPE_UNIMPLEMENTED:
+	case INTEROP_FAIL_TYPE_UNIMPLEMENTED:
 		return NX_RPC_EXC_UNIMPLEMENTED;
 	default:
 		return NX_RPC_EXC_FAILED;
 	}
 }
 
-static int interop_fail(void *impl, nx_rpc_incoming *in, Interop_fail_Params params)
+static int serve_fail(void *impl, nx_rpc_incoming *in, interop_fail_params params)
 {
-	char reason[NX_RPC_REASON_MAX + 1];
-	const char *t;
+	const char *reason;
 	size_t len;
-	int r;
 
 	(void)impl;
-	r = Interop_fail_Params_get_reason(params, &t, &len);
-	if (r < 0)
-		return r;
-	if (len > NX_RPC_REASON_MAX)
-		len = NX_RPC_REASON_MAX;
-	memcpy(reason, t, len);
-	reason[len] = '\0';
-	nx_rpc_incoming_fail(in, exc_for_fail_type(Interop_fail_Params_get_type(params)), reason);
-	return 0;
+	/* Exactly the reason asked for, without a code of ours in front (cut at
+	 * NX_RPC_REASON_MAX): the client checks it arrives intact. */
+	(void)interop_fail_params_get_reason(params, &reason, &len);
+	return nx_rpc_incoming_fail(
+	        in, exc_for_fail_type(interop_fail_params_get_type(params)), reason);
 }
 
-/* One callBack call in progress: the calls into the client's Callback go one after another. */
+/* One callBack call in progress: the calls into the client's Callback go one after another.
+ * The call in flight is held (started, not sent with a typed callback) so that a cancel can
+ * free it, which sends its Finish. */
 struct call_back {
 	nx_rpc_incoming *in;
-	nx_rpc_cap *cb;
+	struct interop_callback *cb;
 	nx_rpc_call *pending;
 	int32_t value;
 	uint32_t times;
@@ -301,7 +258,7 @@ struct call_back {
 static void call_back_free(struct call_back *cb)
 {
 	nx_rpc_call_free(cb->pending);
-	nx_rpc_cap_unref(cb->cb);
+	nx_rpc_cap_unref(interop_callback_cap(cb->cb));
 	free(cb);
 }
 
@@ -309,54 +266,54 @@ static void call_back_next(struct call_back *cb);
 
 static void call_back_returned(nx_rpc_call *call, const nx_rpc_result *result, void *userdata)
 {
+	/* Callback.call's results hold no pointer: nothing to validate before reading them. */
+	interop_callback_call_results res = {result->results};
 	struct call_back *cb = userdata;
 
 	if (result->error < 0) {
 		/* The callback's exception becomes ours, reason and all. */
-		nx_rpc_incoming_fail(cb->in, result->exc_type, result->reason);
+		(void)nx_rpc_incoming_fail(cb->in, result->exc_type, result->reason);
 		call_back_free(cb);
 		return;
 	}
-	cb->results[cb->done++] = Callback_call_Results_get_result(Callback_call_results(result));
+	cb->results[cb->done++] = interop_callback_call_results_get_result(res);
 	cb->pending = nx_rpc_call_free(call);
 	call_back_next(cb);
 }
 
 static void call_back_next(struct call_back *cb)
 {
-	Interop_callBack_Results_b res;
-	Callback_call_Params_b params;
+	interop_callback_call_params_b params;
+	interop_call_back_results_b res;
+	const nx_rpc_result *failed;
 	nx_capnp_blist list;
 	uint32_t i;
 	int r;
 
 	if (cb->done == cb->times) {
-		r = Interop_call_back_results_init(cb->in, &res);
+		r = interop_call_back_results_init(cb->in, &res);
 		if (r >= 0)
-			r = Interop_callBack_Results_init_results(res, cb->times, &list);
+			r = interop_call_back_results_init_results(res, cb->times, &list);
 		for (i = 0; r >= 0 && i < cb->times; i++)
 			nx_capnp_blist_set_u32(&list, i, (uint32_t)cb->results[i]);
-		if (r < 0)
-			nx_rpc_incoming_fail_errno(cb->in, r, "callBack: cannot build the results");
-		else
-			nx_rpc_incoming_return(cb->in);
+		(void)nx_rpc_incoming_return_built(cb->in, r);
 		call_back_free(cb);
 		return;
 	}
-	r = Callback_call_new(cb->cb, &cb->pending, &params);
+	r = interop_callback_call_start(cb->cb, &cb->pending, &params);
 	if (r >= 0) {
 		/* Wrapping, as the peer may send any value: signed overflow would be UB. */
-		Callback_call_Params_set_value(params, (int32_t)((uint32_t)cb->value + cb->done));
+		interop_callback_call_params_set_value(
+		        params, (int32_t)((uint32_t)cb->value + cb->done));
 		r = nx_rpc_call_send(cb->pending, call_back_returned, cb);
 	}
 	if (r < 0) {
-		const nx_rpc_result *res_fail =
-		        cb->pending ? nx_rpc_call_result(cb->pending) : NULL;
-
-		if (res_fail && res_fail->error < 0)
-			nx_rpc_incoming_fail(cb->in, res_fail->exc_type, res_fail->reason);
+		failed = cb->pending ? nx_rpc_call_result(cb->pending) : NULL;
+		if (failed && failed->error < 0)
+			(void)nx_rpc_incoming_fail(cb->in, failed->exc_type, failed->reason);
 		else
-			nx_rpc_incoming_fail_errno(cb->in, r, "callBack: cannot call the callback");
+			(void)nx_rpc_incoming_failf(
+			        cb->in, r, "callBack: cannot call the callback");
 		call_back_free(cb);
 	}
 }
@@ -366,187 +323,129 @@ static void call_back_canceled(nx_rpc_incoming *in, void *userdata)
 	struct call_back *cb = userdata;
 
 	/* Freeing the pending call sends its Finish; the client's callback learns we left. */
-	nx_rpc_incoming_fail_errno(in, -ECANCELED, "callBack: canceled");
+	(void)nx_rpc_incoming_failf(in, -ECANCELED, "callBack: canceled");
 	call_back_free(cb);
 }
 
-static int interop_call_back(void *impl, nx_rpc_incoming *in, Interop_callBack_Params params)
+static int serve_call_back(void *impl, nx_rpc_incoming *in, interop_call_back_params params)
 {
-	uint32_t times = Interop_callBack_Params_get_times(params);
+	uint32_t times = interop_call_back_params_get_times(params);
 	struct call_back *cb;
-	uint32_t index;
-	int r;
 
 	(void)impl;
 	if (times > INTEROP_CALLBACK_MAX)
-		return nx_rpc_incoming_fail(
-		               in, NX_RPC_EXC_FAILED, "invalid_argument: times over the cap"),
-		       0;
+		return nx_rpc_incoming_failf(in, -EINVAL, "times over the cap");
 	cb = calloc(1, sizeof(*cb) + times * sizeof(cb->results[0]));
 	if (!cb)
 		return -ENOMEM;
-	r = Interop_callBack_Params_get_cb(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &cb->cb);
-	if (r < 0) {
+	if (interop_call_back_params_get_cb(params, &cb->cb) < 0) {
 		free(cb);
-		return nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED,
-		               "invalid_argument: callBack without a callback"),
-		       0;
+		return nx_rpc_incoming_failf(in, -EINVAL, "callBack without a callback");
 	}
 	cb->in = in;
-	cb->value = Interop_callBack_Params_get_value(params);
+	cb->value = interop_call_back_params_get_value(params);
 	cb->times = times;
 	nx_rpc_incoming_set_cancel_cb(in, call_back_canceled, cb);
 	call_back_next(cb);
 	return NX_RPC_ASYNC;
 }
 
-static int interop_new_counter(void *impl, nx_rpc_incoming *in, Interop_newCounter_Params params)
+static int serve_new_counter(void *impl, nx_rpc_incoming *in, interop_new_counter_params params)
 {
-	Interop_newCounter_Results_b res;
-	nx_rpc_cap *cap;
-	uint32_t index;
+	struct interop_counter *counter;
 	int r;
 
 	(void)impl;
-	r = counter_new(Interop_newCounter_Params_get_start(params), &cap);
+	r = counter_new(interop_new_counter_params_get_start(params), &counter);
 	if (r < 0)
 		return r;
-	r = Interop_new_counter_results_init(in, &res);
-	if (r >= 0)
-		r = nx_rpc_incoming_add_cap(in, cap, &index);
-	if (r >= 0)
-		r = Interop_newCounter_Results_set_counter(res, index);
-	nx_rpc_cap_unref(cap); /* the results hold their own reference */
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
+	(void)interop_new_counter_return(in, counter); /* the results take their own reference */
+	nx_rpc_cap_unref(interop_counter_cap(counter));
 	return 0;
 }
 
-static int interop_make_box(void *impl, nx_rpc_incoming *in, Interop_makeBox_Params params)
+static int serve_make_box(void *impl, nx_rpc_incoming *in, interop_make_box_params params)
 {
-	Interop_makeBox_Results_b res;
-	nx_rpc_cap *cap;
+	struct interop_counter *counter;
+	interop_make_box_results_b res;
+	interop_box_b box;
 	const char *tag;
 	size_t len;
-	uint32_t index;
-	Box_b box;
 	int r;
 
 	(void)impl;
-	r = Interop_makeBox_Params_get_tag(params, &tag, &len);
+	(void)interop_make_box_params_get_tag(params, &tag, &len);
+	r = counter_new(interop_make_box_params_get_start(params), &counter);
 	if (r < 0)
 		return r;
-	r = counter_new(Interop_makeBox_Params_get_start(params), &cap);
+	r = interop_make_box_results_init(in, &res);
+	if (r >= 0)
+		r = interop_make_box_results_init_box(res, &box);
+	if (r >= 0)
+		r = interop_box_set_tag(box, tag, len);
+	if (r >= 0)
+		r = interop_box_set_counter(box, counter);
+	nx_rpc_cap_unref(interop_counter_cap(counter));
 	if (r < 0)
 		return r;
-	r = Interop_make_box_results_init(in, &res);
-	if (r >= 0)
-		r = Interop_makeBox_Results_init_box(res, &box);
-	if (r >= 0)
-		r = Box_set_tag(box, tag, len);
-	if (r >= 0)
-		r = nx_rpc_incoming_add_cap(in, cap, &index);
-	if (r >= 0)
-		r = Box_set_counter(box, index);
-	nx_rpc_cap_unref(cap);
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
-static int interop_make_blob(void *impl, nx_rpc_incoming *in, Interop_makeBlob_Params params)
+static int serve_make_blob(void *impl, nx_rpc_incoming *in, interop_make_blob_params params)
 {
-	uint64_t size = Interop_makeBlob_Params_get_size(params);
-	uint32_t seed = Interop_makeBlob_Params_get_seed(params);
-	Interop_makeBlob_Results_b res;
+	uint64_t size = interop_make_blob_params_get_size(params);
+	uint32_t seed = interop_make_blob_params_get_seed(params);
+	struct interop_blob *blob;
 	struct blob *b;
-	nx_rpc_cap *cap;
-	uint32_t index;
 	int fd, r;
 
 	(void)impl;
 	if (size > INTEROP_BLOB_MAX_BYTES)
-		return nx_rpc_incoming_fail(
-		               in, NX_RPC_EXC_FAILED, "too_large: blob size over the cap"),
-		       0;
+		return nx_rpc_incoming_failf(in, -EMSGSIZE, "blob size over the cap");
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->size = size;
 	b->hash = interop_pattern_hash(size, seed);
 	r = interop_memfd_make(size, seed, &fd);
-	if (r < 0) {
-		free(b);
-		return r;
-	}
-	r = nx_rpc_server_new_with_fd(&blob_ops, b, fd, &cap); /* takes fd */
+	/* The cap takes fd: it rides with the cap whenever the cap is sent. */
+	if (r >= 0)
+		r = interop_blob_server_new_with_fd(&blob_vt, b, blob_destroy, fd, &blob);
 	if (r < 0) {
 		free(b);
 		return r;
 	}
 	g_stats.live_blobs++;
-	r = Interop_make_blob_results_init(in, &res);
-	if (r >= 0)
-		r = nx_rpc_incoming_add_cap(in, cap, &index);
-	if (r >= 0)
-		r = Interop_makeBlob_Results_set_blob(res, index);
-	nx_rpc_cap_unref(cap);
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
+	(void)interop_make_blob_return(in, blob);
+	nx_rpc_cap_unref(interop_blob_cap(blob));
 	return 0;
 }
 
-static int interop_consume_blob(void *impl, nx_rpc_incoming *in, Interop_consumeBlob_Params params)
+static int serve_consume_blob(void *impl, nx_rpc_incoming *in, interop_consume_blob_params params)
 {
-	Interop_consumeBlob_Results_b res;
 	struct interop_fd_contents c;
-	nx_rpc_cap *blob = NULL;
-	uint32_t index;
-	int r;
+	struct interop_blob *blob;
+	int fd, r;
 
 	(void)impl;
-	r = Interop_consumeBlob_Params_get_blob(params, &index);
-	if (r >= 0)
-		r = nx_rpc_incoming_cap(in, index, &blob);
-	if (r < 0)
-		return nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED,
-		               "invalid_argument: consumeBlob without a blob"),
-		       0;
+	if (interop_consume_blob_params_get_blob(params, &blob) < 0)
+		return nx_rpc_incoming_failf(in, -EINVAL, "consumeBlob without a blob");
 	/* Read through the fd that rode with the CapDescriptor, never through calls. */
-	if (nx_rpc_cap_peek_fd(blob) < 0) {
-		nx_rpc_cap_unref(blob);
-		return nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED,
-		               "invalid_argument: blob capability carries no fd"),
-		       0;
-	}
-	r = interop_fd_read(nx_rpc_cap_peek_fd(blob), &c);
-	nx_rpc_cap_unref(blob);
+	fd = nx_rpc_cap_peek_fd(interop_blob_cap(blob));
+	r = fd < 0 ? fd : interop_fd_read(fd, &c);
+	nx_rpc_cap_unref(interop_blob_cap(blob));
+	if (fd < 0)
+		return nx_rpc_incoming_failf(in, -EINVAL, "blob capability carries no fd");
 	if (r < 0)
-		return nx_rpc_incoming_fail_errno(in, r, "consumeBlob: cannot read the blob"), 0;
-	r = Interop_consume_blob_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Interop_consumeBlob_Results_set_size(res, c.size);
-	Interop_consumeBlob_Results_set_hash(res, c.hash);
-	Interop_consumeBlob_Results_set_sealed(res, c.sealed);
-	r = Interop_consumeBlob_Results_set_head(res, c.head, c.head_len);
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
+		return nx_rpc_incoming_failf(in, r, "consumeBlob: cannot read the blob");
+	(void)interop_consume_blob_return(in, c.size, c.hash, c.head, c.head_len, c.sealed);
 	return 0;
 }
 
-static int interop_open_sink(void *impl, nx_rpc_incoming *in, Interop_openSink_Params params)
+static int serve_open_sink(void *impl, nx_rpc_incoming *in, interop_open_sink_params params)
 {
-	Interop_openSink_Results_b res;
+	struct interop_sink *sink;
 	struct sink *s;
-	nx_rpc_cap *cap;
-	uint32_t index;
 	int r;
 
 	(void)impl;
@@ -555,20 +454,13 @@ static int interop_open_sink(void *impl, nx_rpc_incoming *in, Interop_openSink_P
 	if (!s)
 		return -ENOMEM;
 	s->hash = INTEROP_FNV_INIT;
-	r = Sink_server_new(&sink_vt, s, free, &cap);
+	r = interop_sink_server_new(&sink_vt, s, free, &sink);
 	if (r < 0) {
 		free(s);
 		return r;
 	}
-	r = Interop_open_sink_results_init(in, &res);
-	if (r >= 0)
-		r = nx_rpc_incoming_add_cap(in, cap, &index);
-	if (r >= 0)
-		r = Interop_openSink_Results_set_sink(res, index);
-	nx_rpc_cap_unref(cap);
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
+	(void)interop_open_sink_return(in, sink);
+	nx_rpc_cap_unref(interop_sink_cap(sink));
 	return 0;
 }
 
@@ -582,17 +474,9 @@ struct slow {
 static void slow_fire(nx_source *s, void *userdata)
 {
 	struct slow *sl = userdata;
-	Interop_slow_Results_b res;
-	int r;
 
 	nx_source_free(s);
-	r = Interop_slow_results_init(sl->in, &res);
-	if (r < 0) {
-		nx_rpc_incoming_fail_errno(sl->in, r, "slow: cannot build the results");
-	} else {
-		Interop_slow_Results_set_tag(res, sl->tag);
-		nx_rpc_incoming_return(sl->in);
-	}
+	(void)interop_slow_return(sl->in, sl->tag);
 	free(sl);
 }
 
@@ -602,14 +486,14 @@ static void slow_canceled(nx_rpc_incoming *in, void *userdata)
 
 	g_stats.cancelled++;
 	nx_source_free(sl->timer);
-	nx_rpc_incoming_fail_errno(in, -ECANCELED, "slow: canceled");
+	(void)nx_rpc_incoming_failf(in, -ECANCELED, "slow: canceled");
 	free(sl);
 }
 
-static int interop_slow(void *impl, nx_rpc_incoming *in, Interop_slow_Params params)
+static int serve_slow(void *impl, nx_rpc_incoming *in, interop_slow_params params)
 {
 	struct server *srv = impl;
-	uint32_t millis = Interop_slow_Params_get_millis(params);
+	uint32_t millis = interop_slow_params_get_millis(params);
 	struct slow *sl;
 	int r;
 
@@ -619,7 +503,7 @@ static int interop_slow(void *impl, nx_rpc_incoming *in, Interop_slow_Params par
 	if (!sl)
 		return -ENOMEM;
 	sl->in = in;
-	sl->tag = Interop_slow_Params_get_tag(params);
+	sl->tag = interop_slow_params_get_tag(params);
 	r = nx_loop_add_timer(srv->loop, nx_clock_monotonic_ns() + (uint64_t)millis * 1000000u,
 	        slow_fire, sl, &sl->timer);
 	if (r < 0) {
@@ -630,24 +514,16 @@ static int interop_slow(void *impl, nx_rpc_incoming *in, Interop_slow_Params par
 	return NX_RPC_ASYNC;
 }
 
-static int interop_stats(void *impl, nx_rpc_incoming *in, Interop_stats_Params params)
+static int serve_stats(void *impl, nx_rpc_incoming *in, interop_stats_params params)
 {
-	Interop_stats_Results_b res;
-	int r;
-
 	(void)impl;
 	(void)params;
-	r = Interop_stats_results_init(in, &res);
-	if (r < 0)
-		return r;
-	Interop_stats_Results_set_live_counters(res, g_stats.live_counters);
-	Interop_stats_Results_set_live_blobs(res, g_stats.live_blobs);
-	Interop_stats_Results_set_cancelled(res, g_stats.cancelled);
-	nx_rpc_incoming_return(in);
+	(void)interop_stats_return(
+	        in, g_stats.live_counters, g_stats.live_blobs, g_stats.cancelled);
 	return 0;
 }
 
-static int interop_die(void *impl, nx_rpc_incoming *in, Interop_die_Params params)
+static int serve_die(void *impl, nx_rpc_incoming *in, interop_die_params params)
 {
 	(void)impl;
 	(void)in;
@@ -658,20 +534,20 @@ static int interop_die(void *impl, nx_rpc_incoming *in, Interop_die_Params param
 }
 
 /* notImplemented stays NULL: the generated dispatcher answers `unimplemented`. */
-static const struct Interop_server interop_vt = {
-        .ping = interop_ping,
-        .echo = interop_echo,
-        .sample = interop_sample,
-        .fail = interop_fail,
-        .call_back = interop_call_back,
-        .new_counter = interop_new_counter,
-        .make_box = interop_make_box,
-        .make_blob = interop_make_blob,
-        .consume_blob = interop_consume_blob,
-        .open_sink = interop_open_sink,
-        .slow = interop_slow,
-        .stats = interop_stats,
-        .die = interop_die,
+static const struct interop_server interop_vt = {
+        .ping = serve_ping,
+        .echo = serve_echo,
+        .sample = serve_sample,
+        .fail = serve_fail,
+        .call_back = serve_call_back,
+        .new_counter = serve_new_counter,
+        .make_box = serve_make_box,
+        .make_blob = serve_make_blob,
+        .consume_blob = serve_consume_blob,
+        .open_sink = serve_open_sink,
+        .slow = serve_slow,
+        .stats = serve_stats,
+        .die = serve_die,
 };
 
 /* ---- Connections ---- */
@@ -699,7 +575,7 @@ static int serve(struct server *srv, int fd)
 		nx_fd_close(fd);
 		return -ENOMEM;
 	}
-	r = nx_rpc_conn_new(srv->loop, fd, srv->root, &c->conn); /* takes fd */
+	r = nx_rpc_conn_new(srv->loop, fd, interop_cap(srv->root), &c->conn); /* takes fd */
 	if (r < 0) {
 		free(c);
 		return r;
@@ -764,7 +640,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	r = nx_loop_new(&srv.loop);
 	if (r >= 0)
-		r = Interop_server_new(&interop_vt, &srv, NULL, &srv.root);
+		r = interop_server_new(&interop_vt, &srv, NULL, &srv.root);
 	if (r >= 0)
 		r = nx_loop_add_signal(srv.loop, SIGTERM, on_term, &srv, &term);
 	if (r >= 0 && conn_fd >= 0) {
@@ -800,7 +676,7 @@ int main(int argc, char **argv)
 		nx_fd_close(listen_fd);
 		unlink(listen_path);
 	}
-	nx_rpc_cap_unref(srv.root);
+	nx_rpc_cap_unref(interop_cap(srv.root));
 	nx_loop_free(srv.loop);
 	if (fdcheck_leaked(fds_expected, "nx-interop-server") != 0)
 		return 1;

@@ -31,7 +31,8 @@ static const float sample_f32[] = {0.0f, -1.5f, 3.25e10f};
 static const double sample_f64[] = {0.0, -1.5, 6.02214076e23};
 static const char *const sample_texts[] = {"one", "", "three"};
 static const uint8_t sample_data1[] = {0x01}, sample_data3[] = {0x02, 0x03};
-static const Color sample_enums[] = {COLOR_BLUE, COLOR_RED, COLOR_GREEN};
+static const interop_color sample_enums[] = {
+        INTEROP_COLOR_BLUE, INTEROP_COLOR_RED, INTEROP_COLOR_GREEN};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -51,26 +52,26 @@ static uint64_t f64_bits(double d)
 	return u;
 }
 
-static int build_inner(
-        Inner_b in, uint32_t id, const char *name, bool leaf, uint32_t leaf_id, const char *label)
+static int build_inner(interop_inner_b in, uint32_t id, const char *name, bool leaf,
+        uint32_t leaf_id, const char *label)
 {
-	Leaf_b l;
+	interop_leaf_b l;
 	int r = 0;
 
-	Inner_set_id(in, id);
+	interop_inner_set_id(in, id);
 	if (name)
-		r = Inner_set_name(in, name, strlen(name));
+		r = interop_inner_set_name(in, name, strlen(name));
 	if (r >= 0 && leaf) {
-		r = Inner_init_leaf(in, &l);
+		r = interop_inner_init_leaf(in, &l);
 		if (r >= 0) {
-			Leaf_set_id(l, leaf_id);
-			r = Leaf_set_label(l, label, strlen(label));
+			interop_leaf_set_id(l, leaf_id);
+			r = interop_leaf_set_label(l, label, strlen(label));
 		}
 	}
 	return r;
 }
 
-static int build_lists(AllTypes_b v, enum interop_shape shape)
+static int build_lists(interop_all_types_b v, enum interop_shape shape)
 {
 	nx_capnp_blist l, sub;
 	nx_capnp_bptr p;
@@ -78,60 +79,60 @@ static int build_lists(AllTypes_b v, enum interop_shape shape)
 	uint32_t nstructs = shape == INTEROP_SHAPE_WIDE ? 40 : 3;
 	int r;
 
-	r = AllTypes_init_void_list(v, 3, &l);
+	r = interop_all_types_init_void_list(v, 3, &l);
 	if (r >= 0)
-		r = AllTypes_init_bool_list(v, nbools, &l);
+		r = interop_all_types_init_bool_list(v, nbools, &l);
 	for (i = 0; r >= 0 && i < nbools; i++)
 		nx_capnp_blist_set_bool(
 		        &l, i, shape == INTEROP_SHAPE_WIDE ? (i % 3) == 0 : sample_bools[i]);
 	if (r >= 0)
-		r = AllTypes_init_int8_list(v, N(sample_i8), &l);
+		r = interop_all_types_init_int8_list(v, N(sample_i8), &l);
 	for (i = 0; r >= 0 && i < N(sample_i8); i++)
 		nx_capnp_blist_set_u8(&l, i, (uint8_t)sample_i8[i]);
 	if (r >= 0)
-		r = AllTypes_init_int16_list(v, N(sample_i16), &l);
+		r = interop_all_types_init_int16_list(v, N(sample_i16), &l);
 	for (i = 0; r >= 0 && i < N(sample_i16); i++)
 		nx_capnp_blist_set_u16(&l, i, (uint16_t)sample_i16[i]);
 	if (r >= 0)
-		r = AllTypes_init_int32_list(v, N(sample_i32), &l);
+		r = interop_all_types_init_int32_list(v, N(sample_i32), &l);
 	for (i = 0; r >= 0 && i < N(sample_i32); i++)
 		nx_capnp_blist_set_u32(&l, i, (uint32_t)sample_i32[i]);
 	if (r >= 0)
-		r = AllTypes_init_int64_list(v, N(sample_i64), &l);
+		r = interop_all_types_init_int64_list(v, N(sample_i64), &l);
 	for (i = 0; r >= 0 && i < N(sample_i64); i++)
 		nx_capnp_blist_set_u64(&l, i, (uint64_t)sample_i64[i]);
 	if (r >= 0)
-		r = AllTypes_init_uint8_list(v, N(sample_u8), &l);
+		r = interop_all_types_init_uint8_list(v, N(sample_u8), &l);
 	for (i = 0; r >= 0 && i < N(sample_u8); i++)
 		nx_capnp_blist_set_u8(&l, i, sample_u8[i]);
 	if (r >= 0)
-		r = AllTypes_init_uint16_list(v, N(sample_u16), &l);
+		r = interop_all_types_init_uint16_list(v, N(sample_u16), &l);
 	for (i = 0; r >= 0 && i < N(sample_u16); i++)
 		nx_capnp_blist_set_u16(&l, i, sample_u16[i]);
 	if (r >= 0)
-		r = AllTypes_init_uint32_list(v, N(sample_u32), &l);
+		r = interop_all_types_init_uint32_list(v, N(sample_u32), &l);
 	for (i = 0; r >= 0 && i < N(sample_u32); i++)
 		nx_capnp_blist_set_u32(&l, i, sample_u32[i]);
 	if (r >= 0)
-		r = AllTypes_init_uint64_list(v, N(sample_u64), &l);
+		r = interop_all_types_init_uint64_list(v, N(sample_u64), &l);
 	for (i = 0; r >= 0 && i < N(sample_u64); i++)
 		nx_capnp_blist_set_u64(&l, i, sample_u64[i]);
 	if (r >= 0)
-		r = AllTypes_init_float32_list(v, N(sample_f32), &l);
+		r = interop_all_types_init_float32_list(v, N(sample_f32), &l);
 	for (i = 0; r >= 0 && i < N(sample_f32); i++)
 		nx_capnp_blist_set_u32(&l, i, f32_bits(sample_f32[i]));
 	if (r >= 0)
-		r = AllTypes_init_float64_list(v, N(sample_f64), &l);
+		r = interop_all_types_init_float64_list(v, N(sample_f64), &l);
 	for (i = 0; r >= 0 && i < N(sample_f64); i++)
 		nx_capnp_blist_set_u64(&l, i, f64_bits(sample_f64[i]));
 	if (r >= 0)
-		r = AllTypes_init_text_list(v, N(sample_texts), &l);
+		r = interop_all_types_init_text_list(v, N(sample_texts), &l);
 	for (i = 0; r >= 0 && i < N(sample_texts); i++) {
 		p = nx_capnp_blist_ptr(&l, i);
 		r = nx_capnp_bptr_set_text(&p, sample_texts[i], strlen(sample_texts[i]));
 	}
 	if (r >= 0)
-		r = AllTypes_init_data_list(v, 3, &l);
+		r = interop_all_types_init_data_list(v, 3, &l);
 	if (r >= 0) {
 		p = nx_capnp_blist_ptr(&l, 0);
 		r = nx_capnp_bptr_set_data(&p, sample_data1, sizeof(sample_data1));
@@ -146,28 +147,28 @@ static int build_lists(AllTypes_b v, enum interop_shape shape)
 		r = nx_capnp_bptr_set_data(&p, sample_data3, sizeof(sample_data3));
 	}
 	if (r >= 0)
-		r = AllTypes_init_struct_list(v, nstructs, &l);
+		r = interop_all_types_init_struct_list(v, nstructs, &l);
 	if (r >= 0 && shape == INTEROP_SHAPE_WIDE) {
 		for (i = 0; r >= 0 && i < nstructs; i++) {
 			char name[16];
 			int n = snprintf(name, sizeof(name), "n%u", (unsigned)i);
 
-			Inner_set_id(Inner_b_at(&l, i), i);
-			r = Inner_set_name(Inner_b_at(&l, i), name, (size_t)n);
+			interop_inner_set_id(interop_inner_b_at(&l, i), i);
+			r = interop_inner_set_name(interop_inner_b_at(&l, i), name, (size_t)n);
 		}
 	} else if (r >= 0) {
-		r = build_inner(Inner_b_at(&l, 0), 1, "a", false, 0, NULL);
+		r = build_inner(interop_inner_b_at(&l, 0), 1, "a", false, 0, NULL);
 		if (r >= 0)
-			r = build_inner(Inner_b_at(&l, 1), 2, NULL, true, 3, "b");
+			r = build_inner(interop_inner_b_at(&l, 1), 2, NULL, true, 3, "b");
 		if (r >= 0)
-			Inner_set_weight(Inner_b_at(&l, 2), -2.0);
+			interop_inner_set_weight(interop_inner_b_at(&l, 2), -2.0);
 	}
 	if (r >= 0)
-		r = AllTypes_init_enum_list(v, N(sample_enums), &l);
+		r = interop_all_types_init_enum_list(v, N(sample_enums), &l);
 	for (i = 0; r >= 0 && i < N(sample_enums); i++)
 		nx_capnp_blist_set_u16(&l, i, sample_enums[i]);
 	if (r >= 0)
-		r = AllTypes_init_list_list(v, 3, &l);
+		r = interop_all_types_init_list_list(v, 3, &l);
 	if (r >= 0) {
 		p = nx_capnp_blist_ptr(&l, 0);
 		r = nx_capnp_bptr_init_list(&p, NX_CAPNP_ELEM_4BYTES, 2, &sub);
@@ -189,56 +190,56 @@ static int build_lists(AllTypes_b v, enum interop_shape shape)
 	return r;
 }
 
-int interop_sample_build(AllTypes_b v, enum interop_shape shape)
+int interop_sample_value_build(interop_all_types_b v, enum interop_shape shape)
 {
-	AllTypes_choice_b choice = AllTypes_build_choice(v);
-	AllTypes_point_b point = AllTypes_build_point(v);
-	Inner_b inner;
+	interop_all_types_choice_b choice = interop_all_types_build_choice(v);
+	interop_all_types_point_b point = interop_all_types_build_point(v);
+	interop_inner_b inner;
 	int r;
 
-	AllTypes_set_bool_field(v, true);
-	AllTypes_set_int8_field(v, -123);
-	AllTypes_set_int16_field(v, -12345);
-	AllTypes_set_int32_field(v, -1234567890);
-	AllTypes_set_int64_field(v, -1234567890123456789ll);
-	AllTypes_set_uint8_field(v, 234);
-	AllTypes_set_uint16_field(v, 45678);
-	AllTypes_set_uint32_field(v, 3456789012u);
-	AllTypes_set_uint64_field(v, 12345678901234567890ull);
-	AllTypes_set_float32_field(v, 1234.5f);
-	AllTypes_set_float64_field(v, -1.25e-10);
-	r = AllTypes_set_text_field(v, sample_text, strlen(sample_text));
+	interop_all_types_set_bool_field(v, true);
+	interop_all_types_set_int8_field(v, -123);
+	interop_all_types_set_int16_field(v, -12345);
+	interop_all_types_set_int32_field(v, -1234567890);
+	interop_all_types_set_int64_field(v, -1234567890123456789ll);
+	interop_all_types_set_uint8_field(v, 234);
+	interop_all_types_set_uint16_field(v, 45678);
+	interop_all_types_set_uint32_field(v, 3456789012u);
+	interop_all_types_set_uint64_field(v, 12345678901234567890ull);
+	interop_all_types_set_float32_field(v, 1234.5f);
+	interop_all_types_set_float64_field(v, -1.25e-10);
+	r = interop_all_types_set_text_field(v, sample_text, strlen(sample_text));
 	if (r >= 0)
-		r = AllTypes_set_data_field(v, sample_data, sizeof(sample_data));
+		r = interop_all_types_set_data_field(v, sample_data, sizeof(sample_data));
 	if (r >= 0)
-		r = AllTypes_init_struct_field(v, &inner);
+		r = interop_all_types_init_struct_field(v, &inner);
 	if (r >= 0)
 		r = build_inner(inner, 7, "inner", true, 8, "leaf");
 	if (r >= 0)
-		Inner_set_weight(inner, 0.0); /* zero against a default of 1.5 */
-	AllTypes_set_enum_field(v, COLOR_GREEN);
+		interop_inner_set_weight(inner, 0.0); /* zero against a default of 1.5 */
+	interop_all_types_set_enum_field(v, INTEROP_COLOR_GREEN);
 	if (r >= 0)
 		r = build_lists(v, shape);
 
-	AllTypes_set_default_bool(v, false);
-	AllTypes_set_default_int32(v, 0);
-	AllTypes_set_default_uint64(v, 1);
-	AllTypes_set_default_float32(v, 0.0f);
-	AllTypes_set_default_enum(v, COLOR_RED);
+	interop_all_types_set_default_bool(v, false);
+	interop_all_types_set_default_int32(v, 0);
+	interop_all_types_set_default_uint64(v, 1);
+	interop_all_types_set_default_float32(v, 0.0f);
+	interop_all_types_set_default_enum(v, INTEROP_COLOR_RED);
 	if (r >= 0)
-		r = AllTypes_set_default_text(v, "set", 3);
+		r = interop_all_types_set_default_text(v, "set", 3);
 
 	if (r >= 0 && shape == INTEROP_SHAPE_WIDE) {
-		r = AllTypes_choice_init_inner(choice, &inner);
+		r = interop_all_types_choice_init_inner(choice, &inner);
 		if (r >= 0)
-			r = Inner_set_name(inner, "in union", 8);
+			r = interop_inner_set_name(inner, "in union", 8);
 	} else if (r >= 0) {
-		r = AllTypes_choice_set_word(choice, "union text", 10);
+		r = interop_all_types_choice_set_word(choice, "union text", 10);
 	}
-	AllTypes_point_set_x(point, 0);
-	AllTypes_point_set_y(point, 11);
+	interop_all_types_point_set_x(point, 0);
+	interop_all_types_point_set_y(point, 11);
 	if (r >= 0)
-		r = AllTypes_point_set_name(point, "pt", 2);
+		r = interop_all_types_point_set_name(point, "pt", 2);
 	return r;
 }
 
@@ -273,32 +274,34 @@ static bool data_is(int r, const uint8_t *got, size_t got_len, const uint8_t *wa
 	return r == 0 && got_len == len && (len == 0 || memcmp(got, want, len) == 0);
 }
 
-static int check_inner(Inner in, uint32_t id, const char *name, bool leaf, uint32_t leaf_id,
+static int check_inner(interop_inner in, uint32_t id, const char *name, bool leaf, uint32_t leaf_id,
         const char *label, double weight, const char *what, char *why, size_t why_len)
 {
 	const char *t;
 	size_t n;
 	int r;
 
-	EXPECT(Inner_get_id(in) == id, "%s.id is %u", what, Inner_get_id(in));
-	r = Inner_get_name(in, &t, &n);
+	EXPECT(interop_inner_get_id(in) == id, "%s.id is %u", what, interop_inner_get_id(in));
+	r = interop_inner_get_name(in, &t, &n);
 	if (name)
 		EXPECT(text_is(r, t, n, name), "%s.name differs", what);
 	else
-		EXPECT(!Inner_has_name(in), "%s.name is set", what);
-	EXPECT(Inner_has_leaf(in) == leaf, "%s.leaf presence differs", what);
+		EXPECT(!interop_inner_has_name(in), "%s.name is set", what);
+	EXPECT(interop_inner_has_leaf(in) == leaf, "%s.leaf presence differs", what);
 	if (leaf) {
-		Leaf l = Inner_get_leaf(in);
+		interop_leaf l = interop_inner_get_leaf(in);
 
-		EXPECT(Leaf_get_id(l) == leaf_id, "%s.leaf.id is %u", what, Leaf_get_id(l));
-		r = Leaf_get_label(l, &t, &n);
+		EXPECT(interop_leaf_get_id(l) == leaf_id, "%s.leaf.id is %u", what,
+		        interop_leaf_get_id(l));
+		r = interop_leaf_get_label(l, &t, &n);
 		EXPECT(text_is(r, t, n, label), "%s.leaf.label differs", what);
 	}
-	EXPECT(Inner_get_weight(in) == weight, "%s.weight is %g", what, Inner_get_weight(in));
+	EXPECT(interop_inner_get_weight(in) == weight, "%s.weight is %g", what,
+	        interop_inner_get_weight(in));
 	return 0;
 }
 
-static int check_lists(AllTypes v, char *why, size_t why_len)
+static int check_lists(interop_all_types v, char *why, size_t why_len)
 {
 	nx_capnp_list l, sub;
 	nx_capnp_ptr p;
@@ -308,39 +311,46 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 	uint32_t i;
 	int r;
 
-	r = AllTypes_get_void_list(v, &l);
+	r = interop_all_types_get_void_list(v, &l);
 	EXPECT(r == 0 && l.count == 3, "voidList has %u elements", l.count);
 #define CHECK_PRIM(getter, arr, get, type, name)                                       \
 	r = getter(v, &l);                                                             \
 	EXPECT(r == 0 && l.count == N(arr), name " has %u elements (%d)", l.count, r); \
 	for (i = 0; i < N(arr); i++)                                                   \
 		EXPECT((type)get(&l, i) == arr[i], name "[%u] differs", i);
-	CHECK_PRIM(AllTypes_get_bool_list, sample_bools, nx_capnp_list_get_bool, bool, "boolList")
-	CHECK_PRIM(AllTypes_get_int8_list, sample_i8, nx_capnp_list_get_u8, int8_t, "int8List")
-	CHECK_PRIM(AllTypes_get_int16_list, sample_i16, nx_capnp_list_get_u16, int16_t, "int16List")
-	CHECK_PRIM(AllTypes_get_int32_list, sample_i32, nx_capnp_list_get_u32, int32_t, "int32List")
-	CHECK_PRIM(AllTypes_get_int64_list, sample_i64, nx_capnp_list_get_u64, int64_t, "int64List")
-	CHECK_PRIM(AllTypes_get_uint8_list, sample_u8, nx_capnp_list_get_u8, uint8_t, "uint8List")
-	CHECK_PRIM(
-	        AllTypes_get_uint16_list, sample_u16, nx_capnp_list_get_u16, uint16_t, "uint16List")
-	CHECK_PRIM(
-	        AllTypes_get_uint32_list, sample_u32, nx_capnp_list_get_u32, uint32_t, "uint32List")
-	CHECK_PRIM(
-	        AllTypes_get_uint64_list, sample_u64, nx_capnp_list_get_u64, uint64_t, "uint64List")
-	CHECK_PRIM(AllTypes_get_enum_list, sample_enums, nx_capnp_list_get_u16, Color, "enumList")
+	CHECK_PRIM(interop_all_types_get_bool_list, sample_bools, nx_capnp_list_get_bool, bool,
+	        "boolList")
+	CHECK_PRIM(interop_all_types_get_int8_list, sample_i8, nx_capnp_list_get_u8, int8_t,
+	        "int8List")
+	CHECK_PRIM(interop_all_types_get_int16_list, sample_i16, nx_capnp_list_get_u16, int16_t,
+	        "int16List")
+	CHECK_PRIM(interop_all_types_get_int32_list, sample_i32, nx_capnp_list_get_u32, int32_t,
+	        "int32List")
+	CHECK_PRIM(interop_all_types_get_int64_list, sample_i64, nx_capnp_list_get_u64, int64_t,
+	        "int64List")
+	CHECK_PRIM(interop_all_types_get_uint8_list, sample_u8, nx_capnp_list_get_u8, uint8_t,
+	        "uint8List")
+	CHECK_PRIM(interop_all_types_get_uint16_list, sample_u16, nx_capnp_list_get_u16, uint16_t,
+	        "uint16List")
+	CHECK_PRIM(interop_all_types_get_uint32_list, sample_u32, nx_capnp_list_get_u32, uint32_t,
+	        "uint32List")
+	CHECK_PRIM(interop_all_types_get_uint64_list, sample_u64, nx_capnp_list_get_u64, uint64_t,
+	        "uint64List")
+	CHECK_PRIM(interop_all_types_get_enum_list, sample_enums, nx_capnp_list_get_u16,
+	        interop_color, "enumList")
 #undef CHECK_PRIM
-	r = AllTypes_get_float32_list(v, &l);
+	r = interop_all_types_get_float32_list(v, &l);
 	EXPECT(r == 0 && l.count == N(sample_f32), "float32List has %u elements", l.count);
 	for (i = 0; i < N(sample_f32); i++)
 		EXPECT(nx_capnp_list_get_u32(&l, i) == f32_bits(sample_f32[i]),
 		        "float32List[%u] differs", i);
-	r = AllTypes_get_float64_list(v, &l);
+	r = interop_all_types_get_float64_list(v, &l);
 	EXPECT(r == 0 && l.count == N(sample_f64), "float64List has %u elements", l.count);
 	for (i = 0; i < N(sample_f64); i++)
 		EXPECT(nx_capnp_list_get_u64(&l, i) == f64_bits(sample_f64[i]),
 		        "float64List[%u] differs", i);
 
-	r = AllTypes_get_text_list(v, &l);
+	r = interop_all_types_get_text_list(v, &l);
 	EXPECT(r == 0 && l.count == N(sample_texts), "textList has %u elements", l.count);
 	for (i = 0; i < N(sample_texts); i++) {
 		p = nx_capnp_list_ptr(&l, i);
@@ -349,7 +359,7 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 		r = nx_capnp_ptr_read_text(&p, &t, &n);
 		EXPECT(text_is(r, t, n, sample_texts[i]), "textList[%u] differs", i);
 	}
-	r = AllTypes_get_data_list(v, &l);
+	r = interop_all_types_get_data_list(v, &l);
 	EXPECT(r == 0 && l.count == 3, "dataList has %u elements", l.count);
 	p = nx_capnp_list_ptr(&l, 0);
 	r = nx_capnp_ptr_read_data(&p, &d, &n);
@@ -362,20 +372,20 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 	r = nx_capnp_ptr_read_data(&p, &d, &n);
 	EXPECT(data_is(r, d, n, sample_data3, sizeof(sample_data3)), "dataList[2] differs");
 
-	r = AllTypes_get_struct_list(v, &l);
+	r = interop_all_types_get_struct_list(v, &l);
 	EXPECT(r == 0 && l.count == 3, "structList has %u elements", l.count);
-	r = check_inner(
-	        Inner_at(&l, 0), 1, "a", false, 0, NULL, 1.5, "structList[0]", why, why_len);
+	r = check_inner(interop_inner_at(&l, 0), 1, "a", false, 0, NULL, 1.5, "structList[0]", why,
+	        why_len);
 	if (r == 0)
-		r = check_inner(
-		        Inner_at(&l, 1), 2, NULL, true, 3, "b", 1.5, "structList[1]", why, why_len);
+		r = check_inner(interop_inner_at(&l, 1), 2, NULL, true, 3, "b", 1.5,
+		        "structList[1]", why, why_len);
 	if (r == 0)
-		r = check_inner(Inner_at(&l, 2), 0, NULL, false, 0, NULL, -2.0, "structList[2]",
-		        why, why_len);
+		r = check_inner(interop_inner_at(&l, 2), 0, NULL, false, 0, NULL, -2.0,
+		        "structList[2]", why, why_len);
 	if (r != 0)
 		return r;
 
-	r = AllTypes_get_list_list(v, &l);
+	r = interop_all_types_get_list_list(v, &l);
 	EXPECT(r == 0 && l.count == 3, "listList has %u elements", l.count);
 	{
 		static const uint32_t counts[] = {2, 0, 1};
@@ -395,86 +405,91 @@ static int check_lists(AllTypes v, char *why, size_t why_len)
 	return 0;
 }
 
-int interop_sample_check(AllTypes v, char *why, size_t why_len)
+int interop_sample_value_check(interop_all_types v, char *why, size_t why_len)
 {
-	AllTypes_choice choice = AllTypes_get_choice(v);
-	AllTypes_point point = AllTypes_get_point(v);
+	interop_all_types_choice choice = interop_all_types_get_choice(v);
+	interop_all_types_point point = interop_all_types_get_point(v);
 	const char *t;
 	const uint8_t *d;
 	size_t n;
 	int r;
 
 	why[0] = '\0';
-	EXPECT(AllTypes_get_bool_field(v) == true, "boolField is false");
-	EXPECT(AllTypes_get_int8_field(v) == -123, "int8Field is %d", AllTypes_get_int8_field(v));
-	EXPECT(AllTypes_get_int16_field(v) == -12345, "int16Field is %d",
-	        AllTypes_get_int16_field(v));
-	EXPECT(AllTypes_get_int32_field(v) == -1234567890, "int32Field is %d",
-	        AllTypes_get_int32_field(v));
-	EXPECT(AllTypes_get_int64_field(v) == -1234567890123456789ll, "int64Field is %lld",
-	        (long long)AllTypes_get_int64_field(v));
-	EXPECT(AllTypes_get_uint8_field(v) == 234, "uint8Field is %u", AllTypes_get_uint8_field(v));
-	EXPECT(AllTypes_get_uint16_field(v) == 45678, "uint16Field is %u",
-	        AllTypes_get_uint16_field(v));
-	EXPECT(AllTypes_get_uint32_field(v) == 3456789012u, "uint32Field is %u",
-	        AllTypes_get_uint32_field(v));
-	EXPECT(AllTypes_get_uint64_field(v) == 12345678901234567890ull, "uint64Field is %llu",
-	        (unsigned long long)AllTypes_get_uint64_field(v));
-	EXPECT(AllTypes_get_float32_field(v) == 1234.5f, "float32Field is %g",
-	        (double)AllTypes_get_float32_field(v));
-	EXPECT(AllTypes_get_float64_field(v) == -1.25e-10, "float64Field is %g",
-	        AllTypes_get_float64_field(v));
-	r = AllTypes_get_text_field(v, &t, &n);
+	EXPECT(interop_all_types_get_bool_field(v) == true, "boolField is false");
+	EXPECT(interop_all_types_get_int8_field(v) == -123, "int8Field is %d",
+	        interop_all_types_get_int8_field(v));
+	EXPECT(interop_all_types_get_int16_field(v) == -12345, "int16Field is %d",
+	        interop_all_types_get_int16_field(v));
+	EXPECT(interop_all_types_get_int32_field(v) == -1234567890, "int32Field is %d",
+	        interop_all_types_get_int32_field(v));
+	EXPECT(interop_all_types_get_int64_field(v) == -1234567890123456789ll, "int64Field is %lld",
+	        (long long)interop_all_types_get_int64_field(v));
+	EXPECT(interop_all_types_get_uint8_field(v) == 234, "uint8Field is %u",
+	        interop_all_types_get_uint8_field(v));
+	EXPECT(interop_all_types_get_uint16_field(v) == 45678, "uint16Field is %u",
+	        interop_all_types_get_uint16_field(v));
+	EXPECT(interop_all_types_get_uint32_field(v) == 3456789012u, "uint32Field is %u",
+	        interop_all_types_get_uint32_field(v));
+	EXPECT(interop_all_types_get_uint64_field(v) == 12345678901234567890ull,
+	        "uint64Field is %llu", (unsigned long long)interop_all_types_get_uint64_field(v));
+	EXPECT(interop_all_types_get_float32_field(v) == 1234.5f, "float32Field is %g",
+	        (double)interop_all_types_get_float32_field(v));
+	EXPECT(interop_all_types_get_float64_field(v) == -1.25e-10, "float64Field is %g",
+	        interop_all_types_get_float64_field(v));
+	r = interop_all_types_get_text_field(v, &t, &n);
 	EXPECT(text_is(r, t, n, sample_text), "textField differs");
-	r = AllTypes_get_data_field(v, &d, &n);
+	r = interop_all_types_get_data_field(v, &d, &n);
 	EXPECT(data_is(r, d, n, sample_data, sizeof(sample_data)), "dataField differs");
-	r = check_inner(AllTypes_get_struct_field(v), 7, "inner", true, 8, "leaf", 0.0,
+	r = check_inner(interop_all_types_get_struct_field(v), 7, "inner", true, 8, "leaf", 0.0,
 	        "structField", why, why_len);
 	if (r != 0)
 		return r;
-	EXPECT(AllTypes_get_enum_field(v) == COLOR_GREEN, "enumField is %u",
-	        AllTypes_get_enum_field(v));
+	EXPECT(interop_all_types_get_enum_field(v) == INTEROP_COLOR_GREEN, "enumField is %u",
+	        interop_all_types_get_enum_field(v));
 	r = check_lists(v, why, why_len);
 	if (r != 0)
 		return r;
 
-	EXPECT(AllTypes_get_default_bool(v) == false, "defaultBool is true");
-	EXPECT(AllTypes_get_default_int32(v) == 0, "defaultInt32 is %d",
-	        AllTypes_get_default_int32(v));
-	EXPECT(AllTypes_get_default_uint64(v) == 1, "defaultUInt64 is %llu",
-	        (unsigned long long)AllTypes_get_default_uint64(v));
-	EXPECT(AllTypes_get_default_float32(v) == 0.0f, "defaultFloat32 is %g",
-	        (double)AllTypes_get_default_float32(v));
-	EXPECT(AllTypes_get_default_float64(v) == -7.25, "defaultFloat64 is %g",
-	        AllTypes_get_default_float64(v));
-	EXPECT(AllTypes_get_default_enum(v) == COLOR_RED, "defaultEnum is %u",
-	        AllTypes_get_default_enum(v));
-	r = AllTypes_get_default_text(v, &t, &n);
+	EXPECT(interop_all_types_get_default_bool(v) == false, "defaultBool is true");
+	EXPECT(interop_all_types_get_default_int32(v) == 0, "defaultInt32 is %d",
+	        interop_all_types_get_default_int32(v));
+	EXPECT(interop_all_types_get_default_uint64(v) == 1, "defaultUInt64 is %llu",
+	        (unsigned long long)interop_all_types_get_default_uint64(v));
+	EXPECT(interop_all_types_get_default_float32(v) == 0.0f, "defaultFloat32 is %g",
+	        (double)interop_all_types_get_default_float32(v));
+	EXPECT(interop_all_types_get_default_float64(v) == -7.25, "defaultFloat64 is %g",
+	        interop_all_types_get_default_float64(v));
+	EXPECT(interop_all_types_get_default_enum(v) == INTEROP_COLOR_RED, "defaultEnum is %u",
+	        interop_all_types_get_default_enum(v));
+	r = interop_all_types_get_default_text(v, &t, &n);
 	EXPECT(text_is(r, t, n, "set"), "defaultText differs");
-	r = AllTypes_get_default_data(v, &d, &n);
+	r = interop_all_types_get_default_data(v, &d, &n);
 	EXPECT(data_is(r, d, n, (const uint8_t *)"\xde\xad\xbe\xef", 4), "defaultData differs");
 	{
-		Leaf l = AllTypes_get_default_struct(v);
+		interop_leaf l = interop_all_types_get_default_struct(v);
 
-		EXPECT(Leaf_get_id(l) == 99, "defaultStruct.id is %u", Leaf_get_id(l));
-		r = Leaf_get_label(l, &t, &n);
+		EXPECT(interop_leaf_get_id(l) == 99, "defaultStruct.id is %u",
+		        interop_leaf_get_id(l));
+		r = interop_leaf_get_label(l, &t, &n);
 		EXPECT(text_is(r, t, n, "default leaf"), "defaultStruct.label differs");
 	}
 	{
 		nx_capnp_list l;
 
-		r = AllTypes_get_default_list(v, &l);
+		r = interop_all_types_get_default_list(v, &l);
 		EXPECT(r == 0 && l.count == 3 && (int16_t)nx_capnp_list_get_u16(&l, 1) == -2,
 		        "defaultList differs");
 	}
 
-	EXPECT(AllTypes_choice_which(choice) == ALL_TYPES_CHOICE_WHICH_WORD, "choice is member %u",
-	        AllTypes_choice_which(choice));
-	r = AllTypes_choice_get_word(choice, &t, &n);
+	EXPECT(interop_all_types_choice_which(choice) == INTEROP_ALL_TYPES_CHOICE_WHICH_WORD,
+	        "choice is member %u", interop_all_types_choice_which(choice));
+	r = interop_all_types_choice_get_word(choice, &t, &n);
 	EXPECT(text_is(r, t, n, "union text"), "choice.word differs");
-	EXPECT(AllTypes_point_get_x(point) == 0, "point.x is %d", AllTypes_point_get_x(point));
-	EXPECT(AllTypes_point_get_y(point) == 11, "point.y is %d", AllTypes_point_get_y(point));
-	r = AllTypes_point_get_name(point, &t, &n);
+	EXPECT(interop_all_types_point_get_x(point) == 0, "point.x is %d",
+	        interop_all_types_point_get_x(point));
+	EXPECT(interop_all_types_point_get_y(point) == 11, "point.y is %d",
+	        interop_all_types_point_get_y(point));
+	r = interop_all_types_point_get_name(point, &t, &n);
 	EXPECT(text_is(r, t, n, "pt"), "point.name differs");
 	return 0;
 }

@@ -24,11 +24,11 @@ enum interop_shape {
 
 /* Fills `v` (freshly initialised, nothing set) field by field. Returns 0 or the builder's
  * negative errno. */
-int interop_sample_build(AllTypes_b v, enum interop_shape shape);
+int interop_sample_value_build(interop_all_types_b v, enum interop_shape shape);
 
 /* Checks `v` against sampleValue field by field through the generated getters. Returns 0, or
  * -1 with a one-line description of the first difference in `why` (always NUL-terminated). */
-int interop_sample_check(AllTypes v, char *why, size_t why_len);
+int interop_sample_value_check(interop_all_types v, char *why, size_t why_len);
 
 /* The canonical encoding of `s` in a malloc'ed buffer (*ret_buf is the caller's to free).
  * Returns 0 or nx_capnp_canonicalize()'s negative errno, or -ENOMEM. */
