@@ -19,52 +19,44 @@
 #define TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
 
 /* A channel of our own to `name`: 0 with conn and its bootstrap, or a negative errno. */
-static int resolve(nx_loop *loop, nx_rpc_cap *samgr, const char *name, nx_rpc_conn **ret_conn,
-        nx_rpc_cap **ret_cap)
+static int resolve(nx_loop *loop, struct samgr *samgr, const char *name, nx_rpc_conn **ret_conn,
+        struct echo **ret_echo)
 {
-	const nx_rpc_result *res = NULL;
-	Samgr_resolve_Params_b params;
-	nx_rpc_call *call = NULL;
-	nx_rpc_cap *end = NULL;
-	nx_capnp_ptr p;
+	struct nexus_endpoint *end = NULL;
+	samgr_resolve_results out;
+	nx_rpc_call *call;
+	nx_rpc_cap *cap;
 	int r, fd = -1;
 
-	r = Samgr_resolve_new(samgr, &call, &params);
+	r = samgr_resolve_wait(samgr, name, nx_clock_monotonic_ns() + TIMEOUT_NS, &call, &out);
 	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, name, strlen(name));
+		r = samgr_resolve_results_get_endpoint(out, &end);
 	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
-	if (r >= 0 && (r = res->error) >= 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		r = nx_rpc_call_result_cap_at(call, &p, &end);
-	}
-	if (r >= 0)
-		fd = r = nx_rpc_cap_dup_fd(end);
-	nx_rpc_cap_unref(end);
+		fd = r = nx_rpc_cap_take_fd(nexus_endpoint_cap(end));
+	nx_rpc_cap_unref(nexus_endpoint_cap(end));
 	nx_rpc_call_free(call);
 	if (r >= 0)
 		r = nx_rpc_conn_new(loop, fd, NULL, ret_conn); /* takes fd */
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(*ret_conn, ret_cap);
+		r = nx_rpc_conn_bootstrap(*ret_conn, &cap);
+	if (r >= 0)
+		*ret_echo = echo_from_cap(cap);
 	return r;
 }
 
-static void call_echo(nx_rpc_cap *gated, const char *text)
+static void call_echo(struct echo *gated, const char *text)
 {
-	const nx_rpc_result *res = NULL;
-	Echo_echo_Params_b params;
-	nx_rpc_call *call = NULL;
+	echo_echo_results out;
+	nx_rpc_call *call;
 	int r;
 
-	r = Echo_echo_new(gated, &call, &params);
+	r = echo_echo_wait(gated, text, nx_clock_monotonic_ns() + TIMEOUT_NS, &call, &out);
 	if (r >= 0)
-		r = Echo_echo_Params_set_text(params, text, strlen(text));
-	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
-	if (r < 0)
-		printf("probe: %s %s\n", text, strerror(-r));
+		printf("probe: %s ok\n", text);
+	else if (call && nx_rpc_call_result(call))
+		printf("probe: %s %s\n", text, nx_rpc_call_result(call)->reason);
 	else
-		printf("probe: %s %s\n", text, res->error < 0 ? res->reason : "ok");
+		printf("probe: %s %s\n", text, strerror(-r));
 	nx_rpc_call_free(call);
 }
 
@@ -72,7 +64,8 @@ int main(int argc, char **argv)
 {
 	const char *dir = getenv("NEXUS_RUNTIME_DIR");
 	nx_rpc_conn *conn = NULL, *gconn = NULL;
-	nx_rpc_cap *samgr = NULL, *gated = NULL;
+	nx_rpc_cap *samgr = NULL;
+	struct echo *gated = NULL;
 	nx_loop *loop = NULL;
 	char path[256], line[128];
 	int fd, r;
@@ -89,7 +82,7 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(conn, &samgr);
 	if (r >= 0)
-		r = resolve(loop, samgr, "gated", &gconn, &gated);
+		r = resolve(loop, samgr_from_cap(samgr), "gated", &gconn, &gated);
 	if (r < 0)
 		printf("probe: no channel to gated: %s\n", strerror(-r));
 	else
@@ -98,7 +91,7 @@ int main(int argc, char **argv)
 		line[strcspn(line, "\n")] = '\0';
 		call_echo(gated, line);
 	}
-	nx_rpc_cap_unref(gated);
+	nx_rpc_cap_unref(echo_cap(gated));
 	nx_rpc_conn_free(gconn);
 	nx_rpc_cap_unref(samgr);
 	nx_rpc_conn_free(conn);

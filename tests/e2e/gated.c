@@ -20,53 +20,39 @@ static const struct pol_grant interim_rule[] = {
         {"svc:*", "gate.*"},
 };
 
-static int echo_echo(void *impl, nx_rpc_incoming *in, Echo_echo_Params params)
+static int serve_echo(void *impl, nx_rpc_incoming *in, echo_echo_params params)
 {
 	nx_svc *svc = impl;
-	char cap[POL_CACHE_CAP_MAX + 1], reason[NX_RPC_REASON_MAX + 1];
-	Echo_echo_Results_b res;
+	char cap[POL_CACHE_CAP_MAX + 1];
 	const char *text, *subject = nx_svc_subject(svc, in);
 	bool allowed = false;
 	size_t len;
 	int r;
 
-	r = Echo_echo_Params_get_text(params, &text, &len);
-	if (r < 0)
-		return r;
+	(void)echo_echo_params_get_text(params, &text, &len); /* validated by the dispatcher */
 	if (!subject || len == 0 || len > sizeof(cap) - sizeof(GATE_PREFIX))
 		return -EINVAL;
-	snprintf(cap, sizeof(cap), GATE_PREFIX "%.*s", (int)len, text);
+	snprintf(cap, sizeof(cap), GATE_PREFIX "%s", text);
 	r = nx_svc_allowed(svc, in, cap, &allowed);
 	if (r != 0)
-		return r;
-	if (!allowed) {
-		snprintf(reason, sizeof(reason), "denied: %s lacks %s", subject, cap);
-		return nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED, reason), 0;
-	}
-	r = Echo_echo_results_init(in, &res);
-	if (r >= 0)
-		r = Echo_echo_Results_set_text(res, text, len);
-	if (r >= 0)
-		r = Echo_echo_Results_set_subject(res, subject, strlen(subject));
-	if (r < 0)
-		return r;
-	nx_rpc_incoming_return(in);
+		return r; /* NX_RPC_ASYNC: held; this runs again once policyd answered */
+	if (!allowed)
+		return nx_rpc_incoming_failf(in, -EPERM, "%s lacks %s", subject, cap);
+	(void)echo_echo_return(in, text, subject);
 	return 0;
 }
 
-static const struct Echo_server echo_vt = {
-        .echo = echo_echo,
-};
+static const struct echo_server echo_vt = {.echo = serve_echo};
 
 static int gated_dispatch(
         void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
 {
-	return Echo_dispatch(&echo_vt, impl, in, interface_id, method_id);
+	return echo_dispatch(&echo_vt, impl, in, interface_id, method_id);
 }
 
 int main(void)
 {
-	nx_rpc_cap *echo = NULL;
+	struct echo *echo = NULL;
 	nx_svc *svc = NULL;
 	int r, code = 1;
 
@@ -75,12 +61,12 @@ int main(void)
 		r = nx_svc_policy_start(svc, interim_rule,
 		        sizeof(interim_rule) / sizeof(interim_rule[0]), gated_dispatch, svc);
 	if (r >= 0)
-		r = Echo_server_new(&echo_vt, svc, NULL, &echo);
+		r = echo_server_new(&echo_vt, svc, NULL, &echo);
 	if (r < 0)
 		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s", strerror(-r));
 	else
-		code = nx_svc_run(svc, echo);
+		code = nx_svc_run(svc, echo_cap(echo));
 	nx_svc_free(svc);
-	nx_rpc_cap_unref(echo);
+	nx_rpc_cap_unref(echo_cap(echo));
 	return code;
 }

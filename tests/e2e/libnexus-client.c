@@ -9,7 +9,6 @@
  *   libnexus-client resolve NAME   one resolve; prints the error like the above
  * Exit: 0 when every call worked, 1 otherwise, 2 usage.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,30 +17,27 @@
 
 static int echo_once(nexus *nx, const char *text, unsigned n)
 {
-	const nx_rpc_result *res;
-	Echo_echo_Params_b params;
-	Echo_echo_Results out;
+	echo_echo_results out;
 	nx_rpc_cap *echod = NULL;
 	nx_rpc_call *call = NULL;
-	const char *back = "", *subject = "";
-	size_t blen = 0, slen = 0;
+	const char *back, *subject;
+	size_t len;
 	int r;
 
 	r = nexus_resolve(nx, "echod", &echod);
-	if (r >= 0)
-		r = Echo_echo_new(echod, &call, &params);
-	if (r >= 0)
-		r = Echo_echo_Params_set_text(params, text, strlen(text));
-	if (r >= 0)
-		r = nexus_call_wait(nx, call, "echo", &res);
-	if (r >= 0 && (Echo_echo_results_checked(res, &out) < 0 ||
-	                      Echo_echo_Results_get_text(out, &back, &blen) < 0 ||
-	                      Echo_echo_Results_get_subject(out, &subject, &slen) < 0))
-		r = nexus_set_error(nx, -EBADMSG, "echo");
-	if (r >= 0)
-		printf("client: %u %.*s (%.*s)\n", n, (int)blen, back, (int)slen, subject);
-	else
+	if (r >= 0) {
+		r = echo_echo_wait(echo_from_cap(echod), text, nexus_deadline(nx), &call, &out);
+		if (r < 0)
+			nexus_call_failed(nx, call, r, "echo");
+	}
+	if (r >= 0) {
+		/* Validated against the schema before the wait returned. */
+		(void)echo_echo_results_get_text(out, &back, &len);
+		(void)echo_echo_results_get_subject(out, &subject, &len);
+		printf("client: %u %s (%s)\n", n, back, subject);
+	} else {
 		printf("client: %u error %d: %s\n", n, r, nexus_last_error(nx));
+	}
 	nx_rpc_call_free(call);
 	nx_rpc_cap_unref(echod);
 	return r < 0 ? 1 : 0;

@@ -11,6 +11,9 @@
  *                       (scope e2e.batch), then one whose entries[4] has a bad key, each
  *                       followed by a plain append to wait for logd to have handled it.
  *                       Prints "probe: batches ok" and "probe: bad batch failed: <errno>".
+ *   log-probe follow-many N
+ *                       Log.follow N times with one LogSink on one channel; prints
+ *                       "probe: following <k>" (k accepted) and the first refusal's reason.
  */
 #include <errno.h>
 #include <poll.h>
@@ -28,34 +31,33 @@
 
 #define CALL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
 
-/* A raw channel to logd (the fd of the Endpoint samgrd returns), or a negative errno. */
-static int resolve_raw(nx_loop *loop, nx_rpc_cap *samgr)
+/* The reason the blocking call `call` (may be NULL) failed with, or "" if it holds none. */
+static const char *call_reason(const nx_rpc_call *call)
 {
-	const nx_rpc_result *res;
-	Samgr_resolve_Params_b params;
-	nx_rpc_call *call = NULL;
-	nx_rpc_cap *ep = NULL;
-	nx_capnp_ptr p;
-	int r, fd = -EBADMSG;
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
 
-	r = Samgr_resolve_new(samgr, &call, &params);
+	return res && res->reason ? res->reason : "";
+}
+
+/* A raw channel to logd (the fd of the Endpoint samgrd returns), or a negative errno. */
+static int resolve_raw(struct samgr *samgr)
+{
+	struct nexus_endpoint *ep = NULL;
+	samgr_resolve_results out;
+	nx_rpc_call *call;
+	int r;
+
+	r = samgr_resolve_wait(
+	        samgr, "logd", nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, &call, &out);
+	if (r < 0 && *call_reason(call))
+		printf("probe: %s\n", call_reason(call));
 	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, "logd", 4);
-	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, &res);
-	if (r >= 0 && res->error < 0) {
-		printf("probe: %s\n", res->reason);
-		r = res->error;
-	}
-	if (r >= 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		if (nx_rpc_call_result_cap_at(call, &p, &ep) >= 0)
-			fd = nx_rpc_cap_dup_fd(ep);
-	}
-	nx_rpc_cap_unref(ep);
+		r = samgr_resolve_results_get_endpoint(out, &ep) < 0
+		            ? -EBADMSG
+		            : nx_rpc_cap_take_fd(nexus_endpoint_cap(ep));
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 	nx_rpc_call_free(call);
-	(void)loop;
-	return r < 0 ? r : fd;
+	return r;
 }
 
 static int garbage(int fd)
@@ -87,33 +89,32 @@ static enum nx_rpc_exc last_exc_type = NX_RPC_EXC_NONE;
 
 /* A plain append, waited for: 0, or the failure's errno with its reason in `reason`. */
 static int append_wait(
-        nx_rpc_cap *log, const char *scope, const char *message, char *reason, size_t reason_size)
+        struct log *log, const char *scope, const char *message, char *reason, size_t reason_size)
 {
-	const nx_rpc_result *res;
-	Log_append_Params_b params;
+	log_append_params_b params;
+	log_append_results out;
 	nx_rpc_call *call = NULL;
-	LogEntry_b e;
+	log_entry_b e;
 	int r;
 
-	r = Log_append_new(log, &call, &params);
+	r = log_append_start(log, &call, &params);
 	if (r >= 0)
-		r = Log_append_Params_init_entry(params, &e);
+		r = log_append_params_init_entry(params, &e);
 	if (r >= 0)
-		r = LogEntry_set_scope(e, scope, strlen(scope));
+		r = log_entry_set_scope(e, scope, strlen(scope));
 	if (r >= 0)
-		r = LogEntry_set_message(e, message, strlen(message));
+		r = log_entry_set_message(e, message, strlen(message));
 	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, &res);
-	if (r >= 0 && res->error < 0) {
-		snprintf(reason, reason_size, "%s", res->reason);
-		last_exc_type = res->exc_type;
-		r = res->error;
+		r = log_append_send_wait(call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, &out);
+	if (r < 0 && call && nx_rpc_call_result(call)) {
+		snprintf(reason, reason_size, "%s", call_reason(call));
+		last_exc_type = nx_rpc_call_result(call)->exc_type;
 	}
 	nx_rpc_call_free(call);
 	return r;
 }
 
-static int flood(nx_rpc_cap *log, unsigned n)
+static int flood(struct log *log, unsigned n)
 {
 	char reason[256] = "", first[256] = "";
 	unsigned appended = 0, limited = 0;
@@ -138,41 +139,41 @@ static int flood(nx_rpc_cap *log, unsigned n)
 }
 
 /* One appendBatch stream call of `n` entries; entry `bad` (if < n) gets an invalid key. */
-static int batch_send(nx_rpc_cap *log, unsigned n, unsigned bad)
+static int batch_send(struct log *log, unsigned n, unsigned bad)
 {
-	Log_appendBatch_Params_b params;
+	log_append_batch_params_b params;
 	nx_capnp_blist list, fields;
 	nx_rpc_call *call = NULL;
 	char msg[32];
 	int r;
 
-	r = Log_append_batch_new(log, &call, &params);
+	r = log_append_batch_start(log, &call, &params);
 	if (r >= 0)
-		r = Log_appendBatch_Params_init_entries(params, n, &list);
+		r = log_append_batch_params_init_entries(params, n, &list);
 	for (unsigned i = 0; r >= 0 && i < n; i++) {
-		LogEntry_b e = LogEntry_b_at(&list, i);
+		log_entry_b e = log_entry_b_at(&list, i);
 		const char *key = i == bad ? "bad key" : "i";
 
 		snprintf(msg, sizeof(msg), "batch entry %u", i);
-		r = LogEntry_set_scope(e, "e2e.batch", 9);
+		r = log_entry_set_scope(e, "e2e.batch", 9);
 		if (r >= 0)
-			r = LogEntry_set_message(e, msg, strlen(msg));
+			r = log_entry_set_message(e, msg, strlen(msg));
 		if (r >= 0)
-			r = LogEntry_init_fields(e, 1, &fields);
+			r = log_entry_init_fields(e, 1, &fields);
 		if (r >= 0)
-			r = LogField_set_key(LogField_b_at(&fields, 0), key, strlen(key));
+			r = log_field_set_key(log_field_b_at(&fields, 0), key, strlen(key));
 		if (r >= 0)
-			r = LogField_set_value(
-			        LogField_b_at(&fields, 0), msg + 12, strlen(msg + 12));
+			r = log_field_set_value(
+			        log_field_b_at(&fields, 0), msg + 12, strlen(msg + 12));
 	}
 	if (r >= 0)
-		r = Log_append_batch_send(call); /* consumes the call unless -EAGAIN */
+		r = log_append_batch_send(call); /* consumes the call unless -EAGAIN */
 	if (r < 0)
 		nx_rpc_call_free(call);
 	return r;
 }
 
-static int batch(nx_rpc_cap *log)
+static int batch(struct log *log)
 {
 	char reason[256] = "";
 	int r = 0;
@@ -183,7 +184,7 @@ static int batch(nx_rpc_cap *log)
 	if (r >= 0)
 		r = append_wait(log, "e2e.batch-sync", "sync", reason, sizeof(reason));
 	if (r >= 0)
-		r = nx_rpc_stream_ready(log);
+		r = nx_rpc_stream_ready(log_cap(log));
 	if (r < 0) {
 		printf("probe: batches: %s %s\n", strerror(-r), reason);
 		return r;
@@ -196,7 +197,7 @@ static int batch(nx_rpc_cap *log)
 		printf("probe: bad batch: %s %s\n", strerror(-r), reason);
 		return r;
 	}
-	r = nx_rpc_stream_ready(log);
+	r = nx_rpc_stream_ready(log_cap(log));
 	if (r >= 0) {
 		printf("probe: bad batch was accepted\n");
 		return -EPROTO;
@@ -205,17 +206,60 @@ static int batch(nx_rpc_cap *log)
 	return 0;
 }
 
+static int sink_records(void *impl, nx_rpc_incoming *in, log_sink_records_params params)
+{
+	return nx_rpc_incoming_return(in);
+}
+
+static const struct log_sink_server sink_vt = {.records = sink_records};
+
+/* Log.follow n times with one LogSink on one channel; stops at the first refusal. Prints
+ * "probe: following <k>" (k accepted) and the refusal, if any. */
+static int follow_many(struct log *log, unsigned n)
+{
+	struct log_sink *sink = NULL;
+	log_follow_params_b params;
+	log_follow_results out;
+	nx_rpc_call *call = NULL;
+	unsigned k;
+	int r;
+
+	r = log_sink_server_new(&sink_vt, NULL, NULL, &sink);
+	for (k = 0; r >= 0 && k < n; k++) {
+		r = log_follow_start(log, &call, &params);
+		if (r >= 0)
+			r = log_follow_params_set_sink(params, sink);
+		if (r >= 0)
+			r = log_follow_send_wait(
+			        call, nx_clock_monotonic_ns() + CALL_TIMEOUT_NS, &out);
+		if (r < 0) {
+			printf("probe: following %u\n", k);
+			printf("probe: %s\n",
+			        *call_reason(call) ? call_reason(call) : strerror(-r));
+		}
+		nx_rpc_call_free(call);
+		call = NULL;
+	}
+	if (r >= 0)
+		printf("probe: following %u\n", k);
+	nx_rpc_cap_unref(log_sink_cap(sink));
+	return r;
+}
+
 /* A Log connection through samgrd: the raw fd made into an nx_rpc_conn. */
 static int connect_log(
-        nx_loop *loop, nx_rpc_cap *samgr, nx_rpc_conn **ret_conn, nx_rpc_cap **ret_log)
+        nx_loop *loop, struct samgr *samgr, nx_rpc_conn **ret_conn, struct log **ret_log)
 {
-	int fd = resolve_raw(loop, samgr), r;
+	int fd = resolve_raw(samgr), r;
+	nx_rpc_cap *cap;
 
 	if (fd < 0)
 		return fd;
 	r = nx_rpc_conn_new(loop, fd, NULL, ret_conn); /* takes fd */
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(*ret_conn, ret_log);
+		r = nx_rpc_conn_bootstrap(*ret_conn, &cap);
+	if (r >= 0)
+		*ret_log = log_from_cap(cap);
 	return r;
 }
 
@@ -231,14 +275,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const char *cmd = argc >= 2 ? argv[1] : "";
 	nx_rpc_conn *log_conn = NULL;
-	nx_rpc_cap *log = NULL;
+	struct log *log = NULL;
 	unsigned long n = 0;
 
-	if (argc == 3 && strcmp(cmd, "flood") == 0)
+	if (argc == 3 && (strcmp(cmd, "flood") == 0 || strcmp(cmd, "follow-many") == 0))
 		n = strtoul(argv[2], NULL, 10);
 	if (!((argc == 2 && (strcmp(cmd, "garbage") == 0 || strcmp(cmd, "batch") == 0)) ||
 	            (n > 0 && n < 100000))) {
-		fprintf(stderr, "usage: log-probe garbage | flood N | batch\n");
+		fprintf(stderr, "usage: log-probe garbage | flood N | batch | follow-many N\n");
 		return 2;
 	}
 	if (!dir || !*dir)
@@ -254,13 +298,15 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(conn, &samgr);
 	if (r >= 0 && strcmp(cmd, "garbage") != 0) {
-		r = connect_log(loop, samgr, &log_conn, &log);
-		if (r >= 0)
+		r = connect_log(loop, samgr_from_cap(samgr), &log_conn, &log);
+		if (r >= 0 && strcmp(cmd, "follow-many") == 0)
+			r = follow_many(log, (unsigned)n);
+		else if (r >= 0)
 			r = n ? flood(log, (unsigned)n) : batch(log);
-		nx_rpc_cap_unref(log);
+		nx_rpc_cap_unref(log_cap(log));
 		nx_rpc_conn_free(log_conn);
 	} else if (r >= 0) {
-		r = fd = resolve_raw(loop, samgr);
+		r = fd = resolve_raw(samgr_from_cap(samgr));
 	}
 	if (r >= 0 && fd >= 0) {
 		/* Blocking reads: the raw fd is ours now, no loop watches it. */

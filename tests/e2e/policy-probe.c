@@ -35,10 +35,13 @@
 
 static nx_loop *loop;
 static nx_rpc_conn *samgr_conn;
-static nx_rpc_cap *samgr;
+static struct samgr *samgr;
 
-static int fail_result(const nx_rpc_result *res, int r)
+/* Prints why the blocking call `call` (may be NULL) failed with `r`. */
+static int fail_call(const nx_rpc_call *call, int r)
 {
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
+
 	if (res && res->reason && *res->reason)
 		printf("probe: %s\n", res->reason);
 	else
@@ -50,6 +53,7 @@ static int samgr_connect(void)
 {
 	const char *dir = getenv("NEXUS_RUNTIME_DIR");
 	char path[256];
+	nx_rpc_cap *cap;
 	int fd = -1, r;
 
 	snprintf(path, sizeof(path), "%s/samgr.sock", dir ? dir : ".");
@@ -61,42 +65,32 @@ static int samgr_connect(void)
 	else
 		nx_fd_close(fd);
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(samgr_conn, &samgr);
+		r = nx_rpc_conn_bootstrap(samgr_conn, &cap);
+	if (r >= 0)
+		samgr = samgr_from_cap(cap);
 	return r;
 }
 
 /* The fd of a fresh channel to `name`, or -1 after printing why. */
 static int resolve(const char *name)
 {
-	Samgr_resolve_Params_b params;
-	const nx_rpc_result *res = NULL;
+	struct nexus_endpoint *ep = NULL;
+	samgr_resolve_results out;
 	nx_rpc_call *call = NULL;
-	nx_rpc_cap *ep = NULL;
-	nx_capnp_ptr p;
 	int fd = -1, r = 0;
 
 	if (!samgr)
 		r = samgr_connect();
 	if (r >= 0)
-		r = Samgr_resolve_new(samgr, &call, &params);
-	if (r >= 0)
-		r = Samgr_resolve_Params_set_name(params, name, strlen(name));
-	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
-	if (r >= 0)
-		r = res->error;
-	fd = -1;
-	if (r >= 0) {
-		p = nx_capnp_struct_ptr(&res->results, 0);
-		r = nx_rpc_call_result_cap_at(call, &p, &ep);
-		if (r >= 0)
-			fd = nx_rpc_cap_dup_fd(ep);
-		if (fd < 0)
-			r = -EBADMSG;
-	}
+		r = samgr_resolve_wait(
+		        samgr, name, nx_clock_monotonic_ns() + TIMEOUT_NS, &call, &out);
+	if (r >= 0 && samgr_resolve_results_get_endpoint(out, &ep) >= 0)
+		fd = nx_rpc_cap_take_fd(nexus_endpoint_cap(ep));
+	if (r >= 0 && fd < 0)
+		r = -EBADMSG; /* no endpoint, or one without its channel */
 	if (r < 0)
-		fail_result(res, r);
-	nx_rpc_cap_unref(ep);
+		fail_call(call, r);
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 	nx_rpc_call_free(call);
 	return fd;
 }
@@ -132,65 +126,71 @@ static int garbage(int fd)
 	}
 }
 
+/* The Policy served on the channel `fd` (taken). */
+static int policy_open(int fd, nx_rpc_conn **ret_conn, struct policy **ret)
+{
+	nx_rpc_cap *cap;
+	int r;
+
+	r = nx_rpc_conn_new(loop, fd, NULL, ret_conn); /* takes fd */
+	if (r >= 0)
+		r = nx_rpc_conn_bootstrap(*ret_conn, &cap);
+	if (r >= 0)
+		*ret = policy_from_cap(cap);
+	return r;
+}
+
 static int check_many(int fd, int n, char **pairs, bool repeat)
 {
-	Policy_checkMany_Params_b params;
-	Policy_checkMany_Results out;
-	const nx_rpc_result *res = NULL;
+	policy_check_many_params_b params;
+	policy_check_many_results out;
 	nx_rpc_conn *conn = NULL;
-	nx_rpc_cap *policy = NULL;
+	struct policy *policy = NULL;
 	nx_rpc_call *call = NULL;
 	nx_capnp_blist qs;
 	nx_capnp_list list;
 	int r;
 
-	r = nx_rpc_conn_new(loop, fd, NULL, &conn);
+	r = policy_open(fd, &conn, &policy);
 	if (r >= 0)
-		r = nx_rpc_conn_bootstrap(conn, &policy);
+		r = policy_check_many_start(policy, &call, &params);
 	if (r >= 0)
-		r = Policy_check_many_new(policy, &call, &params);
-	if (r >= 0)
-		r = Policy_checkMany_Params_init_queries(params, (uint32_t)n, &qs);
+		r = policy_check_many_params_init_queries(params, (uint32_t)n, &qs);
 	for (int i = 0; r >= 0 && i < n; i++) {
-		Query_b q = Query_b_at(&qs, (uint32_t)i);
+		policy_query_b q = policy_query_b_at(&qs, (uint32_t)i);
 		const char *s = pairs[repeat ? 0 : 2 * i], *c = pairs[repeat ? 1 : 2 * i + 1];
 
-		r = Query_set_subject(q, s, strlen(s));
+		r = policy_query_set_subject(q, s, strlen(s));
 		if (r >= 0)
-			r = Query_set_cap(q, c, strlen(c));
+			r = policy_query_set_cap(q, c, strlen(c));
 	}
 	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
+		r = policy_check_many_send_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &out);
 	if (r >= 0)
-		r = res->error;
-	if (r >= 0)
-		r = Policy_check_many_results_checked(res, &out);
-	if (r >= 0)
-		r = Policy_checkMany_Results_get_allowed(out, &list);
+		r = policy_check_many_results_get_allowed(out, &list);
 	if (r >= 0) {
 		printf("probe: allowed");
 		for (uint32_t i = 0; i < list.count; i++)
 			printf(" %d", nx_capnp_list_get_bool(&list, i) ? 1 : 0);
 		printf("\n");
 	} else {
-		fail_result(res, r);
+		fail_call(call, r);
 	}
 	nx_rpc_call_free(call);
-	nx_rpc_cap_unref(policy);
+	nx_rpc_cap_unref(policy_cap(policy));
 	nx_rpc_conn_free(conn);
 	return r < 0 ? 1 : 0;
 }
 
 static unsigned changed_seen;
 
-static int watcher_changed(void *impl, nx_rpc_incoming *in, PolicyWatcher_changed_Params params)
+static int watcher_changed(void *impl, nx_rpc_incoming *in, policy_watcher_changed_params params)
 {
 	changed_seen++;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
-static const struct PolicyWatcher_server watcher_vt = {.changed = watcher_changed};
+static const struct policy_watcher_server watcher_vt = {.changed = watcher_changed};
 
 /* Policy.watch n times with one PolicyWatcher, `per` watches per channel (a new channel to
  * policyd after each `per`; the first is `fd`); stops at the first refusal. */
@@ -199,18 +199,14 @@ static int watch_many(int fd, int n, int per)
 	nx_rpc_conn *conns[64] = {0};
 	int nconns = 0;
 
-	Policy_watch_Params_b params;
-	const nx_rpc_result *res = NULL;
-	nx_rpc_conn *conn = NULL;
-	nx_rpc_cap *policy = NULL, *cb = NULL;
+	struct policy_watcher *cb = NULL;
+	struct policy *policy = NULL;
+	policy_watch_results out;
 	nx_rpc_call *call;
-	uint32_t index;
 	int i, r;
 
-	r = PolicyWatcher_server_new(&watcher_vt, NULL, NULL, &cb);
+	r = policy_watcher_server_new(&watcher_vt, NULL, NULL, &cb);
 	for (i = 0; r >= 0 && i < n; i++) {
-		call = NULL;
-		res = NULL;
 		if (i % per == 0) {
 			if (i > 0 && (fd = resolve("policyd")) < 0) {
 				r = -EIO;
@@ -221,34 +217,24 @@ static int watch_many(int fd, int n, int per)
 				r = -E2BIG;
 				break;
 			}
-			policy = nx_rpc_cap_unref(policy);
-			r = nx_rpc_conn_new(loop, fd, NULL, &conn); /* takes fd */
-			if (r < 0)
-				break;
-			conns[nconns++] = conn;
-			r = nx_rpc_conn_bootstrap(conn, &policy);
+			nx_rpc_cap_unref(policy_cap(policy));
+			policy = NULL;
+			r = policy_open(fd, &conns[nconns++], &policy); /* takes fd */
 			if (r < 0)
 				break;
 		}
-		r = Policy_watch_new(policy, &call, &params);
-		if (r >= 0)
-			r = nx_rpc_call_add_cap(call, cb, &index);
-		if (r >= 0)
-			r = Policy_watch_Params_set_cb(params, index);
-		if (r >= 0)
-			r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
-		if (r >= 0)
-			r = res->error;
+		r = policy_watch_wait(
+		        policy, cb, nx_clock_monotonic_ns() + TIMEOUT_NS, &call, &out);
 		if (r < 0) {
 			printf("probe: watching %d\n", i);
-			fail_result(res, r);
+			fail_call(call, r);
 		}
 		nx_rpc_call_free(call);
 	}
 	if (r >= 0)
 		printf("probe: watching %d\n", i);
-	nx_rpc_cap_unref(cb);
-	nx_rpc_cap_unref(policy);
+	nx_rpc_cap_unref(policy_watcher_cap(cb));
+	nx_rpc_cap_unref(policy_cap(policy));
 	for (int k = 0; k < nconns; k++)
 		nx_rpc_conn_free(conns[k]);
 	return r < 0 ? 1 : 0;
@@ -315,7 +301,7 @@ int main(int argc, char **argv)
 	else
 		r = check_many(fd, n, argv + (repeat ? 3 : 2), repeat); /* takes fd */
 out:
-	nx_rpc_cap_unref(samgr);
+	nx_rpc_cap_unref(samgr_cap(samgr));
 	nx_rpc_conn_free(samgr_conn);
 	nx_loop_free(loop);
 	return r;

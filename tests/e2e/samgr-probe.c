@@ -22,56 +22,56 @@
 
 #define TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
 
-static int host_accept(void *impl, nx_rpc_incoming *in, ServiceHost_accept_Params params)
+static int host_accept(void *impl, nx_rpc_incoming *in, nexus_service_host_accept_params params)
 {
 	return -EOPNOTSUPP;
 }
 
-static const struct ServiceHost_server host_vt = {.accept = host_accept};
+static const struct nexus_service_host_server host_vt = {.accept = host_accept};
 
 static int changed_seen;
 
-static int watcher_changed(void *impl, nx_rpc_incoming *in, ServiceWatcher_changed_Params p)
+static int watcher_changed(void *impl, nx_rpc_incoming *in, samgr_service_watcher_changed_params p)
 {
 	const char *name;
 	size_t len;
 
-	if (ServiceWatcher_changed_Params_get_name(p, &name, &len) == 0)
-		printf("probe: changed %.*s %s\n", (int)len, name,
-		        ServiceWatcher_changed_Params_get_up(p) ? "up" : "down");
+	(void)samgr_service_watcher_changed_params_get_name(p, &name, &len); /* validated */
+	printf("probe: changed %s %s\n", name,
+	        samgr_service_watcher_changed_params_get_up(p) ? "up" : "down");
 	changed_seen++;
-	nx_rpc_incoming_return(in);
-	return 0;
+	return nx_rpc_incoming_return(in);
 }
 
-static const struct ServiceWatcher_server watcher_vt = {.changed = watcher_changed};
+static const struct samgr_service_watcher_server watcher_vt = {.changed = watcher_changed};
+
+/* Prints why the blocking call `call` failed with `r`: the exception's reason, or strerror. */
+static void print_failure(const nx_rpc_call *call, int r)
+{
+	const nx_rpc_result *res = call ? nx_rpc_call_result(call) : NULL;
+
+	printf("probe: %s\n", res && res->reason ? res->reason : strerror(-r));
+}
 
 /* Resolves `name` up to `n` times, keeping each endpoint so the service holds n channels. */
-static int resolve_many(nx_rpc_cap *samgr, const char *name, unsigned n)
+static int resolve_many(struct samgr *samgr, const char *name, unsigned n)
 {
-	nx_rpc_cap **held = calloc(n, sizeof(nx_rpc_cap *));
-	const nx_rpc_result *res = NULL;
-	Samgr_resolve_Params_b params;
+	struct nexus_endpoint **held = calloc(n, sizeof(*held));
+	samgr_resolve_results out;
 	nx_rpc_call *call;
-	nx_capnp_ptr p;
 	unsigned k = 0;
 	int r = 0;
 
 	if (!held)
 		return 1;
 	for (; k < n; k++) {
-		r = Samgr_resolve_new(samgr, &call, &params);
+		r = samgr_resolve_wait(
+		        samgr, name, nx_clock_monotonic_ns() + TIMEOUT_NS, &call, &out);
 		if (r >= 0)
-			r = Samgr_resolve_Params_set_name(params, name, strlen(name));
-		if (r >= 0)
-			r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
-		if (r >= 0 && res->error == 0) {
-			p = nx_capnp_struct_ptr(&res->results, 0);
-			r = nx_rpc_call_result_cap_at(call, &p, &held[k]);
-		}
-		if (r < 0 || res->error < 0) {
-			printf("probe: resolved %u\nprobe: %s\n", k,
-			        r < 0 ? strerror(-r) : res->reason);
+			r = samgr_resolve_results_get_endpoint(out, &held[k]);
+		if (r < 0) {
+			printf("probe: resolved %u\n", k);
+			print_failure(call, r);
 			nx_rpc_call_free(call);
 			break;
 		}
@@ -80,26 +80,49 @@ static int resolve_many(nx_rpc_cap *samgr, const char *name, unsigned n)
 	if (k == n)
 		printf("probe: resolved %u\n", k);
 	for (unsigned i = 0; i < k; i++)
-		nx_rpc_cap_unref(held[i]);
+		nx_rpc_cap_unref(nexus_endpoint_cap(held[i]));
 	free(held);
 	return k == n ? 0 : 1;
+}
+
+/* Samgr.register(name, <a ServiceHost>) or Samgr.watch(name, <a ServiceWatcher>), blocking. */
+static int register_or_watch(struct samgr *samgr, bool watch, const char *name,
+        nx_rpc_cap **ret_obj, nx_rpc_call **ret_call)
+{
+	uint64_t deadline = nx_clock_monotonic_ns() + TIMEOUT_NS;
+	struct samgr_service_watcher *watcher = NULL;
+	struct nexus_service_host *host = NULL;
+	samgr_register_results rout;
+	samgr_watch_results wout;
+	int r;
+
+	*ret_call = NULL;
+	if (watch) {
+		r = samgr_service_watcher_server_new(&watcher_vt, NULL, NULL, &watcher);
+		*ret_obj = samgr_service_watcher_cap(watcher);
+		if (r >= 0)
+			r = samgr_watch_wait(samgr, name, watcher, deadline, ret_call, &wout);
+	} else {
+		r = nexus_service_host_server_new(&host_vt, NULL, NULL, &host);
+		*ret_obj = nexus_service_host_cap(host);
+		if (r >= 0)
+			r = samgr_register_wait(samgr, name, host, deadline, ret_call, &rout);
+	}
+	return r;
 }
 
 int main(int argc, char **argv)
 {
 	const char *dir = getenv("NEXUS_RUNTIME_DIR");
-	const nx_rpc_result *res = NULL;
-	nx_rpc_cap *samgr = NULL, *obj = NULL;
+	nx_rpc_cap *samgr = NULL;
 	nx_rpc_conn *conn = NULL;
 	nx_rpc_call *call = NULL;
-	Samgr_watch_Params_b wp;
-	Samgr_register_Params_b rp;
 	nx_loop *loop = NULL;
+	nx_rpc_cap *obj = NULL;
 	uint64_t deadline;
 	bool watch;
 	int want;
 	char path[256];
-	uint32_t index;
 	int fd, r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -112,7 +135,8 @@ int main(int argc, char **argv)
 			r = nx_rpc_conn_new(loop, fd, NULL, &conn);
 		if (r >= 0)
 			r = nx_rpc_conn_bootstrap(conn, &samgr);
-		r = r < 0 ? 1 : resolve_many(samgr, argv[2], (unsigned)atoi(argv[3]));
+		r = r < 0 ? 1
+		          : resolve_many(samgr_from_cap(samgr), argv[2], (unsigned)atoi(argv[3]));
 		nx_rpc_cap_unref(samgr);
 		nx_rpc_conn_free(conn);
 		nx_loop_free(loop);
@@ -132,29 +156,9 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(conn, &samgr);
 	if (r >= 0)
-		r = watch ? ServiceWatcher_server_new(&watcher_vt, NULL, NULL, &obj)
-		          : ServiceHost_server_new(&host_vt, NULL, NULL, &obj);
-	if (r >= 0)
-		r = watch ? Samgr_watch_new(samgr, &call, &wp)
-		          : Samgr_register_new(samgr, &call, &rp);
-	if (r >= 0)
-		r = nx_rpc_call_add_cap(call, obj, &index);
-	if (r >= 0 && watch) {
-		r = Samgr_watch_Params_set_name(wp, argv[2], strlen(argv[2]));
-		if (r >= 0)
-			r = Samgr_watch_Params_set_cb(wp, index);
-	} else if (r >= 0) {
-		r = Samgr_register_Params_set_name(rp, argv[2], strlen(argv[2]));
-		if (r >= 0)
-			r = Samgr_register_Params_set_host(rp, index);
-	}
-	if (r >= 0)
-		r = nx_rpc_call_wait(call, nx_clock_monotonic_ns() + TIMEOUT_NS, &res);
+		r = register_or_watch(samgr_from_cap(samgr), watch, argv[2], &obj, &call);
 	if (r < 0) {
-		printf("probe: %s\n", strerror(-r));
-		r = 1;
-	} else if (res->error < 0) {
-		printf("probe: %s\n", res->reason);
+		print_failure(call, r);
 		r = 1;
 	} else {
 		printf("probe: ok\n");
