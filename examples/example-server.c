@@ -98,7 +98,7 @@ static int serve_new_counter(void *impl, nx_rpc_incoming *in, greeter_new_counte
 
 static int serve_checksum(void *impl, nx_rpc_incoming *in, greeter_checksum_params params)
 {
-	struct greeter_blob *blob;
+	struct greeter_blob *blob = NULL;
 	struct nx_vmo_map map;
 	uint64_t sum = 0, size;
 	int r;
