@@ -436,17 +436,15 @@ static int cmd_tail(struct nxt_session *s, int argc, char **argv)
 		r = log_follow_start(log_from_cap(s->svc), &call, &params);
 	if (r >= 0)
 		r = log_follow_params_init_filter(params, &f);
-	if (r >= 0) {
+	if (r >= 0)
 		r = filter_parse(argc, argv, f, "--count", &t.want, &t.json);
-		if (r == -EINVAL)
-			r = -EDOM; /* a bad value (--level loud, --since x): usage below */
-	}
 	if (r >= 0)
 		r = log_follow_params_set_sink(params, sink); /* the call holds its own reference */
 	if (r < 0) {
 		nx_rpc_call_free(call);
 		nx_rpc_cap_unref(log_sink_cap(sink));
-		return r == -EDOM ? usage(stderr, 2) : nxt_report("follow", r);
+		/* -EINVAL: a bad value (--level loud, --since x) */
+		return r == -EINVAL ? usage(stderr, 2) : nxt_report("follow", r);
 	}
 	r = log_follow_send_wait(call, nexus_deadline(s->nx), &out);
 	if (r < 0)
