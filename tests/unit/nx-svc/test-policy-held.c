@@ -43,11 +43,8 @@ static void on_changed(
 
 static int fake_watch(void *impl, nx_rpc_incoming *in, samgr_watch_params params)
 {
-	struct samgr_service_watcher *cb;
-	const char *name;
-	size_t len;
+	struct samgr_service_watcher *cb = NULL;
 
-	(void)samgr_watch_params_get_name(params, &name, &len);
 	assert_int_equal(samgr_watch_params_get_cb(params, &cb), 0);
 	assert_int_equal(samgr_service_watcher_changed(cb, "policyd", true, on_changed, NULL), 0);
 	nx_rpc_cap_unref(samgr_service_watcher_cap(cb));
