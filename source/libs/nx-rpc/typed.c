@@ -196,9 +196,7 @@ int nx_rpc_incoming_params_valid(
 
 int nx_rpc_incoming_return_built(nx_rpc_incoming *in, int built)
 {
-	if (built < 0) {
-		(void)nx_rpc_incoming_fail_errno(in, built, "cannot build the results");
-		return built;
-	}
+	if (built < 0)
+		return nx_rpc_incoming_failf(in, built, "cannot build the results");
 	return nx_rpc_incoming_return(in);
 }

@@ -61,8 +61,9 @@ int nx_rpc_incoming_params_valid(
         nx_rpc_incoming *in, const struct nx_capnp_desc *desc, nx_capnp_struct *ret_params);
 
 /* Ends a handler that built its results: returns them (nx_rpc_incoming_return) when `built`
- * is >= 0, else fails `in` with `built`'s section 9 code. `in` is freed in every case.
- * Returns `built` when < 0, else nx_rpc_incoming_return()'s result. */
+ * is >= 0, else fails `in` with `built`'s section 9 code. Either way `in` is answered and
+ * freed, so this returns 0 (the answering convention, rpc.h), or -EINVAL / -EALREADY for
+ * misuse as nx_rpc_incoming_return does. */
 int nx_rpc_incoming_return_built(nx_rpc_incoming *in, int built);
 
 #ifdef __cplusplus

@@ -149,8 +149,9 @@ static void emit_server_header(struct gen *g, const struct sc_method *m, const c
 	out(h, "\treturn nx_rpc_incoming_results(in, %s_DATA_WORDS, %s_PTRS, &ret->s);\n}\n\n",
 	        rn->cupper, rn->cupper);
 	if (return_simple(g, m)) {
-		out(h, "/* Builds the results from the arguments (borrowed), returns them and "
-		       "frees `in`.\n * nx_rpc_incoming_return_built()'s result. */\n");
+		out(h, "/* Builds the results from the arguments (borrowed) and returns them, or "
+		       "fails `in`\n * when they cannot be built; `in` is answered and freed "
+		       "either way: 0 (end a handler\n * with `return <m>_return(in, ...)`). */\n");
 		out(h, "int %s_return(nx_rpc_incoming *in", mf);
 		gen_simple_args(h, g, rn);
 		out(h, ");\n\n");

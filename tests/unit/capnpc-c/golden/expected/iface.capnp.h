@@ -968,8 +968,9 @@ static inline int iface_base_ping_results_init(nx_rpc_incoming *in, iface_base_p
 	return nx_rpc_incoming_results(in, IFACE_BASE_PING_RESULTS_DATA_WORDS, IFACE_BASE_PING_RESULTS_PTRS, &ret->s);
 }
 
-/* Builds the results from the arguments (borrowed), returns them and frees `in`.
- * nx_rpc_incoming_return_built()'s result. */
+/* Builds the results from the arguments (borrowed) and returns them, or fails `in`
+ * when they cannot be built; `in` is answered and freed either way: 0 (end a handler
+ * with `return <m>_return(in, ...)`). */
 int iface_base_ping_return(nx_rpc_incoming *in);
 
 /* Server vtable. A handler gets params already validated against the schema (valid until
@@ -1042,8 +1043,9 @@ static inline int iface_calc_add_results_init(nx_rpc_incoming *in, iface_calc_ad
 	return nx_rpc_incoming_results(in, IFACE_CALC_ADD_RESULTS_DATA_WORDS, IFACE_CALC_ADD_RESULTS_PTRS, &ret->s);
 }
 
-/* Builds the results from the arguments (borrowed), returns them and frees `in`.
- * nx_rpc_incoming_return_built()'s result. */
+/* Builds the results from the arguments (borrowed) and returns them, or fails `in`
+ * when they cannot be built; `in` is answered and freed either way: 0 (end a handler
+ * with `return <m>_return(in, ...)`). */
 int iface_calc_add_return(nx_rpc_incoming *in, int32_t sum);
 
 /* Calc.describe */
@@ -1072,8 +1074,9 @@ static inline int iface_calc_describe_results_init(nx_rpc_incoming *in, iface_ca
 	return nx_rpc_incoming_results(in, IFACE_CALC_DESCRIBE_RESULTS_DATA_WORDS, IFACE_CALC_DESCRIBE_RESULTS_PTRS, &ret->s);
 }
 
-/* Builds the results from the arguments (borrowed), returns them and frees `in`.
- * nx_rpc_incoming_return_built()'s result. */
+/* Builds the results from the arguments (borrowed) and returns them, or fails `in`
+ * when they cannot be built; `in` is answered and freed either way: 0 (end a handler
+ * with `return <m>_return(in, ...)`). */
 int iface_calc_describe_return(nx_rpc_incoming *in, const char *text, types_color color);
 
 /* Calc.push */
@@ -1175,8 +1178,9 @@ static inline int iface_calc_sub_results_init(nx_rpc_incoming *in, iface_calc_su
 	return nx_rpc_incoming_results(in, IFACE_CALC_SUB_RESULTS_DATA_WORDS, IFACE_CALC_SUB_RESULTS_PTRS, &ret->s);
 }
 
-/* Builds the results from the arguments (borrowed), returns them and frees `in`.
- * nx_rpc_incoming_return_built()'s result. */
+/* Builds the results from the arguments (borrowed) and returns them, or fails `in`
+ * when they cannot be built; `in` is answered and freed either way: 0 (end a handler
+ * with `return <m>_return(in, ...)`). */
 int iface_calc_sub_return(nx_rpc_incoming *in, struct iface_calc *calc);
 
 /* Server vtable. A handler gets params already validated against the schema (valid until
@@ -1283,8 +1287,9 @@ static inline int iface_keywords_register_results_init(nx_rpc_incoming *in, ifac
 	return nx_rpc_incoming_results(in, IFACE_KEYWORDS_REGISTER_RESULTS_DATA_WORDS, IFACE_KEYWORDS_REGISTER_RESULTS_PTRS, &ret->s);
 }
 
-/* Builds the results from the arguments (borrowed), returns them and frees `in`.
- * nx_rpc_incoming_return_built()'s result. */
+/* Builds the results from the arguments (borrowed) and returns them, or fails `in`
+ * when they cannot be built; `in` is answered and freed either way: 0 (end a handler
+ * with `return <m>_return(in, ...)`). */
 int iface_keywords_register_return(nx_rpc_incoming *in);
 
 /* Keywords.delete */
@@ -1320,8 +1325,9 @@ static inline int iface_keywords_delete_results_init(nx_rpc_incoming *in, iface_
 	return nx_rpc_incoming_results(in, IFACE_KEYWORDS_DELETE_RESULTS_DATA_WORDS, IFACE_KEYWORDS_DELETE_RESULTS_PTRS, &ret->s);
 }
 
-/* Builds the results from the arguments (borrowed), returns them and frees `in`.
- * nx_rpc_incoming_return_built()'s result. */
+/* Builds the results from the arguments (borrowed) and returns them, or fails `in`
+ * when they cannot be built; `in` is answered and freed either way: 0 (end a handler
+ * with `return <m>_return(in, ...)`). */
 int iface_keywords_delete_return(nx_rpc_incoming *in);
 
 /* Server vtable. A handler gets params already validated against the schema (valid until
