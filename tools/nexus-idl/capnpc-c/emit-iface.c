@@ -247,8 +247,9 @@ static void emit_client_source(struct gen *g, const struct sc_node *n, const str
 		out(c, ")\n{\n\t%s_b b;\n\tnx_rpc_call *call;\n", pn->cname);
 		out(c, "\tint r = %s_start(target, &call, &b);\n\n", mf);
 		out(c, "\tif (r < 0)\n\t\treturn r;\n");
-		gen_simple_fill(c, pn, "b");
-		out(c, "\tif (r < 0) {\n\t\tnx_rpc_call_free(call);\n\t\treturn r;\n\t}\n");
+		/* Only setters that copy (Text, Data, capabilities) can fail. */
+		if (gen_simple_fill(c, pn, "b"))
+			out(c, "\tif (r < 0) {\n\t\tnx_rpc_call_free(call);\n\t\treturn r;\n\t}\n");
 		out(c, "\t*ret_call = call;\n\treturn 0;\n}\n\n");
 	}
 	if (is_stream(m)) {
@@ -306,7 +307,7 @@ static void emit_return_source(struct gen *g, const struct sc_method *m, const c
 	out(c, "int %s_return(nx_rpc_incoming *in", mf);
 	gen_simple_args(c, g, rn);
 	out(c, ")\n{\n\t%s_b b;\n\tint r = %s_results_init(in, &b);\n\n", rn->cname, mf);
-	gen_simple_fill(c, rn, "b");
+	(void)gen_simple_fill(c, rn, "b");
 	out(c, "\treturn nx_rpc_incoming_return_built(in, r);\n}\n\n");
 }
 

@@ -327,9 +327,10 @@ void gen_simple_names(FILE *f, const struct sc_node *n)
 	}
 }
 
-void gen_simple_fill(FILE *f, const struct sc_node *n, const char *b)
+bool gen_simple_fill(FILE *f, const struct sc_node *n, const char *b)
 {
 	char an[GEN_NAME_MAX], fn[GEN_NAME_MAX];
+	bool fallible = false;
 
 	for (size_t i = 0; i < n->nfields; i++) {
 		const struct sc_field *fd = &n->fields[i];
@@ -343,17 +344,21 @@ void gen_simple_fill(FILE *f, const struct sc_node *n, const char *b)
 			/* NULL stays a null pointer, which reads as "". */
 			out(f, "\tif (r >= 0 && %s)\n\t\tr = %s_set_%s(%s, %s, strlen(%s));\n", an,
 			        n->cname, fn, b, an, an);
+			fallible = true;
 			break;
 		case SC_DATA:
 			out(f, "\tif (r >= 0 && %s)\n\t\tr = %s_set_%s(%s, %s, %s_len);\n", an,
 			        n->cname, fn, b, an, an);
+			fallible = true;
 			break;
 		case SC_INTERFACE:
 			out(f, "\tif (r >= 0)\n\t\tr = %s_set_%s(%s, %s);\n", n->cname, fn, b, an);
+			fallible = true;
 			break;
 		default:
 			out(f, "\t%s_set_%s(%s, %s);\n", n->cname, fn, b, an);
 			break;
 		}
 	}
+	return fallible;
 }

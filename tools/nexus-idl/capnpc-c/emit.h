@@ -64,8 +64,9 @@ void gen_simple_args(FILE *f, const struct gen *g, const struct sc_node *n);
 /* Writes `, <name>...` matching gen_simple_args (for calls). */
 void gen_simple_names(FILE *f, const struct sc_node *n);
 /* Writes statements setting each field of the simple struct `n` from the arguments of
- * gen_simple_args in the builder named `b`, accumulating errors in `int r`. */
-void gen_simple_fill(FILE *f, const struct sc_node *n, const char *b);
+ * gen_simple_args in the builder named `b`, accumulating errors in `int r`. True when a
+ * setter that can fail (Text, Data, capability) was written. */
+bool gen_simple_fill(FILE *f, const struct sc_node *n, const char *b);
 /* The argument name for a field (a keyword or a name the generated function uses itself
  * gets a trailing '_'). */
 void gen_arg_name(const struct sc_field *f, char *out);

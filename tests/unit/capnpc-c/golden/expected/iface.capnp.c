@@ -72,10 +72,6 @@ static int iface_base_ping_start_with(struct iface_base *target, nx_rpc_call **r
 
 	if (r < 0)
 		return r;
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return r;
-	}
 	*ret_call = call;
 	return 0;
 }
@@ -250,10 +246,6 @@ static int iface_calc_add_start_with(struct iface_calc *target, nx_rpc_call **re
 		return r;
 	iface_calc_add_params_set_a(b, a);
 	iface_calc_add_params_set_b(b, b_);
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return r;
-	}
 	*ret_call = call;
 	return 0;
 }
@@ -432,10 +424,6 @@ static int iface_calc_sub_start_with(struct iface_calc *target, nx_rpc_call **re
 
 	if (r < 0)
 		return r;
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return r;
-	}
 	*ret_call = call;
 	return 0;
 }
@@ -749,10 +737,6 @@ static int iface_keywords_register_start_with(struct iface_keywords *target, nx_
 
 	if (r < 0)
 		return r;
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return r;
-	}
 	*ret_call = call;
 	return 0;
 }
@@ -811,10 +795,6 @@ static int iface_keywords_delete_start_with(struct iface_keywords *target, nx_rp
 
 	if (r < 0)
 		return r;
-	if (r < 0) {
-		nx_rpc_call_free(call);
-		return r;
-	}
 	*ret_call = call;
 	return 0;
 }
