@@ -48,7 +48,8 @@ int nx_rpc_call_send_typed(nx_rpc_call *call, const struct nx_capnp_desc *result
  * results as above. Returns 0 with *ret_results viewing the call's message (valid until the
  * call is freed), or a negative errno: a send error, -ETIMEDOUT, the exception's errno, or
  * -EBADMSG for results that break the schema. The reason is then in
- * nx_rpc_call_result(call) (NULL after -ETIMEDOUT and the send errors that leave none). */
+ * nx_rpc_call_result(call) (after -ETIMEDOUT: "timeout: deadline passed"; NULL after the
+ * send errors that leave none). */
 int nx_rpc_call_wait_typed(nx_rpc_call *call, uint64_t deadline_ns,
         const struct nx_capnp_desc *results_desc, nx_capnp_struct *ret_results);
 
