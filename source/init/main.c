@@ -412,31 +412,12 @@ static void svc_settled(struct svc *s)
 	}
 }
 
-static void on_child_event(nx_source *src, int pid, int status, bool signaled, void *userdata);
-
-/* If samgrd has exited, takes its exit now (reaps it and runs its event, which starts the
- * recovery); its pending event, if any, is dropped with its source. */
-static void samgrd_take_exit(struct init *in)
-{
-	struct svc *samgrd = &in->svcs[0];
-	bool signaled = false;
-	int status;
-
-	if (samgrd->pid > 0 && nx_process_wait(samgrd->pidfd, false, &status, &signaled) == 0)
-		on_child_event(samgrd->child_src, samgrd->pid, status, signaled, samgrd);
-}
-
 static void on_child_event(nx_source *src, int pid, int status, bool signaled, void *userdata)
 {
 	struct svc *s = userdata;
 	struct init *in = s->init;
 	enum sup_verdict verdict;
 
-	/* Every service exits by itself when samgrd dies (its channel breaks), and the loop may
-	 * report that exit before samgrd's. samgrd's comes first then: this exit is part of the
-	 * recovery, not the service's own failure counted against its backoff and storm limit. */
-	if (s != &in->svcs[0] && !in->stopping && !in->recovering)
-		samgrd_take_exit(in);
 	s->child_src = nx_source_free(s->child_src); /* before the pidfd it watches */
 	s->pidfd = nx_fd_close(s->pidfd);
 	s->pid = 0;
