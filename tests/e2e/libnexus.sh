@@ -45,7 +45,15 @@ st=0; out=$(NEXUS_RUNTIME_DIR=$tmp/nowhere "$client" resolve echod) || st=$?
 [ "$st" = 1 ] && [ "$out" = \
 	"client: connect error: not_found: $tmp/nowhere/samgr.sock: No such file or directory" ] ||
 	fail "connect to nowhere: $st $out"
-echo "ok resolve not_found -> -ENOENT with message; connect error with message"
+# The schema's limits, answered by samgrd's and echod's generated dispatchers naming the field.
+st=0; out=$("$client" resolve '') || st=$?
+[ "$st" = 1 ] && [ "$out" = "client: resolve error -22: invalid_argument: name: empty" ] ||
+	fail "resolve '': $st $out"
+st=0; out=$(echo 1 | "$client" "$(head -c 257 /dev/zero | tr '\0' x)") || st=$?
+[ "$st" = 1 ] &&
+	[ "$out" = "client: 1 error -90: too_large: text: longer than 256 bytes" ] ||
+	fail "257-byte echo: $st $out"
+echo "ok resolve not_found -> -ENOENT with message; connect error with message; resolve('') and a 257-byte echo refused naming the field"
 
 # ---- 4. One handle across a restart of echod ----
 mkfifo "$tmp/in"

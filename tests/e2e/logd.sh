@@ -83,15 +83,17 @@ echo "ok query: --subject (exact, prefix), --scope, --level, --grep, --since, --
 "$nx" log stats --json >"$tmp/s0" || fail "stats"
 big=$(head -c 1025 /dev/zero | tr '\0' x)
 st=0; err=$("$nx" log append info e2e.big "$big" 2>&1) || st=$?
-[ "$st" = 1 ] && [[ "$err" == "nx: too_large: entry: "*"message <= 1024"* ]] ||
+[ "$st" = 1 ] && [ "$err" = "nx: too_large: entry.message: longer than 1024 bytes" ] ||
 	fail "1025-byte message: $st $err"
 st=0; err=$("$nx" log query --grep "$big" 2>&1) || st=$?
-[ "$st" = 1 ] && [[ "$err" == "nx: too_large: filter: "* ]] || fail "1025-byte --grep: $st $err"
+[ "$st" = 1 ] && [ "$err" = "nx: too_large: filter.contains: longer than 1024 bytes" ] ||
+	fail "1025-byte --grep: $st $err"
 st=0; err=$("$nx" log append info e2e.big "ok" "bad key=v" 2>&1) || st=$?
 [ "$st" = 1 ] && [[ "$err" == "nx: invalid_argument:"* ]] || fail "bad key: $st $err"
 args=(); for i in $(seq 17); do args+=("k$i=v"); done
 st=0; err=$("$nx" log append info e2e.big "ok" "${args[@]}" 2>&1) || st=$?
-[ "$st" = 1 ] && [[ "$err" == "nx: too_large:"* ]] || fail "17 fields: $st $err"
+[ "$st" = 1 ] && [ "$err" = "nx: too_large: entry.fields: more than 16 elements" ] ||
+	fail "17 fields: $st $err"
 [ "$(count --scope e2e.big)" = 0 ] || fail "an over-limit record was stored"
 "$nx" log stats --json >"$tmp/s1" || fail "stats"
 python3 - "$tmp/s0" "$tmp/s1" <<'PY' || fail "refusals changed the journal: $(cat "$tmp/s0" "$tmp/s1")"
@@ -102,7 +104,7 @@ assert b["next_id"] == a["next_id"]
 PY
 echo "ok refusals: 1025-byte message, 17 fields and a 1025-byte --grep too_large, bad key invalid_argument, nothing stored"
 
-# ---- 6. A query larger than one message arrives as a VMO ----
+# ---- 6. A query larger than one message (LOGD_INLINE_MAX_BYTES) arrives as a VMO ----
 for i in $(seq 200); do
 	"$nx" log append info e2e.bulk "bulk record number $i with some padding text" n="$i" >/dev/null ||
 		fail "bulk append $i"
@@ -205,6 +207,19 @@ done
 [ -n "$ok" ] || fail "a dead follower was kept"
 echo "ok tail: warn+ of one scope live and in order, --since catches up, a killed tail costs nothing"
 
+# ---- 10b. LOGD_FOLLOWERS_MAX followers at once; the next follow() is limit_exceeded ----
+out=$("$probe" follow-many 257) && fail "257 followers accepted: $out"
+grep -q -x 'probe: following 256' <<<"$out" &&
+	grep -q -x 'probe: limit_exceeded: 256 followers already' <<<"$out" ||
+	fail "257th follower: $out"
+ok=
+for _ in $(seq 100); do
+	"$nx" log stats --json | py "d['followers'] == 0" && { ok=1; break; }
+	sleep 0.05
+done
+[ -n "$ok" ] || fail "the probe's 256 followers were kept after it left"
+echo "ok 256 followers on one channel, the 257th limit_exceeded; all dropped when the channel went"
+
 # ---- 11. SIGTERM: clean exit, no sanitizer report ----
 kill -TERM "$ipid"
 st=0; wait "$ipid" || st=$?
@@ -293,6 +308,7 @@ grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error in some proces
 echo "ok kill -9 policyd: logd asked the restarted one (same logd), clean stop"
 
 # ---- 15. A slow follower never holds logd back: it is told how many records it missed ----
+# (and once it reads again, logd catches it up LOGD_FOLLOW_BATCH records per journal read)
 # Smallest journal (128 KiB, ~800 records) and no rate limit: a stopped tail's stream window
 # fills, the flood evicts what it has not received, and after SIGCONT it hears "missed N".
 unset NEXUS_POLICY_DIR

@@ -4,8 +4,9 @@
  * through $NEXUS_RUNTIME_DIR/samgr.sock (subject uid:<uid>), then:
  *   policy-probe check-many SUBJECT CAP [SUBJECT CAP]...
  *                         Policy.checkMany; prints "probe: allowed 1 0 ..." (one per query)
- *   policy-probe check-many-n N SUBJECT CAP
- *                         Policy.checkMany with N copies of one query
+ *   policy-probe check-many-n N SUBJECT CAP [ROUNDS]
+ *                         Policy.checkMany with N copies of one query, ROUNDS times (default
+ *                         1) back to back on one channel
  *   policy-probe resolve-twice NAME
  *                         resolves NAME through samgrd, reads a line from stdin, resolves it
  *                         again on the same samgrd connection (its decisions cached there)
@@ -140,20 +141,17 @@ static int policy_open(int fd, nx_rpc_conn **ret_conn, struct policy **ret)
 	return r;
 }
 
-static int check_many(int fd, int n, char **pairs, bool repeat)
+/* One Policy.checkMany of n queries; prints "probe: allowed ..." or the refusal. */
+static int check_many_once(struct policy *policy, int n, char **pairs, bool repeat)
 {
 	policy_check_many_params_b params;
 	policy_check_many_results out;
-	nx_rpc_conn *conn = NULL;
-	struct policy *policy = NULL;
 	nx_rpc_call *call = NULL;
 	nx_capnp_blist qs;
 	nx_capnp_list list;
 	int r;
 
-	r = policy_open(fd, &conn, &policy);
-	if (r >= 0)
-		r = policy_check_many_start(policy, &call, &params);
+	r = policy_check_many_start(policy, &call, &params);
 	if (r >= 0)
 		r = policy_check_many_params_init_queries(params, (uint32_t)n, &qs);
 	for (int i = 0; r >= 0 && i < n; i++) {
@@ -177,6 +175,19 @@ static int check_many(int fd, int n, char **pairs, bool repeat)
 		fail_call(call, r);
 	}
 	nx_rpc_call_free(call);
+	return r;
+}
+
+/* `rounds` checkMany calls back to back on the channel `fd` (taken). */
+static int check_many(int fd, int n, char **pairs, bool repeat, int rounds)
+{
+	nx_rpc_conn *conn = NULL;
+	struct policy *policy = NULL;
+	int r;
+
+	r = policy_open(fd, &conn, &policy);
+	for (int i = 0; r >= 0 && i < rounds; i++)
+		r = check_many_once(policy, n, pairs, repeat);
 	nx_rpc_cap_unref(policy_cap(policy));
 	nx_rpc_conn_free(conn);
 	return r < 0 ? 1 : 0;
@@ -261,7 +272,7 @@ static int resolve_twice(const char *name)
 
 int main(int argc, char **argv)
 {
-	int fd, r, n = 0;
+	int fd, r, n = 0, rounds = 1;
 	bool repeat = false;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -283,14 +294,16 @@ int main(int argc, char **argv)
 		/* fine */
 	} else if (argc >= 4 && argc % 2 == 0 && strcmp(argv[1], "check-many") == 0) {
 		n = (argc - 2) / 2;
-	} else if (argc == 5 && strcmp(argv[1], "check-many-n") == 0) {
+	} else if ((argc == 5 || argc == 6) && strcmp(argv[1], "check-many-n") == 0) {
 		n = atoi(argv[2]);
 		repeat = true;
-		if (n <= 0 || n > 10000)
+		rounds = argc == 6 ? atoi(argv[5]) : 1;
+		if (n <= 0 || n > 10000 || rounds <= 0 || rounds > 1000)
 			return 2;
 	} else {
-		fprintf(stderr, "usage: policy-probe garbage | check-many S C [S C]... | "
-		                "check-many-n N S C | resolve-twice NAME | watch-many N [PER]\n");
+		fprintf(stderr,
+		        "usage: policy-probe garbage | check-many S C [S C]... | "
+		        "check-many-n N S C [ROUNDS] | resolve-twice NAME | watch-many N [PER]\n");
 		return 2;
 	}
 	fd = resolve("policyd");
@@ -299,7 +312,7 @@ int main(int argc, char **argv)
 	else if (n == 0)
 		r = garbage(fd), close(fd);
 	else
-		r = check_many(fd, n, argv + (repeat ? 3 : 2), repeat); /* takes fd */
+		r = check_many(fd, n, argv + (repeat ? 3 : 2), repeat, rounds); /* takes fd */
 out:
 	nx_rpc_cap_unref(samgr_cap(samgr));
 	nx_rpc_conn_free(samgr_conn);

@@ -75,7 +75,8 @@ echo "ok check (exit 0/1, --json), explain (deny, include, by default, --json), 
 out=$("$probe" check-many-n 64 app:x log.append) && [ "$(wc -w <<<"$out")" = 66 ] ||
 	fail "checkMany with 64 queries: $out"
 st=0; out=$("$probe" check-many-n 65 app:x log.append) || st=$?
-[ "$st" = 1 ] && [[ "$out" == "probe: too_large:"* ]] || fail "65 queries: $st $out"
+[ "$st" = 1 ] && [ "$out" = "probe: too_large: queries: more than 64 elements" ] ||
+	fail "65 queries: $st $out"
 st=0; out=$("$probe" check-many app:x log.append 'app:x y' log.append) || st=$?
 [ "$st" = 1 ] && [[ "$out" == "probe: invalid_argument: queries[1]:"* ]] ||
 	fail "checkMany with a bad query: $st $out"
@@ -84,9 +85,20 @@ st=0; err=$("$nx" policy check '' log.append 2>&1) || st=$?
 st=0; err=$("$nx" policy check app:x 'log append' 2>&1) || st=$?
 [ "$st" = 1 ] && [[ "$err" == "nx: invalid_argument: cap:"* ]] || fail "cap with a space: $err"
 st=0; err=$("$nx" policy explain "app:$(printf 'x%.0s' $(seq 130))" log.append 2>&1) || st=$?
-[ "$st" = 1 ] && [[ "$err" == "nx: too_large:"* ]] || fail "subject over 128 bytes: $err"
+[ "$st" = 1 ] && [ "$err" = "nx: too_large: subject: longer than 128 bytes" ] ||
+	fail "subject over 128 bytes: $err"
 [ "$("$nx" policy version)" = "$v0" ] || fail "version changed by bad input"
 echo "ok checkMany (3 answers, 64 fine, 65 too_large, bad query named); bad input refused"
+
+# ---- 3b. Audit: POLD_AUDIT_PER_SEC denials logged a second, the rest counted in one report ----
+# 8 x 64 denials back to back on one channel take well under a second: they span at most two
+# one-second windows, so one of them gets at least 256, over the 200 it logs.
+out=$("$probe" check-many-n 64 app:burst secret.burst 8) || fail "denial burst: $out"
+wait_for "$log" 'policyd: warn audit: audit records dropped dropped=[1-9][0-9]*' ||
+	fail "no drop report after 512 denials: $(grep -c 'cap=secret.burst' "$log") audited"
+n=$(grep -c "policyd: notice audit: denied subject=app:burst cap=secret.burst" "$log")
+[ "$n" -lt 512 ] || fail "all 512 denials audited"
+echo "ok audit: $n of 512 denials in a burst logged, the rest reported as dropped"
 
 # ---- 4. Reload: unchanged, broken (file:line, old kept), escaping symlink, fixed ----
 pol=$tmp/policies

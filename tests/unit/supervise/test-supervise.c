@@ -14,8 +14,8 @@
 
 static void backoff_doubles_to_the_cap(void **state)
 {
-	static const uint64_t want[] = {
-	        100 * MS, 200 * MS, 400 * MS, 800 * MS, 1600 * MS, 3200 * MS, 5000 * MS, 5000 * MS};
+	static const uint64_t want[] = {100 * MS, 200 * MS, 400 * MS, 800 * MS, 1600 * MS,
+	        3200 * MS, SUP_BACKOFF_MAX_NS, SUP_BACKOFF_MAX_NS};
 	struct sup_backoff b = {0};
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
