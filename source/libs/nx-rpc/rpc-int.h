@@ -22,6 +22,8 @@ struct nx_rpc_cap {
 	nx_rpc_call *q;
 	uint16_t path[W_MAX_TRANSFORM];
 	uint32_t depth;
+	bool settled;         /* the answer returned and `resolved` was looked for */
+	nx_rpc_cap *resolved; /* the peer's capability it turned out to be (a reference), or NULL */
 	/* CAP_BROKEN */
 	enum nx_rpc_exc exc;
 	char *reason;
@@ -121,6 +123,12 @@ struct nx_rpc_conn {
 
 enum call_state { CALL_BUILDING, CALL_SENT, CALL_DONE };
 
+/* Words of the first segment a call or an incoming call builds its message in, allocated
+ * with the object rather than zeroed and freed per message (take() in the builder clears
+ * what it hands out). The size the builder would pick itself, so messages split into
+ * segments where they always did. */
+#define RPC_FIRST_SEG_WORDS 256u
+
 struct nx_rpc_call {
 	nx_rpc_cap *target;
 	nx_rpc_conn *conn; /* while in the table */
@@ -150,6 +158,7 @@ struct nx_rpc_call {
 	bool release_results; /* what our Finish said */
 	bool has_builder;
 	char reason[NX_RPC_REASON_MAX + 1];
+	uint64_t first_seg[]; /* RPC_FIRST_SEG_WORDS, for `b` */
 };
 
 struct nx_rpc_incoming {
@@ -178,6 +187,7 @@ struct nx_rpc_incoming {
 	nx_rpc_call *fwd;
 	nx_rpc_cancel_cb cancel_cb;
 	void *cancel_ud;
+	uint64_t first_seg[]; /* RPC_FIRST_SEG_WORDS, for `b` */
 };
 
 struct capout {
@@ -201,6 +211,9 @@ void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, bool lazy);
 nx_rpc_cap *rpc_cap_alloc(enum cap_kind kind);
 /* The live connection calls on `cap` go through, or NULL (local, broken, dead). */
 nx_rpc_conn *rpc_cap_conn(const nx_rpc_cap *cap);
+/* What calls on `cap` and descriptors of it name on the wire: for a promise whose answer
+ * returned a capability the peer hosts, that import (borrowed); otherwise `cap` itself. */
+nx_rpc_cap *rpc_cap_resolve(nx_rpc_cap *cap);
 nx_rpc_cap *rpc_export_get(nx_rpc_conn *c, uint32_t id);
 int rpc_export_release(nx_rpc_conn *c, uint32_t id, uint32_t count);
 void rpc_exports_release_list(nx_rpc_conn *c, const uint32_t *ids, uint32_t n);
