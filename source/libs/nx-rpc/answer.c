@@ -102,9 +102,11 @@ nx_rpc_cap *rpc_answer_cap(
 
 nx_rpc_incoming *rpc_incoming_new(nx_rpc_conn *c, uint32_t qid)
 {
-	nx_rpc_incoming *in = malloc(sizeof(*in) + RPC_FIRST_SEG_WORDS * sizeof(uint64_t));
+	nx_rpc_incoming *in = c->spare;
 
-	if (!in)
+	if (in)
+		c->spare = NULL;
+	else if (!(in = malloc(sizeof(*in) + RPC_FIRST_SEG_WORDS * sizeof(uint64_t))))
 		return NULL;
 	memset(in, 0, sizeof(*in));
 	in->conn = c;
@@ -131,6 +133,8 @@ void rpc_incoming_unlink(nx_rpc_incoming *in)
 
 void rpc_incoming_free(nx_rpc_incoming *in)
 {
+	nx_rpc_conn *c = in->conn; /* live while set: teardown clears it */
+
 	rpc_incoming_unlink(in);
 	if (in->ans && in->ans->in == in)
 		in->ans->in = NULL;
@@ -140,7 +144,10 @@ void rpc_incoming_free(nx_rpc_incoming *in)
 	if (in->started)
 		nx_capnp_builder_done(&in->b);
 	rxmsg_free(in->rx);
-	free(in);
+	if (c && !c->dead && !c->spare)
+		c->spare = in;
+	else
+		free(in);
 }
 
 /* The incoming was answered (or dropped): free it unless dispatch is still on the stack. */

@@ -34,16 +34,18 @@ struct nx_rpc_cap {
 	void *stream_ud;
 };
 
-/* A received frame, copied so it can outlive the receive buffer. */
+/* A received frame, copied so it can outlive the receive buffer. One allocation holds this
+ * header, the frame and its segment table, sized to the message: small enough for malloc's
+ * fast path, which matters at two frames per call. */
 struct rxmsg {
-	uint64_t *words; /* the frame: in the same allocation, right after this struct */
+	uint64_t *words; /* the frame, right after this struct */
 	size_t bytes;
-	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
+	struct nx_capnp_seg *segs; /* nsegs of them, right after the frame */
 	uint32_t nsegs;
 	nx_capnp_reader r;
 	nx_capnp_struct root; /* Message */
 };
-_Static_assert(sizeof(struct rxmsg) % 8 == 0, "rxmsg_new puts the frame's words after it");
+_Static_assert(sizeof(struct rxmsg) % 8 == 0, "rxmsg_copy puts the frame's words after it");
 
 /* The fds of the message being handled: each index taken at most once. */
 struct msgfds {
@@ -117,7 +119,10 @@ struct nx_rpc_conn {
 	struct answer **answers;
 	unsigned nanswers, answers_cap;
 	nx_rpc_incoming *incomings; /* every live incoming of this connection */
-	nx_source *doom;            /* kills the connection from the loop, see conn_fail_later */
+	/* The last incoming freed, kept for the next call: with its first segment it is too big
+	 * for malloc's fast path, and a served connection makes one per call. */
+	nx_rpc_incoming *spare;
+	nx_source *doom; /* kills the connection from the loop, see conn_fail_later */
 	int doom_err;
 };
 
@@ -259,7 +264,11 @@ int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds
 int conn_send_lazy(nx_rpc_conn *c, const nx_capnp_builder *b);
 /* Kills the connection: closes the channel, fails everything (rpc.c's conn_teardown). */
 void conn_die(nx_rpc_conn *c, int err, bool notify);
+/* A copy of `frame` (8-byte aligned, `len` bytes, one whole frame) that outlives it. */
 int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret);
+/* The same for a frame the caller already parsed into `segs` (views into `frame`). */
+int rxmsg_copy(const void *frame, size_t len, const struct nx_capnp_seg *segs, uint32_t nsegs,
+        struct rxmsg **ret);
 struct rxmsg *rxmsg_free(struct rxmsg *m);
 
 /* rpc.c */
