@@ -476,13 +476,32 @@ for mode in ("same-cpu", "split-cpu", "free"):
             line += f" {bname:<12} {base['p50_ns'] / 1e3:8.1f} {r['p50_ns'] / base['p50_ns']:7.2f}x {'':>12}"
         elif base and bench == "echod-call":
             fast = base["p50_ns"] / r["p50_ns"]
-            line += (f" {bname:<12} {base['p50_ns'] / 1e3:8.1f} {fast:6.2f}x<"
-                     f" {verdict(fast >= 5) + ' (5x)':>12}")
+            # The 5x target is for the pinned one-CPU placement (see "Pinned" below).
+            target = verdict(fast >= 5) + " (5x)" if mode == "same-cpu" else ""
+            line += f" {bname:<12} {base['p50_ns'] / 1e3:8.1f} {fast:6.2f}x< {target:>12}"
         else:
             line += f" {'':<12} {'':>8} {'':>8} {'':>12}"
         print(line + f" {r['spread']:>7}")
 print("  (resolve ratio = p50 / nx-rpc-null p50; call ratio N.NNx< = D-Bus p50 / our p50, i.e. how")
-print("   many times faster the Nexus call is; target: at least 5x)")
+print("   many times faster the Nexus call is; target: at least 5x, same-cpu)")
+
+# The headline comparison: both sides pinned the same way, every process on CPU 0 (the
+# client, nexus-init and its services; the client, dbus-daemon and the D-Bus service), so
+# neither pays a cross-CPU wakeup and neither gets a second CPU the other lacks. Split-cpu
+# (the client alone on CPU 0) is shown beside it: there both calls are dominated by the
+# same two cross-CPU wakeups per round trip.
+print()
+print("Pinned: Echo.echo(\"\") through echod against the same call through D-Bus, each side pinned identically")
+for mode, how in (("same-cpu", "every process on CPU 0"),
+                  ("split-cpu", "client on CPU 0, system / bus + service on CPU 1")):
+    ours, dbus = row("echod-call", mode, "p50_ns"), row("dbus-call", mode, "p50_ns")
+    if not ours or not dbus:
+        print(f"  {mode:<10} ({how}): not measured")
+        continue
+    fast = dbus["p50_ns"] / ours["p50_ns"]
+    tail = f"target >= 5x: {verdict(fast >= 5)}" if mode == "same-cpu" else "(wakeup-bound, no target)"
+    print(f"  {mode:<10} ({how}): echod {ours['p50_ns'] / 1e3:.1f} us, D-Bus {dbus['p50_ns'] / 1e3:.1f} us"
+          f" -> {fast:.2f}x faster; {tail}")
 PY
 
 exit $failed

@@ -78,6 +78,11 @@ nx_rpc_cap *rpc_answer_cap(
 		*ret_reason = a->reason;
 		return NULL;
 	}
+	if (!a->msg) {
+		/* Results without capabilities are not kept (see nx_rpc_incoming_return). */
+		*ret_reason = "invalid_argument: pipelined field holds no capability";
+		return NULL;
+	}
 	/* A fresh traversal budget for every walk: the answer may be pipelined on many times. */
 	nx_capnp_reader_init(&a->msg->r, a->msg->segs, a->msg->nsegs);
 	a->msg->r.ncaps = a->ncaps;
@@ -100,10 +105,13 @@ nx_rpc_cap *rpc_answer_cap(
 
 nx_rpc_incoming *rpc_incoming_new(nx_rpc_conn *c, uint32_t qid)
 {
-	nx_rpc_incoming *in = calloc(1, sizeof(*in));
+	nx_rpc_incoming *in = c->spare;
 
-	if (!in)
+	if (in)
+		c->spare = NULL;
+	else if (!(in = malloc(sizeof(*in) + RPC_FIRST_SEG_WORDS * sizeof(uint64_t))))
 		return NULL;
+	memset(in, 0, sizeof(*in));
 	in->conn = c;
 	in->qid = qid;
 	in->lnext = c->incomings;
@@ -128,6 +136,8 @@ void rpc_incoming_unlink(nx_rpc_incoming *in)
 
 void rpc_incoming_free(nx_rpc_incoming *in)
 {
+	nx_rpc_conn *c = in->conn; /* live while set: teardown clears it */
+
 	rpc_incoming_unlink(in);
 	if (in->ans && in->ans->in == in)
 		in->ans->in = NULL;
@@ -137,7 +147,10 @@ void rpc_incoming_free(nx_rpc_incoming *in)
 	if (in->started)
 		nx_capnp_builder_done(&in->b);
 	rxmsg_free(in->rx);
-	free(in);
+	if (c && !c->dead && !c->spare)
+		c->spare = in;
+	else
+		free(in);
 }
 
 /* The incoming was answered (or dropped): free it unless dispatch is still on the stack. */
@@ -181,7 +194,8 @@ int rpc_return_begin(nx_rpc_incoming *in, uint16_t which, nx_capnp_bptr *ret_p)
 	nx_capnp_bptr p;
 	int r;
 
-	nx_capnp_builder_init(&in->b, NULL, 0, &nx_capnp_malloc_allocator);
+	nx_capnp_builder_init(&in->b, in->first_seg, RPC_FIRST_SEG_WORDS * sizeof(uint64_t),
+	        &nx_capnp_malloc_allocator);
 	in->b.caps = rpc_incoming_captable(in);
 	in->started = true;
 	r = nx_capnp_builder_init_root(&in->b, W_MSG_DW, W_MSG_NP, &m);
@@ -365,7 +379,9 @@ int nx_rpc_incoming_return(nx_rpc_incoming *in)
 		rpc_incoming_done(in);
 		return 0;
 	}
-	if (a)
+	/* Only a capability in the results can be pipelined on: without one there is nothing
+	 * to walk later, so most calls skip the copy. */
+	if (a && in->nrcaps > 0)
 		r = answer_keep(a, &in->b);
 	if (r < 0) {
 		rpc_capout_undo(c, &o);

@@ -91,10 +91,11 @@ void rpc_call_complete(nx_rpc_call *call)
 
 static int call_alloc(nx_rpc_cap *target, nx_rpc_call **ret)
 {
-	nx_rpc_call *call = calloc(1, sizeof(*call));
+	nx_rpc_call *call = malloc(sizeof(*call) + RPC_FIRST_SEG_WORDS * sizeof(uint64_t));
 
 	if (!call)
 		return -ENOMEM;
+	memset(call, 0, sizeof(*call));
 	call->refs = 1;
 	call->user = true;
 	call->target = nx_rpc_cap_ref(target);
@@ -114,7 +115,8 @@ int rpc_call_new_raw(nx_rpc_cap *target, uint64_t iface, uint16_t method, nx_rpc
 	r = call_alloc(target, &call);
 	if (r < 0)
 		return r;
-	nx_capnp_builder_init(&call->b, NULL, 0, &nx_capnp_malloc_allocator);
+	nx_capnp_builder_init(&call->b, call->first_seg, RPC_FIRST_SEG_WORDS * sizeof(uint64_t),
+	        &nx_capnp_malloc_allocator);
 	call->b.caps = rpc_call_captable(call);
 	call->has_builder = true;
 	r = nx_capnp_builder_init_root(&call->b, W_MSG_DW, W_MSG_NP, &m);
@@ -184,18 +186,18 @@ int nx_rpc_call_add_cap(nx_rpc_call *call, nx_rpc_cap *cap, uint32_t *ret_index)
 	return 0;
 }
 
-static int call_target_write(nx_rpc_call *call)
+static int call_target_write(nx_rpc_call *call, const nx_rpc_cap *target)
 {
 	nx_capnp_bptr p = nx_capnp_bstruct_ptr(&call->callst, W_CALL_P_TARGET);
 	struct w_target t = {0};
 
-	if (call->target->kind == CAP_IMPORT) {
-		t.id = call->target->import_id;
+	if (target->kind == CAP_IMPORT) {
+		t.id = target->import_id;
 	} else {
 		t.promised = true;
-		t.id = call->target->q->qid;
-		t.depth = call->target->depth;
-		memcpy(t.path, call->target->path, sizeof(t.path));
+		t.id = target->q->qid;
+		t.depth = target->depth;
+		memcpy(t.path, target->path, sizeof(t.path));
 	}
 	return w_write_target(&p, &t);
 }
@@ -244,6 +246,7 @@ int nx_rpc_call_send(nx_rpc_call *call, nx_rpc_return_cb cb, void *userdata)
 		rpc_call_set_failed(call, t->exc, t->reason);
 		return call->res.error;
 	}
+	t = rpc_cap_resolve(t);
 	c = rpc_cap_conn(t);
 	if (!c) {
 		rpc_call_set_failed(call, NX_RPC_EXC_DISCONNECTED, "unavailable: connection lost");
@@ -256,7 +259,7 @@ int nx_rpc_call_send(nx_rpc_call *call, nx_rpc_return_cb cb, void *userdata)
 		return -EBUSY;
 	}
 	nx_capnp_bstruct_set_u32(&call->callst, W_CALL_QID, qid, 0);
-	r = call_target_write(call);
+	r = call_target_write(call, t);
 	if (r == 0)
 		r = rpc_captable_write(c, &call->payload, call->caps, call->ncaps, &o);
 	if (r < 0) {

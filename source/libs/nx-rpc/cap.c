@@ -119,6 +119,7 @@ nx_rpc_cap *nx_rpc_cap_unref(nx_rpc_cap *cap)
 			import_drop(cap->conn, cap);
 		break;
 	case CAP_PROMISE:
+		nx_rpc_cap_unref(cap->resolved);
 		rpc_call_unref(cap->q);
 		break;
 	case CAP_BROKEN:
@@ -166,6 +167,40 @@ nx_rpc_conn *rpc_cap_conn(const nx_rpc_cap *cap)
 	else if (cap->kind == CAP_PROMISE && cap->q->in_table && !cap->q->finish_sent)
 		c = cap->q->conn;
 	return c && !c->dead ? c : NULL;
+}
+
+/*
+ * A promise whose question returned one of the peer's own capabilities stands for that
+ * import: calls on it then target the import directly, as libcapnp's do once a promise
+ * resolves, instead of naming the answer and a transform path the peer walks on every call.
+ * Order holds without an embargo: the peer returned before we saw the Return, so the calls
+ * we pipelined earlier reach the answer's capability (at once, or from the answer's queue)
+ * before anything we send now. The spec's embargo is for promises that resolve to a
+ * capability of ours (calls would come back to us by another route); those stay pipelined.
+ */
+nx_rpc_cap *rpc_cap_resolve(nx_rpc_cap *cap)
+{
+	nx_rpc_call *q = cap->q;
+	nx_rpc_cap *res;
+	nx_capnp_ptr p;
+	uint32_t idx;
+
+	if (cap->kind != CAP_PROMISE || (!cap->settled && q->state != CALL_DONE))
+		return cap;
+	if (!cap->settled) {
+		/* Walked once: every walk spends the results reader's traversal budget. */
+		cap->settled = true;
+		if (q->res.error != 0 || !q->rx || !q->conn)
+			return cap;
+		p = w_follow_path(&q->content, cap->path, cap->depth);
+		if (nx_capnp_ptr_kind(&p) != NX_CAPNP_KIND_CAP ||
+		        nx_capnp_ptr_read_cap(&p, &idx) < 0 || idx >= q->nrcaps)
+			return cap;
+		res = q->rcaps[idx];
+		if (res && res->kind == CAP_IMPORT && res->conn == q->conn)
+			cap->resolved = nx_rpc_cap_ref(res);
+	}
+	return cap->resolved ? cap->resolved : cap;
 }
 
 bool nx_rpc_cap_is_broken(const nx_rpc_cap *cap)
@@ -301,6 +336,7 @@ static int capd_write(nx_rpc_conn *c, const nx_capnp_bstruct *d, nx_rpc_cap *cap
 
 	if (!cap)
 		return 0; /* none */
+	cap = rpc_cap_resolve(cap);
 	if (cap->kind == CAP_IMPORT && cap->conn == c) {
 		nx_capnp_bstruct_set_u16(d, W_CAPD_TAG, W_CAPD_RECEIVER_HOSTED, 0);
 		nx_capnp_bstruct_set_u32(d, W_CAPD_ID, cap->import_id, 0);

@@ -16,28 +16,29 @@
 /* Reads per readiness event, so one busy peer cannot starve the others in the loop. */
 #define CONN_READS_PER_EVENT 16
 
-int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret)
+int rxmsg_copy(const void *frame, size_t len, const struct nx_capnp_seg *segs, uint32_t nsegs,
+        struct rxmsg **ret)
 {
+	size_t wbytes = len ? (len + 7) & ~(size_t)7 : 8;
 	struct rxmsg *m;
-	size_t bytes;
+	uint32_t i;
 	int r;
 
-	/* One block, frame after the header (sizeof is a multiple of 8, so the words are
-	 * aligned), and no zeroing: every field is set below. Two frames per call arrive on
-	 * the hot path. */
-	m = malloc(sizeof(*m) + (len ? len : 8));
+	/* One block: header, frame, segment table (sizeof is a multiple of 8, so the words and
+	 * the table are aligned), and no zeroing: every field is set below. */
+	m = malloc(sizeof(*m) + wbytes + (size_t)nsegs * sizeof(*segs));
 	if (!m)
 		return -ENOMEM;
 	m->words = (uint64_t *)(m + 1);
 	memcpy(m->words, frame, len);
 	m->bytes = len;
-	m->nsegs = 0;
-	r = nx_capnp_frame_parse(
-	        m->words, len, NX_MSG_MAX_BYTES, m->segs, NX_CAPNP_MAX_SEGMENTS, &m->nsegs, &bytes);
-	if (r < 0 || bytes != len) {
-		rxmsg_free(m);
-		return r < 0 ? r : -EBADMSG;
+	m->segs = (struct nx_capnp_seg *)((uint8_t *)m->words + wbytes);
+	/* The same segments, at the same offsets in the copy: parsed once, by the caller. */
+	for (i = 0; i < nsegs; i++) {
+		m->segs[i].words = m->words + (segs[i].words - (const uint64_t *)frame);
+		m->segs[i].nwords = segs[i].nwords;
 	}
+	m->nsegs = nsegs;
 	nx_capnp_reader_init(&m->r, m->segs, m->nsegs);
 	m->r.ncaps = 0;
 	r = nx_capnp_reader_root_struct(&m->r, &m->root);
@@ -47,6 +48,22 @@ int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret)
 	}
 	*ret = m;
 	return 0;
+}
+
+int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret)
+{
+	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
+	uint32_t nsegs = 0;
+	size_t bytes;
+	int r;
+
+	r = nx_capnp_frame_parse(
+	        frame, len, NX_MSG_MAX_BYTES, segs, NX_CAPNP_MAX_SEGMENTS, &nsegs, &bytes);
+	if (r < 0)
+		return r;
+	if (bytes != len)
+		return -EBADMSG;
+	return rxmsg_copy(frame, len, segs, nsegs, ret);
 }
 
 struct rxmsg *rxmsg_free(struct rxmsg *m)
@@ -69,6 +86,7 @@ void conn_unref(nx_rpc_conn *c)
 	free(c->exports);
 	free(c->imports);
 	free(c->answers);
+	free(c->spare);
 	free(c);
 }
 

@@ -22,6 +22,8 @@ struct nx_rpc_cap {
 	nx_rpc_call *q;
 	uint16_t path[W_MAX_TRANSFORM];
 	uint32_t depth;
+	bool settled;         /* the answer returned and `resolved` was looked for */
+	nx_rpc_cap *resolved; /* the peer's capability it turned out to be (a reference), or NULL */
 	/* CAP_BROKEN */
 	enum nx_rpc_exc exc;
 	char *reason;
@@ -32,16 +34,18 @@ struct nx_rpc_cap {
 	void *stream_ud;
 };
 
-/* A received frame, copied so it can outlive the receive buffer. */
+/* A received frame, copied so it can outlive the receive buffer. One allocation holds this
+ * header, the frame and its segment table, sized to the message: small enough for malloc's
+ * fast path, which matters at two frames per call. */
 struct rxmsg {
-	uint64_t *words; /* the frame: in the same allocation, right after this struct */
+	uint64_t *words; /* the frame, right after this struct */
 	size_t bytes;
-	struct nx_capnp_seg segs[NX_CAPNP_MAX_SEGMENTS];
+	struct nx_capnp_seg *segs; /* nsegs of them, right after the frame */
 	uint32_t nsegs;
 	nx_capnp_reader r;
 	nx_capnp_struct root; /* Message */
 };
-_Static_assert(sizeof(struct rxmsg) % 8 == 0, "rxmsg_new puts the frame's words after it");
+_Static_assert(sizeof(struct rxmsg) % 8 == 0, "rxmsg_copy puts the frame's words after it");
 
 /* The fds of the message being handled: each index taken at most once. */
 struct msgfds {
@@ -115,11 +119,20 @@ struct nx_rpc_conn {
 	struct answer **answers;
 	unsigned nanswers, answers_cap;
 	nx_rpc_incoming *incomings; /* every live incoming of this connection */
-	nx_source *doom;            /* kills the connection from the loop, see conn_fail_later */
+	/* The last incoming freed, kept for the next call: with its first segment it is too big
+	 * for malloc's fast path, and a served connection makes one per call. */
+	nx_rpc_incoming *spare;
+	nx_source *doom; /* kills the connection from the loop, see conn_fail_later */
 	int doom_err;
 };
 
 enum call_state { CALL_BUILDING, CALL_SENT, CALL_DONE };
+
+/* Words of the first segment a call or an incoming call builds its message in, allocated
+ * with the object rather than zeroed and freed per message (take() in the builder clears
+ * what it hands out). The size the builder would pick itself, so messages split into
+ * segments where they always did. */
+#define RPC_FIRST_SEG_WORDS 256u
 
 struct nx_rpc_call {
 	nx_rpc_cap *target;
@@ -151,6 +164,7 @@ struct nx_rpc_call {
 	bool has_builder;
 	char reason[NX_RPC_REASON_MAX + 1];
 	struct nx_capnp_captable captable; /* params: add; results: get (typed.c) */
+	uint64_t first_seg[]; /* RPC_FIRST_SEG_WORDS, for `b` */
 };
 
 struct nx_rpc_incoming {
@@ -180,6 +194,7 @@ struct nx_rpc_incoming {
 	nx_rpc_cancel_cb cancel_cb;
 	void *cancel_ud;
 	struct nx_capnp_captable captable; /* params: get; results: add (typed.c) */
+	uint64_t first_seg[]; /* RPC_FIRST_SEG_WORDS, for `b` */
 };
 
 struct capout {
@@ -203,6 +218,9 @@ void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, bool lazy);
 nx_rpc_cap *rpc_cap_alloc(enum cap_kind kind);
 /* The live connection calls on `cap` go through, or NULL (local, broken, dead). */
 nx_rpc_conn *rpc_cap_conn(const nx_rpc_cap *cap);
+/* What calls on `cap` and descriptors of it name on the wire: for a promise whose answer
+ * returned a capability the peer hosts, that import (borrowed); otherwise `cap` itself. */
+nx_rpc_cap *rpc_cap_resolve(nx_rpc_cap *cap);
 nx_rpc_cap *rpc_export_get(nx_rpc_conn *c, uint32_t id);
 int rpc_export_release(nx_rpc_conn *c, uint32_t id, uint32_t count);
 void rpc_exports_release_list(nx_rpc_conn *c, const uint32_t *ids, uint32_t n);
@@ -252,7 +270,11 @@ int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds
 int conn_send_lazy(nx_rpc_conn *c, const nx_capnp_builder *b);
 /* Kills the connection: closes the channel, fails everything (rpc.c's conn_teardown). */
 void conn_die(nx_rpc_conn *c, int err, bool notify);
+/* A copy of `frame` (8-byte aligned, `len` bytes, one whole frame) that outlives it. */
 int rxmsg_new(const void *frame, size_t len, struct rxmsg **ret);
+/* The same for a frame the caller already parsed into `segs` (views into `frame`). */
+int rxmsg_copy(const void *frame, size_t len, const struct nx_capnp_seg *segs, uint32_t nsegs,
+        struct rxmsg **ret);
 struct rxmsg *rxmsg_free(struct rxmsg *m);
 
 /* rpc.c */

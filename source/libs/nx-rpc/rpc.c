@@ -156,7 +156,8 @@ static int on_bootstrap(nx_rpc_conn *c, const nx_capnp_struct *s)
 	return 0;
 }
 
-static int on_call(nx_rpc_conn *c, const void *frame, size_t len, struct msgfds *fds)
+static int on_call(nx_rpc_conn *c, const void *frame, size_t len, const struct nx_capnp_seg *segs,
+        uint32_t nsegs, struct msgfds *fds)
 {
 	nx_rpc_incoming *in;
 	nx_capnp_struct cs;
@@ -171,7 +172,7 @@ static int on_call(nx_rpc_conn *c, const void *frame, size_t len, struct msgfds 
 	in = rpc_incoming_new(c, 0);
 	if (!in)
 		return -ENOMEM;
-	r = rxmsg_new(frame, len, &in->rx);
+	r = rxmsg_copy(frame, len, segs, nsegs, &in->rx);
 	if (r < 0)
 		goto fail;
 	p = nx_capnp_struct_ptr(&in->rx->root, 0);
@@ -254,8 +255,8 @@ fail:
 	return r;
 }
 
-static int on_return(nx_rpc_conn *c, const void *frame, size_t len, const nx_capnp_struct *rs,
-        struct msgfds *fds)
+static int on_return(nx_rpc_conn *c, const void *frame, size_t len, const struct nx_capnp_seg *segs,
+        uint32_t nsegs, const nx_capnp_struct *rs, struct msgfds *fds)
 {
 	uint32_t aid = nx_capnp_struct_get_u32(rs, W_RET_AID, 0);
 	uint16_t which = nx_capnp_struct_get_u16(rs, W_RET_TAG, 0);
@@ -281,7 +282,7 @@ static int on_return(nx_rpc_conn *c, const void *frame, size_t len, const nx_cap
 	} else if (which == W_RET_RESULTS) {
 		nx_capnp_struct ret, payload;
 
-		r = rxmsg_new(frame, len, &call->rx);
+		r = rxmsg_copy(frame, len, segs, nsegs, &call->rx);
 		if (r < 0)
 			goto fail;
 		p = nx_capnp_struct_ptr(&call->rx->root, 0);
@@ -535,10 +536,10 @@ int rpc_handle_frame(nx_rpc_conn *c, const void *frame, size_t len, struct msgfd
 		r = on_bootstrap(c, &s);
 		break;
 	case W_MSG_CALL:
-		r = on_call(c, frame, len, fds);
+		r = on_call(c, frame, len, segs, nsegs, fds);
 		break;
 	case W_MSG_RETURN:
-		r = on_return(c, frame, len, &s, fds);
+		r = on_return(c, frame, len, segs, nsegs, &s, fds);
 		break;
 	case W_MSG_FINISH:
 		r = on_finish(c, &s);

@@ -628,6 +628,38 @@ static void test_pipeline(void **state)
 	assert_int_equal(e->destroyed, 1);
 }
 
+/* Results without a capability are not kept for pipelining (nx_rpc_incoming_return): a call
+ * pipelined on them fails the same way queued before the Return and sent after it. */
+static void test_pipeline_on_plain_results(void **state)
+{
+	struct env *e = *state;
+	nx_rpc_call *call = new_add(e->boot, 1, 2), *early, *late;
+	static const uint16_t path[] = {0};
+	const nx_rpc_result *res;
+	nx_rpc_cap *promise;
+
+	assert_int_equal(nx_rpc_call_pipeline(call, path, 1, &promise), 0);
+	assert_int_equal(nx_rpc_call_send(call, NULL, NULL), 0);
+	early = new_add(promise, 2, 3);
+	assert_int_equal(nx_rpc_call_send(early, NULL, NULL), 0);
+	res = wait_ok(call);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 3);
+	late = new_add(promise, 4, 5);
+	res = wait_ok(late);
+	assert_int_equal(res->error, -EINVAL);
+	assert_string_equal(res->reason, "invalid_argument: pipelined field holds no capability");
+	res = wait_ok(early);
+	assert_int_equal(res->error, -EINVAL);
+	assert_string_equal(res->reason, "invalid_argument: pipelined field holds no capability");
+	assert_int_equal(e->server.calls, 1);
+	nx_rpc_call_free(early);
+	nx_rpc_call_free(late);
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(promise);
+	run_idle(e);
+	assert_int_equal(nx_rpc_conn_questions(e->cli), 1);
+}
+
 static int returned;
 
 static void count_return(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
@@ -1610,6 +1642,130 @@ static void test_resolve_unimplemented(void **state)
 	raw_teardown(e);
 }
 
+/* Answers question `qid` with one capability of the raw peer's, senderHosted `id`, as the
+ * results' first pointer (a bootstrap Return). */
+static void raw_return_cap(int fd, uint32_t qid, uint32_t id)
+{
+	static uint64_t buf[128];
+	nx_capnp_builder b;
+	nx_capnp_bstruct s = raw_begin(&b, buf, sizeof(buf), W_MSG_RETURN, W_RET_DW, W_RET_NP);
+	nx_capnp_bstruct pay, d;
+	nx_capnp_blist l;
+	nx_capnp_bptr bp;
+
+	nx_capnp_bstruct_set_u32(&s, W_RET_AID, qid, 0);
+	bp = nx_capnp_bstruct_ptr(&s, W_RET_P);
+	assert_int_equal(nx_capnp_bptr_init_struct(&bp, W_PAY_DW, W_PAY_NP, &pay), 0);
+	bp = nx_capnp_bstruct_ptr(&pay, 0);
+	assert_int_equal(nx_capnp_bptr_set_cap(&bp, 0), 0);
+	bp = nx_capnp_bstruct_ptr(&pay, 1);
+	assert_int_equal(nx_capnp_bptr_init_struct_list(&bp, W_CAPD_DW, W_CAPD_NP, 1, &l), 0);
+	nx_capnp_blist_get_struct(&l, 0, &d);
+	nx_capnp_bstruct_set_u16(&d, W_CAPD_TAG, W_CAPD_SENDER_HOSTED, 0);
+	nx_capnp_bstruct_set_u32(&d, W_CAPD_ID, id, 0);
+	raw_send(fd, &b);
+}
+
+/* Answers question `qid` of an add with `sum`. */
+static void raw_return_sum(int fd, uint32_t qid, uint64_t sum)
+{
+	static uint64_t buf[128];
+	nx_capnp_builder b;
+	nx_capnp_bstruct s = raw_begin(&b, buf, sizeof(buf), W_MSG_RETURN, W_RET_DW, W_RET_NP);
+	nx_capnp_bstruct pay, res;
+	nx_capnp_bptr bp;
+
+	nx_capnp_bstruct_set_u32(&s, W_RET_AID, qid, 0);
+	bp = nx_capnp_bstruct_ptr(&s, W_RET_P);
+	assert_int_equal(nx_capnp_bptr_init_struct(&bp, W_PAY_DW, W_PAY_NP, &pay), 0);
+	bp = nx_capnp_bstruct_ptr(&pay, 0);
+	assert_int_equal(nx_capnp_bptr_init_struct(&bp, 1, 0, &res), 0);
+	nx_capnp_bstruct_set_u64(&res, 0, sum, 0);
+	raw_send(fd, &b);
+}
+
+/* The k-th Call the raw peer received: its question id and target. */
+static uint32_t raw_call_target(struct rawin *ri, unsigned k, struct w_target *ret)
+{
+	nx_capnp_struct c = raw_find(ri, W_MSG_CALL, k);
+	nx_capnp_ptr p = nx_capnp_struct_ptr(&c, W_CALL_P_TARGET);
+
+	assert_int_equal(w_read_target(&p, ret), 0);
+	return nx_capnp_struct_get_u32(&c, W_CALL_QID, 0);
+}
+
+/* Our client against a hand-driven server: calls on the bootstrap promise name the answer
+ * until its Return arrives, then the capability it returned (an import), as libcapnp's do;
+ * the promise's question stays until the promise goes, and its Finish releases nothing. */
+static void test_promise_resolves_to_import(void **state)
+{
+	struct rawenv e = {.fds_before = fdcheck_count()};
+	static struct rawin ri;
+	nx_rpc_call *before, *after;
+	const nx_rpc_result *res;
+	nx_rpc_conn *cli;
+	nx_rpc_cap *boot;
+	struct w_target t;
+	uint32_t qid;
+	int fds[2];
+
+	assert_int_equal(nx_loop_new(&e.loop), 0);
+	assert_int_equal(nx_chan_pair(fds), 0);
+	assert_int_equal(nx_rpc_conn_new(e.loop, fds[0], NULL, &cli), 0);
+	e.raw = fds[1];
+	assert_int_equal(nx_rpc_conn_bootstrap(cli, &boot), 0);
+	before = new_add(boot, 1, 2);
+	assert_int_equal(nx_rpc_call_send(before, NULL, NULL), 0);
+	memset(&ri, 0, sizeof(ri));
+	raw_drain(&e, &ri);
+	qid = raw_call_target(&ri, 0, &t);
+	assert_true(t.promised);
+	assert_int_equal(t.id, 0); /* the bootstrap question */
+	assert_int_equal(t.depth, 0);
+
+	raw_return_cap(e.raw, 0, 7);
+	raw_return_sum(e.raw, qid, 3);
+	res = wait_ok(before);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 3);
+	nx_rpc_call_free(before);
+
+	after = new_add(boot, 4, 5);
+	assert_int_equal(nx_rpc_call_send(after, NULL, NULL), 0);
+	memset(&ri, 0, sizeof(ri));
+	raw_drain(&e, &ri);
+	qid = raw_call_target(&ri, 0, &t);
+	assert_false(t.promised);
+	assert_int_equal(t.id, 7);
+	raw_return_sum(e.raw, qid, 9);
+	res = wait_ok(after);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 9);
+	nx_rpc_call_free(after);
+	assert_int_equal(nx_rpc_conn_imports(cli), 1);
+	assert_int_equal(nx_rpc_conn_questions(cli), 1);
+
+	/* Dropping the promise drops the import (Release 7 x1) and finishes question 0. */
+	nx_rpc_cap_unref(boot);
+	memset(&ri, 0, sizeof(ri));
+	raw_drain(&e, &ri);
+	{
+		nx_capnp_struct r = raw_find(&ri, W_MSG_RELEASE, 0);
+
+		assert_int_equal(nx_capnp_struct_get_u32(&r, W_REL_ID, 0), 7);
+		assert_int_equal(nx_capnp_struct_get_u32(&r, W_REL_COUNT, 0), 1);
+		/* The lazy Finish of `after` (question 1) may come first. */
+		r = raw_find(&ri, W_MSG_FINISH, 0);
+		if (nx_capnp_struct_get_u32(&r, W_FIN_QID, 0) != 0)
+			r = raw_find(&ri, W_MSG_FINISH, 1);
+		assert_int_equal(nx_capnp_struct_get_u32(&r, W_FIN_QID, 0), 0);
+	}
+	assert_int_equal(nx_rpc_conn_imports(cli), 0);
+	assert_int_equal(nx_rpc_conn_questions(cli), 0);
+	nx_rpc_conn_free(cli);
+	nx_fd_close(e.raw);
+	nx_loop_free(e.loop);
+	fdcheck_assert(e.fds_before);
+}
+
 /* Protocol violations, one per row: each costs the sender its connection (after an Abort),
  * and only that connection. */
 enum bad_kind {
@@ -1804,6 +1960,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_callback, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cap_in_results, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_pipeline, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_pipeline_on_plain_results, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cancel_cb, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_timeout_cancels, setup, teardown),
@@ -1825,6 +1982,7 @@ int main(void)
 	        cmocka_unit_test(test_backpressure),
 	        cmocka_unit_test_setup_teardown(test_forward_between_connections, setup, teardown),
 	        cmocka_unit_test(test_resolve_unimplemented),
+	        cmocka_unit_test(test_promise_resolves_to_import),
 	        cmocka_unit_test(test_protocol_violations),
 	};
 

@@ -681,9 +681,14 @@ static int dispatch_child(nx_source *s)
 
 static int dispatch_timers(nx_loop *l)
 {
-	uint64_t now = nx_clock_monotonic_ns();
 	nx_source *expired = NULL, **tail = &expired;
+	uint64_t now;
 	int n = 0;
+
+	/* No clock read per iteration for a loop without timers (a client waiting on a call). */
+	if (l->heap_len == 0)
+		return 0;
+	now = nx_clock_monotonic_ns();
 
 	/* Collect first, then run: a callback that re-arms in the past fires next iteration,
 	 * not in an endless loop here. */
