@@ -57,8 +57,7 @@ static int serve_increment(void *impl, nx_rpc_incoming *in, greeter_counter_incr
 	struct counter *c = impl;
 
 	c->value += greeter_counter_increment_params_get_by(params);
-	(void)greeter_counter_increment_return(in, c->value);
-	return 0;
+	return greeter_counter_increment_return(in, c->value);
 }
 
 static const struct greeter_counter_server counter_vt = {
@@ -75,8 +74,7 @@ static int serve_greet(void *impl, nx_rpc_incoming *in, greeter_greet_params par
 
 	(void)greeter_greet_params_get_name(params, &name, &len);
 	snprintf(msg, sizeof(msg), "hello, %s, from example-server (pid %d)", name, (int)getpid());
-	(void)greeter_greet_return(in, msg);
-	return 0;
+	return greeter_greet_return(in, msg);
 }
 
 static int serve_new_counter(void *impl, nx_rpc_incoming *in, greeter_new_counter_params params)
@@ -116,8 +114,7 @@ static int serve_checksum(void *impl, nx_rpc_incoming *in, greeter_checksum_para
 		sum += ((const uint8_t *)map.addr)[i];
 	size = map.size;
 	nx_vmo_unmap(&map);
-	(void)greeter_checksum_return(in, size, sum);
-	return 0;
+	return greeter_checksum_return(in, size, sum);
 }
 
 static const struct greeter_server greeter_vt = {

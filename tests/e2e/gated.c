@@ -38,8 +38,7 @@ static int serve_echo(void *impl, nx_rpc_incoming *in, echo_echo_params params)
 		return r; /* NX_RPC_ASYNC: held; this runs again once policyd answered */
 	if (!allowed)
 		return nx_rpc_incoming_failf(in, -EPERM, "%s lacks %s", subject, cap);
-	(void)echo_echo_return(in, text, subject);
-	return 0;
+	return echo_echo_return(in, text, subject);
 }
 
 static const struct echo_server echo_vt = {.echo = serve_echo};

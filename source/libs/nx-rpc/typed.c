@@ -132,8 +132,9 @@ static void typed_returned(nx_rpc_call *call, const nx_rpc_result *result, void 
 	free(userdata);
 	if (result->error == 0)
 		(void)results_check(call, t.desc);
-	t.done(t.cb, t.userdata, result->error, result->reason,
-	        result->error < 0 ? &empty : &result->results);
+	if (t.cb) /* NULL: the caller wanted no answer (a notice) */
+		t.done(t.cb, t.userdata, result->error, result->reason,
+		        result->error < 0 ? &empty : &result->results);
 	nx_rpc_call_free(call);
 }
 

@@ -21,8 +21,7 @@ static int serve_echo(void *impl, nx_rpc_incoming *in, echo_echo_params params)
 		return -EPERM; /* not through an accepted connection: nobody vouched for it */
 	/* The dispatcher validated the params (text at most ECHO_TEXT_MAX_LEN, no NUL). */
 	(void)echo_echo_params_get_text(params, &text, &len);
-	(void)echo_echo_return(in, text, subject); /* answers, or fails naming why */
-	return 0;
+	return echo_echo_return(in, text, subject); /* answers, or fails naming why */
 }
 
 static const struct echo_server echo_vt = {.echo = serve_echo};

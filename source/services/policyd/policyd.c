@@ -72,8 +72,7 @@ static int serve_check(void *impl, nx_rpc_incoming *in, policy_check_params para
 	allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
 	pold_audit_decision(d->audit, pold_store_policy(d->store), nx_svc_subject(d->svc, in),
 	        subject, cap, allowed);
-	(void)policy_check_return(in, allowed);
-	return 0;
+	return policy_check_return(in, allowed);
 }
 
 /* Reads queries[i] (validated by the dispatcher) into subject and cap; false if either is not
@@ -143,31 +142,24 @@ static int serve_explain(void *impl, nx_rpc_incoming *in, policy_explain_params 
 	if (r < 0)
 		return nx_rpc_incoming_failf(
 		        in, -EINVAL, "subject or cap not valid in the policy language");
-	(void)policy_explain_return(in, e.verdict == POL_ALLOW, e.rule, e.file, e.line,
+	return policy_explain_return(in, e.verdict == POL_ALLOW, e.rule, e.file, e.line,
 	        e.by_default); /* a NULL file stays unset */
-	return 0;
 }
 
 static int serve_version(void *impl, nx_rpc_incoming *in, policy_version_params params)
 {
 	policyd *d = impl;
 
-	(void)policy_version_return(in, pol_version(pold_store_policy(d->store)));
-	return 0;
+	return policy_version_return(in, pol_version(pold_store_policy(d->store)));
 }
 
 /* ---- Watchers ---- */
 
-static void notified(
-        void *userdata, int error, const char *reason, policy_watcher_changed_results results)
-{
-}
-
-/* A watcher that cannot be told loses only that event (`notified` ignores how it went); a
+/* A watcher that cannot be told loses only that event (nobody waits for its answer); a
  * broken one (its connection ended) is dropped at the next prune. */
 static void notify(struct policy_watcher *cb, const char *version)
 {
-	(void)policy_watcher_changed(cb, version, notified, NULL);
+	(void)policy_watcher_changed(cb, version, NULL, NULL);
 }
 
 static void prune_watchers(policyd *d)
@@ -254,8 +246,7 @@ static int serve_reload(void *impl, nx_rpc_incoming *in, policy_reload_params pa
 		for (unsigned i = 0; i < d->nwatchers; i++)
 			notify(d->watchers[i].cb, v);
 	}
-	(void)policy_reload_return(in, v);
-	return 0;
+	return policy_reload_return(in, v);
 }
 
 static const struct policy_server policy_vt = {

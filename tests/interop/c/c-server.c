@@ -69,8 +69,7 @@ static int serve_increment(void *impl, nx_rpc_incoming *in, interop_counter_incr
 	struct counter *c = impl;
 
 	c->value += interop_counter_increment_params_get_by(params);
-	(void)interop_counter_increment_return(in, c->value); /* answers, or fails naming why */
-	return 0;
+	return interop_counter_increment_return(in, c->value); /* answers, or fails naming why */
 }
 
 static const struct interop_counter_server counter_vt = {
@@ -112,8 +111,7 @@ static int serve_info(void *impl, nx_rpc_incoming *in, interop_blob_info_params 
 	struct blob *b = impl;
 
 	(void)params;
-	(void)interop_blob_info_return(in, b->size, b->hash);
-	return 0;
+	return interop_blob_info_return(in, b->size, b->hash);
 }
 
 static const struct interop_blob_server blob_vt = {
@@ -152,8 +150,7 @@ static int serve_done(void *impl, nx_rpc_incoming *in, interop_sink_done_params 
 	struct sink *s = impl;
 
 	(void)params;
-	(void)interop_sink_done_return(in, s->chunks, s->bytes, s->hash);
-	return 0;
+	return interop_sink_done_return(in, s->chunks, s->bytes, s->hash);
 }
 
 static const struct interop_sink_server sink_vt = {
@@ -438,8 +435,7 @@ static int serve_consume_blob(void *impl, nx_rpc_incoming *in, interop_consume_b
 		return nx_rpc_incoming_failf(in, -EINVAL, "blob capability carries no fd");
 	if (r < 0)
 		return nx_rpc_incoming_failf(in, r, "consumeBlob: cannot read the blob");
-	(void)interop_consume_blob_return(in, c.size, c.hash, c.head, c.head_len, c.sealed);
-	return 0;
+	return interop_consume_blob_return(in, c.size, c.hash, c.head, c.head_len, c.sealed);
 }
 
 static int serve_open_sink(void *impl, nx_rpc_incoming *in, interop_open_sink_params params)
@@ -518,9 +514,8 @@ static int serve_stats(void *impl, nx_rpc_incoming *in, interop_stats_params par
 {
 	(void)impl;
 	(void)params;
-	(void)interop_stats_return(
+	return interop_stats_return(
 	        in, g_stats.live_counters, g_stats.live_blobs, g_stats.cancelled);
-	return 0;
 }
 
 static int serve_die(void *impl, nx_rpc_incoming *in, interop_die_params params)

@@ -94,7 +94,7 @@ static void emit_client_header(struct gen *g, const struct sc_node *n, const str
 	        mf, rn->cname);
 	out(h, "/* Sends the call (taken: freed after cb, or on failure). 0, or a negative "
 	       "errno with cb\n * never run. Results are validated before cb (the server is a "
-	       "peer). */\n");
+	       "peer). cb may be NULL\n * when nobody needs the answer. */\n");
 	out(h, "int %s_send(nx_rpc_call *call, %s_cb cb, void *userdata);\n", mf, mf);
 	out(h, "/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: "
 	       "none).\n * 0 with *ret viewing the call (still the caller's), or "
@@ -307,6 +307,8 @@ static void emit_return_source(struct gen *g, const struct sc_method *m, const c
 	out(c, "int %s_return(nx_rpc_incoming *in", mf);
 	gen_simple_args(c, g, rn);
 	out(c, ")\n{\n\t%s_b b;\n\tint r = %s_results_init(in, &b);\n\n", rn->cname, mf);
+	/* No setter may touch `b` unless it was started. */
+	out(c, "\tif (r < 0)\n\t\treturn nx_rpc_incoming_return_built(in, r);\n");
 	(void)gen_simple_fill(c, rn, "b");
 	out(c, "\treturn nx_rpc_incoming_return_built(in, r);\n}\n\n");
 }

@@ -119,6 +119,8 @@ int iface_base_ping_return(nx_rpc_incoming *in)
 	iface_base_ping_results_b b;
 	int r = iface_base_ping_results_init(in, &b);
 
+	if (r < 0)
+		return nx_rpc_incoming_return_built(in, r);
 	return nx_rpc_incoming_return_built(in, r);
 }
 
@@ -293,6 +295,8 @@ int iface_calc_add_return(nx_rpc_incoming *in, int32_t sum)
 	iface_calc_add_results_b b;
 	int r = iface_calc_add_results_init(in, &b);
 
+	if (r < 0)
+		return nx_rpc_incoming_return_built(in, r);
 	iface_calc_add_results_set_sum(b, sum);
 	return nx_rpc_incoming_return_built(in, r);
 }
@@ -322,6 +326,8 @@ int iface_calc_describe_return(nx_rpc_incoming *in, const char *text, types_colo
 	iface_calc_describe_results_b b;
 	int r = iface_calc_describe_results_init(in, &b);
 
+	if (r < 0)
+		return nx_rpc_incoming_return_built(in, r);
 	if (r >= 0 && text)
 		r = iface_calc_describe_results_set_text(b, text, strlen(text));
 	iface_calc_describe_results_set_color(b, color);
@@ -471,6 +477,8 @@ int iface_calc_sub_return(nx_rpc_incoming *in, struct iface_calc *calc)
 	iface_calc_sub_results_b b;
 	int r = iface_calc_sub_results_init(in, &b);
 
+	if (r < 0)
+		return nx_rpc_incoming_return_built(in, r);
 	if (r >= 0)
 		r = iface_calc_sub_results_set_calc(b, calc);
 	return nx_rpc_incoming_return_built(in, r);
@@ -784,6 +792,8 @@ int iface_keywords_register_return(nx_rpc_incoming *in)
 	iface_keywords_register_results_b b;
 	int r = iface_keywords_register_results_init(in, &b);
 
+	if (r < 0)
+		return nx_rpc_incoming_return_built(in, r);
 	return nx_rpc_incoming_return_built(in, r);
 }
 
@@ -842,6 +852,8 @@ int iface_keywords_delete_return(nx_rpc_incoming *in)
 	iface_keywords_delete_results_b b;
 	int r = iface_keywords_delete_results_init(in, &b);
 
+	if (r < 0)
+		return nx_rpc_incoming_return_built(in, r);
 	return nx_rpc_incoming_return_built(in, r);
 }
 

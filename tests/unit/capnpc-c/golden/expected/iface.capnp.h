@@ -949,7 +949,8 @@ static inline int iface_base_ping_start(struct iface_base *target, nx_rpc_call *
  * or error < 0 with the section 9 reason and empty results. */
 typedef void (*iface_base_ping_cb)(void *userdata, int error, const char *reason, iface_base_ping_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
- * never run. Results are validated before cb (the server is a peer). */
+ * never run. Results are validated before cb (the server is a peer). cb may be NULL
+ * when nobody needs the answer. */
 int iface_base_ping_send(nx_rpc_call *call, iface_base_ping_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1024,7 +1025,8 @@ static inline int iface_calc_add_start(struct iface_calc *target, nx_rpc_call **
  * or error < 0 with the section 9 reason and empty results. */
 typedef void (*iface_calc_add_cb)(void *userdata, int error, const char *reason, iface_calc_add_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
- * never run. Results are validated before cb (the server is a peer). */
+ * never run. Results are validated before cb (the server is a peer). cb may be NULL
+ * when nobody needs the answer. */
 int iface_calc_add_send(nx_rpc_call *call, iface_calc_add_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1062,7 +1064,8 @@ static inline int iface_calc_describe_start(struct iface_calc *target, nx_rpc_ca
  * or error < 0 with the section 9 reason and empty results. */
 typedef void (*iface_calc_describe_cb)(void *userdata, int error, const char *reason, iface_calc_describe_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
- * never run. Results are validated before cb (the server is a peer). */
+ * never run. Results are validated before cb (the server is a peer). cb may be NULL
+ * when nobody needs the answer. */
 int iface_calc_describe_send(nx_rpc_call *call, iface_calc_describe_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1113,7 +1116,8 @@ static inline int iface_calc_lookup_start(struct iface_calc *target, nx_rpc_call
  * or error < 0 with the section 9 reason and empty results. */
 typedef void (*iface_calc_lookup_cb)(void *userdata, int error, const char *reason, types_everything results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
- * never run. Results are validated before cb (the server is a peer). */
+ * never run. Results are validated before cb (the server is a peer). cb may be NULL
+ * when nobody needs the answer. */
 int iface_calc_lookup_send(nx_rpc_call *call, iface_calc_lookup_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1146,7 +1150,8 @@ static inline int iface_calc_sub_start(struct iface_calc *target, nx_rpc_call **
  * or error < 0 with the section 9 reason and empty results. */
 typedef void (*iface_calc_sub_cb)(void *userdata, int error, const char *reason, iface_calc_sub_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
- * never run. Results are validated before cb (the server is a peer). */
+ * never run. Results are validated before cb (the server is a peer). cb may be NULL
+ * when nobody needs the answer. */
 int iface_calc_sub_send(nx_rpc_call *call, iface_calc_sub_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1268,7 +1273,8 @@ static inline int iface_keywords_register_start(struct iface_keywords *target, n
  * or error < 0 with the section 9 reason and empty results. */
 typedef void (*iface_keywords_register_cb)(void *userdata, int error, const char *reason, iface_keywords_register_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
- * never run. Results are validated before cb (the server is a peer). */
+ * never run. Results are validated before cb (the server is a peer). cb may be NULL
+ * when nobody needs the answer. */
 int iface_keywords_register_send(nx_rpc_call *call, iface_keywords_register_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1306,7 +1312,8 @@ static inline int iface_keywords_delete_start(struct iface_keywords *target, nx_
  * or error < 0 with the section 9 reason and empty results. */
 typedef void (*iface_keywords_delete_cb)(void *userdata, int error, const char *reason, iface_keywords_delete_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
- * never run. Results are validated before cb (the server is a peer). */
+ * never run. Results are validated before cb (the server is a peer). cb may be NULL
+ * when nobody needs the answer. */
 int iface_keywords_delete_send(nx_rpc_call *call, iface_keywords_delete_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
