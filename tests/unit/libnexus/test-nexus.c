@@ -48,7 +48,7 @@ static int serve_echo(void *impl, nx_rpc_incoming *in, echo_echo_params params)
 
 	f->echoes++;
 	(void)echo_echo_params_get_text(params, &text, &len); /* validated: no inner NUL */
-	return echo_echo_return(in, text, "uid:test");         /* answers, or fails saying why */
+	return echo_echo_return(in, text, "uid:test");        /* answers, or fails saying why */
 }
 
 static const struct echo_server echo_vt = {.echo = serve_echo};
