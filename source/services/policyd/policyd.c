@@ -28,12 +28,13 @@ struct policyd {
 	unsigned nwatchers;
 };
 
-/* A subject or capability as the policy language takes it: 1..POL_TOKEN_MAX bytes of
- * printable ASCII without spaces. Copies a validated Text into dst (POL_TOKEN_MAX + 1). */
+/* A subject or capability as the policy language takes it: printable ASCII without spaces
+ * (the schema already bounds it to 1..POL_TOKEN_MAX bytes). Copies a validated Text into dst
+ * (POL_TOKEN_MAX + 1). */
 static bool read_token(char *dst, const char *src, size_t len)
 {
 	if (len == 0 || len > POL_TOKEN_MAX)
-		return false;
+		return false; /* the schema let it through: it and this file disagree */
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)src[i] < 0x21 || (unsigned char)src[i] > 0x7e)
 			return false;
@@ -68,16 +69,16 @@ static int serve_check(void *impl, nx_rpc_incoming *in, policy_check_params para
 	bad = read_query(s, slen, c, clen, subject, cap);
 	if (bad)
 		return nx_rpc_incoming_failf(
-		        in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad, POL_TOKEN_MAX);
+		        in, -EINVAL, "%s: not printable ASCII without spaces", bad);
 	allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
 	pold_audit_decision(d->audit, pold_store_policy(d->store), nx_svc_subject(d->svc, in),
 	        subject, cap, allowed);
 	return policy_check_return(in, allowed);
 }
 
-/* Reads queries[i] (validated by the dispatcher) into subject and cap; false if either is not
- * a token. */
-static bool read_query_at(const nx_capnp_list *list, uint32_t i, char *subject, char *cap)
+/* Reads queries[i] (validated by the dispatcher) into subject and cap: NULL, or the name of
+ * the field that is not a token. */
+static const char *read_query_at(const nx_capnp_list *list, uint32_t i, char *subject, char *cap)
 {
 	policy_query q = policy_query_at(list, i);
 	const char *s, *c;
@@ -85,7 +86,7 @@ static bool read_query_at(const nx_capnp_list *list, uint32_t i, char *subject, 
 
 	(void)policy_query_get_subject(q, &s, &slen);
 	(void)policy_query_get_cap(q, &c, &clen);
-	return !read_query(s, slen, c, clen, subject, cap);
+	return read_query(s, slen, c, clen, subject, cap);
 }
 
 static int serve_check_many(void *impl, nx_rpc_incoming *in, policy_check_many_params params)
@@ -102,11 +103,14 @@ static int serve_check_many(void *impl, nx_rpc_incoming *in, policy_check_many_p
 	/* The dispatcher validated the list (at most POLICY_CHECK_MANY_MAX) and its texts. */
 	(void)policy_check_many_params_get_queries(params, &list);
 	/* Every query is read before any answer is built: one bad query fails the call. */
-	for (uint32_t i = 0; i < list.count; i++)
-		if (!read_query_at(&list, i, subject, cap))
+	for (uint32_t i = 0; i < list.count; i++) {
+		const char *bad = read_query_at(&list, i, subject, cap);
+
+		if (bad)
 			return nx_rpc_incoming_failf(in, -EINVAL,
-			        "queries[%u]: subject and cap must be 1..%u printable ASCII bytes",
-			        (unsigned)i, POL_TOKEN_MAX);
+			        "queries[%u].%s: not printable ASCII without spaces", (unsigned)i,
+			        bad);
+	}
 	r = policy_check_many_results_init(in, &res);
 	if (r >= 0)
 		r = policy_check_many_results_init_allowed(res, list.count, &out);
@@ -137,7 +141,7 @@ static int serve_explain(void *impl, nx_rpc_incoming *in, policy_explain_params 
 	bad = read_query(s, slen, c, clen, subject, cap);
 	if (bad)
 		return nx_rpc_incoming_failf(
-		        in, -EINVAL, "%s: not 1..%u printable ASCII bytes", bad, POL_TOKEN_MAX);
+		        in, -EINVAL, "%s: not printable ASCII without spaces", bad);
 	r = pol_explain(pold_store_policy(d->store), subject, cap, &e);
 	if (r < 0)
 		return nx_rpc_incoming_failf(

@@ -25,8 +25,8 @@ const policyWatchersPerConnMax :UInt32 = 16;
 const policyVersionLen :UInt32 = 64;
 
 struct Query {
-  subject @0 :Text $N.maxLen(T.subjectMaxLen);
-  cap @1 :Text $N.maxLen(.policyCapMaxLen);
+  subject @0 :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen);
+  cap @1 :Text $N.nonEmpty $N.maxLen(.policyCapMaxLen);
 }
 
 # Told about policy versions.
@@ -40,7 +40,7 @@ interface PolicyWatcher {
 interface Policy {
   # Whether `subject` holds `cap` under the policy in force (deny by default; deny wins).
   # Errors: invalid_argument (empty or non-printable subject/cap), too_large (over maxLen).
-  check @0 (subject :Text $N.maxLen(T.subjectMaxLen), cap :Text $N.maxLen(.policyCapMaxLen)) -> (allowed :Bool);
+  check @0 (subject :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen), cap :Text $N.nonEmpty $N.maxLen(.policyCapMaxLen)) -> (allowed :Bool);
 
   # check() for each query, answers in the same order.
   # Errors: invalid_argument (a bad query; its index is named), too_large (more than
@@ -51,7 +51,7 @@ interface Policy {
   # allow rule ("allow SUBJECT CAP", with its file and line), else byDefault = true, rule
   # "no rule: deny by default", file "" and line 0.
   # Errors: as check().
-  explain @2 (subject :Text $N.maxLen(T.subjectMaxLen), cap :Text $N.maxLen(.policyCapMaxLen))
+  explain @2 (subject :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen), cap :Text $N.nonEmpty $N.maxLen(.policyCapMaxLen))
       -> (allowed :Bool, rule :Text, file :Text, line :UInt32, byDefault :Bool);
 
   # The version of the policy in force.
