@@ -164,7 +164,7 @@ struct nx_rpc_call {
 	bool has_builder;
 	char reason[NX_RPC_REASON_MAX + 1];
 	struct nx_capnp_captable captable; /* params: add; results: get (typed.c) */
-	uint64_t first_seg[]; /* RPC_FIRST_SEG_WORDS, for `b` */
+	uint64_t first_seg[];              /* RPC_FIRST_SEG_WORDS, for `b` */
 };
 
 struct nx_rpc_incoming {
@@ -194,7 +194,7 @@ struct nx_rpc_incoming {
 	nx_rpc_cancel_cb cancel_cb;
 	void *cancel_ud;
 	struct nx_capnp_captable captable; /* params: get; results: add (typed.c) */
-	uint64_t first_seg[]; /* RPC_FIRST_SEG_WORDS, for `b` */
+	uint64_t first_seg[];              /* RPC_FIRST_SEG_WORDS, for `b` */
 };
 
 struct capout {
