@@ -164,7 +164,16 @@ struct nx_rpc_call {
 	bool has_builder;
 	char reason[NX_RPC_REASON_MAX + 1];
 	struct nx_capnp_captable captable; /* params: add; results: get (typed.c) */
-	uint64_t first_seg[];              /* RPC_FIRST_SEG_WORDS, for `b` */
+	/* A typed send's callback (typed.c), kept here so freeing the call before its return
+	 * (a cancel) leaves nothing behind. */
+	struct {
+		const struct nx_capnp_desc *desc;
+		void (*done)(void (*cb)(void), void *userdata, int error, const char *reason,
+		        const nx_capnp_struct *results);
+		void (*cb)(void);
+		void *userdata;
+	} typed;
+	uint64_t first_seg[]; /* RPC_FIRST_SEG_WORDS, for `b` */
 };
 
 struct nx_rpc_incoming {

@@ -117,43 +117,30 @@ static int results_check(nx_rpc_call *call, const struct nx_capnp_desc *desc)
 
 /* ---- Client side ------------------------------------------------------------------------- */
 
-struct typed_call {
-	const struct nx_capnp_desc *desc;
-	nx_rpc_typed_done done;
-	void (*cb)(void);
-	void *userdata;
-};
-
 static void typed_returned(nx_rpc_call *call, const nx_rpc_result *result, void *userdata)
 {
-	struct typed_call t = *(struct typed_call *)userdata;
 	nx_capnp_struct empty = {0};
 
-	free(userdata);
 	if (result->error == 0)
-		(void)results_check(call, t.desc);
-	if (t.cb) /* NULL: the caller wanted no answer (a notice) */
-		t.done(t.cb, t.userdata, result->error, result->reason,
-		        result->error < 0 ? &empty : &result->results);
+		(void)results_check(call, call->typed.desc);
+	if (call->typed.cb) /* NULL: the caller wanted no answer (a notice) */
+		call->typed.done(call->typed.cb, call->typed.userdata, result->error,
+		        result->reason, result->error < 0 ? &empty : &result->results);
 	nx_rpc_call_free(call);
 }
 
 int nx_rpc_call_send_typed(nx_rpc_call *call, const struct nx_capnp_desc *results_desc,
         nx_rpc_typed_done done, void (*cb)(void), void *userdata)
 {
-	struct typed_call *t = malloc(sizeof(*t));
 	int r;
 
-	if (!t) {
+	call->typed.desc = results_desc;
+	call->typed.done = done;
+	call->typed.cb = cb;
+	call->typed.userdata = userdata;
+	r = nx_rpc_call_send(call, typed_returned, NULL);
+	if (r < 0)
 		nx_rpc_call_free(call);
-		return -ENOMEM;
-	}
-	*t = (struct typed_call){results_desc, done, cb, userdata};
-	r = nx_rpc_call_send(call, typed_returned, t);
-	if (r < 0) {
-		free(t);
-		nx_rpc_call_free(call);
-	}
 	return r;
 }
 

@@ -39,7 +39,9 @@ typedef void (*nx_rpc_typed_done)(void (*cb)(void), void *userdata, int error, c
 /* Sends `call` (taken: freed in every case). Once, from the loop, the results are validated
  * against `results_desc` (the server is a peer: results that break the schema fail the call
  * with "integrity: <field>: <rule>"), then done(cb, userdata, error, reason, &results) runs
- * (not when cb is NULL: a call whose answer nobody needs) and the call is freed. Returns 0, or nx_rpc_call_send()'s error with done never run, or
+ * (not when cb is NULL: a call whose answer nobody needs) and the call is freed. Until then
+ * the caller may cancel it with nx_rpc_call_free() (done never runs), so a caller that keeps
+ * the pointer to cancel must forget it in its callback. Returns 0, or nx_rpc_call_send()'s error with done never run, or
  * -ENOMEM. */
 int nx_rpc_call_send_typed(nx_rpc_call *call, const struct nx_capnp_desc *results_desc,
         nx_rpc_typed_done done, void (*cb)(void), void *userdata);

@@ -94,7 +94,8 @@ static void emit_client_header(struct gen *g, const struct sc_node *n, const str
 	        mf, rn->cname);
 	out(h, "/* Sends the call (taken: freed after cb, or on failure). 0, or a negative "
 	       "errno with cb\n * never run. Results are validated before cb (the server is a "
-	       "peer). cb may be NULL\n * when nobody needs the answer. */\n");
+	       "peer). cb may be NULL\n * when nobody needs the answer. Freeing the call before "
+	       "cb ran cancels it. */\n");
 	out(h, "int %s_send(nx_rpc_call *call, %s_cb cb, void *userdata);\n", mf, mf);
 	out(h, "/* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: "
 	       "none).\n * 0 with *ret viewing the call (still the caller's), or "

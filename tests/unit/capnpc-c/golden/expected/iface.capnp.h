@@ -950,7 +950,7 @@ static inline int iface_base_ping_start(struct iface_base *target, nx_rpc_call *
 typedef void (*iface_base_ping_cb)(void *userdata, int error, const char *reason, iface_base_ping_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
  * never run. Results are validated before cb (the server is a peer). cb may be NULL
- * when nobody needs the answer. */
+ * when nobody needs the answer. Freeing the call before cb ran cancels it. */
 int iface_base_ping_send(nx_rpc_call *call, iface_base_ping_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1026,7 +1026,7 @@ static inline int iface_calc_add_start(struct iface_calc *target, nx_rpc_call **
 typedef void (*iface_calc_add_cb)(void *userdata, int error, const char *reason, iface_calc_add_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
  * never run. Results are validated before cb (the server is a peer). cb may be NULL
- * when nobody needs the answer. */
+ * when nobody needs the answer. Freeing the call before cb ran cancels it. */
 int iface_calc_add_send(nx_rpc_call *call, iface_calc_add_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1065,7 +1065,7 @@ static inline int iface_calc_describe_start(struct iface_calc *target, nx_rpc_ca
 typedef void (*iface_calc_describe_cb)(void *userdata, int error, const char *reason, iface_calc_describe_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
  * never run. Results are validated before cb (the server is a peer). cb may be NULL
- * when nobody needs the answer. */
+ * when nobody needs the answer. Freeing the call before cb ran cancels it. */
 int iface_calc_describe_send(nx_rpc_call *call, iface_calc_describe_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1117,7 +1117,7 @@ static inline int iface_calc_lookup_start(struct iface_calc *target, nx_rpc_call
 typedef void (*iface_calc_lookup_cb)(void *userdata, int error, const char *reason, types_everything results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
  * never run. Results are validated before cb (the server is a peer). cb may be NULL
- * when nobody needs the answer. */
+ * when nobody needs the answer. Freeing the call before cb ran cancels it. */
 int iface_calc_lookup_send(nx_rpc_call *call, iface_calc_lookup_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1151,7 +1151,7 @@ static inline int iface_calc_sub_start(struct iface_calc *target, nx_rpc_call **
 typedef void (*iface_calc_sub_cb)(void *userdata, int error, const char *reason, iface_calc_sub_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
  * never run. Results are validated before cb (the server is a peer). cb may be NULL
- * when nobody needs the answer. */
+ * when nobody needs the answer. Freeing the call before cb ran cancels it. */
 int iface_calc_sub_send(nx_rpc_call *call, iface_calc_sub_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1274,7 +1274,7 @@ static inline int iface_keywords_register_start(struct iface_keywords *target, n
 typedef void (*iface_keywords_register_cb)(void *userdata, int error, const char *reason, iface_keywords_register_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
  * never run. Results are validated before cb (the server is a peer). cb may be NULL
- * when nobody needs the answer. */
+ * when nobody needs the answer. Freeing the call before cb ran cancels it. */
 int iface_keywords_register_send(nx_rpc_call *call, iface_keywords_register_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
@@ -1313,7 +1313,7 @@ static inline int iface_keywords_delete_start(struct iface_keywords *target, nx_
 typedef void (*iface_keywords_delete_cb)(void *userdata, int error, const char *reason, iface_keywords_delete_results results);
 /* Sends the call (taken: freed after cb, or on failure). 0, or a negative errno with cb
  * never run. Results are validated before cb (the server is a peer). cb may be NULL
- * when nobody needs the answer. */
+ * when nobody needs the answer. Freeing the call before cb ran cancels it. */
 int iface_keywords_delete_send(nx_rpc_call *call, iface_keywords_delete_cb cb, void *userdata);
 /* Sends if not sent, waits until `deadline_ns` (CLOCK_MONOTONIC, UINT64_MAX: none).
  * 0 with *ret viewing the call (still the caller's), or nx_rpc_call_wait_typed()'s errors. */
