@@ -517,6 +517,9 @@ static void emit_struct_accessors(struct gen *g, const struct sc_node *n)
 		        "static inline int %s_init_root(nx_capnp_builder *m, %s_b *ret)\n{\n"
 		        "\treturn nx_capnp_builder_init_root(m, %s_DATA_WORDS, %s_PTRS, &ret->s);\n}\n\n",
 		        n->cname, n->cname, n->cupper, n->cupper);
+	}
+	/* A method's params and results are never list elements. */
+	if (!n->is_group && !n->is_param_struct) {
 		out(g->h,
 		        "static inline %s %s_at(const nx_capnp_list *l, uint32_t i)\n{\n"
 		        "\t%s v;\n\n\tnx_capnp_list_get_struct(l, i, &v.s);\n\treturn v;\n}\n\n",

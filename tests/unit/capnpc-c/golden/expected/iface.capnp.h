@@ -310,22 +310,6 @@ static inline int iface_base_ping_params_init_root(nx_capnp_builder *m, iface_ba
 	return nx_capnp_builder_init_root(m, IFACE_BASE_PING_PARAMS_DATA_WORDS, IFACE_BASE_PING_PARAMS_PTRS, &ret->s);
 }
 
-static inline iface_base_ping_params iface_base_ping_params_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_base_ping_params v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_base_ping_params_b iface_base_ping_params_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_base_ping_params_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 /* ---- Base.ping$Results ---- */
 
 static inline int iface_base_ping_results_read_root(nx_capnp_reader *m, iface_base_ping_results *ret)
@@ -338,22 +322,6 @@ static inline int iface_base_ping_results_init_root(nx_capnp_builder *m, iface_b
 	return nx_capnp_builder_init_root(m, IFACE_BASE_PING_RESULTS_DATA_WORDS, IFACE_BASE_PING_RESULTS_PTRS, &ret->s);
 }
 
-static inline iface_base_ping_results iface_base_ping_results_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_base_ping_results v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_base_ping_results_b iface_base_ping_results_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_base_ping_results_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 /* ---- Calc.add$Params ---- */
 
 static inline int iface_calc_add_params_read_root(nx_capnp_reader *m, iface_calc_add_params *ret)
@@ -364,22 +332,6 @@ static inline int iface_calc_add_params_read_root(nx_capnp_reader *m, iface_calc
 static inline int iface_calc_add_params_init_root(nx_capnp_builder *m, iface_calc_add_params_b *ret)
 {
 	return nx_capnp_builder_init_root(m, IFACE_CALC_ADD_PARAMS_DATA_WORDS, IFACE_CALC_ADD_PARAMS_PTRS, &ret->s);
-}
-
-static inline iface_calc_add_params iface_calc_add_params_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_calc_add_params v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_calc_add_params_b iface_calc_add_params_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_calc_add_params_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
 }
 
 static inline int32_t iface_calc_add_params_get_a(iface_calc_add_params r)
@@ -414,22 +366,6 @@ static inline int iface_calc_add_results_init_root(nx_capnp_builder *m, iface_ca
 	return nx_capnp_builder_init_root(m, IFACE_CALC_ADD_RESULTS_DATA_WORDS, IFACE_CALC_ADD_RESULTS_PTRS, &ret->s);
 }
 
-static inline iface_calc_add_results iface_calc_add_results_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_calc_add_results v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_calc_add_results_b iface_calc_add_results_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_calc_add_results_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 static inline int32_t iface_calc_add_results_get_sum(iface_calc_add_results r)
 {
 	return (int32_t)nx_capnp_struct_get_u32(&r.s, 0, 0x0u);
@@ -450,22 +386,6 @@ static inline int iface_calc_describe_params_read_root(nx_capnp_reader *m, iface
 static inline int iface_calc_describe_params_init_root(nx_capnp_builder *m, iface_calc_describe_params_b *ret)
 {
 	return nx_capnp_builder_init_root(m, IFACE_CALC_DESCRIBE_PARAMS_DATA_WORDS, IFACE_CALC_DESCRIBE_PARAMS_PTRS, &ret->s);
-}
-
-static inline iface_calc_describe_params iface_calc_describe_params_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_calc_describe_params v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_calc_describe_params_b iface_calc_describe_params_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_calc_describe_params_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
 }
 
 /* Null or malformed reads as the default (errors stay in the reader). */
@@ -527,22 +447,6 @@ static inline int iface_calc_describe_results_init_root(nx_capnp_builder *m, ifa
 	return nx_capnp_builder_init_root(m, IFACE_CALC_DESCRIBE_RESULTS_DATA_WORDS, IFACE_CALC_DESCRIBE_RESULTS_PTRS, &ret->s);
 }
 
-static inline iface_calc_describe_results iface_calc_describe_results_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_calc_describe_results v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_calc_describe_results_b iface_calc_describe_results_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_calc_describe_results_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 /* A view into the message (NUL-terminated, *ret_len without the NUL); 0, or -EBADMSG / -ELOOP with an empty view. */
 static inline int iface_calc_describe_results_get_text(iface_calc_describe_results r, const char **ret, size_t *ret_len)
 {
@@ -588,22 +492,6 @@ static inline int iface_calc_push_params_init_root(nx_capnp_builder *m, iface_ca
 	return nx_capnp_builder_init_root(m, IFACE_CALC_PUSH_PARAMS_DATA_WORDS, IFACE_CALC_PUSH_PARAMS_PTRS, &ret->s);
 }
 
-static inline iface_calc_push_params iface_calc_push_params_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_calc_push_params v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_calc_push_params_b iface_calc_push_params_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_calc_push_params_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 /* A view into the message (bytes); 0, or -EBADMSG / -ELOOP with an empty view. */
 static inline int iface_calc_push_params_get_chunk(iface_calc_push_params r, const uint8_t **ret, size_t *ret_len)
 {
@@ -639,22 +527,6 @@ static inline int iface_calc_sub_params_init_root(nx_capnp_builder *m, iface_cal
 	return nx_capnp_builder_init_root(m, IFACE_CALC_SUB_PARAMS_DATA_WORDS, IFACE_CALC_SUB_PARAMS_PTRS, &ret->s);
 }
 
-static inline iface_calc_sub_params iface_calc_sub_params_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_calc_sub_params v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_calc_sub_params_b iface_calc_sub_params_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_calc_sub_params_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 /* ---- Calc.sub$Results ---- */
 
 static inline int iface_calc_sub_results_read_root(nx_capnp_reader *m, iface_calc_sub_results *ret)
@@ -665,22 +537,6 @@ static inline int iface_calc_sub_results_read_root(nx_capnp_reader *m, iface_cal
 static inline int iface_calc_sub_results_init_root(nx_capnp_builder *m, iface_calc_sub_results_b *ret)
 {
 	return nx_capnp_builder_init_root(m, IFACE_CALC_SUB_RESULTS_DATA_WORDS, IFACE_CALC_SUB_RESULTS_PTRS, &ret->s);
-}
-
-static inline iface_calc_sub_results iface_calc_sub_results_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_calc_sub_results v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_calc_sub_results_b iface_calc_sub_results_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_calc_sub_results_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
 }
 
 /* A new reference to the capability (nx_rpc_cap_unref(iface_calc_cap(*ret))); -ENOENT when null
@@ -829,22 +685,6 @@ static inline int iface_keywords_register_params_init_root(nx_capnp_builder *m, 
 	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_REGISTER_PARAMS_DATA_WORDS, IFACE_KEYWORDS_REGISTER_PARAMS_PTRS, &ret->s);
 }
 
-static inline iface_keywords_register_params iface_keywords_register_params_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_keywords_register_params v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_keywords_register_params_b iface_keywords_register_params_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_keywords_register_params_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 /* ---- Keywords.register$Results ---- */
 
 static inline int iface_keywords_register_results_read_root(nx_capnp_reader *m, iface_keywords_register_results *ret)
@@ -855,22 +695,6 @@ static inline int iface_keywords_register_results_read_root(nx_capnp_reader *m, 
 static inline int iface_keywords_register_results_init_root(nx_capnp_builder *m, iface_keywords_register_results_b *ret)
 {
 	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_REGISTER_RESULTS_DATA_WORDS, IFACE_KEYWORDS_REGISTER_RESULTS_PTRS, &ret->s);
-}
-
-static inline iface_keywords_register_results iface_keywords_register_results_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_keywords_register_results v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_keywords_register_results_b iface_keywords_register_results_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_keywords_register_results_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
 }
 
 /* ---- Keywords.delete$Params ---- */
@@ -885,22 +709,6 @@ static inline int iface_keywords_delete_params_init_root(nx_capnp_builder *m, if
 	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_DELETE_PARAMS_DATA_WORDS, IFACE_KEYWORDS_DELETE_PARAMS_PTRS, &ret->s);
 }
 
-static inline iface_keywords_delete_params iface_keywords_delete_params_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_keywords_delete_params v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_keywords_delete_params_b iface_keywords_delete_params_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_keywords_delete_params_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
-}
-
 /* ---- Keywords.delete$Results ---- */
 
 static inline int iface_keywords_delete_results_read_root(nx_capnp_reader *m, iface_keywords_delete_results *ret)
@@ -911,22 +719,6 @@ static inline int iface_keywords_delete_results_read_root(nx_capnp_reader *m, if
 static inline int iface_keywords_delete_results_init_root(nx_capnp_builder *m, iface_keywords_delete_results_b *ret)
 {
 	return nx_capnp_builder_init_root(m, IFACE_KEYWORDS_DELETE_RESULTS_DATA_WORDS, IFACE_KEYWORDS_DELETE_RESULTS_PTRS, &ret->s);
-}
-
-static inline iface_keywords_delete_results iface_keywords_delete_results_at(const nx_capnp_list *l, uint32_t i)
-{
-	iface_keywords_delete_results v;
-
-	nx_capnp_list_get_struct(l, i, &v.s);
-	return v;
-}
-
-static inline iface_keywords_delete_results_b iface_keywords_delete_results_b_at(const nx_capnp_blist *l, uint32_t i)
-{
-	iface_keywords_delete_results_b v;
-
-	nx_capnp_blist_get_struct(l, i, &v.s);
-	return v;
 }
 
 /* ---- interface Base ---- */
