@@ -345,11 +345,6 @@ int nx_rpc_incoming_failf(nx_rpc_incoming *in, int err, const char *fmt, ...)
 	return nx_rpc_incoming_fail(in, nx_rpc_exc_type_for_errno(err), buf);
 }
 
-int nx_rpc_incoming_fail_errno(nx_rpc_incoming *in, int err, const char *msg)
-{
-	return nx_rpc_incoming_failf(in, err, "%s", msg ? msg : strerror(err < 0 ? -err : err));
-}
-
 int nx_rpc_incoming_return(nx_rpc_incoming *in)
 {
 	nx_rpc_conn *c;
@@ -466,7 +461,7 @@ static void fwd_done(nx_rpc_call *call, const nx_rpc_result *res, void *userdata
 	for (i = 0; r == 0 && i < call->nrcaps; i++)
 		r = nx_rpc_incoming_add_cap(in, call->rcaps[i], &idx);
 	if (r < 0)
-		(void)nx_rpc_incoming_fail_errno(in, r, "cannot forward the results");
+		(void)nx_rpc_incoming_failf(in, r, "cannot forward the results");
 	else
 		(void)nx_rpc_incoming_return(in);
 	nx_rpc_call_free(call);
@@ -482,7 +477,7 @@ static void forward(nx_rpc_incoming *in, nx_rpc_cap *cap)
 
 	r = rpc_call_new_raw(cap, in->iface, in->method, &call);
 	if (r < 0) {
-		(void)nx_rpc_incoming_fail_errno(in, r, "cannot forward the call");
+		(void)nx_rpc_incoming_failf(in, r, "cannot forward the call");
 		return;
 	}
 	dst = nx_capnp_bstruct_ptr(&call->payload, 0);
@@ -498,7 +493,7 @@ static void forward(nx_rpc_incoming *in, nx_rpc_cap *cap)
 		if (res)
 			(void)nx_rpc_incoming_fail(in, res->exc_type, res->reason);
 		else
-			(void)nx_rpc_incoming_fail_errno(in, r, "cannot forward the call");
+			(void)nx_rpc_incoming_failf(in, r, "cannot forward the call");
 		nx_rpc_call_free(call);
 		return;
 	}
@@ -528,7 +523,7 @@ void rpc_deliver(nx_rpc_conn *c, nx_rpc_incoming *in, nx_rpc_cap *cap)
 		if (in->answered)
 			rpc_incoming_free(in);
 		else if (r < 0)
-			(void)nx_rpc_incoming_fail_errno(in, r, NULL);
+			(void)nx_rpc_incoming_failf(in, r, "%s", strerror(-r));
 		return;
 	case CAP_BROKEN:
 		(void)nx_rpc_incoming_fail(in, cap->exc, cap->reason);

@@ -271,8 +271,6 @@ int nx_rpc_incoming_fail(nx_rpc_incoming *in, enum nx_rpc_exc type, const char *
  * NX_RPC_REASON_MAX; frees `in`; returns 0 (answered), -EINVAL, -EALREADY as above. */
 int nx_rpc_incoming_failf(nx_rpc_incoming *in, int err, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-/* nx_rpc_incoming_failf(in, err, "%s", msg), or strerror(err) for a NULL msg. */
-int nx_rpc_incoming_fail_errno(nx_rpc_incoming *in, int err, const char *msg);
 /* True once the caller sent Finish (canceled) or the connection died: answering is pointless. */
 bool nx_rpc_incoming_is_canceled(const nx_rpc_incoming *in);
 /* The connection the call came through. */

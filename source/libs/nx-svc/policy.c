@@ -71,7 +71,7 @@ static void on_held_canceled(nx_rpc_incoming *in, void *userdata)
 {
 	struct held *k = userdata;
 
-	nx_rpc_incoming_fail_errno(in, -ECANCELED, "canceled");
+	nx_rpc_incoming_failf(in, -ECANCELED, "canceled");
 	held_free(k->pc, k);
 }
 
@@ -95,7 +95,7 @@ static void held_finish(struct held *k, int forced)
 	r = pc->rerun(pc->impl, in, iface, method);
 	pc->forced_in = NULL;
 	if (r < 0)
-		nx_rpc_incoming_fail_errno(in, r, NULL);
+		nx_rpc_incoming_failf(in, r, "%s", strerror(-r));
 }
 
 static void held_finish_interim(struct held *k)
@@ -371,7 +371,7 @@ nx_policy *nx_policy_free(nx_policy *pc)
 
 		next = k->next;
 		held_destroy(k);
-		nx_rpc_incoming_fail_errno(in, -ECANCELED, "canceled");
+		nx_rpc_incoming_failf(in, -ECANCELED, "canceled");
 	}
 	pc->held = NULL;
 	pc->nheld = 0;

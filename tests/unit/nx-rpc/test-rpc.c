@@ -856,7 +856,7 @@ static void test_stream_window(void **state)
 	assert_int_equal(nx_rpc_call_new(e->boot, IFACE, M_WRITE, 0, 0, &call, &p), 0);
 	assert_int_equal(nx_rpc_stream_send(call), 0);
 	run_until(e, &e->server.nheld, 1);
-	nx_rpc_incoming_fail_errno(e->server.held[--e->server.nheld], -EIO, "disk on fire");
+	nx_rpc_incoming_failf(e->server.held[--e->server.nheld], -EIO, "disk on fire");
 	run_idle(e);
 	assert_int_equal(nx_rpc_stream_ready(e->boot), -EIO);
 }
