@@ -5,7 +5,7 @@
 #   make example  the example service and client: a call, a capability, a VMO
 #   make bench    benchmarks, optimised build, figures printed beside their baselines
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
-#   make lint     clang-format check, clang-tidy, cppcheck
+#   make lint     clang-format check, clang-tidy, cppcheck, the safe-C gate for userspace/
 #   make golden   refresh the code generator's expected outputs (review the diff)
 
 BUILD        ?= build

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make lint: clang-format (check mode), clang-tidy and cppcheck over the project's C sources.
+# make lint: clang-format (check mode), clang-tidy and cppcheck over the project's C sources,
+# then the safe-C gate (scripts/safe-c-gate.sh) over userspace/ and nx-capnp.
 # Generated code and golden outputs are not linted; the generator's own source is.
 set -euo pipefail
 build=${1:-build}
@@ -19,5 +20,8 @@ echo "lint: cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	--std=c11 -D__linux__ -I include -I source/libs \
 	--suppress=missingIncludeSystem "${sources[@]}" || fail=1
+
+echo "lint: safe-C gate"
+scripts/safe-c-gate.sh || fail=1
 
 [ "$fail" = 0 ] && echo "lint: clean" || { echo "lint: problems found" >&2; exit 1; }

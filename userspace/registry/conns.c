@@ -68,6 +68,16 @@ static size_t subject_find(const struct conns *c, const char *subject, bool *ret
 	return lo;
 }
 
+/*
+ * GCC 12's -fanalyzer reports `copy` below as leaked at the return, though it is stored in
+ * c->v[i] (reachable from c, freed by conns_release or conns_free). It loses the store after
+ * the realloc; moving the realloc into its own function or before the strdup does not help.
+ * The leak check stays on everywhere else; clang does not know the option, hence the guard.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 /* Makes room for one more subject at index i. */
 static int subject_insert(struct conns *c, size_t i, const char *subject)
 {
@@ -90,6 +100,9 @@ static int subject_insert(struct conns *c, size_t i, const char *subject)
 	c->n++;
 	return 0;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 int conns_acquire(struct conns *c, const char *subject)
 {
