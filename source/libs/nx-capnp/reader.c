@@ -124,10 +124,12 @@ enum nx_capnp_kind nxc_resolve(
 				goto bad;
 			pad = nxc_load64(fs->words + fpos);
 			tag = nxc_load64(fs->words + fpos + 1);
-			/* Only the pad's segment and position are read; its kind and double-far
-			 * bit, which a writer sets to far and 0, are ignored as the reference
-			 * ignores them (fuzz_capnp_diff). It is never followed as a pointer, so
-			 * pads cannot chase each other. */
+			/* The pad must be far, but its double-far bit (0 from every writer) is
+			 * ignored, as the reference ignores it (fuzz_capnp_diff): only its segment
+			 * and position are read, it is never followed, so pads cannot chase each
+			 * other. */
+			if (nxc_ptr_kind(pad) != NXC_PTR_FAR)
+				goto bad;
 			oseg = (uint32_t)(pad >> 32);
 			if (oseg >= r->nsegs)
 				goto bad;

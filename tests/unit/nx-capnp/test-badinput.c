@@ -46,6 +46,8 @@ static const struct vec vecs[] = {
         {"far to far across segments", 2, {1, 1}, {{t_far(false, 0, 1)}, {t_far(false, 0, 0)}}, 0,
                 -EBADMSG},
         {"double-far pad truncated", 1, {1}, {{t_far(true, 0, 0)}}, 0, -EBADMSG},
+        {"double-far pad not far", 1, {3},
+                {{t_far(true, 1, 0), t_struct(0, 0, 0), t_struct(0, 0, 0)}}, 0, -EBADMSG},
         {"double-far tag is far", 1, {3},
                 {{t_far(true, 1, 0), t_far(false, 0, 0), t_far(false, 0, 0)}}, 0, -EBADMSG},
         {"double-far tag is other", 1, {3}, {{t_far(true, 1, 0), t_far(false, 0, 0), 0x7}}, 1,
@@ -61,8 +63,7 @@ static const struct vec vecs[] = {
          * short: a cap of index 0xffffffff in a struct list element behind a far pointer */
         {"cap index max in far struct list", 2, {1, 5},
                 {{t_far(false, 0, 1)},
-                        {t_struct(0, 0, 1), t_list(0, 7, 2), t_tag(1, 1, 1), 7,
-                                t_cap(UINT32_MAX)}},
+                        {t_struct(0, 0, 1), t_list(0, 7, 2), t_tag(1, 1, 1), 7, t_cap(UINT32_MAX)}},
                 UINT32_MAX, -EBADMSG},
         {"empty first segment", 1, {0}, {{0}}, 0, -EBADMSG},
         {"struct loop", 1, {2}, {{t_struct(0, 0, 1), t_struct(-1, 0, 1)}}, 0, -ELOOP},

@@ -296,7 +296,7 @@ static void test_far_and_double_far(void **state)
 
 /* Readings the reference makes and fuzz_capnp_diff found we did not: a double-far whose tag is
  * a capability pointer is that capability; a double-far's pad gives only a segment and a
- * position (its kind and double bit are ignored); a struct list's tag counts elements in 29
+ * position (its double-far bit is ignored); a struct list's tag counts elements in 29
  * bits (the top bit of its 30-bit field is ignored). */
 static void test_reference_readings(void **state)
 {
