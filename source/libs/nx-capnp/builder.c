@@ -316,8 +316,12 @@ NXC_EXPORT int nx_capnp_bptr_set_data(const nx_capnp_bptr *p, const void *data, 
 
 NXC_EXPORT int nx_capnp_bptr_set_cap(const nx_capnp_bptr *p, uint32_t cap_index)
 {
-	int err = check_bptr(p);
+	int err;
 
+	/* NX_CAPNP_NO_CAP is past every cap table (ncaps is a uint32_t count), so no reader
+	 * would ever accept the pointer. */
+	assert_return(cap_index != NX_CAPNP_NO_CAP, -EINVAL);
+	err = check_bptr(p);
 	if (err != 0)
 		return err;
 	nxc_store64(p->p, nxc_make_cap_ptr(cap_index));

@@ -5,7 +5,8 @@
  * order; a struct list's elements first, then each element's targets), data sections trimmed
  * of trailing zero words, pointer sections of trailing nulls, and struct lists resized to the
  * largest trimmed element. Zero-sized structs point at themselves (offset -1); empty lists
- * point at the current end of the output.
+ * point at the current end of the output. A capability pointer is -EOPNOTSUPP, as in the
+ * reference: there is no canonical form of a reference into a cap table left behind.
  *
  * The output is sized as it is written: words past `cap` are only counted, so one pass gives
  * both the bytes and, on -ENOBUFS, the size needed.
@@ -175,8 +176,10 @@ static int canon_ptr(struct cwriter *w, const nx_capnp_ptr *src, uint64_t ref)
 	case NX_CAPNP_KIND_NULL:
 		return 0;
 	case NX_CAPNP_KIND_CAP:
-		put(w, ref, t.word);
-		return 0;
+		/* A capability index means something only beside the cap table of the message it
+		 * travelled with, which the canonical form does not carry: signing one would sign
+		 * a reference to nothing. The reference refuses these too. */
+		return -EOPNOTSUPP;
 	case NX_CAPNP_KIND_STRUCT:
 		err = nx_capnp_ptr_read_struct(src, &s);
 		return err < 0 ? err : canon_struct(w, &s, ref);

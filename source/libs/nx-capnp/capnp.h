@@ -20,7 +20,9 @@
  *
  * Errors are negative errno values: -EBADMSG malformed input, -EMSGSIZE a limit crossed,
  * -ELOOP traversal or nesting limit, -ENOMEM allocation failed, -ENOBUFS caller buffer too
- * small, -EINVAL programmer error, -EAGAIN more bytes needed (framing).
+ * small, -EINVAL programmer error, -EAGAIN more bytes needed (framing), -EOPNOTSUPP a message
+ * holding a capability has no canonical form (the reference refuses it too; canonical forms
+ * are what gets signed, and a cap index means nothing without its cap table).
  */
 #ifndef NX_CAPNP_CAPNP_H
 #define NX_CAPNP_CAPNP_H
@@ -270,10 +272,13 @@ int nx_capnp_bptr_init_struct_list(const nx_capnp_bptr *p, uint16_t data_words, 
 /* Copies `len` bytes and appends the NUL. `s` need not be NUL-terminated. */
 int nx_capnp_bptr_set_text(const nx_capnp_bptr *p, const char *s, size_t len);
 int nx_capnp_bptr_set_data(const nx_capnp_bptr *p, const void *data, size_t len);
+/* -EINVAL for NX_CAPNP_NO_CAP: no cap table holds it, so no reader would read it back. */
 int nx_capnp_bptr_set_cap(const nx_capnp_bptr *p, uint32_t cap_index);
 void nx_capnp_bptr_set_null(const nx_capnp_bptr *p);
 /* Deep-copies whatever `src` points at (struct, list, text, data, cap index) into this
- * message. Capability indexes are copied as they are (not checked against src->msg->ncaps).
+ * message. Capability indexes are copied as they are (not checked against src->msg->ncaps, so
+ * a message read without its cap table can be echoed), except NX_CAPNP_NO_CAP, which no cap
+ * table holds: it is -EBADMSG, so a copy never holds a pointer no reader accepts.
  * The source is read through the reader, so its traversal and nesting limits bound the copy.
  * On a source error (-EBADMSG, -ELOOP) the part already copied stays and the builder stays
  * usable; on -ENOMEM / -EMSGSIZE the builder's error is set. */
@@ -321,7 +326,10 @@ int nx_capnp_frame_write(const nx_capnp_builder *b, void *out, size_t cap, size_
  * data sections trimmed of trailing zero words and pointer sections of trailing nulls; struct
  * lists resized to their largest trimmed element; zero-sized structs encoded with offset -1;
  * empty lists pointing at the current end. -ENOBUFS with *ret_bytes = needed size when `cap`
- * is too small (out may be NULL then). Capability pointers are kept as they are. Reading the
+ * is too small (out may be NULL then). A capability pointer anywhere is -EOPNOTSUPP, as in
+ * the reference ("Cannot create a canonical message with a capability"): its index means
+ * something only beside the cap table the message travelled with, which the canonical form
+ * does not carry, so a signature over it would sign a reference to nothing. Reading the
  * message charges root->msg's traversal budget; its errors (-EBADMSG, -ELOOP) are returned. */
 int nx_capnp_canonicalize(const nx_capnp_struct *root, void *out, size_t cap, size_t *ret_bytes);
 

@@ -82,7 +82,11 @@ static int copy_ptr(const nx_capnp_bptr *dst, const nx_capnp_ptr *src)
 		nx_capnp_bptr_set_null(dst);
 		return 0;
 	case NX_CAPNP_KIND_CAP:
-		/* Indexes are copied as they are: the caller owns both cap tables. */
+		/* Indexes are copied as they are: the caller owns both cap tables (an RPC echo
+		 * copies a message whose reader has none). Index NX_CAPNP_NO_CAP fits no table
+		 * at all, and copying it would write a pointer no reader of the copy accepts. */
+		if ((uint32_t)(t.word >> 32) == NX_CAPNP_NO_CAP)
+			return nxc_fail(src->msg, -EBADMSG);
 		return nx_capnp_bptr_set_cap(dst, (uint32_t)(t.word >> 32));
 	case NX_CAPNP_KIND_STRUCT:
 		err = nx_capnp_ptr_read_struct(src, &s);

@@ -124,13 +124,24 @@ enum nx_capnp_kind nxc_resolve(
 				goto bad;
 			pad = nxc_load64(fs->words + fpos);
 			tag = nxc_load64(fs->words + fpos + 1);
-			if (nxc_ptr_kind(pad) != NXC_PTR_FAR || ((uint32_t)pad & 4))
-				goto bad;
-			if (nxc_ptr_kind(tag) != NXC_PTR_STRUCT &&
-			        nxc_ptr_kind(tag) != NXC_PTR_LIST)
+			/* The pad must be far, but its double-far bit (0 from every writer) is
+			 * ignored, as the reference ignores it (fuzz_capnp_diff): only its segment
+			 * and position are read, it is never followed, so pads cannot chase each
+			 * other. */
+			if (nxc_ptr_kind(pad) != NXC_PTR_FAR)
 				goto bad;
 			oseg = (uint32_t)(pad >> 32);
 			if (oseg >= r->nsegs)
+				goto bad;
+			/* A tag is the pointer as it would read beside its target; for a
+			 * capability, which has no target, that is the capability pointer itself.
+			 * The reference reads it so (found by fuzz_capnp_diff), and so do we. */
+			if (nxc_ptr_kind(tag) == NXC_PTR_OTHER) {
+				w = tag;
+				goto other;
+			}
+			if (nxc_ptr_kind(tag) != NXC_PTR_STRUCT &&
+			        nxc_ptr_kind(tag) != NXC_PTR_LIST)
 				goto bad;
 			ret->word = tag;
 			ret->seg = oseg;
@@ -140,6 +151,7 @@ enum nx_capnp_kind nxc_resolve(
 		}
 	}
 
+other:
 	if (nxc_ptr_kind(w) == NXC_PTR_OTHER) {
 		/* Only the capability form (all other bits of the low half zero) is defined. */
 		if ((uint32_t)w != NXC_PTR_OTHER)
@@ -184,7 +196,10 @@ located:
 			tag = nxc_load64(s->words + pos);
 			if (nxc_ptr_kind(tag) != NXC_PTR_STRUCT)
 				goto bad;
-			n = (uint32_t)tag >> 2;
+			/* The count is 29 bits, as every list's; the reference ignores the top
+			 * bit of the 30-bit field, and so do we, so both accept the same
+			 * messages (found by fuzz_capnp_diff). */
+			n = ((uint32_t)tag >> 2) & NXC_LIST_MAX_COUNT;
 			per = (uint64_t)(uint16_t)(tag >> 32) + (uint16_t)(tag >> 48);
 			if (n * per > count)
 				goto bad;

@@ -45,16 +45,12 @@ static const struct vec vecs[] = {
         {"far to itself", 1, {1}, {{t_far(false, 0, 0)}}, 0, -EBADMSG},
         {"far to far across segments", 2, {1, 1}, {{t_far(false, 0, 1)}, {t_far(false, 0, 0)}}, 0,
                 -EBADMSG},
-        {"far ring of double-fars", 2, {2, 2},
-                {{t_far(true, 0, 1), 0}, {t_far(true, 0, 0), t_struct(0, 0, 0)}}, 0, -EBADMSG},
         {"double-far pad truncated", 1, {1}, {{t_far(true, 0, 0)}}, 0, -EBADMSG},
         {"double-far pad not far", 1, {3},
                 {{t_far(true, 1, 0), t_struct(0, 0, 0), t_struct(0, 0, 0)}}, 0, -EBADMSG},
-        {"double-far pad double", 1, {3},
-                {{t_far(true, 1, 0), t_far(true, 1, 0), t_struct(0, 0, 0)}}, 0, -EBADMSG},
         {"double-far tag is far", 1, {3},
                 {{t_far(true, 1, 0), t_far(false, 0, 0), t_far(false, 0, 0)}}, 0, -EBADMSG},
-        {"double-far tag is cap", 1, {3}, {{t_far(true, 1, 0), t_far(false, 0, 0), t_cap(0)}}, 1,
+        {"double-far tag is other", 1, {3}, {{t_far(true, 1, 0), t_far(false, 0, 0), 0x7}}, 1,
                 -EBADMSG},
         {"double-far object past end", 2, {3, 1},
                 {{t_far(true, 1, 0), t_far(false, 0, 1), t_struct(0, 2, 0)}, {0}}, 0, -EBADMSG},
@@ -63,6 +59,12 @@ static const struct vec vecs[] = {
         {"reserved other pointer", 1, {1}, {{0x7}}, 0, -EBADMSG},
         {"cap past cap table", 1, {2}, {{t_struct(0, 0, 1), t_cap(0)}}, 0, -EBADMSG},
         {"cap index max", 1, {2}, {{t_struct(0, 0, 1), t_cap(UINT32_MAX)}}, 3, -EBADMSG},
+        /* fuzz_capnp_reader's input of issue 11 (corpus: canonical-with-capability), in
+         * short: a cap of index 0xffffffff in a struct list element behind a far pointer */
+        {"cap index max in far struct list", 2, {1, 5},
+                {{t_far(false, 0, 1)},
+                        {t_struct(0, 0, 1), t_list(0, 7, 2), t_tag(1, 1, 1), 7, t_cap(UINT32_MAX)}},
+                UINT32_MAX, -EBADMSG},
         {"empty first segment", 1, {0}, {{0}}, 0, -EBADMSG},
         {"struct loop", 1, {2}, {{t_struct(0, 0, 1), t_struct(-1, 0, 1)}}, 0, -ELOOP},
         {"list of itself", 1, {1}, {{t_list(-1, 6, 1)}}, 0, -ELOOP},
@@ -119,15 +121,18 @@ static void run(const struct vec *v)
 	src = nx_capnp_reader_root(&r);
 	err = src.p ? nx_capnp_bptr_copy(&dst, &src) : r.error;
 	nx_capnp_builder_done(&b);
-	/* copy keeps cap indexes as they are, so a bad index is not its error */
-	if (err != (strstr(v->name, "cap past") || strstr(v->name, "cap index") ? 0 : v->err))
+	/* copy keeps cap indexes as they are (except NX_CAPNP_NO_CAP, which fits no table),
+	 * so an index past this message's table is not its error */
+	if (err != (strstr(v->name, "cap past") ? 0 : v->err))
 		fail_msg("%s: copy gave %d, want %d", v->name, err, v->err);
 
+	/* a message with a cap has no canonical form, whatever its index; the others fail as
+	 * malformed (a root that is no struct fails before the walk's error is reached) */
 	nx_capnp_reader_init(&r, segs, v->nsegs);
 	err = nx_capnp_reader_root_struct(&r, &root);
 	if (err == 0)
 		err = nx_capnp_canonicalize(&root, out, sizeof(out), &n);
-	if (err >= 0 && !strstr(v->name, "cap"))
+	if (strncmp(v->name, "cap ", 4) == 0 ? err != -EOPNOTSUPP : err >= 0 || err == -EOPNOTSUPP)
 		fail_msg("%s: canonicalize gave %d", v->name, err);
 }
 

@@ -403,10 +403,34 @@ static void test_canonical_list_padding(void **state)
 }
 
 /* Deep copy preserves the canonical form, through far pointers and into a tiny segment. */
+/* Copies the root of `w` into a builder whose first segment is tiny (so far pointers are
+ * needed); the copy is read through `r2`, whose segments are in `segs`. */
+static void copy_of(nx_capnp_builder *b, const uint64_t *w, uint32_t nwords,
+        struct nx_capnp_seg *segs, nx_capnp_reader *r2)
+{
+	static uint64_t first[2];
+	struct nx_capnp_seg seg;
+	nx_capnp_reader r;
+	nx_capnp_bptr root;
+	nx_capnp_ptr src;
+
+	t_reader1(&r, &seg, w, nwords);
+	r.ncaps = 4;
+	nx_capnp_builder_init(b, first, sizeof(first), &counting);
+	root = nx_capnp_builder_root(b);
+	src = nx_capnp_reader_root(&r);
+	assert_int_equal(nx_capnp_bptr_copy(&root, &src), 0);
+	assert_true(b->nsegs >= 2);
+	nx_capnp_builder_as_reader(b, segs, r2);
+	r2->ncaps = 4;
+}
+
+/* A copy has the source's canonical form. With a capability in it neither has one (the
+ * reference refuses too), but the copy still carries the cap's index. */
 static void test_copy_roundtrip(void **state)
 {
 	FD_BEGIN();
-	const uint64_t w[] = {
+	uint64_t w[] = {
 	        t_struct(0, 1, 3),
 	        42,
 	        t_list(2, 7, 4), /* 2 -> 5: two structs of (1, 1) */
@@ -424,29 +448,64 @@ static void test_copy_roundtrip(void **state)
 	nx_capnp_reader r, r2;
 	nx_capnp_struct s;
 	nx_capnp_builder b;
-	nx_capnp_bptr root;
-	nx_capnp_ptr src;
-	uint64_t first[2];
+	nx_capnp_ptr p;
 	uint8_t c1[256], c2[256];
 	size_t n1, n2;
+	uint32_t idx;
 
 	live = 0;
+	copy_of(&b, w, sizeof(w) / 8, segs, &r2);
+	assert_int_equal(nx_capnp_reader_root_struct(&r2, &s), 0);
+	p = nx_capnp_struct_ptr(&s, 1);
+	assert_int_equal(nx_capnp_ptr_read_cap(&p, &idx), 0);
+	assert_int_equal(idx, 3);
+	assert_int_equal(nx_capnp_canonicalize(&s, c2, sizeof(c2), &n2), -EOPNOTSUPP);
+	t_reader1(&r, &seg, w, sizeof(w) / 8);
+	assert_int_equal(nx_capnp_reader_root_struct(&r, &s), 0);
+	assert_int_equal(nx_capnp_canonicalize(&s, c1, sizeof(c1), &n1), -EOPNOTSUPP);
+	nx_capnp_builder_done(&b);
+
+	w[3] = 0; /* the cap goes: now both have a canonical form, the same one */
 	t_reader1(&r, &seg, w, sizeof(w) / 8);
 	n1 = canon(&r, c1, sizeof(c1));
-	t_reader1(&r, &seg, w, sizeof(w) / 8);
-	nx_capnp_builder_init(&b, first, sizeof(first), &counting);
-	root = nx_capnp_builder_root(&b);
-	src = nx_capnp_reader_root(&r);
-	assert_int_equal(nx_capnp_bptr_copy(&root, &src), 0);
-	assert_true(b.nsegs >= 2);
-	nx_capnp_builder_as_reader(&b, segs, &r2);
+	copy_of(&b, w, sizeof(w) / 8, segs, &r2);
 	n2 = canon(&r2, c2, sizeof(c2));
 	assert_int_equal(n1, n2);
 	assert_memory_equal(c1, c2, n1);
+	nx_capnp_builder_as_reader(&b, segs, &r2);
 	assert_int_equal(nx_capnp_reader_root_struct(&r2, &s), 0);
 	assert_int_equal(nx_capnp_struct_get_u64(&s, 0, 0), 42);
 	nx_capnp_builder_done(&b);
 	assert_int_equal(live, 0);
+	FD_END();
+}
+
+/* Index NX_CAPNP_NO_CAP fits no cap table: the builder does not write it, and a copy of a
+ * message holding it fails instead of writing a pointer its own reader would reject (the
+ * fuzz_capnp_reader input of issue 11 had one). */
+static void test_cap_index_no_cap(void **state)
+{
+	FD_BEGIN();
+	const uint64_t w[] = {t_struct(0, 0, 1), t_cap(NX_CAPNP_NO_CAP)};
+	struct nx_capnp_seg seg;
+	nx_capnp_reader r;
+	nx_capnp_builder b;
+	nx_capnp_bptr root;
+	nx_capnp_ptr src;
+	uint64_t first[8];
+
+	nx_capnp_builder_init(&b, first, sizeof(first), NULL);
+	root = nx_capnp_builder_root(&b);
+	assert_int_equal(nx_capnp_bptr_set_cap(&root, NX_CAPNP_NO_CAP), -EINVAL);
+	assert_int_equal(nx_capnp_bptr_set_cap(&root, NX_CAPNP_NO_CAP - 1), 0);
+	nx_capnp_bptr_set_null(&root);
+	t_reader1(&r, &seg, w, 2);
+	r.ncaps = 1;
+	src = nx_capnp_reader_root(&r);
+	assert_int_equal(nx_capnp_bptr_copy(&root, &src), -EBADMSG);
+	assert_int_equal(r.error, -EBADMSG);
+	assert_int_equal(b.error, 0);
+	nx_capnp_builder_done(&b);
 	FD_END();
 }
 
@@ -490,6 +549,7 @@ int main(void)
 	        cmocka_unit_test(test_canonical_trims),
 	        cmocka_unit_test(test_canonical_list_padding),
 	        cmocka_unit_test(test_copy_roundtrip),
+	        cmocka_unit_test(test_cap_index_no_cap),
 	        cmocka_unit_test(test_copy_amplification_bounded),
 	};
 

@@ -294,6 +294,43 @@ static void test_far_and_double_far(void **state)
 	FD_END();
 }
 
+/* Readings the reference makes and fuzz_capnp_diff found we did not: a double-far whose tag is
+ * a capability pointer is that capability; a double-far's pad gives only a segment and a
+ * position (its double-far bit is ignored); a struct list's tag counts elements in 29
+ * bits (the top bit of its 30-bit field is ignored). */
+static void test_reference_readings(void **state)
+{
+	FD_BEGIN();
+	const uint64_t s0[] = {t_struct(0, 0, 3), t_far(true, 0, 1), t_list(1, 7, 2),
+	        t_far(true, 2, 1), t_tag((1u << 29) | 2u, 1, 0), 7, 8};
+	/* pads: a far one, then one of double-far kind pointing at s0's data word 7 */
+	const uint64_t s1[] = {t_far(false, 0, 0), t_cap(1), t_far(true, 5, 0), t_struct(0, 1, 0)};
+	struct nx_capnp_seg segs[2] = {{s0, 7}, {s1, 4}};
+	nx_capnp_reader r;
+	nx_capnp_struct s, e;
+	nx_capnp_list l;
+	nx_capnp_ptr p;
+	uint32_t idx;
+
+	nx_capnp_reader_init(&r, segs, 2);
+	r.ncaps = 2;
+	assert_int_equal(nx_capnp_reader_root_struct(&r, &s), 0);
+	p = nx_capnp_struct_ptr(&s, 0);
+	assert_int_equal(nx_capnp_ptr_kind(&p), NX_CAPNP_KIND_CAP);
+	assert_int_equal(nx_capnp_ptr_read_cap(&p, &idx), 0);
+	assert_int_equal(idx, 1);
+	p = nx_capnp_struct_ptr(&s, 1);
+	assert_int_equal(nx_capnp_ptr_read_list(&p, NX_CAPNP_ELEM_COMPOSITE, &l), 0);
+	assert_int_equal(l.count, 2);
+	nx_capnp_list_get_struct(&l, 1, &e);
+	assert_int_equal(nx_capnp_struct_get_u64(&e, 0, 0), 8);
+	p = nx_capnp_struct_ptr(&s, 2);
+	assert_int_equal(nx_capnp_ptr_read_struct(&p, &e), 0);
+	assert_int_equal(nx_capnp_struct_get_u64(&e, 0, 0), 7);
+	assert_int_equal(r.error, 0);
+	FD_END();
+}
+
 /* A struct whose pointer points at itself: the nesting limit ends the walk. */
 static void test_self_loop_hits_nesting(void **state)
 {
@@ -497,6 +534,7 @@ int main(void)
 	        cmocka_unit_test(test_text_and_data),
 	        cmocka_unit_test(test_caps),
 	        cmocka_unit_test(test_far_and_double_far),
+	        cmocka_unit_test(test_reference_readings),
 	        cmocka_unit_test(test_self_loop_hits_nesting),
 	        cmocka_unit_test(test_nesting_limit),
 	        cmocka_unit_test(test_traversal_limit_stops_amplification),
