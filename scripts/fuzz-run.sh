@@ -43,5 +43,5 @@ if [ "${FUZZ_MERGE:-0}" = 1 ] && [ -n "$seeds" ]; then
 	find "$seeds" -maxdepth 1 -type f -delete
 	cp "$work/min"/* "$seeds"/
 	echo "$name: corpus minimised to $(find "$seeds" -type f | wc -l) inputs," \
-		"$(du -sk "$seeds" | cut -f1) KiB in $seeds"
+		"$(cat "$seeds"/* | wc -c) bytes in $seeds"
 fi
