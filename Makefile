@@ -5,6 +5,7 @@
 #   make example  the example service and client: a call, a capability, a VMO
 #   make bench    benchmarks, optimised build, figures printed beside their baselines
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
+#   make fuzz-merge  the same, then minimise each corpus into tests/fuzz/corpus/<target>/
 #   make lint     clang-format check, clang-tidy, cppcheck, the safe-C gate for userspace/
 #   make golden   refresh the code generator's expected outputs (review the diff)
 
@@ -14,7 +15,7 @@ BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON        ?= meson
 
-.PHONY: all deps build test run example bench fuzz lint format golden clean
+.PHONY: all deps build test run example bench fuzz fuzz-merge lint format golden clean
 
 all: build
 
@@ -57,6 +58,10 @@ bench: deps $(BUILD_REL)/build.ninja
 fuzz: deps $(BUILD_FUZZ)/build.ninja
 	ninja -C $(BUILD_FUZZ)
 	@scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+fuzz-merge: deps $(BUILD_FUZZ)/build.ninja
+	ninja -C $(BUILD_FUZZ)
+	@FUZZ_MERGE=1 scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 lint: build
 	@scripts/lint.sh $(BUILD)

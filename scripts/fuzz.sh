@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# make fuzz: every libFuzzer target in the fuzz build for SECONDS each.
+# make fuzz: every libFuzzer target of the fuzz build for SECONDS each, one summary line per
+# target. The targets are the executables tests/fuzz/meson.build defines, as meson lists them.
+# Exits non-zero if any target found a crash. FUZZ_MERGE=1 (make fuzz-merge) minimises each
+# target's new inputs into tests/fuzz/corpus/<target>/.
+# Usage: fuzz.sh BUILD_DIR SECONDS
 set -euo pipefail
 build=$1 secs=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
-found=0
-for exe in "$build"/tests/fuzz/fuzz_*; do
-	[ -x "$exe" ] || continue
-	found=1
+targets=$(meson introspect --targets "$build" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["type"] == "executable" and t["defined_in"].endswith("tests/fuzz/meson.build"):
+        print(t["filename"][0])
+')
+[ -n "$targets" ] || { echo "fuzz: no targets built in $build" >&2; exit 1; }
+failed=0
+for exe in $targets; do
 	name=$(basename "$exe")
-	echo "== $name for ${secs}s"
-	"$top/scripts/fuzz-run.sh" "$exe" "$secs" "$top/tests/fuzz/corpus/$name"
+	"$top/scripts/fuzz-run.sh" "$exe" "$secs" "$top/tests/fuzz/corpus/$name" || failed=1
 done
-[ "$found" = 1 ] || { echo "fuzz: no targets built in $build" >&2; exit 1; }
+exit "$failed"

@@ -664,9 +664,11 @@ JRN_EXPORT void jrn_stats(const struct jrn *j, struct jrn_stats *ret_stats)
 	s->newest_id = j->records ? j->next_id - 1 : 0;
 	s->next_id = j->next_id;
 	s->subjects_tracked = j->rl.n_used;
-	for (uint32_t i = 0; i < JRN_SUBJECTS_MAX; i++) {
+	/* Walk the LRU list, not the whole table: stats are read after every operation in the
+	 * fuzzer and by logd on demand, and most journals track a handful of subjects. */
+	for (uint32_t i = j->rl.lru_head; i != JRN_RL_NONE; i = j->rl.e[i].lru_next) {
 		const struct jrn_rl_entry *e = &j->rl.e[i];
-		if (!e->used || e->dropped_total == 0)
+		if (e->dropped_total == 0)
 			continue;
 		/* Insertion into the short sorted top list. */
 		size_t pos = s->n_top;

@@ -19,15 +19,16 @@ static uint64_t subject_hash(const char *s, size_t len)
 
 void jrn_rl_init(struct jrn_rl *rl, uint32_t rate, uint32_t burst)
 {
-	memset(rl, 0, sizeof(*rl));
+	/* Only the header and buckets: entries are set up when first handed out, so a new
+	 * journal touches 4 KiB here rather than the whole table (the fuzzer makes one per input). */
 	rl->rate = rate;
 	rl->burst = burst;
+	rl->n_used = 0;
+	rl->n_fresh = 0;
 	rl->lru_head = rl->lru_tail = JRN_RL_NONE;
+	rl->free_head = JRN_RL_NONE;
 	for (uint32_t i = 0; i < JRN_RL_BUCKETS; i++)
 		rl->buckets[i] = JRN_RL_NONE;
-	for (uint32_t i = 0; i < JRN_SUBJECTS_MAX; i++)
-		rl->e[i].chain_next = i + 1 < JRN_SUBJECTS_MAX ? i + 1 : JRN_RL_NONE;
-	rl->free_head = 0;
 }
 
 uint32_t jrn_rl_find(const struct jrn_rl *rl, const char *subject, size_t len)
@@ -92,11 +93,16 @@ static void forget(struct jrn_rl *rl, uint32_t i)
 uint32_t jrn_rl_insert(struct jrn_rl *rl, const char *subject, size_t len, uint64_t now_ns)
 {
 	assert(len <= JRN_SUBJECT_MAX);
-	if (rl->free_head == JRN_RL_NONE)
-		forget(rl, rl->lru_tail);
-	uint32_t i = rl->free_head;
+	uint32_t i;
+	if (rl->free_head == JRN_RL_NONE && rl->n_fresh < JRN_SUBJECTS_MAX) {
+		i = rl->n_fresh++;
+	} else {
+		if (rl->free_head == JRN_RL_NONE)
+			forget(rl, rl->lru_tail);
+		i = rl->free_head;
+		rl->free_head = rl->e[i].chain_next;
+	}
 	struct jrn_rl_entry *e = &rl->e[i];
-	rl->free_head = e->chain_next;
 
 	memset(e, 0, sizeof(*e));
 	e->used = true;

@@ -36,9 +36,10 @@ struct jrn_rl {
 	uint32_t rate;
 	uint32_t burst;
 	uint32_t n_used;
-	uint32_t lru_head; /* most recently used */
-	uint32_t lru_tail; /* least recently used */
-	uint32_t free_head;
+	uint32_t lru_head;  /* most recently used */
+	uint32_t lru_tail;  /* least recently used */
+	uint32_t free_head; /* forgotten entries */
+	uint32_t n_fresh;   /* e[n_fresh..] have never been handed out */
 	uint32_t buckets[JRN_RL_BUCKETS];
 	struct jrn_rl_entry e[JRN_SUBJECTS_MAX];
 };
