@@ -19,8 +19,7 @@ struct nx_follow {
 	const struct nx_follow_ops *ops;
 	void *userdata;
 	struct samgr_service_watcher *watcher; /* ours, on `name` */
-	/* Kept to be canceled by nx_follow_free: sent with nx_rpc_call_send, as the typed
-	 * one-call forms give no handle to cancel with. */
+	/* Kept to be canceled by nx_follow_free. */
 	nx_rpc_call *watch_call, *resolve_call;
 	nx_rpc_conn *conn; /* the channel handed by `up` */
 	nx_rpc_cap *bootstrap;

@@ -18,9 +18,8 @@ struct held {
 	struct held *next;
 	nx_policy *pc;
 	nx_rpc_incoming *in;
-	/* Policy.check in flight (NULL while policyd is being resolved), sent with
-	 * nx_rpc_call_send to be canceled with the held call: the typed one-call form gives no
-	 * handle to cancel. */
+	/* Policy.check in flight (NULL while policyd is being resolved), kept to be canceled
+	 * with the held call. */
 	nx_rpc_call *call;
 	uint64_t generation; /* the cache's when asked */
 	bool sweep;          /* marked by held_sweep_mark: still to be handled by a sweep */
