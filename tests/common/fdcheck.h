@@ -35,6 +35,23 @@ static inline int fdcheck_leaked(int before, const char *where)
 	return -1;
 }
 
+/* cmocka group fixtures failing the group when its tests leaked an fd, as a whole:
+ *   FDCHECK_GROUP("journal tests")
+ *   ... cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown); */
+#define FDCHECK_GROUP(where)                                          \
+	static int fdcheck_group_before;                              \
+	static int fdcheck_group_setup(void **state)                  \
+	{                                                             \
+		(void)state;                                          \
+		fdcheck_group_before = fdcheck_count();               \
+		return 0;                                             \
+	}                                                             \
+	static int fdcheck_group_teardown(void **state)               \
+	{                                                             \
+		(void)state;                                          \
+		return fdcheck_leaked(fdcheck_group_before, (where)); \
+	}
+
 #define fdcheck_assert(before)                                          \
 	do {                                                            \
 		if (fdcheck_leaked((before), __FILE__ ":"               \

@@ -13,18 +13,7 @@
 #include "helpers.h"
 #include "nx-util/macro.h"
 
-static int fds_before;
-
-static int group_setup(void **state)
-{
-	fds_before = fdcheck_count();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	return fdcheck_leaked(fds_before, "journal tests");
-}
+FDCHECK_GROUP("journal tests")
 
 static void test_level_names(void **state)
 {
@@ -356,5 +345,5 @@ int main(void)
 	        cmocka_unit_test(test_evict_oldest),
 	        cmocka_unit_test(test_largest_records_fill_ring),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown);
 }

@@ -13,18 +13,7 @@
 #include "fdcheck.h"
 #include "helpers.h"
 
-static int fds_before;
-
-static int group_setup(void **state)
-{
-	fds_before = fdcheck_count();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	return fdcheck_leaked(fds_before, "query tests");
-}
+FDCHECK_GROUP("query tests")
 
 static const char *const subjects[] = {
         "svc:a", "svc:ab", "app:x", "app:xy", "app:y.z", "uid:1000", "peer:d1/app:x"};
@@ -374,5 +363,5 @@ int main(void)
 	        cmocka_unit_test(test_filtered_cursor_skips_examined),
 	        cmocka_unit_test(test_query_limits),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown);
 }

@@ -15,18 +15,7 @@
 #define MS  1000000ull
 #define SEC 1000000000ull
 
-static int fds_before;
-
-static int group_setup(void **state)
-{
-	fds_before = fdcheck_count();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	return fdcheck_leaked(fds_before, "ratelimit tests");
-}
+FDCHECK_GROUP("ratelimit tests")
 
 static struct jrn *journal_limited(uint32_t rate, uint32_t burst)
 {
@@ -323,5 +312,5 @@ int main(void)
 	        cmocka_unit_test(test_stats_top),
 	        cmocka_unit_test(test_rate_zero_disables),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown);
 }

@@ -13,20 +13,7 @@
 #include "nexus/limits.h"
 #include "registry/conns.h"
 
-static int fds_before;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	fds_before = fdcheck_count();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return fdcheck_leaked(fds_before, "conns tests");
-}
+FDCHECK_GROUP("conns tests")
 
 static int setup(void **state)
 {
@@ -133,5 +120,5 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_subjects, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown);
 }

@@ -247,20 +247,7 @@ static void test_model_seed2(void **state)
 	run(0xdeadbeef, 20000);
 }
 
-static int fds_before;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	fds_before = fdcheck_count();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return fdcheck_leaked(fds_before, "registry model tests");
-}
+FDCHECK_GROUP("registry model tests")
 
 int main(void)
 {
@@ -268,5 +255,6 @@ int main(void)
 	        cmocka_unit_test(test_model_seed1),
 	        cmocka_unit_test(test_model_seed2),
 	};
-	return cmocka_run_group_tests_name("registry-model", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name(
+	        "registry-model", tests, fdcheck_group_setup, fdcheck_group_teardown);
 }

@@ -12,20 +12,7 @@
 #include "fdcheck.h"
 #include "helpers.h"
 
-static int fds_before;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	fds_before = fdcheck_count();
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return fdcheck_leaked(fds_before, "registry tests");
-}
+FDCHECK_GROUP("registry tests")
 
 struct fixture {
 	struct rec *rec;
@@ -626,5 +613,6 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_reentry, setup, teardown),
 	        cmocka_unit_test(test_free_drops),
 	};
-	return cmocka_run_group_tests_name("registry", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name(
+	        "registry", tests, fdcheck_group_setup, fdcheck_group_teardown);
 }
