@@ -196,7 +196,7 @@ static void interim_logd(void **state)
 	assert_false(pol_interim_allowed(logd_rule, 0, "svc:echod", "log.append"));
 }
 
-/* samgrd's interim rule (source/services/samgrd/allow.c) as a table, run as a uid 1000. */
+/* samgrd's interim rule (source/services/samgrd/policyd.c) as a table, run as a uid 1000. */
 static void interim_samgrd(void **state)
 {
 	static const struct pol_grant rule[] = {
