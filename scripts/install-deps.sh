@@ -7,7 +7,8 @@ packages=(
 	build-essential pkg-config meson ninja-build python3
 	capnproto libcapnp-dev           # the reference compiler and C++ RPC library (our oracle)
 	libcmocka-dev                    # unit tests
-	libsodium-dev                    # SHA-256 (policy versions), later signatures and Noise
+	libsodium-dev                    # SHA-256, HMAC, Ed25519, XChaCha20-Poly1305, argon2id, Noise
+	libsqlite3-dev sqlite3           # persistent state: keys, users, sessions, bundles
 	clang-14 libclang-rt-14-dev      # libFuzzer
 	clang-format clang-tidy cppcheck # make lint
 	util-linux procps                # taskset and setpriv; pgrep for the e2e tests
