@@ -26,6 +26,7 @@
 #include "log.capnp.h"
 #include "nexus-types.capnp.h"
 #include "policy.capnp.h"
+#include "rng.capnp.h"
 #include "samgr.capnp.h"
 
 /* ---- What to sweep ------------------------------------------------------------------------ */
@@ -39,6 +40,7 @@ static const struct {
         {"nexus-types.capnp", nexus_interfaces},
         {"nexus.capnp", NULL},
         {"policy.capnp", policy_interfaces},
+        {"rng.capnp", rng_interfaces},
         {"samgr.capnp", samgr_interfaces},
 };
 
@@ -62,6 +64,7 @@ EMPTY_SERVER(nexus_vmo)
 EMPTY_SERVER(nexus_service_host)
 EMPTY_SERVER(policy)
 EMPTY_SERVER(policy_watcher)
+EMPTY_SERVER(rng)
 EMPTY_SERVER(samgr)
 EMPTY_SERVER(samgr_admin)
 EMPTY_SERVER(samgr_service_watcher)
@@ -78,6 +81,7 @@ static const struct {
         {&nexus_service_host_desc, serve_nexus_service_host},
         {&policy_desc, serve_policy},
         {&policy_watcher_desc, serve_policy_watcher},
+        {&rng_desc, serve_rng},
         {&samgr_desc, serve_samgr},
         {&samgr_admin_desc, serve_samgr_admin},
         {&samgr_service_watcher_desc, serve_samgr_service_watcher},
