@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The peer's calls (answers): the incoming objects handed to servers, results and exceptions,
- * answers kept for pipelining until Finish, queued pipelined calls, and forwarding calls to
- * caps we only hold.
+ * answers kept for pipelining until Finish, queued pipelined calls, and delivering calls to
+ * their target (a local server, or forward.c for caps we only hold).
  */
 #include <assert.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
 #include "nx-util/macro.h"
+#include "forward.h"
 #include "rpc-int.h"
 
 /* ---- answers ----------------------------------------------------------------------------- */
@@ -142,6 +143,8 @@ void rpc_incoming_free(nx_rpc_incoming *in)
 	if (in->ans && in->ans->in == in)
 		in->ans->in = NULL;
 	in->fwd = nx_rpc_call_free(in->fwd);
+	if (in->fwd_counted && c)
+		conn_forwards_add(c, -1);
 	rpc_caps_free(in->caps, in->ncaps);
 	rpc_caps_free(in->rcaps, in->nrcaps);
 	if (in->started)
@@ -437,69 +440,6 @@ void rpc_incoming_notify_cancel(nx_rpc_incoming *in)
 		cb(in, in->cancel_ud);
 }
 
-/* ---- forwarding calls to caps we only proxy ---------------------------------------------- */
-
-static void fwd_done(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
-{
-	nx_rpc_incoming *in = userdata;
-	nx_capnp_bptr dst;
-	uint32_t i, idx;
-	int r = 0;
-
-	in->fwd = NULL;
-	if (res->error) {
-		(void)nx_rpc_incoming_fail(in, res->exc_type, res->reason);
-		nx_rpc_call_free(call);
-		return;
-	}
-	r = rpc_results_begin(in);
-	if (r == 0) {
-		dst = nx_capnp_bstruct_ptr(&in->payload, 0);
-		r = nx_capnp_bptr_copy(&dst, &call->content);
-		in->content_set = true;
-	}
-	for (i = 0; r == 0 && i < call->nrcaps; i++)
-		r = nx_rpc_incoming_add_cap(in, call->rcaps[i], &idx);
-	if (r < 0)
-		(void)nx_rpc_incoming_failf(in, r, "cannot forward the results");
-	else
-		(void)nx_rpc_incoming_return(in);
-	nx_rpc_call_free(call);
-}
-
-static void forward(nx_rpc_incoming *in, nx_rpc_cap *cap)
-{
-	nx_rpc_call *call;
-	nx_capnp_bptr dst;
-	nx_capnp_ptr src;
-	uint32_t i, idx;
-	int r;
-
-	r = rpc_call_new_raw(cap, in->iface, in->method, &call);
-	if (r < 0) {
-		(void)nx_rpc_incoming_failf(in, r, "cannot forward the call");
-		return;
-	}
-	dst = nx_capnp_bstruct_ptr(&call->payload, 0);
-	src = nx_capnp_struct_ptr(&in->payload_r, 0);
-	r = nx_capnp_bptr_copy(&dst, &src);
-	for (i = 0; r == 0 && i < in->ncaps; i++)
-		r = nx_rpc_call_add_cap(call, in->caps[i], &idx);
-	if (r == 0)
-		r = nx_rpc_call_send(call, fwd_done, in);
-	if (r < 0) {
-		const nx_rpc_result *res = nx_rpc_call_result(call);
-
-		if (res)
-			(void)nx_rpc_incoming_fail(in, res->exc_type, res->reason);
-		else
-			(void)nx_rpc_incoming_failf(in, r, "cannot forward the call");
-		nx_rpc_call_free(call);
-		return;
-	}
-	in->fwd = call;
-}
-
 void rpc_deliver(nx_rpc_conn *c, nx_rpc_incoming *in, nx_rpc_cap *cap)
 {
 	int r;
@@ -530,12 +470,7 @@ void rpc_deliver(nx_rpc_conn *c, nx_rpc_incoming *in, nx_rpc_cap *cap)
 		return;
 	case CAP_IMPORT:
 	case CAP_PROMISE:
-		if (!rpc_cap_conn(cap)) {
-			(void)nx_rpc_incoming_fail(
-			        in, NX_RPC_EXC_DISCONNECTED, "unavailable: connection lost");
-			return;
-		}
-		forward(in, cap);
+		(void)nx_rpc_forward(in, cap, NULL); /* answers, or keeps `in` until it can */
 		return;
 	}
 }

@@ -98,9 +98,16 @@ static void close_fds(int *fds, unsigned n)
 		fds[i] = nx_fd_close(fds[i]);
 }
 
+/* False while the connection's forwarded calls fill the window (forward.h): its sender
+ * then waits in its own socket buffer. */
+static bool conn_reading(const nx_rpc_conn *c)
+{
+	return c->nforwards < NX_RPC_FORWARD_WINDOW;
+}
+
 static void conn_update_events(nx_rpc_conn *c)
 {
-	uint32_t ev = NX_EV_IN;
+	uint32_t ev = conn_reading(c) ? NX_EV_IN : 0;
 
 	if (c->txoff < c->txlen)
 		ev |= NX_EV_OUT;
@@ -272,7 +279,7 @@ static int conn_queue(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsig
 			c->ntxq--;
 			close_fds(c->txq[c->ntxq].fds, c->txq[c->ntxq].n);
 		}
-		(void)nx_source_set_events(c->src, NX_EV_IN);
+		conn_update_events(c);
 	}
 	return 0;
 fail:
@@ -353,11 +360,13 @@ static size_t conn_last_frame(const nx_rpc_conn *c)
  * byte read. While a frame that got fds is incomplete, reads stop at its end, so the next
  * frame's fds can never join them.
  */
-static void conn_read(nx_rpc_conn *c)
+static void conn_read(nx_rpc_conn *c, bool hup)
 {
 	int i, r;
 
-	for (i = 0; i < CONN_READS_PER_EVENT && !c->dead; i++) {
+	/* Paused by the forward window, except for a peer that hung up: what it sent before is
+	 * bounded by its socket buffer, and a level-triggered hangup would otherwise spin. */
+	for (i = 0; i < CONN_READS_PER_EVENT && !c->dead && (hup || conn_reading(c)); i++) {
 		int fds[NX_MSG_MAX_FDS];
 		unsigned nfds = 0;
 		size_t want, need = 0;
@@ -437,7 +446,7 @@ static void conn_event(nx_source *s, int fd, uint32_t events, void *userdata)
 			conn_die(c, r, true);
 	}
 	if (!c->dead && (events & (NX_EV_IN | NX_EV_HUP)))
-		conn_read(c);
+		conn_read(c, events & NX_EV_HUP);
 	conn_unref(c);
 }
 
@@ -476,6 +485,15 @@ void nx_rpc_conn_set_disconnect_cb(nx_rpc_conn *conn, nx_rpc_disconnect_cb cb, v
 {
 	conn->disc_cb = cb;
 	conn->disc_ud = userdata;
+}
+
+void conn_forwards_add(nx_rpc_conn *c, int delta)
+{
+	bool was = conn_reading(c);
+
+	c->nforwards = (unsigned)((int)c->nforwards + delta);
+	if (conn_reading(c) != was)
+		conn_update_events(c);
 }
 
 void conn_die(nx_rpc_conn *c, int err, bool notify)

@@ -123,6 +123,9 @@ struct nx_rpc_conn {
 	 * for malloc's fast path, and a served connection makes one per call. */
 	nx_rpc_incoming *spare;
 	nx_source *doom; /* kills the connection from the loop, see conn_fail_later */
+	/* Calls from this connection forwarded elsewhere and not answered yet: at
+	 * NX_RPC_FORWARD_WINDOW the connection is not read (forward.h). */
+	unsigned nforwards;
 	int doom_err;
 };
 
@@ -200,6 +203,8 @@ struct nx_rpc_incoming {
 	bool canceled;
 	bool dispatching, answered;
 	nx_rpc_call *fwd;
+	const struct nx_rpc_forward_opts *fwd_opts; /* forward.c, while fwd is in flight */
+	bool fwd_counted;                           /* in conn->nforwards */
 	nx_rpc_cancel_cb cancel_cb;
 	void *cancel_ud;
 	struct nx_capnp_captable captable; /* params: get; results: add (typed.c) */
@@ -277,6 +282,9 @@ int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds
  * next iteration, whichever comes first: for messages nobody waits on (Finish after Return),
  * so they share the next call's write instead of costing one of their own. */
 int conn_send_lazy(nx_rpc_conn *c, const nx_capnp_builder *b);
+/* Counts forwarded calls from `c` in flight (delta +1 or -1) and stops or resumes reading it
+ * at NX_RPC_FORWARD_WINDOW. */
+void conn_forwards_add(nx_rpc_conn *c, int delta);
 /* Kills the connection: closes the channel, fails everything (rpc.c's conn_teardown). */
 void conn_die(nx_rpc_conn *c, int err, bool notify);
 /* A copy of `frame` (8-byte aligned, `len` bytes, one whole frame) that outlives it. */

@@ -35,6 +35,7 @@
 #include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
 #include "nx-capnp/capnp.h"
+#include "nx-rpc/forward.h"
 #include "nx-rpc/rpc.h"
 #include "nx-rpc/wire.h"
 #include "nx-util/macro.h"
@@ -1600,6 +1601,305 @@ static void test_forward_between_connections(void **state)
 	nx_rpc_conn_free(srv2);
 }
 
+/* ---- forward.h: a proxy object on a front connection forwarding to the server ------------ */
+
+/* The results of M_VMO as a schema would describe them, to name the refused field. */
+static const struct nx_capnp_vtype t_data = {.kind = NX_CAPNP_V_DATA};
+static const struct nx_capnp_vtype t_ptr = {.kind = NX_CAPNP_V_PTR};
+static const struct nx_capnp_vfield vmo_results_fields[] = {
+        {"data", &t_data, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+        {"back", &t_ptr, 1, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT, false},
+};
+static const struct nx_capnp_desc vmo_results_desc = {"Test.vmo$Results", 0, 2, vmo_results_fields};
+static const struct nx_capnp_method_desc test_methods[M_VMO + 1] = {
+        [M_VMO] = {"vmo", false, NULL, &vmo_results_desc},
+};
+static const struct nx_capnp_iface_desc test_iface = {"Test", IFACE, M_VMO + 1, test_methods};
+static const struct nx_capnp_iface_desc *const test_interfaces[] = {&test_iface, NULL};
+static const struct nx_capnp_iface_desc *const *const test_schemas[] = {test_interfaces, NULL};
+
+struct proxy {
+	nx_rpc_cap *target;
+	const struct nx_rpc_forward_opts *opts;
+};
+
+static int proxy_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_t method)
+{
+	struct proxy *px = impl;
+
+	return nx_rpc_forward(in, px->target, px->opts);
+}
+
+static const struct nx_rpc_server_ops proxy_ops = {.dispatch = proxy_dispatch};
+
+/* A front connection pair whose server side's bootstrap forwards to e->boot. */
+struct front {
+	struct proxy px;
+	nx_rpc_conn *srv, *cli;
+	nx_rpc_cap *boot;
+};
+
+static void front_open(struct env *e, struct front *f, const struct nx_rpc_forward_opts *opts)
+{
+	nx_rpc_cap *root;
+	int fds[2];
+
+	f->px.target = e->boot;
+	f->px.opts = opts;
+	assert_int_equal(nx_chan_pair(fds), 0);
+	assert_int_equal(nx_rpc_server_new(&proxy_ops, &f->px, &root), 0);
+	assert_int_equal(nx_rpc_conn_new(e->loop, fds[0], root, &f->srv), 0);
+	nx_rpc_cap_unref(root);
+	assert_int_equal(nx_rpc_conn_new(e->loop, fds[1], NULL, &f->cli), 0);
+	assert_int_equal(nx_rpc_conn_bootstrap(f->cli, &f->boot), 0);
+}
+
+static void front_close(struct front *f)
+{
+	f->boot = nx_rpc_cap_unref(f->boot);
+	f->cli = nx_rpc_conn_free(f->cli);
+	f->srv = nx_rpc_conn_free(f->srv);
+}
+
+static void on_returned(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+{
+}
+
+/* M_VMO through the front: sends a VMO, returns the call (returned, the caller's). */
+static nx_rpc_call *vmo_call(nx_rpc_cap *target, int *ret_error)
+{
+	nx_rpc_call *call;
+	nx_capnp_bstruct p;
+	nx_capnp_bptr bp;
+	nx_rpc_cap *vmo;
+	const nx_rpc_result *res;
+	uint32_t idx;
+	int fd;
+
+	assert_int_equal(nx_vmo_create("ping", 4, &fd), 0);
+	assert_int_equal(nx_vmo_write(fd, 0, "ping", 4), 0);
+	assert_int_equal(nx_vmo_seal(fd, NX_VMO_SEAL_FROZEN), 0);
+	assert_int_equal(nx_rpc_server_new_with_fd(&server_ops, NULL, fd, &vmo), 0);
+	assert_int_equal(nx_rpc_call_new(target, IFACE, M_VMO, 0, 1, &call, &p), 0);
+	assert_int_equal(nx_rpc_call_add_cap(call, vmo, &idx), 0);
+	bp = nx_capnp_bstruct_ptr(&p, 0);
+	assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);
+	nx_rpc_cap_unref(vmo);
+	res = wait_ok(call);
+	*ret_error = res->error;
+	return call;
+}
+
+/* Plain calls, exceptions, a cap returned and called, a pipelined call on it, a callback
+ * passed as a param, fds refused for a caller that takes none (naming the field) and passed
+ * to one that does; everything released at the end. */
+static void test_forward_proxy(void **state)
+{
+	static const struct nx_rpc_forward_opts no_fds = {NX_RPC_FORWARD_NO_FDS, test_schemas};
+	static const uint16_t path0[] = {0};
+	struct env *e = *state;
+	struct front f = {0}, g = {0};
+	nx_rpc_call *call, *pcall;
+	nx_rpc_cap *child, *promise, *local;
+	const nx_rpc_result *res;
+	nx_capnp_bstruct p;
+	nx_capnp_bptr bp;
+	nx_capnp_ptr pp;
+	uint32_t idx;
+	int err;
+
+	front_open(e, &f, &no_fds);
+	call = new_add(f.boot, 2, 3);
+	res = wait_ok(call);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 5);
+	nx_rpc_call_free(call);
+
+	call = new_empty(f.boot, M_FAIL);
+	res = wait_ok(call);
+	assert_int_equal(res->error, -ENOENT);
+	assert_string_equal(res->reason, "not_found: no such thing here");
+	nx_rpc_call_free(call);
+
+	/* A cap the server returns, through the membrane, and a call pipelined on it. */
+	call = new_empty(f.boot, M_CHILD);
+	assert_int_equal(nx_rpc_call_pipeline(call, path0, 1, &promise), 0);
+	assert_int_equal(nx_rpc_call_send(call, on_returned, NULL), 0);
+	pcall = new_add(promise, 1, 2);
+	nx_rpc_cap_unref(promise);
+	res = wait_ok(pcall);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 1003);
+	nx_rpc_call_free(pcall);
+	res = wait_ok(call);
+	pp = nx_capnp_struct_ptr(&res->results, 0);
+	assert_int_equal(nx_rpc_call_result_cap_at(call, &pp, &child), 0);
+	nx_rpc_call_free(call);
+	call = new_add(child, 4, 5);
+	res = wait_ok(call);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 1009);
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(child);
+
+	/* A callback passed in: the server calls it back through the front. */
+	assert_int_equal(nx_rpc_server_new(&server_ops, &e->local, &local), 0);
+	assert_int_equal(nx_rpc_call_new(f.boot, IFACE, M_CALLBACK, 2, 1, &call, &p), 0);
+	nx_capnp_bstruct_set_u64(&p, 0, 20, 0);
+	nx_capnp_bstruct_set_u64(&p, 1, 3, 0);
+	assert_int_equal(nx_rpc_call_add_cap(call, local, &idx), 0);
+	bp = nx_capnp_bstruct_ptr(&p, 0);
+	assert_int_equal(nx_capnp_bptr_set_cap(&bp, idx), 0);
+	nx_rpc_cap_unref(local);
+	res = wait_ok(call);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 23);
+	assert_int_equal(e->local.calls, 1);
+	nx_rpc_call_free(call);
+
+	/* The returned VMO cannot reach a caller that takes no fds: refused, field named. */
+	call = vmo_call(f.boot, &err);
+	assert_int_equal(err, -EOPNOTSUPP);
+	assert_non_null(strstr(
+	        nx_rpc_call_result(call)->reason, "unsupported: back: carries a file descriptor"));
+	nx_rpc_call_free(call);
+	/* Without schemas the field is "results"; with fds allowed the VMO comes through. */
+	front_open(e, &g, NULL);
+	call = vmo_call(g.boot, &err);
+	assert_int_equal(err, 0);
+	pp = nx_capnp_struct_ptr(&nx_rpc_call_result(call)->results, 1);
+	assert_int_equal(nx_rpc_call_result_cap_at(call, &pp, &child), 0);
+	assert_true(nx_rpc_cap_peek_fd(child) >= 0);
+	nx_rpc_cap_unref(child);
+	nx_rpc_call_free(call);
+
+	front_close(&g);
+	front_close(&f);
+	run_idle(e);
+	/* Only the server's bootstrap stays exported: the child, the VMOs and the membrane's
+	 * proxies were all released. */
+	assert_int_equal(nx_rpc_conn_exports(e->srv), 1);
+	assert_int_equal(nx_rpc_conn_imports(e->cli), 1);
+}
+
+/* The name of a capability found through nested structs and groups, and what is unknown. */
+static void test_forward_name_cap(void **state)
+{
+	static const struct nx_capnp_vtype t_inner = {.kind = NX_CAPNP_V_STRUCT, .desc = NULL};
+	static const struct nx_capnp_vfield box_fields[] = {
+	        {"counter", &t_ptr, 1, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT,
+	                false},
+	};
+	static const struct nx_capnp_desc box_desc = {"Box", 0, 1, box_fields};
+	static const struct nx_capnp_vtype t_box = {.kind = NX_CAPNP_V_STRUCT, .desc = &box_desc};
+	static const struct nx_capnp_vfield res_fields[] = {
+	        {"other", &t_inner, 0, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT,
+	                false},
+	        {"box", &t_box, 1, NX_CAPNP_NO_DISC, 0, NX_CAPNP_NO_LIMIT, NX_CAPNP_NO_LIMIT,
+	                false},
+	};
+	static const struct nx_capnp_desc res_desc = {"R", 0, 2, res_fields};
+	static const struct nx_capnp_method_desc methods[] = {{"m", false, NULL, &res_desc}};
+	static const struct nx_capnp_iface_desc iface = {"I", 42, 1, methods};
+	static const struct nx_capnp_iface_desc *const ifaces[] = {&iface, NULL};
+	static const struct nx_capnp_iface_desc *const *const schemas[] = {ifaces, NULL};
+	uint64_t words[32] = {0};
+	struct nx_capnp_seg segs[1];
+	nx_capnp_builder b;
+	nx_capnp_bstruct root, box, other;
+	nx_capnp_bptr bp;
+	nx_capnp_reader rd;
+	nx_capnp_struct rs;
+	char name[8];
+
+	(void)state;
+	nx_capnp_builder_init(&b, words, sizeof(words), &nx_capnp_malloc_allocator);
+	assert_int_equal(nx_capnp_builder_init_root(&b, 0, 2, &root), 0);
+	bp = nx_capnp_bstruct_ptr(&root, 0);
+	assert_int_equal(nx_capnp_bptr_init_struct(&bp, 0, 1, &other), 0);
+	bp = nx_capnp_bstruct_ptr(&other, 0);
+	assert_int_equal(nx_capnp_bptr_set_cap(&bp, 0), 0);
+	bp = nx_capnp_bstruct_ptr(&root, 1);
+	assert_int_equal(nx_capnp_bptr_init_struct(&bp, 0, 2, &box), 0);
+	bp = nx_capnp_bstruct_ptr(&box, 1);
+	assert_int_equal(nx_capnp_bptr_set_cap(&bp, 1), 0);
+	nx_capnp_builder_as_reader(&b, segs, &rd);
+	rd.ncaps = 2;
+	assert_int_equal(nx_capnp_reader_root_struct(&rd, &rs), 0);
+
+	char path[NX_CAPNP_PATH_MAX];
+
+	assert_int_equal(nx_rpc_forward_name_cap(schemas, 42, 0, &rs, 1, path, sizeof(path)), 0);
+	assert_string_equal(path, "box.counter");
+	assert_int_equal(nx_rpc_forward_name_cap(schemas, 42, 0, &rs, 0, path, sizeof(path)), 0);
+	assert_string_equal(path, "other"); /* its struct names no fields */
+	assert_int_equal(nx_rpc_forward_name_cap(schemas, 42, 0, &rs, 1, name, sizeof(name)), 0);
+	assert_string_equal(name, "box"); /* cut to fit */
+	assert_int_equal(
+	        nx_rpc_forward_name_cap(schemas, 42, 0, &rs, 2, path, sizeof(path)), -ENOENT);
+	assert_int_equal(
+	        nx_rpc_forward_name_cap(schemas, 43, 0, &rs, 1, path, sizeof(path)), -ENOENT);
+	assert_int_equal(
+	        nx_rpc_forward_name_cap(schemas, 42, 1, &rs, 1, path, sizeof(path)), -ENOENT);
+	assert_int_equal(nx_rpc_forward_name_cap(NULL, 42, 0, &rs, 1, path, sizeof(path)), -ENOENT);
+	nx_capnp_builder_done(&b);
+}
+
+static int held_answered;
+
+static void on_held_answer(nx_rpc_call *call, const nx_rpc_result *res, void *userdata)
+{
+	held_answered++;
+}
+
+/* A target that answers nothing: past NX_RPC_FORWARD_WINDOW forwards the front stops reading
+ * the sender, so the server sees at most the window plus what one read brought in; once the
+ * target answers, the rest flows. Then the target's connection dies mid-call: disconnected. */
+static void test_forward_window(void **state)
+{
+	/* Three times the window of calls, within the sender's own question limit (its
+	 * bootstrap promise holds one more). */
+	enum { N = 3 * NX_RPC_FORWARD_WINDOW };
+	_Static_assert(N < NX_RPC_MAX_QUESTIONS, "the sender may have them all in flight");
+	struct env *e = *state;
+	struct front f = {0};
+	nx_rpc_call *calls[N], *last;
+	const nx_rpc_result *res;
+	int i, seen;
+
+	front_open(e, &f, NULL);
+	held_answered = 0;
+	for (i = 0; i < N; i++) {
+		calls[i] = new_empty(f.boot, M_HOLD);
+		assert_int_equal(nx_rpc_call_send(calls[i], on_held_answer, NULL), 0);
+	}
+	run_idle(e);
+	/* One read takes at most NX_MSG_MAX_BYTES of frames, each call well over 64 bytes. */
+	assert_true(e->server.nheld >= (int)NX_RPC_FORWARD_WINDOW);
+	assert_true(e->server.nheld <= (int)(NX_RPC_FORWARD_WINDOW + NX_MSG_MAX_BYTES / 64));
+	assert_true(e->server.nheld < N);
+	/* Answering what arrived lets the rest in, window by window. */
+	for (seen = 0; seen < N;) {
+		while (e->server.nheld > 0) {
+			nx_rpc_incoming *in = e->server.held[--e->server.nheld];
+
+			seen++;
+			assert_int_equal(nx_rpc_incoming_return(in), 0);
+		}
+		run_idle(e);
+		assert_true(e->server.nheld > 0 || seen == N);
+	}
+	run_until(e, &held_answered, N);
+	for (i = 0; i < N; i++)
+		nx_rpc_call_free(calls[i]);
+
+	/* The target's connection dies with a forwarded call in flight. */
+	last = new_empty(f.boot, M_HOLD);
+	assert_int_equal(nx_rpc_call_send(last, on_returned, NULL), 0);
+	run_until(e, &e->server.nheld, 1);
+	e->srv = nx_rpc_conn_free(e->srv);
+	res = wait_ok(last);
+	assert_int_equal(res->error, -ECONNRESET);
+	nx_rpc_call_free(last);
+	front_close(&f);
+}
+
 /* Resolve (from a peer that exported a promise), Provide (level 3) and an echoed call. */
 static void test_resolve_unimplemented(void **state)
 {
@@ -1981,6 +2281,9 @@ int main(void)
 	        cmocka_unit_test(test_server_overloaded),
 	        cmocka_unit_test(test_backpressure),
 	        cmocka_unit_test_setup_teardown(test_forward_between_connections, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_forward_proxy, setup, teardown),
+	        cmocka_unit_test(test_forward_name_cap),
+	        cmocka_unit_test_setup_teardown(test_forward_window, setup, teardown),
 	        cmocka_unit_test(test_resolve_unimplemented),
 	        cmocka_unit_test(test_promise_resolves_to_import),
 	        cmocka_unit_test(test_protocol_violations),
