@@ -415,6 +415,7 @@ static void conn_read(nx_rpc_conn *c, bool hup)
 		}
 		c->rxlen += (size_t)n;
 		if (nfds > 0) {
+			c->peer_sent_fds = true;
 			if (c->rxfds.n == 0)
 				c->rxfds_owner = conn_last_frame(c);
 			memcpy(c->rxfds.fds + c->rxfds.n, fds, nfds * sizeof(int));
@@ -542,6 +543,11 @@ int nx_rpc_conn_error(const nx_rpc_conn *conn)
 nx_loop *nx_rpc_conn_loop(const nx_rpc_conn *conn)
 {
 	return conn->loop;
+}
+
+bool nx_rpc_conn_peer_sent_fds(const nx_rpc_conn *conn)
+{
+	return conn->peer_sent_fds;
 }
 
 unsigned nx_rpc_conn_questions(const nx_rpc_conn *conn)

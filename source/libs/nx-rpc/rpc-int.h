@@ -126,6 +126,7 @@ struct nx_rpc_conn {
 	/* Calls from this connection forwarded elsewhere and not answered yet: at
 	 * NX_RPC_FORWARD_WINDOW the connection is not read (forward.h). */
 	unsigned nforwards;
+	bool peer_sent_fds; /* an SCM_RIGHTS ever arrived: the peer's transport passes fds */
 	int doom_err;
 };
 

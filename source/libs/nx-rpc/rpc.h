@@ -152,6 +152,10 @@ int nx_rpc_conn_bootstrap(nx_rpc_conn *conn, nx_rpc_cap **ret);
 
 /* 0 while connected, else the negative errno it died with. */
 int nx_rpc_conn_error(const nx_rpc_conn *conn);
+
+/* True once the peer sent a file descriptor on this connection: its transport passes them
+ * (a peer that never did may still be able to; one whose library reads bytes only cannot). */
+bool nx_rpc_conn_peer_sent_fds(const nx_rpc_conn *conn);
 nx_loop *nx_rpc_conn_loop(const nx_rpc_conn *conn);
 /* Questions currently outstanding (sent, Finish not yet sent). For tests and stats. */
 unsigned nx_rpc_conn_questions(const nx_rpc_conn *conn);

@@ -248,16 +248,64 @@ static int answer_inline(nx_capnp_builder *page, log_query_results_b res)
 	return nx_capnp_bptr_copy(&dst, &src);
 }
 
+/* The first `n` of `recs` as their own message, a LogQueryPage root, in `page` (set up here,
+ * the caller's to finish with nx_capnp_builder_done in every case). */
+static int page_build(nx_capnp_builder *page, const struct jrn_record *recs, size_t n)
+{
+	nx_capnp_blist list;
+	log_query_page_b root;
+	int r;
+
+	nx_capnp_builder_init(page, NULL, 0, &nx_capnp_malloc_allocator);
+	r = log_query_page_init_root(page, &root);
+	if (r >= 0)
+		r = log_query_page_init_records(root, (uint32_t)n, &list);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = logd_record_encode(log_record_b_at(&list, (uint32_t)i), &recs[i]);
+	return r;
+}
+
+/* inlineOnly: rebuilds `page` (too large to go inline) with the most leading records that
+ * fit, found by bisection, and makes the answer page on from the first one left out.
+ * -E2BIG when not even the first record fits alone. */
+static int page_fit_inline(
+        nx_capnp_builder *page, const struct jrn_record *recs, struct jrn_query_result *qr)
+{
+	size_t fits = 0, too_many = qr->count;
+	int r = 0;
+
+	while (too_many - fits > 1) {
+		size_t mid = fits + (too_many - fits) / 2;
+
+		nx_capnp_builder_done(page);
+		r = page_build(page, recs, mid);
+		if (r < 0)
+			return r;
+		if (nx_capnp_frame_bytes(page) <= LOGD_INLINE_MAX_BYTES)
+			fits = mid;
+		else
+			too_many = mid;
+	}
+	if (fits == 0)
+		return -E2BIG;
+	nx_capnp_builder_done(page);
+	r = page_build(page, recs, fits);
+	qr->count = fits;
+	qr->next_cursor = recs[fits].id;
+	qr->more = true;
+	return r;
+}
+
 static int serve_query(void *impl, nx_rpc_incoming *in, log_query_params params)
 {
 	struct logd *d = impl;
 	struct jrn_filter filter = {0};
 	struct jrn_query_result qr;
 	struct jrn_record *recs = NULL;
+	bool inline_only = log_query_params_get_inline_only(params);
 	nx_capnp_builder page;
-	nx_capnp_blist list;
-	log_query_page_b root;
 	log_query_results_b res;
+	uint64_t first_id;
 	uint32_t max;
 	int r;
 
@@ -286,14 +334,20 @@ static int serve_query(void *impl, nx_rpc_incoming *in, log_query_params params)
 		return nx_rpc_incoming_failf(in, r, "filter: %s", strerror(-r));
 	}
 
-	/* Build the records once as their own message; inline copy or VMO is decided by size. */
-	nx_capnp_builder_init(&page, NULL, 0, &nx_capnp_malloc_allocator);
-	r = log_query_page_init_root(&page, &root);
-	if (r >= 0)
-		r = log_query_page_init_records(root, (uint32_t)qr.count, &list);
-	for (size_t i = 0; r >= 0 && i < qr.count; i++)
-		r = logd_record_encode(log_record_b_at(&list, (uint32_t)i), &recs[i]);
+	/* Build the records once as their own message; inline copy or VMO is decided by size
+	 * (inlineOnly: as many as fit inline). */
+	first_id = qr.count > 0 ? recs[0].id : 0;
+	r = page_build(&page, recs, qr.count);
+	if (r >= 0 && inline_only && nx_capnp_frame_bytes(&page) > LOGD_INLINE_MAX_BYTES)
+		r = page_fit_inline(&page, recs, &qr);
 	free(recs);
+	if (r == -E2BIG) {
+		nx_capnp_builder_done(&page);
+		return nx_rpc_incoming_failf(in, -EMSGSIZE,
+		        "records: record %llu alone does not fit one message; query it without "
+		        "inlineOnly",
+		        (unsigned long long)first_id);
+	}
 	if (r >= 0)
 		r = log_query_results_init(in, &res);
 	if (r >= 0) {

@@ -14,6 +14,7 @@
  *   policyd.c   the policy client (nx-svc) with samgrd's interim rule, fed samgrd's own
  *               channel to policyd once it registered
  *   logsink.c   samgrd's own records to logd
+ *   proxy.c     the Endpoint as a proxy for clients that cannot take its fd
  */
 #include <stdint.h>
 #include <string.h>

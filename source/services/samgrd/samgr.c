@@ -257,8 +257,8 @@ static int serve_resolve(void *impl, nx_rpc_incoming *in, samgr_resolve_params p
 
 	/* samgrd keeps neither end: the owner's goes with accept, the caller's with the answer. */
 	r = samgrd_broker(e.host, c->subject, on_accepted, rs, &rs->accept, &fd);
-	if (r >= 0)
-		r = samgrd_endpoint_new(fd, &rs->endpoint); /* takes fd */
+	if (r >= 0) /* takes fd; calls on it are forwarded for clients that cannot take it */
+		r = samgrd_proxy_endpoint_new(d, e.host, c->subject, name, fd, &rs->endpoint);
 	if (r < 0) {
 		resolve_free(rs);
 		return nx_rpc_incoming_failf(in, -EAGAIN, "%s cannot be reached", name);

@@ -92,6 +92,12 @@ int samgrd_broker(struct nexus_service_host *host, const char *subject, nx_rpc_r
 /* An Endpoint capability carrying fd (taken, also on failure). */
 int samgrd_endpoint_new(int fd, struct nexus_endpoint **ret);
 
+/* proxy.c: the Endpoint resolve returns, carrying fd (taken, also on failure) and forwarding
+ * calls made on it to the service behind `host` (referenced) over a channel brokered on the
+ * first call for `subject` (copied); `name` (copied) names the service in reasons. */
+int samgrd_proxy_endpoint_new(struct samgrd *d, struct nexus_service_host *host,
+        const char *subject, const char *name, int fd, struct nexus_endpoint **ret);
+
 /* policyd.c: the policy client with samgrd's interim rule (new; free at exit). policyd
  * registered `host` (borrowed): samgrd's own channel to it becomes the client's Policy. down:
  * policyd went away (or samgrd stops): the interim rule decides again. */

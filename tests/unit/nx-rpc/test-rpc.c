@@ -778,6 +778,7 @@ static void test_fd_both_ways(void **state)
 	assert_int_equal(nx_vmo_seal(fd, NX_VMO_SEAL_FROZEN), 0);
 	assert_int_equal(nx_rpc_server_new_with_fd(&server_ops, NULL, fd, &vmo), 0);
 	assert_int_equal(nx_rpc_cap_peek_fd(vmo), fd);
+	assert_false(nx_rpc_conn_peer_sent_fds(e->srv));
 	assert_int_equal(nx_rpc_call_new(e->boot, IFACE, M_VMO, 0, 1, &call, &p), 0);
 	assert_int_equal(nx_rpc_call_add_cap(call, vmo, &idx), 0);
 	bp = nx_capnp_bstruct_ptr(&p, 0);
@@ -795,6 +796,8 @@ static void test_fd_both_ways(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(nx_vmo_read(fd, 0, buf, 4), 0);
 	assert_string_equal(buf, "pong");
+	assert_true(nx_rpc_conn_peer_sent_fds(e->srv));
+	assert_true(nx_rpc_conn_peer_sent_fds(e->cli));
 	nx_rpc_call_free(call);
 	nx_rpc_cap_unref(back);
 	run_idle(e);

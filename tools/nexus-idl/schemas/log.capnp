@@ -133,11 +133,16 @@ interface Log {
   # message whose root is LogQueryPage. `nextCursor` is the sinceId of the next page; `more`:
   # another match exists at or after it; `missed`: records evicted before sinceId reached
   # them.
+  # `inlineOnly`, the fd-free form for clients that cannot take a VMO (samgrd's Endpoint
+  # proxy refuses one to them): the records always come inline, as many as fit one message
+  # (in id order), and `nextCursor`/`more` page through the rest.
   # Needs `log.query`.
   # Errors: invalid_argument (bad level, sinceId past the newest id: a cursor from before
-  # logd restarted), too_large (a filter text over its limit), denied, internal (no memory).
-  query @2 (filter :LogFilter, max :UInt32) -> (records :List(LogRecord), nextCursor :UInt64,
-      more :Bool, missed :UInt64, vmo :T.VmoRef);
+  # logd restarted), too_large (a filter text over its limit; with inlineOnly, a record too
+  # large for one message alone: its id is named, query it without inlineOnly), denied,
+  # internal (no memory).
+  query @2 (filter :LogFilter, max :UInt32, inlineOnly :Bool) -> (records :List(LogRecord),
+      nextCursor :UInt64, more :Bool, missed :UInt64, vmo :T.VmoRef);
 
   # Counters of the journal and of logd.
   # Needs `log.query`.
