@@ -8,6 +8,10 @@
  *       (bench=samgr-resolve). samgrd asks echod for a fresh channel every time.
  *   bench-system call [--cpus same|split|free] [--iters N] [--rounds R]
  *       resolves echod once, then Echo.echo("") on its channel in a loop (bench=echod-call).
+ *   bench-system proxied [--cpus same|split|free] [--iters N] [--rounds R]
+ *       resolves echod once, then Echo.echo("") on the Endpoint capability itself: samgrd
+ *       forwards each call over its own channel to echod, as for a client that cannot take
+ *       the fd (bench=echod-proxied).
  *
  * Only this process is pinned (to CPU 0); bench.sh pins the system it started (same: CPU 0,
  * split: CPU 1; free: nothing pinned). Same RESULT line as bench-nx-rpc.
@@ -75,13 +79,15 @@ int main(int argc, char **argv)
 	nx_rpc_cap *samgr = NULL, *echod = NULL;
 	struct nexus_endpoint *ep = NULL;
 	nx_loop *loop = NULL;
-	bool call;
+	bool call, proxied;
 	char path[256];
 	int ac, fd, r;
 
-	if (argc < 2 || (strcmp(argv[1], "resolve") != 0 && strcmp(argv[1], "call") != 0))
+	if (argc < 2 || (strcmp(argv[1], "resolve") != 0 && strcmp(argv[1], "call") != 0 &&
+	                        strcmp(argv[1], "proxied") != 0))
 		goto usage;
-	call = !strcmp(argv[1], "call");
+	proxied = !strcmp(argv[1], "proxied");
+	call = proxied || !strcmp(argv[1], "call");
 	for (ac = 2; ac < argc; ac++) {
 		if (!strcmp(argv[ac], "--cpus") && ac + 1 < argc)
 			cpus = argv[++ac];
@@ -110,7 +116,10 @@ int main(int argc, char **argv)
 		r = nx_rpc_conn_new(loop, fd, NULL, &conn); /* takes fd */
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(conn, &samgr);
-	if (r >= 0 && call) {
+	if (r >= 0 && proxied) {
+		r = resolve_echod(samgr_from_cap(samgr), &ep);
+		echod = r >= 0 ? nx_rpc_cap_ref(nexus_endpoint_cap(ep)) : NULL;
+	} else if (r >= 0 && call) {
 		r = resolve_echod(samgr_from_cap(samgr), &ep);
 		fd = r >= 0 ? nx_rpc_cap_take_fd(nexus_endpoint_cap(ep)) : r;
 		r = fd;
@@ -141,7 +150,9 @@ int main(int argc, char **argv)
 	if (r < 0)
 		(void)fprintf(stderr, "bench-system: %s failed: %s\n", argv[1], strerror(-r));
 	else
-		bench_report_latency(call ? "echod-call" : "samgr-resolve",
+		bench_report_latency(proxied ? "echod-proxied"
+		                     : call  ? "echod-call"
+		                             : "samgr-resolve",
 		        !strcmp(cpus, "free")   ? "free"
 		        : !strcmp(cpus, "same") ? "same-cpu"
 		                                : "split-cpu",
@@ -157,7 +168,7 @@ out:
 	return r < 0 ? 1 : 0;
 
 usage:
-	(void)fprintf(stderr, "usage: bench-system resolve|call [--cpus same|split|free] "
+	(void)fprintf(stderr, "usage: bench-system resolve|call|proxied [--cpus same|split|free] "
 	                      "[--iters N] [--rounds 1..64] (needs $NEXUS_RUNTIME_DIR)\n");
 	return 2;
 }

@@ -366,6 +366,9 @@ if [ -x "$init" ] && [ -x "$bin/bench-boot" ] && [ -x "$bin/bench-system" ]; the
 		rm -rf "$sys_tmp/boot-one" "$sys_tmp/boot-free"
 		for p in "${sys_places[@]}"; do
 			[ "$p" = free ] || run_sys "$bin/bench-nx-rpc" --cpus "$p" --iters 1500 --rounds 3
+			# The raw floor for the proxy table: a socketpair ping-pong, same placement.
+			[ "$p" = free ] || run_sys "$bin/bench-pingpong" --cpus "$p" --size 64 \
+				--iters 20000 --rounds 3
 			# A running system, pinned as the placement says.
 			rt=$sys_tmp/run-$p
 			# Emptied here and appended to below: a truncating redirection would run in the
@@ -379,6 +382,9 @@ if [ -x "$init" ] && [ -x "$bin/bench-boot" ] && [ -x "$bin/bench-system" ]; the
 				NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-system" resolve --cpus "$p" \
 					--iters 1500 --rounds 3
 				NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-system" call --cpus "$p" \
+					--iters 2000 --rounds 3
+				# The same call on the Endpoint itself: samgrd's proxy forwards it.
+				NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-system" proxied --cpus "$p" \
 					--iters 2000 --rounds 3
 			else
 				echo "bench.sh: nexus-init ($p) did not get ready:" >&2
@@ -502,6 +508,34 @@ for mode, how in (("same-cpu", "every process on CPU 0"),
     tail = f"target >= 5x: {verdict(fast >= 5)}" if mode == "same-cpu" else "(wakeup-bound, no target)"
     print(f"  {mode:<10} ({how}): echod {ours['p50_ns'] / 1e3:.1f} us, D-Bus {dbus['p50_ns'] / 1e3:.1f} us"
           f" -> {fast:.2f}x faster; {tail}")
+
+# samgrd's Endpoint proxy (DESIGN.md section 3): the call a client that cannot take fds makes,
+# one extra hop through samgrd, against the direct channel, the raw socketpair ping-pong
+# with the same placement and the same call through D-Bus.
+print()
+print("Proxy: Echo.echo(\"\") on the Endpoint (samgrd forwards it) against the direct channel,")
+print("the raw floor (socketpair ping-pong, 64 B) and D-Bus; p50 in us")
+print(f"{'cpus':<10} {'proxied':>8} {'direct':>8} {'/direct':>8} {'<= 2.2x':>8} {'floor':>7} {'/floor':>7}"
+      f" {'D-Bus':>7} {'D-Bus/us':>9} {'>= 2x':>7} {'spread':>7}")
+for mode in ("same-cpu", "split-cpu", "free"):
+    px, direct = row("echod-proxied", mode, "p50_ns"), row("echod-call", mode, "p50_ns")
+    if not px or not direct:
+        print(f"{mode:<10} (not measured)")
+        continue
+    floor, dbus = row("raw-pingpong-64", mode, "p50_ns"), row("dbus-call", mode, "p50_ns")
+    rd = px["p50_ns"] / direct["p50_ns"]
+    line = (f"{mode:<10} {px['p50_ns'] / 1e3:8.1f} {direct['p50_ns'] / 1e3:8.1f} {rd:7.2f}x"
+            f" {verdict(rd <= 2.2):>8}")
+    line += (f" {floor['p50_ns'] / 1e3:7.1f} {px['p50_ns'] / floor['p50_ns']:6.2f}x" if floor
+             else f" {'-':>7} {'-':>7}")
+    if dbus:
+        fast = dbus["p50_ns"] / px["p50_ns"]
+        line += f" {dbus['p50_ns'] / 1e3:7.1f} {fast:8.2f}x {verdict(fast >= 2):>7}"
+    else:
+        line += f" {'-':>7} {'-':>9} {'-':>7}"
+    print(line + f" {px['spread']:>7}")
+print("  (/direct: proxied p50 over the direct call's, target <= 2.2x; D-Bus/us: how many times")
+print("   faster the proxied call is than D-Bus, target >= 2x)")
 PY
 
 exit $failed
