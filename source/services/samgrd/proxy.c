@@ -9,7 +9,10 @@
  * wait).
  *
  * The channel is made lazily, on the first call on the Endpoint: a client that takes the fd
- * talks to the service directly and never costs samgrd a second channel. The decision is the
+ * talks to the service directly and never costs samgrd a second channel. Then samgrd closes
+ * its own copy of the Endpoint's fd: the direct channel stays open only where the client
+ * really received it, so a client without fds holds one channel to the service, not two
+ * (and the service's per-subject limit counts it once). The decision is the
  * one resolve made (ipc.connect.<name> for the caller's subject); the owner is the one
  * resolve found: if it left since, calls fail `disconnected` and a new resolve reaches the
  * new owner. The channel lives as long as the Endpoint: released by its holder, or its
@@ -37,6 +40,7 @@
 
 struct samgrd_proxy {
 	struct samgrd *d;
+	nx_rpc_cap *endpoint;            /* the Endpoint serving this (borrowed: it owns us) */
 	struct nexus_service_host *host; /* the owner resolve found (a reference) */
 	nx_rpc_call *accept;             /* ServiceHost.accept of the proxy channel, in flight */
 	nx_rpc_conn *conn;               /* samgrd's channel to the service for this caller */
@@ -91,6 +95,10 @@ static int proxy_open(struct samgrd_proxy *px)
 {
 	int fd, r;
 
+	/* The direct channel's end samgrd kept (see the top of the file); none after a take. */
+	fd = nx_rpc_cap_take_fd(px->endpoint);
+	if (fd >= 0)
+		nx_fd_close(fd);
 	r = samgrd_broker(px->host, px->subject, on_accepted, px, &px->accept, &fd);
 	if (r < 0)
 		return r;
@@ -159,6 +167,7 @@ int samgrd_proxy_endpoint_new(struct samgrd *d, struct nexus_service_host *host,
 		proxy_destroy(px);
 		return r;
 	}
+	px->endpoint = cap;
 	*ret = nexus_endpoint_from_cap(cap);
 	return 0;
 }

@@ -42,7 +42,11 @@ interface Samgr {
 
   # A fresh channel to `name`, whose bootstrap is the service: samgrd makes a socketpair,
   # hands one end to the owner through ServiceHost.accept(end, <caller's subject>) and returns
-  # the other. One channel per call; samgrd never proxies.
+  # the other. One channel per call. The endpoint is also a proxy, for clients whose library
+  # cannot take its fd: a call on it (any interface, any method) is forwarded by samgrd to the
+  # service over a second channel brokered the same way on the first such call, and answered
+  # back; results carrying an fd are refused to a client that never sent samgrd one
+  # (unsupported: <field>); calls fail disconnected once that service instance is gone.
   # Needs `ipc.connect.<name>`.
   # Errors: invalid_argument, denied, not_found (nobody registered it), unavailable (the
   # owner refused or died while accepting; its own reason follows), limit_exceeded.
