@@ -167,6 +167,27 @@ void check_log(Env &env)
 		        q.send().wait(env.ws);
 	        },
 	        "unsupported: vmo: carries a file descriptor");
+	/* A record that fit its append but not, stamped and framed, one answer on its own. */
+	auto big = kj::str(scope, ".big");
+	auto rq = log.appendRequest();
+	auto e = rq.initEntry();
+	e.setLevel(LogLevel::INFO);
+	e.setScope(big);
+	e.setMessage(kj::str(kj::repeat('m', 1024)));
+	auto fields = e.initFields(9);
+	for (unsigned i = 0; i < fields.size(); i++) {
+		fields[i].setKey(kj::str("k", i));
+		fields[i].setValue(kj::str(kj::repeat('v', 256)));
+	}
+	auto id = rq.send().wait(env.ws).getId();
+	expect_reason(
+	        [&]() {
+		        auto q = log.queryRequest();
+		        q.setInlineOnly(true);
+		        q.initFilter().setScope(big);
+		        q.send().wait(env.ws);
+	        },
+	        kj::str("too_large: records: record ", id, " alone does not fit one message"));
 }
 
 class Sink final : public LogSink::Server
