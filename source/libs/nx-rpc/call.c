@@ -52,8 +52,10 @@ void rpc_call_unref(nx_rpc_call *call)
 			call->release_results = !call->returned_wire;
 			/* After the Return nothing waits on this Finish (it only frees the peer's
 			 * answer): let it ride with our next write. A cancel goes out at once. */
-			rpc_send_finish(
-			        call->conn, call->qid, call->release_results, call->returned_wire);
+			rpc_send_finish(call->conn, call->qid, call->release_results,
+			        !call->returned_wire ? RPC_SEND_NOW
+			        : call->finish_held  ? RPC_SEND_HELD
+			                             : RPC_SEND_LAZY);
 			call->finish_sent = true;
 		}
 		if (!call->returned_wire && !call->conn->dead)
@@ -295,7 +297,7 @@ static void call_cancel(nx_rpc_call *call)
 {
 	if (call->in_table && !call->finish_sent && !call->conn->dead) {
 		call->release_results = true;
-		rpc_send_finish(call->conn, call->qid, true, false);
+		rpc_send_finish(call->conn, call->qid, true, RPC_SEND_NOW);
 		call->finish_sent = true;
 	}
 }

@@ -109,7 +109,7 @@ static void conn_update_events(nx_rpc_conn *c)
 {
 	uint32_t ev = conn_reading(c) ? NX_EV_IN : 0;
 
-	if (c->txoff < c->txlen)
+	if (c->txlen - c->txoff > c->txheld)
 		ev |= NX_EV_OUT;
 	if (c->src)
 		(void)nx_source_set_events(c->src, ev);
@@ -148,6 +148,8 @@ static int conn_flush(nx_rpc_conn *c)
 			return (int)n;
 		c->txoff += (size_t)n;
 	}
+	if (c->txheld > c->txlen - c->txoff)
+		c->txheld = c->txlen - c->txoff;
 	if (c->txoff == c->txlen) {
 		c->txoff = c->txlen = 0;
 	} else if (c->txoff > c->txcap / 2) {
@@ -203,7 +205,8 @@ static void conn_fail_later(nx_rpc_conn *c, int err)
 	}
 }
 
-static int conn_queue(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds, bool lazy)
+static int conn_queue(
+        nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds, enum rpc_send_when when)
 {
 	size_t bytes, len;
 	int r;
@@ -266,15 +269,20 @@ static int conn_queue(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsig
 		memcpy(q->fds, fds, nfds * sizeof(int));
 	}
 	c->txlen += len;
+	if (when == RPC_SEND_HELD) {
+		c->txheld += len;
+		return 0;
+	}
 	/* Without a defer source (out of memory) it is written now, like any other. */
-	if (lazy && (c->flusher ? nx_source_enable(c->flusher)
-	                        : nx_loop_add_defer(c->loop, conn_flusher_cb, c, &c->flusher)) == 0)
+	if (when == RPC_SEND_LAZY &&
+	        (c->flusher ? nx_source_enable(c->flusher)
+	                    : nx_loop_add_defer(c->loop, conn_flusher_cb, c, &c->flusher)) == 0)
 		return 0;
 	r = conn_flush(c);
 	if (r < 0) {
 		/* The channel broke; die from the loop, not under our caller's feet. */
 		conn_fail_later(c, r);
-		c->txoff = c->txlen = 0;
+		c->txoff = c->txlen = c->txheld = 0;
 		while (c->ntxq > 0) {
 			c->ntxq--;
 			close_fds(c->txq[c->ntxq].fds, c->txq[c->ntxq].n);
@@ -289,12 +297,17 @@ fail:
 
 int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds)
 {
-	return conn_queue(c, b, fds, nfds, false);
+	return conn_queue(c, b, fds, nfds, RPC_SEND_NOW);
 }
 
 int conn_send_lazy(nx_rpc_conn *c, const nx_capnp_builder *b)
 {
-	return conn_queue(c, b, NULL, 0, true);
+	return conn_queue(c, b, NULL, 0, RPC_SEND_LAZY);
+}
+
+int conn_send_held(nx_rpc_conn *c, const nx_capnp_builder *b)
+{
+	return conn_queue(c, b, NULL, 0, RPC_SEND_HELD);
 }
 
 /* Handles every complete frame at the front of the receive buffer; the received fds go to
@@ -514,7 +527,7 @@ void conn_die(nx_rpc_conn *c, int err, bool notify)
 		c->ntxq--;
 		close_fds(c->txq[c->ntxq].fds, c->txq[c->ntxq].n);
 	}
-	c->txlen = c->txoff = 0;
+	c->txlen = c->txoff = c->txheld = 0;
 	conn_ref(c);
 	rpc_teardown(c);
 	if (notify && c->disc_cb && !c->user_freed)

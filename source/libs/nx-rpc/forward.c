@@ -144,6 +144,10 @@ static void fwd_done(nx_rpc_call *call, const nx_rpc_result *res, void *userdata
 	int r = 0;
 
 	in->fwd = NULL;
+	/* Its Finish waits for the next call to the target instead of waking it on its own (a
+	 * forwarding hop's null call pays one wakeup less). Only without result caps: the
+	 * target's answer would hold them until then. */
+	call->finish_held = call->nrcaps == 0;
 	if (res->error) {
 		(void)nx_rpc_incoming_fail(in, res->exc_type, res->reason);
 		nx_rpc_call_free(call);

@@ -127,6 +127,7 @@ struct nx_rpc_conn {
 	 * NX_RPC_FORWARD_WINDOW the connection is not read (forward.h). */
 	unsigned nforwards;
 	bool peer_sent_fds; /* an SCM_RIGHTS ever arrived: the peer's transport passes fds */
+	size_t txheld; /* bytes at the end of tx that wait for the next write (RPC_SEND_HELD) */
 	int doom_err;
 };
 
@@ -165,6 +166,7 @@ struct nx_rpc_call {
 	bool returned_wire; /* Return received */
 	bool finish_sent;
 	bool release_results; /* what our Finish said */
+	bool finish_held; /* its Finish after the Return may wait for our next write (forward.c) */
 	bool has_builder;
 	char reason[NX_RPC_REASON_MAX + 1];
 	struct nx_capnp_captable captable; /* params: add; results: get (typed.c) */
@@ -226,8 +228,11 @@ nx_capnp_struct rpc_read_struct_or_empty(const nx_capnp_ptr *p);
 int rpc_send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
         uint32_t b32, int bit, bool bitval);
 void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count);
-/* lazy: through conn_send_lazy (the peer answered already: nothing waits on this Finish). */
-void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, bool lazy);
+/* When a frame nobody waits on leaves: now, with the next write or the loop's next iteration
+ * (lazy), or with the next write however late (held: a forwarded call's Finish, which must
+ * not cost its target a wakeup of its own; the peer keeps one answer copy meanwhile). */
+enum rpc_send_when { RPC_SEND_NOW, RPC_SEND_LAZY, RPC_SEND_HELD };
+void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, enum rpc_send_when when);
 
 /* cap.c */
 nx_rpc_cap *rpc_cap_alloc(enum cap_kind kind);
@@ -283,6 +288,8 @@ int conn_send(nx_rpc_conn *c, const nx_capnp_builder *b, int *fds, unsigned nfds
  * next iteration, whichever comes first: for messages nobody waits on (Finish after Return),
  * so they share the next call's write instead of costing one of their own. */
 int conn_send_lazy(nx_rpc_conn *c, const nx_capnp_builder *b);
+/* Like conn_send_lazy, but the frame waits for the next write however late (RPC_SEND_HELD). */
+int conn_send_held(nx_rpc_conn *c, const nx_capnp_builder *b);
 /* Counts forwarded calls from `c` in flight (delta +1 or -1) and stops or resumes reading it
  * at NX_RPC_FORWARD_WINDOW. */
 void conn_forwards_add(nx_rpc_conn *c, int delta);

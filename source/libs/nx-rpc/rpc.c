@@ -54,7 +54,7 @@ nx_capnp_struct rpc_read_struct_or_empty(const nx_capnp_ptr *p)
 }
 
 static int send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
-        uint32_t b32, int bit, bool bitval, bool lazy)
+        uint32_t b32, int bit, bool bitval, enum rpc_send_when when)
 {
 	/* Finish, Release and friends take a few words: a stack segment spares the 2 KiB the
 	 * allocator would zero for them (one Finish per call). Larger ones spill to it. */
@@ -77,7 +77,9 @@ static int send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np,
 			nx_capnp_bstruct_set_bool(&s, (uint32_t)bit, bitval, true);
 		else
 			nx_capnp_bstruct_set_u32(&s, 1, b32, 0);
-		r = lazy ? conn_send_lazy(c, &b) : conn_send(c, &b, NULL, 0);
+		r = when == RPC_SEND_HELD   ? conn_send_held(c, &b)
+		    : when == RPC_SEND_LAZY ? conn_send_lazy(c, &b)
+		                            : conn_send(c, &b, NULL, 0);
 	}
 	nx_capnp_builder_done(&b);
 	return r;
@@ -86,7 +88,7 @@ static int send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np,
 int rpc_send_simple(nx_rpc_conn *c, uint16_t which, uint16_t dw, uint16_t np, uint32_t a32,
         uint32_t b32, int bit, bool bitval)
 {
-	return send_simple(c, which, dw, np, a32, b32, bit, bitval, false);
+	return send_simple(c, which, dw, np, a32, b32, bit, bitval, RPC_SEND_NOW);
 }
 
 void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count)
@@ -94,10 +96,10 @@ void rpc_send_release(nx_rpc_conn *c, uint32_t id, uint32_t count)
 	(void)rpc_send_simple(c, W_MSG_RELEASE, W_REL_DW, W_REL_NP, id, count, -1, false);
 }
 
-void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, bool lazy)
+void rpc_send_finish(nx_rpc_conn *c, uint32_t qid, bool release, enum rpc_send_when when)
 {
 	(void)send_simple(
-	        c, W_MSG_FINISH, W_FIN_DW, W_FIN_NP, qid, 0, W_FIN_RELEASE_RESULTS, release, lazy);
+	        c, W_MSG_FINISH, W_FIN_DW, W_FIN_NP, qid, 0, W_FIN_RELEASE_RESULTS, release, when);
 }
 
 void rpc_send_abort(nx_rpc_conn *c, const char *reason)

@@ -1635,25 +1635,26 @@ static int proxy_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint1
 
 static const struct nx_rpc_server_ops proxy_ops = {.dispatch = proxy_dispatch};
 
-/* A front connection pair whose server side's bootstrap forwards to e->boot. */
+/* A front connection pair whose server side's bootstrap forwards to `target`. */
 struct front {
 	struct proxy px;
 	nx_rpc_conn *srv, *cli;
 	nx_rpc_cap *boot;
 };
 
-static void front_open(struct env *e, struct front *f, const struct nx_rpc_forward_opts *opts)
+static void front_open(
+        nx_loop *loop, nx_rpc_cap *target, struct front *f, const struct nx_rpc_forward_opts *opts)
 {
 	nx_rpc_cap *root;
 	int fds[2];
 
-	f->px.target = e->boot;
+	f->px.target = target;
 	f->px.opts = opts;
 	assert_int_equal(nx_chan_pair(fds), 0);
 	assert_int_equal(nx_rpc_server_new(&proxy_ops, &f->px, &root), 0);
-	assert_int_equal(nx_rpc_conn_new(e->loop, fds[0], root, &f->srv), 0);
+	assert_int_equal(nx_rpc_conn_new(loop, fds[0], root, &f->srv), 0);
 	nx_rpc_cap_unref(root);
-	assert_int_equal(nx_rpc_conn_new(e->loop, fds[1], NULL, &f->cli), 0);
+	assert_int_equal(nx_rpc_conn_new(loop, fds[1], NULL, &f->cli), 0);
 	assert_int_equal(nx_rpc_conn_bootstrap(f->cli, &f->boot), 0);
 }
 
@@ -1711,7 +1712,7 @@ static void test_forward_proxy(void **state)
 	uint32_t idx;
 	int err;
 
-	front_open(e, &f, &no_fds);
+	front_open(e->loop, e->boot, &f, &no_fds);
 	call = new_add(f.boot, 2, 3);
 	res = wait_ok(call);
 	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 5);
@@ -1763,7 +1764,7 @@ static void test_forward_proxy(void **state)
 	        nx_rpc_call_result(call)->reason, "unsupported: back: carries a file descriptor"));
 	nx_rpc_call_free(call);
 	/* Without schemas the field is "results"; with fds allowed the VMO comes through. */
-	front_open(e, &g, NULL);
+	front_open(e->loop, e->boot, &g, NULL);
 	call = vmo_call(g.boot, &err);
 	assert_int_equal(err, 0);
 	pp = nx_capnp_struct_ptr(&nx_rpc_call_result(call)->results, 1);
@@ -1866,7 +1867,7 @@ static void test_forward_window(void **state)
 	const nx_rpc_result *res;
 	int i, seen;
 
-	front_open(e, &f, NULL);
+	front_open(e->loop, e->boot, &f, NULL);
 	held_answered = 0;
 	for (i = 0; i < N; i++) {
 		calls[i] = new_empty(f.boot, M_HOLD);
@@ -2064,6 +2065,65 @@ static void test_promise_resolves_to_import(void **state)
 	assert_int_equal(nx_rpc_conn_imports(cli), 0);
 	assert_int_equal(nx_rpc_conn_questions(cli), 0);
 	nx_rpc_conn_free(cli);
+	nx_fd_close(e.raw);
+	nx_loop_free(e.loop);
+	fdcheck_assert(e.fds_before);
+}
+
+/* A forwarded call's Finish (no caps in its results) waits for the next call to the target
+ * instead of waking the target with a write of its own: a hand-driven target sees nothing
+ * after the answer, then the Finish and the next Call together. */
+static void test_forward_finish_held(void **state)
+{
+	struct rawenv e = {.fds_before = fdcheck_count()};
+	static struct rawin ri;
+	struct front f = {0};
+	nx_rpc_call *first, *second;
+	const nx_rpc_result *res;
+	nx_rpc_conn *back;
+	nx_rpc_cap *boot;
+	struct w_target t;
+	nx_capnp_struct fin;
+	uint32_t qid;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(nx_loop_new(&e.loop), 0);
+	assert_int_equal(nx_chan_pair(fds), 0);
+	assert_int_equal(nx_rpc_conn_new(e.loop, fds[0], NULL, &back), 0);
+	e.raw = fds[1];
+	assert_int_equal(nx_rpc_conn_bootstrap(back, &boot), 0);
+	front_open(e.loop, boot, &f, NULL);
+
+	first = new_add(f.boot, 1, 2);
+	assert_int_equal(nx_rpc_call_send(first, NULL, NULL), 0);
+	memset(&ri, 0, sizeof(ri));
+	raw_drain(&e, &ri);
+	qid = raw_call_target(&ri, 0, &t);
+	raw_return_sum(e.raw, qid, 3);
+	res = wait_ok(first);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 3);
+	nx_rpc_call_free(first);
+	memset(&ri, 0, sizeof(ri));
+	raw_drain(&e, &ri);
+	assert_int_equal(ri.n, 0); /* no Finish on its own */
+
+	second = new_add(f.boot, 4, 5);
+	assert_int_equal(nx_rpc_call_send(second, NULL, NULL), 0);
+	memset(&ri, 0, sizeof(ri));
+	raw_drain(&e, &ri);
+	assert_int_equal(ri.n, 2);
+	assert_int_equal(nx_capnp_struct_get_u16(&ri.root[0], W_MSG_TAG, 0), W_MSG_FINISH);
+	fin = raw_find(&ri, W_MSG_FINISH, 0);
+	assert_int_equal(nx_capnp_struct_get_u32(&fin, W_FIN_QID, 0), qid);
+	raw_return_sum(e.raw, raw_call_target(&ri, 0, &t), 9);
+	res = wait_ok(second);
+	assert_int_equal(nx_capnp_struct_get_u64(&res->results, 0, 0), 9);
+	nx_rpc_call_free(second);
+
+	front_close(&f);
+	nx_rpc_cap_unref(boot);
+	nx_rpc_conn_free(back);
 	nx_fd_close(e.raw);
 	nx_loop_free(e.loop);
 	fdcheck_assert(e.fds_before);
@@ -2289,6 +2349,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_forward_window, setup, teardown),
 	        cmocka_unit_test(test_resolve_unimplemented),
 	        cmocka_unit_test(test_promise_resolves_to_import),
+	        cmocka_unit_test(test_forward_finish_held),
 	        cmocka_unit_test(test_protocol_violations),
 	};
 
