@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end: samgrd's Endpoint proxy (DESIGN.md section 3) for clients that cannot take fds.
 # The reference C++ client over a plain stream (proxy-cxx-client) reaches echod, logd and
-# policyd only through it: plain and pipelined calls, exceptions with their reasons, 100 at
+# policyd only through it: plain and pipelined calls, exceptions with their reasons (and
+# unimplemented for an interface the service lacks), 100 at
 # once, a callback passed to logd (follow) and to policyd (watch), logd's inlineOnly pages
 # and the VMO form refused naming the field, a denial by policyd passed on as `denied:` as
 # nx gets it directly; the journal shows the same subject for a proxied and a direct record;

@@ -105,7 +105,20 @@ void check_exception(Env &env)
 		        rq.send().wait(env.ws);
 	        },
 	        "too_large: text: longer than 256 bytes");
-	/* The channel still serves after the refusal. */
+	/* An interface echod does not serve: its own answer (unimplemented) comes back. */
+	auto e = kj::runCatchingExceptions([&]() {
+		auto crq = echo.castAs<Policy>().checkRequest();
+		crq.setSubject("uid:0");
+		crq.setCap("x");
+		crq.send().wait(env.ws);
+	});
+	KJ_IF_MAYBE (ex, e) {
+		KJ_REQUIRE(ex->getType() == kj::Exception::Type::UNIMPLEMENTED, ex->getType(),
+		        ex->getDescription());
+	} else {
+		KJ_FAIL_REQUIRE("echod answered Policy.check");
+	}
+	/* The channel still serves after the refusals. */
 	auto rq = echo.echoRequest();
 	rq.setText("still there");
 	KJ_REQUIRE(rq.send().wait(env.ws).getText() == "still there");
