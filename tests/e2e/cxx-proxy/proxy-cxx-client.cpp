@@ -42,7 +42,8 @@ template <typename F> void expect_reason(F &&call, kj::StringPtr want)
 	auto e = kj::runCatchingExceptions(kj::fwd<F>(call));
 	KJ_IF_MAYBE (ex, e) {
 		auto desc = ex->getDescription();
-		KJ_REQUIRE(desc.startsWith(kj::str("remote exception: ", want)), "reason", desc, want);
+		KJ_REQUIRE(
+		        desc.startsWith(kj::str("remote exception: ", want)), "reason", desc, want);
 		return;
 	}
 	KJ_FAIL_REQUIRE("the call succeeded", want);
@@ -239,7 +240,8 @@ void check_follow(Env &env)
 		e.setMessage("followed");
 		rq.send().wait(env.ws);
 	}
-	wait_until(env, [&]() { return seen >= 3; }, "the sink got the records");
+	wait_until(
+	        env, [&]() { return seen >= 3; }, "the sink got the records");
 }
 
 class Watcher final : public PolicyWatcher::Server
@@ -269,7 +271,8 @@ void check_policy(Env &env)
 	auto wrq = policy.watchRequest();
 	wrq.setCb(kj::heap<Watcher>(version));
 	wrq.send().wait(env.ws);
-	wait_until(env, [&]() { return version.size() == 64; }, "the watcher heard the version");
+	wait_until(
+	        env, [&]() { return version.size() == 64; }, "the watcher heard the version");
 	auto vrq = policy.versionRequest();
 	KJ_REQUIRE(vrq.send().wait(env.ws).getVersion() == version);
 	auto crq = policy.checkRequest();
