@@ -12,10 +12,9 @@
  * talks to the service directly and never costs samgrd a second channel. Then samgrd closes
  * its own copy of the Endpoint's fd: the direct channel stays open only where the client
  * really received it, so a client without fds holds one channel to the service, not two
- * (and the service's per-subject limit counts it once). The decision is the
- * one resolve made (ipc.connect.<name> for the caller's subject); the owner is the one
- * resolve found: if it left since, calls fail `disconnected` and a new resolve reaches the
- * new owner. The channel lives as long as the Endpoint: released by its holder, or its
+ * (and the service's per-subject limit counts it once). The decision is the one resolve
+ * made (ipc.connect.<name> for the caller's subject); the owner is the one resolve found: if
+ * it left since, calls fail `disconnected` and a new resolve reaches the new owner. The channel lives as long as the Endpoint: released by its holder, or its
  * connection gone, the Endpoint goes and the channel closes, releasing at the service
  * everything the client held through it.
  *
