@@ -57,6 +57,12 @@ py "len(d['records']) == 1 and d['records'][0]['subject'] == 'uid:$uid'" <"$tmp/
 	fail "direct record: $(cat "$tmp/direct")"
 echo "ok denied through the proxy as directly; the journal has uid:$uid for both"
 
+# ---- 2b. echod's per-subject connection limit counts proxied channels (a client of its own,
+# once every earlier one is gone: their channels would count) ----
+for _ in $(seq 400); do [ "$(clients)" = "$logd_clients_at_boot" ] && break; sleep 0.05; done
+out=$("$client" --connect "$sock" --subject "uid:$uid" --only limits 2>&1) || fail "limits: $out"
+echo "ok echod refuses the 65th channel of uid:$uid, proxied ones counted"
+
 # drive NAME: runs the client's NAME check, answering its requests: stop-echod (SIGSTOP),
 # kill-echod (SIGKILL). Prints the client's last line.
 drive() {

@@ -45,6 +45,7 @@ struct samgrd_proxy {
 	nx_rpc_conn *conn;               /* samgrd's channel to the service for this caller */
 	nx_rpc_cap *service;             /* its bootstrap */
 	bool gone;                       /* the channel closed or was refused: calls fail */
+	char why[NX_RPC_REASON_MAX + 1]; /* the owner's refusal, passed on to later calls */
 	char subject[NX_SVC_SUBJECT_MAX + 1];
 	char name[NX_SVC_NAME_MAX + 1];
 };
@@ -62,11 +63,12 @@ static const struct nx_capnp_iface_desc *const *const known_schemas[] = {
 static const struct nx_rpc_forward_opts takes_fds = {0, known_schemas};
 static const struct nx_rpc_forward_opts takes_no_fds = {NX_RPC_FORWARD_NO_FDS, known_schemas};
 
-/* Closes the channel: forwarded calls in flight fail `disconnected`. */
+/* Closes the channel: forwarded calls in flight fail `disconnected`. The accept call, if
+ * still in flight, stays: a refusing owner closes its end before it answers, and its answer
+ * is the reason later calls get. */
 static void proxy_close(struct samgrd_proxy *px)
 {
 	px->gone = true;
-	px->accept = nx_rpc_call_free(px->accept);
 	px->service = nx_rpc_cap_unref(px->service);
 	px->conn = nx_rpc_conn_free(px->conn);
 }
@@ -80,12 +82,15 @@ static void on_accepted(nx_rpc_call *call, const nx_rpc_result *res, void *userd
 {
 	struct samgrd_proxy *px = userdata;
 
-	px->accept = nx_rpc_call_free(call);
-	if (res->error >= 0)
-		return;
-	nx_log(NX_LOG_WARN, "proxy", "%s did not accept %s's proxy channel: %s", px->name,
-	        px->subject, res->reason);
-	proxy_close(px);
+	if (res->error < 0) {
+		nx_log(NX_LOG_WARN, "proxy", "%s did not accept %s's proxy channel: %s", px->name,
+		        px->subject, res->reason);
+		(void)snprintf(px->why, sizeof(px->why), "unavailable: %s did not accept: %s",
+		        px->name, res->reason);
+	}
+	px->accept = nx_rpc_call_free(call); /* res with it */
+	if (px->why[0])
+		proxy_close(px);
 }
 
 /* Brokers the channel and asks for its bootstrap (a promise: calls on it leave at once and
@@ -105,6 +110,7 @@ static int proxy_open(struct samgrd_proxy *px)
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(px->conn, &px->service);
 	if (r < 0) {
+		px->accept = nx_rpc_call_free(px->accept);
 		proxy_close(px);
 		return r;
 	}
@@ -125,6 +131,8 @@ static int proxy_dispatch(
 			return nx_rpc_incoming_failf(
 			        in, -EAGAIN, "%s cannot be reached: %s", px->name, strerror(-r));
 	}
+	if (px->gone && px->why[0])
+		return nx_rpc_incoming_fail(in, NX_RPC_EXC_FAILED, px->why);
 	if (px->gone)
 		return nx_rpc_incoming_fail(in, NX_RPC_EXC_DISCONNECTED,
 		        "unavailable: the channel to this service closed; resolve it again");
@@ -136,6 +144,7 @@ static void proxy_destroy(void *impl)
 {
 	struct samgrd_proxy *px = impl;
 
+	px->accept = nx_rpc_call_free(px->accept);
 	proxy_close(px);
 	nx_rpc_cap_unref(nexus_service_host_cap(px->host));
 	free(px);

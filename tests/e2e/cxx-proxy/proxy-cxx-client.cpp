@@ -282,6 +282,48 @@ void check_policy(Env &env)
 	expect_reason([&]() { policy.reloadRequest().send().wait(env.ws); }, "denied: ");
 }
 
+/* echod's per-subject connection limit (NX_CONN_MAX_PER_SUBJECT, 64) counts proxied
+ * channels as it counts direct ones: endpoints are resolved and called until echod refuses,
+ * and no more than 64 came through. The refusal is echod's own reason, from resolve or from
+ * the proxy channel's accept (a first call racing it fails `disconnected`: asked again). */
+void check_limits(Env &env)
+{
+	kj::Vector<Echo::Client> held;
+	kj::Maybe<kj::String> why;
+	auto call = [&](Echo::Client &echo) {
+		auto rq = echo.echoRequest();
+		rq.setText("held");
+		rq.send().wait(env.ws);
+	};
+	while (why == nullptr && held.size() <= 64) {
+		auto e = kj::runCatchingExceptions([&]() {
+			auto echo = resolve<Echo>(env, "echod");
+			for (int i = 0;; i++) {
+				auto r = kj::runCatchingExceptions([&]() { call(echo); });
+				KJ_IF_MAYBE (ex, r) {
+					if (i == 200 ||
+					        ex->getType() != kj::Exception::Type::DISCONNECTED)
+						kj::throwFatalException(kj::mv(*ex));
+					env.timer.afterDelay(5 * kj::MILLISECONDS).wait(env.ws);
+				} else {
+					break;
+				}
+			}
+			held.add(kj::mv(echo));
+		});
+		KJ_IF_MAYBE (ex, e)
+			why = kj::str(ex->getDescription());
+	}
+	KJ_REQUIRE(held.size() <= 64, "more channels than the limit", held.size());
+	KJ_IF_MAYBE (w, why) {
+		KJ_REQUIRE(w->startsWith("remote exception: unavailable: echod did not accept: "
+		                         "limit_exceeded: conn: too many connections"),
+		        *w);
+	} else {
+		KJ_FAIL_REQUIRE("never refused");
+	}
+}
+
 /* echod dies with a call in flight (stopped first, so the call cannot be answered): the call
  * fails `disconnected`; a new resolve reaches echod once init restarted it. */
 void check_restart(Env &env)
@@ -360,6 +402,7 @@ const Check checks[] = {
         {"log", check_log, false},
         {"follow", check_follow, false},
         {"policy", check_policy, false},
+        {"limits", check_limits, true},
         {"restart", check_restart, true},
         {"vanish", check_vanish, true},
 };
