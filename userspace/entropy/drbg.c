@@ -79,8 +79,8 @@ int ent_drbg_instantiate(struct ent_drbg *d, const void *entropy, size_t entropy
 	return 0;
 }
 
-int ent_drbg_reseed(
-        struct ent_drbg *d, const void *entropy, size_t entropy_len, const void *add, size_t add_len)
+int ent_drbg_reseed(struct ent_drbg *d, const void *entropy, size_t entropy_len, const void *add,
+        size_t add_len)
 {
 	const struct piece seed[] = {{entropy, entropy_len}, {add, add_len}};
 

@@ -41,8 +41,8 @@ int ent_drbg_instantiate(struct ent_drbg *d, const void *entropy, size_t entropy
 
 /* Reseeds from entropy || add (section 10.1.2.4) and resets the reseed counter. Same bounds
  * as instantiate; -EINVAL if not instantiated. */
-int ent_drbg_reseed(
-        struct ent_drbg *d, const void *entropy, size_t entropy_len, const void *add, size_t add_len);
+int ent_drbg_reseed(struct ent_drbg *d, const void *entropy, size_t entropy_len, const void *add,
+        size_t add_len);
 
 /* Writes n bytes (0 < n <= ENT_DRBG_REQUEST_MAX, else -EMSGSIZE) to out, with optional
  * additional input. -ESTALE: the reseed counter passed ENT_DRBG_RESEED_INTERVAL (reseed

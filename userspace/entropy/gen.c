@@ -27,7 +27,8 @@ static void seeded(struct ent_gen *g, uint64_t now_ns)
 int ent_gen_instantiate(struct ent_gen *g, const void *entropy, size_t entropy_len,
         const void *nonce, size_t nonce_len, const void *pers, size_t pers_len, uint64_t now_ns)
 {
-	int r = ent_drbg_instantiate(&g->drbg, entropy, entropy_len, nonce, nonce_len, pers, pers_len);
+	int r = ent_drbg_instantiate(
+	        &g->drbg, entropy, entropy_len, nonce, nonce_len, pers, pers_len);
 
 	if (r == 0)
 		seeded(g, now_ns);

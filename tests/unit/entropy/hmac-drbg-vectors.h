@@ -78,8 +78,7 @@ static const struct drbg_vector drbg_vectors[] = {
                 .reseed_add = "e6cd940610375e504fa80406120b34d498b022393436e910c0ba2560603fd066",
                 .reseed2_entropy =
                         "4a39b666cf861816d7d82ef6e23f70f149d74d9bd499eea19b622e751c43d839",
-                .reseed2_add =
-                        "d20082c5bdf6f6711af391e7d01046b9d3610827de63aa2671a5f5ad07b90841",
+                .reseed2_add = "d20082c5bdf6f6711af391e7d01046b9d3610827de63aa2671a5f5ad07b90841",
                 .returned = "d3c36e4ae25ff21a95a157a89f13eb976362a695ea755f0465ed4a7bb20c5cb3",
         },
 };

@@ -28,7 +28,8 @@ static struct bytes hex(const char *h)
 {
 	struct bytes out = {0};
 
-	assert_int_equal(sodium_hex2bin(out.b, sizeof(out.b), h, strlen(h), NULL, &out.len, NULL), 0);
+	assert_int_equal(
+	        sodium_hex2bin(out.b, sizeof(out.b), h, strlen(h), NULL, &out.len, NULL), 0);
 	return out;
 }
 
@@ -63,7 +64,8 @@ static void instantiate(struct ent_drbg *d, uint8_t fill)
 
 	memset(seed, fill, sizeof(seed));
 	memset(nonce, 0x5a, sizeof(nonce));
-	assert_int_equal(ent_drbg_instantiate(d, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0), 0);
+	assert_int_equal(
+	        ent_drbg_instantiate(d, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0), 0);
 }
 
 static void inputs_are_bounded(void **state)
@@ -75,15 +77,16 @@ static void inputs_are_bounded(void **state)
 
 	(void)state;
 	/* Too little entropy or nonce for 256-bit strength, too much of anything. */
-	assert_int_equal(ent_drbg_instantiate(&d, big, ENT_DRBG_SEED_MIN - 1, nonce, sizeof(nonce), NULL, 0),
+	assert_int_equal(
+	        ent_drbg_instantiate(&d, big, ENT_DRBG_SEED_MIN - 1, nonce, sizeof(nonce), NULL, 0),
 	        -EINVAL);
-	assert_int_equal(ent_drbg_instantiate(&d, big, ENT_DRBG_SEED_MIN, nonce, ENT_DRBG_NONCE_MIN - 1,
-	                         NULL, 0),
+	assert_int_equal(ent_drbg_instantiate(&d, big, ENT_DRBG_SEED_MIN, nonce,
+	                         ENT_DRBG_NONCE_MIN - 1, NULL, 0),
 	        -EINVAL);
 	assert_int_equal(ent_drbg_instantiate(&d, big, sizeof(big), nonce, sizeof(nonce), NULL, 0),
 	        -EMSGSIZE);
-	assert_int_equal(ent_drbg_instantiate(&d, big, ENT_DRBG_INPUT_MAX, nonce, sizeof(nonce), big,
-	                         sizeof(big)),
+	assert_int_equal(ent_drbg_instantiate(&d, big, ENT_DRBG_INPUT_MAX, nonce, sizeof(nonce),
+	                         big, sizeof(big)),
 	        -EMSGSIZE);
 	/* Nothing instantiated: every other call refuses. */
 	assert_int_equal(ent_drbg_generate(&d, out, sizeof(out), NULL, 0), -EINVAL);

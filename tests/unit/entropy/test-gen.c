@@ -35,7 +35,9 @@ static void refuses_until_seeded_and_when_due(void **state)
 	assert_true(ent_gen_reseed_due(&g, 0));
 	assert_int_equal(ent_gen_fill(&g, out, sizeof(out), 0), -ESTALE);
 	assert_int_equal(ent_gen_reseed(&g, seed, sizeof(seed), 0), -EINVAL);
-	assert_int_equal(ent_gen_instantiate(&g, seed, sizeof(seed), nonce, sizeof(nonce), "p", 1, 5 * SEC), 0);
+	assert_int_equal(
+	        ent_gen_instantiate(&g, seed, sizeof(seed), nonce, sizeof(nonce), "p", 1, 5 * SEC),
+	        0);
 	assert_false(ent_gen_reseed_due(&g, 5 * SEC));
 	assert_int_equal(ent_gen_fill(&g, out, 0, 5 * SEC), -EINVAL);
 
@@ -72,15 +74,18 @@ static void large_requests_are_cut_into_drbg_calls(void **state)
 	assert_non_null(a);
 	assert_non_null(b);
 	ent_gen_init(&g, 1u << 30, 60 * SEC);
-	assert_int_equal(ent_gen_instantiate(&g, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0, 0), 0);
+	assert_int_equal(
+	        ent_gen_instantiate(&g, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0, 0), 0);
 	assert_int_equal(ent_gen_fill(&g, a, n, 0), 0);
 	assert_int_equal(g.drbg.reseed_counter, 1 + 4);
 
-	assert_int_equal(ent_drbg_instantiate(&d, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0), 0);
+	assert_int_equal(
+	        ent_drbg_instantiate(&d, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0), 0);
 	for (size_t off = 0; off < n; off += ENT_DRBG_REQUEST_MAX)
-		assert_int_equal(ent_drbg_generate(&d, b + off,
-		                         n - off < ENT_DRBG_REQUEST_MAX ? n - off : ENT_DRBG_REQUEST_MAX,
-		                         NULL, 0),
+		assert_int_equal(
+		        ent_drbg_generate(&d, b + off,
+		                n - off < ENT_DRBG_REQUEST_MAX ? n - off : ENT_DRBG_REQUEST_MAX,
+		                NULL, 0),
 		        0);
 	assert_memory_equal(a, b, n);
 	ent_drbg_wipe(&d);

@@ -115,9 +115,11 @@ static void good_source_passes(void **state)
 	(void)state;
 	assert_non_null(buf);
 	/* A fixed seed: the same megabyte every run, so this test cannot flake. */
-	assert_int_equal(ent_drbg_instantiate(&d, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0), 0);
+	assert_int_equal(
+	        ent_drbg_instantiate(&d, seed, sizeof(seed), nonce, sizeof(nonce), NULL, 0), 0);
 	for (size_t off = 0; off < (1u << 20); off += ENT_DRBG_REQUEST_MAX)
-		assert_int_equal(ent_drbg_generate(&d, buf + off, ENT_DRBG_REQUEST_MAX, NULL, 0), 0);
+		assert_int_equal(
+		        ent_drbg_generate(&d, buf + off, ENT_DRBG_REQUEST_MAX, NULL, 0), 0);
 	assert_int_equal(ent_health_init(&h, H4), 0);
 	assert_int_equal(ent_health_startup(&h, buf, ENT_HEALTH_STARTUP_SAMPLES), 0);
 	assert_int_equal(ent_health_feed(&h, buf, 1u << 20), 0);
