@@ -15,7 +15,8 @@ void ent_rate_init(struct ent_rate *r, uint32_t rate, uint32_t burst)
 
 /* The subject's bucket, or a new full one in a free slot or in place of the least recently
  * seen subject. The table is small: a scan costs less than one DRBG block. */
-static struct ent_rate_bucket *bucket(struct ent_rate *r, const char *subject, uint64_t now_ns)
+static struct ent_rate_bucket *bucket(
+        struct ent_rate *r, const char *subject, size_t len, uint64_t now_ns)
 {
 	struct ent_rate_bucket *oldest = NULL, *b;
 
@@ -27,7 +28,8 @@ static struct ent_rate_bucket *bucket(struct ent_rate *r, const char *subject, u
 			oldest = b;
 	}
 	b = r->used < ENT_RATE_SUBJECTS_MAX ? &r->b[r->used++] : oldest;
-	strcpy(b->subject, subject); /* length checked by the caller */
+	memcpy(b->subject, subject, len); /* len <= ENT_RATE_SUBJECT_MAX: checked by the caller */
+	b->subject[len] = '\0';
 	b->nano_tokens = (uint64_t)r->burst * NANO;
 	b->last_ns = now_ns;
 	return b;
@@ -63,7 +65,7 @@ int ent_rate_take(struct ent_rate *r, const char *subject, uint64_t n, uint64_t 
 		return 0;
 	if (n > r->burst)
 		return -E2BIG;
-	b = bucket(r, subject, now_ns);
+	b = bucket(r, subject, len, now_ns);
 	refill(r, b, now_ns);
 	if (b->nano_tokens < n * NANO)
 		return -EDQUOT;

@@ -39,7 +39,7 @@ int rngd_config_sources(struct rngd *d)
 	char name[RNG_SOURCE_NAME_MAX_LEN + 1];
 	int r = 0;
 
-	for (const char *p = list; r >= 0 && *p;) {
+	for (const char *p = list;; p++) {
 		size_t len = strcspn(p, ",");
 
 		if (len == 0 || len >= sizeof(name)) {
@@ -54,7 +54,9 @@ int rngd_config_sources(struct rngd *d)
 			r = rngd_source_add_kernel(d);
 		else
 			r = -EINVAL;
-		p += len + (p[len] == ',');
+		p += len;
+		if (r < 0 || *p == '\0')
+			break;
 	}
 	if (r < 0)
 		nx_log(NX_LOG_ERROR, "config", "%s=%s: %s (names: hwrng, getrandom, at most %u)",
