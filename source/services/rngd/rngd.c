@@ -6,8 +6,6 @@
  * the DRBG wrote in place.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -78,21 +76,6 @@ static int answer_vmo(struct rngd *d, nx_rpc_incoming *in, uint32_t n)
 	return r;
 }
 
-/* Answers a refusal counted as such; returns 0 (answered). */
-static int refuse(struct rngd *d, nx_rpc_incoming *in, int err, const char *why, ...)
-        __attribute__((format(printf, 4, 5)));
-static int refuse(struct rngd *d, nx_rpc_incoming *in, int err, const char *why, ...)
-{
-	char text[NX_RPC_REASON_MAX + 1];
-	va_list ap;
-
-	va_start(ap, why);
-	vsnprintf(text, sizeof(text), why, ap);
-	va_end(ap);
-	d->requests_refused++;
-	return nx_rpc_incoming_failf(in, err, "%s", text);
-}
-
 static int serve_get_entropy(void *impl, nx_rpc_incoming *in, rng_get_entropy_params params)
 {
 	struct rngd *d = impl;
@@ -101,22 +84,31 @@ static int serve_get_entropy(void *impl, nx_rpc_incoming *in, rng_get_entropy_pa
 	int r;
 
 	if (n == 0)
-		return refuse(d, in, -EINVAL, "n: 0 bytes asked (1..%u)", RNG_REQUEST_MAX);
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "n: 0 bytes asked (1..%u)", RNG_REQUEST_MAX);
 	if (n > RNG_REQUEST_MAX)
-		return refuse(d, in, -EMSGSIZE, "n: %u bytes is over %u", n, RNG_REQUEST_MAX);
-	if (ready(d) < 0)
-		return refuse(d, in, -EAGAIN, "no entropy source passes its health tests");
+		return nx_rpc_incoming_failf(
+		        in, -EMSGSIZE, "n: %u bytes is over %u", n, RNG_REQUEST_MAX);
+	/* Refusals the report counts: no healthy source, over the rate. */
+	if (ready(d) < 0) {
+		d->requests_refused++;
+		return nx_rpc_incoming_failf(
+		        in, -EAGAIN, "no entropy source passes its health tests");
+	}
 	r = ent_rate_take(d->rate, subject, n, nx_clock_monotonic_ns());
-	if (r == -EDQUOT || r == -E2BIG)
-		return refuse(d, in, -EDQUOT,
+	if (r == -EDQUOT || r == -E2BIG) {
+		d->requests_refused++;
+		return nx_rpc_incoming_failf(in, -EDQUOT,
 		        "%s is over its entropy rate of %u bytes/s (burst %u bytes)%s", subject,
 		        d->rate->rate, d->rate->burst,
 		        r == -E2BIG ? ": n is over the burst" : "; try again later");
+	}
 	if (r < 0)
-		return refuse(d, in, -EINVAL, "subject %s cannot be rate limited", subject);
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "subject %s cannot be rate limited", subject);
 	r = n <= RNG_INLINE_MAX ? answer_inline(d, in, n) : answer_vmo(d, in, n);
 	if (r < 0)
-		return refuse(d, in, -EIO, "answering failed: %s", strerror(-r));
+		return nx_rpc_incoming_failf(in, -EIO, "answering failed: %s", strerror(-r));
 	d->requests_served++;
 	return nx_rpc_incoming_return(in);
 }
