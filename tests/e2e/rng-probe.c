@@ -9,6 +9,9 @@
  *   rng-probe garbage     resolves rngd through samgrd, writes a bogus frame (a segment table
  *                         claiming 2^27 words) on the raw channel and waits (bounded) for
  *                         rngd to close it: "probe: rngd closed the channel".
+ *   rng-probe unknown     calls method 7 of Rng, which does not exist (refused "unsupported:"),
+ *                         then getEntropy(16) on the same channel: "probe: unknown method
+ *                         refused: <reason>; the channel still serves".
  *   rng-probe recover FILE
  *                         one libnexus handle: getEntropy(32), then waits (bounded) until FILE
  *                         exists (the script kills rngd and waits for its restart meanwhile),
@@ -160,6 +163,39 @@ static int cmd_garbage(nexus *nx)
 	return r;
 }
 
+static int cmd_unknown(nexus *nx)
+{
+	rng_get_entropy_results out;
+	const nx_rpc_result *res = NULL;
+	nx_capnp_bstruct params;
+	nx_rpc_call *call = NULL;
+	nx_rpc_cap *cap = NULL;
+	char reason[256] = "";
+	int r = nexus_resolve(nx, "rngd", &cap);
+
+	if (r >= 0)
+		r = nx_rpc_call_new(cap, RNG_INTERFACE_ID, 7, 0, 0, &call, &params);
+	if (r >= 0)
+		r = nx_rpc_call_wait(call, nexus_deadline(nx), &res);
+	if (r >= 0 &&
+	        (res->error != -EOPNOTSUPP || strncmp(res->reason, "unsupported:", 12) != 0)) {
+		printf("probe: method 7: error %d, %s\n", res->error, res->reason);
+		r = -EPROTO;
+	}
+	if (r >= 0)
+		snprintf(reason, sizeof(reason), "%s", res->reason);
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(cap);
+	if (r < 0)
+		return r;
+	r = get_entropy(nx, 16, &call, &out);
+	nx_rpc_call_free(call);
+	if (r < 0)
+		return why(r, nexus_last_error(nx));
+	printf("probe: unknown method refused: %s; the channel still serves\n", reason);
+	return 0;
+}
+
 static int cmd_recover(nexus *nx, const char *file)
 {
 	rng_get_entropy_results out;
@@ -195,8 +231,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!((argc == 3 && strcmp(cmd, "vmo") == 0) ||
 	            (argc == 2 && strcmp(cmd, "garbage") == 0) ||
+	            (argc == 2 && strcmp(cmd, "unknown") == 0) ||
 	            (argc == 3 && strcmp(cmd, "recover") == 0))) {
-		fprintf(stderr, "usage: rng-probe vmo N | garbage | recover FILE\n");
+		fprintf(stderr, "usage: rng-probe vmo N | garbage | unknown | recover FILE\n");
 		return 2;
 	}
 	r = nexus_connect(&nx);
@@ -208,6 +245,8 @@ int main(int argc, char **argv)
 		r = cmd_vmo(nx, (uint32_t)strtoul(argv[2], NULL, 10));
 	else if (strcmp(cmd, "garbage") == 0)
 		r = cmd_garbage(nx);
+	else if (strcmp(cmd, "unknown") == 0)
+		r = cmd_unknown(nx);
 	else
 		r = cmd_recover(nx, argv[2]);
 	nexus_free(nx);

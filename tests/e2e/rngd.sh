@@ -14,7 +14,13 @@ build=$1
 . "$(dirname "$0")/lib.sh"
 probe=$build/tests/e2e/rng-probe
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
-operator_policy_for_non_root
+# A policy copy (section 6b takes uid:<n>'s rng.entropy away and gives it back).
+policies=$tmp/policies
+cp -r "$(cd "$(dirname "$0")/../.." && pwd)/policies" "$policies"
+[ "$(id -u)" = 0 ] || printf 'allow uid:%s ipc.connect.* samgr.list\nallow uid:%s rng.entropy\n' \
+	"$(id -u)" "$(id -u)" >>"$policies/default.policy"
+cp "$policies/default.policy" "$tmp/p.orig"
+export NEXUS_POLICY_DIR=$policies
 export NEXUS_RUNTIME_DIR=$tmp/run NEXUS_STATE_DIR=$tmp/state
 
 boot() {
@@ -135,9 +141,22 @@ st=0; "$nx" rng bytes $((1048576 + 1)) >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] && grep -q "too_large: n: 1048577 bytes is over 1048576" "$tmp/err" ||
 	fail "n over RNG_REQUEST_MAX: $(cat "$tmp/err")"
 out=$("$probe" garbage) && [ "$out" = "probe: rngd closed the channel" ] || fail "garbage: $out"
+out=$("$probe" unknown) && [[ "$out" == "probe: unknown method refused: "*"; the channel still serves" ]] ||
+	fail "unknown method: $out"
 "$nx" rng bytes 16 --hex >/dev/null || fail "rngd does not serve after bad input"
 [ "$(pgrep -P "$ipid" -x rngd)" = "$rpid" ] || fail "rngd restarted after bad input"
-echo "ok n=0, n over 1 MiB, garbage: refused or dropped, rngd keeps serving"
+echo "ok n=0, n over 1 MiB, an unknown method, garbage: refused or dropped, rngd keeps serving"
+
+# ---- 6b. policyd decides rng.entropy: denied once the grant is gone, back after a reload ----
+grep -v -x "allow uid:$(id -u) rng.entropy" "$tmp/p.orig" >"$policies/default.policy"
+"$nx" policy reload >/dev/null || fail "reload without rng.entropy"
+st=0; "$nx" rng bytes 16 --hex >/dev/null 2>"$tmp/err" || st=$?
+[ "$st" = 1 ] && grep -q "denied: uid:$(id -u) lacks rng.entropy" "$tmp/err" ||
+	fail "without rng.entropy: $(cat "$tmp/err")"
+cp "$tmp/p.orig" "$policies/default.policy"
+"$nx" policy reload >/dev/null || fail "reload with rng.entropy"
+"$nx" rng bytes 16 --hex >/dev/null || fail "rng.entropy granted again"
+echo "ok rng.entropy is policyd's: denied without the grant, allowed after a reload"
 
 # ---- 7. kill -9 rngd: restarted, a client handle recovers ----
 "$probe" recover "$tmp/restarted" >"$tmp/recover" 2>&1 &
