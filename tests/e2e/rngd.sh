@@ -133,8 +133,10 @@ grep -q "limit_exceeded: uid:$(id -u) is over its entropy rate of 1048576 bytes/
 "$nx" rng status --json | py "d['requestsRefused'] >= 1" || fail "refusal not counted"
 echo "ok over its byte rate: limit_exceeded naming the rate, counted"
 
-# ---- 6. Bad input costs only that request or channel ----
+# ---- 6. Bad input costs only that request or channel; no fd leaked ----
 rpid=$(pgrep -P "$ipid" -x rngd) || fail "no rngd child of init"
+fds() { ls "/proc/$1/fd" | wc -l; }
+f0=$(fds "$rpid")
 st=0; "$nx" rng bytes 0 >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] && grep -q "invalid_argument: n: 0 bytes" "$tmp/err" || fail "n=0: $(cat "$tmp/err")"
 st=0; "$nx" rng bytes $((1048576 + 1)) >/dev/null 2>"$tmp/err" || st=$?
@@ -145,7 +147,16 @@ out=$("$probe" unknown) && [[ "$out" == "probe: unknown method refused: "*"; the
 	fail "unknown method: $out"
 "$nx" rng bytes 16 --hex >/dev/null || fail "rngd does not serve after bad input"
 [ "$(pgrep -P "$ipid" -x rngd)" = "$rpid" ] || fail "rngd restarted after bad input"
-echo "ok n=0, n over 1 MiB, an unknown method, garbage: refused or dropped, rngd keeps serving"
+# VMO answers and dropped channels leave no fd behind (closes are seen a moment later).
+for _ in $(seq 5); do "$probe" vmo 4096 >/dev/null || fail "vmo after bad input"; done
+ok=
+for _ in $(seq 100); do
+	[ "$(fds "$rpid")" = "$f0" ] && { ok=1; break; }
+	sleep 0.05
+done
+[ -n "$ok" ] || fail "fds leaked in rngd: $f0 -> $(fds "$rpid")"
+echo "ok n=0, n over 1 MiB, an unknown method, garbage: refused or dropped, rngd keeps" \
+	"serving; no fd leaked ($f0)"
 
 # ---- 6b. policyd decides rng.entropy: denied once the grant is gone, back after a reload ----
 grep -v -x "allow uid:$(id -u) rng.entropy" "$tmp/p.orig" >"$policies/default.policy"
