@@ -538,4 +538,18 @@ print("  (/direct: proxied p50 over the direct call's, target <= 2.2x; D-Bus/us:
 print("   faster the proxied call is than D-Bus, target >= 2x)")
 PY
 
+# ---- entropy ---------------------------------------------------------------------------
+# rngd's getEntropy (32 B inline, 1 MiB by VMO) against getrandom() in process and against
+# rngd's own DRBG in process; bench-rng boots its own system (rate limit off).
+if [ -x "$init" ] && [ -x "$bin/bench-rng" ]; then
+	echo
+	echo "Entropy: rngd's getEntropy vs getrandom() in process (target for 1 MiB: >= 0.50) and vs its DRBG in process"
+	if ! "$bin/bench-rng" --init "$init" --rounds "$passes" | grep -v '^RESULT'; then
+		echo "bench.sh: bench-rng failed" >&2
+		failed=1
+	fi
+else
+	echo "bench.sh: nexus-init or bench-rng not built: skipping entropy" >&2
+fi
+
 exit $failed

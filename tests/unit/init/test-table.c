@@ -49,6 +49,27 @@ static void good(void **state)
 	fdcheck_assert(before);
 }
 
+static void sandbox_profiles(void **state)
+{
+	struct init_entry e[INIT_MAX_SERVICES];
+	int before = fdcheck_count();
+
+	assert_int_equal(load("samgrd s never\n"
+	                      "a b always sandbox=default\n"
+	                      "c d always sandbox=policy\n"
+	                      "f g always sandbox=none\n"
+	                      "rngd r always sandbox=hwrng\n",
+	                         e),
+	        5);
+	assert_int_equal(e[0].sandbox, INIT_SANDBOX_DEFAULT); /* when not said */
+	assert_int_equal(e[1].sandbox, INIT_SANDBOX_DEFAULT);
+	assert_int_equal(e[2].sandbox, INIT_SANDBOX_POLICY);
+	assert_int_equal(e[3].sandbox, INIT_SANDBOX_NONE);
+	assert_int_equal(e[4].sandbox, INIT_SANDBOX_HWRNG);
+	assert_int_equal(load("samgrd s never sandbox=hwrng2\n", e), -EINVAL);
+	fdcheck_assert(before);
+}
+
 static void bad(void **state)
 {
 	static const char *const tables[] = {
@@ -101,6 +122,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(good),
+	        cmocka_unit_test(sandbox_profiles),
 	        cmocka_unit_test(bad),
 	        cmocka_unit_test(limits),
 	};
