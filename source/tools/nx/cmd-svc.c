@@ -96,8 +96,8 @@ static int svc_resolve(int argc, char **argv)
 	if (r)
 		return r;
 	r = nxt_session_open(&s, NULL);
-	if (r == 0 && nexus_resolve(s.nx, argv[1], &cap) < 0)
-		r = nxt_report_last(s.nx);
+	if (r == 0)
+		r = nxt_resolve(&s, argv[1], &cap);
 	if (r == 0)
 		printf("%s: resolved (a fresh channel to its bootstrap)\n", argv[1]);
 	nx_rpc_cap_unref(cap);

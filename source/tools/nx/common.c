@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "policy.capnp.h"
+
 /* ---- Finding the system ---- */
 
 static char looked[2 * PATH_MAX + 64];
@@ -68,6 +70,48 @@ int nxt_report_no_system(void)
 	return 1;
 }
 
+/* Why samgrd refused to resolve `name` to us: the rule policyd says decided
+ * ipc.connect.<name> for our subject, printed after the refusal. Best effort: a user who may
+ * not ask policyd either learns nothing more. */
+static void explain_refusal(nexus *nx, const char *name)
+{
+	policy_explain_results out;
+	nx_rpc_call *call = NULL;
+	nx_rpc_cap *pol = NULL;
+	char subject[32], cap[128];
+	const char *rule = "", *file = "";
+	size_t rlen = 0, flen = 0;
+
+	snprintf(subject, sizeof(subject), "uid:%u", (unsigned)getuid());
+	snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
+	if (nexus_resolve(nx, "policyd", &pol) < 0)
+		return;
+	if (policy_explain_wait(policy_from_cap(pol), subject, cap, nexus_deadline(nx), &call,
+	            &out) == 0) {
+		(void)policy_explain_results_get_rule(out, &rule, &rlen); /* validated */
+		(void)policy_explain_results_get_file(out, &file, &flen);
+		if (flen)
+			fprintf(stderr, "nx: the rule that decided: %.*s (%.*s:%u)\n", (int)rlen, rule,
+			        (int)flen, file, policy_explain_results_get_line(out));
+		else
+			fprintf(stderr, "nx: the rule that decided: %.*s\n", (int)rlen, rule);
+	}
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(pol);
+}
+
+int nxt_resolve(struct nxt_session *s, const char *service, nx_rpc_cap **ret)
+{
+	int r = nexus_resolve(s->nx, service, ret);
+
+	if (r == 0)
+		return 0;
+	nxt_report_last(s->nx);
+	if (r == -EPERM)
+		explain_refusal(s->nx, service);
+	return 1;
+}
+
 int nxt_session_open(struct nxt_session *s, const char *service)
 {
 	if (nxt_runtime_dir_find(NULL) < 0)
@@ -75,9 +119,7 @@ int nxt_session_open(struct nxt_session *s, const char *service)
 	if (nexus_connect(&s->nx) < 0)
 		return nxt_report_last(NULL);
 	s->loop = nexus_loop(s->nx);
-	if (service && nexus_resolve(s->nx, service, &s->svc) < 0)
-		return nxt_report_last(s->nx);
-	return 0;
+	return service ? nxt_resolve(s, service, &s->svc) : 0;
 }
 
 void nxt_session_close(struct nxt_session *s)

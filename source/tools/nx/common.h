@@ -39,6 +39,10 @@ struct nxt_session {
 int nxt_session_open(struct nxt_session *s, const char *service);
 void nxt_session_close(struct nxt_session *s);
 
+/* Resolves `service` through the session into *ret. 0, or the failure reported and 1; a
+ * refusal by policy is followed by the rule that decided it (asked of policyd). */
+int nxt_resolve(struct nxt_session *s, const char *service, nx_rpc_cap **ret);
+
 /* Finds the runtime dir when $NEXUS_RUNTIME_DIR is unset and there is one obvious choice
  * (a samgr.sock or status file in ./.nexus/run of this directory or a parent, else in
  * NXT_SYSTEM_RUNTIME_DIR) and exports it. 0 when the variable is set afterwards; -ENOENT when
