@@ -54,6 +54,24 @@
 #ifndef INIT_POLICY_DIR
 #define INIT_POLICY_DIR "policies"
 #endif
+/* An installed nexus-init (no services.conf beside it, `make install`): meson sets where the
+ * table and policy ($sysconfdir/nexus) and the daemons ($libexecdir/nexus) went; its state
+ * lives in the system's dirs. */
+#ifndef INIT_INSTALLED_ETC
+#define INIT_INSTALLED_ETC "/usr/local/etc/nexus"
+#endif
+#ifndef INIT_INSTALLED_BINDIR
+#define INIT_INSTALLED_BINDIR "/usr/local/libexec/nexus"
+#endif
+
+/* Defaults of a build tree and of an installed system. */
+struct init_defaults {
+	const char *runtime_dir, *state_dir, *policy_dir;
+};
+static const struct init_defaults tree_defaults = {
+        "./.nexus/run", "./.nexus/state", INIT_POLICY_DIR};
+static const struct init_defaults installed_defaults = {
+        "/run/nexus", "/var/lib/nexus", INIT_INSTALLED_ETC "/policies"};
 
 #define MS               (1000ull * 1000ull)
 #define READY_TIMEOUT_NS (10000 * MS)
@@ -762,9 +780,13 @@ static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: nexus-init [--table FILE] [--bindir DIR]\n"
 	           "Boots the services listed in FILE (default: services.conf beside this "
-	           "binary) in order,\nsupervises them, and stops them in reverse on SIGTERM or "
-	           "SIGINT.\nRelative binaries are found under DIR (default: the build's "
-	           "source/ dir).\nState: $NEXUS_RUNTIME_DIR (default ./.nexus/run).\n");
+	           "binary, else\n" INIT_INSTALLED_ETC "/services.conf) in order, supervises them, "
+	           "and stops them in reverse\non SIGTERM or SIGINT. Relative binaries are found "
+	           "under DIR (default: the build's\nsource/ dir, else " INIT_INSTALLED_BINDIR ").\n"
+	           "State: $NEXUS_RUNTIME_DIR, $NEXUS_STATE_DIR, $NEXUS_POLICY_DIR (defaults: "
+	           "./.nexus/run,\n./.nexus/state and the source tree's policies/ in a build tree; "
+	           "/run/nexus,\n/var/lib/nexus and " INIT_INSTALLED_ETC "/policies when "
+	           "installed). See nexus-init(8).\n");
 	return code;
 }
 
@@ -774,6 +796,7 @@ int main(int argc, char **argv)
 	struct init_entry entries[INIT_MAX_SERVICES];
 	char self[PATH_MAX], bindir[PATH_MAX], table[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
 	const char *table_arg = NULL, *bindir_arg = NULL, *env;
+	const struct init_defaults *def = &tree_defaults;
 	nx_source *term = NULL, *intr = NULL;
 	ssize_t n;
 	int r;
@@ -802,6 +825,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "init: %s: path too long\n", self); /* self: .../source/init */
 		return 1;
 	}
+	if (access(table, F_OK) < 0) { /* not a build tree: installed */
+		def = &installed_defaults;
+		snprintf(table, sizeof(table), "%s/services.conf", INIT_INSTALLED_ETC);
+		snprintf(bindir, sizeof(bindir), "%s", INIT_INSTALLED_BINDIR);
+	}
 	r = init_table_load(
 	        table_arg ? table_arg : table, bindir_arg ? bindir_arg : bindir, entries);
 	if (r < 0)
@@ -809,7 +837,7 @@ int main(int argc, char **argv)
 	in.n = (unsigned)r;
 
 	env = getenv("NEXUS_RUNTIME_DIR");
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./.nexus/run");
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : def->runtime_dir);
 	r = mkdir_p(dir, 0755); /* others reach samgr.sock: policy decides, not the mode */
 	if (r < 0 || !realpath(dir, real)) {
 		fprintf(stderr, "init: cannot create %s: %s\n", dir, strerror(r < 0 ? -r : errno));
@@ -827,7 +855,7 @@ int main(int argc, char **argv)
 
 	/* Each service's state dir: the one place its Landlock ruleset lets it write. */
 	env = getenv("NEXUS_STATE_DIR");
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./.nexus/state");
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : def->state_dir);
 	r = mkdir_p(dir, 0700);
 	if (r < 0 || !realpath(dir, real)) {
 		fprintf(stderr, "init: cannot create %s: %s\n", dir, strerror(r < 0 ? -r : errno));
@@ -849,9 +877,10 @@ int main(int argc, char **argv)
 	}
 	/* policyd's, for its sandbox profile; policyd itself reads the same variable. */
 	env = getenv("NEXUS_POLICY_DIR");
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : INIT_POLICY_DIR);
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : def->policy_dir);
 	if (!realpath(dir, in.policy_dir))
 		snprintf(in.policy_dir, sizeof(in.policy_dir), "%s", dir); /* policyd will say */
+	setenv("NEXUS_POLICY_DIR", in.policy_dir, 1); /* policyd reads the same dir */
 
 	r = nx_loop_new(&in.loop);
 	if (r >= 0)
