@@ -18,7 +18,7 @@ export NEXUS_RUNTIME_DIR=$tmp/run NEXUS_STATE_DIR=$tmp/state
 
 # ---- 1. nx status before boot: init is not running ----
 st=0; err=$("$nx" status 2>&1) || st=$?
-[ "$st" = 1 ] && [[ "$err" == "nx: unavailable: nexus-init is not running"* ]] ||
+[ "$st" = 1 ] && [[ "$err" == "nx: unavailable: no running Nexus found (looked in $NEXUS_RUNTIME_DIR)"* ]] ||
 	fail "nx status without init: $st $err"
 st=0; "$nx" status --bogus 2>/dev/null || st=$?
 [ "$st" = 2 ] || fail "nx status --bogus exited $st, not 2"
@@ -41,9 +41,11 @@ mechs=$mechs,close_range
 [[ "$mechs" == *seccomp* ]] || echo "note: this kernel has no seccomp; checked without it"
 services=$(awk '!/^#/ && NF {print $1}' "$build/source/init/services.conf")
 out=$("$nx" status) || fail "nx status exited non-zero: $out"
-head -1 <<<"$out" | grep -q '^NAME  *PID  *STATE  *RESTARTS  *SANDBOX$' || fail "header: $out"
+head -1 <<<"$out" | grep -q '^NAME  *PID  *STATE  *RST  *STARTED  *UPTIME  *LAST-EXIT  *RSS-KIB  *CPU-MS  *SANDBOX$' ||
+	fail "header: $out"
 for s in $services; do
-	grep -q "^$s  *[1-9][0-9]*  *up  *0  *$mechs\$" <<<"$out" || fail "nx status for $s: $out"
+	grep -q "^$s  *[1-9][0-9]*  *up  *0  *[0-9T:-]*  *[0-9hms]*  *-  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" ||
+		fail "nx status for $s: $out"
 done
 [ "$(($(wc -l <<<"$out") - 1))" = "$(wc -w <<<"$services")" ] || fail "extra lines: $out"
 echo "ok nx status: every service up, sandbox $mechs"
