@@ -41,9 +41,10 @@ out=$("$nx" --help) && [[ "$out" == "usage: nx"* ]] || fail "nx --help"
 st=0; "$nx" frobnicate 2>/dev/null || st=$?
 [ "$st" = 2 ] || fail "nx with a bad command exited $st, not 2"
 out=$("$nx" svc list) && grep -q '^echod  *svc:echod$' <<<"$out" || fail "nx svc list misses echod"
-# Every service of the table but samgrd registers under its own name; list() sorts by name.
-want=$(awk '!/^#/ && NF && $1 != "samgrd" {print $1}' "$build/source/init/services.conf" |
-	sort | sed 's/.*/{"name":"&","owner":"svc:&"}/' | paste -sd, -)
+# Every service of the table but samgrd registers under its own name, and nexus-init its
+# control interface as initctl; list() sorts by name.
+want=$( (awk '!/^#/ && NF && $1 != "samgrd" {print $1}' "$build/source/init/services.conf"
+	echo initctl) | sort | sed 's/.*/{"name":"&","owner":"svc:&"}/' | paste -sd, -)
 [[ "$want" == *'{"name":"echod","owner":"svc:echod"}'* &&
 	"$want" == *'{"name":"policyd","owner":"svc:policyd"}'* ]] || fail "services.conf: $want"
 [ "$("$nx" svc list --json)" = "[$want]" ] || fail "nx svc list --json"

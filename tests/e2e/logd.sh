@@ -285,7 +285,7 @@ st=0; err=$("$nx" log stats 2>&1) || st=$?
 cp "$src/default.policy" "$NEXUS_POLICY_DIR/default.policy"
 "$nx" policy reload >/dev/null || fail "policy reload"
 out=$("$nx" log query --scope e2e.pol) || fail "query after reload: $out"
-[[ "$out" == *" info uid:$uid e2e.pol: appended under the copy" ]] || fail "after reload: $out"
+[[ "$out" == *" uid:$uid info e2e.pol: appended under the copy" ]] || fail "after reload: $out"
 [ "$(pgrep -P "$ipid" -x logd)" = "$lpid" ] || fail "logd was restarted"
 echo "ok policyd decides: uid:$uid denied log.query (query, stats), allowed after nx policy reload, same logd"
 

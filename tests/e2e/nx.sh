@@ -209,7 +209,8 @@ for s in d["services"]:
     assert s["state"] == "up" and s["pid"] > 0, s
     assert s["started_ns"] > 0 and s["uptime_ns"] >= 0 and s["rss_bytes"] > 0 and s["cpu_ns"] >= 0, s
 ' || fail "status --json: $("$nx" status --json)"
-"$nx" status | head -1 | grep -q 'UPTIME.*LAST-EXIT.*RSS-KIB.*CPU-MS' || fail "status columns"
+out=$("$nx" status) || fail "status"
+head -1 <<<"$out" | grep -q 'UPTIME.*LAST-EXIT.*RSS-KIB.*CPU-MS' || fail "status columns: $out"
 echo "ok nx svc restart/stop/start through nexus-init; nx status: start, uptime, last exit, RSS, CPU"
 
 # ---- 8. nx policy: show, validate (known capabilities), what-if checks are not audited ----
@@ -217,6 +218,24 @@ echo "ok nx svc restart/stop/start through nexus-init; nx status: start, uptime,
 	fail "show: $("$nx" policy show)"
 "$nx" policy show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(r["cap"] == "svc.control" for r in d)' ||
 	fail "show --json"
+# Every rule as written, in load order: more than one answer holds (POLD_RULES_PAGE_BYTES of
+# texts each), so nx pages through them; the count is the files' (subject, capability) pairs.
+want=$(python3 - "$src/policies" <<'PY'
+import sys
+def count(d, f):
+    n = 0
+    for line in open(d + "/" + f):
+        t = line.split("#")[0].split()
+        if t and t[0] == "include":
+            n += count(d, t[1])
+        elif t and t[0] in ("allow", "deny"):
+            n += len(t) - 2
+    return n
+print(count(sys.argv[1], "default.policy"))
+PY
+)
+got=$("$nx" policy show --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$got" = "$want" ] && [ "$want" -gt 40 ] || fail "policy show: $got rules, the files have $want"
 "$nx" policy validate "$src/policies/default.policy" >/dev/null || fail "validate the default policy"
 cp -r "$src/policies" "$tmp/pol"
 echo 'allow uid:1 log.qeury' >>"$tmp/pol/default.policy"

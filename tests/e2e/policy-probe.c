@@ -257,7 +257,29 @@ static int watch_many(int fd, int n, int per)
 
 /* Resolves `name` twice on one samgrd connection, reading a line from stdin in between (the
  * test changes the policy meanwhile). Prints the outcome of each. */
-static unsigned burst_left, burst_refused;
+/* A burst keeps this many resolves in flight: under the connection's question limit. */
+#define BURST_IN_FLIGHT 200
+
+static struct {
+	const char *prefix;
+	int n, sent, answered, refused, error;
+} burst;
+
+static void on_burst_answer(
+        void *userdata, int error, const char *reason, samgr_resolve_results out);
+
+static void burst_send(void)
+{
+	char name[64];
+	int r;
+
+	snprintf(name, sizeof(name), "%s%d", burst.prefix, ++burst.sent);
+	r = samgr_resolve(samgr, name, on_burst_answer, NULL);
+	if (r < 0) {
+		burst.error = r;
+		nx_loop_quit(loop, 1);
+	}
+}
 
 static void on_burst_answer(void *userdata, int error, const char *reason,
         samgr_resolve_results out)
@@ -265,29 +287,30 @@ static void on_burst_answer(void *userdata, int error, const char *reason,
 	struct nexus_endpoint *ep = NULL;
 
 	if (error < 0)
-		burst_refused++;
+		burst.refused++;
 	else if (samgr_resolve_results_get_endpoint(out, &ep) >= 0)
 		nx_rpc_cap_unref(nexus_endpoint_cap(ep));
-	if (--burst_left == 0)
+	if (++burst.answered == burst.n)
 		nx_loop_quit(loop, 0);
+	else if (burst.sent < burst.n)
+		burst_send();
 }
 
 static int resolve_burst(int n, const char *prefix)
 {
-	char name[64];
 	int r = samgr_connect();
 
-	for (int i = 1; r >= 0 && i <= n; i++) {
-		snprintf(name, sizeof(name), "%s%d", prefix, i);
-		r = samgr_resolve(samgr, name, on_burst_answer, NULL);
-		burst_left += r >= 0;
-	}
-	if (r < 0) {
-		printf("probe: error %s\n", strerror(-r));
+	burst.prefix = prefix;
+	burst.n = n;
+	for (int i = 0; r >= 0 && i < n && i < BURST_IN_FLIGHT && !burst.error; i++)
+		burst_send();
+	if (r >= 0 && !burst.error)
+		nx_loop_run(loop);
+	if (r < 0 || burst.error) {
+		printf("probe: error %s\n", strerror(-(r < 0 ? r : burst.error)));
 		return 1;
 	}
-	nx_loop_run(loop);
-	printf("probe: refused %u\n", burst_refused);
+	printf("probe: refused %d\n", burst.refused);
 	return 0;
 }
 

@@ -81,7 +81,8 @@ wait_for "$log" 'init: up echod' 2 || fail "echod was not restarted"
 ok=
 for _ in $(seq 100); do
 	out=$("$nx" status) || true
-	grep -q "^echod  *[1-9][0-9]*  *up  *1  *$mechs\$" <<<"$out" && { ok=1; break; }
+	grep -q "^echod  *[1-9][0-9]*  *up  *1  *[0-9T:-]*  *[0-9hms]*  *signal:9  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" &&
+		{ ok=1; break; }
 	sleep 0.05
 done
 [ -n "$ok" ] || fail "nx status after restart: $out"
