@@ -214,8 +214,8 @@ head -1 <<<"$out" | grep -q 'UPTIME.*LAST-EXIT.*RSS-KIB.*CPU-MS' || fail "status
 echo "ok nx svc restart/stop/start through nexus-init; nx status: start, uptime, last exit, RSS, CPU"
 
 # ---- 8. nx policy: show, validate (known capabilities), what-if checks are not audited ----
-"$nx" policy show | grep -q -E '^allow +uid:0 +svc.control +default.policy:[0-9]+$' ||
-	fail "show: $("$nx" policy show)"
+out=$("$nx" policy show) || fail "policy show"
+grep -q -E '^allow +uid:0 +svc.control +default.policy:[0-9]+$' <<<"$out" || fail "show: $out"
 "$nx" policy show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(r["cap"] == "svc.control" for r in d)' ||
 	fail "show --json"
 # Every rule as written, in load order: more than one answer holds (POLD_RULES_PAGE_BYTES of
@@ -283,13 +283,19 @@ for page in "$p"/share/man/man*/*; do
 done
 # shellcheck disable=SC1091 # the installed file
 . "$p/share/bash-completion/completions/nx"
-COMP_WORDS=("$nx" log "") COMP_CWORD=2 _nx
+COMP_WORDS=("$nx" log "")
+COMP_CWORD=2
+_nx
 [ "$(printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ')" = "append query stats tail " ] ||
 	fail "completion after 'nx log': ${COMPREPLY[*]}"
-COMP_WORDS=("$nx" log query --s) COMP_CWORD=3 _nx
+COMP_WORDS=("$nx" log query --s)
+COMP_CWORD=3
+_nx
 [[ " ${COMPREPLY[*]} " == *" --since "* ]] && [[ " ${COMPREPLY[*]} " == *" --subject "* ]] ||
 	fail "completion of 'nx log query --s': ${COMPREPLY[*]}"
-COMP_WORDS=("$nx" "") COMP_CWORD=1 _nx
+COMP_WORDS=("$nx" "")
+COMP_CWORD=1
+_nx
 [[ " ${COMPREPLY[*]} " == *" svc "* ]] && [[ " ${COMPREPLY[*]} " == *" log "* ]] || fail "commands"
 echo "ok make install DESTDIR: binaries, libnexus, policy, man pages render without warnings, completion"
 

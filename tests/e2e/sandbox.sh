@@ -115,9 +115,14 @@ pids+=("$ipid")
 wait_for "$log" 'init: ready' 1 60 || fail "storm boot did not finish"
 st=0; out=$("$nx" status) || st=$?
 [ "$st" = 1 ] || fail "nx status with a failed service exited $st, not 1"
-grep -q '^crashy  *0  *failed  *4  *-$' <<<"$out" || fail "crashy not failed: $out"
-grep -q '^echod  *[1-9][0-9]*  *up  *0  *close_range$' <<<"$out" || fail "echod none: $out"
-grep -q "^samgrd  *[1-9][0-9]*  *up  *0  *$mechs\$" <<<"$out" || fail "samgrd: $out"
+# NAME PID STATE RST STARTED UPTIME LAST-EXIT RSS-KIB CPU-MS SANDBOX
+up='[0-9T:-]*  *[0-9hmsd]*' # started, uptime
+grep -q '^crashy  *0  *failed  *4  *-  *-  *code:1  *-  *-  *-$' <<<"$out" ||
+	fail "crashy not failed: $out"
+grep -q "^echod  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*  *close_range\$" <<<"$out" ||
+	fail "echod none: $out"
+grep -q "^samgrd  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" ||
+	fail "samgrd: $out"
 epid=$(awk '$1 == "echod" {print $2}' <<<"$out")
 grep -q -x $'NoNewPrivs:\t0' "/proc/$epid/status" || fail "sandbox=none echod has NoNewPrivs"
 st=0; "$nx" status --json >"$tmp/storm.json" || st=$?
