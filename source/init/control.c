@@ -76,8 +76,7 @@ static const char *subject_of(struct init_ctl *c, const nx_rpc_incoming *in)
 typedef int (*op_fn)(void *init, const char *name, char *why, size_t why_size);
 
 /* The one shape of every method: svc.control for the caller's subject, then the op. */
-static int control(struct init_ctl *c, nx_rpc_incoming *in, const char *text, size_t len,
-        op_fn op)
+static int control(struct init_ctl *c, nx_rpc_incoming *in, const char *text, size_t len, op_fn op)
 {
 	char name[INIT_NAME_MAX_LEN + 1], why[160] = "";
 	const char *subject = subject_of(c, in);
@@ -176,8 +175,8 @@ static int host_accept(void *impl, nx_rpc_incoming *in, nexus_service_host_accep
 	if (r < 0) {
 		nx_fd_close(fd);
 		free(cl);
-		return nx_rpc_incoming_failf(in, -EDQUOT,
-		        "conn: too many connections for this subject or service");
+		return nx_rpc_incoming_failf(
+		        in, -EDQUOT, "conn: too many connections for this subject or service");
 	}
 	r = nx_rpc_conn_new(c->loop, fd, init_control_cap(c->bootstrap), &cl->conn); /* takes fd */
 	if (r < 0) {
@@ -284,8 +283,7 @@ void init_ctl_detach(struct init_ctl *c)
 	c->host = NULL;
 }
 
-int init_ctl_new(nx_loop *loop, const struct init_ctl_ops *ops, void *init,
-        struct init_ctl **ret)
+int init_ctl_new(nx_loop *loop, const struct init_ctl_ops *ops, void *init, struct init_ctl **ret)
 {
 	struct init_ctl *c = calloc(1, sizeof(*c));
 	int r;

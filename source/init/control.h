@@ -29,8 +29,7 @@ struct init_ctl_ops {
 
 /* A control interface on `loop` (borrowed) calling `ops` (borrowed) with `init`. Serves
  * nothing until attached. 0, -ENOMEM. */
-int init_ctl_new(nx_loop *loop, const struct init_ctl_ops *ops, void *init,
-        struct init_ctl **ret);
+int init_ctl_new(nx_loop *loop, const struct init_ctl_ops *ops, void *init, struct init_ctl **ret);
 
 /* samgrd is up and `admin` is its SamgrAdmin (borrowed): adopt our channel there and register
  * `initctl`. A failure is printed; supervision goes on without control. */

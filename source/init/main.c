@@ -99,9 +99,9 @@ struct svc {
 	uint64_t restart_delay_ns; /* the backoff before the pending restart */
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
 	char state_dir[PATH_MAX];
-	uint64_t started_ns; /* realtime of the running child's start, for `nx status` */
-	char last_exit[24];  /* "code:N" / "signal:N" of the last exit; "" before one */
-	bool held;           /* stopped by control: stays down until started */
+	uint64_t started_ns;  /* realtime of the running child's start, for `nx status` */
+	char last_exit[24];   /* "code:N" / "signal:N" of the last exit; "" before one */
+	bool held;            /* stopped by control: stays down until started */
 	bool restart_pending; /* control asked for a restart: start again once it exited */
 };
 
@@ -600,11 +600,13 @@ static int control_target(struct init *in, const char *name, struct svc **ret, c
 		if (strcmp(in->svcs[i].e.name, name) != 0)
 			continue;
 		if (i == 0) {
-			snprintf(why, n, "name: samgrd cannot be controlled: every channel lives there");
+			snprintf(why, n,
+			        "name: samgrd cannot be controlled: every channel lives there");
 			return -EINVAL;
 		}
 		if (in->stopping || in->recovering || !in->admin || in->booting < in->n) {
-			snprintf(why, n, "nexus-init is booting, stopping or recovering samgrd: try again");
+			snprintf(why, n,
+			        "nexus-init is booting, stopping or recovering samgrd: try again");
 			return -EAGAIN;
 		}
 		*ret = &in->svcs[i];
@@ -778,15 +780,16 @@ static int mkdir_p(char *path, mode_t mode)
 
 static int usage(FILE *f, int code)
 {
-	fprintf(f, "usage: nexus-init [--table FILE] [--bindir DIR]\n"
-	           "Boots the services listed in FILE (default: services.conf beside this "
-	           "binary, else\n" INIT_INSTALLED_ETC "/services.conf) in order, supervises them, "
-	           "and stops them in reverse\non SIGTERM or SIGINT. Relative binaries are found "
-	           "under DIR (default: the build's\nsource/ dir, else " INIT_INSTALLED_BINDIR ").\n"
-	           "State: $NEXUS_RUNTIME_DIR, $NEXUS_STATE_DIR, $NEXUS_POLICY_DIR (defaults: "
-	           "./.nexus/run,\n./.nexus/state and the source tree's policies/ in a build tree; "
-	           "/run/nexus,\n/var/lib/nexus and " INIT_INSTALLED_ETC "/policies when "
-	           "installed). See nexus-init(8).\n");
+	fprintf(f,
+	        "usage: nexus-init [--table FILE] [--bindir DIR]\n"
+	        "Boots the services listed in FILE (default: services.conf beside this "
+	        "binary, else\n" INIT_INSTALLED_ETC "/services.conf) in order, supervises them, "
+	        "and stops them in reverse\non SIGTERM or SIGINT. Relative binaries are found "
+	        "under DIR (default: the build's\nsource/ dir, else " INIT_INSTALLED_BINDIR ").\n"
+	        "State: $NEXUS_RUNTIME_DIR, $NEXUS_STATE_DIR, $NEXUS_POLICY_DIR (defaults: "
+	        "./.nexus/run,\n./.nexus/state and the source tree's policies/ in a build tree; "
+	        "/run/nexus,\n/var/lib/nexus and " INIT_INSTALLED_ETC "/policies when "
+	        "installed). See nexus-init(8).\n");
 	return code;
 }
 

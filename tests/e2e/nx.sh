@@ -143,6 +143,19 @@ st=0; err=$(timeout 20 "$nx" log tail --since 99999999 2>&1) || st=$?
 	fail "tail from a cursor past the end: $st $err"
 st=0; err=$("$nx" log query --since 99999999 2>&1) || st=$?
 [ "$st" = 1 ] && [[ "$err" == "nx: invalid_argument: filter.sinceId"* ]] || fail "query past the end"
+# On a terminal (script(1) gives nx one) a query goes through the pager, coloured by level;
+# --no-pager and a pipe do without.
+if command -v script >/dev/null; then
+	NEXUS_PAGER="cat >$tmp/paged" script -qec "$nx log query --scope e2e.opt" /dev/null >/dev/null ||
+		fail "query on a terminal"
+	[ "$(grep -c e2e.opt "$tmp/paged")" = 3 ] || fail "the pager did not get the records"
+	grep -q $'\e\[1;33mwarn e2e.opt: beta TWO\e\[0m' "$tmp/paged" || fail "warn not coloured"
+	rm -f "$tmp/paged"
+	NEXUS_PAGER="cat >$tmp/paged" script -qec "$nx log query --scope e2e.opt --no-pager" \
+		/dev/null >/dev/null || fail "--no-pager"
+	[ ! -e "$tmp/paged" ] || fail "--no-pager paged"
+	echo "ok on a terminal a query is paged and coloured by level; --no-pager does without"
+fi
 echo "ok -n, --since/--until (cursor, relative, ISO 8601), -u, -p, --grep -i; a cursor past the end is an error"
 
 # ---- 5. nx log tail across a logd restart ----

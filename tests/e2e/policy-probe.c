@@ -281,8 +281,8 @@ static void burst_send(void)
 	}
 }
 
-static void on_burst_answer(void *userdata, int error, const char *reason,
-        samgr_resolve_results out)
+static void on_burst_answer(
+        void *userdata, int error, const char *reason, samgr_resolve_results out)
 {
 	struct nexus_endpoint *ep = NULL;
 

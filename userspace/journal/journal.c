@@ -608,7 +608,7 @@ static bool matches(const struct compiled_filter *cf, const struct jrn_record *r
 	        (r->scope_len != cf->scope_len || memcmp(r->scope, cf->scope, cf->scope_len) != 0))
 		return false;
 	if (cf->contains && !(cf->contains_icase ? contains_icase(r->message, r->message_len,
-	                                                           cf->contains, cf->contains_len)
+	                                                   cf->contains, cf->contains_len)
 	                                         : memmem(r->message, r->message_len, cf->contains,
 	                                                   cf->contains_len) != NULL))
 		return false;

@@ -59,8 +59,8 @@ POL_EXPORT pol_known *pol_known_free(pol_known *k)
 }
 
 /* One line: a name, or nothing (blank, comment). */
-static int parse_line(pol_known *k, const char *file, unsigned line, const char *s, size_t len,
-        pol_error *err)
+static int parse_line(
+        pol_known *k, const char *file, unsigned line, const char *s, size_t len, pol_error *err)
 {
 	size_t a = 0, b;
 
@@ -196,7 +196,8 @@ POL_EXPORT int pol_known_check(const pol_known *k, const pol_policy *p, pol_erro
 			return fail(ret_err, -EBADMSG, ru.file, ru.line,
 			        "unknown capability '%s' (nearest known: '%s')", ru.cap, near);
 		return fail(ret_err, -EBADMSG, ru.file, ru.line,
-		        "unknown capability '%s' (the list of known capabilities is empty)", ru.cap);
+		        "unknown capability '%s' (the list of known capabilities is empty)",
+		        ru.cap);
 	}
 	return 0;
 }

@@ -70,8 +70,8 @@ int samgrd_external_serve(struct samgrd *d)
 	}
 	r = sock_mode(&mode);
 	if (r < 0) {
-		nx_log(NX_LOG_ERROR, NULL, "%s=%s is not an octal mode up to 0777", SAMGRD_SOCK_MODE_ENV,
-		        getenv(SAMGRD_SOCK_MODE_ENV));
+		nx_log(NX_LOG_ERROR, NULL, "%s=%s is not an octal mode up to 0777",
+		        SAMGRD_SOCK_MODE_ENV, getenv(SAMGRD_SOCK_MODE_ENV));
 		d->sock_path[0] = '\0';
 		return r;
 	}

@@ -45,9 +45,11 @@ int nx_cmd_echo(int argc, char **argv)
 		if (r < 0) {
 			r = nxt_report_call(&s, call, r, "echo");
 		} else {
-			(void)echo_echo_results_get_text(out, &back, &blen); /* results are validated */
+			(void)echo_echo_results_get_text(
+			        out, &back, &blen); /* results are validated */
 			(void)echo_echo_results_get_subject(out, &subject, &slen);
-			printf("%.*s (echod saw subject %.*s)\n", (int)blen, back, (int)slen, subject);
+			printf("%.*s (echod saw subject %.*s)\n", (int)blen, back, (int)slen,
+			        subject);
 		}
 		nx_rpc_call_free(call);
 	}

@@ -21,11 +21,16 @@
 #include "log-print.h"
 #include "log.capnp.h"
 #include "nx-abi/clock.h"
+#include "nx-abi/pager.h"
 #include "nx-abi/vmo.h"
 #include "nx-util/macro.h"
 
 int nx_cmd_log(int argc, char **argv);
 extern const struct nxt_group nx_group_log;
+
+/* The pager when neither $NEXUS_PAGER nor $PAGER says: quits at once when the output fits
+ * one screen (-F), passes colours (-R), leaves the screen as it was (-X). */
+#define DEFAULT_PAGER "less -FRX"
 
 /* How long a follower waits between attempts to reach logd again after it went away. */
 #define RECONNECT_PAUSE_NS (200u * 1000u * 1000u)
@@ -106,7 +111,8 @@ static int parse_iso(const char *text, uint64_t *ret)
 		utc = true;
 		rest++;
 	} else if ((*rest == '+' || *rest == '-') && strlen(rest) == 6 && rest[3] == ':') {
-		int hh = (rest[1] - '0') * 10 + (rest[2] - '0'), mm = (rest[4] - '0') * 10 + (rest[5] - '0');
+		int hh = (rest[1] - '0') * 10 + (rest[2] - '0'),
+		    mm = (rest[4] - '0') * 10 + (rest[5] - '0');
 
 		utc = true;
 		offset = (*rest == '-' ? -1 : 1) * (int64_t)(hh * 3600 + mm * 60);
@@ -210,7 +216,8 @@ static const char filter_help[] =
         "  -o, --output FMT    short (default), short-iso, verbose, cat, json (one object a\n"
         "                      line), json-pretty; --json is -o json\n"
         "      --max N         stop after N records\n"
-        "      --no-pager      do not page long output on a terminal\n"
+        "      --no-pager      no pager: a query on a terminal goes through $NEXUS_PAGER,\n"
+        "                      else $PAGER, else less -FRX (which quits when it fits)\n"
         "Times print in local time: the time of the log call, else of logd's receipt.\n"
         "Control characters print as \\xNN and values are quoted as on the daemons' console.\n"
         "Needs log.query (and log.follow to follow).\n";
@@ -237,8 +244,9 @@ static int opt_apply(struct logopts *o, int c, const char *val)
 		return parse_when(o, "--until", val, false);
 	case 'u':
 		if (!*val || strchr(val, ':'))
-			return nxt_usage_error(o->cmd, "-u: '%s' is not a service name (--subject "
-			                               "takes a subject)",
+			return nxt_usage_error(o->cmd,
+			        "-u: '%s' is not a service name (--subject "
+			        "takes a subject)",
 			        val);
 		snprintf(o->unit_subject, sizeof(o->unit_subject), "svc:%s", val);
 		o->subject = o->unit_subject;
@@ -530,7 +538,8 @@ static int follow_start(struct nxt_session *s, struct tail *t)
 
 static void pause_ns(uint64_t ns)
 {
-	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
+	struct timespec ts = {
+	        .tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u)};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -589,15 +598,40 @@ static int follow(struct nxt_session *s, struct logopts *o)
 	}
 }
 
+/* A query's records on a terminal go through a pager (following never does: it never ends).
+ * -1: none (not a terminal, --no-pager, or the pager would not start). */
+static int pager_start(const struct logopts *o)
+{
+	const char *cmd = getenv("NEXUS_PAGER");
+	int pidfd;
+
+	if (o->follow || o->no_pager || !isatty(STDOUT_FILENO))
+		return -1;
+	if (!cmd || !*cmd)
+		cmd = getenv("PAGER");
+	if (!cmd || !*cmd)
+		cmd = DEFAULT_PAGER;
+	if (strcmp(cmd, "cat") == 0)
+		return -1;
+	fflush(stdout);
+	return nx_pager_start(cmd, &pidfd) < 0 ? -1 : pidfd;
+}
+
 static int run(struct logopts *o)
 {
 	struct nxt_session s = {0};
-	int r = nxt_session_open(&s, "logd");
+	int pager = -1, r = nxt_session_open(&s, "logd");
 
+	if (r == 0)
+		pager = pager_start(o);
 	if (r == 0)
 		r = query_initial(&s, o);
 	if (r == 0 && o->follow && !(o->max && o->printed >= o->max))
 		r = follow(&s, o);
+	if (pager >= 0) {
+		fflush(stdout);
+		nx_pager_end(pager);
+	}
 	nxt_session_close(&s);
 	return r;
 }
@@ -780,8 +814,7 @@ static const struct nxt_sub subs[] = {
         {"append", "LEVEL SCOPE MESSAGE [KEY=VALUE...]",
                 "append one record as your subject; prints its id (needs log.append)", "", "",
                 cmd_append},
-        {"stats", "[--json]", "the journal's counters (needs log.query)", "", "--json",
-                cmd_stats},
+        {"stats", "[--json]", "the journal's counters (needs log.query)", "", "--json", cmd_stats},
 };
 
 const struct nxt_group nx_group_log = {

@@ -210,7 +210,6 @@ static int cmd_watch(struct psession *s)
 	return r;
 }
 
-
 /* ---- rules: show (all, policy.show) and mine (the caller's) ---- */
 
 static void print_rule(const struct psession *s, policy_rule ru, bool first)
@@ -381,13 +380,17 @@ static int cmd_validate(struct psession *s, const char *file)
 		nxt_json_string(file, strlen(file));
 		printf(",\"valid\":%s", r >= 0 ? "true" : "false");
 		if (r >= 0)
-			printf(",\"version\":\"%s\",\"rules\":%zu}\n", pol_version(p), pol_rule_count(p));
+			printf(",\"version\":\"%s\",\"rules\":%zu}\n", pol_version(p),
+			        pol_rule_count(p));
 		else
-			printf(",\"error\":"), nxt_json_string(err.text, strlen(err.text)), printf("}\n");
+			printf(",\"error\":"), nxt_json_string(err.text, strlen(err.text)),
+			        printf("}\n");
 	} else if (r >= 0) {
-		printf("%s: valid, %zu rules, version %s\n", file, pol_rule_count(p), pol_version(p));
+		printf("%s: valid, %zu rules, version %s\n", file, pol_rule_count(p),
+		        pol_version(p));
 	} else {
-		fprintf(stderr, "nx: invalid_argument: %s\n", err.text[0] ? err.text : strerror(-r));
+		fprintf(stderr, "nx: invalid_argument: %s\n",
+		        err.text[0] ? err.text : strerror(-r));
 	}
 	pol_free(p);
 	return r >= 0 ? 0 : 1;
@@ -396,8 +399,8 @@ static int cmd_validate(struct psession *s, const char *file)
 /* ---- The sub-commands ---- */
 
 /* [--json] and `nargs` positional arguments, into s->json; 0 or the usage error (2). */
-static int args(struct psession *s, const char *cmd, int argc, char **argv, int nargs,
-        const char *names)
+static int args(
+        struct psession *s, const char *cmd, int argc, char **argv, int nargs, const char *names)
 {
 	int pos = 0;
 
@@ -530,14 +533,14 @@ static int p_watch(int argc, char **argv)
 
 static const struct nxt_sub subs[] = {
         {"check", "SUBJECT CAP [--json]",
-                "whether SUBJECT holds CAP: exit 0 allowed, 1 denied (a what-if: not audited)",
-                "", "--json", p_check},
+                "whether SUBJECT holds CAP: exit 0 allowed, 1 denied (a what-if: not audited)", "",
+                "--json", p_check},
         {"explain", "SUBJECT CAP [--json]", "the rule that decides, with its file and line", "",
                 "--json", p_explain},
         {"version", "[--json]", "the version of the policy in force (SHA-256)", "", "--json",
                 p_version},
-        {"show", "[--json]", "the rules in force, in load order (needs policy.show)", "",
-                "--json", p_show},
+        {"show", "[--json]", "the rules in force, in load order (needs policy.show)", "", "--json",
+                p_show},
         {"mine", "[--json]", "the rules that name your own subject: what you may and may not do",
                 "", "--json", p_mine},
         {"validate", "FILE [--json]",
@@ -547,8 +550,7 @@ static const struct nxt_sub subs[] = {
                 "--json", p_validate},
         {"reload", "[--json]", "re-read the policy directory (needs policy.reload)", "", "--json",
                 p_reload},
-        {"watch", "[COUNT]", "print versions as they change; stop after COUNT", "", "",
-                p_watch},
+        {"watch", "[COUNT]", "print versions as they change; stop after COUNT", "", "", p_watch},
 };
 
 const struct nxt_group nx_group_policy = {

@@ -81,11 +81,12 @@ static void print_json(int init_pid, const struct status_line *l, unsigned n, ui
 		bool first = true;
 
 		/* Names, states and exits are [a-z0-9._:-] (init writes them): no escaping. */
-		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"restarts\":%u,", i ? "," : "",
-		        l[i].name, l[i].pid, l[i].state, l[i].restarts);
+		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"restarts\":%u,",
+		        i ? "," : "", l[i].name, l[i].pid, l[i].state, l[i].restarts);
 		if (l[i].started_ns)
 			printf("\"started_ns\":%llu,\"uptime_ns\":%llu,", l[i].started_ns,
-			        now > l[i].started_ns ? (unsigned long long)(now - l[i].started_ns) : 0ull);
+			        now > l[i].started_ns ? (unsigned long long)(now - l[i].started_ns)
+			                              : 0ull);
 		else
 			printf("\"started_ns\":null,\"uptime_ns\":null,");
 		if (strcmp(l[i].last_exit, "-") != 0)
@@ -93,8 +94,8 @@ static void print_json(int init_pid, const struct status_line *l, unsigned n, ui
 		else
 			printf("\"last_exit\":null,");
 		if (l[i].use_known)
-			printf("\"rss_bytes\":%" PRIu64 ",\"cpu_ns\":%" PRIu64 ",", l[i].use.rss_bytes,
-			        l[i].use.cpu_ns);
+			printf("\"rss_bytes\":%" PRIu64 ",\"cpu_ns\":%" PRIu64 ",",
+			        l[i].use.rss_bytes, l[i].use.cpu_ns);
 		else
 			printf("\"rss_bytes\":null,\"cpu_ns\":null,");
 		printf("\"sandbox\":[");
@@ -125,7 +126,8 @@ static void print_table(const struct status_line *l, unsigned n, uint64_t now)
 			snprintf(cpu, sizeof(cpu), "%" PRIu64, l[i].use.cpu_ns / 1000000u);
 		}
 		printf("%-12s %7d %-8s %4u %-19s %7s %-10s %8s %8s %s\n", l[i].name, l[i].pid,
-		        l[i].state, l[i].restarts, started, up, l[i].last_exit, rss, cpu, l[i].mechs);
+		        l[i].state, l[i].restarts, started, up, l[i].last_exit, rss, cpu,
+		        l[i].mechs);
 	}
 }
 
@@ -143,7 +145,8 @@ static int read_status(const char *path, struct status_line *lines, unsigned *re
 		fprintf(stderr, "nx: unavailable: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "nexus-init %u %d", &version, ret_init) != 2 ||
+	if (!fgets(buf, sizeof(buf), f) ||
+	        sscanf(buf, "nexus-init %u %d", &version, ret_init) != 2 ||
 	        version != STATUS_VERSION || *ret_init <= 0) {
 		fclose(f);
 		fprintf(stderr, "nx: internal: %s: not a nexus-init status file of version %d\n",
@@ -192,8 +195,9 @@ int nx_cmd_status(int argc, char **argv)
 		return r;
 	/* A SIGKILLed init leaves its file behind: believe it only while its pid lives. */
 	if (kill(init_pid, 0) < 0 && errno == ESRCH) {
-		fprintf(stderr, "nx: unavailable: nexus-init is not running (%s names pid %d, which "
-		                "is gone)\n",
+		fprintf(stderr,
+		        "nx: unavailable: nexus-init is not running (%s names pid %d, which "
+		        "is gone)\n",
 		        path, init_pid);
 		return 1;
 	}

@@ -86,13 +86,13 @@ static void explain_refusal(nexus *nx, const char *name)
 	snprintf(cap, sizeof(cap), "ipc.connect.%s", name);
 	if (nexus_resolve(nx, "policyd", &pol) < 0)
 		return;
-	if (policy_explain_wait(policy_from_cap(pol), subject, cap, nexus_deadline(nx), &call,
-	            &out) == 0) {
+	if (policy_explain_wait(
+	            policy_from_cap(pol), subject, cap, nexus_deadline(nx), &call, &out) == 0) {
 		(void)policy_explain_results_get_rule(out, &rule, &rlen); /* validated */
 		(void)policy_explain_results_get_file(out, &file, &flen);
 		if (flen)
-			fprintf(stderr, "nx: the rule that decided: %.*s (%.*s:%u)\n", (int)rlen, rule,
-			        (int)flen, file, policy_explain_results_get_line(out));
+			fprintf(stderr, "nx: the rule that decided: %.*s (%.*s:%u)\n", (int)rlen,
+			        rule, (int)flen, file, policy_explain_results_get_line(out));
 		else
 			fprintf(stderr, "nx: the rule that decided: %.*s\n", (int)rlen, rule);
 	}

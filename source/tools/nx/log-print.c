@@ -85,8 +85,8 @@ static void put_value(const char *s, size_t len)
 	fputs(buf, stdout);
 }
 
-static void field_at(const struct rec *r, uint32_t i, const char **k, size_t *klen,
-        const char **v, size_t *vlen)
+static void field_at(
+        const struct rec *r, uint32_t i, const char **k, size_t *klen, const char **v, size_t *vlen)
 {
 	log_field f = log_field_at(&r->fields, i);
 

@@ -16,7 +16,7 @@
 #endif
 
 #define NX_COMMAND(name, summary, options) int nx_cmd_##name(int argc, char **argv);
-#define NX_GROUP(name, summary)                      \
+#define NX_GROUP(name, summary)                   \
 	int nx_cmd_##name(int argc, char **argv); \
 	extern const struct nxt_group nx_group_##name;
 #include "commands.def"
@@ -27,7 +27,7 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
-	const char *options;            /* for completion; NULL: see group */
+	const char *options;           /* for completion; NULL: see group */
 	const struct nxt_group *group; /* NULL: a plain command */
 } commands[] = {
 #define NX_COMMAND(name, summary, options) {#name, nx_cmd_##name, summary, options, NULL},

@@ -360,8 +360,8 @@ static void test_query_limits(void **state)
 static void test_newest_until_icase(void **state)
 {
 	static struct jrn_record out[8];
-	static const char *const msgs[] = {"Link UP", "disk full", "link down", "LINK flap",
-	        "cpu hot", "link ok"};
+	static const char *const msgs[] = {
+	        "Link UP", "disk full", "link down", "LINK flap", "cpu hot", "link ok"};
 	struct jrn *j = journal_unlimited(1u << 20);
 	struct jrn_query_result res;
 	struct jrn_filter f = {.contains = "link", .contains_icase = true};
