@@ -317,3 +317,18 @@ st=0; wait "$ipid" || st=$?
 [ "$st" = 0 ] || fail "init exited $st after SIGTERM"
 grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error in some process"
 echo "ok SIGTERM: clean stop, no sanitizer report"
+
+# ---- 10. samgr.sock's mode is configurable: NEXUS_SAMGR_SOCK_MODE narrows it ----
+export NEXUS_RUNTIME_DIR=$tmp/run2 NEXUS_SAMGR_SOCK_MODE=0660
+log=$tmp/init2.log
+"$init" >"$log" 2>&1 &
+ipid=$!
+pids+=("$ipid")
+wait_for "$log" 'init: ready' 1 60 || fail "no 'init: ready' with NEXUS_SAMGR_SOCK_MODE"
+[ "$(stat -c %a "$NEXUS_RUNTIME_DIR/samgr.sock")" = 660 ] || fail "samgr.sock is not 0660"
+st=0; nobody "$nx" svc list >/dev/null 2>&1 || st=$?
+[ "$st" = 1 ] || fail "uid 65534 connected through a 0660 socket"
+kill -TERM "$ipid"
+st=0; wait "$ipid" || st=$?
+[ "$st" = 0 ] || fail "second init exited $st"
+echo "ok NEXUS_SAMGR_SOCK_MODE=0660: the socket's mode, and another user cannot connect"
