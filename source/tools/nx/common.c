@@ -172,7 +172,6 @@ int nxt_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t m
 
 int nxt_getopt_error(const char *cmd, char **argv, int c)
 {
-	extern int optind, optopt;
 	const char *arg = argv[optind - 1];
 
 	if (c == ':')

@@ -20,9 +20,9 @@
 #include "nx-abi/loop.h"
 #include "nx-rpc/rpc.h"
 
-#define NXT_EXIT_OK     0
-#define NXT_EXIT_FAILED 1
-#define NXT_EXIT_USAGE  2
+/* Exit codes besides 1, which the reporting functions below return. */
+#define NXT_EXIT_OK    0
+#define NXT_EXIT_USAGE 2
 /* Where a system's runtime dir is looked for when $NEXUS_RUNTIME_DIR is unset, after
  * ./.nexus/run in the current directory and its parents (`make run` from a checkout). */
 #define NXT_SYSTEM_RUNTIME_DIR "/run/nexus"
