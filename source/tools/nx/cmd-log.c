@@ -28,9 +28,10 @@
 int nx_cmd_log(int argc, char **argv);
 extern const struct nxt_group nx_group_log;
 
-/* The pager when neither $NEXUS_PAGER nor $PAGER says: quits at once when the output fits
- * one screen (-F), passes colours (-R), leaves the screen as it was (-X). */
-#define DEFAULT_PAGER "less -FRX"
+/* The pager when neither $NEXUS_PAGER nor $PAGER says: less, which quits at once when the
+ * output fits one screen (-F), passes colours (-R) and leaves the screen as it was (-X); cat
+ * where less is not installed, so the output is never lost. */
+#define DEFAULT_PAGER "command -v less >/dev/null && exec less -FRX || exec cat"
 
 /* How long a follower waits between attempts to reach logd again after it went away. */
 #define RECONNECT_PAUSE_NS (200u * 1000u * 1000u)
