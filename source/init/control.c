@@ -42,14 +42,11 @@ struct init_ctl {
 
 /* ---- Clients ---- */
 
-static void client_free(struct client *cl)
+/* Closes a client already out of the list. */
+static void client_close(struct client *cl)
 {
 	struct init_ctl *c = cl->c;
-	struct client **p = &c->clients;
 
-	while (*p != cl)
-		p = &(*p)->next;
-	*p = cl->next;
 	conns_release(c->conns, cl->subject);
 	nx_policy_drop_conn(c->policy, cl->conn);
 	nx_rpc_conn_free(cl->conn);
@@ -58,7 +55,13 @@ static void client_free(struct client *cl)
 
 static void on_client_gone(nx_rpc_conn *conn, int error, void *userdata)
 {
-	client_free(userdata);
+	struct client *cl = userdata;
+	struct client **p = &cl->c->clients;
+
+	while (*p != cl)
+		p = &(*p)->next;
+	*p = cl->next;
+	client_close(cl);
 }
 
 static const char *subject_of(struct init_ctl *c, const nx_rpc_incoming *in)
@@ -274,8 +277,11 @@ void init_ctl_detach(struct init_ctl *c)
 {
 	/* Held calls fail (canceled) while their connections still live. */
 	c->policy = nx_policy_free(c->policy);
-	while (c->clients)
-		client_free(c->clients);
+	for (struct client *cl = c->clients, *next; cl; cl = next) {
+		next = cl->next;
+		client_close(cl);
+	}
+	c->clients = NULL;
 	nx_rpc_cap_unref(samgr_cap(c->samgr));
 	c->samgr = NULL;
 	c->samgr_conn = nx_rpc_conn_free(c->samgr_conn);

@@ -28,7 +28,9 @@ static int fail(pol_error *err, int r, const char *file, unsigned line, const ch
 	err->line = line;
 	n = snprintf(err->text, sizeof(err->text), "%s:%u: ", file, line);
 	va_start(ap, fmt);
+	/* clang-tidy 14 wrongly reports ap as uninitialized (as in policy.c's fail). */
 	if (n >= 0 && (size_t)n < sizeof(err->text))
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 		vsnprintf(err->text + n, sizeof(err->text) - (size_t)n, fmt, ap);
 	va_end(ap);
 	return r;

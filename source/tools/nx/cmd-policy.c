@@ -313,7 +313,7 @@ static int vloader(void *userdata, const char *path, const void **ret_data, size
 {
 	struct vload *v = userdata;
 	char full[8192];
-	void *data;
+	void *data = NULL;
 	int r;
 
 	if (v->nbufs >= POL_FILES_MAX)

@@ -29,12 +29,12 @@
 int nx_cmd_status(int argc, char **argv);
 
 struct status_line {
-	char name[65], state[16], mechs[128], last_exit[24];
-	int pid;
-	unsigned restarts;
 	unsigned long long started_ns;
 	struct nx_proc_usage use; /* when running and readable */
+	int pid;
+	unsigned restarts;
 	bool use_known;
+	char state[16], last_exit[24], name[65], mechs[128];
 };
 
 static int help(void)

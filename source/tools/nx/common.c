@@ -149,6 +149,8 @@ int nxt_usage_error(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "nx %s: ", cmd);
 	va_start(ap, fmt);
+	/* clang-tidy 14 wrongly reports ap as uninitialized (as in userspace/policy). */
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'nx %s --help'.\n", cmd);
