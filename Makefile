@@ -1,7 +1,11 @@
 # Nexus: thin wrapper around Meson. `make test` is the command CI runs.
 #   make          build (debug, sanitizers) into build/
 #   make test     every test under ASan + UBSan, then each fuzz target briefly
-#   make run      boot Nexus in the foreground (nexus-init and its services; Ctrl-C stops)
+#   make run      boot Nexus in the foreground from the optimised build (build-release/;
+#                 Ctrl-C stops); make run-debug: the same from the sanitizer build (build/)
+#   make install  nx, nexus-init, the daemons, libnexus (headers, nexus.pc), the default
+#                 policy, man pages and bash completion under PREFIX (default /usr/local),
+#                 staged under DESTDIR if given; built from INSTALL_BUILD (build-release)
 #   make example  the example service and client: a call, a capability, a VMO
 #   make bench    benchmarks, optimised build, figures printed beside their baselines
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
@@ -14,8 +18,11 @@ BUILD_REL    ?= build-release
 BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON        ?= meson
+PREFIX       ?= /usr/local
+DESTDIR      ?=
+INSTALL_BUILD ?= $(BUILD_REL)
 
-.PHONY: all deps build test run example bench fuzz fuzz-merge lint format golden clean
+.PHONY: all deps build test run run-debug install example bench fuzz fuzz-merge lint format golden clean
 
 all: build
 
@@ -45,8 +52,15 @@ test: build $(BUILD_FUZZ)/build.ninja
 	scripts/test-summary.sh $(BUILD) $(BUILD_FUZZ); \
 	exit $$status
 
-run: build
+run: deps $(BUILD_REL)/build.ninja
+	ninja -C $(BUILD_REL)
+	@scripts/run-system.sh $(BUILD_REL)
+
+run-debug: build
 	@scripts/run-system.sh $(BUILD)
+
+install: deps $(INSTALL_BUILD)/build.ninja
+	@scripts/install.sh $(INSTALL_BUILD) "$(PREFIX)" "$(DESTDIR)"
 
 example: build
 	@scripts/run-example.sh $(BUILD)

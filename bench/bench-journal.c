@@ -159,7 +159,7 @@ static void jb_make(struct jb_src *s, const char *message)
 	(void)snprintf(s->value[2], sizeof(s->value[2]), "dev%u", jb_rand(8));
 	for (uint32_t i = 0; i < nf; i++)
 		s->fields[i] = (struct jrn_field){jb_keys[i], s->value[i]};
-	s->e = (struct jrn_entry){jb_level(), s->scope, s->message, s->fields, nf};
+	s->e = (struct jrn_entry){jb_level(), s->scope, s->message, s->fields, nf, 0};
 
 	s->blob_len = JB_HDR_BYTES;
 	memset(s->blob, 0, JB_HDR_BYTES);

@@ -12,6 +12,7 @@ packages=(
 	clang-14 libclang-rt-14-dev      # libFuzzer
 	clang-format clang-tidy cppcheck # make lint
 	util-linux procps                # taskset and setpriv; pgrep for the e2e tests
+	man-db groff-base                # man -l: the e2e test renders the man pages
 	libdbus-1-dev dbus               # the D-Bus baseline of the system benchmarks
 )
 

@@ -10,6 +10,7 @@
 #define POL_INCLUDE_DEPTH_MAX 8u       /* nested includes below the root file */
 #define POL_FILES_MAX         256u /* file loads per policy, root and repeated includes counted */
 #define POL_RULES_MAX         100000u /* (subject, capability) rules after expanding lines */
+#define POL_KNOWN_MAX         4096u   /* names in a list of known capabilities (known.h) */
 #define POL_CHECK_MANY_MAX    256u    /* queries in one pol_check_many call */
 #define POL_ERROR_MAX         4096u   /* bytes of an error text, NUL included (longer: cut) */
 

@@ -20,12 +20,15 @@
  *              kernel lacks is logged once
  *   status     $NEXUS_RUNTIME_DIR/status, rewritten (tmp + rename) on every change, read by
  *              `nx status`:
- *                nexus-init <version=1> <init pid>
+ *                nexus-init <version=2> <init pid>
  *                <name> <pid or 0> <starting|up|backoff|down|failed|stopping> <restarts>
- *                        <active mechanisms, comma-separated, or ->
+ *                        <active mechanisms, comma-separated, or -> <start time of the
+ *                        running child, realtime ns, or 0> <last exit: code:N, signal:N, or ->
+ *   control    control.c: InitControl (init.capnp) registered with samgrd as `initctl`;
+ *              restart/stop/start of one service (below: control_*), needing svc.control
  *
- * Console markers (stable, greppable): init: start|up|exit|restart|failed <svc>, init: ready,
- * init: recover samgrd, init: stopped.
+ * Console markers (stable, greppable): init: start|up|exit|restart|failed|stop <svc>,
+ * init: ready, init: recover samgrd, init: stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,11 +40,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
 #include "nx-abi/sandbox.h"
 #include "nx-abi/sock.h"
 #include "nx-abi/spawn.h"
+#include "nx-log/log.h"
 #include "samgr.capnp.h"
 #include "table.h"
 
@@ -49,6 +54,24 @@
 #ifndef INIT_POLICY_DIR
 #define INIT_POLICY_DIR "policies"
 #endif
+/* An installed nexus-init (no services.conf beside it, `make install`): meson sets where the
+ * table and policy ($sysconfdir/nexus) and the daemons ($libexecdir/nexus) went; its state
+ * lives in the system's dirs. */
+#ifndef INIT_INSTALLED_ETC
+#define INIT_INSTALLED_ETC "/usr/local/etc/nexus"
+#endif
+#ifndef INIT_INSTALLED_BINDIR
+#define INIT_INSTALLED_BINDIR "/usr/local/libexec/nexus"
+#endif
+
+/* Defaults of a build tree and of an installed system. */
+struct init_defaults {
+	const char *runtime_dir, *state_dir, *policy_dir;
+};
+static const struct init_defaults tree_defaults = {
+        "./.nexus/run", "./.nexus/state", INIT_POLICY_DIR};
+static const struct init_defaults installed_defaults = {
+        "/run/nexus", "/var/lib/nexus", INIT_INSTALLED_ETC "/policies"};
 
 #define MS               (1000ull * 1000ull)
 #define READY_TIMEOUT_NS (10000 * MS)
@@ -76,6 +99,10 @@ struct svc {
 	uint64_t restart_delay_ns; /* the backoff before the pending restart */
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
 	char state_dir[PATH_MAX];
+	uint64_t started_ns;  /* realtime of the running child's start, for `nx status` */
+	char last_exit[24];   /* "code:N" / "signal:N" of the last exit; "" before one */
+	bool held;            /* stopped by control: stays down until started */
+	bool restart_pending; /* control asked for a restart: start again once it exited */
 };
 
 struct init {
@@ -88,6 +115,7 @@ struct init {
 	int exit_code;
 	nx_rpc_conn *admin_conn;
 	struct samgr_admin *admin; /* samgrd's */
+	struct init_ctl *control;
 	char sock_path[PATH_MAX];
 	char runtime_dir[PATH_MAX], status_path[PATH_MAX], policy_dir[PATH_MAX];
 	bool said_unavailable[NX_SANDBOX_MECH_COUNT];
@@ -96,6 +124,7 @@ struct init {
 static void boot_next(struct init *in);
 static void stop_next(struct init *in);
 static void recover_next(struct init *in);
+static bool control_exited(struct svc *s);
 
 /* ---- Status file ---- */
 
@@ -133,7 +162,7 @@ static void status_write(struct init *in)
 		r = -errno;
 		goto out;
 	}
-	fprintf(f, "nexus-init 1 %d\n", (int)getpid());
+	fprintf(f, "nexus-init 2 %d\n", (int)getpid());
 	for (unsigned i = 0; i < in->n; i++) {
 		const struct svc *s = &in->svcs[i];
 		bool first = true;
@@ -145,7 +174,9 @@ static void status_write(struct init *in)
 				fprintf(f, "%s%s", first ? "" : ",", nx_sandbox_mech_name(m));
 				first = false;
 			}
-		fprintf(f, "%s\n", first ? "-" : "");
+		fprintf(f, "%s %llu %s\n", first ? "-" : "",
+		        (unsigned long long)(s->pid > 0 ? s->started_ns : 0),
+		        s->last_exit[0] ? s->last_exit : "-");
 	}
 	if (fflush(f) != 0 || ferror(f))
 		r = -EIO;
@@ -317,6 +348,7 @@ static int svc_start(struct svc *s)
 	if (r < 0)
 		goto fail;
 	sandbox_note(s, &child.sandbox);
+	s->started_ns = nx_clock_realtime_ns();
 	s->pid = child.pid;
 	s->pidfd = child.pidfd;
 	s->ready_fd = pipefd[0];
@@ -364,6 +396,8 @@ static void on_ready_event(nx_source *src, int fd, uint32_t events, void *userda
 	sup_child_up(&s->sup, nx_clock_monotonic_ns());
 	nx_source_set_deadline(s->timer, UINT64_MAX);
 	printf("init: up %s\n", s->e.name);
+	if (s == &in->svcs[0])
+		init_ctl_attach(in->control, in->admin);
 	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
 		in->booting++;
 		boot_next(in);
@@ -426,6 +460,9 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 	svc_sources_free(s);
 	nx_source_set_deadline(s->timer, UINT64_MAX);
 	printf("init: exit %s (%s %d)\n", s->e.name, signaled ? "signal" : "code", status);
+	snprintf(s->last_exit, sizeof(s->last_exit), "%s:%d", signaled ? "signal" : "code", status);
+	if (s == &in->svcs[0])
+		init_ctl_detach(in->control); /* its channel went with samgrd */
 	if (in->stopping) {
 		s->state = SVC_DOWN;
 		stop_next(in);
@@ -437,6 +474,8 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 		recover_next(in);
 		return;
 	}
+	if (control_exited(s))
+		return;
 	verdict = sup_child_exited(
 	        &s->sup, signaled || status != 0, nx_clock_monotonic_ns(), &s->restart_delay_ns);
 	if (s == &in->svcs[0]) {
@@ -528,6 +567,125 @@ static void on_timer(nx_source *src, void *userdata)
 	status_write(in);
 }
 
+/* ---- Control (control.c asks; svc.control was checked there) ---- */
+
+static void svc_terminate(struct svc *s)
+{
+	s->state = SVC_STOPPING;
+	nx_process_signal(s->pidfd, SIGTERM);
+	nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + STOP_TIMEOUT_NS);
+}
+
+/* An exit control asked for: true when handled (stays down, or starts again now). */
+static bool control_exited(struct svc *s)
+{
+	int r;
+
+	if (s->held) {
+		s->state = SVC_DOWN;
+		return true;
+	}
+	if (!s->restart_pending)
+		return false;
+	s->restart_pending = false;
+	sup_child_init(&s->sup, s->e.restart); /* an asked-for restart is not a crash */
+	r = svc_start(s);
+	if (r < 0)
+		svc_start_failed(s, r);
+	return true;
+}
+
+/* The service `name` if control may act on it now: 0 with *ret, else why not. */
+static int control_target(struct init *in, const char *name, struct svc **ret, char *why, size_t n)
+{
+	for (unsigned i = 0; i < in->n; i++) {
+		if (strcmp(in->svcs[i].e.name, name) != 0)
+			continue;
+		if (i == 0) {
+			snprintf(why, n,
+			        "name: samgrd cannot be controlled: every channel lives there");
+			return -EINVAL;
+		}
+		if (in->stopping || in->recovering || !in->admin || in->booting < in->n) {
+			snprintf(why, n,
+			        "nexus-init is booting, stopping or recovering samgrd: try again");
+			return -EAGAIN;
+		}
+		*ret = &in->svcs[i];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int control_start(void *init, const char *name, char *why, size_t n)
+{
+	struct init *in = init;
+	struct svc *s;
+	int r = control_target(in, name, &s, why, n);
+
+	if (r < 0)
+		return r;
+	s->held = false;
+	if (s->state == SVC_STOPPING)
+		s->restart_pending = true; /* started again once it exited */
+	if (s->pid > 0)
+		return 0;
+	sup_child_init(&s->sup, s->e.restart); /* a failed service gets a fresh storm count */
+	nx_source_set_deadline(s->timer, UINT64_MAX);
+	r = svc_start(s);
+	if (r < 0) {
+		svc_start_failed(s, r);
+		snprintf(why, n, "cannot start %s: %s", name, strerror(-r));
+	}
+	status_write(in);
+	return r < 0 ? -EIO : 0;
+}
+
+static int control_stop(void *init, const char *name, char *why, size_t n)
+{
+	struct init *in = init;
+	struct svc *s;
+	int r = control_target(in, name, &s, why, n);
+
+	if (r < 0)
+		return r;
+	printf("init: stop %s\n", s->e.name);
+	s->held = true;
+	s->restart_pending = false;
+	if (s->pid > 0 && s->state != SVC_STOPPING) {
+		svc_terminate(s);
+	} else if (s->pid <= 0) {
+		s->state = SVC_DOWN;
+		nx_source_set_deadline(s->timer, UINT64_MAX);
+	}
+	status_write(in);
+	return 0;
+}
+
+static int control_restart(void *init, const char *name, char *why, size_t n)
+{
+	struct init *in = init;
+	struct svc *s;
+	int r = control_target(in, name, &s, why, n);
+
+	if (r < 0)
+		return r;
+	if (s->pid <= 0)
+		return control_start(init, name, why, n);
+	s->held = false;
+	s->restart_pending = true;
+	if (s->state != SVC_STOPPING)
+		svc_terminate(s);
+	status_write(in);
+	return 0;
+}
+
+static const struct init_ctl_ops control_ops = {
+        .restart = control_restart,
+        .stop = control_stop,
+        .start = control_start,
+};
+
 /* ---- Boot and stop ---- */
 
 static void boot_next(struct init *in)
@@ -564,9 +722,7 @@ static bool stop_one(struct init *in, unsigned first)
 		if (s->state == SVC_STOPPING)
 			return true; /* waiting for it */
 		if (s->pid > 0) {
-			s->state = SVC_STOPPING;
-			nx_process_signal(s->pidfd, SIGTERM);
-			nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + STOP_TIMEOUT_NS);
+			svc_terminate(s);
 			return true;
 		}
 		if (s->state == SVC_BACKOFF)
@@ -609,28 +765,33 @@ static void on_signal(nx_source *src, int signo, void *userdata)
 
 /* ---- Setup ---- */
 
-static int mkdir_p(char *path)
+static int mkdir_p(char *path, mode_t mode)
 {
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		if (mkdir(path, mode) < 0 && errno != EEXIST)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
 }
 
 static int usage(FILE *f, int code)
 {
-	fprintf(f, "usage: nexus-init [--table FILE] [--bindir DIR]\n"
-	           "Boots the services listed in FILE (default: services.conf beside this "
-	           "binary) in order,\nsupervises them, and stops them in reverse on SIGTERM or "
-	           "SIGINT.\nRelative binaries are found under DIR (default: the build's "
-	           "source/ dir).\nState: $NEXUS_RUNTIME_DIR (default ./.nexus/run).\n");
+	fprintf(f,
+	        "usage: nexus-init [--table FILE] [--bindir DIR]\n"
+	        "Boots the services listed in FILE (default: services.conf beside this "
+	        "binary, else\n" INIT_INSTALLED_ETC "/services.conf) in order, supervises them, "
+	        "and stops them in reverse\non SIGTERM or SIGINT. Relative binaries are found "
+	        "under DIR (default: the build's\nsource/ dir, else " INIT_INSTALLED_BINDIR ").\n"
+	        "State: $NEXUS_RUNTIME_DIR, $NEXUS_STATE_DIR, $NEXUS_POLICY_DIR (defaults: "
+	        "./.nexus/run,\n./.nexus/state and the source tree's policies/ in a build tree; "
+	        "/run/nexus,\n/var/lib/nexus and " INIT_INSTALLED_ETC "/policies when "
+	        "installed). See nexus-init(8).\n");
 	return code;
 }
 
@@ -640,11 +801,13 @@ int main(int argc, char **argv)
 	struct init_entry entries[INIT_MAX_SERVICES];
 	char self[PATH_MAX], bindir[PATH_MAX], table[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
 	const char *table_arg = NULL, *bindir_arg = NULL, *env;
+	const struct init_defaults *def = &tree_defaults;
 	nx_source *term = NULL, *intr = NULL;
 	ssize_t n;
 	int r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	nx_log_init("init"); /* the lines of control.c's policy client (nx-svc) */
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0)
 			return usage(stdout, 0);
@@ -667,6 +830,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "init: %s: path too long\n", self); /* self: .../source/init */
 		return 1;
 	}
+	if (access(table, F_OK) < 0) { /* not a build tree: installed */
+		def = &installed_defaults;
+		snprintf(table, sizeof(table), "%s/services.conf", INIT_INSTALLED_ETC);
+		snprintf(bindir, sizeof(bindir), "%s", INIT_INSTALLED_BINDIR);
+	}
 	r = init_table_load(
 	        table_arg ? table_arg : table, bindir_arg ? bindir_arg : bindir, entries);
 	if (r < 0)
@@ -674,8 +842,8 @@ int main(int argc, char **argv)
 	in.n = (unsigned)r;
 
 	env = getenv("NEXUS_RUNTIME_DIR");
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./.nexus/run");
-	r = mkdir_p(dir);
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : def->runtime_dir);
+	r = mkdir_p(dir, 0755); /* others reach samgr.sock: policy decides, not the mode */
 	if (r < 0 || !realpath(dir, real)) {
 		fprintf(stderr, "init: cannot create %s: %s\n", dir, strerror(r < 0 ? -r : errno));
 		return 1;
@@ -692,8 +860,8 @@ int main(int argc, char **argv)
 
 	/* Each service's state dir: the one place its Landlock ruleset lets it write. */
 	env = getenv("NEXUS_STATE_DIR");
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : "./.nexus/state");
-	r = mkdir_p(dir);
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : def->state_dir);
+	r = mkdir_p(dir, 0700);
 	if (r < 0 || !realpath(dir, real)) {
 		fprintf(stderr, "init: cannot create %s: %s\n", dir, strerror(r < 0 ? -r : errno));
 		return 1;
@@ -706,7 +874,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "init: %s: path too long\n", real);
 			return 1;
 		}
-		r = mkdir_p(sd);
+		r = mkdir_p(sd, 0700);
 		if (r < 0) {
 			fprintf(stderr, "init: cannot create %s: %s\n", sd, strerror(-r));
 			return 1;
@@ -714,11 +882,14 @@ int main(int argc, char **argv)
 	}
 	/* policyd's, for its sandbox profile; policyd itself reads the same variable. */
 	env = getenv("NEXUS_POLICY_DIR");
-	snprintf(dir, sizeof(dir), "%s", env && *env ? env : INIT_POLICY_DIR);
+	snprintf(dir, sizeof(dir), "%s", env && *env ? env : def->policy_dir);
 	if (!realpath(dir, in.policy_dir))
 		snprintf(in.policy_dir, sizeof(in.policy_dir), "%s", dir); /* policyd will say */
+	setenv("NEXUS_POLICY_DIR", in.policy_dir, 1); /* policyd reads the same dir */
 
 	r = nx_loop_new(&in.loop);
+	if (r >= 0)
+		r = init_ctl_new(in.loop, &control_ops, &in, &in.control);
 	if (r >= 0)
 		r = nx_loop_add_signal(in.loop, SIGTERM, on_signal, &in, &term);
 	if (r >= 0)
@@ -749,6 +920,7 @@ int main(int argc, char **argv)
 		nx_fd_close(in.svcs[i].pidfd);
 		nx_source_free(in.svcs[i].timer);
 	}
+	init_ctl_free(in.control); /* before samgrd's admin channel it was adopted through */
 	nx_rpc_cap_unref(samgr_admin_cap(in.admin));
 	nx_rpc_conn_free(in.admin_conn);
 	unlink(in.sock_path);   /* samgrd removes it too; a SIGKILLed one cannot */

@@ -34,3 +34,9 @@ operator_policy_for_non_root() {
 	echo "allow uid:$(id -u) ipc.connect.* samgr.list" >>"$tmp/policies/default.policy"
 	export NEXUS_POLICY_DIR=$tmp/policies
 }
+
+# Succeeds if the Python expression $1 holds for `r`, the records `nx log query --json` printed
+# on stdin (one JSON object per line).
+records_hold() {
+	python3 -c "import json,sys; r=[json.loads(l) for l in sys.stdin if l.strip()]; sys.exit(0 if ($1) else 1)"
+}

@@ -23,6 +23,7 @@ allow svc:gated ipc.register.gated
 allow uid:$uid ipc.connect.* samgr.list policy.reload
 allow uid:$uid gate.open gate.held1 gate.held2
 EOF
+echo 'gate.*' >>"$NEXUS_POLICY_DIR/capabilities" # gated's, known to policyd
 cat >"$tmp/services.conf" <<EOF
 samgrd   services/samgrd/samgrd   always   sandbox=default
 policyd  services/policyd/policyd always   sandbox=policy

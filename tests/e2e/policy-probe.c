@@ -10,6 +10,10 @@
  *   policy-probe resolve-twice NAME
  *                         resolves NAME through samgrd, reads a line from stdin, resolves it
  *                         again on the same samgrd connection (its decisions cached there)
+ *   policy-probe resolve-burst N PREFIX
+ *                         N resolves of PREFIX1..PREFIXN sent at once on one samgrd
+ *                         connection (distinct names: samgrd asks policyd about each);
+ *                         prints "probe: refused <k>" once all are answered
  *   policy-probe watch-many N [PER]
  *                         Policy.watch N times with one PolicyWatcher, PER per channel
  *                         (default: all on one); prints
@@ -253,6 +257,63 @@ static int watch_many(int fd, int n, int per)
 
 /* Resolves `name` twice on one samgrd connection, reading a line from stdin in between (the
  * test changes the policy meanwhile). Prints the outcome of each. */
+/* A burst keeps this many resolves in flight: under the connection's question limit. */
+#define BURST_IN_FLIGHT 200
+
+static struct {
+	const char *prefix;
+	int n, sent, answered, refused, error;
+} burst;
+
+static void on_burst_answer(
+        void *userdata, int error, const char *reason, samgr_resolve_results out);
+
+static void burst_send(void)
+{
+	char name[64];
+	int r;
+
+	snprintf(name, sizeof(name), "%s%d", burst.prefix, ++burst.sent);
+	r = samgr_resolve(samgr, name, on_burst_answer, NULL);
+	if (r < 0) {
+		burst.error = r;
+		nx_loop_quit(loop, 1);
+	}
+}
+
+static void on_burst_answer(
+        void *userdata, int error, const char *reason, samgr_resolve_results out)
+{
+	struct nexus_endpoint *ep = NULL;
+
+	if (error < 0)
+		burst.refused++;
+	else if (samgr_resolve_results_get_endpoint(out, &ep) >= 0)
+		nx_rpc_cap_unref(nexus_endpoint_cap(ep));
+	if (++burst.answered == burst.n)
+		nx_loop_quit(loop, 0);
+	else if (burst.sent < burst.n)
+		burst_send();
+}
+
+static int resolve_burst(int n, const char *prefix)
+{
+	int r = samgr_connect();
+
+	burst.prefix = prefix;
+	burst.n = n;
+	for (int i = 0; r >= 0 && i < n && i < BURST_IN_FLIGHT && !burst.error; i++)
+		burst_send();
+	if (r >= 0 && !burst.error)
+		nx_loop_run(loop);
+	if (r < 0 || burst.error) {
+		printf("probe: error %s\n", strerror(-(r < 0 ? r : burst.error)));
+		return 1;
+	}
+	printf("probe: refused %d\n", burst.refused);
+	return 0;
+}
+
 static int resolve_twice(const char *name)
 {
 	char line[64];
@@ -280,6 +341,13 @@ int main(int argc, char **argv)
 		r = resolve_twice(argv[2]);
 		goto out;
 	}
+	if (argc == 4 && strcmp(argv[1], "resolve-burst") == 0) {
+		n = atoi(argv[2]);
+		if (n <= 0 || n > 10000 || strlen(argv[3]) > 32)
+			return 2;
+		r = resolve_burst(n, argv[3]);
+		goto out;
+	}
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "watch-many") == 0) {
 		int per = argc == 4 ? atoi(argv[3]) : 1000000;
 
@@ -303,7 +371,8 @@ int main(int argc, char **argv)
 	} else {
 		fprintf(stderr,
 		        "usage: policy-probe garbage | check-many S C [S C]... | "
-		        "check-many-n N S C [ROUNDS] | resolve-twice NAME | watch-many N [PER]\n");
+		        "check-many-n N S C [ROUNDS] | resolve-twice NAME | resolve-burst N PREFIX | "
+		        "watch-many N [PER]\n");
 		return 2;
 	}
 	fd = resolve("policyd");

@@ -92,14 +92,26 @@ st=0; err=$("$nx" policy explain "app:$(printf 'x%.0s' $(seq 130))" log.append 2
 echo "ok checkMany (3 answers, 64 fine, 65 too_large, bad query named); bad input refused"
 
 # ---- 3b. Audit: POLD_AUDIT_PER_SEC denials logged a second, the rest counted in one report ----
-# 8 x 64 denials back to back on one channel take well under a second: they span at most two
-# one-second windows, so one of them gets at least 256, over the 200 it logs.
-out=$("$probe" check-many-n 64 app:burst secret.burst 8) || fail "denial burst: $out"
-wait_for "$log" 'policyd: warn audit: audit records dropped dropped=[1-9][0-9]*' ||
-	fail "no drop report after 512 denials: $(grep -c 'cap=secret.burst' "$log") audited"
-n=$(grep -c "policyd: notice audit: denied subject=app:burst cap=secret.burst" "$log")
-[ "$n" -lt 512 ] || fail "all 512 denials audited"
-echo "ok audit: $n of 512 denials in a burst logged, the rest reported as dropped"
+# What-if questions (this probe's checkMany, nx policy check) are not audited: only what a
+# service enforces. 512 resolves of distinct names sent at once by uid 65534 make samgrd ask
+# policyd about each (up to NX_POLICY_HELD_MAX held at a time, the rest refused overloaded at
+# once); they span at most two one-second windows, so one gets over the 200 it logs.
+out=$("$probe" check-many-n 64 app:burst secret.burst 2) || fail "what-if burst: $out"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 0711 "$tmp"
+	out=$(cd / && setpriv --reuid 65534 --regid 65534 --clear-groups "$probe" resolve-burst 512 burst) ||
+		fail "denial burst: $out"
+	[ "$out" = "probe: refused 512" ] || fail "denial burst: $out"
+	wait_for "$log" 'policyd: warn audit: audit records dropped dropped=[1-9][0-9]*' ||
+		fail "no drop report after 512 denials: $(grep -c 'cap=ipc.connect.burst' "$log") audited"
+	n=$(grep -c "policyd: notice audit: denied subject=uid:65534 cap=ipc.connect.burst" "$log")
+	[ "$n" -ge 1 ] && [ "$n" -lt 512 ] || fail "$n of 512 denials audited"
+	grep -q 'cap=secret.burst' "$log" && fail "a what-if check was audited"
+	echo "ok audit: $n of 512 enforced denials in a burst logged, the rest reported as dropped;" \
+		"what-if checks not audited"
+else
+	echo "note: audit burst not run: another uid needs root and setpriv"
+fi
 
 # ---- 4. Reload: unchanged, broken (file:line, old kept), escaping symlink, fixed ----
 pol=$tmp/policies
@@ -126,6 +138,7 @@ st=0; err=$("$nx" policy reload 2>&1) || st=$?
 rm "$pol/services.policy"
 cp "$tmp/services.good" "$pol/services.policy"
 echo 'allow app:mail net.fetch' >>"$pol/default.policy"
+echo 'net.*' >>"$pol/capabilities" # known to policyd from now on
 v1=$("$nx" policy reload) || fail "reload of the fixed files"
 [[ "$v1" =~ ^[0-9a-f]{64}$ ]] && [ "$v1" != "$v0" ] || fail "fixed policy: version $v1"
 [ "$("$nx" policy version)" = "$v1" ] || fail "version after reload"
@@ -199,7 +212,8 @@ st=0; wait "$tpid" || st=$?
 [ "$st" = 1 ] && grep -q -x 'probe: denied: this subject does not hold ipc.connect.echod' \
 	"$tmp/twice.out" || fail "a cached decision outlived the policy: $(cat "$tmp/twice.out")"
 st=0; err=$("$nx" echo denied 2>&1) || st=$?
-[ "$st" = 1 ] && [ "$err" = "nx: denied: this subject does not hold ipc.connect.echod" ] ||
+[ "$st" = 1 ] && [ "$(head -1 <<<"$err")" = "nx: denied: this subject does not hold ipc.connect.echod" ] &&
+	[[ "$err" == *"nx: the rule that decided: deny $me ipc.connect.echod (default.policy:"* ]] ||
 	fail "nx echo under the deny: $st $err"
 sed -i "/^deny $me ipc.connect.echod\$/d" "$pol/default.policy"
 [ "$("$nx" policy reload)" = "$v1" ] || fail "reload without the deny"
@@ -213,6 +227,7 @@ grep -q "^allow \($me\|uid:0\) .*policy.reload" "$pol/default.policy" && fail "t
 v2=$("$nx" policy reload) || fail "reload dropping $me's policy.reload"
 [ "$v2" != "$v1" ] || fail "version unchanged"
 echo 'allow app:mail other.thing' >>"$pol/default.policy"
+echo 'other.*' >>"$pol/capabilities"
 st=0; err=$("$nx" policy reload 2>&1) || st=$?
 [ "$st" = 1 ] && [ "$err" = "nx: denied: $me does not hold policy.reload" ] ||
 	fail "reload without policy.reload: $st $err"
@@ -232,7 +247,8 @@ grep -q -x 'samgrd: warn policy: lost policyd, interim rule until it registers a
 wait_for "$log" 'samgrd: info policy: asking policyd from now on' 2 || fail "samgrd did not ask it again"
 [ "$("$nx" policy check app:mail other.thing)" = allowed ] || fail "restart did not load files"
 st=0; err=$("$nx" echo denied 2>&1) || st=$?
-[ "$st" = 1 ] && [ "$err" = "nx: denied: this subject does not hold ipc.connect.echod" ] ||
+[ "$st" = 1 ] && [ "$(head -1 <<<"$err")" = "nx: denied: this subject does not hold ipc.connect.echod" ] &&
+	[[ "$err" == *"nx: the rule that decided: deny $me ipc.connect.echod (default.policy:"* ]] ||
 	fail "samgrd did not ask the restarted policyd: $st $err"
 echo "ok kill -9 policyd: restarted, loaded the files, samgrd asks the new one"
 

@@ -16,7 +16,6 @@ build=$1
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 client=$build/tests/e2e/cxx-proxy/proxy-cxx-client
-py() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 uid=$(id -u)
 
 # A policy copy in which this subject may do all the checks need but reload the policy.
@@ -51,9 +50,9 @@ st=0; err=$("$nx" policy reload 2>&1) || st=$?
 "$nx" log append info e2e.direct direct >/dev/null || fail "direct append"
 "$nx" log query --grep proxied --json >"$tmp/proxied" || fail "query proxied"
 "$nx" log query --scope e2e.direct --json >"$tmp/direct" || fail "query direct"
-py "len(d['records']) == 1 and d['records'][0]['subject'] == 'uid:$uid'" <"$tmp/proxied" ||
+records_hold "len(r) == 1 and r[0]['subject'] == 'uid:$uid'" <"$tmp/proxied" ||
 	fail "proxied record: $(cat "$tmp/proxied")"
-py "len(d['records']) == 1 and d['records'][0]['subject'] == 'uid:$uid'" <"$tmp/direct" ||
+records_hold "len(r) == 1 and r[0]['subject'] == 'uid:$uid'" <"$tmp/direct" ||
 	fail "direct record: $(cat "$tmp/direct")"
 echo "ok denied through the proxy as directly; the journal has uid:$uid for both"
 

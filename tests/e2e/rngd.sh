@@ -196,7 +196,7 @@ py "[s for s in d['sources'] if s['name'] == 'hwrng' and not s['healthy'] and no
 	<"$tmp/st" || fail "status with a stuck hwrng: $(cat "$tmp/st")"
 "$nx" log query --subject svc:rngd --grep "hwrng: startup health test failed" --json \
 	>"$tmp/q" || fail "log query"
-py "len(d['records']) == 1 and d['records'][0]['level'] == 'error'" <"$tmp/q" ||
+records_hold "len(r) == 1 and r[0]['level'] == 'error'" <"$tmp/q" ||
 	fail "the failing source is not in the journal: $(cat "$tmp/q")"
 echo "ok stuck hwrng: startup test fails (repetition count), journal says so, getrandom serves"
 stop

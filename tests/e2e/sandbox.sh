@@ -18,7 +18,7 @@ export NEXUS_RUNTIME_DIR=$tmp/run NEXUS_STATE_DIR=$tmp/state
 
 # ---- 1. nx status before boot: init is not running ----
 st=0; err=$("$nx" status 2>&1) || st=$?
-[ "$st" = 1 ] && [[ "$err" == "nx: unavailable: nexus-init is not running"* ]] ||
+[ "$st" = 1 ] && [[ "$err" == "nx: unavailable: no running Nexus found (looked in $NEXUS_RUNTIME_DIR)"* ]] ||
 	fail "nx status without init: $st $err"
 st=0; "$nx" status --bogus 2>/dev/null || st=$?
 [ "$st" = 2 ] || fail "nx status --bogus exited $st, not 2"
@@ -41,9 +41,11 @@ mechs=$mechs,close_range
 [[ "$mechs" == *seccomp* ]] || echo "note: this kernel has no seccomp; checked without it"
 services=$(awk '!/^#/ && NF {print $1}' "$build/source/init/services.conf")
 out=$("$nx" status) || fail "nx status exited non-zero: $out"
-head -1 <<<"$out" | grep -q '^NAME  *PID  *STATE  *RESTARTS  *SANDBOX$' || fail "header: $out"
+head -1 <<<"$out" | grep -q '^NAME  *PID  *STATE  *RST  *STARTED  *UPTIME  *LAST-EXIT  *RSS-KIB  *CPU-MS  *SANDBOX$' ||
+	fail "header: $out"
 for s in $services; do
-	grep -q "^$s  *[1-9][0-9]*  *up  *0  *$mechs\$" <<<"$out" || fail "nx status for $s: $out"
+	grep -q "^$s  *[1-9][0-9]*  *up  *0  *[0-9T:-]*  *[0-9hms]*  *-  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" ||
+		fail "nx status for $s: $out"
 done
 [ "$(($(wc -l <<<"$out") - 1))" = "$(wc -w <<<"$services")" ] || fail "extra lines: $out"
 echo "ok nx status: every service up, sandbox $mechs"
@@ -79,7 +81,8 @@ wait_for "$log" 'init: up echod' 2 || fail "echod was not restarted"
 ok=
 for _ in $(seq 100); do
 	out=$("$nx" status) || true
-	grep -q "^echod  *[1-9][0-9]*  *up  *1  *$mechs\$" <<<"$out" && { ok=1; break; }
+	grep -q "^echod  *[1-9][0-9]*  *up  *1  *[0-9T:-]*  *[0-9hms]*  *signal:9  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" &&
+		{ ok=1; break; }
 	sleep 0.05
 done
 [ -n "$ok" ] || fail "nx status after restart: $out"
@@ -112,9 +115,14 @@ pids+=("$ipid")
 wait_for "$log" 'init: ready' 1 60 || fail "storm boot did not finish"
 st=0; out=$("$nx" status) || st=$?
 [ "$st" = 1 ] || fail "nx status with a failed service exited $st, not 1"
-grep -q '^crashy  *0  *failed  *4  *-$' <<<"$out" || fail "crashy not failed: $out"
-grep -q '^echod  *[1-9][0-9]*  *up  *0  *close_range$' <<<"$out" || fail "echod none: $out"
-grep -q "^samgrd  *[1-9][0-9]*  *up  *0  *$mechs\$" <<<"$out" || fail "samgrd: $out"
+# NAME PID STATE RST STARTED UPTIME LAST-EXIT RSS-KIB CPU-MS SANDBOX
+up='[0-9T:-]*  *[0-9hmsd]*' # started, uptime
+grep -q '^crashy  *0  *failed  *4  *-  *-  *code:1  *-  *-  *-$' <<<"$out" ||
+	fail "crashy not failed: $out"
+grep -q "^echod  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*  *close_range\$" <<<"$out" ||
+	fail "echod none: $out"
+grep -q "^samgrd  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" ||
+	fail "samgrd: $out"
 epid=$(awk '$1 == "echod" {print $2}' <<<"$out")
 grep -q -x $'NoNewPrivs:\t0' "/proc/$epid/status" || fail "sandbox=none echod has NoNewPrivs"
 st=0; "$nx" status --json >"$tmp/storm.json" || st=$?

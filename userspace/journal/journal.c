@@ -18,6 +18,7 @@ struct rec_hdr {
 	uint64_t id;
 	uint64_t realtime_ns;
 	uint64_t monotonic_ns;
+	uint64_t call_realtime_ns;
 	uint32_t size;
 	uint16_t message_len;
 	uint8_t level;
@@ -293,6 +294,7 @@ static uint64_t write_record(struct jrn *j, const char *subject, const struct jr
 	        .id = j->next_id,
 	        .realtime_ns = realtime_ns,
 	        .monotonic_ns = mono,
+	        .call_realtime_ns = e->call_realtime_ns,
 	        .size = (uint32_t)z->size,
 	        .message_len = (uint16_t)z->message_len,
 	        .level = (uint8_t)e->level,
@@ -496,6 +498,7 @@ static void view(const struct jrn *j, const struct chunk *c, uint32_t i, struct 
 	r->id = h.id;
 	r->realtime_ns = h.realtime_ns;
 	r->monotonic_ns = h.monotonic_ns;
+	r->call_realtime_ns = h.call_realtime_ns;
 	r->level = (enum jrn_level)h.level;
 	r->subject = p;
 	r->subject_len = h.subject_len;
@@ -530,7 +533,8 @@ JRN_EXPORT int jrn_get(const struct jrn *j, uint64_t id, struct jrn_record *ret_
 
 struct compiled_filter {
 	enum jrn_level min_level;
-	uint64_t until_ns;
+	uint64_t until_ns, until_id;
+	bool contains_icase;
 	const char *subject, *scope, *contains;
 	size_t subject_len, scope_len, contains_len;
 	bool subject_prefix;
@@ -545,6 +549,8 @@ static int compile_filter(const struct jrn_filter *f, struct compiled_filter *cf
 	assert_return((unsigned)f->min_level < JRN_LEVEL_COUNT, -EINVAL);
 	cf->min_level = f->min_level;
 	cf->until_ns = f->until_ns;
+	cf->until_id = f->until_id;
+	cf->contains_icase = f->contains_icase;
 	if (f->subject) {
 		if ((r = text_len(f->subject, JRN_SUBJECT_MAX, &cf->subject_len)) < 0)
 			return r;
@@ -568,6 +574,25 @@ static int compile_filter(const struct jrn_filter *f, struct compiled_filter *cf
 	return 0;
 }
 
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* memmem ignoring ASCII case (the journal's texts are bytes; no locale). */
+static bool contains_icase(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	for (size_t i = 0; nlen <= hlen && i <= hlen - nlen; i++) {
+		size_t k = 0;
+
+		while (k < nlen && ascii_lower(hay[i + k]) == ascii_lower(needle[k]))
+			k++;
+		if (k == nlen)
+			return true;
+	}
+	return false;
+}
+
 static bool matches(const struct compiled_filter *cf, const struct jrn_record *r)
 {
 	if (r->level < cf->min_level)
@@ -582,23 +607,25 @@ static bool matches(const struct compiled_filter *cf, const struct jrn_record *r
 	if (cf->scope &&
 	        (r->scope_len != cf->scope_len || memcmp(r->scope, cf->scope, cf->scope_len) != 0))
 		return false;
-	if (cf->contains && !memmem(r->message, r->message_len, cf->contains, cf->contains_len))
+	if (cf->contains && !(cf->contains_icase ? contains_icase(r->message, r->message_len,
+	                                                   cf->contains, cf->contains_len)
+	                                         : memmem(r->message, r->message_len, cf->contains,
+	                                                   cf->contains_len) != NULL))
 		return false;
 	return true;
 }
 
-JRN_EXPORT int jrn_query(const struct jrn *j, const struct jrn_filter *f, struct jrn_record *out,
-        size_t max, struct jrn_query_result *ret)
+/* The matches from the filter's start on, in id order: the first *skip are passed over (*skip
+ * is left with what was not), the next `max` copied to out[]. */
+static int scan(const struct jrn *j, const struct jrn_filter *f, uint64_t *skip,
+        struct jrn_record *out, size_t max, struct jrn_query_result *ret)
 {
 	struct compiled_filter cf;
 	int r;
 
-	assert_return(j && ret && (out || max == 0), -EINVAL);
 	r = compile_filter(f, &cf);
 	if (r < 0)
 		return r;
-	if (max > JRN_QUERY_MAX)
-		max = JRN_QUERY_MAX;
 
 	uint64_t oldest = oldest_id(j), start = oldest, missed = 0;
 	if (f && f->since_id) {
@@ -627,7 +654,8 @@ JRN_EXPORT int jrn_query(const struct jrn *j, const struct jrn_filter *f, struct
 				i = 0;
 			}
 			assert(c->first_id + i == id);
-			if (cf.until_ns && mono_at(j, c, i) >= cf.until_ns) {
+			if ((cf.until_ns && mono_at(j, c, i) >= cf.until_ns) ||
+			        (cf.until_id && id >= cf.until_id)) {
 				res.next_cursor = id;
 				break;
 			}
@@ -635,6 +663,10 @@ JRN_EXPORT int jrn_query(const struct jrn *j, const struct jrn_filter *f, struct
 			view(j, c, i, rec);
 			if (!matches(&cf, rec))
 				continue;
+			if (*skip > 0) {
+				(*skip)--;
+				continue;
+			}
 			if (res.count == max) {
 				/* One more match exists: the next call starts right at it. */
 				res.more = true;
@@ -646,6 +678,35 @@ JRN_EXPORT int jrn_query(const struct jrn *j, const struct jrn_filter *f, struct
 	}
 	*ret = res;
 	return 0;
+}
+
+JRN_EXPORT int jrn_query(const struct jrn *j, const struct jrn_filter *f, struct jrn_record *out,
+        size_t max, struct jrn_query_result *ret)
+{
+	uint64_t skip = 0;
+
+	assert_return(j && ret && (out || max == 0), -EINVAL);
+	return scan(j, f, &skip, out, max > JRN_QUERY_MAX ? JRN_QUERY_MAX : max, ret);
+}
+
+JRN_EXPORT int jrn_query_newest(const struct jrn *j, const struct jrn_filter *f,
+        struct jrn_record *out, size_t max, struct jrn_query_result *ret)
+{
+	struct jrn_query_result all;
+	uint64_t skip = UINT64_MAX, matched;
+	int r;
+
+	assert_return(j && ret && (out || max == 0), -EINVAL);
+	if (max > JRN_QUERY_MAX)
+		max = JRN_QUERY_MAX;
+	/* Two passes over the window: count the matches, then keep the last `max`. Queries are
+	 * rare next to appends; the journal keeps no per-filter index. */
+	r = scan(j, f, &skip, NULL, 0, &all);
+	if (r < 0)
+		return r;
+	matched = UINT64_MAX - skip;
+	skip = matched > max ? matched - max : 0;
+	return scan(j, f, &skip, out, max, ret);
 }
 
 JRN_EXPORT void jrn_stats(const struct jrn *j, struct jrn_stats *ret_stats)

@@ -74,6 +74,9 @@ struct jrn_entry {
 	const char *message;
 	const struct jrn_field *fields;
 	size_t n_fields;
+	/* When the client made the log call (its realtime clock), as it says; 0 = not said. Kept
+	 * beside the journal's own times, never used to order records. */
+	uint64_t call_realtime_ns;
 };
 
 /* A stored record, as a view into the journal: every pointer is valid until the next call
@@ -82,6 +85,7 @@ struct jrn_record {
 	uint64_t id;
 	uint64_t realtime_ns;
 	uint64_t monotonic_ns;
+	uint64_t call_realtime_ns; /* jrn_entry's; 0 = not said */
 	enum jrn_level level;
 	const char *subject;
 	const char *scope;
@@ -107,6 +111,10 @@ struct jrn_filter {
 	const char *scope;
 	/* Substring of the message. NULL or "" = any. */
 	const char *contains;
+	/* contains matches ignoring ASCII case. */
+	bool contains_icase;
+	/* Cursor: only records with id < until_id. 0 = no upper bound. */
+	uint64_t until_id;
 };
 
 struct jrn_query_result {
@@ -189,6 +197,13 @@ JRN_EXPORT int jrn_flush_drops(struct jrn *j, uint64_t realtime_ns, uint64_t mon
  */
 JRN_EXPORT int jrn_query(const struct jrn *j, const struct jrn_filter *f, struct jrn_record *out,
         size_t max, struct jrn_query_result *ret);
+
+/*
+ * As jrn_query, but the newest `max` matching records (still in id order): what `nx log -n N`
+ * shows. ret->more is false; ret->next_cursor is where a follower goes on from.
+ */
+JRN_EXPORT int jrn_query_newest(const struct jrn *j, const struct jrn_filter *f,
+        struct jrn_record *out, size_t max, struct jrn_query_result *ret);
 
 /* The record with this id. -ENOENT if evicted or not yet appended. */
 JRN_EXPORT int jrn_get(const struct jrn *j, uint64_t id, struct jrn_record *ret_record);

@@ -217,6 +217,15 @@ static bool is_cap_sep(char ch)
 	return ch == '.';
 }
 
+POL_EXPORT bool pol_pattern_matches(const char *pattern, const char *s)
+{
+	size_t plen = strlen(pattern), slen = strlen(s);
+
+	if (plen > 0 && pattern[plen - 1] == '*')
+		return slen >= plen && memcmp(pattern, s, plen - 1) == 0;
+	return plen == slen && memcmp(pattern, s, plen) == 0;
+}
+
 /* "P*": P empty or ending in a separator; no other '*'. */
 static bool pattern_ok(const char *s, size_t len, bool subject)
 {
@@ -875,4 +884,28 @@ size_t pol_rule_count(const pol_policy *p)
 {
 	assert_return(p, 0);
 	return p->ndistinct;
+}
+
+POL_EXPORT size_t pol_rules_len(const pol_policy *p)
+{
+	return p ? p->nrules : 0;
+}
+
+POL_EXPORT int pol_rule_at(const pol_policy *p, size_t i, pol_rule *ret)
+{
+	const rule *ru;
+
+	if (!p || !ret)
+		return -EINVAL;
+	if (i >= p->nrules)
+		return -ERANGE;
+	ru = &p->rules[i];
+	*ret = (pol_rule){
+	        .effect = ru->deny ? POL_DENY : POL_ALLOW,
+	        .subject = p->arena + ru->subj,
+	        .cap = p->arena + ru->cap,
+	        .file = p->files[ru->file],
+	        .line = ru->line,
+	};
+	return 0;
 }

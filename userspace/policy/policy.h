@@ -117,4 +117,25 @@ POL_EXPORT const char *pol_canonical(const pol_policy *p, size_t *ret_len);
 /* Number of distinct (effect, subject, capability) rules. */
 POL_EXPORT size_t pol_rule_count(const pol_policy *p);
 
+/* One rule as written: one subject pattern and one capability pattern of an allow or deny line
+ * (a line naming several capabilities is several rules). Texts are NUL-terminated and
+ * borrowed from the policy. */
+typedef struct pol_rule {
+	pol_verdict effect;
+	const char *subject;
+	const char *cap;
+	const char *file;
+	unsigned line;
+} pol_rule;
+
+/* Rules in load order (includes where they are included; duplicates kept): how many, and the
+ * i-th into *ret (0, or -ERANGE past the last). */
+POL_EXPORT size_t pol_rules_len(const pol_policy *p);
+POL_EXPORT int pol_rule_at(const pol_policy *p, size_t i, pol_rule *ret);
+
+/* Whether `pattern` (a token of the language, already checked: exact, or "P*" with P ending
+ * at a separator) matches the string s: "P*" matches every s that starts with P and has at
+ * least one byte more. */
+POL_EXPORT bool pol_pattern_matches(const char *pattern, const char *s);
+
 #endif

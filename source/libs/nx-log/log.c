@@ -194,11 +194,13 @@ struct out {
 	char *p;
 	size_t len;
 	size_t cap;
+	size_t need; /* what the whole text takes, written or not */
 };
 
 static void out_byte(struct out *o, char ch)
 {
-	/* The buffer is sized for the worst case; this only guards the invariant. */
+	/* The console's buffer is sized for the worst case; this only guards the invariant. */
+	o->need++;
 	if (o->len + 1 < o->cap)
 		o->p[o->len++] = ch;
 }
@@ -220,41 +222,72 @@ static void out_hex(struct out *o, unsigned char ch)
 }
 
 /* Messages and scopes: control characters become \xNN so a record is always one line. */
-static void out_text(struct out *o, const char *s)
+static void out_text_n(struct out *o, const char *s, size_t len)
 {
-	for (; *s; s++) {
-		if (is_ctl((unsigned char)*s))
-			out_hex(o, (unsigned char)*s);
+	for (size_t i = 0; i < len; i++) {
+		if (is_ctl((unsigned char)s[i]))
+			out_hex(o, (unsigned char)s[i]);
 		else
-			out_byte(o, *s);
+			out_byte(o, s[i]);
 	}
 }
 
-/* Values: bare when that is unambiguous, else in double quotes with \" \\ and \xNN. */
-static void out_value(struct out *o, const char *s)
+static void out_text(struct out *o, const char *s)
 {
-	const char *q;
-	bool quote = !*s;
+	out_text_n(o, s, strlen(s));
+}
 
-	for (q = s; *q && !quote; q++)
-		quote = *q == ' ' || *q == '"' || *q == '\\' || *q == '=' ||
-		        is_ctl((unsigned char)*q);
+/* Values: bare when that is unambiguous, else in double quotes with \" \\ and \xNN. */
+static void out_value_n(struct out *o, const char *s, size_t len)
+{
+	bool quote = len == 0;
+
+	for (size_t i = 0; i < len && !quote; i++)
+		quote = s[i] == ' ' || s[i] == '"' || s[i] == '\\' || s[i] == '=' ||
+		        is_ctl((unsigned char)s[i]);
 	if (!quote) {
-		out_str(o, s);
+		out_text_n(o, s, len); /* no control byte in it: as it is */
 		return;
 	}
 	out_byte(o, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\') {
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
 			out_byte(o, '\\');
-			out_byte(o, *s);
-		} else if (is_ctl((unsigned char)*s)) {
-			out_hex(o, (unsigned char)*s);
+			out_byte(o, s[i]);
+		} else if (is_ctl((unsigned char)s[i])) {
+			out_hex(o, (unsigned char)s[i]);
 		} else {
-			out_byte(o, *s);
+			out_byte(o, s[i]);
 		}
 	}
 	out_byte(o, '"');
+}
+
+static void out_value(struct out *o, const char *s)
+{
+	out_value_n(o, s, strlen(s));
+}
+
+/* The console's escaping for other programs (nx log): NUL-terminated into dst, as snprintf. */
+static size_t escape_into(char *dst, size_t cap, const char *s, size_t len,
+        void (*out)(struct out *o, const char *s, size_t len))
+{
+	struct out o = {dst, 0, cap, 0};
+
+	out(&o, s, len);
+	if (cap > 0)
+		dst[o.len] = '\0';
+	return o.need;
+}
+
+NX_LOG_EXPORT size_t nx_log_escape_text(char *dst, size_t cap, const char *s, size_t len)
+{
+	return escape_into(dst, cap, s, len, out_text_n);
+}
+
+NX_LOG_EXPORT size_t nx_log_escape_value(char *dst, size_t cap, const char *s, size_t len)
+{
+	return escape_into(dst, cap, s, len, out_value_n);
 }
 
 /* One write(2) per line, so lines from several processes sharing the console do not mix
@@ -280,7 +313,7 @@ static void console_write(const char *buf, size_t len)
 
 static void console_record(const struct clean *c)
 {
-	struct out o = {L.line, 0, sizeof(L.line)};
+	struct out o = {L.line, 0, sizeof(L.line), 0};
 	size_t i;
 
 	out_str(&o, L.name);
@@ -304,7 +337,7 @@ static void console_record(const struct clean *c)
 
 static void console_marker(const char *text)
 {
-	struct out o = {L.line, 0, sizeof(L.line)};
+	struct out o = {L.line, 0, sizeof(L.line), 0};
 
 	out_str(&o, L.name);
 	out_str(&o, ": ");

@@ -185,6 +185,16 @@ NX_LOG_EXPORT size_t nx_log_flush(void);
 
 NX_LOG_EXPORT void nx_log_stats(struct nx_log_stats *ret_stats);
 
+/*
+ * The console's escaping, for programs that print records themselves (`nx log`): `s` (len
+ * bytes, may hold any byte) as the console writes a scope or message (control bytes as
+ * \xNN) or a field value (bare, or quoted as in README.md). Writes at most cap bytes into dst,
+ * NUL included (cut if short), and returns the length the whole text needs, as snprintf.
+ * A text needs at most 4 * len + 2 bytes plus the NUL.
+ */
+NX_LOG_EXPORT size_t nx_log_escape_text(char *dst, size_t cap, const char *s, size_t len);
+NX_LOG_EXPORT size_t nx_log_escape_value(char *dst, size_t cap, const char *s, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -124,6 +124,7 @@ static int entry_fill(log_entry_b e, const struct nx_log_record *rec)
 	int r;
 
 	log_entry_set_level(e, (log_level)rec->level);
+	log_entry_set_call_realtime_ns(e, rec->realtime_ns); /* when nx_log() was called */
 	r = log_entry_set_scope(e, rec->scope, strlen(rec->scope));
 	if (r >= 0)
 		r = log_entry_set_message(e, rec->message, strlen(rec->message));

@@ -42,6 +42,7 @@ static int entry_decode(log_entry e, struct jrn_field *fields, struct jrn_entry 
 	}
 	ret->fields = fields;
 	ret->n_fields = list.count;
+	ret->call_realtime_ns = log_entry_get_call_realtime_ns(e);
 	return 0;
 }
 
@@ -147,6 +148,7 @@ int logd_record_encode(log_record_b b, const struct jrn_record *rec)
 	log_record_set_id(b, rec->id);
 	log_record_set_realtime_ns(b, rec->realtime_ns);
 	log_record_set_monotonic_ns(b, rec->monotonic_ns);
+	log_record_set_call_realtime_ns(b, rec->call_realtime_ns);
 	log_record_set_level(b, (log_level)rec->level);
 	r = log_record_set_subject(b, rec->subject, rec->subject_len);
 	if (r >= 0)
@@ -184,6 +186,8 @@ static int filter_decode(log_filter f, struct jrn_filter *ret)
 	ret->subject = slen ? subject : NULL;
 	ret->scope = sclen ? scope : NULL;
 	ret->contains = clen ? contains : NULL;
+	ret->contains_icase = log_filter_get_ignore_case(f);
+	ret->until_id = log_filter_get_until_id(f);
 	return ret->min_level < JRN_LEVEL_COUNT ? 0 : -EDOM;
 }
 
@@ -194,6 +198,24 @@ static int fail_filter(nx_rpc_incoming *in, const struct jrn_filter *f, int r)
 		return nx_rpc_incoming_failf(
 		        in, -EINVAL, "filter.minLevel %u is not a level", (unsigned)f->min_level);
 	return nx_rpc_incoming_failf(in, -EINVAL, "filter is malformed");
+}
+
+/* The id the next record gets: a cursor beyond it names nothing that will ever come. */
+static uint64_t next_id(const struct logd *d)
+{
+	struct jrn_stats st;
+
+	jrn_stats(d->journal, &st);
+	return st.next_id;
+}
+
+/* Answers `in` for a sinceId past the journal's next id; returns 0 (answered). */
+static int fail_cursor(nx_rpc_incoming *in, const struct logd *d, uint64_t since_id)
+{
+	return nx_rpc_incoming_failf(in, -EINVAL,
+	        "filter.sinceId %llu is past the next id %llu (a cursor from before logd "
+	        "restarted?)",
+	        (unsigned long long)since_id, (unsigned long long)next_id(d));
 }
 
 /* The page as a sealed VMO in the results. */
@@ -318,16 +340,11 @@ static int serve_query(void *impl, nx_rpc_incoming *in, log_query_params params)
 	recs = calloc(max, sizeof(*recs));
 	if (!recs)
 		return -ENOMEM;
-	r = jrn_query(d->journal, &filter, recs, max, &qr);
+	r = (log_query_params_get_newest(params) ? jrn_query_newest : jrn_query)(
+	        d->journal, &filter, recs, max, &qr);
 	if (r == -ERANGE) {
-		struct jrn_stats st;
-
-		jrn_stats(d->journal, &st);
 		free(recs);
-		return nx_rpc_incoming_failf(in, -EINVAL,
-		        "filter.sinceId %llu is past the next id %llu (a cursor from before logd "
-		        "restarted?)",
-		        (unsigned long long)filter.since_id, (unsigned long long)st.next_id);
+		return fail_cursor(in, d, filter.since_id);
 	}
 	if (r < 0) {
 		free(recs);
@@ -423,6 +440,8 @@ static int serve_follow(void *impl, nx_rpc_incoming *in, log_follow_params param
 	r = filter_decode(log_follow_params_get_filter(params), &filter);
 	if (r < 0)
 		return fail_filter(in, &filter, r);
+	if (filter.since_id > next_id(d))
+		return fail_cursor(in, d, filter.since_id); /* it would wait for ever */
 	if (log_follow_params_get_sink(params, &sink) < 0)
 		return nx_rpc_incoming_failf(in, -EINVAL, "no sink");
 	r = logd_follower_add(d, &filter, sink); /* takes sink */

@@ -31,6 +31,7 @@ static int self_send(void *ctx, const struct nx_log_record *records, size_t n)
 		        .message = rec->message,
 		        .fields = fields,
 		        .n_fields = rec->n_fields,
+		        .call_realtime_ns = rec->realtime_ns,
 		};
 		uint64_t id;
 

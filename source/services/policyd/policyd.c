@@ -5,8 +5,10 @@
  * `policy.reload` for the caller's subject (nx-svc's word, never the payload's) with the policy
  * in force, and tells watchers about new versions.
  *
- * Audit: every decision check/checkMany answer and every refused reload goes to audit.c
- * (denies always, allows on request), which logs it through nx-log, hence to logd.
+ * Audit: every check/checkMany answer a service asked for (it enforces it) and every refused
+ * reload or rules() goes to audit.c (denies always, allows on request), which logs it through
+ * nx-log, hence to logd. A question from anyone else is a what-if (`nx policy check`): it
+ * changes nothing, and auditing it would bury real refusals under questions.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "nx-log/log.h"
 #include "policy.capnp.h"
 #include "policyd.h"
+#include "rules.h"
 
 struct policyd {
 	nx_svc *svc;
@@ -55,6 +58,12 @@ static const char *read_query(
 	return NULL;
 }
 
+/* Whether the asker enforces the answer: services do (samgrd, logd, ... for their callers). */
+static bool enforcing(const char *asker)
+{
+	return asker && strncmp(asker, "svc:", 4) == 0;
+}
+
 static int serve_check(void *impl, nx_rpc_incoming *in, policy_check_params params)
 {
 	policyd *d = impl;
@@ -71,8 +80,9 @@ static int serve_check(void *impl, nx_rpc_incoming *in, policy_check_params para
 		return nx_rpc_incoming_failf(
 		        in, -EINVAL, "%s: not printable ASCII without spaces", bad);
 	allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
-	pold_audit_decision(d->audit, pold_store_policy(d->store), nx_svc_subject(d->svc, in),
-	        subject, cap, allowed);
+	if (enforcing(nx_svc_subject(d->svc, in)))
+		pold_audit_decision(d->audit, pold_store_policy(d->store),
+		        nx_svc_subject(d->svc, in), subject, cap, allowed);
 	return policy_check_return(in, allowed);
 }
 
@@ -120,8 +130,9 @@ static int serve_check_many(void *impl, nx_rpc_incoming *in, policy_check_many_p
 		(void)read_query_at(&list, i, subject, cap);
 		allowed = pol_check(pold_store_policy(d->store), subject, cap) == POL_ALLOW;
 		nx_capnp_blist_set_bool(&out, i, allowed);
-		pold_audit_decision(
-		        d->audit, pold_store_policy(d->store), asker, subject, cap, allowed);
+		if (enforcing(asker))
+			pold_audit_decision(d->audit, pold_store_policy(d->store), asker, subject,
+			        cap, allowed);
 	}
 	return nx_rpc_incoming_return(in);
 }
@@ -253,6 +264,25 @@ static int serve_reload(void *impl, nx_rpc_incoming *in, policy_reload_params pa
 	return policy_reload_return(in, v);
 }
 
+/* ---- Rules ---- */
+
+static int serve_rules(void *impl, nx_rpc_incoming *in, policy_rules_params params)
+{
+	policyd *d = impl;
+	const pol_policy *p = pold_store_policy(d->store);
+	const char *subject = nx_svc_subject(d->svc, in);
+	bool mine = policy_rules_params_get_mine(params);
+
+	if (!subject) /* not through an accepted connection: nobody vouched for it */
+		return -EPERM;
+	if (!mine && pol_check(p, subject, "policy.show") != POL_ALLOW) {
+		pold_audit_decision(d->audit, p, subject, subject, "policy.show", false);
+		return nx_rpc_incoming_failf(in, -EPERM, "%s does not hold policy.show", subject);
+	}
+	return pold_rules_answer(
+	        in, p, policy_rules_params_get_cursor(params), mine ? subject : NULL);
+}
+
 static const struct policy_server policy_vt = {
         .check = serve_check,
         .check_many = serve_check_many,
@@ -260,6 +290,7 @@ static const struct policy_server policy_vt = {
         .version = serve_version,
         .reload = serve_reload,
         .watch = serve_watch,
+        .rules = serve_rules,
 };
 
 int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, struct policy **ret_bootstrap)

@@ -6,6 +6,7 @@
 
 #include "nx-abi/file.h"
 #include "nx-abi/sock.h"
+#include "policy/known.h"
 #include "store.h"
 
 struct pold_store {
@@ -42,19 +43,48 @@ static int loader(void *userdata, const char *path, const void **ret_data, size_
 	return 0;
 }
 
+/* The directory's list of known capabilities checked against p: 0 (also when the directory
+ * has no list: a policy of its own, as tests make), or the list's or the check's error. */
+static int check_known(int dirfd, const pol_policy *p, pol_error *ret_err)
+{
+	pol_known *k = NULL;
+	void *data = NULL;
+	size_t len = 0;
+	int r;
+
+	r = nx_file_read_beneath(dirfd, POL_KNOWN_FILE, POL_FILE_MAX, &data, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r >= 0)
+		r = pol_known_parse(POL_KNOWN_FILE, data, len, &k, ret_err);
+	if (r >= 0)
+		r = pol_known_check(k, p, ret_err);
+	pol_known_free(k);
+	free(data);
+	return r < 0 ? r : 0;
+}
+
 static int load(int dirfd, pol_policy **ret, pol_error *ret_err)
 {
 	struct load_ctx *ctx = calloc(1, sizeof(*ctx));
+	pol_policy *p = NULL;
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
 	ctx->dirfd = dirfd;
-	r = pol_load(POLD_ROOT_FILE, loader, ctx, ret, ret_err);
+	r = pol_load(POLD_ROOT_FILE, loader, ctx, &p, ret_err);
 	for (size_t i = 0; i < ctx->nbufs; i++)
 		free(ctx->bufs[i]);
 	free(ctx);
-	return r;
+	if (r >= 0)
+		r = check_known(dirfd, p, ret_err);
+	if (r < 0) {
+		pol_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
 }
 
 int pold_store_open(const char *dir, pold_store **ret, pol_error *ret_err)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * samgr.sock, the one external entry (DESIGN.md section 3): local users connect to
- * $NEXUS_RUNTIME_DIR/samgr.sock (mode 0600) and are served Samgr under the subject uid:<n>,
- * from the kernel's word on who connected, never from a payload.
+ * $NEXUS_RUNTIME_DIR/samgr.sock and are served Samgr under the subject uid:<n>, from the
+ * kernel's word on who connected, never from a payload. The socket is mode 0666 by default:
+ * policy decides what each uid may do (as for the D-Bus system bus), not the file mode;
+ * $NEXUS_SAMGR_SOCK_MODE (octal, at most 0777) narrows it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +15,25 @@
 #include "nx-abi/sock.h"
 #include "nx-log/log.h"
 #include "samgrd.h"
+
+/* $NEXUS_SAMGR_SOCK_MODE, or the default; -EINVAL if the variable is not an octal mode. */
+static int sock_mode(unsigned *ret)
+{
+	const char *env = getenv(SAMGRD_SOCK_MODE_ENV);
+	unsigned long v;
+	char *end;
+
+	if (!env || !*env) {
+		*ret = SAMGRD_SOCK_MODE_DEFAULT;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(env, &end, 8);
+	if (errno || *end || v > 0777)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
 
 static void on_connect(nx_source *s, int fd, uint32_t events, void *userdata)
 {
@@ -37,6 +58,7 @@ static void on_connect(nx_source *s, int fd, uint32_t events, void *userdata)
 int samgrd_external_serve(struct samgrd *d)
 {
 	const char *dir = getenv("NEXUS_RUNTIME_DIR");
+	unsigned mode;
 	int r;
 
 	if (!dir || !*dir ||
@@ -46,7 +68,14 @@ int samgrd_external_serve(struct samgrd *d)
 		d->sock_path[0] = '\0';
 		return -EINVAL;
 	}
-	r = nx_listen_unix(d->sock_path, 0600, &d->listen_fd);
+	r = sock_mode(&mode);
+	if (r < 0) {
+		nx_log(NX_LOG_ERROR, NULL, "%s=%s is not an octal mode up to 0777",
+		        SAMGRD_SOCK_MODE_ENV, getenv(SAMGRD_SOCK_MODE_ENV));
+		d->sock_path[0] = '\0';
+		return r;
+	}
+	r = nx_listen_unix(d->sock_path, mode, &d->listen_fd);
 	if (r < 0) {
 		d->sock_path[0] = '\0'; /* not ours to remove */
 		return r;

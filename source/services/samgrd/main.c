@@ -5,7 +5,8 @@
  *
  *   fd 3   the admin channel from nexus-init: SamgrAdmin, adopter subject svc:init
  *   fd 4   the readiness pipe: one line once both entries below serve
- *   $NEXUS_RUNTIME_DIR/samgr.sock (0600): Samgr for local users, subject uid:<n>
+ *   $NEXUS_RUNTIME_DIR/samgr.sock (0666, $NEXUS_SAMGR_SOCK_MODE): Samgr for local users,
+ *          subject uid:<n>; policy decides what each may do
  *
  *   samgr.c     Samgr and SamgrAdmin over userspace/registry (names, owners, watchers,
  *               adoption rules) and userspace/registry/conns (connection limits)

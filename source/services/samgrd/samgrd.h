@@ -23,6 +23,9 @@
 #define SAMGRD_SUBJECT "svc:samgrd"
 #define POLICYD_NAME   "policyd"
 #define LOGD_NAME      "logd"
+/* samgr.sock's mode (external.c): everyone may connect, policy decides the rest. */
+#define SAMGRD_SOCK_MODE_ENV     "NEXUS_SAMGR_SOCK_MODE"
+#define SAMGRD_SOCK_MODE_DEFAULT 0666u
 
 struct samgrd_client {
 	struct samgrd_client *next;

@@ -1,48 +1,104 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nx status [--json]: what nexus-init says about each service, from the file it rewrites
- * on every change ($NEXUS_RUNTIME_DIR/status, format in source/init/main.c): pid, state,
- * restarts and the sandbox mechanisms active in it. Needs no service to be up.
+ * nx status [--json]: what nexus-init says about each service, from the file it rewrites on
+ * every change ($NEXUS_RUNTIME_DIR/status, format in source/init/main.c): pid, state, restarts,
+ * start time (hence uptime), last exit cause and the sandbox mechanisms active in it, with
+ * the memory and CPU time each running service uses now (nx-abi proc.h). Needs no service to
+ * be up.
  *
  * Exit codes: 0 all well, 1 a service failed or nexus-init is not running, 2 usage.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common.h"
+#include "nx-abi/clock.h"
+#include "nx-abi/proc.h"
+
+/* nexus-init's table holds at most 16 (INIT_MAX_SERVICES); a longer file is not init's. */
 #define STATUS_MAX_SERVICES 64
+/* The status file format this nx reads (source/init/main.c). */
+#define STATUS_VERSION 2
 
 int nx_cmd_status(int argc, char **argv);
 
 struct status_line {
-	char name[65], state[16], mechs[128];
+	unsigned long long started_ns;
+	struct nx_proc_usage use; /* when running and readable */
 	int pid;
 	unsigned restarts;
+	bool use_known;
+	char state[16], last_exit[24], name[65], mechs[128];
 };
 
-static int usage(FILE *f, int code)
+static int help(void)
 {
-	fprintf(f, "usage: nx status [--json]\n"
-	           "Services as nexus-init sees them: pid, state, restarts, active sandbox "
-	           "mechanisms.\nExit codes: 0 all up or stopped on purpose, 1 a service failed "
-	           "or nexus-init is not running, 2 usage.\n");
-	return code;
+	printf("usage: nx status [--json]\n\n"
+	       "Each service as nexus-init sees it: pid, state, restarts, when it started and its\n"
+	       "uptime, the cause of its last exit, resident memory and CPU time, and the sandbox\n"
+	       "mechanisms active in it. Reads $NEXUS_RUNTIME_DIR/status: works while samgrd is "
+	       "down.\n"
+	       "Exit codes: 0 all up or stopped on purpose, 1 a service failed or nexus-init is "
+	       "not running, 2 usage.\n");
+	return NXT_EXIT_OK;
 }
 
-static void print_json(int init_pid, const struct status_line *l, unsigned n)
+/* "1h02m", "3m07s", "12s": uptime at a glance. */
+static void format_uptime(uint64_t ns, char *buf, size_t size)
+{
+	uint64_t s = ns / 1000000000u;
+
+	if (s >= 86400)
+		snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, size, "%" PRIu64 "s", s);
+}
+
+static void format_started(unsigned long long ns, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (!ns || !localtime_r(&sec, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(buf, size, "-");
+}
+
+static void print_json(int init_pid, const struct status_line *l, unsigned n, uint64_t now)
 {
 	printf("{\"init\":{\"pid\":%d},\"services\":[", init_pid);
 	for (unsigned i = 0; i < n; i++) {
 		char mechs[sizeof(l[i].mechs)];
 		bool first = true;
 
-		/* Names and states are [a-z0-9._-] (init checks names): no escaping needed. */
-		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"restarts\":%u,"
-		       "\"sandbox\":[",
+		/* Names, states and exits are [a-z0-9._:-] (init writes them): no escaping. */
+		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"restarts\":%u,",
 		        i ? "," : "", l[i].name, l[i].pid, l[i].state, l[i].restarts);
+		if (l[i].started_ns)
+			printf("\"started_ns\":%llu,\"uptime_ns\":%llu,", l[i].started_ns,
+			        now > l[i].started_ns ? (unsigned long long)(now - l[i].started_ns)
+			                              : 0ull);
+		else
+			printf("\"started_ns\":null,\"uptime_ns\":null,");
+		if (strcmp(l[i].last_exit, "-") != 0)
+			printf("\"last_exit\":\"%s\",", l[i].last_exit);
+		else
+			printf("\"last_exit\":null,");
+		if (l[i].use_known)
+			printf("\"rss_bytes\":%" PRIu64 ",\"cpu_ns\":%" PRIu64 ",",
+			        l[i].use.rss_bytes, l[i].use.cpu_ns);
+		else
+			printf("\"rss_bytes\":null,\"cpu_ns\":null,");
+		printf("\"sandbox\":[");
 		memcpy(mechs, l[i].mechs, sizeof(mechs));
 		if (strcmp(mechs, "-") != 0)
 			for (char *save, *m = strtok_r(mechs, ",", &save); m;
@@ -55,67 +111,101 @@ static void print_json(int init_pid, const struct status_line *l, unsigned n)
 	printf("]}\n");
 }
 
-int nx_cmd_status(int argc, char **argv)
+static void print_table(const struct status_line *l, unsigned n, uint64_t now)
 {
-	static struct status_line lines[STATUS_MAX_SERVICES];
-	const char *dir = getenv("NEXUS_RUNTIME_DIR");
-	char path[4096], buf[512];
+	printf("%-12s %7s %-8s %4s %-19s %7s %-10s %8s %8s %s\n", "NAME", "PID", "STATE", "RST",
+	        "STARTED", "UPTIME", "LAST-EXIT", "RSS-KIB", "CPU-MS", "SANDBOX");
+	for (unsigned i = 0; i < n; i++) {
+		char started[32], up[16] = "-", rss[24] = "-", cpu[24] = "-";
+
+		format_started(l[i].started_ns, started, sizeof(started));
+		if (l[i].started_ns && now > l[i].started_ns)
+			format_uptime(now - l[i].started_ns, up, sizeof(up));
+		if (l[i].use_known) {
+			snprintf(rss, sizeof(rss), "%" PRIu64, l[i].use.rss_bytes / 1024);
+			snprintf(cpu, sizeof(cpu), "%" PRIu64, l[i].use.cpu_ns / 1000000u);
+		}
+		printf("%-12s %7d %-8s %4u %-19s %7s %-10s %8s %8s %s\n", l[i].name, l[i].pid,
+		        l[i].state, l[i].restarts, started, up, l[i].last_exit, rss, cpu,
+		        l[i].mechs);
+	}
+}
+
+/* Reads the status file: 0 with the lines, or reported and 1. */
+static int read_status(const char *path, struct status_line *lines, unsigned *ret_n, int *ret_init)
+{
 	unsigned n = 0, version = 0;
-	bool json = false, failed = false;
-	int init_pid = 0;
+	char buf[512];
 	FILE *f;
 
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		json = true;
-	else if (argc == 2 && strcmp(argv[1], "--help") == 0)
-		return usage(stdout, 0);
-	else if (argc != 1)
-		return usage(stderr, 2);
-	if (!dir || !*dir)
-		dir = "./.nexus/run";
-	if ((size_t)snprintf(path, sizeof(path), "%s/status", dir) >= sizeof(path)) {
-		fprintf(stderr, "nx: invalid_argument: NEXUS_RUNTIME_DIR is too long\n");
-		return 2;
-	}
 	f = fopen(path, "re");
 	if (!f) {
-		fprintf(stderr, "nx: unavailable: nexus-init is not running (%s: %s)\n", path,
-		        strerror(errno));
+		if (errno == ENOENT)
+			return nxt_report_no_system();
+		fprintf(stderr, "nx: unavailable: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
 	if (!fgets(buf, sizeof(buf), f) ||
-	        sscanf(buf, "nexus-init %u %d", &version, &init_pid) != 2 || version != 1 ||
-	        init_pid <= 0) {
+	        sscanf(buf, "nexus-init %u %d", &version, ret_init) != 2 ||
+	        version != STATUS_VERSION || *ret_init <= 0) {
 		fclose(f);
-		fprintf(stderr, "nx: internal: %s: not a nexus-init status file\n", path);
+		fprintf(stderr, "nx: internal: %s: not a nexus-init status file of version %d\n",
+		        path, STATUS_VERSION);
 		return 1;
 	}
 	while (n < STATUS_MAX_SERVICES && fgets(buf, sizeof(buf), f)) {
 		struct status_line *l = &lines[n];
 
-		if (sscanf(buf, "%64s %d %15s %u %127s", l->name, &l->pid, l->state, &l->restarts,
-		            l->mechs) != 5) {
+		if (sscanf(buf, "%64s %d %15s %u %127s %llu %23s", l->name, &l->pid, l->state,
+		            &l->restarts, l->mechs, &l->started_ns, l->last_exit) != 7) {
 			fclose(f);
 			fprintf(stderr, "nx: internal: %s: bad line %u\n", path, n + 2);
 			return 1;
 		}
-		failed |= strcmp(l->state, "failed") == 0;
+		l->use_known = l->pid > 0 && nx_proc_usage(l->pid, &l->use) == 0;
 		n++;
 	}
 	fclose(f);
+	*ret_n = n;
+	return 0;
+}
+
+int nx_cmd_status(int argc, char **argv)
+{
+	static struct status_line lines[STATUS_MAX_SERVICES];
+	char path[4096];
+	unsigned n = 0;
+	bool json = false, failed = false;
+	int init_pid = 0, r;
+
+	if (nxt_wants_help(argc - 1, argv + 1))
+		return help();
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") != 0)
+			return nxt_usage_error("status", "unknown argument '%s'", argv[i]);
+		json = true;
+	}
+	if (nxt_runtime_dir_find(NULL) < 0)
+		return nxt_report_no_system();
+	if ((size_t)snprintf(path, sizeof(path), "%s/status", getenv("NEXUS_RUNTIME_DIR")) >=
+	        sizeof(path))
+		return nxt_usage_error("status", "NEXUS_RUNTIME_DIR is too long");
+	r = read_status(path, lines, &n, &init_pid);
+	if (r)
+		return r;
 	/* A SIGKILLed init leaves its file behind: believe it only while its pid lives. */
 	if (kill(init_pid, 0) < 0 && errno == ESRCH) {
-		fprintf(stderr, "nx: unavailable: nexus-init is not running (pid %d is gone)\n",
-		        init_pid);
+		fprintf(stderr,
+		        "nx: unavailable: nexus-init is not running (%s names pid %d, which "
+		        "is gone)\n",
+		        path, init_pid);
 		return 1;
 	}
-	if (json) {
-		print_json(init_pid, lines, n);
-	} else {
-		printf("%-16s %8s %-9s %8s %s\n", "NAME", "PID", "STATE", "RESTARTS", "SANDBOX");
-		for (unsigned i = 0; i < n; i++)
-			printf("%-16s %8d %-9s %8u %s\n", lines[i].name, lines[i].pid,
-			        lines[i].state, lines[i].restarts, lines[i].mechs);
-	}
+	for (unsigned i = 0; i < n; i++)
+		failed |= strcmp(lines[i].state, "failed") == 0;
+	if (json)
+		print_json(init_pid, lines, n, nx_clock_realtime_ns());
+	else
+		print_table(lines, n, nx_clock_realtime_ns());
 	return failed ? 1 : 0;
 }

@@ -2,156 +2,97 @@
 /*
  * nx: the human interface to a running Nexus (DESIGN.md section 10), on libnexus
  * (include/nexus/nexus.h): samgrd over $NEXUS_RUNTIME_DIR/samgr.sock, where its subject is
- * uid:<your uid>.
- *
- *   nx svc list [--json]     registered services and their owners
- *   nx svc resolve NAME      ask samgrd for a channel to NAME (checks ipc.connect.NAME)
- *   nx echo TEXT             resolve echod and call Echo.echo(TEXT)
+ * uid:<your uid>. Each command lives in cmd-<name>.c and is listed in commands.def.
  *
  * Exit codes: 0 success, 1 the system said no or is unreachable, 2 usage.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "echo.capnp.h"
 #include "common.h"
-#include "samgr.capnp.h"
 
-int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
-int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
-int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
-int nx_cmd_rng(int argc, char **argv);    /* cmd-rng.c */
+#ifndef NX_VERSION
+#define NX_VERSION "unknown"
+#endif
 
-static int usage(FILE *f, int code)
+#define NX_COMMAND(name, summary, options) int nx_cmd_##name(int argc, char **argv);
+#define NX_GROUP(name, summary)                   \
+	int nx_cmd_##name(int argc, char **argv); \
+	extern const struct nxt_group nx_group_##name;
+#include "commands.def"
+#undef NX_COMMAND
+#undef NX_GROUP
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *options;           /* for completion; NULL: see group */
+	const struct nxt_group *group; /* NULL: a plain command */
+} commands[] = {
+#define NX_COMMAND(name, summary, options) {#name, nx_cmd_##name, summary, options, NULL},
+#define NX_GROUP(name, summary)            {#name, nx_cmd_##name, summary, NULL, &nx_group_##name},
+#include "commands.def"
+#undef NX_COMMAND
+#undef NX_GROUP
+};
+
+static int help(void)
 {
-	fprintf(f,
-	        "usage: nx svc list [--json]\n"
-	        "       nx svc resolve NAME\n"
-	        "       nx echo TEXT\n"
-	        "       nx policy check|explain|version|show|reload|watch ... (nx policy --help)\n"
-	        "       nx log append|query|tail|stats ... (nx log --help)\n"
-	        "       nx status [--json]\n"
-	        "       nx rng bytes|status ... (nx rng --help)\n"
-	        "       nx --help\n"
-	        "Talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock (default ./.nexus/run).\n"
-	        "Exit codes: 0 success, 1 refused or unreachable, 2 usage.\n");
-	return code;
+	printf("usage: nx COMMAND [ARGS...]\n"
+	       "       nx --help | --version\n\n"
+	       "The operator's tool for a running Nexus. Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+	printf("\n'nx COMMAND --help' tells more; listings take --json.\n"
+	       "nx talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock; without the variable it "
+	       "uses\n./.nexus/run of this directory or a parent (make run), else %s.\n"
+	       "Exit codes: 0 success, 1 refused or failed, 2 usage.\n",
+	        NXT_SYSTEM_RUNTIME_DIR);
+	return NXT_EXIT_OK;
 }
 
-static void print_entries(samgr_list_results out, bool json)
+/* `nx __complete [CMD [SUB]]`: the words bash completion offers after "nx CMD SUB"
+ * (completion/nx.bash), one per line: commands, sub-commands, or options. */
+static int complete(int argc, char **argv)
 {
-	nx_capnp_list list = {0};
+	size_t n = sizeof(commands) / sizeof(commands[0]);
 
-	(void)samgr_list_results_get_entries(out, &list); /* results are validated */
-	if (json)
-		printf("[");
-	else
-		printf("%-24s %s\n", "NAME", "OWNER");
-	for (uint32_t i = 0; i < list.count; i++) {
-		samgr_entry e = samgr_entry_at(&list, i);
-		const char *name = "", *owner = "";
-		size_t nlen = 0, olen = 0;
-
-		(void)samgr_entry_get_name(e, &name, &nlen);
-		(void)samgr_entry_get_owner(e, &owner, &olen);
-		if (json) {
-			printf("%s{\"name\":", i ? "," : "");
-			nxt_json_string(name, nlen);
-			printf(",\"owner\":");
-			nxt_json_string(owner, olen);
-			printf("}");
-		} else {
-			printf("%-24.*s %.*s\n", (int)nlen, name, (int)olen, owner);
-		}
+	if (argc == 0) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", commands[i].name);
+		printf("--help\n--version\n");
+		return NXT_EXIT_OK;
 	}
-	if (json)
-		printf("]\n");
-}
-
-static int svc_list(struct nxt_session *s, bool json)
-{
-	samgr_list_results out;
-	nx_rpc_call *call;
-	int r;
-
-	if (nexus_samgr(s->nx, &s->svc) < 0)
-		return nxt_report_last(s->nx);
-	r = samgr_list_wait(samgr_from_cap(s->svc), nexus_deadline(s->nx), &call, &out);
-	if (r < 0)
-		r = nxt_report_call(s, call, r, "list");
-	else
-		print_entries(out, json);
-	nx_rpc_call_free(call);
-	return r;
-}
-
-static int svc_resolve(struct nxt_session *s, const char *name)
-{
-	nx_rpc_cap *cap = NULL;
-
-	if (nexus_resolve(s->nx, name, &cap) < 0)
-		return nxt_report_last(s->nx);
-	printf("%s: resolved (a fresh channel to its bootstrap)\n", name);
-	nx_rpc_cap_unref(cap);
-	return 0;
-}
-
-/* s->svc is echod. */
-static int echo(struct nxt_session *s, const char *text)
-{
-	echo_echo_results out;
-	nx_rpc_call *call;
-	const char *back = "", *subject = "";
-	size_t blen = 0, slen = 0;
-	int r;
-
-	r = echo_echo_wait(echo_from_cap(s->svc), text, nexus_deadline(s->nx), &call, &out);
-	if (r < 0) {
-		r = nxt_report_call(s, call, r, "echo");
-	} else {
-		(void)echo_echo_results_get_text(out, &back, &blen); /* results are validated */
-		(void)echo_echo_results_get_subject(out, &subject, &slen);
-		printf("%.*s (echod saw subject %.*s)\n", (int)blen, back, (int)slen, subject);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		if (commands[i].group)
+			nxt_group_complete(commands[i].group, argc - 1, argv + 1);
+		else
+			printf("%s --help\n", commands[i].options);
 	}
-	nx_rpc_call_free(call);
-	return r;
+	return NXT_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-	struct nxt_session s = {0};
-	int r;
-
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2)
-		return usage(stderr, 2);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
-		return usage(stdout, 0);
-	if (strcmp(argv[1], "policy") == 0)
-		return nx_cmd_policy(argc - 1, argv + 1);
-	if (strcmp(argv[1], "log") == 0)
-		return nx_cmd_log(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return nx_cmd_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "rng") == 0)
-		return nx_cmd_rng(argc - 1, argv + 1);
-	if (strcmp(argv[1], "svc") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0) {
-		if (argc > 4 || (argc == 4 && strcmp(argv[3], "--json") != 0))
-			return usage(stderr, 2);
-		r = nxt_session_open(&s, NULL);
-		if (r == 0)
-			r = svc_list(&s, argc == 4);
-	} else if (strcmp(argv[1], "svc") == 0 && argc == 4 && strcmp(argv[2], "resolve") == 0) {
-		r = nxt_session_open(&s, NULL);
-		if (r == 0)
-			r = svc_resolve(&s, argv[3]);
-	} else if (strcmp(argv[1], "echo") == 0 && argc == 3) {
-		r = nxt_session_open(&s, "echod");
-		if (r == 0)
-			r = echo(&s, argv[2]);
-	} else {
-		return usage(stderr, 2);
+	if (argc < 2) {
+		fprintf(stderr, "nx: missing command\nTry 'nx --help'.\n");
+		return NXT_EXIT_USAGE;
 	}
-	nxt_session_close(&s);
-	return r;
+	if (nxt_is_help(argv[1]) || strcmp(argv[1], "help") == 0)
+		return help();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("nx (Nexus) %s\n", NX_VERSION);
+		return NXT_EXIT_OK;
+	}
+	if (strcmp(argv[1], "__complete") == 0)
+		return complete(argc - 2, argv + 2);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "nx: unknown command '%s'\nTry 'nx --help'.\n", argv[1]);
+	return NXT_EXIT_USAGE;
 }

@@ -355,6 +355,43 @@ static void test_query_limits(void **state)
 	jrn_free(j);
 }
 
+/* What `nx log -n N --until ID --grep TEXT -i` asks: the newest N matches before a cursor,
+ * the needle matched ignoring ASCII case. */
+static void test_newest_until_icase(void **state)
+{
+	static struct jrn_record out[8];
+	static const char *const msgs[] = {
+	        "Link UP", "disk full", "link down", "LINK flap", "cpu hot", "link ok"};
+	struct jrn *j = journal_unlimited(1u << 20);
+	struct jrn_query_result res;
+	struct jrn_filter f = {.contains = "link", .contains_icase = true};
+	uint64_t id;
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		struct jrn_entry e = entry(JRN_LEVEL_INFO, "net", msgs[i]);
+
+		assert_int_equal(jrn_append(j, "svc:a", &e, 0, i + 1, &id), 0);
+	}
+	/* ids 1..6; "link" ignoring case: 1, 3, 4, 6. */
+	assert_int_equal(jrn_query(j, &f, out, 8, &res), 0);
+	assert_int_equal(res.count, 4);
+	assert_int_equal(jrn_query_newest(j, &f, out, 2, &res), 0);
+	assert_int_equal(res.count, 2);
+	assert_int_equal(out[0].id, 4);
+	assert_int_equal(out[1].id, 6);
+	assert_false(res.more);
+	f.until_id = 6; /* before record 6 */
+	assert_int_equal(jrn_query_newest(j, &f, out, 2, &res), 0);
+	assert_int_equal(res.count, 2);
+	assert_int_equal(out[0].id, 3);
+	assert_int_equal(out[1].id, 4);
+	f.contains_icase = false; /* case matters again: 3 and 6, but 6 is past until */
+	assert_int_equal(jrn_query_newest(j, &f, out, 8, &res), 0);
+	assert_int_equal(res.count, 1);
+	assert_int_equal(out[0].id, 3);
+	jrn_free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +399,7 @@ int main(void)
 	        cmocka_unit_test(test_cursor_across_eviction),
 	        cmocka_unit_test(test_filtered_cursor_skips_examined),
 	        cmocka_unit_test(test_query_limits),
+	        cmocka_unit_test(test_newest_until_icase),
 	};
 	return cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown);
 }

@@ -363,6 +363,29 @@ static void test_worst_line_whole(void **state)
 	fdcheck_assert(before);
 }
 
+/* The console's escaping as other programs get it (nx log): the same bytes the console writes,
+ * any byte (NUL too) accepted, cut safely, the needed length returned as snprintf does. */
+static void test_escape_for_others(void **state)
+{
+	char buf[64];
+
+	assert_int_equal(nx_log_escape_text(buf, sizeof(buf), "a\nb\x1b[31m", 8), 14);
+	assert_string_equal(buf, "a\\x0ab\\x1b[31m");
+	assert_int_equal(nx_log_escape_text(buf, sizeof(buf), "a\0b", 3), 6);
+	assert_string_equal(buf, "a\\x00b");
+	assert_int_equal(nx_log_escape_value(buf, sizeof(buf), "plain", 5), 5);
+	assert_string_equal(buf, "plain");
+	assert_int_equal(nx_log_escape_value(buf, sizeof(buf), "a b", 3), 5);
+	assert_string_equal(buf, "\"a b\"");
+	assert_int_equal(nx_log_escape_value(buf, sizeof(buf), "", 0), 2);
+	assert_string_equal(buf, "\"\"");
+	assert_int_equal(nx_log_escape_value(buf, sizeof(buf), "say \"hi\"\t", 9), 16);
+	assert_string_equal(buf, "\"say \\\"hi\\\"\\x09\"");
+	/* Too small: cut, NUL-terminated, the whole length still reported. */
+	assert_int_equal(nx_log_escape_text(buf, 4, "\n\n", 2), 8);
+	assert_string_equal(buf, "\\x0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +400,7 @@ int main(void)
 	        cmocka_unit_test(test_too_many_fields),
 	        cmocka_unit_test(test_name_limit),
 	        cmocka_unit_test(test_worst_line_whole),
+	        cmocka_unit_test(test_escape_for_others),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

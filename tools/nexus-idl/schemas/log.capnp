@@ -51,6 +51,9 @@ struct LogEntry {
   scope @1 :Text $N.maxLen(.logScopeMaxLen);
   message @2 :Text $N.maxLen(.logMessageMaxLen);
   fields @3 :List(LogField) $N.maxCount(.logFieldsMax);
+  # When the log call was made, by the client's realtime clock (nx-log stamps it); 0 = not
+  # said. The client's word: kept beside logd's own times, never used to order records.
+  callRealtimeNs @4 :UInt64;
 }
 
 # A stored record.
@@ -63,6 +66,8 @@ struct LogRecord {
   scope @5 :Text $N.maxLen(.logScopeMaxLen);
   message @6 :Text $N.maxLen(.logMessageMaxLen);
   fields @7 :List(LogField) $N.maxCount(.logFieldsMax);
+  callRealtimeNs @8 :UInt64; # LogEntry's: when the client logged it (0: not said);
+                             # realtimeNs is when logd received it
 }
 
 # All conditions must hold; the zero value matches everything.
@@ -74,6 +79,8 @@ struct LogFilter {
   subject @4 :Text $N.maxLen(.logSubjectMaxLen);  # exact, or a prefix ending in '*'; empty = any
   scope @5 :Text $N.maxLen(.logScopeMaxLen);     # exact; empty = any
   contains @6 :Text $N.maxLen(.logMessageMaxLen); # substring of the message; empty = any
+  untilId @7 :UInt64;       # only ids < untilId; 0 = open
+  ignoreCase @8 :Bool;      # `contains` matches ignoring ASCII case
 }
 
 # The root of the Cap'n Proto message (standard framing) a query VMO holds.
@@ -132,7 +139,8 @@ interface Log {
   # `records` is empty and `vmo` is a sealed memfd of `vmo.size` bytes holding a framed
   # message whose root is LogQueryPage. `nextCursor` is the sinceId of the next page; `more`:
   # another match exists at or after it; `missed`: records evicted before sinceId reached
-  # them.
+  # them. `newest`: the last `max` matches instead of the first (still in id order; `more` is
+  # false, `nextCursor` is where a follower goes on from).
   # `inlineOnly`, the fd-free form for clients that cannot take a VMO (samgrd's Endpoint
   # proxy refuses one to them): the records always come inline, as many as fit one message
   # (in id order), and `nextCursor`/`more` page through the rest.
@@ -141,7 +149,8 @@ interface Log {
   # logd restarted), too_large (a filter text over its limit; with inlineOnly, a record too
   # large for one message alone: its id is named, query it without inlineOnly), denied,
   # internal (no memory).
-  query @2 (filter :LogFilter, max :UInt32, inlineOnly :Bool) -> (records :List(LogRecord),
+  query @2 (filter :LogFilter, max :UInt32, inlineOnly :Bool,
+      newest :Bool) -> (records :List(LogRecord),
       nextCursor :UInt64, more :Bool, missed :UInt64, vmo :T.VmoRef);
 
   # Counters of the journal and of logd.

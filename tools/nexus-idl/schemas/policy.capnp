@@ -23,6 +23,19 @@ const policyWatchersMax :UInt32 = 256;
 const policyWatchersPerConnMax :UInt32 = 16;
 # A policy version: 64 lowercase hex digits (SHA-256).
 const policyVersionLen :UInt32 = 64;
+# Most rules one rules() answer carries (fewer when their texts would not fit one message).
+const policyRulesPageMax :UInt32 = 64;
+# Longest policy file name (userspace/policy POL_PATH_MAX).
+const policyFileMaxLen :UInt32 = 255;
+
+# One rule as written: a subject pattern and a capability pattern of an allow or deny line.
+struct Rule {
+  allow @0 :Bool;
+  subject @1 :Text $N.maxLen(.policyCapMaxLen);
+  cap @2 :Text $N.maxLen(.policyCapMaxLen);
+  file @3 :Text $N.maxLen(.policyFileMaxLen);
+  line @4 :UInt32;
+}
 
 struct Query {
   subject @0 :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen);
@@ -39,6 +52,8 @@ interface PolicyWatcher {
 # The bootstrap object of every channel to policyd.
 interface Policy {
   # Whether `subject` holds `cap` under the policy in force (deny by default; deny wins).
+  # A denial is audited when a service asks (it enforces the answer); a question from
+  # anyone else (`nx policy check`, a what-if) is not.
   # Errors: invalid_argument (empty or non-printable subject/cap), too_large (over maxLen).
   check @0 (subject :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen), cap :Text $N.nonEmpty $N.maxLen(.policyCapMaxLen)) -> (allowed :Bool);
 
@@ -69,4 +84,13 @@ interface Policy {
   # Errors: invalid_argument (no cb), limit_exceeded (policyWatchersPerConnMax watchers held
   # through this connection, or policyWatchersMax in all).
   watch @5 (cb :PolicyWatcher) -> ();
+
+  # The rules in force, in load order (includes where they are included), a page from
+  # `cursor` (0: the first): as many as fit one message, at most policyRulesPageMax;
+  # `nextCursor` starts the next page, `more` says there is one. `mine`: only the rules whose
+  # subject pattern matches the caller's own subject (what it may and may not do), which
+  # needs nothing; all of them need `policy.show`.
+  # Errors: denied, invalid_argument (cursor past the last rule).
+  rules @6 (cursor :UInt32, mine :Bool) -> (rules :List(Rule) $N.maxCount(.policyRulesPageMax),
+      nextCursor :UInt32, more :Bool);
 }
