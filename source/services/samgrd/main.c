@@ -14,6 +14,7 @@
  *   policyd.c   the policy client (nx-svc) with samgrd's interim rule, fed samgrd's own
  *               channel to policyd once it registered
  *   logsink.c   samgrd's own records to logd
+ *   authenticate.c  Samgr.authenticate: user:<name> subjects, verified with identityd
  */
 #include <stdint.h>
 #include <string.h>
@@ -47,6 +48,7 @@ int main(void)
 
 	samgrd_external_stop(&d);
 	samgrd_logd_down(&d); /* nx-log's sink, before the loop goes */
+	samgrd_identityd_down(&d);
 	samgrd_free_all(&d);
 	nx_daemon_free(d.daemon);
 	return code;

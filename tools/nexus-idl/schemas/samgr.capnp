@@ -64,11 +64,12 @@ interface Samgr {
   # and from then on this connection's subject is `user:<name>`, for every resolve and check,
   # until the session expires or is revoked (then it is the connection's own subject again).
   # Only for samgr.sock connections (uid:<n>, or user:<name> presenting another token); the
-  # token is the authority, no capability is asked.
+  # token is the authority, no capability is asked. The connection stays counted against its
+  # own subject's connection limit.
   # Errors: invalid_argument (token not 32 bytes), denied (not a samgr.sock connection;
-  # expired, revoked or unknown token), unavailable (identityd is not running),
-  # limit_exceeded (the user has too many connections).
-  authenticate @4 (token :Data $N.maxLen(I.identityTokenLen) $N.nonEmpty) -> (subject :Text $N.maxLen(T.subjectMaxLen));
+  # expired, revoked or unknown token), unavailable (identityd is not running).
+  authenticate @4 (token :Data $N.maxLen(I.identityTokenLen) $N.nonEmpty)
+      -> (subject :Text $N.maxLen(T.subjectMaxLen));
 }
 
 # The bootstrap object of the admin channel that nexus-init (and later execd) holds to samgrd.
