@@ -8,6 +8,8 @@ int nxt_session_open(struct nxt_session *s, const char *service)
 	if (nexus_connect(&s->nx) < 0)
 		return nxt_report_last(NULL);
 	s->loop = nexus_loop(s->nx);
+	if (!s->anonymous)
+		nxt_session_authenticate(s);
 	if (service && nexus_resolve(s->nx, service, &s->svc) < 0)
 		return nxt_report_last(s->nx);
 	return 0;

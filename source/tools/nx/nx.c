@@ -20,6 +20,11 @@
 int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
 int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
 int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
+int nx_cmd_user(int argc, char **argv);    /* cmd-user.c */
+int nx_cmd_login(int argc, char **argv);   /* cmd-login.c */
+int nx_cmd_logout(int argc, char **argv);  /* cmd-login.c */
+int nx_cmd_whoami(int argc, char **argv);  /* cmd-session.c */
+int nx_cmd_session(int argc, char **argv); /* cmd-session.c */
 
 static int usage(FILE *f, int code)
 {
@@ -30,6 +35,9 @@ static int usage(FILE *f, int code)
 	        "       nx policy check|explain|version|show|reload|watch ... (nx policy --help)\n"
 	        "       nx log append|query|tail|stats ... (nx log --help)\n"
 	        "       nx status [--json]\n"
+	        "       nx user add|passwd|remove|list ... (nx user --help)\n"
+	        "       nx login USER [--password-stdin] | nx logout | nx whoami [--json]\n"
+	        "       nx session list [--json] | nx session revoke ID\n"
 	        "       nx --help\n"
 	        "Talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock (default ./.nexus/run).\n"
 	        "Exit codes: 0 success, 1 refused or unreachable, 2 usage.\n");
@@ -131,6 +139,16 @@ int main(int argc, char **argv)
 		return nx_cmd_log(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return nx_cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "user") == 0)
+		return nx_cmd_user(argc - 1, argv + 1);
+	if (strcmp(argv[1], "login") == 0)
+		return nx_cmd_login(argc - 1, argv + 1);
+	if (strcmp(argv[1], "logout") == 0)
+		return nx_cmd_logout(argc - 1, argv + 1);
+	if (strcmp(argv[1], "whoami") == 0)
+		return nx_cmd_whoami(argc - 1, argv + 1);
+	if (strcmp(argv[1], "session") == 0)
+		return nx_cmd_session(argc - 1, argv + 1);
 	if (strcmp(argv[1], "svc") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0) {
 		if (argc > 4 || (argc == 4 && strcmp(argv[3], "--json") != 0))
 			return usage(stderr, 2);
