@@ -146,6 +146,8 @@ int nxt_read_password(const char *what, bool from_stdin, bool confirm, char *buf
 	r = nx_secret_read_line(STDIN_FILENO, buf, size, &len);
 	if (!from_stdin)
 		fputc('\n', stderr); /* the newline typed was not echoed */
+	if (r >= 0 && len > IDN_PASSWORD_MAX)
+		r = -EMSGSIZE; /* said here, before anything is sent */
 	if (r >= 0 && confirm && !from_stdin) {
 		fprintf(stderr, "%s again: ", what);
 		r = nx_secret_read_line(STDIN_FILENO, again, sizeof(again), &len2);
