@@ -159,8 +159,9 @@ int main(int argc, char **argv)
 	}
 	if (!init || logins == 0 || logins > BI_MAX || iters == 0 || rounds == 0 || rounds > 64 ||
 	        (uint64_t)iters * rounds > BI_MAX || sodium_init() < 0) {
-		(void)fprintf(stderr, "usage: bench-identity --init PATH [--logins N<=%u] "
-		                      "[--iters N] [--rounds R<=64] (iters*rounds <= %u)\n",
+		(void)fprintf(stderr,
+		        "usage: bench-identity --init PATH [--logins N<=%u] "
+		        "[--iters N] [--rounds R<=64] (iters*rounds <= %u)\n",
 		        BI_MAX, BI_MAX);
 		return 2;
 	}
@@ -180,7 +181,8 @@ int main(int argc, char **argv)
 		nx_rpc_call_free(call);
 	}
 	/* rngd may come up after identityd: the first login is retried until it has a token. */
-	for (int i = 0; r >= 0 && i < 200 && (r = login(nx, identity_from_cap(idcap), token)) < 0; i++)
+	for (int i = 0; r >= 0 && i < 200 && (r = login(nx, identity_from_cap(idcap), token)) < 0;
+	        i++)
 		usleep(50000);
 	if (r < 0) {
 		(void)fprintf(stderr, "bench-identity: setup: %s\n",
@@ -197,7 +199,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < logins && r >= 0; i++) {
 		uint64_t t0 = bench_now_ns();
 
-		r = crypto_pwhash_str_verify(hash, BI_PASSWORD, strlen(BI_PASSWORD)) == 0 ? 0 : -EIO;
+		r = crypto_pwhash_str_verify(hash, BI_PASSWORD, strlen(BI_PASSWORD)) == 0 ? 0
+		                                                                          : -EIO;
 		verify_ns[i] = bench_now_ns() - t0;
 		t0 = bench_now_ns();
 		if (r >= 0)
@@ -231,7 +234,8 @@ int main(int argc, char **argv)
 		uint64_t w50, e50;
 
 		bench_report_latency("identity-login", "free", login_ns, logins, login_ns, logins);
-		bench_report_latency("argon2id-verify", "free", verify_ns, logins, verify_ns, logins);
+		bench_report_latency(
+		        "argon2id-verify", "free", verify_ns, logins, verify_ns, logins);
 		bench_report_latency("identity-whoami", "free", who_ns, nw, who_ops, rounds);
 		bench_report_latency("echod-null", "free", echo_ns, ne, echo_ops, rounds);
 		w50 = median(who_ns, nw);

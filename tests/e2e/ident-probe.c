@@ -70,7 +70,8 @@ static void resolve_echod(nexus *nx)
 	int r = nexus_samgr(nx, &samgr);
 
 	if (r >= 0)
-		r = samgr_resolve_wait(samgr_from_cap(samgr), "echod", nexus_deadline(nx), &call, &out);
+		r = samgr_resolve_wait(
+		        samgr_from_cap(samgr), "echod", nexus_deadline(nx), &call, &out);
 	printf("probe: resolve echod: %s\n", r >= 0 ? "ok" : reason(call));
 	nx_rpc_call_free(call);
 	nx_rpc_cap_unref(samgr);
@@ -123,7 +124,8 @@ static int too_long(nexus *nx)
 	pw[sizeof(pw) - 1] = '\0';
 	r = nexus_resolve(nx, "identityd", &id);
 	if (r >= 0)
-		r = identity_login_wait(identity_from_cap(id), "alice", pw, nexus_deadline(nx), &call, &out);
+		r = identity_login_wait(
+		        identity_from_cap(id), "alice", pw, nexus_deadline(nx), &call, &out);
 	printf("probe: too-long: %s\n", r >= 0 ? "accepted" : reason(call));
 	nx_rpc_call_free(call);
 	nx_rpc_cap_unref(id);
@@ -158,7 +160,8 @@ static int resolve_raw(nexus *nx)
 	int r = nexus_samgr(nx, &samgr);
 
 	if (r >= 0)
-		r = samgr_resolve_wait(samgr_from_cap(samgr), "identityd", nexus_deadline(nx), &call, &out);
+		r = samgr_resolve_wait(
+		        samgr_from_cap(samgr), "identityd", nexus_deadline(nx), &call, &out);
 	if (r >= 0)
 		r = samgr_resolve_results_get_endpoint(out, &ep) < 0
 		            ? -EBADMSG

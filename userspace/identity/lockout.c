@@ -84,7 +84,8 @@ static struct entry *victim(idn_lockout *l, uint64_t now_ns)
 			return e;
 		if (!best || (unlocked && !best_unlocked) ||
 		        (unlocked && best_unlocked && e->last_fail_ns < best->last_fail_ns) ||
-		        (!unlocked && !best_unlocked && e->locked_until_ns < best->locked_until_ns)) {
+		        (!unlocked && !best_unlocked &&
+		                e->locked_until_ns < best->locked_until_ns)) {
 			best = e;
 			best_unlocked = unlocked;
 		}

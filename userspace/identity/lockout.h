@@ -24,7 +24,8 @@ idn_lockout *idn_lockout_free(idn_lockout *l);
 
 /* 0 if `key` may try now; -EAGAIN if it is locked, with *ret_wait_ns the time left.
  * -EINVAL for a key empty or longer than IDN_LOCKOUT_KEY_MAX. */
-int idn_lockout_check(const idn_lockout *l, const char *key, uint64_t now_ns, uint64_t *ret_wait_ns);
+int idn_lockout_check(
+        const idn_lockout *l, const char *key, uint64_t now_ns, uint64_t *ret_wait_ns);
 
 /* Counts one failure of `key` at now_ns. When the table is full another key is forgotten
  * (lockout.c says which). -EINVAL as for check. */

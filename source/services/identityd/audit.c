@@ -27,6 +27,5 @@ void idd_audit(const char *event, const char *user, const char *subject, const c
 
 	(void)snprintf(id, sizeof(id), "%" PRIu64, session);
 	(void)snprintf(message, sizeof(message), "%s %s", event, ok ? "succeeded" : "refused");
-	nx_log_fields(ok ? NX_LOG_NOTICE : NX_LOG_WARN, "auth", message, fields,
-	        session ? 5 : 4);
+	nx_log_fields(ok ? NX_LOG_NOTICE : NX_LOG_WARN, "auth", message, fields, session ? 5 : 4);
 }

@@ -69,8 +69,8 @@ static int read_name(nx_rpc_incoming *in, const char *text, size_t len, char nam
 }
 
 /* A token param of exactly IDN_TOKEN_BYTES, into its hash; else `in` is answered, -EINVAL. */
-static int read_token(nx_rpc_incoming *in, const uint8_t *token, size_t len,
-        uint8_t hash[IDN_TOKEN_HASH_BYTES])
+static int read_token(
+        nx_rpc_incoming *in, const uint8_t *token, size_t len, uint8_t hash[IDN_TOKEN_HASH_BYTES])
 {
 	if (len != IDN_TOKEN_BYTES) {
 		(void)nx_rpc_incoming_failf(in, -EINVAL, "token: not %u bytes", IDN_TOKEN_BYTES);
@@ -90,8 +90,8 @@ static int live_session(struct identityd *d, nx_rpc_incoming *in,
 		(void)nx_rpc_incoming_failf(in, r, "cannot read the session store");
 		return r;
 	}
-	if (r < 0 || idn_session_state(ret, nx_clock_realtime_ns(), ret_valid_for) !=
-	                     IDN_SESSION_LIVE) {
+	if (r < 0 ||
+	        idn_session_state(ret, nx_clock_realtime_ns(), ret_valid_for) != IDN_SESSION_LIVE) {
 		(void)nx_rpc_incoming_failf(in, -EPERM, "token: expired, revoked or unknown");
 		return -EPERM;
 	}
@@ -119,12 +119,14 @@ static int fail_store(nx_rpc_incoming *in, int r, const char *name)
 }
 
 /* The argon2id hash of a password param (the schema checked length and NUL). */
-static int hash_password(nx_rpc_incoming *in, const char *pw, size_t len, char hash[IDN_HASH_STR_SIZE])
+static int hash_password(
+        nx_rpc_incoming *in, const char *pw, size_t len, char hash[IDN_HASH_STR_SIZE])
 {
 	int r = idn_password_hash(pw, len, hash);
 
 	if (r == -EMSGSIZE)
-		(void)nx_rpc_incoming_failf(in, r, "password: longer than %u bytes", IDN_PASSWORD_MAX);
+		(void)nx_rpc_incoming_failf(
+		        in, r, "password: longer than %u bytes", IDN_PASSWORD_MAX);
 	else if (r < 0)
 		(void)nx_rpc_incoming_failf(in, r == -EINVAL ? r : -EIO, "password: %s",
 		        r == -EINVAL ? "empty or contains NUL" : "cannot be hashed now");
@@ -215,7 +217,8 @@ static int serve_list_users(void *impl, nx_rpc_incoming *in, identity_list_users
 	(void)identity_list_users_params_get_after(params, &text, &len); /* <= 32 bytes */
 	memcpy(after, text, len);
 	after[len] = '\0';
-	n = idd_store_users_list(d->store, after, nx_clock_realtime_ns(), users, IDN_USERS_LIST_MAX, &more);
+	n = idd_store_users_list(
+	        d->store, after, nx_clock_realtime_ns(), users, IDN_USERS_LIST_MAX, &more);
 	if (n < 0)
 		return nx_rpc_incoming_failf(in, -EIO, "cannot read the user store");
 	r = identity_list_users_results_init(in, &out);
@@ -302,7 +305,8 @@ static int serve_whoami(void *impl, nx_rpc_incoming *in, identity_whoami_params 
 	int r;
 
 	(void)identity_whoami_params_get_token(params, &token, &len);
-	if (len > 0 && (read_token(in, token, len, hash) < 0 || live_session(d, in, hash, &s, NULL) < 0))
+	if (len > 0 &&
+	        (read_token(in, token, len, hash) < 0 || live_session(d, in, hash, &s, NULL) < 0))
 		return 0;
 	r = identity_whoami_results_init(in, &out);
 	if (r >= 0)
@@ -315,7 +319,8 @@ static int serve_whoami(void *impl, nx_rpc_incoming *in, identity_whoami_params 
 	return nx_rpc_incoming_return_built(in, r);
 }
 
-static int serve_list_sessions(void *impl, nx_rpc_incoming *in, identity_list_sessions_params params)
+static int serve_list_sessions(
+        void *impl, nx_rpc_incoming *in, identity_list_sessions_params params)
 {
 	struct identityd *d = impl;
 	struct idn_session sessions[IDN_SESSIONS_PER_USER_MAX];
@@ -350,8 +355,8 @@ static int end_session(struct identityd *d, nx_rpc_incoming *in, const char *eve
 
 	idd_audit(event, audit_user, subject_of(d, in), r < 0 ? "refused" : "ok", id);
 	if (r == -ENOENT)
-		return nx_rpc_incoming_failf(in, r, "id: no live session %" PRIu64 "%s", id,
-		        user ? " of yours" : "");
+		return nx_rpc_incoming_failf(
+		        in, r, "id: no live session %" PRIu64 "%s", id, user ? " of yours" : "");
 	if (r < 0)
 		return nx_rpc_incoming_failf(in, -EIO, "cannot update the session store");
 	return idd_announce(d, in, &ended);
@@ -368,7 +373,8 @@ static int serve_revoke(void *impl, nx_rpc_incoming *in, identity_revoke_params 
 		return r;
 	if (!admin && !user)
 		return nx_rpc_incoming_failf(in, -EPERM,
-		        "%s lacks %s and is no user: (Samgr.authenticate first)", subject, CAP_ADMIN);
+		        "%s lacks %s and is no user: (Samgr.authenticate first)", subject,
+		        CAP_ADMIN);
 	return end_session(d, in, "session.revoke", identity_revoke_params_get_id(params),
 	        admin ? NULL : user, admin ? "*" : user);
 }
@@ -415,7 +421,8 @@ static int serve_verify(void *impl, nx_rpc_incoming *in, identity_verify_params 
 	return nx_rpc_incoming_return_built(in, r);
 }
 
-static int serve_watch_sessions(void *impl, nx_rpc_incoming *in, identity_watch_sessions_params params)
+static int serve_watch_sessions(
+        void *impl, nx_rpc_incoming *in, identity_watch_sessions_params params)
 {
 	struct identityd *d = impl;
 	struct identity_session_watcher *cb = NULL;

@@ -59,7 +59,8 @@ void idd_audit(const char *event, const char *user, const char *subject, const c
  * rngd is not reachable). Held logins are failed when rngd goes or identityd stops. */
 int idd_token_start(struct identityd *d);
 void idd_token_stop(struct identityd *d);
-int idd_login_finish(struct identityd *d, nx_rpc_incoming *in, const char *user, const char *subject);
+int idd_login_finish(
+        struct identityd *d, nx_rpc_incoming *in, const char *user, const char *subject);
 
 /* watcher.c: replaces samgrd's watcher (referenced). announce tells it of `ended` and answers
  * `in` (may be NULL: nobody waits) with empty results once it answered, failed or was

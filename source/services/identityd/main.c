@@ -55,11 +55,13 @@ int main(void)
 	if (r >= 0)
 		r = idd_token_start(&d);
 	if (r >= 0)
-		r = nx_svc_policy_start(d.svc, idd_interim_rule, idd_interim_rule_len, idd_dispatch, &d);
+		r = nx_svc_policy_start(
+		        d.svc, idd_interim_rule, idd_interim_rule_len, idd_dispatch, &d);
 	if (r >= 0)
 		r = idd_identity_new(&d, &identity);
 	if (r < 0)
-		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)", strerror(-r));
+		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
+		        strerror(-r));
 	else
 		code = nx_svc_run(d.svc, identity_cap(identity));
 	nx_rpc_cap_unref(identity_cap(identity));

@@ -14,23 +14,22 @@ struct idd_store {
 /* Sessions are kept after they end (revoked) until their expiry, then purged. AUTOINCREMENT:
  * an id is never handed out twice, even after the newest row went. secure_delete: removed
  * hashes are overwritten in the file, not left in free pages. */
-static const char schema_sql[] =
-        "PRAGMA foreign_keys = ON;"
-        "PRAGMA secure_delete = ON;"
-        "PRAGMA synchronous = FULL;"
-        "PRAGMA temp_store = MEMORY;"
-        "CREATE TABLE IF NOT EXISTS users ("
-        " name TEXT PRIMARY KEY NOT NULL,"
-        " hash TEXT NOT NULL,"
-        " created INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS sessions ("
-        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
-        " token_hash BLOB NOT NULL UNIQUE,"
-        " created INTEGER NOT NULL,"
-        " expires INTEGER NOT NULL,"
-        " revoked INTEGER NOT NULL DEFAULT 0);"
-        "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);";
+static const char schema_sql[] = "PRAGMA foreign_keys = ON;"
+                                 "PRAGMA secure_delete = ON;"
+                                 "PRAGMA synchronous = FULL;"
+                                 "PRAGMA temp_store = MEMORY;"
+                                 "CREATE TABLE IF NOT EXISTS users ("
+                                 " name TEXT PRIMARY KEY NOT NULL,"
+                                 " hash TEXT NOT NULL,"
+                                 " created INTEGER NOT NULL);"
+                                 "CREATE TABLE IF NOT EXISTS sessions ("
+                                 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                 " user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+                                 " token_hash BLOB NOT NULL UNIQUE,"
+                                 " created INTEGER NOT NULL,"
+                                 " expires INTEGER NOT NULL,"
+                                 " revoked INTEGER NOT NULL DEFAULT 0);"
+                                 "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);";
 
 /* Every statement is a constant string; values only ever go in as bound parameters. */
 static int prep(idd_store *st, const char *sql, sqlite3_stmt **ret)
@@ -170,7 +169,8 @@ int idd_store_user_add(idd_store *st, const char *name, const char *hash, uint64
 
 /* The live sessions of `user` into *ended (at most IDN_SESSIONS_PER_USER_MAX: the cap login
  * keeps), then revokes them. */
-static int end_user_sessions(idd_store *st, const char *user, uint64_t now_ns, struct idd_ended *ended)
+static int end_user_sessions(
+        idd_store *st, const char *user, uint64_t now_ns, struct idd_ended *ended)
 {
 	sqlite3_stmt *s;
 	int r = prep(st,
@@ -204,7 +204,8 @@ static int end_user_sessions(idd_store *st, const char *user, uint64_t now_ns, s
 	return r;
 }
 
-int idd_store_user_remove(idd_store *st, const char *name, uint64_t now_ns, struct idd_ended *ret_ended)
+int idd_store_user_remove(
+        idd_store *st, const char *name, uint64_t now_ns, struct idd_ended *ret_ended)
 {
 	struct idd_ended ended = {0};
 	sqlite3_stmt *s;
@@ -425,13 +426,15 @@ int idd_store_session_find(
 	sqlite3_stmt *s;
 	int r = prep(st, "SELECT " SESSION_COLS " FROM sessions WHERE token_hash = ?1", &s);
 
-	if (r >= 0 &&
-	        sqlite3_bind_blob(s, 1, token_hash, IDN_TOKEN_HASH_BYTES, SQLITE_STATIC) != SQLITE_OK)
+	if (r >= 0 && sqlite3_bind_blob(s, 1, token_hash, IDN_TOKEN_HASH_BYTES, SQLITE_STATIC) !=
+	                      SQLITE_OK)
 		r = -EIO;
 	if (r >= 0) {
 		int rc = sqlite3_step(s);
 
-		r = rc == SQLITE_ROW ? read_session(s, &session) : rc == SQLITE_DONE ? -ENOENT : -EIO;
+		r = rc == SQLITE_ROW    ? read_session(s, &session)
+		    : rc == SQLITE_DONE ? -ENOENT
+		                        : -EIO;
 	}
 	sqlite3_finalize(s);
 	if (r >= 0)
@@ -459,8 +462,8 @@ int idd_store_session_revoke(idd_store *st, uint64_t id, const char *user, uint6
 	return r;
 }
 
-int idd_store_sessions_list(idd_store *st, const char *user, uint64_t now_ns,
-        struct idn_session *sessions, size_t max)
+int idd_store_sessions_list(
+        idd_store *st, const char *user, uint64_t now_ns, struct idn_session *sessions, size_t max)
 {
 	sqlite3_stmt *s;
 	size_t n = 0;

@@ -40,7 +40,8 @@ idd_store *idd_store_close(idd_store *st);
 /* -EEXIST (taken), -EDQUOT (IDN_USERS_MAX users), -EIO. */
 int idd_store_user_add(idd_store *st, const char *name, const char *hash, uint64_t now_ns);
 /* Removes `name` and its sessions; the live ones in *ret_ended. -ENOENT, -EIO. */
-int idd_store_user_remove(idd_store *st, const char *name, uint64_t now_ns, struct idd_ended *ret_ended);
+int idd_store_user_remove(
+        idd_store *st, const char *name, uint64_t now_ns, struct idd_ended *ret_ended);
 /* Replaces the hash and revokes every session (in *ret_ended). -ENOENT, -EIO. */
 int idd_store_user_set_hash(idd_store *st, const char *name, const char *hash, uint64_t now_ns,
         struct idd_ended *ret_ended);
@@ -66,7 +67,7 @@ int idd_store_session_find(
 int idd_store_session_revoke(idd_store *st, uint64_t id, const char *user, uint64_t now_ns);
 /* Live sessions (of `user`, or everyone's with NULL), newest first, up to max. Returns how
  * many, or -EIO. */
-int idd_store_sessions_list(idd_store *st, const char *user, uint64_t now_ns,
-        struct idn_session *sessions, size_t max);
+int idd_store_sessions_list(
+        idd_store *st, const char *user, uint64_t now_ns, struct idn_session *sessions, size_t max);
 
 #endif

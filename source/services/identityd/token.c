@@ -94,7 +94,8 @@ static void on_caller_left(nx_rpc_incoming *in, void *userdata)
 	login_free(l); /* cancels getEntropy: no session is made */
 }
 
-int idd_login_finish(struct identityd *d, nx_rpc_incoming *in, const char *user, const char *subject)
+int idd_login_finish(
+        struct identityd *d, nx_rpc_incoming *in, const char *user, const char *subject)
 {
 	rng_get_entropy_params_b params;
 	struct idd_login *l;
@@ -157,8 +158,8 @@ static const struct nx_follow_ops rng_ops = {.up = rng_up, .down = rng_down};
 
 int idd_token_start(struct identityd *d)
 {
-	return nx_follow_new(nx_svc_loop(d->svc), nx_svc_samgr(d->svc), "rngd", &rng_ops, d,
-	        &d->rng_follow);
+	return nx_follow_new(
+	        nx_svc_loop(d->svc), nx_svc_samgr(d->svc), "rngd", &rng_ops, d, &d->rng_follow);
 }
 
 void idd_token_stop(struct identityd *d)

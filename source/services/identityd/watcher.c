@@ -56,7 +56,8 @@ static void on_caller_left(nx_rpc_incoming *in, void *userdata)
 void idd_watcher_set(struct identityd *d, struct identity_session_watcher *cb)
 {
 	nx_rpc_cap_unref(identity_session_watcher_cap(d->watcher));
-	d->watcher = identity_session_watcher_from_cap(nx_rpc_cap_ref(identity_session_watcher_cap(cb)));
+	d->watcher =
+	        identity_session_watcher_from_cap(nx_rpc_cap_ref(identity_session_watcher_cap(cb)));
 }
 
 int idd_announce(struct identityd *d, nx_rpc_incoming *in, const struct idd_ended *ended)

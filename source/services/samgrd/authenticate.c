@@ -48,7 +48,7 @@ struct samgrd_ident {
 	struct samgrd *d;
 	nx_rpc_conn *conn;
 	nx_rpc_call *accept;
-	struct identity *identity;                 /* the channel's bootstrap */
+	struct identity *identity;                /* the channel's bootstrap */
 	struct identity_session_watcher *watcher; /* served to identityd */
 	struct pending *pending;
 	bool watching; /* identityd took the watcher: revocations will be heard */
@@ -182,7 +182,8 @@ int samgrd_serve_authenticate(void *impl, nx_rpc_incoming *in, samgr_authenticat
 
 /* ---- identityd's announcements ---- */
 
-static int serve_revoked(void *impl, nx_rpc_incoming *in, identity_session_watcher_revoked_params params)
+static int serve_revoked(
+        void *impl, nx_rpc_incoming *in, identity_session_watcher_revoked_params params)
 {
 	struct samgrd *d = impl;
 	nx_capnp_list ids = {0};
@@ -197,8 +198,8 @@ static int serve_revoked(void *impl, nx_rpc_incoming *in, identity_session_watch
 
 static const struct identity_session_watcher_server watcher_vt = {.revoked = serve_revoked};
 
-static void on_watching(void *userdata, int error, const char *reason,
-        identity_watch_sessions_results res)
+static void on_watching(
+        void *userdata, int error, const char *reason, identity_watch_sessions_results res)
 {
 	struct samgrd_ident *ident = userdata;
 
@@ -262,7 +263,8 @@ int samgrd_identityd_up(struct samgrd *d, struct nexus_service_host *host)
 		r = nx_rpc_conn_new(d->loop, fd, NULL, &ident->conn); /* takes fd */
 	if (r >= 0) {
 		nx_rpc_conn_set_disconnect_cb(ident->conn, on_gone, d);
-		r = nx_rpc_conn_bootstrap(ident->conn, &boot); /* a promise until identityd serves */
+		r = nx_rpc_conn_bootstrap(
+		        ident->conn, &boot); /* a promise until identityd serves */
 	}
 	ident->identity = identity_from_cap(boot);
 	if (r >= 0)

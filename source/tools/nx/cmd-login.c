@@ -49,8 +49,8 @@ static int login(struct nxt_session *s, const char *user, bool from_stdin)
 	s->anonymous = true; /* a new session: the old token, if any, is not presented */
 	r = nxt_session_open(s, "identityd");
 	if (r == 0) {
-		r = identity_login_wait(identity_from_cap(s->svc), user, pw, nexus_deadline(s->nx),
-		        &call, &out);
+		r = identity_login_wait(
+		        identity_from_cap(s->svc), user, pw, nexus_deadline(s->nx), &call, &out);
 		if (r < 0)
 			r = nxt_report_call(s, call, r, "login");
 	}
@@ -91,7 +91,8 @@ static int logout(struct nxt_session *s)
 	/* An expired or revoked session is over already: the file goes either way. */
 	if (r == 0 || r == -EPERM) {
 		(void)nxt_token_forget();
-		printf("%s\n", r == 0 ? "logged out" : "session had ended already; token forgotten");
+		printf("%s\n",
+		        r == 0 ? "logged out" : "session had ended already; token forgotten");
 		r = 0;
 	} else if (r < 0) {
 		r = nxt_report_call(s, call, r, "logout");
@@ -109,7 +110,8 @@ int nx_cmd_login(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[argc - 1], "--help") == 0)
 		return usage(stdout, 0);
 	if (argc != 2 && !pw_stdin) {
-		fprintf(stderr, "nx: login: %s\n", argc < 2 ? "USER missing" : "too many arguments");
+		fprintf(stderr, "nx: login: %s\n",
+		        argc < 2 ? "USER missing" : "too many arguments");
 		return usage(stderr, 2);
 	}
 	r = login(&s, argv[1], pw_stdin);

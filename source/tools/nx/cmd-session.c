@@ -50,7 +50,8 @@ static void print_session(identity_session s, bool json, bool first)
 
 	(void)identity_session_get_user(s, &user, &len);
 	if (json) {
-		printf("%s{\"id\":%" PRIu64 ",\"user\":", first ? "" : ",", identity_session_get_id(s));
+		printf("%s{\"id\":%" PRIu64 ",\"user\":", first ? "" : ",",
+		        identity_session_get_id(s));
 		nxt_json_string(user, len);
 		printf(",\"created_ns\":%" PRIu64 ",\"expires_ns\":%" PRIu64 "}",
 		        identity_session_get_created_at(s), identity_session_get_expires_at(s));
@@ -75,7 +76,8 @@ static int whoami(struct nxt_session *s, bool json)
 	if (r != 0)
 		return r;
 	tlen = nxt_token_load(token) == 0 ? sizeof(token) : 0;
-	r = identity_whoami_wait(identity_from_cap(s->svc), token, tlen, nexus_deadline(s->nx), &call, &out);
+	r = identity_whoami_wait(
+	        identity_from_cap(s->svc), token, tlen, nexus_deadline(s->nx), &call, &out);
 	explicit_bzero(token, sizeof(token));
 	if (r < 0) {
 		r = nxt_report_call(s, call, r, "whoami");
@@ -113,7 +115,8 @@ static int session_list(struct nxt_session *s, bool json)
 
 	if (r != 0)
 		return r;
-	r = identity_list_sessions_wait(identity_from_cap(s->svc), nexus_deadline(s->nx), &call, &out);
+	r = identity_list_sessions_wait(
+	        identity_from_cap(s->svc), nexus_deadline(s->nx), &call, &out);
 	if (r < 0) {
 		r = nxt_report_call(s, call, r, "list");
 		nx_rpc_call_free(call);
@@ -182,12 +185,14 @@ int nx_cmd_session(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[argc - 1], "--help") == 0)
 		return usage(stdout, 0);
-	if (strcmp(sub, "list") == 0 && (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0)))
+	if (strcmp(sub, "list") == 0 &&
+	        (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0)))
 		r = session_list(&s, argc == 3);
 	else if (strcmp(sub, "revoke") == 0 && argc == 3)
 		r = session_revoke(&s, argv[2]);
 	else {
-		fprintf(stderr, "nx: session: %s: not understood\n", argc >= 2 ? argv[argc - 1] : "nothing to do");
+		fprintf(stderr, "nx: session: %s: not understood\n",
+		        argc >= 2 ? argv[argc - 1] : "nothing to do");
 		return usage(stderr, 2);
 	}
 	nxt_session_close(&s);

@@ -75,7 +75,8 @@ static int user_remove(struct nxt_session *s, const char *name)
 
 	if (r != 0)
 		return r;
-	r = identity_remove_user_wait(identity_from_cap(s->svc), name, nexus_deadline(s->nx), &call, &out);
+	r = identity_remove_user_wait(
+	        identity_from_cap(s->svc), name, nexus_deadline(s->nx), &call, &out);
 	if (r < 0)
 		r = nxt_report_call(s, call, r, "remove");
 	else
@@ -93,7 +94,8 @@ static int list_page(struct nxt_session *s, const char *after, bool json, unsign
 	nx_rpc_call *call = NULL;
 	int r;
 
-	r = identity_list_users_wait(identity_from_cap(s->svc), after, nexus_deadline(s->nx), &call, &out);
+	r = identity_list_users_wait(
+	        identity_from_cap(s->svc), after, nexus_deadline(s->nx), &call, &out);
 	if (r < 0) {
 		r = nxt_report_call(s, call, r, "list");
 		nx_rpc_call_free(call);
@@ -153,12 +155,12 @@ int nx_cmd_user(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[argc - 1], "--help") == 0)
 		return usage(stdout, 0);
-	if ((strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) &&
-	        (argc == 3 || pw_stdin))
+	if ((strcmp(sub, "add") == 0 || strcmp(sub, "passwd") == 0) && (argc == 3 || pw_stdin))
 		r = add_or_passwd(&s, strcmp(sub, "add") == 0, argv[2], pw_stdin);
 	else if (strcmp(sub, "remove") == 0 && argc == 3)
 		r = user_remove(&s, argv[2]);
-	else if (strcmp(sub, "list") == 0 && (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0)))
+	else if (strcmp(sub, "list") == 0 &&
+	         (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0)))
 		r = user_list(&s, argc == 3);
 	else {
 		if (argc >= 2)

@@ -44,8 +44,8 @@ void nxt_session_authenticate(struct nxt_session *s);
  * one line of stdin with from_stdin, else from the terminal without echo after the prompt
  * "<what>: " (twice with `confirm`). 0 with *ret_len; 2 (usage, said on stderr: no terminal,
  * empty, over-long, the two differ) or 1 (reported). The caller wipes buf. */
-int nxt_read_password(const char *what, bool from_stdin, bool confirm, char *buf, size_t size,
-        size_t *ret_len);
+int nxt_read_password(
+        const char *what, bool from_stdin, bool confirm, char *buf, size_t size, size_t *ret_len);
 
 /* The reporting functions are inline so callers (and the analyzer) see that they return 1. */
 

@@ -20,6 +20,7 @@
 int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
 int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
 int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
+
 int nx_cmd_user(int argc, char **argv);    /* cmd-user.c */
 int nx_cmd_login(int argc, char **argv);   /* cmd-login.c */
 int nx_cmd_logout(int argc, char **argv);  /* cmd-login.c */

@@ -130,15 +130,16 @@ void nxt_session_authenticate(struct nxt_session *s)
 	nx_rpc_cap_unref(samgr);
 }
 
-int nxt_read_password(const char *what, bool from_stdin, bool confirm, char *buf, size_t size,
-        size_t *ret_len)
+int nxt_read_password(
+        const char *what, bool from_stdin, bool confirm, char *buf, size_t size, size_t *ret_len)
 {
 	char again[IDN_PASSWORD_MAX + 2];
 	size_t len = 0, len2 = 0;
 	int r;
 
 	if (!from_stdin && !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "nx: no terminal to read the password from: use --password-stdin\n");
+		fprintf(stderr,
+		        "nx: no terminal to read the password from: use --password-stdin\n");
 		return 2;
 	}
 	if (!from_stdin)
@@ -162,7 +163,9 @@ int nxt_read_password(const char *what, bool from_stdin, bool confirm, char *buf
 	}
 	if (r == -EILSEQ || r == -ENODATA || r == -EINVAL || (r >= 0 && len == 0)) {
 		fprintf(stderr, "nx: password: %s\n",
-		        r == -EILSEQ ? "the two differ" : r == -EINVAL ? "contains NUL" : "empty");
+		        r == -EILSEQ   ? "the two differ"
+		        : r == -EINVAL ? "contains NUL"
+		                       : "empty");
 		return 2;
 	}
 	if (r < 0)

@@ -140,7 +140,8 @@ FDCHECK_GROUP("lockout tests")
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(free_failures_then_doubling_to_cap, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                free_failures_then_doubling_to_cap, setup, teardown),
 	        cmocka_unit_test_setup_teardown(success_clears_and_keys_are_apart, setup, teardown),
 	        cmocka_unit_test_setup_teardown(forgotten_after_quiet_spell, setup, teardown),
 	        cmocka_unit_test_setup_teardown(bad_keys, setup, teardown),

@@ -117,8 +117,8 @@ static void concurrent_logins_and_cap(void **state)
 		else
 			assert_true(s.id > first.id + i - 1);
 	}
-	assert_int_equal(idd_store_sessions_list(f->st, "alice", now + S, list,
-	                         IDN_SESSIONS_PER_USER_MAX + 1),
+	assert_int_equal(idd_store_sessions_list(
+	                         f->st, "alice", now + S, list, IDN_SESSIONS_PER_USER_MAX + 1),
 	        IDN_SESSIONS_PER_USER_MAX);
 	/* Newest first. */
 	assert_true(list[0].id > list[1].id);
@@ -245,9 +245,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(users, setup, teardown),
 	        cmocka_unit_test_setup_teardown(concurrent_logins_and_cap, setup, teardown),
 	        cmocka_unit_test_setup_teardown(revoke_and_expiry, setup, teardown),
-	        cmocka_unit_test_setup_teardown(password_change_and_removal_end_sessions, setup,
-	                teardown),
-	        cmocka_unit_test_setup_teardown(survives_reopen_and_refuses_garbage, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                password_change_and_removal_end_sessions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(
+	                survives_reopen_and_refuses_garbage, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown);
