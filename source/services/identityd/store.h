@@ -19,9 +19,9 @@
 typedef struct idd_store idd_store;
 
 struct idd_user {
-	char name[IDN_USER_MAX + 1];
 	uint64_t created_ns;
 	uint32_t sessions; /* live at the time of listing */
+	char name[IDN_USER_MAX + 1];
 };
 
 /* Sessions that ended early in one change (removeUser, setPassword, a login past the

@@ -24,6 +24,12 @@ struct idd_login {
 	char subject[NX_SVC_SUBJECT_MAX + 1];
 };
 
+static void login_destroy(struct idd_login *l)
+{
+	nx_rpc_call_free(l->call); /* cancels it if still out */
+	free(l);
+}
+
 static void login_free(struct idd_login *l)
 {
 	struct idd_login **p = &l->d->logins;
@@ -31,8 +37,7 @@ static void login_free(struct idd_login *l)
 	while (*p != l)
 		p = &(*p)->next;
 	*p = l->next;
-	nx_rpc_call_free(l->call); /* cancels it if still out */
-	free(l);
+	login_destroy(l);
 }
 
 /* Stores the session of `token` and answers with it. */
@@ -51,7 +56,7 @@ static int answer(struct idd_login *l, const uint8_t token[IDN_TOKEN_BYTES])
 	if (r == -ENOENT) /* removed while the token was coming */
 		return nx_rpc_incoming_failf(l->in, -EPERM, "login: wrong user name or password");
 	if (r < 0)
-		return nx_rpc_incoming_failf(l->in, -EIO, "internal: cannot store the session");
+		return nx_rpc_incoming_failf(l->in, -EIO, "cannot store the session");
 	(void)idd_announce(d, NULL, &ended); /* the oldest, past the per-user cap */
 	idd_audit("login", l->user, l->subject, "ok", s.id);
 	r = identity_login_results_init(l->in, &out);
@@ -77,7 +82,7 @@ static void on_entropy(void *userdata, int error, const char *reason, rng_get_en
 	if (error < 0 || len != IDN_TOKEN_BYTES) {
 		nx_log(NX_LOG_WARN, "session", "rngd gave no token: %s",
 		        error < 0 ? reason : "wrong length");
-		(void)nx_rpc_incoming_failf(l->in, -EAGAIN, "unavailable: rngd gave no token");
+		(void)nx_rpc_incoming_failf(l->in, -EAGAIN, "rngd gave no token");
 	} else {
 		memcpy(token, bytes, sizeof(token));
 		(void)answer(l, token);
@@ -131,9 +136,13 @@ int idd_login_finish(
 /* rngd went or came back: logins waiting on the old channel are failed. */
 static void fail_logins(struct identityd *d)
 {
-	while (d->logins) {
-		(void)nx_rpc_incoming_failf(d->logins->in, -EAGAIN, "unavailable: rngd went away");
-		login_free(d->logins);
+	struct idd_login *l = d->logins, *next;
+
+	d->logins = NULL;
+	for (; l; l = next) {
+		next = l->next;
+		(void)nx_rpc_incoming_failf(l->in, -EAGAIN, "rngd went away");
+		login_destroy(l);
 	}
 }
 

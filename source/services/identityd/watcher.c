@@ -20,6 +20,12 @@ struct idd_announce {
 	nx_rpc_call *call;   /* the revoked() call, NULL once answered */
 };
 
+static void announce_destroy(struct idd_announce *a)
+{
+	nx_rpc_call_free(a->call);
+	free(a);
+}
+
 static void announce_free(struct idd_announce *a)
 {
 	struct idd_announce **p = &a->d->announces;
@@ -27,8 +33,7 @@ static void announce_free(struct idd_announce *a)
 	while (*p != a)
 		p = &(*p)->next;
 	*p = a->next;
-	nx_rpc_call_free(a->call);
-	free(a);
+	announce_destroy(a);
 }
 
 static void on_told(void *userdata, int error, const char *reason,
@@ -108,12 +113,14 @@ int idd_announce(struct identityd *d, nx_rpc_incoming *in, const struct idd_ende
 
 void idd_watcher_stop(struct identityd *d)
 {
-	while (d->announces) {
-		struct idd_announce *a = d->announces;
+	struct idd_announce *a = d->announces, *next;
 
+	d->announces = NULL;
+	for (; a; a = next) {
+		next = a->next;
 		if (a->in)
-			(void)nx_rpc_incoming_failf(a->in, -ECANCELED, "canceled: identityd stops");
-		announce_free(a);
+			(void)nx_rpc_incoming_failf(a->in, -ECANCELED, "identityd stops");
+		announce_destroy(a);
 	}
 	d->watcher = identity_session_watcher_from_cap(
 	        nx_rpc_cap_unref(identity_session_watcher_cap(d->watcher)));

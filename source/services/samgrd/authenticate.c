@@ -77,6 +77,12 @@ void samgrd_auth_drop(struct samgrd_client *c)
 
 /* ---- authenticate() ---- */
 
+static void pending_destroy(struct pending *p)
+{
+	nx_rpc_call_free(p->call); /* cancels verify() if still out */
+	free(p);
+}
+
 static void pending_free(struct pending *p)
 {
 	struct pending **pp = &p->ident->pending;
@@ -84,8 +90,7 @@ static void pending_free(struct pending *p)
 	while (*pp != p)
 		pp = &(*pp)->next;
 	*pp = p->next;
-	nx_rpc_call_free(p->call); /* cancels verify() if still out */
-	free(p);
+	pending_destroy(p);
 }
 
 static void on_caller_left(nx_rpc_incoming *in, void *userdata)
@@ -228,15 +233,19 @@ static void on_gone(nx_rpc_conn *conn, int error, void *userdata)
 void samgrd_identityd_down(struct samgrd *d)
 {
 	struct samgrd_ident *ident = d->ident;
+	struct pending *pending, *next;
 
 	if (!ident)
 		return;
 	for (struct samgrd_client *c = d->clients; c; c = c->next)
 		if (c->auth)
 			lose_user(c, "identityd went away");
-	while (ident->pending) {
-		(void)nx_rpc_incoming_failf(ident->pending->in, -EAGAIN, "identityd went away");
-		pending_free(ident->pending);
+	pending = ident->pending;
+	ident->pending = NULL;
+	for (; pending; pending = next) {
+		next = pending->next;
+		(void)nx_rpc_incoming_failf(pending->in, -EAGAIN, "identityd went away");
+		pending_destroy(pending);
 	}
 	ident->accept = nx_rpc_call_free(ident->accept);
 	ident->identity = identity_from_cap(nx_rpc_cap_unref(identity_cap(ident->identity)));
