@@ -106,8 +106,10 @@ void nxt_session_authenticate(struct nxt_session *s)
 	nx_rpc_call *call = NULL;
 	int r = nxt_token_load(token);
 
-	if (r == -ENOENT)
-		return; /* not logged in: the connection's own subject */
+	/* Not logged in (or the path is not ours to read, as for a daemon user whose HOME is
+	 * someone else's): the connection's own subject. */
+	if (r == -ENOENT || r == -EACCES || r == -ENOTDIR)
+		return;
 	if (r < 0) {
 		fprintf(stderr, "nx: warning: session file unusable (%s); not authenticated\n",
 		        r == -EPERM ? "others may read it, or not yours" : strerror(-r));
