@@ -32,7 +32,9 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	strcpy(f->dir, "/tmp/idd-store-XXXXXX");
+	/* tmpfs when there is one: the user-cap test makes thousands of synced transactions. */
+	strcpy(f->dir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/idd-store-XXXXXX"
+	                                             : "/tmp/idd-store-XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
 	(void)snprintf(f->path, sizeof(f->path), "%s/identity.db", f->dir);
@@ -207,6 +209,32 @@ static void password_change_and_removal_end_sessions(void **state)
 	assert_int_equal(idd_store_session_find(f->st, h1, &found), -ENOENT);
 }
 
+/* The user cap, and listing in pages of IDN_USERS_LIST_MAX. */
+static void user_cap_and_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct idd_user page[IDN_USERS_LIST_MAX];
+	char name[16], after[IDN_USER_MAX + 1] = "";
+	unsigned seen = 0;
+	bool more = true;
+	int n;
+
+	for (unsigned i = 0; i < IDN_USERS_MAX; i++) {
+		(void)snprintf(name, sizeof(name), "u%05u", i);
+		assert_int_equal(idd_store_user_add(f->st, name, "h", S), 0);
+	}
+	assert_int_equal(idd_store_user_add(f->st, "one_too_many", "h", S), -EDQUOT);
+	while (more) {
+		n = idd_store_users_list(f->st, after, S, page, IDN_USERS_LIST_MAX, &more);
+		assert_true(n > 0 && n <= (int)IDN_USERS_LIST_MAX);
+		assert_true(more || seen + (unsigned)n == IDN_USERS_MAX);
+		assert_true(!more || n == (int)IDN_USERS_LIST_MAX);
+		(void)snprintf(after, sizeof(after), "%s", page[n - 1].name);
+		seen += (unsigned)n;
+	}
+	assert_int_equal(seen, IDN_USERS_MAX);
+}
+
 static void survives_reopen_and_refuses_garbage(void **state)
 {
 	struct fixture *f = *state;
@@ -247,6 +275,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(revoke_and_expiry, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                password_change_and_removal_end_sessions, setup, teardown),
+	        cmocka_unit_test_setup_teardown(user_cap_and_pages, setup, teardown),
 	        cmocka_unit_test_setup_teardown(
 	                survives_reopen_and_refuses_garbage, setup, teardown),
 	};
