@@ -75,7 +75,8 @@ static int whoami(struct nxt_session *s, bool json)
 
 	if (r != 0)
 		return r;
-	tlen = nxt_token_load(token) == 0 ? sizeof(token) : 0;
+	/* The session only when samgrd took it: a dead token would fail the whole call. */
+	tlen = s->authenticated && nxt_token_load(token) == 0 ? sizeof(token) : 0;
 	r = identity_whoami_wait(
 	        identity_from_cap(s->svc), token, tlen, nexus_deadline(s->nx), &call, &out);
 	explicit_bzero(token, sizeof(token));

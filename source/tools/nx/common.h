@@ -19,7 +19,8 @@
 #include "nx-rpc/rpc.h"
 
 struct nxt_session {
-	bool anonymous; /* set before opening: do not present the saved session token */
+	bool anonymous;     /* set before opening: do not present the saved session token */
+	bool authenticated; /* the saved token was accepted: samgrd sees user:<name> */
 	nexus *nx;
 	nx_loop *loop;   /* nexus_loop(nx) */
 	nx_rpc_cap *svc; /* the resolved service, or samgrd's own capability: view it as its

@@ -123,6 +123,7 @@ void nxt_session_authenticate(struct nxt_session *s)
 	explicit_bzero(token, sizeof(token));
 	if (r >= 0)
 		r = samgr_authenticate_send_wait(call, nexus_deadline(s->nx), &out);
+	s->authenticated = r >= 0;
 	if (r < 0) {
 		(void)nexus_call_failed(s->nx, call, r, "authenticate");
 		fprintf(stderr, "nx: warning: session not accepted (%s); `nx login` again\n",
