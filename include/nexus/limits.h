@@ -68,6 +68,7 @@
 #include "nexus/limits-registry.h"
 #include "nexus/limits-supervise.h"
 #include "nexus/limits-svc.h"
+#include "nexus/limits-rng.h"
 #include "nexus/limits-identity.h"
 
 #endif

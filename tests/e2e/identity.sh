@@ -16,6 +16,7 @@ probe=$build/tests/e2e/ident-probe
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 pw_alice='Alice-S3cret;pw'
 pw_bob='b0b-secret-pw'
+pw_wrong='Wr0ng-guess-7'
 
 # ---- 0. Who plays alice: nobody when we are root, else ourselves ----
 # A policy copy: alice (as user:alice) may reach echod, which her uid may not.
@@ -92,7 +93,7 @@ echo "ok users: added, duplicate and SQL-hostile names refused, 257-byte passwor
 [ "$(alice whoami)" = "uid:$alice_uid" ] || fail "whoami before login"
 st=0; err=$(alice echo hi 2>&1) || st=$?
 [ "$st" = 1 ] && [[ "$err" == *"denied"*"ipc.connect.echod"* ]] || fail "uid echo: $st $err"
-st=0; err=$(echo wrong | alice login alice --password-stdin 2>&1) || st=$?
+st=0; err=$(echo "$pw_wrong" | alice login alice --password-stdin 2>&1) || st=$?
 [ "$st" = 1 ] && [[ "$err" == *"denied: login: wrong user name or password"* ]] || fail "$err"
 [ ! -e "$tmp/alice/session" ] || fail "a failed login left a session file"
 echo "$pw_alice" | alice login alice --password-stdin | grep -q "^logged in as alice" ||
@@ -109,15 +110,18 @@ alice session list --json | py "[s['id'] for s in d] == [$sid]" || fail "alice s
 echo "ok alice: uid:$alice_uid denied echod; after nx login user:alice reaches it; token file 0600"
 
 # ---- 5. Concurrent logins: distinct sessions, all live ----
+logins=()
 for i in 1 2 3 4; do
 	(echo "$pw_alice" | NEXUS_SESSION_FILE=$tmp/c$i "$nx" login alice --password-stdin \
 		>"$tmp/c$i.out" 2>&1) &
+	logins+=("$!")
 done
-wait
+wait "${logins[@]}"
 for i in 1 2 3 4; do grep -q "^logged in as alice" "$tmp/c$i.out" || fail "login $i: $(cat "$tmp/c$i.out")"; done
 "$nx" session list --json | py "len([s for s in d if s['user'] == 'alice']) == 5 and
 	len(set(s['id'] for s in d)) == len(d)" || fail "concurrent sessions"
-NEXUS_SESSION_FILE=$tmp/c1 "$nx" whoami | grep -qx "user:alice" || fail "root as user:alice"
+NEXUS_SESSION_FILE=$tmp/c1 "$nx" whoami --json | py "d['subject'] == 'user:alice'" ||
+	fail "root as user:alice"
 echo "ok concurrent logins: 4 at once, 5 distinct live sessions"
 
 # ---- 6. Revocation on an open connection ----
@@ -174,7 +178,7 @@ echo "ok bad input: short and unknown tokens, unknown method, garbage frame; use
 "$nx" log query --max 2000 >"$tmp/journal"
 grep -q "login refused" "$tmp/journal" || fail "failed logins not audited"
 grep -q "login succeeded" "$tmp/journal" || fail "logins not audited"
-for secret in "$pw_alice" "$pw_bob" "new-$pw_bob" wrong; do
+for secret in "$pw_alice" "$pw_bob" "new-$pw_bob" "$pw_wrong"; do
 	! grep -qF -- "$secret" "$tmp/journal" "$log" || fail "'$secret' in the journal or console"
 	! grep -rqaF -- "$secret" "$tmp/state" || fail "'$secret' in the state dir"
 done
@@ -184,17 +188,18 @@ echo "ok audit: logins recorded, no password in the journal, the console or the 
 kill -KILL "$(pgrep -P "$ipid" -x identityd)"
 wait_for "$log" 'init: up identityd' 2 30 || fail "identityd not restarted"
 "$nx" user list --json | py "[u['name'] for u in d] == ['alice', 'bob']" || fail "users lost"
-NEXUS_SESSION_FILE=$tmp/c3 "$nx" whoami | grep -qx "user:alice" || fail "session lost"
+NEXUS_SESSION_FILE=$tmp/c3 "$nx" whoami --json | py "d['subject'] == 'user:alice'" ||
+	fail "session lost"
 echo "$pw_alice" | alice login alice --password-stdin >/dev/null || fail "login after restart"
 [ "$(alice echo hi)" = "hi (echod saw subject user:alice)" ] || fail "echo after restart"
 echo "ok kill -9 identityd: restarted, users and sessions kept, login works"
 
 # ---- 11. Lockout: past the free failures a wait, even for the right password ----
 for i in 1 2 3; do
-	st=0; echo nope | "$nx" login bob --password-stdin >/dev/null 2>&1 || st=$?
+	st=0; echo "$pw_wrong" | "$nx" login bob --password-stdin >/dev/null 2>&1 || st=$?
 	[ "$st" = 1 ] || fail "wrong password $i: $st"
 done
-st=0; err=$(echo nope | "$nx" login bob --password-stdin 2>&1) || st=$?
+st=0; err=$(echo "$pw_wrong" | "$nx" login bob --password-stdin 2>&1) || st=$?
 [[ "$err" == *"denied: login: wrong user name or password"* ]] || fail "4th: $err"
 st=0; err=$(echo "new-$pw_bob" | "$nx" login bob --password-stdin 2>&1) || st=$?
 [ "$st" = 1 ] && [[ "$err" == *"limit_exceeded: login: too many failed attempts; retry in"* ]] ||

@@ -20,6 +20,7 @@
 int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
 int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
 int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
+int nx_cmd_rng(int argc, char **argv);    /* cmd-rng.c */
 
 int nx_cmd_user(int argc, char **argv);    /* cmd-user.c */
 int nx_cmd_login(int argc, char **argv);   /* cmd-login.c */
@@ -36,6 +37,7 @@ static int usage(FILE *f, int code)
 	        "       nx policy check|explain|version|show|reload|watch ... (nx policy --help)\n"
 	        "       nx log append|query|tail|stats ... (nx log --help)\n"
 	        "       nx status [--json]\n"
+	        "       nx rng bytes|status ... (nx rng --help)\n"
 	        "       nx user add|passwd|remove|list ... (nx user --help)\n"
 	        "       nx login USER [--password-stdin] | nx logout | nx whoami [--json]\n"
 	        "       nx session list [--json] | nx session revoke ID\n"
@@ -140,6 +142,8 @@ int main(int argc, char **argv)
 		return nx_cmd_log(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return nx_cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rng") == 0)
+		return nx_cmd_rng(argc - 1, argv + 1);
 	if (strcmp(argv[1], "user") == 0)
 		return nx_cmd_user(argc - 1, argv + 1);
 	if (strcmp(argv[1], "login") == 0)
