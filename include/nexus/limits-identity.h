@@ -13,9 +13,9 @@
 #define IDN_TOKEN_BYTES 32u
 
 /* argon2id cost (libsodium crypto_pwhash_str), libsodium's INTERACTIVE level: 2 passes over
- * 64 MiB. One login costs about 0.1 s of one core and 64 MiB for that moment: an online
- * attacker gets ~10 guesses per second per core before lockout slows them further, and a
- * device with 256 MiB free can still afford it. password.c checks they equal libsodium's. */
+ * 64 MiB. One login costs 0.15-0.26 s of one core here (docs/PERFORMANCE.md) and 64 MiB for
+ * that moment: an online attacker gets a few guesses per second per core before lockout slows
+ * them further, and a device with 256 MiB free can still afford it. password.c checks they equal libsodium's. */
 #define IDN_PWHASH_OPSLIMIT 2u
 #define IDN_PWHASH_MEMLIMIT (64u * 1024u * 1024u)
 
