@@ -32,8 +32,11 @@
 /* Longest key: "s/" + a subject. */
 #define IDN_LOCKOUT_KEY_MAX 136u
 
-/* A session lives 12 h from login unless revoked. */
-#define IDN_SESSION_TTL_NS 43200000000000ull
+/* A session lives 12 h from login unless revoked; $NEXUS_IDENTITY_SESSION_TTL (seconds) may
+ * set 1 s .. 30 days instead. */
+#define IDN_SESSION_TTL_NS     43200000000000ull
+#define IDN_SESSION_TTL_MIN_NS 1000000000ull
+#define IDN_SESSION_TTL_MAX_NS 2592000000000000ull
 /* Live sessions per user (identitySessionsMax): a login past it ends the oldest. */
 #define IDN_SESSIONS_PER_USER_MAX 32u
 /* Users identityd keeps. */

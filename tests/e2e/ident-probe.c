@@ -8,6 +8,9 @@
  *                         "probe: resolve echod: ok|<reason>", then waits for a second line
  *                         on stdin and, on the same connection, resolves echod again and
  *                         prints the result: what a revocation in between did to it
+ *   ident-probe expire    as hold, but instead of a second line it resolves echod again
+ *                         every 50 ms (bounded: 30 s) until refused, then prints that result:
+ *                         what the session's expiry did to a connection that stays open
  *   ident-probe bad-auth  authenticate with 5 bytes, then 32 random bytes: prints each reason
  *   ident-probe too-long  login with a password one byte over identityPasswordMaxLen
  *   ident-probe unknown   method 99 of Identity
@@ -16,6 +19,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +65,9 @@ static int authenticate(nexus *nx, const void *token, size_t len)
 	return r;
 }
 
-/* Resolves echod on the one Samgr connection, uncached (samgr_resolve, not nexus_resolve). */
-static void resolve_echod(nexus *nx)
+/* Resolves echod on the one Samgr connection, uncached (samgr_resolve, not nexus_resolve);
+ * prints the outcome and returns it. */
+static int resolve_echod(nexus *nx)
 {
 	samgr_resolve_results out;
 	nx_rpc_cap *samgr = NULL;
@@ -75,9 +80,10 @@ static void resolve_echod(nexus *nx)
 	printf("probe: resolve echod: %s\n", r >= 0 ? "ok" : reason(call));
 	nx_rpc_call_free(call);
 	nx_rpc_cap_unref(samgr);
+	return r;
 }
 
-static int hold(nexus *nx)
+static int hold(nexus *nx, bool until_refused)
 {
 	char line[128];
 	uint8_t token[32];
@@ -93,11 +99,20 @@ static int hold(nexus *nx)
 	}
 	if (authenticate(nx, token, sizeof(token)) < 0)
 		return 1;
-	resolve_echod(nx);
+	if (resolve_echod(nx) < 0)
+		return 1;
 	fflush(stdout);
+	if (until_refused) {
+		for (int i = 0; i < 600; i++) {
+			if (resolve_echod(nx) < 0)
+				return 0;
+			usleep(50000);
+		}
+		return 1;
+	}
 	if (!fgets(line, sizeof(line), stdin))
 		return 2;
-	resolve_echod(nx);
+	(void)resolve_echod(nx);
 	return 0;
 }
 
@@ -211,8 +226,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 2 || nexus_connect(&nx) < 0)
 		return 2;
-	if (strcmp(argv[1], "hold") == 0)
-		r = hold(nx);
+	if (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "expire") == 0)
+		r = hold(nx, strcmp(argv[1], "expire") == 0);
 	else if (strcmp(argv[1], "bad-auth") == 0)
 		r = bad_auth(nx);
 	else if (strcmp(argv[1], "too-long") == 0)

@@ -206,4 +206,28 @@ st=0; err=$(echo "new-$pw_bob" | "$nx" login bob --password-stdin 2>&1) || st=$?
 	fail "locked: $st $err"
 grep -q "outcome=locked" <("$nx" log query --scope auth --max 2000) || fail "lockout not audited"
 echo "ok lockout: after 3 free failures bob is locked, the right password refused meanwhile"
+
+# ---- 12. The whole system again, sessions of 2 s: no user lost; expiry ends user: ----
+kill -TERM "$ipid"
+wait "$ipid" || fail "nexus-init did not stop cleanly"
+export NEXUS_IDENTITY_SESSION_TTL=2
+log=$tmp/init2.log
+"$init" >"$log" 2>&1 &
+ipid=$!
+pids+=("$ipid")
+wait_for "$log" 'init: ready' 1 60 || fail "no 'init: ready' on the second boot"
+chmod 666 "$tmp/run/samgr.sock"
+"$nx" user list --json | py "[u['name'] for u in d] == ['alice', 'bob']" ||
+	fail "users lost across a restart of the system"
+echo "$pw_alice" | alice login alice --password-stdin >/dev/null || fail "login, second boot"
+head -1 "$tmp/alice/session" | "${as_alice[@]}" "$probe" expire >"$tmp/expire.out" 2>&1 ||
+	fail "expire: $(cat "$tmp/expire.out")"
+grep -qx "probe: subject user:alice" "$tmp/expire.out" || fail "expire subject"
+tail -1 "$tmp/expire.out" |
+	grep -q "^probe: resolve echod: denied: this subject does not hold ipc.connect.echod" ||
+	fail "after expiry: $(cat "$tmp/expire.out")"
+err=$(alice whoami 2>&1 >/dev/null)
+[[ "$err" == *"session not accepted (denied: token: expired, revoked or unknown)"* ]] ||
+	fail "expired token: $err"
+echo "ok second boot: users kept; a 2 s session expires, its open connection loses user:alice"
 echo "PASS identity"

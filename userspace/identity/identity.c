@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -76,7 +77,8 @@ void idn_token_hash(const uint8_t token[IDN_TOKEN_BYTES], uint8_t ret_hash[IDN_T
 	(void)crypto_generichash(ret_hash, IDN_TOKEN_HASH_BYTES, token, IDN_TOKEN_BYTES, NULL, 0);
 }
 
-void idn_session_init(struct idn_session *s, uint64_t id, const char *user, uint64_t now_ns)
+void idn_session_init(
+        struct idn_session *s, uint64_t id, const char *user, uint64_t now_ns, uint64_t ttl_ns)
 {
 	size_t len = strlen(user);
 
@@ -85,7 +87,25 @@ void idn_session_init(struct idn_session *s, uint64_t id, const char *user, uint
 	s->id = id;
 	memcpy(s->user, user, len);
 	s->created_ns = now_ns;
-	s->expires_ns = now_ns + IDN_SESSION_TTL_NS;
+	s->expires_ns = now_ns + ttl_ns;
+}
+
+int idn_session_ttl_parse(const char *text, uint64_t *ret_ns)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!text || *text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno || v < IDN_SESSION_TTL_MIN_NS / 1000000000u ||
+	        v > IDN_SESSION_TTL_MAX_NS / 1000000000u)
+		return -ERANGE;
+	*ret_ns = (uint64_t)v * 1000000000u;
+	return 0;
 }
 
 enum idn_session_state idn_session_state(

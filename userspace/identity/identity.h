@@ -64,8 +64,13 @@ enum idn_session_state {
 	IDN_SESSION_REVOKED,
 };
 
-/* A session made at `now_ns` for `user` (a valid name): expires IDN_SESSION_TTL_NS later. */
-void idn_session_init(struct idn_session *s, uint64_t id, const char *user, uint64_t now_ns);
+/* A session made at `now_ns` for `user` (a valid name): expires ttl_ns later. */
+void idn_session_init(
+        struct idn_session *s, uint64_t id, const char *user, uint64_t now_ns, uint64_t ttl_ns);
+
+/* A session lifetime in whole seconds (decimal digits only) into ns: 0, -EINVAL (not a
+ * number), -ERANGE (outside IDN_SESSION_TTL_MIN_NS..IDN_SESSION_TTL_MAX_NS). */
+int idn_session_ttl_parse(const char *text, uint64_t *ret_ns);
 
 /* What `s` is at `now_ns`; when live, *ret_valid_for_ns (may be NULL) is the time it has left.
  * Revocation wins over expiry; a session is expired from its expiry on. */

@@ -19,6 +19,8 @@
 
 /* The database file in identityd's state dir ($NEXUS_STATE_DIR/identityd). */
 #define IDD_DB_FILE "identity.db"
+/* Environment knob: the session lifetime in seconds (limits-identity.h bounds it). */
+#define IDD_ENV_SESSION_TTL "NEXUS_IDENTITY_SESSION_TTL"
 
 struct idd_login;    /* a login waiting for its token from rngd (token.c) */
 struct idd_announce; /* a call waiting for samgrd to hear of ended sessions (watcher.c) */

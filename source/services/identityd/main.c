@@ -37,6 +37,26 @@ static int store_open(struct identityd *d)
 	return r;
 }
 
+/* $NEXUS_IDENTITY_SESSION_TTL: the session lifetime in seconds; absent or empty keeps 12 h. */
+static int session_ttl(struct identityd *d)
+{
+	const char *env = getenv(IDD_ENV_SESSION_TTL);
+	uint64_t ttl;
+	int r;
+
+	if (!env || !*env)
+		return 0;
+	r = idn_session_ttl_parse(env, &ttl);
+	if (r < 0) {
+		nx_log(NX_LOG_ERROR, "config", "%s=%s: %s (seconds, %llu..%llu)",
+		        IDD_ENV_SESSION_TTL, env, r == -ERANGE ? "out of range" : "malformed",
+		        IDN_SESSION_TTL_MIN_NS / 1000000000u, IDN_SESSION_TTL_MAX_NS / 1000000000u);
+		return r;
+	}
+	idd_store_set_session_ttl(d->store, ttl);
+	return 0;
+}
+
 int main(void)
 {
 	struct identityd d = {0};
@@ -48,6 +68,8 @@ int main(void)
 		r = sodium_init() < 0 ? -EIO : 0;
 	if (r >= 0)
 		r = store_open(&d);
+	if (r >= 0)
+		r = session_ttl(&d);
 	if (r >= 0)
 		r = idn_lockout_new(&d.lockout);
 	if (r >= 0) /* any password: an unknown user fails whatever its verification says */

@@ -9,6 +9,7 @@
 
 struct idd_store {
 	sqlite3 *db;
+	uint64_t session_ttl_ns;
 };
 
 /* Sessions are kept after they end (revoked) until their expiry, then purged. AUTOINCREMENT:
@@ -94,6 +95,7 @@ int idd_store_open(const char *path, idd_store **ret)
 
 	if (!st)
 		return -ENOMEM;
+	st->session_ttl_ns = IDN_SESSION_TTL_NS;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) ==
 	                SQLITE_OK &&
 	        exec(st, schema_sql) == 0)
@@ -104,6 +106,11 @@ int idd_store_open(const char *path, idd_store **ret)
 	}
 	*ret = st;
 	return 0;
+}
+
+void idd_store_set_session_ttl(idd_store *st, uint64_t ttl_ns)
+{
+	st->session_ttl_ns = ttl_ns;
 }
 
 idd_store *idd_store_close(idd_store *st)
@@ -392,7 +399,7 @@ int idd_store_session_add(idd_store *st, const char *user,
 	if (r >= 0)
 		r = make_room(st, user, now_ns, &ended);
 	if (r >= 0) {
-		idn_session_init(&session, 0, user, now_ns);
+		idn_session_init(&session, 0, user, now_ns, st->session_ttl_ns);
 		r = prep(st,
 		        "INSERT INTO sessions (user, token_hash, created, expires) "
 		        "VALUES (?1, ?2, ?3, ?4)",

@@ -37,6 +37,9 @@ int idd_store_open(const char *path, idd_store **ret);
 /* Takes NULL, returns NULL. */
 idd_store *idd_store_close(idd_store *st);
 
+/* Sessions made from now on last ttl_ns (the default: IDN_SESSION_TTL_NS). */
+void idd_store_set_session_ttl(idd_store *st, uint64_t ttl_ns);
+
 /* -EEXIST (taken), -EDQUOT (IDN_USERS_MAX users), -EIO. */
 int idd_store_user_add(idd_store *st, const char *name, const char *hash, uint64_t now_ns);
 /* Removes `name` and its sessions; the live ones in *ret_ended. -ENOENT, -EIO. */

@@ -95,7 +95,7 @@ static void session_expiry_and_revocation(void **state)
 	struct idn_session s;
 	uint64_t now = 1000 * S, left = 0;
 
-	idn_session_init(&s, 7, "alice", now);
+	idn_session_init(&s, 7, "alice", now, IDN_SESSION_TTL_NS);
 	assert_int_equal(s.expires_ns, now + IDN_SESSION_TTL_NS);
 	assert_int_equal(idn_session_state(&s, now, &left), IDN_SESSION_LIVE);
 	assert_int_equal(left, IDN_SESSION_TTL_NS);
@@ -108,6 +108,37 @@ static void session_expiry_and_revocation(void **state)
 	assert_int_equal(idn_session_state(&s, s.expires_ns, NULL), IDN_SESSION_REVOKED);
 }
 
+static void session_ttl_knob(void **state)
+{
+	uint64_t ttl = 0;
+	char text[32];
+
+	assert_int_equal(idn_session_ttl_parse("2", &ttl), 0);
+	assert_int_equal(ttl, 2 * S);
+	(void)snprintf(text, sizeof(text), "%llu", IDN_SESSION_TTL_MIN_NS / S);
+	assert_int_equal(idn_session_ttl_parse(text, &ttl), 0);
+	assert_int_equal(ttl, IDN_SESSION_TTL_MIN_NS);
+	(void)snprintf(text, sizeof(text), "%llu", IDN_SESSION_TTL_MAX_NS / S);
+	assert_int_equal(idn_session_ttl_parse(text, &ttl), 0);
+	assert_int_equal(ttl, IDN_SESSION_TTL_MAX_NS);
+	(void)snprintf(text, sizeof(text), "%llu", IDN_SESSION_TTL_MAX_NS / S + 1);
+	assert_int_equal(idn_session_ttl_parse(text, &ttl), -ERANGE);
+	assert_int_equal(idn_session_ttl_parse("0", &ttl), -ERANGE);
+	assert_int_equal(idn_session_ttl_parse("99999999999999999999999", &ttl), -ERANGE);
+	assert_int_equal(idn_session_ttl_parse("", &ttl), -EINVAL);
+	assert_int_equal(idn_session_ttl_parse("-1", &ttl), -EINVAL);
+	assert_int_equal(idn_session_ttl_parse("2s", &ttl), -EINVAL);
+	assert_int_equal(ttl, IDN_SESSION_TTL_MAX_NS); /* untouched by the failures */
+	/* A session made with it expires then. */
+	{
+		struct idn_session s;
+
+		idn_session_init(&s, 1, "bob", 10 * S, 2 * S);
+		assert_int_equal(idn_session_state(&s, 12 * S - 1, NULL), IDN_SESSION_LIVE);
+		assert_int_equal(idn_session_state(&s, 12 * S, NULL), IDN_SESSION_EXPIRED);
+	}
+}
+
 FDCHECK_GROUP("identity tests")
 
 int main(void)
@@ -118,6 +149,7 @@ int main(void)
 	        cmocka_unit_test(hash_and_verify),
 	        cmocka_unit_test(token_hashes),
 	        cmocka_unit_test(session_expiry_and_revocation),
+	        cmocka_unit_test(session_ttl_knob),
 	};
 
 	if (sodium_init() < 0)
