@@ -29,8 +29,9 @@ if [ "$(id -u)" = 0 ]; then
 else
 	alice_uid=$(id -u)
 	as_alice=()
-	# Not root: this uid is the operator for users, and nothing more.
-	echo "allow uid:$alice_uid identity.admin" >>"$tmp/policies/default.policy"
+	# Not root: this uid is the operator for users and reads the journal, nothing more.
+	echo "allow uid:$alice_uid identity.admin ipc.connect.logd log.query" \
+		>>"$tmp/policies/default.policy"
 fi
 mkdir -p "$tmp/alice"
 chown "$alice_uid" "$tmp/alice"
