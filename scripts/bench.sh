@@ -550,6 +550,15 @@ if [ -x "$init" ] && [ -x "$bin/bench-rng" ]; then
 	fi
 else
 	echo "bench.sh: nexus-init or bench-rng not built: skipping entropy" >&2
+# ---- identityd ------------------------------------------------------------------------
+# Login (argon2id-bound) against argon2id in process, whoami against echod's null call
+# (docs/PERFORMANCE.md "identityd"); bench-identity boots its own system, as root.
+if [ -x "$bin/bench-identity" ] && [ -x "$init" ] && [ "$(id -u)" = 0 ]; then
+	echo
+	echo "identityd: login and whoami, each beside its baseline"
+	"$bin/bench-identity" --init "$init" | grep -v '^RESULT' || failed=1
+else
+	echo "bench.sh: bench-identity not built or not root: skipping identityd" >&2
 fi
 
 exit $failed

@@ -70,5 +70,6 @@
 #include "nexus/limits-svc.h"
 #include "nexus/limits-forward.h"
 #include "nexus/limits-rng.h"
+#include "nexus/limits-identity.h"
 
 #endif

@@ -24,8 +24,9 @@ wait_for "$log" 'init: ready' || fail "no 'init: ready'"
 expected=('init: start samgrd' 'samgrd: ready' 'init: up samgrd'
 	'init: start policyd' 'policyd: ready' 'init: up policyd'
 	'init: start logd' 'logd: ready' 'init: up logd'
-	'init: start rngd' 'rngd: ready' 'init: up rngd' 'init: start echod'
-	'echod: ready' 'init: up echod' 'init: ready')
+	'init: start rngd' 'rngd: ready' 'init: up rngd'
+	'init: start identityd' 'identityd: ready' 'init: up identityd'
+	'init: start echod' 'echod: ready' 'init: up echod' 'init: ready')
 prev=0
 for m in "${expected[@]}"; do
 	[ "$(grep -c -x -- "$m" "$log")" = 1 ] || fail "marker '$m' not exactly once"

@@ -16,6 +16,7 @@
  *               channel to policyd once it registered
  *   logsink.c   samgrd's own records to logd
  *   proxy.c     the Endpoint as a proxy for clients that cannot take its fd
+ *   authenticate.c  Samgr.authenticate: user:<name> subjects, verified with identityd
  */
 #include <stdint.h>
 #include <string.h>
@@ -49,6 +50,7 @@ int main(void)
 
 	samgrd_external_stop(&d);
 	samgrd_logd_down(&d); /* nx-log's sink, before the loop goes */
+	samgrd_identityd_down(&d);
 	samgrd_free_all(&d);
 	nx_daemon_free(d.daemon);
 	return code;

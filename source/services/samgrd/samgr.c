@@ -126,6 +126,7 @@ static void client_free(struct samgrd_client *c)
 		        "lost policyd, interim rule until it registers again");
 		samgrd_policyd_down(d);
 	}
+	samgrd_auth_drop(c);
 	nx_policy_drop_conn(d->policy, c->conn);
 	conns_release(d->conns, c->subject);
 	nx_rpc_conn_free(c->conn); /* fails its held calls (the policy client's cancel) */
@@ -151,6 +152,7 @@ static int serve_register(void *impl, nx_rpc_incoming *in, samgr_register_params
 	size_t len;
 	int r;
 
+	samgrd_auth_refresh(c);
 	(void)samgr_register_params_get_name(params, &text, &len); /* validated already */
 	r = read_name(text, len, name);
 	if (r < 0)
@@ -185,6 +187,8 @@ static int serve_register(void *impl, nx_rpc_incoming *in, samgr_register_params
 		nx_log(NX_LOG_ERROR, "policy", "cannot reach policyd: %s", strerror(-r));
 	if (strcmp(name, LOGD_NAME) == 0 && (r = samgrd_logd_up(d, host)) < 0)
 		nx_log(NX_LOG_WARN, "log", "cannot reach logd: %s", strerror(-r));
+	if (strcmp(name, IDENTITYD_NAME) == 0 && (r = samgrd_identityd_up(d, host)) < 0)
+		nx_log(NX_LOG_WARN, "auth", "cannot reach identityd: %s", strerror(-r));
 	return 0;
 }
 
@@ -233,6 +237,7 @@ static int serve_resolve(void *impl, nx_rpc_incoming *in, samgr_resolve_params p
 	size_t len;
 	int fd, r;
 
+	samgrd_auth_refresh(c);
 	(void)samgr_resolve_params_get_name(params, &text, &len); /* validated already */
 	r = read_name(text, len, name);
 	if (r < 0)
@@ -276,6 +281,7 @@ static int serve_list(void *impl, nx_rpc_incoming *in, samgr_list_params params)
 	bool allowed;
 	int r, n;
 
+	samgrd_auth_refresh(c);
 	r = nx_policy_allowed(c->d->policy, in, c->subject, "samgr.list", &allowed);
 	if (r != 0)
 		return r;
@@ -310,6 +316,7 @@ static int serve_watch(void *impl, nx_rpc_incoming *in, samgr_watch_params param
 	size_t len;
 	int r;
 
+	samgrd_auth_refresh(c);
 	(void)samgr_watch_params_get_name(params, &text, &len); /* validated already */
 	r = read_name(text, len, name);
 	if (r < 0)
@@ -349,6 +356,7 @@ static const struct samgr_server samgr_vt = {
         .resolve = serve_resolve,
         .list = serve_list,
         .watch = serve_watch,
+        .authenticate = samgrd_serve_authenticate,
 };
 
 int samgrd_rerun(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)

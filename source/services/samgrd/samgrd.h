@@ -26,6 +26,7 @@
 /* samgr.sock's mode (external.c): everyone may connect, policy decides the rest. */
 #define SAMGRD_SOCK_MODE_ENV     "NEXUS_SAMGR_SOCK_MODE"
 #define SAMGRD_SOCK_MODE_DEFAULT 0666u
+#define IDENTITYD_NAME "identityd"
 
 struct samgrd_client {
 	struct samgrd_client *next;
@@ -33,6 +34,7 @@ struct samgrd_client {
 	nx_rpc_conn *conn;
 	struct samgr *samgr; /* this connection's (its impl is this client) */
 	char subject[NX_SVC_SUBJECT_MAX + 1];
+	struct samgrd_auth *auth; /* set while subject is user:<name> (authenticate.c) */
 };
 
 struct samgrd_watcher {
@@ -66,6 +68,8 @@ struct samgrd {
 	/* nx-log's sink: samgrd's own channel to logd once it registered (logsink.c). */
 	struct nx_logsink *log_sink;
 	nx_rpc_call *log_accept;
+	/* Samgr.authenticate: samgrd's own channel to identityd once it registered. */
+	struct samgrd_ident *ident;
 };
 
 /* samgr.c. registry_new makes the registry and the connection account. client_add serves
@@ -113,5 +117,16 @@ void samgrd_policyd_down(struct samgrd *d);
  * buffers. down drops it (at exit). */
 int samgrd_logd_up(struct samgrd *d, struct nexus_service_host *host);
 void samgrd_logd_down(struct samgrd *d);
+
+/* authenticate.c: Samgr.authenticate. refresh: called first by every Samgr handler, makes
+ * an expired session's connection its own subject again; drop: the same when the connection
+ * closes (before its subject is released). identityd registered `host` (borrowed): open
+ * samgrd's own channel to it and give it the watcher that hears revocations; down drops it
+ * (every connection loses user:) at exit or when identityd goes. */
+int samgrd_serve_authenticate(void *impl, nx_rpc_incoming *in, samgr_authenticate_params params);
+void samgrd_auth_refresh(struct samgrd_client *c);
+void samgrd_auth_drop(struct samgrd_client *c);
+int samgrd_identityd_up(struct samgrd *d, struct nexus_service_host *host);
+void samgrd_identityd_down(struct samgrd *d);
 
 #endif

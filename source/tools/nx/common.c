@@ -119,6 +119,8 @@ int nxt_session_open(struct nxt_session *s, const char *service)
 	if (nexus_connect(&s->nx) < 0)
 		return nxt_report_last(NULL);
 	s->loop = nexus_loop(s->nx);
+	if (!s->anonymous)
+		nxt_session_authenticate(s);
 	return service ? nxt_resolve(s, service, &s->svc) : 0;
 }
 

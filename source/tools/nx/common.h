@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nexus/limits.h" /* IDN_TOKEN_BYTES */
 #include "nexus/nexus.h"
 #include "nx-abi/loop.h"
 #include "nx-rpc/rpc.h"
@@ -28,6 +29,8 @@
 #define NXT_SYSTEM_RUNTIME_DIR "/run/nexus"
 
 struct nxt_session {
+	bool anonymous;     /* set before opening: do not present the saved session token */
+	bool authenticated; /* the saved token was accepted: samgrd sees user:<name> */
 	nexus *nx;
 	nx_loop *loop;   /* nexus_loop(nx) */
 	nx_rpc_cap *svc; /* the resolved service, or samgrd's own capability: view it as its
@@ -51,6 +54,22 @@ int nxt_runtime_dir_find(const char **ret_looked);
 
 /* Says where it looked for a running system and how to point nx at one; returns 1. */
 int nxt_report_no_system(void);
+
+/* session.c: the token file of `nx login` (path: session.c). path: 0 or -ENOENT (no
+ * variable to place it), -ENAMETOOLONG. load: 0, -ENOENT (not logged in), -EPERM (others may
+ * read it, or not the caller's), -EBADMSG. save/forget: 0 or the file's error. authenticate:
+ * presents the saved token to samgrd, if any (warns on stderr when it is refused). */
+int nxt_session_path(char *buf, size_t size);
+int nxt_token_load(uint8_t token[IDN_TOKEN_BYTES]);
+int nxt_token_save(const uint8_t token[IDN_TOKEN_BYTES]);
+int nxt_token_forget(void);
+void nxt_session_authenticate(struct nxt_session *s);
+/* Reads a password into buf (size >= IDN_PASSWORD_MAX + 2, so that one byte too many is seen):
+ * one line of stdin with from_stdin, else from the terminal without echo after the prompt
+ * "<what>: " (twice with `confirm`). 0 with *ret_len; 2 (usage, said on stderr: no terminal,
+ * empty, over-long, the two differ) or 1 (reported). The caller wipes buf. */
+int nxt_read_password(
+        const char *what, bool from_stdin, bool confirm, char *buf, size_t size, size_t *ret_len);
 
 /* The reporting functions are inline so callers (and the analyzer) see that they return 1. */
 

@@ -24,6 +24,7 @@
 #include "echo.capnp.h"
 #include "fdcheck.h"
 #include "init.capnp.h"
+#include "identity.capnp.h"
 #include "log.capnp.h"
 #include "nexus-types.capnp.h"
 #include "policy.capnp.h"
@@ -38,6 +39,7 @@ static const struct {
 } schemas[] = {
         {"echo.capnp", echo_interfaces},
         {"init.capnp", init_interfaces},
+        {"identity.capnp", identity_interfaces},
         {"log.capnp", log_interfaces},
         {"nexus-types.capnp", nexus_interfaces},
         {"nexus.capnp", NULL},
@@ -68,6 +70,8 @@ EMPTY_SERVER(nexus_service_host)
 EMPTY_SERVER(policy)
 EMPTY_SERVER(policy_watcher)
 EMPTY_SERVER(rng)
+EMPTY_SERVER(identity)
+EMPTY_SERVER(identity_session_watcher)
 EMPTY_SERVER(samgr)
 EMPTY_SERVER(samgr_admin)
 EMPTY_SERVER(samgr_service_watcher)
@@ -86,6 +90,8 @@ static const struct {
         {&policy_desc, serve_policy},
         {&policy_watcher_desc, serve_policy_watcher},
         {&rng_desc, serve_rng},
+        {&identity_desc, serve_identity},
+        {&identity_session_watcher_desc, serve_identity_session_watcher},
         {&samgr_desc, serve_samgr},
         {&samgr_admin_desc, serve_samgr_admin},
         {&samgr_service_watcher_desc, serve_samgr_service_watcher},

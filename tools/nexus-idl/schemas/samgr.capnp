@@ -10,6 +10,7 @@
 
 using N = import "/nexus.capnp";
 using T = import "nexus-types.capnp";
+using I = import "identity.capnp";
 $N.prefix("samgr");
 
 # Service names: 1..64 bytes of [a-z0-9._-].
@@ -62,6 +63,17 @@ interface Samgr {
   # Needs `ipc.connect.<name>` (knowing a service exists is part of being allowed to use it).
   # Errors: invalid_argument, denied, limit_exceeded (too many watchers on this connection).
   watch @3 (name :Text $N.maxLen(.samgrNameMaxLen) $N.nonEmpty, cb :ServiceWatcher) -> ();
+
+  # Presents an identityd session token (identity.capnp): samgrd asks identityd to verify it
+  # and from then on this connection's subject is `user:<name>`, for every resolve and check,
+  # until the session expires or is revoked (then it is the connection's own subject again).
+  # Only for samgr.sock connections (uid:<n>, or user:<name> presenting another token); the
+  # token is the authority, no capability is asked. The connection stays counted against its
+  # own subject's connection limit.
+  # Errors: invalid_argument (token not 32 bytes), denied (not a samgr.sock connection;
+  # expired, revoked or unknown token), unavailable (identityd is not running).
+  authenticate @4 (token :Data $N.maxLen(I.identityTokenLen) $N.nonEmpty)
+      -> (subject :Text $N.maxLen(T.subjectMaxLen));
 }
 
 # The bootstrap object of the admin channel that nexus-init (and later execd) holds to samgrd.
