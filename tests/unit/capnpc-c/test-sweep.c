@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "echo.capnp.h"
+#include "keystore.capnp.h"
 #include "fdcheck.h"
 #include "log.capnp.h"
 #include "nexus-types.capnp.h"
@@ -36,6 +37,7 @@ static const struct {
 	const struct nx_capnp_iface_desc *const *interfaces; /* NULL: annotations only */
 } schemas[] = {
         {"echo.capnp", echo_interfaces},
+        {"keystore.capnp", keystore_interfaces},
         {"log.capnp", log_interfaces},
         {"nexus-types.capnp", nexus_interfaces},
         {"nexus.capnp", NULL},
@@ -57,6 +59,7 @@ static const struct {
 		return r;                                      \
 	}
 EMPTY_SERVER(echo)
+EMPTY_SERVER(keystore)
 EMPTY_SERVER(log)
 EMPTY_SERVER(log_sink)
 EMPTY_SERVER(nexus_endpoint)
@@ -74,6 +77,7 @@ static const struct {
 	int (*serve)(nx_rpc_cap **ret);
 } servers[] = {
         {&echo_desc, serve_echo},
+        {&keystore_desc, serve_keystore},
         {&log_desc, serve_log},
         {&log_sink_desc, serve_log_sink},
         {&nexus_endpoint_desc, serve_nexus_endpoint},
