@@ -277,6 +277,10 @@ static int open_db(kss *s, const char *dir)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, KSS_DB_FILE) >= sizeof(path))
 		return -ENAMETOOLONG;
+	/* Made 0600 before SQLite opens it (its journals take the database's mode). */
+	rc = nx_file_create_atomic(s->dirfd, KSS_DB_FILE, "", 0, 0600);
+	if (rc < 0 && rc != -EEXIST)
+		return rc;
 	rc = sqlite3_open_v2(path, &s->db,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK)
