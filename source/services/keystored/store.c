@@ -353,10 +353,15 @@ int kss_provision(kss *s, const uint8_t entropy[KS_PROVISION_ENTROPY], uint64_t 
 		r = nx_file_create_atomic(
 		        s->dirfd, KSS_KEK_FILE, s->sec->kek_file, sizeof(s->sec->kek_file), 0600);
 		sodium_memzero(s->sec->kek_file, sizeof(s->sec->kek_file));
-		if (r < 0)
-			return r == -EEXIST ? -EIO : r; /* someone else wrote our state dir */
-		memcpy(s->sec->kek, entropy, KS_KEK_LEN);
-		s->have_kek = true;
+		if (r == -EEXIST) {
+			/* Another keystored on this state dir was first: its KEK it is. */
+			r = read_kek(s);
+		} else if (r >= 0) {
+			memcpy(s->sec->kek, entropy, KS_KEK_LEN);
+			s->have_kek = true;
+		}
+		if (r < 0 || !s->have_kek)
+			return r < 0 ? r : -EIO;
 		crash_point(s, KS_STEP_PROVISION_KEK);
 	}
 	r = exec(s, "BEGIN IMMEDIATE");
