@@ -10,12 +10,13 @@ _Static_assert(KS_KEK_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "XChaC
 _Static_assert(KS_NONCE_LEN == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "XChaCha nonce");
 _Static_assert(KS_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES, "Poly1305 tag");
 
-#define RECORD_MAGIC   "NXKR"
 #define RECORD_VERSION 1u
 #define AD_PREFIX      "nexus-key-record-v1"
 #define AD_MAX         (sizeof(AD_PREFIX) + KS_OWNER_MAX + 1 + KS_NAME_MAX + 1 + KS_PUBLIC_LEN)
 #define KEK_MAGIC      "NXKEK1\n" /* with its NUL: 8 bytes */
 #define KEK_CHECK_LEN  16u
+
+static const uint8_t record_magic[4] = {'N', 'X', 'K', 'R'};
 
 /* The record's associated data; 0 with *ret_len, or -EINVAL. */
 static int make_ad(const char *owner, const char *name, const uint8_t public[KS_PUBLIC_LEN],
@@ -43,20 +44,21 @@ int ks_record_make(const uint8_t kek[KS_KEK_LEN], const char *owner, const char 
         uint8_t ret_record[KS_RECORD_LEN])
 {
 	uint8_t public[KS_PUBLIC_LEN], secret[KS_SECRET_LEN], ad[AD_MAX];
-	const uint8_t *nonce = entropy + KS_SEED_LEN;
+	const uint8_t *nonce;
 	uint8_t *p = ret_record;
 	size_t adlen = 0;
 	int r;
 
 	if (!kek || !entropy || !ret_public || !ret_record)
 		return -EINVAL;
+	nonce = entropy + KS_SEED_LEN;
 	/* The seed is all of the secret key that needs keeping: the rest is the public key. */
 	crypto_sign_seed_keypair(public, secret, entropy);
 	sodium_memzero(secret, sizeof(secret));
 	r = make_ad(owner, name, public, ad, &adlen);
 	if (r < 0)
 		return r;
-	memcpy(p, RECORD_MAGIC, 4);
+	memcpy(p, record_magic, sizeof(record_magic));
 	p[4] = RECORD_VERSION;
 	memcpy(p + 5, nonce, KS_NONCE_LEN);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(
@@ -76,7 +78,7 @@ int ks_record_open(const uint8_t kek[KS_KEK_LEN], const char *owner, const char 
 	if (!kek || !ret_secret)
 		return -EINVAL;
 	if (!public || pub_len != KS_PUBLIC_LEN || !rec || len != KS_RECORD_LEN ||
-	        memcmp(rec, RECORD_MAGIC, 4) != 0 || rec[4] != RECORD_VERSION)
+	        memcmp(rec, record_magic, sizeof(record_magic)) != 0 || rec[4] != RECORD_VERSION)
 		return -EBADMSG;
 	r = make_ad(owner, name, public, ad, &adlen);
 	if (r < 0)

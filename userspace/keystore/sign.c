@@ -27,7 +27,7 @@ int ks_sign_message(
 	size_t dlen = domain ? strlen(domain) : 0;
 	size_t need;
 
-	if (!ks_domain_valid(domain, dlen) || (!data && len) || !buf || !ret_len)
+	if (!domain || !ks_domain_valid(domain, dlen) || (!data && len) || !buf || !ret_len)
 		return -EINVAL;
 	need = ks_sign_message_len(dlen, len);
 	if (need > cap)

@@ -500,12 +500,11 @@ keystored *keystored_free(keystored *d)
 {
 	if (!d)
 		return NULL;
-	while (d->creates) {
-		struct create *c = d->creates;
-
+	for (struct create *c = d->creates, *next; c; c = next) {
+		next = c->next;
 		nx_rpc_call_free(c->call);
 		(void)nx_rpc_incoming_failf(c->in, -EAGAIN, "keystored is stopping");
-		create_unlink(c);
+		free(c);
 	}
 	nx_rpc_call_free(d->provision_call);
 	nx_follow_free(d->follow);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <sodium.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +31,8 @@ struct kss {
 	char why[KSS_WHY_MAX + 1];
 };
 
-static void set_why(kss *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_why(kss *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->why, sizeof(s->why), fmt, ap);
-	va_end(ap);
-}
+/* What the last -EBADMSG was about: kss_why(). */
+#define set_why(s, ...) (void)snprintf((s)->why, sizeof((s)->why), __VA_ARGS__)
 
 /* Tests make keystored die here (NEXUS_KEYSTORED_CRASH_AT): as abrupt as a kill -9, nothing
  * flushed or rolled back. */
@@ -471,7 +463,7 @@ int kss_list(kss *s, const char *owner, struct kss_key *ret_keys, size_t max, si
 	size_t n = 0;
 	int r, rc = SQLITE_DONE;
 
-	if (!s || !owner || (!ret_keys && max) || !ret_n)
+	if (!s || !owner || !ret_keys || !ret_n)
 		return -EINVAL;
 	r = prepare(s,
 	        "SELECT name, public, created_ns FROM keys WHERE owner = ?1 ORDER BY name LIMIT ?2",
@@ -480,22 +472,23 @@ int kss_list(kss *s, const char *owner, struct kss_key *ret_keys, size_t max, si
 		return r;
 	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		int nlen = sqlite3_column_bytes(st, 0);
+		const void *pub = sqlite3_column_blob(st, 1);
 
-		if (!name || !ks_name_valid(name, (size_t)nlen) ||
+		if (!name || !ks_name_valid(name, (size_t)nlen) || !pub ||
 		        sqlite3_column_bytes(st, 1) != KS_PUBLIC_LEN) {
 			set_why(s, "%s: a key of %s is not well-formed", KSS_DB_FILE, owner);
 			r = -EBADMSG;
 			break;
 		}
 		memcpy(ret_keys[n].name, name, (size_t)nlen + 1);
-		memcpy(ret_keys[n].public, sqlite3_column_blob(st, 1), KS_PUBLIC_LEN);
+		memcpy(ret_keys[n].public, pub, KS_PUBLIC_LEN);
 		ret_keys[n].created_ns = (uint64_t)sqlite3_column_int64(st, 2);
 		n++;
 	}
-	if (r >= 0 && rc != SQLITE_DONE)
+	if (r >= 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = sql_error(s, rc);
 	sqlite3_finalize(st);
 	if (r >= 0)

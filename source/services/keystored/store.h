@@ -75,7 +75,8 @@ int kss_public(kss *s, const struct ks_ref *ref, uint8_t ret_public[KS_PUBLIC_LE
 int kss_sign(kss *s, const struct ks_ref *ref, const char *domain, const void *data, size_t len,
         uint8_t ret_sig[KS_SIGNATURE_LEN]);
 
-/* Up to `max` of owner's keys, by name, into ret_keys: 0 with *ret_n, -EBADMSG, -EIO. */
+/* Up to `max` of owner's keys, by name, into ret_keys (room for max): 0 with *ret_n,
+ * -EBADMSG, -EIO. */
 int kss_list(kss *s, const char *owner, struct kss_key *ret_keys, size_t max, size_t *ret_n);
 
 /* What the last -EBADMSG was about ("" if none). */

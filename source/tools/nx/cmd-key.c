@@ -84,7 +84,7 @@ static bool parse_hex(const char *hex, uint8_t *out, size_t len)
 {
 	size_t got = 0;
 
-	return strlen(hex) == 2 * len &&
+	return hex && strlen(hex) == 2 * len &&
 	       sodium_hex2bin(out, len, hex, 2 * len, NULL, &got, NULL) == 0 && got == len;
 }
 
@@ -160,7 +160,7 @@ static void print_public(
 {
 	if (a->json) {
 		printf("{\"%s\":", field);
-		nxt_json_string(value, strlen(value));
+		nxt_json_string(value, value ? strlen(value) : 0);
 		printf(",\"publicKey\":\"");
 		print_hex(pub, len);
 		printf("\"}\n");
