@@ -13,6 +13,11 @@
  *   key-probe garbage          a bogus frame on a raw channel to keystored; exit 0 once
  *                              keystored closed it
  *   key-probe unknown-method   Keystore method 42; prints the refusal
+ *   key-probe pending N        N create("pN<i>") calls at once on one channel, answered as they
+ *                              come: each refusal is printed as it arrives ("probe: refused
+ *                              <reason>"), then "probe: created C refused R" once all are in
+ *                              (with rngd stopped, KS_CREATES_PENDING_MAX are held and the
+ *                              rest refused at once; they are created once rngd runs again)
  *   key-probe vmo unsealed|size|both|large KEY
  *                              sign(KEY, "e2e") with a VMO keystored must refuse (unsealed;
  *                              size field not the VMO's; data and vmo both; over
@@ -29,6 +34,8 @@
 
 #include "keystore.capnp.h"
 #include "keystore/record.h"
+#include "nx-abi/clock.h"
+#include "nx-abi/loop.h"
 #include "nexus/nexus.h"
 #include "nx-abi/file.h"
 #include "nx-abi/sock.h"
@@ -211,6 +218,40 @@ static int unknown_method(nexus *nx, struct keystore *ks)
 	return r >= 0;
 }
 
+struct tally {
+	unsigned created, refused;
+};
+
+static void answered(void *userdata, int error, const char *reason, keystore_create_results res)
+{
+	struct tally *t = userdata;
+
+	(void)res;
+	if (error < 0) {
+		t->refused++;
+		printf("probe: refused %s\n", reason);
+	} else {
+		t->created++;
+	}
+}
+
+static int pending(nexus *nx, struct keystore *ks, unsigned n)
+{
+	uint64_t deadline = nx_clock_monotonic_ns() + 30ull * 1000 * 1000 * 1000;
+	struct tally t = {0};
+	char name[32];
+	unsigned sent = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "pN%u", i);
+		sent += keystore_create(ks, name, answered, &t) >= 0;
+	}
+	while (t.created + t.refused < sent && nx_clock_monotonic_ns() < deadline)
+		(void)nx_loop_run_once(nexus_loop(nx), 100ull * 1000 * 1000);
+	printf("probe: created %u refused %u\n", t.created, t.refused);
+	return t.created + t.refused == n ? 0 : 1;
+}
+
 /* sign(key, "e2e") with a VMO of the kind `how` names. */
 static int bad_vmo(nexus *nx, struct keystore *ks, const char *how, const char *key)
 {
@@ -267,9 +308,10 @@ int main(int argc, char **argv)
 		return secrets(argv[2]);
 	if (!(strcmp(cmd, "dump") == 0 || (argc == 2 && strcmp(cmd, "garbage") == 0) ||
 	            (argc == 2 && strcmp(cmd, "unknown-method") == 0) ||
+	            (argc == 3 && strcmp(cmd, "pending") == 0) ||
 	            (argc == 4 && strcmp(cmd, "vmo") == 0))) {
 		fprintf(stderr, "usage: key-probe dump KEY... | secrets DIR | garbage | "
-		                "unknown-method | vmo unsealed|size|both|large KEY\n");
+		                "unknown-method | pending N | vmo unsealed|size|both|large KEY\n");
 		return 2;
 	}
 	if (nexus_connect(&nx) < 0) {
@@ -283,6 +325,8 @@ int main(int argc, char **argv)
 		r = 1;
 	} else if (strcmp(cmd, "dump") == 0) {
 		r = dump(nx, keystore_from_cap(cap), argc - 2, argv + 2);
+	} else if (strcmp(cmd, "pending") == 0) {
+		r = pending(nx, keystore_from_cap(cap), (unsigned)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "unknown-method") == 0) {
 		r = unknown_method(nx, keystore_from_cap(cap));
 	} else {

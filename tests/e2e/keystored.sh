@@ -192,9 +192,22 @@ for how in unsealed size both large; do
 	[[ "$out" == "probe: invalid_argument: "* || "$out" == "probe: too_large: "* ]] ||
 		fail "vmo $how: $out"
 done
+# Creations waiting for rngd: KS_CREATES_PENDING_MAX (16) held while rngd is stopped, the
+# 17th refused at once; all held ones made once rngd runs again.
+rpid=$(pgrep -P "$ipid" -x rngd) || fail "no rngd child of init"
+kill -STOP "$rpid"
+"$probe" pending 17 >"$tmp/pending" &
+ppid=$!
+pids+=("$ppid")
+wait_for "$tmp/pending" 'probe: refused limit_exceeded: create: 16 creations wait for rngd already' ||
+	{ kill -CONT "$rpid"; fail "17th create not refused: $(cat "$tmp/pending")"; }
+kill -CONT "$rpid"
+wait "$ppid" || fail "pending: $(cat "$tmp/pending")"
+[ "$(tail -1 "$tmp/pending")" = "probe: created 16 refused 1" ] || fail "pending: $(cat "$tmp/pending")"
 [ "$(k public alpha)" = "$pub" ] || fail "keystored stopped serving after bad input"
 grep -q 'init: exit keystored' "$log" && fail "bad input made keystored exit"
-echo "ok bad input: long/invalid names, domains, garbage, unknown method, bad VMOs refused"
+echo "ok bad input: long/invalid names, domains, garbage, unknown method, bad VMOs refused;"
+echo "   16 creations held while rngd is stopped, the 17th refused, the 16 made after"
 
 # ---- 5. The device key survives kill -9 and a stop + boot on the same state dir ----
 kill -KILL "$(keystored_pid)"
