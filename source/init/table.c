@@ -31,6 +31,7 @@ static int parse_sandbox(const char *s, enum init_sandbox *ret)
 	        [INIT_SANDBOX_DEFAULT] = "sandbox=default",
 	        [INIT_SANDBOX_POLICY] = "sandbox=policy",
 	        [INIT_SANDBOX_NONE] = "sandbox=none",
+	        [INIT_SANDBOX_HWRNG] = "sandbox=hwrng",
 	};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -74,7 +75,7 @@ int init_table_load(
 		}
 		sb = INIT_SANDBOX_DEFAULT;
 		if (fields == 4 && parse_sandbox(sandbox, &sb) < 0) {
-			r = bad(path, line, "sandbox: not sandbox=default, policy or none");
+			r = bad(path, line, "sandbox: not sandbox=default, policy, none or hwrng");
 			break;
 		}
 		if (!is_name(name)) {

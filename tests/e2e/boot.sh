@@ -23,7 +23,8 @@ pids+=("$ipid")
 wait_for "$log" 'init: ready' || fail "no 'init: ready'"
 expected=('init: start samgrd' 'samgrd: ready' 'init: up samgrd'
 	'init: start policyd' 'policyd: ready' 'init: up policyd'
-	'init: start logd' 'logd: ready' 'init: up logd' 'init: start echod'
+	'init: start logd' 'logd: ready' 'init: up logd'
+	'init: start rngd' 'rngd: ready' 'init: up rngd' 'init: start echod'
 	'echod: ready' 'init: up echod' 'init: ready')
 prev=0
 for m in "${expected[@]}"; do

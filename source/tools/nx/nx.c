@@ -20,6 +20,7 @@
 int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
 int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
 int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
+int nx_cmd_rng(int argc, char **argv);    /* cmd-rng.c */
 int nx_cmd_key(int argc, char **argv);    /* cmd-key.c */
 
 static int usage(FILE *f, int code)
@@ -31,6 +32,7 @@ static int usage(FILE *f, int code)
 	        "       nx policy check|explain|version|show|reload|watch ... (nx policy --help)\n"
 	        "       nx log append|query|tail|stats ... (nx log --help)\n"
 	        "       nx status [--json]\n"
+	        "       nx rng bytes|status ... (nx rng --help)\n"
 	        "       nx key list|create|delete|public|sign|verify ... (nx key --help)\n"
 	        "       nx --help\n"
 	        "Talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock (default ./.nexus/run).\n"
@@ -133,6 +135,8 @@ int main(int argc, char **argv)
 		return nx_cmd_log(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return nx_cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rng") == 0)
+		return nx_cmd_rng(argc - 1, argv + 1);
 	if (strcmp(argv[1], "key") == 0)
 		return nx_cmd_key(argc - 1, argv + 1);
 	if (strcmp(argv[1], "svc") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0) {
