@@ -172,7 +172,9 @@ st=0; out=$(as 1000 key delete @device) || st=$?
 [ "$(as 1000 key public own1000)" != "" ] || fail "uid:1000 lost own1000"
 echo "ok subjects: uid:0, uid:1000, uid:65534 each reach only their own keys and domains"
 
-# ---- 4. Bad input: refused, keystored keeps serving ----
+# ---- 4. Bad input: refused, keystored keeps serving, keeps no fd of it ----
+kpid=$(keystored_pid) || fail "no keystored child of init"
+kfd0=$(ls "/proc/$kpid/fd" | wc -l)
 long=$(printf 'n%.0s' $(seq 65))
 st=0; out=$(k create "$long") || st=$?
 [ "$st" = 1 ] && [ "$out" = "nx: too_large: name: longer than 64 bytes" ] || fail "long name: $out"
@@ -206,7 +208,12 @@ wait "$ppid" || fail "pending: $(cat "$tmp/pending")"
 [ "$(tail -1 "$tmp/pending")" = "probe: created 16 refused 1" ] || fail "pending: $(cat "$tmp/pending")"
 [ "$(k public alpha)" = "$pub" ] || fail "keystored stopped serving after bad input"
 grep -q 'init: exit keystored' "$log" && fail "bad input made keystored exit"
+# Every channel and VMO of the bad calls is closed (channels close as their peers go).
+for _ in $(seq 100); do [ "$(ls "/proc/$kpid/fd" | wc -l)" = "$kfd0" ] && break; sleep 0.05; done
+[ "$(ls "/proc/$kpid/fd" | wc -l)" = "$kfd0" ] ||
+	fail "keystored holds $(ls "/proc/$kpid/fd" | wc -l) fds after bad input, $kfd0 before"
 echo "ok bad input: long/invalid names, domains, garbage, unknown method, bad VMOs refused;"
+echo "   no fd left behind in keystored;"
 echo "   16 creations held while rngd is stopped, the 17th refused, the 16 made after"
 
 # ---- 5. The device key survives kill -9 and a stop + boot on the same state dir ----
