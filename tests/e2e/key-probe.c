@@ -13,7 +13,7 @@
  *   key-probe garbage          a bogus frame on a raw channel to keystored; exit 0 once
  *                              keystored closed it
  *   key-probe unknown-method   Keystore method 42; prints the refusal
- *   key-probe pending N        N create("pN<i>") calls at once on one channel, answered as they
+ *   key-probe pending N PREFIX N create("<PREFIX><i>") calls at once on one channel, answered as they
  *                              come: each refusal is printed as it arrives ("probe: refused
  *                              <reason>"), then "probe: created C refused R" once all are in
  *                              (with rngd stopped, KS_CREATES_PENDING_MAX are held and the
@@ -235,7 +235,7 @@ static void answered(void *userdata, int error, const char *reason, keystore_cre
 	}
 }
 
-static int pending(nexus *nx, struct keystore *ks, unsigned n)
+static int pending(nexus *nx, struct keystore *ks, unsigned n, const char *prefix)
 {
 	uint64_t deadline = nx_clock_monotonic_ns() + 30ull * 1000 * 1000 * 1000;
 	struct tally t = {0};
@@ -243,7 +243,7 @@ static int pending(nexus *nx, struct keystore *ks, unsigned n)
 	unsigned sent = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "pN%u", i);
+		snprintf(name, sizeof(name), "%.16s%u", prefix, i);
 		sent += keystore_create(ks, name, answered, &t) >= 0;
 	}
 	while (t.created + t.refused < sent && nx_clock_monotonic_ns() < deadline)
@@ -308,10 +308,11 @@ int main(int argc, char **argv)
 		return secrets(argv[2]);
 	if (!(strcmp(cmd, "dump") == 0 || (argc == 2 && strcmp(cmd, "garbage") == 0) ||
 	            (argc == 2 && strcmp(cmd, "unknown-method") == 0) ||
-	            (argc == 3 && strcmp(cmd, "pending") == 0) ||
+	            (argc == 4 && strcmp(cmd, "pending") == 0) ||
 	            (argc == 4 && strcmp(cmd, "vmo") == 0))) {
-		fprintf(stderr, "usage: key-probe dump KEY... | secrets DIR | garbage | "
-		                "unknown-method | pending N | vmo unsealed|size|both|large KEY\n");
+		fprintf(stderr,
+		        "usage: key-probe dump KEY... | secrets DIR | garbage | "
+		        "unknown-method | pending N PREFIX | vmo unsealed|size|both|large KEY\n");
 		return 2;
 	}
 	if (nexus_connect(&nx) < 0) {
@@ -326,7 +327,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "dump") == 0) {
 		r = dump(nx, keystore_from_cap(cap), argc - 2, argv + 2);
 	} else if (strcmp(cmd, "pending") == 0) {
-		r = pending(nx, keystore_from_cap(cap), (unsigned)strtoul(argv[2], NULL, 10));
+		r = pending(
+		        nx, keystore_from_cap(cap), (unsigned)strtoul(argv[2], NULL, 10), argv[3]);
 	} else if (strcmp(cmd, "unknown-method") == 0) {
 		r = unknown_method(nx, keystore_from_cap(cap));
 	} else {

@@ -196,16 +196,25 @@ for how in unsealed size both large; do
 done
 # Creations waiting for rngd: KS_CREATES_PENDING_MAX (16) held while rngd is stopped, the
 # 17th refused at once; all held ones made once rngd runs again.
+# A caller that goes away while its creations wait gets no key and frees their places.
 rpid=$(pgrep -P "$ipid" -x rngd) || fail "no rngd child of init"
+full='probe: refused limit_exceeded: create: 16 creations wait for rngd already'
 kill -STOP "$rpid"
-"$probe" pending 17 >"$tmp/pending" &
+"$probe" pending 17 gone >"$tmp/gone" &
 ppid=$!
 pids+=("$ppid")
-wait_for "$tmp/pending" 'probe: refused limit_exceeded: create: 16 creations wait for rngd already' ||
-	{ kill -CONT "$rpid"; fail "17th create not refused: $(cat "$tmp/pending")"; }
+wait_for "$tmp/gone" "$full" || { kill -CONT "$rpid"; fail "17th create not refused: $(cat "$tmp/gone")"; }
+kill -KILL "$ppid"
+wait "$ppid" 2>/dev/null || true
+"$probe" pending 17 p >"$tmp/pending" &
+ppid=$!
+pids+=("$ppid")
+wait_for "$tmp/pending" "$full" ||
+	{ kill -CONT "$rpid"; fail "the places of a caller gone were not freed: $(cat "$tmp/pending")"; }
 kill -CONT "$rpid"
 wait "$ppid" || fail "pending: $(cat "$tmp/pending")"
 [ "$(tail -1 "$tmp/pending")" = "probe: created 16 refused 1" ] || fail "pending: $(cat "$tmp/pending")"
+k list | grep -q '^gone' && fail "a creation of a caller gone made a key"
 [ "$(k public alpha)" = "$pub" ] || fail "keystored stopped serving after bad input"
 grep -q 'init: exit keystored' "$log" && fail "bad input made keystored exit"
 # Every channel and VMO of the bad calls is closed (channels close as their peers go).
@@ -214,7 +223,8 @@ for _ in $(seq 100); do [ "$(ls "/proc/$kpid/fd" | wc -l)" = "$kfd0" ] && break;
 	fail "keystored holds $(ls "/proc/$kpid/fd" | wc -l) fds after bad input, $kfd0 before"
 echo "ok bad input: long/invalid names, domains, garbage, unknown method, bad VMOs refused;"
 echo "   no fd left behind in keystored;"
-echo "   16 creations held while rngd is stopped, the 17th refused, the 16 made after"
+echo "   16 creations held while rngd is stopped, the 17th refused, the 16 made after;"
+echo "   a caller gone while its creations wait gets no key and frees their places"
 
 # ---- 5. The device key survives kill -9 and a stop + boot on the same state dir ----
 kill -KILL "$(keystored_pid)"
