@@ -8,7 +8,8 @@
 # create and a delete: the store holds the old or the new state after. The seeds of every
 # stored key (decrypted by key-probe from the state dir) appear nowhere: not in the state
 # dir's files, not in any answer (key-probe dump), not in nx's output or the console. A
-# damaged KEK, a truncated and an emptied keys.db give `integrity:` to callers and in logd,
+# damaged KEK, a truncated and an emptied keys.db, a flipped record give `integrity:` to
+# callers and in logd,
 # and keystored keeps serving verify. Bad input (garbage, unknown method, over-long or
 # invalid fields, bad VMOs) is refused and keystored keeps serving, never restarted.
 # Every wait is bounded (poll up to N seconds); nothing asserts on timing.
@@ -68,6 +69,15 @@ public_soon() {
 	return 1
 }
 keystored_pid() { pgrep -P "$ipid" -x keystored; }
+# in_journal TEXT: until logd holds a record of keystored's with TEXT (bounded).
+in_journal() {
+	for _ in $(seq 200); do
+		"$nx" log query --subject svc:keystored --grep "$1" 2>/dev/null | grep -q -F -- "$1" &&
+			return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 # ---- 1. Boot: keystored after rngd, the device key made once from rngd entropy ----
 boot
@@ -304,13 +314,7 @@ damaged() { # WHAT: boot on a damaged store, expect integrity naming WHAT
 	[[ "$(k list)" == "nx: integrity: $what"* ]] || fail "damage $what: list"
 	[ "$(k verify "$pub" app.login "$sig" --data 'hello keys')" = valid ] ||
 		fail "damage $what: verify stopped working"
-	for _ in $(seq 200); do
-		"$nx" log query --subject svc:keystored --grep integrity 2>/dev/null |
-			grep -q -F "$what" && break
-		sleep 0.05
-	done
-	"$nx" log query --subject svc:keystored --grep integrity | grep -q -F "$what" ||
-		fail "damage $what: not reported to logd"
+	in_journal "integrity: $what" || fail "damage $what: not reported to logd"
 	grep -q 'init: exit keystored' "$log" && fail "damage $what: keystored exited"
 	stop
 }
@@ -324,7 +328,18 @@ damaged "keys.db"
 : >"$state/keys.db"
 damaged "keys.db: empty or missing while kek exists"
 cp "$tmp/keys.good" "$state/keys.db"
+# One record flipped (sqlite3, as a disk or an intruder might): that key is integrity, the
+# others serve.
+hex=$(sqlite3 "$state/keys.db" "SELECT hex(sealed) FROM keys WHERE owner = 'uid:0' AND name = 'own0'")
+[ "${hex:60:1}" = 0 ] && flip=1 || flip=0
+sqlite3 "$state/keys.db" \
+	"UPDATE keys SET sealed = X'${hex:0:60}$flip${hex:61}' WHERE owner = 'uid:0' AND name = 'own0'"
 boot
 [ "$(public_soon @device)" = "$device" ] || fail "repaired store: another device key"
+st=0; out=$(k sign own0 user.x --data x) || st=$?
+[ "$st" = 1 ] && [ "$out" = "nx: integrity: key own0 of uid:0: sealed record fails authentication" ] ||
+	fail "flipped record: $st $out"
+[ "$(k public alpha)" = "$pub" ] || fail "a flipped record cost another key"
+in_journal "integrity: key own0 of uid:0" || fail "flipped record not reported to logd"
 stop
-echo "ok damage: KEK, truncated and emptied keys.db reported as integrity (callers, logd)"
+echo "ok damage: KEK, truncated and emptied keys.db, a flipped record: integrity (callers, logd)"
