@@ -9,8 +9,9 @@
 # stored key (decrypted by key-probe from the state dir) appear nowhere: not in the state
 # dir's files, not in any answer (key-probe dump), not in nx's output or the console. A
 # damaged KEK, a truncated and an emptied keys.db, a flipped record give `integrity:` to
-# callers and in logd, and keystored keeps serving verify (and the other keys). Bad input (garbage, unknown method, over-long or
-# invalid fields, bad VMOs) is refused and keystored keeps serving, never restarted.
+# callers and in logd, and keystored keeps serving verify (and the other keys). Bad input
+# (garbage, unknown method, over-long or invalid fields, bad VMOs) is refused and keystored
+# keeps serving, never restarted; held creations are bounded and freed by a caller gone.
 # Every wait is bounded (poll up to N seconds); nothing asserts on timing.
 # Usage: keystored.sh BUILD_DIR
 set -euo pipefail
