@@ -386,6 +386,8 @@ if [ -x "$init" ] && [ -x "$bin/bench-boot" ] && [ -x "$bin/bench-system" ]; the
 				# The same call on the Endpoint itself: samgrd's proxy forwards it.
 				NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-system" proxied --cpus "$p" \
 					--iters 2000 --rounds 3
+				[ ! -x "$bin/bench-keystore" ] || [ "$p" != free ] ||
+					NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-keystore" --iters 2000 --rounds 3
 			else
 				echo "bench.sh: nexus-init ($p) did not get ready:" >&2
 				tail -5 "$sys_tmp/init-$p.log" >&2

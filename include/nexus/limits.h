@@ -61,6 +61,7 @@
 
 /* Each library's own limits, under its own prefix. */
 #include "nexus/limits-journal.h"
+#include "nexus/limits-keystore.h"
 #include "nexus/limits-log.h"
 #include "nexus/limits-logd.h"
 #include "nexus/limits-policy.h"

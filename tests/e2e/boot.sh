@@ -25,6 +25,7 @@ expected=('init: start samgrd' 'samgrd: ready' 'init: up samgrd'
 	'init: start policyd' 'policyd: ready' 'init: up policyd'
 	'init: start logd' 'logd: ready' 'init: up logd'
 	'init: start rngd' 'rngd: ready' 'init: up rngd'
+	'init: start keystored' 'keystored: ready' 'init: up keystored'
 	'init: start identityd' 'identityd: ready' 'init: up identityd'
 	'init: start echod' 'echod: ready' 'init: up echod' 'init: ready')
 prev=0

@@ -12,6 +12,9 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Each script's services keep their state (keystored's keys, ...) in its own temp dir, never in
+# a state dir other tests running at the same time share.
+export NEXUS_STATE_DIR=$tmp/state
 log=
 fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
 

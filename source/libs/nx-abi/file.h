@@ -36,6 +36,14 @@ int nx_dir_open(const char *path, int *ret_dirfd);
 int nx_file_read_beneath(
         int dirfd, const char *relpath, size_t max, void **ret_buf, size_t *ret_len);
 
+/* Creates the file `name` (one path component, no '/') in dirfd (borrowed; an nx_dir_open
+ * handle will do) holding exactly buf[0..len) with permissions `mode`, atomically: a crash at
+ * any point leaves either no `name` or the whole file, durable (written to a temporary
+ * ".<name>.tmp", fsync'ed, renamed without replacing, the directory fsync'ed). A leftover
+ * temporary of an earlier crash is removed first. Never replaces an existing file: -EEXIST,
+ * nothing changed. -EINVAL for an empty name, one with '/', or "."/"..". */
+int nx_file_create_atomic(int dirfd, const char *name, const void *buf, size_t len, unsigned mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "echo.capnp.h"
+#include "keystore.capnp.h"
 #include "fdcheck.h"
 #include "init.capnp.h"
 #include "identity.capnp.h"
@@ -40,6 +41,7 @@ static const struct {
         {"echo.capnp", echo_interfaces},
         {"init.capnp", init_interfaces},
         {"identity.capnp", identity_interfaces},
+        {"keystore.capnp", keystore_interfaces},
         {"log.capnp", log_interfaces},
         {"nexus-types.capnp", nexus_interfaces},
         {"nexus.capnp", NULL},
@@ -62,6 +64,7 @@ static const struct {
 	}
 EMPTY_SERVER(echo)
 EMPTY_SERVER(init_control)
+EMPTY_SERVER(keystore)
 EMPTY_SERVER(log)
 EMPTY_SERVER(log_sink)
 EMPTY_SERVER(nexus_endpoint)
@@ -82,6 +85,7 @@ static const struct {
 } servers[] = {
         {&echo_desc, serve_echo},
         {&init_control_desc, serve_init_control},
+        {&keystore_desc, serve_keystore},
         {&log_desc, serve_log},
         {&log_sink_desc, serve_log_sink},
         {&nexus_endpoint_desc, serve_nexus_endpoint},

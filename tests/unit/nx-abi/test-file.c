@@ -2,7 +2,7 @@
 /*
  * nx-abi files beneath a directory: reads inside work (also through a symlink that stays
  * inside); `..`, an absolute path and a symlink out are refused by the kernel; the size cap
- * is exact; only regular files are read.
+ * is exact; only regular files are read; a file is created whole or not at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -186,6 +186,46 @@ static void test_not_regular(void **state)
 	fdcheck_assert(before);
 }
 
+/* Created whole with its mode, never over an existing file, a crash's leftover temporary
+ * cleared, and one component only. */
+static void test_create_atomic(void **state)
+{
+	struct tree *t = *state;
+	int before = fdcheck_count();
+	char path[256];
+	struct stat st;
+	void *buf;
+	size_t len;
+
+	assert_int_equal(nx_file_create_atomic(t->dirfd, "kek", "0123456789", 10, 0600), 0);
+	assert_int_equal(nx_file_read_beneath(t->dirfd, "kek", 100, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	assert_memory_equal(buf, "0123456789", 10);
+	free(buf);
+	snprintf(path, sizeof(path), "%s/kek", t->in);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* Never replaced: the first content stays. */
+	assert_int_equal(nx_file_create_atomic(t->dirfd, "kek", "other", 5, 0600), -EEXIST);
+	assert_int_equal(nx_file_read_beneath(t->dirfd, "kek", 100, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	free(buf);
+	snprintf(path, sizeof(path), "%s/.kek.tmp", t->in);
+	assert_int_equal(access(path, F_OK), -1); /* no temporary left behind */
+	/* A temporary left by a crash before the rename does not stop the next try. */
+	put(t->in, ".fresh.tmp", "torn");
+	assert_int_equal(nx_file_create_atomic(t->dirfd, "fresh", "", 0, 0640), 0);
+	assert_int_equal(nx_file_read_beneath(t->dirfd, "fresh", 100, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	free(buf);
+	assert_int_equal(nx_file_create_atomic(t->dirfd, "sub/x", "x", 1, 0600), -EINVAL);
+	assert_int_equal(nx_file_create_atomic(t->dirfd, "..", "x", 1, 0600), -EINVAL);
+	assert_int_equal(nx_file_create_atomic(t->dirfd, "", "x", 1, 0600), -EINVAL);
+	/* A symlink at the name is an existing name, not a way out. */
+	assert_int_equal(nx_file_create_atomic(t->dirfd, "link-up", "x", 1, 0600), -EEXIST);
+	fdcheck_assert(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +235,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_size_cap, setup, teardown),
 	        cmocka_unit_test(test_size_cap_while_growing),
 	        cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_create_atomic, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

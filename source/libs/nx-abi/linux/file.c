@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* nx-abi files beneath a directory (file.h) on openat2. */
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -105,4 +108,62 @@ int nx_file_read_beneath(
 	*ret_buf = buf;
 	*ret_len = len;
 	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return nx_neg_errno();
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(int dirfd)
+{
+	/* dirfd may be O_PATH, which cannot be synced: open the directory itself. */
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return nx_neg_errno();
+	if (fsync(fd) < 0)
+		r = nx_neg_errno();
+	close(fd);
+	return r;
+}
+
+int nx_file_create_atomic(int dirfd, const char *name, const void *buf, size_t len, unsigned mode)
+{
+	char tmp[NAME_MAX + 1];
+	int fd, r;
+
+	assert_return(dirfd >= 0 && name && (buf || len == 0), -EINVAL);
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	        (size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+		return -EINVAL;
+	if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+		return nx_neg_errno();
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return nx_neg_errno();
+	r = fchmod(fd, mode) < 0 ? nx_neg_errno() : 0; /* the umask does not decide */
+	if (r >= 0)
+		r = write_all(fd, buf, len);
+	if (r >= 0 && fsync(fd) < 0)
+		r = nx_neg_errno();
+	close(fd);
+	if (r >= 0 && renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) < 0)
+		r = nx_neg_errno();
+	if (r < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return fsync_dir(dirfd);
 }
