@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "bundle.capnp.h"
 #include "echo.capnp.h"
 #include "fdcheck.h"
 #include "log.capnp.h"
@@ -35,6 +36,8 @@ static const struct {
 	const char *file;
 	const struct nx_capnp_iface_desc *const *interfaces; /* NULL: annotations only */
 } schemas[] = {
+        {"bundle-format.capnp", NULL},
+        {"bundle.capnp", bundle_interfaces},
         {"echo.capnp", echo_interfaces},
         {"log.capnp", log_interfaces},
         {"nexus-types.capnp", nexus_interfaces},
@@ -56,6 +59,8 @@ static const struct {
 		*ret = x##_cap(cap);                           \
 		return r;                                      \
 	}
+EMPTY_SERVER(bundle_bundles)
+EMPTY_SERVER(bundle_watcher)
 EMPTY_SERVER(echo)
 EMPTY_SERVER(log)
 EMPTY_SERVER(log_sink)
@@ -73,6 +78,8 @@ static const struct {
 	const struct nx_capnp_iface_desc *iface;
 	int (*serve)(nx_rpc_cap **ret);
 } servers[] = {
+        {&bundle_bundles_desc, serve_bundle_bundles},
+        {&bundle_watcher_desc, serve_bundle_watcher},
         {&echo_desc, serve_echo},
         {&log_desc, serve_log},
         {&log_sink_desc, serve_log_sink},
