@@ -119,7 +119,7 @@ static int check_signature(bnd_bundle *b, const nxb_bundle_file *root, bnd_trust
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
 		        "signature: %zu bytes, not a %u-byte Ed25519 signature", sig_len,
 		        BND_SIG_LEN);
-	r = trust(ctx, b->key_id, anchor);
+	r = trust(ctx, b->key_id, b->publisher, anchor);
 	if (r == -ENOENT)
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
 		        "signature: publisher %s is not a trust anchor", b->key_id);

@@ -48,9 +48,12 @@ struct bnd_error {
 	char text[BND_ERROR_MAX];
 };
 
-/* Finds the trust anchor for `key_id` (BND_KEY_ID_LEN hex digits): 0 with the key in ret_key,
- * -ENOENT when the publisher is not trusted, another negative errno when it cannot tell. */
-typedef int (*bnd_trust_fn)(void *ctx, const char *key_id, uint8_t ret_key[BND_KEY_LEN]);
+/* Finds the trust anchor for `key_id` (BND_KEY_ID_LEN hex digits of the key the manifest
+ * claims, `claimed`): 0 with the trusted key in ret_key, -ENOENT when the publisher is not
+ * trusted, another negative errno when it cannot tell. An offline inspection that only asks
+ * whether the bundle is signed by the key it names answers with `claimed` itself. */
+typedef int (*bnd_trust_fn)(void *ctx, const char *key_id, const uint8_t claimed[BND_KEY_LEN],
+        uint8_t ret_key[BND_KEY_LEN]);
 
 /* One file of a checked bundle: views into the payload. */
 struct bnd_file {

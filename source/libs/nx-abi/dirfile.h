@@ -5,8 +5,8 @@
  * path components (no '/'): the service picks them (a content hash, a temp name), and a
  * symlink planted under such a name is never followed (O_NOFOLLOW).
  *
- * Crash safety is the caller's sequence: write to a staging name (nx_file_write_synced),
- * nx_dir_sync, nx_file_rename into place, nx_dir_sync again.
+ * Crash safety is the caller's sequence: write to a staging name (nx_file_write, then
+ * nx_fs_sync), nx_dir_sync, nx_file_rename into place, nx_dir_sync again.
  */
 #ifndef NX_ABI_DIRFILE_H
 #define NX_ABI_DIRFILE_H
@@ -27,9 +27,13 @@ int nx_dir_open_at(int dirfd, const char *name, bool create, int *ret_dirfd);
 int nx_dir_sync(int dirfd);
 
 /* Writes len bytes as the file `name` in dirfd (created mode 0600 or truncated; never through
- * a symlink) and fsyncs it before returning 0. -ENOSPC, -EDQUOT, -EIO, ... (a partial file
- * may stay under `name`: write to a staging name). */
-int nx_file_write_synced(int dirfd, const char *name, const void *buf, size_t len);
+ * a symlink), and fsyncs it before returning 0 when `sync` (many files are cheaper made
+ * durable at once with nx_fs_sync). -ENOSPC, -EDQUOT, -EIO, ... (a partial file may stay
+ * under `name`: write to a staging name). */
+int nx_file_write(int dirfd, const char *name, const void *buf, size_t len, bool sync);
+
+/* Makes everything written on the filesystem holding fd durable (syncfs). */
+int nx_fs_sync(int fd);
 
 /* Renames from_dirfd/from to to_dirfd/to, replacing `to`. */
 int nx_file_rename(int from_dirfd, const char *from, int to_dirfd, const char *to);

@@ -32,7 +32,12 @@ int nx_dir_sync(int dirfd)
 	return fsync(dirfd) < 0 ? nx_neg_errno() : 0;
 }
 
-int nx_file_write_synced(int dirfd, const char *name, const void *buf, size_t len)
+int nx_fs_sync(int fd)
+{
+	return syncfs(fd) < 0 ? nx_neg_errno() : 0;
+}
+
+int nx_file_write(int dirfd, const char *name, const void *buf, size_t len, bool sync)
 {
 	const char *p = buf;
 	int fd, r = 0;
@@ -53,7 +58,7 @@ int nx_file_write_synced(int dirfd, const char *name, const void *buf, size_t le
 		p += n;
 		len -= (size_t)n;
 	}
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && sync && fsync(fd) < 0)
 		r = nx_neg_errno();
 	nx_fd_close(fd);
 	return r;
