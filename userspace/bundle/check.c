@@ -74,7 +74,8 @@ static int check_structure(bnd_bundle *b, const void *buf, size_t len, struct bn
 	size_t used = 0;
 	int r;
 
-	r = nx_capnp_frame_parse(buf, len, len, b->segs, NX_CAPNP_MAX_SEGMENTS, &nsegs, &used);
+	r = nx_capnp_frame_parse(
+	        buf, len, BND_PAYLOAD_MAX, b->segs, NX_CAPNP_MAX_SEGMENTS, &nsegs, &used);
 	if (r == -EAGAIN)
 		return fail(err, BND_STEP_STRUCTURE, -EINVAL, "structure: truncated (%zu bytes)", len);
 	if (r < 0)
@@ -106,15 +107,15 @@ static int check_signature(bnd_bundle *b, const nxb_bundle_file *root, bnd_trust
 	size_t key_len = 0, sig_len = 0, need = 0;
 	int r;
 
+	(void)nxb_bundle_file_get_signature(*root, &sig, &sig_len);
+	if (sig_len == 0)
+		return fail(err, BND_STEP_SIGNATURE, -EPERM, "signature: missing (unsigned bundle)");
 	(void)nxb_manifest_get_publisher(b->manifest, &b->publisher, &key_len);
 	if (key_len != BND_KEY_LEN)
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
 		        "signature: manifest.publisher is %zu bytes, not a %u-byte Ed25519 key",
 		        key_len, BND_KEY_LEN);
 	bnd_key_id(b->publisher, b->key_id);
-	(void)nxb_bundle_file_get_signature(*root, &sig, &sig_len);
-	if (sig_len == 0)
-		return fail(err, BND_STEP_SIGNATURE, -EPERM, "signature: missing (unsigned bundle)");
 	if (sig_len != BND_SIG_LEN)
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
 		        "signature: %zu bytes, not a %u-byte Ed25519 signature", sig_len,
@@ -185,43 +186,67 @@ static void copy_text(char *dst, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
+struct path_ref {
+	const char *path;
+	size_t len;
+	uint32_t index;
+};
+
+/* Bytewise with '/' lowest: a directory's files sort right after it ("a", "a/b", "a-x"), so
+ * a clash (rules.h bnd_paths_clash) is always between neighbours. */
+static int cmp_path(const void *x, const void *y)
+{
+	const struct path_ref *a = x, *b = y;
+	size_t n = a->len < b->len ? a->len : b->len;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned ca = a->path[i] == '/' ? 0 : (unsigned char)a->path[i];
+		unsigned cb = b->path[i] == '/' ? 0 : (unsigned char)b->path[i];
+
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* Every path and mode by the rules, then no two paths clash. Each path is read once: the
+ * reader's traversal budget is charged per read. */
 static int check_paths(bnd_bundle *b, struct bnd_error *err)
 {
-	for (uint32_t i = 0; i < b->files.count; i++) {
-		nxb_entry e = nxb_entry_at(&b->files, i);
-		const char *path = NULL;
-		size_t len = 0;
+	struct path_ref *refs = malloc((b->files.count ? b->files.count : 1) * sizeof(*refs));
+	int r = 0;
 
-		(void)nxb_entry_get_path(e, &path, &len);
-		if (bnd_path_check(path, len) < 0)
-			return fail(err, BND_STEP_MANIFEST, -EINVAL,
+	if (!refs)
+		return -ENOMEM;
+	for (uint32_t i = 0; r == 0 && i < b->files.count; i++) {
+		nxb_entry e = nxb_entry_at(&b->files, i);
+
+		refs[i].index = i;
+		(void)nxb_entry_get_path(e, &refs[i].path, &refs[i].len);
+		if (bnd_path_check(refs[i].path, refs[i].len) < 0)
+			r = fail(err, BND_STEP_MANIFEST, -EINVAL,
 			        "manifest.files[%u].path: not a relative normalised path",
 			        (unsigned)i);
-		if (bnd_mode_check(nxb_entry_get_mode(e)) < 0)
-			return fail(err, BND_STEP_MANIFEST, -EINVAL,
+		else if (bnd_mode_check(nxb_entry_get_mode(e)) < 0)
+			r = fail(err, BND_STEP_MANIFEST, -EINVAL,
 			        "manifest.files[%u].mode: %o is not owner-readable permission bits",
 			        (unsigned)i, (unsigned)nxb_entry_get_mode(e));
 	}
-	/* Pairwise: a bundle has at most BND_FILES_MAX entries and this runs once per install,
-	 * after the hashes, which cost far more. */
-	for (uint32_t i = 0; i < b->files.count; i++) {
-		const char *p = NULL;
-		size_t plen = 0;
+	if (r == 0)
+		qsort(refs, b->files.count, sizeof(*refs), cmp_path);
+	for (uint32_t i = 1; r == 0 && i < b->files.count; i++) {
+		const struct path_ref *p = &refs[i - 1], *q = &refs[i];
+		uint32_t first = p->index < q->index ? p->index : q->index;
+		uint32_t second = p->index < q->index ? q->index : p->index;
 
-		(void)nxb_entry_get_path(nxb_entry_at(&b->files, i), &p, &plen);
-		for (uint32_t j = i + 1; j < b->files.count; j++) {
-			const char *q = NULL;
-			size_t qlen = 0;
-
-			(void)nxb_entry_get_path(nxb_entry_at(&b->files, j), &q, &qlen);
-			if (bnd_paths_clash(p, plen, q, qlen))
-				return fail(err, BND_STEP_MANIFEST, -EINVAL,
-				        "manifest.files[%u].path: %s as files[%u] is", (unsigned)j,
-				        plen == qlen ? "the same path" : "a file and a directory",
-				        (unsigned)i);
-		}
+		if (bnd_paths_clash(p->path, p->len, q->path, q->len))
+			r = fail(err, BND_STEP_MANIFEST, -EINVAL,
+			        "manifest.files[%u].path: %s as files[%u] is", (unsigned)second,
+			        p->len == q->len ? "the same path" : "a file and a directory",
+			        (unsigned)first);
 	}
-	return 0;
+	free(refs);
+	return r;
 }
 
 static int check_entry(bnd_bundle *b, struct bnd_error *err)
