@@ -204,7 +204,10 @@ st=0; err=$("$nx" bundle cat org.nexus.hello ../x 2>&1) || st=$?
 [ "$st" = 1 ] && [ "$err" = "nx: invalid_argument: path: not a relative normalised path" ] || fail "bad path: $err"
 echo "ok garbage costs only its channel, watcher limits (4 per channel, 64 in all), events, bad ids and paths"
 
-# ---- 7. Limits: list pages, bundles installed, policyd's grant subjects ----
+# ---- 7. Limits: list pages (BUNDLEMGRD_LIST_MAX, 16), bundles installed (BUNDLEMGRD_BUNDLES_MAX,
+# 1024, rows written while bundlemgrd is stopped), policyd's grant subjects
+# (POLD_GRANT_SUBJECTS_MAX, 1024); watchers (BUNDLEMGRD_WATCHERS_PER_CONN_MAX,
+# BUNDLEMGRD_WATCHERS_MAX) are crossed in section 6 ----
 out=$("$probe" grants 2000) || fail "grants: $out"
 [[ "$out" == *"probe: granted 1024"* ]] &&
 	[[ "$out" == *"probe: limit_exceeded: grants: 1024 subjects hold grants already"* ]] || fail "grants: $out"

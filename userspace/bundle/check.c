@@ -23,6 +23,7 @@ struct bnd_bundle {
 	char caps[BND_CAPS_MAX][BND_CAP_MAX + 1];
 	size_t ncaps;
 	uint64_t bytes;
+	struct bnd_file *file; /* read once, by the hashes step: the reader charges every read */
 	uint8_t *signed_msg; /* prefix || canonical manifest */
 	size_t signed_len;
 };
@@ -52,7 +53,7 @@ int bnd_signed_message(
 	r = nx_capnp_canonicalize(manifest, NULL, 0, &need);
 	if (r < 0 && r != -ENOBUFS)
 		return r;
-	if (cap < BND_SIG_PREFIX_LEN + need) {
+	if (!out || cap < BND_SIG_PREFIX_LEN + need) {
 		*ret_len = BND_SIG_PREFIX_LEN + need;
 		return -ENOBUFS;
 	}
@@ -156,6 +157,9 @@ static int check_hashes(bnd_bundle *b, struct bnd_error *err)
 		        (unsigned)b->contents.count, (unsigned)b->files.count,
 		        b->contents.count < b->files.count ? "missing" : "extra");
 	b->bytes = 0;
+	b->file = calloc(b->files.count ? b->files.count : 1, sizeof(*b->file));
+	if (!b->file)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < b->files.count; i++) {
 		nxb_entry e = nxb_entry_at(&b->files, i);
 		nx_capnp_ptr p = nx_capnp_list_ptr(&b->contents, i);
@@ -174,6 +178,9 @@ static int check_hashes(bnd_bundle *b, struct bnd_error *err)
 		if (want_len != BND_HASH_LEN || sodium_memcmp(digest, want, BND_HASH_LEN) != 0)
 			return fail(err, BND_STEP_HASHES, -EBADMSG,
 			        "files[%u]: contents do not match sha256", (unsigned)i);
+		b->file[i] = (struct bnd_file){.mode = nxb_entry_get_mode(e), .size = len,
+		        .sha256 = want, .data = data};
+		(void)nxb_entry_get_path(e, &b->file[i].path, &b->file[i].path_len);
 		b->bytes += len;
 	}
 	return 0;
@@ -209,8 +216,7 @@ static int cmp_path(const void *x, const void *y)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
-/* Every path and mode by the rules, then no two paths clash. Each path is read once: the
- * reader's traversal budget is charged per read. */
+/* Every path and mode by the rules, then no two paths clash. */
 static int check_paths(bnd_bundle *b, struct bnd_error *err)
 {
 	struct path_ref *refs = malloc((b->files.count ? b->files.count : 1) * sizeof(*refs));
@@ -219,18 +225,15 @@ static int check_paths(bnd_bundle *b, struct bnd_error *err)
 	if (!refs)
 		return -ENOMEM;
 	for (uint32_t i = 0; r == 0 && i < b->files.count; i++) {
-		nxb_entry e = nxb_entry_at(&b->files, i);
-
-		refs[i].index = i;
-		(void)nxb_entry_get_path(e, &refs[i].path, &refs[i].len);
+		refs[i] = (struct path_ref){b->file[i].path, b->file[i].path_len, i};
 		if (bnd_path_check(refs[i].path, refs[i].len) < 0)
 			r = fail(err, BND_STEP_MANIFEST, -EINVAL,
 			        "manifest.files[%u].path: not a relative normalised path",
 			        (unsigned)i);
-		else if (bnd_mode_check(nxb_entry_get_mode(e)) < 0)
+		else if (bnd_mode_check(b->file[i].mode) < 0)
 			r = fail(err, BND_STEP_MANIFEST, -EINVAL,
 			        "manifest.files[%u].mode: %o is not owner-readable permission bits",
-			        (unsigned)i, (unsigned)nxb_entry_get_mode(e));
+			        (unsigned)i, (unsigned)b->file[i].mode);
 	}
 	if (r == 0)
 		qsort(refs, b->files.count, sizeof(*refs), cmp_path);
@@ -256,14 +259,9 @@ static int check_entry(bnd_bundle *b, struct bnd_error *err)
 
 	(void)nxb_manifest_get_entry(b->manifest, &entry, &len);
 	for (uint32_t i = 0; i < b->files.count; i++) {
-		nxb_entry e = nxb_entry_at(&b->files, i);
-		const char *path = NULL;
-		size_t plen = 0;
-
-		(void)nxb_entry_get_path(e, &path, &plen);
-		if (plen != len || memcmp(path, entry, len) != 0)
+		if (b->file[i].path_len != len || memcmp(b->file[i].path, entry, len) != 0)
 			continue;
-		if (!(nxb_entry_get_mode(e) & BND_MODE_EXEC))
+		if (!(b->file[i].mode & BND_MODE_EXEC))
 			return fail(err, BND_STEP_MANIFEST, -EINVAL,
 			        "manifest.entry: files[%u] is not executable", (unsigned)i);
 		copy_text(b->entry, entry, len);
@@ -429,15 +427,7 @@ size_t bnd_bundle_file_count(const bnd_bundle *b)
 
 void bnd_bundle_file(const bnd_bundle *b, size_t i, struct bnd_file *ret)
 {
-	nxb_entry e = nxb_entry_at(&b->files, (uint32_t)i);
-	nx_capnp_ptr p = nx_capnp_list_ptr(&b->contents, (uint32_t)i);
-	size_t hash_len = 0, len = 0;
-
-	(void)nxb_entry_get_path(e, &ret->path, &ret->path_len);
-	(void)nxb_entry_get_sha256(e, &ret->sha256, &hash_len);
-	(void)nx_capnp_ptr_read_data(&p, &ret->data, &len);
-	ret->mode = nxb_entry_get_mode(e);
-	ret->size = len;
+	*ret = b->file[i];
 }
 
 uint64_t bnd_bundle_bytes(const bnd_bundle *b)
@@ -456,6 +446,7 @@ bnd_bundle *bnd_bundle_free(bnd_bundle *b)
 	if (!b)
 		return NULL;
 	free(b->signed_msg);
+	free(b->file);
 	free(b);
 	return NULL;
 }

@@ -338,8 +338,9 @@ static void on_pushed(void *userdata, int error)
 	op_answer(userdata); /* a refused push is logged by grants.c; the change stands */
 }
 
-/* The change is done: tell the watchers, set the grants, then answer. */
-static void op_changed(struct op *op)
+/* The change is done: tell the watchers, set the grants, then answer. Returns 0 when
+ * answered now, NX_RPC_ASYNC when the answer waits for policyd to take the grants. */
+static int op_changed(struct op *op)
 {
 	bundle_event event = op->removal         ? BUNDLE_EVENT_REMOVED
 	                     : op->previous == 0 ? BUNDLE_EVENT_INSTALLED
@@ -350,24 +351,30 @@ static void op_changed(struct op *op)
 	        (unsigned long long)op->version);
 	announce(op->d, event, op->id, op->version);
 	r = bmd_grants_push(op->d, op->id, on_pushed, op);
-	if (r < 0) {
-		if (r != -EAGAIN)
-			nx_log(NX_LOG_WARN, "grants", "app:%s: cannot set its grants: %s", op->id,
-			        strerror(-r));
-		op_answer(op);
+	if (r >= 0) {
+		if (op->in)
+			nx_rpc_incoming_set_cancel_cb(op->in, on_cancel, op);
+		return NX_RPC_ASYNC;
 	}
+	if (r != -EAGAIN)
+		nx_log(NX_LOG_WARN, "grants", "app:%s: cannot set its grants: %s", op->id,
+		        strerror(-r));
+	op_answer(op);
+	return 0;
 }
 
-/* Fails the caller with r and the check's text, frees op. */
-static void op_fail(struct op *op, int r, const char *text)
+/* Fails the caller with r and the check's text, frees op. Returns 0 (answered). */
+static int op_fail(struct op *op, int r, const char *text)
 {
 	if (op->in)
 		(void)nx_rpc_incoming_failf(op->in, r, "%s", text);
 	op_free(op);
+	return 0;
 }
 
-/* Stores the checked bundle (the version rule again: another install may have landed). */
-static void install_commit(struct op *op)
+/* Stores the checked bundle (the version rule again: another install may have landed).
+ * Returns as op_changed. */
+static int install_commit(struct op *op)
 {
 	struct bnd_error err = {0};
 	struct bmd_record old;
@@ -396,7 +403,7 @@ static void install_commit(struct op *op)
 	}
 	nx_vmo_unmap(&op->map);
 	op->b = bnd_bundle_free(op->b);
-	op_changed(op);
+	return op_changed(op);
 }
 
 static void on_grants_answer(void *userdata, int error, const bool *allowed)
@@ -405,14 +412,19 @@ static void on_grants_answer(void *userdata, int error, const bool *allowed)
 	struct bnd_error err = {0};
 	int r;
 
-	if (!op->in)
-		return op_free(op); /* the caller went away: nothing changes */
-	if (error < 0)
-		return op_fail(op, -EAGAIN, "caps: policyd could not decide what the publisher may grant");
+	if (!op->in) {
+		op_free(op); /* the caller went away: nothing changes */
+		return;
+	}
+	if (error < 0) {
+		(void)op_fail(op, -EAGAIN, "caps: policyd could not decide what the publisher may grant");
+		return;
+	}
 	r = bnd_check_grants(op->b, allowed, &err);
 	if (r < 0)
-		return op_fail(op, r, err.text);
-	install_commit(op);
+		(void)op_fail(op, r, err.text);
+	else
+		(void)install_commit(op); /* `in` is answered now or once the grants are set */
 }
 
 /* The payload VMO, mapped read-only into op->map: 0, or answers and returns 1. */
@@ -497,10 +509,8 @@ static int serve_install(void *impl, nx_rpc_incoming *in, bundle_bundles_install
 			return nx_rpc_incoming_failf(in, -EIO, "store: cannot read the records");
 		return nx_rpc_incoming_failf(in, r, "%s", err.text);
 	}
-	if (bnd_bundle_cap_count(op->b) == 0) {
-		install_commit(op);
-		return 0;
-	}
+	if (bnd_bundle_cap_count(op->b) == 0)
+		return install_commit(op);
 	r = bmd_grants_ask(d, op->b, on_grants_answer, op);
 	if (r < 0) {
 		op->in = NULL;
@@ -538,8 +548,7 @@ static int serve_remove(void *impl, nx_rpc_incoming *in, bundle_bundles_remove_p
 		nx_log(NX_LOG_ERROR, "store", "%s: remove failed: %s", id, strerror(-r));
 		return nx_rpc_incoming_failf(in, -EIO, "store: cannot remove the bundle");
 	}
-	op_changed(op);
-	return 0;
+	return op_changed(op);
 }
 
 static const struct bundle_bundles_server bundles_vt = {

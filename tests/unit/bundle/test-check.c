@@ -231,6 +231,16 @@ static void files_limit(void **state)
 	assert_int_equal(forge_pack(&spec, files, BND_FILES_MAX, sk, &b), 0);
 	assert_int_equal(bnd_check(b.buf, b.len, trust, NULL, &bundle, &err), 0);
 	assert_int_equal(bnd_bundle_file_count(bundle), BND_FILES_MAX);
+	/* Every file reads back as often as the store asks, whatever the reader's budget. */
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < BND_FILES_MAX; i++) {
+			struct bnd_file f;
+
+			bnd_bundle_file(bundle, i, &f);
+			assert_int_equal(f.size, 1);
+			assert_int_equal(f.data[0], 'x');
+			assert_string_equal(f.path, names[i]);
+		}
 	bnd_bundle_free(bundle);
 	free(b.buf);
 	assert_int_equal(forge_pack(&spec, files, BND_FILES_MAX + 1, sk, &b), -EMSGSIZE);
