@@ -147,8 +147,10 @@ static int check_signature(bnd_bundle *b, const nxb_bundle_file *root, bnd_trust
 }
 
 /* Step 4: one content per entry, of its size and SHA-256. */
-static int check_hashes(bnd_bundle *b, struct bnd_error *err)
+static int check_hashes(bnd_bundle *b, bnd_file_fn on_file, void *ctx, struct bnd_error *err)
 {
+	int r;
+
 	uint8_t digest[BND_HASH_LEN];
 
 	if (b->contents.count != b->files.count)
@@ -182,6 +184,9 @@ static int check_hashes(bnd_bundle *b, struct bnd_error *err)
 		        .sha256 = want, .data = data};
 		(void)nxb_entry_get_path(e, &b->file[i].path, &b->file[i].path_len);
 		b->bytes += len;
+		r = on_file ? on_file(ctx, i, &b->file[i]) : 0;
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -319,12 +324,20 @@ static int check_manifest(bnd_bundle *b, struct bnd_error *err)
 int bnd_check(const void *buf, size_t len, bnd_trust_fn trust, void *trust_ctx, bnd_bundle **ret,
         struct bnd_error *ret_err)
 {
+	return bnd_check_each(buf, len, trust, NULL, trust_ctx, ret, ret_err);
+}
+
+int bnd_check_each(const void *buf, size_t len, bnd_trust_fn trust, bnd_file_fn on_file, void *ctx,
+        bnd_bundle **ret, struct bnd_error *ret_err)
+{
 	bnd_bundle *b;
 	nxb_bundle_file root;
 	int r;
 
 	if (!buf || !trust || !ret)
 		return -EINVAL;
+	if (ret_err)
+		ret_err->step = BND_STEP_NONE;
 	if (len > BND_PAYLOAD_MAX)
 		return fail(ret_err, BND_STEP_SIZE, -EMSGSIZE, "size: %zu bytes, more than %u", len,
 		        BND_PAYLOAD_MAX);
@@ -334,10 +347,10 @@ int bnd_check(const void *buf, size_t len, bnd_trust_fn trust, void *trust_ctx, 
 	r = check_structure(b, buf, len, ret_err);
 	if (r >= 0) {
 		(void)nxb_bundle_file_read_root(&b->rd, &root); /* read before */
-		r = check_signature(b, &root, trust, trust_ctx, ret_err);
+		r = check_signature(b, &root, trust, ctx, ret_err);
 	}
 	if (r >= 0)
-		r = check_hashes(b, ret_err);
+		r = check_hashes(b, on_file, ctx, ret_err);
 	if (r >= 0)
 		r = check_manifest(b, ret_err);
 	if (r < 0)

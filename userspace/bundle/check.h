@@ -74,6 +74,16 @@ typedef struct bnd_bundle bnd_bundle;
 int bnd_check(const void *buf, size_t len, bnd_trust_fn trust, void *trust_ctx, bnd_bundle **ret,
         struct bnd_error *ret_err);
 
+/* Told about file i right after its hash matched (step 4), while its bytes are still in the
+ * CPU's caches: an installer stages it then instead of reading 64 MiB again after the checks.
+ * The bundle may still fail a later step. A negative return stops the checks with that errno
+ * (ret_err's step stays BND_STEP_NONE: not the bundle's fault). */
+typedef int (*bnd_file_fn)(void *ctx, size_t i, const struct bnd_file *f);
+
+/* bnd_check, calling on_file (with ctx, as trust is) for each file that passed its hash. */
+int bnd_check_each(const void *buf, size_t len, bnd_trust_fn trust, bnd_file_fn on_file, void *ctx,
+        bnd_bundle **ret, struct bnd_error *ret_err);
+
 /* Step 6 with the caller's decisions: allowed[i] says whether the publisher may grant cap i.
  * 0, or -EPERM with *ret_err naming the first capability refused. */
 int bnd_check_grants(const bnd_bundle *b, const bool *allowed, struct bnd_error *ret_err);

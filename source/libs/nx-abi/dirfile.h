@@ -26,11 +26,16 @@ int nx_dir_open_at(int dirfd, const char *name, bool create, int *ret_dirfd);
 /* Flushes the directory's entries (after creating, renaming or removing in it). */
 int nx_dir_sync(int dirfd);
 
+/* nx_file_write's flags. SYNC: fsync before returning. WRITEBACK: start writing the file to
+ * disk now, without waiting (many files written one after the other are then mostly on disk
+ * when one nx_fs_sync makes them all durable). */
+#define NX_FILE_SYNC      (1u << 0)
+#define NX_FILE_WRITEBACK (1u << 1)
+
 /* Writes len bytes as the file `name` in dirfd (created mode 0600 or truncated; never through
- * a symlink), and fsyncs it before returning 0 when `sync` (many files are cheaper made
- * durable at once with nx_fs_sync). -ENOSPC, -EDQUOT, -EIO, ... (a partial file may stay
- * under `name`: write to a staging name). */
-int nx_file_write(int dirfd, const char *name, const void *buf, size_t len, bool sync);
+ * a symlink), as `flags` say. -ENOSPC, -EDQUOT, -EIO, ... (a partial file may stay under
+ * `name`: write to a staging name). */
+int nx_file_write(int dirfd, const char *name, const void *buf, size_t len, unsigned flags);
 
 /* Makes everything written on the filesystem holding fd durable (syncfs). */
 int nx_fs_sync(int fd);

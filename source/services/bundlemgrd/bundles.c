@@ -310,6 +310,8 @@ struct op {
 
 static void op_free(struct op *op)
 {
+	if (op->b)
+		bmd_store_discard(op->d->store); /* checked, never stored: what it staged goes */
 	nx_vmo_unmap(&op->map);
 	bnd_bundle_free(op->b);
 	free(op);
@@ -427,6 +429,14 @@ static void on_grants_answer(void *userdata, int error, const bool *allowed)
 		(void)install_commit(op); /* `in` is answered now or once the grants are set */
 }
 
+/* bnd_file_fn: each file that passed its hash goes to staging at once (store.h). */
+static int stage_file(void *ctx, size_t i, const struct bnd_file *f)
+{
+	struct bundlemgrd *d = ctx;
+
+	return bmd_store_stage(d->store, f);
+}
+
 /* The payload VMO, mapped read-only into op->map: 0, or answers and returns 1. */
 static int map_payload(nx_rpc_incoming *in, bundle_bundles_install_params params, struct op *op)
 {
@@ -488,7 +498,8 @@ static int serve_install(void *impl, nx_rpc_incoming *in, bundle_bundles_install
 		op_free(op);
 		return 0;
 	}
-	r = bnd_check(op->map.addr, op->map.size, bmd_trust_lookup, d, &op->b, &err);
+	r = bnd_check_each(op->map.addr, op->map.size, bmd_trust_lookup, stage_file, d, &op->b, &err);
+	bmd_store_stage_end(d->store);
 	if (r == -ENOMEM) {
 		op_free(op);
 		return r;
@@ -505,8 +516,12 @@ static int serve_install(void *impl, nx_rpc_incoming *in, bundle_bundles_install
 	if (r < 0) {
 		op->in = NULL;
 		op_free(op);
-		if (err.step == BND_STEP_NONE)
-			return nx_rpc_incoming_failf(in, -EIO, "store: cannot read the records");
+		bmd_store_discard(d->store);
+		if (err.step == BND_STEP_NONE) {
+			nx_log(NX_LOG_ERROR, "store", "install: cannot stage or read records: %s",
+			        strerror(-r));
+			return nx_rpc_incoming_failf(in, -EIO, "store: cannot stage the files");
+		}
 		return nx_rpc_incoming_failf(in, r, "%s", err.text);
 	}
 	if (bnd_bundle_cap_count(op->b) == 0)

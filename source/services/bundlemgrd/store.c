@@ -19,6 +19,9 @@
 struct bmd_store {
 	int dirfd, blobs, staging;
 	sqlite3 *db;
+	sqlite3_stmt *counted; /* blob_counted's, asked once per file of an install */
+	bnd_hash *staged; /* written to staging/ by bmd_store_stage, not published yet */
+	size_t nstaged, staged_cap;
 };
 
 static const char schema_sql[] =
@@ -96,14 +99,16 @@ static int remove_staged(void *userdata, const char *name)
 
 static bool blob_counted(bmd_store *s, const char *hex)
 {
-	const char *args[] = {hex, NULL};
-	sqlite3_stmt *st;
 	bool found;
 
-	if (prepare(s, "SELECT 1 FROM blobs WHERE hash = ?", &st, args) < 0)
+	if (!s->counted && sqlite3_prepare_v3(s->db, "SELECT 1 FROM blobs WHERE hash = ?", -1,
+	                           SQLITE_PREPARE_PERSISTENT, &s->counted, NULL) != SQLITE_OK)
 		return true; /* cannot tell: keep it */
-	found = sqlite3_step(st) != SQLITE_DONE;
-	sqlite3_finalize(st);
+	if (sqlite3_bind_text(s->counted, 1, hex, -1, SQLITE_STATIC) != SQLITE_OK)
+		return true;
+	found = sqlite3_step(s->counted) != SQLITE_DONE;
+	sqlite3_reset(s->counted);
+	sqlite3_clear_bindings(s->counted);
 	return found;
 }
 
@@ -131,6 +136,7 @@ static int sweep(bmd_store *s, struct bmd_recovery *rec)
 		rec->staged = staged.removed;
 		rec->orphans = orphans.removed;
 	}
+	s->nstaged = 0;
 	return r;
 }
 
@@ -154,7 +160,8 @@ int bmd_store_open(const char *dir, bmd_store **ret, struct bmd_recovery *ret_re
 	                      NULL) != SQLITE_OK)
 		r = -EIO;
 	if (r >= 0)
-		r = exec(s, "PRAGMA synchronous = FULL;");
+		/* WAL: a commit is one synced append to the log; FULL: synced at every commit. */
+		r = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
 	if (r >= 0)
 		r = exec(s, schema_sql);
 	if (r >= 0)
@@ -169,7 +176,9 @@ bmd_store *bmd_store_free(bmd_store *s)
 {
 	if (!s)
 		return NULL;
+	sqlite3_finalize(s->counted);
 	sqlite3_close(s->db);
+	free(s->staged);
 	nx_fd_close(s->staging);
 	nx_fd_close(s->blobs);
 	nx_fd_close(s->dirfd);
@@ -428,6 +437,81 @@ static void file_by_hash(const bnd_bundle *b, const uint8_t *hash, struct bnd_fi
 	}
 }
 
+static bool is_staged(const bmd_store *s, const uint8_t *hash)
+{
+	for (size_t i = 0; i < s->nstaged; i++)
+		if (memcmp(s->staged[i], hash, BND_HASH_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* Writes f's contents to staging/ (starting their writeback) unless a blob or a staged file
+ * holds them already. */
+static int stage(bmd_store *s, const struct bnd_file *f)
+{
+	char name[BND_HASH_HEX_LEN + sizeof(STAGED_SUFFIX)], hex[BND_HASH_HEX_LEN + 1];
+	bnd_hash *bigger;
+	int r;
+
+	bnd_hex(f->sha256, BND_HASH_LEN, hex);
+	if (is_staged(s, f->sha256) || blob_counted(s, hex))
+		return 0;
+	if (s->nstaged == s->staged_cap) {
+		s->staged_cap = s->staged_cap ? 2 * s->staged_cap : 64;
+		bigger = realloc(s->staged, s->staged_cap * sizeof(*bigger));
+		if (!bigger)
+			return -ENOMEM;
+		s->staged = bigger;
+	}
+	r = staged_name(f->sha256, name, sizeof(name));
+	if (r >= 0)
+		r = nx_file_write(s->staging, name, f->data, f->size, NX_FILE_WRITEBACK);
+	if (r >= 0)
+		memcpy(s->staged[s->nstaged++], f->sha256, BND_HASH_LEN);
+	return r;
+}
+
+int bmd_store_stage(bmd_store *s, const struct bnd_file *f)
+{
+	/* One read transaction over the whole check (bmd_store_stage_end ends it), not a lock
+	 * taken and dropped around each lookup. */
+	if (sqlite3_get_autocommit(s->db) && exec(s, "BEGIN") < 0)
+		return -EIO;
+	return stage(s, f);
+}
+
+void bmd_store_stage_end(bmd_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)exec(s, "COMMIT");
+}
+
+void bmd_store_discard(bmd_store *s)
+{
+	char name[BND_HASH_HEX_LEN + sizeof(STAGED_SUFFIX)];
+
+	for (size_t i = 0; i < s->nstaged; i++)
+		if (staged_name(s->staged[i], name, sizeof(name)) >= 0)
+			(void)nx_file_remove(s->staging, name);
+	s->nstaged = 0;
+}
+
+/* Forgets the staged hashes the plan published (others may belong to another install). */
+static void unstage(bmd_store *s, const struct bnd_plan *p)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->nstaged; i++) {
+		bool published = false;
+
+		for (size_t k = 0; k < p->nadd && !published; k++)
+			published = memcmp(s->staged[i], p->add[k], BND_HASH_LEN) == 0;
+		if (!published)
+			memmove(s->staged[j++], s->staged[i], BND_HASH_LEN);
+	}
+	s->nstaged = j;
+}
+
 /* Writes the contents of the plan's new hashes that no bundle stored yet into staging/,
  * makes them durable and renames them into blobs/. */
 static int stage_and_publish(bmd_store *s, const bnd_bundle *b, const struct bnd_plan *p)
@@ -441,14 +525,12 @@ static int stage_and_publish(bmd_store *s, const bnd_bundle *b, const struct bnd
 		struct bnd_file f;
 
 		bnd_hex(p->add[i], BND_HASH_LEN, hex);
-		if (blob_counted(s, hex))
+		if (!is_staged(s, p->add[i]) && blob_counted(s, hex))
 			continue;
 		write[i] = true;
 		nwrite++;
 		file_by_hash(b, p->add[i], &f);
-		r = staged_name(p->add[i], name, sizeof(name));
-		if (r >= 0)
-			r = nx_file_write(s->staging, name, f.data, f.size, false);
+		r = stage(s, &f); /* staged already while the install was checked, mostly */
 	}
 	if (r >= 0 && nwrite)
 		r = nx_fs_sync(s->staging);
@@ -464,8 +546,10 @@ static int stage_and_publish(bmd_store *s, const bnd_bundle *b, const struct bnd
 	}
 	if (r >= 0 && nwrite)
 		r = nx_dir_sync(s->blobs);
+	if (r >= 0)
+		unstage(s, p);
 	free(write);
-	return r;
+	return r; /* on failure the caller sweeps staging/ */
 }
 
 static int bind_run(sqlite3_stmt *st)

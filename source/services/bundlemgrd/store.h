@@ -64,6 +64,17 @@ int bmd_store_get(bmd_store *s, const char *id, struct bmd_record *ret);
  * -ENOSPC/-EIO/... (nothing changed). */
 int bmd_store_install(bmd_store *s, const bnd_bundle *b, uint64_t *ret_previous);
 
+/* Writes f's contents to staging/ ahead of bmd_store_install (which stages what is not
+ * staged yet), starting their writeback: called for each file as the install's checks pass
+ * it, while its bytes are in the CPU's caches, so the disk works while the next files are
+ * hashed. Contents a blob holds already are skipped. Nothing is visible. */
+int bmd_store_stage(bmd_store *s, const struct bnd_file *f);
+/* After the last bmd_store_stage of a check: ends the read transaction they share. */
+void bmd_store_stage_end(bmd_store *s);
+
+/* Removes what bmd_store_stage wrote (the install failed a later check). */
+void bmd_store_discard(bmd_store *s);
+
 /* Removes `id`: 0 with *ret_version, -ENOENT, -EIO. */
 int bmd_store_remove(bmd_store *s, const char *id, uint64_t *ret_version);
 

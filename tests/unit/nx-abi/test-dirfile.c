@@ -66,7 +66,7 @@ static void write_rename_list_remove(void **state)
 	int sub = -1, n = 0;
 
 	assert_int_equal(nx_dir_open_at(d->fd, "blobs", true, &sub), 0);
-	assert_int_equal(nx_file_write(d->fd, "staged", "hello", 5, false), 0);
+	assert_int_equal(nx_file_write(d->fd, "staged", "hello", 5, NX_FILE_WRITEBACK), 0);
 	assert_int_equal(nx_fs_sync(d->fd), 0);
 	assert_int_equal(nx_dir_sync(d->fd), 0);
 	assert_int_equal(nx_file_rename(d->fd, "staged", sub, "final"), 0);
@@ -79,7 +79,7 @@ static void write_rename_list_remove(void **state)
 	assert_int_equal(nx_dir_each(sub, count_names, &n), 0);
 	assert_int_equal(n, 0);
 	/* The callback's error stops the walk and is returned. */
-	assert_int_equal(nx_file_write(sub, "stop", "", 0, true), 0);
+	assert_int_equal(nx_file_write(sub, "stop", "", 0, NX_FILE_SYNC), 0);
 	assert_int_equal(nx_dir_each(sub, count_names, &n), -ECANCELED);
 	/* Opening without create does not make it. */
 	assert_int_equal(nx_dir_open_at(d->fd, "missing", false, &n), -ENOENT);
@@ -94,7 +94,7 @@ static void vmo_from_file(void **state)
 	size_t size = 0;
 	int vmo = -1;
 
-	assert_int_equal(nx_file_write(d->fd, "blob", "hello", 5, true), 0);
+	assert_int_equal(nx_file_write(d->fd, "blob", "hello", 5, NX_FILE_SYNC), 0);
 	assert_int_equal(nx_vmo_from_file(d->fd, "blob", 5, &vmo, &size), 0);
 	assert_int_equal(size, 5);
 	assert_int_equal(nx_vmo_get_seals(vmo, &seals), 0);
@@ -108,10 +108,10 @@ static void vmo_from_file(void **state)
 	assert_int_equal(nx_vmo_from_file(d->fd, "dir", 5, &vmo, &size), -EINVAL);
 	assert_int_equal(symlinkat("/etc/passwd", d->fd, "link"), 0);
 	assert_int_equal(nx_vmo_from_file(d->fd, "link", 1 << 20, &vmo, &size), -ELOOP);
-	assert_int_equal(nx_file_write(d->fd, "link", "x", 1, true), -ELOOP);
+	assert_int_equal(nx_file_write(d->fd, "link", "x", 1, NX_FILE_SYNC), -ELOOP);
 	assert_int_equal(nx_vmo_from_file(d->fd, "none", 5, &vmo, &size), -ENOENT);
 	/* An empty file is an empty VMO. */
-	assert_int_equal(nx_file_write(d->fd, "empty", NULL, 0, true), 0);
+	assert_int_equal(nx_file_write(d->fd, "empty", NULL, 0, NX_FILE_SYNC), 0);
 	assert_int_equal(nx_vmo_from_file(d->fd, "empty", 5, &vmo, &size), 0);
 	assert_int_equal(size, 0);
 	nx_fd_close(vmo);

@@ -37,7 +37,7 @@ int nx_fs_sync(int fd)
 	return syncfs(fd) < 0 ? nx_neg_errno() : 0;
 }
 
-int nx_file_write(int dirfd, const char *name, const void *buf, size_t len, bool sync)
+int nx_file_write(int dirfd, const char *name, const void *buf, size_t len, unsigned flags)
 {
 	const char *p = buf;
 	int fd, r = 0;
@@ -58,8 +58,11 @@ int nx_file_write(int dirfd, const char *name, const void *buf, size_t len, bool
 		p += n;
 		len -= (size_t)n;
 	}
-	if (r == 0 && sync && fsync(fd) < 0)
+	if (r == 0 && (flags & NX_FILE_SYNC) && fsync(fd) < 0)
 		r = nx_neg_errno();
+	/* Only a hint: a failure leaves the data to the next sync. */
+	if (r == 0 && (flags & NX_FILE_WRITEBACK))
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	nx_fd_close(fd);
 	return r;
 }
