@@ -9,10 +9,13 @@
  * a fresh key (trusted by writing it into bundlemgrd's trust dir), then R times:
  *   floor    SHA-256 of every file and one Ed25519 verify of the signed manifest, in process
  *            (bench=bundle-floor);
- *   install  Bundles.install of the sealed payload VMO (made once: the daemon maps it), timed
+ *   install  Bundles.install of a sealed payload VMO (made before: the daemon maps it), timed
  *            from the call to its answer: every check, the blobs written and made durable,
- *            the SQLite transaction, the grants (bench=bundle-install); then a remove, not
- *            timed, so that the next install writes everything again.
+ *            the SQLite transaction, the grants (bench=bundle-install). Each rep installs
+ *            another bundle (org.nexus.bench<i>, its own random bytes, packed untimed) and
+ *            all are removed at the end: a removal of 1,000 files just before an install
+ *            makes ext4 search longer for inodes to give the new files (recently_deleted), a
+ *            cost of the removal, not of the install.
  * Prints the RESULT lines (median over reps) and the install's throughput as a share of the
  * floor's (the issue's target: at least 80%).
  */
@@ -27,7 +30,7 @@
 #include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
 
-#define BB_ID "org.nexus.bench"
+#define BB_ID "org.nexus.bench%u"
 
 struct bench {
 	size_t nfiles, bytes;
@@ -48,7 +51,6 @@ static int make_files(struct bench *b)
 	b->files = calloc(b->nfiles, sizeof(*b->files));
 	if (!b->data || !b->names || !b->files)
 		return -ENOMEM;
-	randombytes_buf(b->data, b->bytes);
 	for (size_t i = 0; i < b->nfiles; i++) {
 		snprintf(b->names[i], sizeof(b->names[i]), i ? "data/f%05zu" : "bin/entry", i);
 		b->files[i] = (struct bnd_pack_file){b->names[i], i ? 0644 : 0755, b->data + i * each,
@@ -57,13 +59,16 @@ static int make_files(struct bench *b)
 	return 0;
 }
 
-static int pack(struct bench *b)
+/* Rep i's bundle: fresh bytes (no blob shared with an earlier rep), packed and signed. */
+static int pack(struct bench *b, unsigned i)
 {
 	struct bnd_spec spec = {.version = 1};
 
-	snprintf(spec.id, sizeof(spec.id), BB_ID);
+	free(b->payload);
+	b->payload = NULL;
+	randombytes_buf(b->data, b->bytes);
+	snprintf(spec.id, sizeof(spec.id), BB_ID, i);
 	snprintf(spec.entry, sizeof(spec.entry), "bin/entry");
-	crypto_sign_keypair(b->pk, b->sk);
 	return bnd_pack(&spec, b->files, b->nfiles, b->sk, &b->payload, &b->payload_len);
 }
 
@@ -147,7 +152,6 @@ static int install_once(nexus *nx, struct bundle_bundles *bundles, struct nexus_
 {
 	bundle_bundles_install_params_b params;
 	bundle_bundles_install_results out;
-	bundle_bundles_remove_results rout;
 	nexus_vmo_ref_b ref;
 	nx_rpc_call *call = NULL;
 	uint64_t t0;
@@ -166,37 +170,57 @@ static int install_once(nexus *nx, struct bundle_bundles *bundles, struct nexus_
 	if (r < 0)
 		return call_failed(nx, call, r, "install");
 	nx_rpc_call_free(call);
-	r = bundle_bundles_remove_wait(bundles, BB_ID, nexus_deadline(nx), &call, &rout);
-	if (r < 0)
-		return call_failed(nx, call, r, "remove");
-	nx_rpc_call_free(call);
 	return 0;
 }
 
-static int run(struct bench *b, unsigned reps)
+static int remove_all(nexus *nx, struct bundle_bundles *bundles, unsigned n)
+{
+	bundle_bundles_remove_results out;
+	nx_rpc_call *call = NULL;
+	char id[64];
+	int r = 0;
+
+	for (unsigned i = 0; r >= 0 && i < n; i++) {
+		snprintf(id, sizeof(id), BB_ID, i);
+		r = bundle_bundles_remove_wait(bundles, id, nexus_deadline(nx), &call, &out);
+		if (r < 0)
+			return call_failed(nx, call, r, "remove");
+		nx_rpc_call_free(call);
+	}
+	return r;
+}
+
+/* Rep i's payload as a sealed VMO capability. */
+static int payload_vmo(struct bench *b, unsigned i, struct nexus_vmo **ret)
 {
 	static const struct nexus_vmo_server vmo_vt = {0};
-	uint64_t *floor_ns = calloc(reps, sizeof(uint64_t)), *install_ns = calloc(reps, sizeof(uint64_t));
-	struct nexus_vmo *vmo = NULL;
-	nx_rpc_cap *cap = NULL;
-	uint8_t sig[BND_SIG_LEN], *msg = NULL;
-	size_t msg_len = 0;
-	nexus *nx = NULL;
-	int fd = -1, r;
+	int fd = -1, r = pack(b, i);
 
-	r = floor_ns && install_ns ? signed_parts(b, &msg, &msg_len, sig) : -ENOMEM;
-	if (r >= 0)
-		r = trust_key(b);
 	if (r >= 0)
 		r = nx_vmo_create("bench-bundle", b->payload_len, &fd);
 	if (r >= 0)
 		r = nx_vmo_write(fd, 0, b->payload, b->payload_len);
 	if (r >= 0)
 		r = nx_vmo_seal(fd, NX_VMO_SEAL_FROZEN);
-	if (r >= 0) {
-		r = nexus_vmo_server_new_with_fd(&vmo_vt, NULL, NULL, fd, &vmo); /* takes fd */
-		fd = -1;
-	}
+	if (r >= 0)
+		return nexus_vmo_server_new_with_fd(&vmo_vt, NULL, NULL, fd, ret); /* takes fd */
+	nx_fd_close(fd);
+	return r;
+}
+
+static int run(struct bench *b, unsigned reps)
+{
+	uint64_t *floor_ns = calloc(reps, sizeof(uint64_t)), *install_ns = calloc(reps, sizeof(uint64_t));
+	struct nexus_vmo *vmo = NULL;
+	nx_rpc_cap *cap = NULL;
+	uint8_t sig[BND_SIG_LEN], *msg = NULL;
+	size_t msg_len = 0;
+	unsigned done = 0;
+	nexus *nx = NULL;
+	int r;
+
+	crypto_sign_keypair(b->pk, b->sk);
+	r = floor_ns && install_ns ? trust_key(b) : -ENOMEM;
 	if (r >= 0)
 		r = nexus_connect(&nx);
 	if (r >= 0)
@@ -204,8 +228,18 @@ static int run(struct bench *b, unsigned reps)
 	if (r >= 0)
 		nexus_set_timeout(nx, 120ull * 1000 * 1000 * 1000);
 	for (unsigned i = 0; r >= 0 && i < reps; i++) {
-		floor_ns[i] = floor_once(b, msg, msg_len, sig);
-		r = install_once(nx, bundle_bundles_from_cap(cap), vmo, b->payload_len, &install_ns[i]);
+		r = payload_vmo(b, i, &vmo);
+		if (r >= 0)
+			r = signed_parts(b, &msg, &msg_len, sig);
+		if (r >= 0)
+			floor_ns[i] = floor_once(b, msg, msg_len, sig);
+		if (r >= 0)
+			r = install_once(nx, bundle_bundles_from_cap(cap), vmo, b->payload_len,
+			        &install_ns[i]);
+		done += r >= 0;
+		vmo = nexus_vmo_from_cap(nx_rpc_cap_unref(nexus_vmo_cap(vmo)));
+		free(msg);
+		msg = NULL;
 	}
 	if (r >= 0) {
 		uint64_t f = bench_quantile(floor_ns, reps, 0.5), in = bench_quantile(install_ns, reps, 0.5);
@@ -219,7 +253,8 @@ static int run(struct bench *b, unsigned reps)
 	} else {
 		fprintf(stderr, "bench-bundle: %s\n", nx ? nexus_last_error(nx) : strerror(-r));
 	}
-	nx_fd_close(fd);
+	if (cap && remove_all(nx, bundle_bundles_from_cap(cap), done) < 0)
+		r = -EIO;
 	nx_rpc_cap_unref(cap);
 	nx_rpc_cap_unref(nexus_vmo_cap(vmo));
 	nexus_free(nx);
@@ -253,8 +288,6 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0)
 		return 1;
 	r = make_files(&b);
-	if (r >= 0)
-		r = pack(&b);
 	if (r >= 0)
 		r = run(&b, reps);
 	sodium_memzero(b.sk, sizeof(b.sk));
