@@ -34,7 +34,7 @@
 
 struct bench {
 	size_t nfiles, bytes;
-	uint8_t *data;        /* every file's bytes, one after the other */
+	uint8_t *data; /* every file's bytes, one after the other */
 	char (*names)[32];
 	uint8_t pk[BND_KEY_LEN], sk[BND_SECRET_LEN];
 	struct bnd_pack_file *files;
@@ -53,8 +53,8 @@ static int make_files(struct bench *b)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->nfiles; i++) {
 		snprintf(b->names[i], sizeof(b->names[i]), i ? "data/f%05zu" : "bin/entry", i);
-		b->files[i] = (struct bnd_pack_file){b->names[i], i ? 0644 : 0755, b->data + i * each,
-		        i + 1 < b->nfiles ? each : b->bytes - i * each};
+		b->files[i] = (struct bnd_pack_file){b->names[i], i ? 0644 : 0755,
+		        b->data + i * each, i + 1 < b->nfiles ? each : b->bytes - i * each};
 	}
 	return 0;
 }
@@ -73,8 +73,8 @@ static int pack(struct bench *b, unsigned i)
 }
 
 /* The floor: what no install can skip, in process. */
-static uint64_t floor_once(const struct bench *b, const uint8_t *msg, size_t msg_len,
-        const uint8_t *sig)
+static uint64_t floor_once(
+        const struct bench *b, const uint8_t *msg, size_t msg_len, const uint8_t *sig)
 {
 	uint8_t digest[BND_HASH_LEN];
 	uint64_t t0 = bench_now_ns();
@@ -210,7 +210,8 @@ static int payload_vmo(struct bench *b, unsigned i, struct nexus_vmo **ret)
 
 static int run(struct bench *b, unsigned reps)
 {
-	uint64_t *floor_ns = calloc(reps, sizeof(uint64_t)), *install_ns = calloc(reps, sizeof(uint64_t));
+	uint64_t *floor_ns = calloc(reps, sizeof(uint64_t)),
+	         *install_ns = calloc(reps, sizeof(uint64_t));
 	struct nexus_vmo *vmo = NULL;
 	nx_rpc_cap *cap = NULL;
 	uint8_t sig[BND_SIG_LEN], *msg = NULL;
@@ -242,7 +243,8 @@ static int run(struct bench *b, unsigned reps)
 		msg = NULL;
 	}
 	if (r >= 0) {
-		uint64_t f = bench_quantile(floor_ns, reps, 0.5), in = bench_quantile(install_ns, reps, 0.5);
+		uint64_t f = bench_quantile(floor_ns, reps, 0.5),
+		         in = bench_quantile(install_ns, reps, 0.5);
 
 		bench_report_transfer("bundle-floor", "in-process", floor_ns, reps, b->bytes);
 		bench_report_transfer("bundle-install", "bundlemgrd", install_ns, reps, b->bytes);
@@ -280,7 +282,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--reps") == 0 && v)
 			reps = (unsigned)strtoul(v, NULL, 10), i++;
 		else
-			return fprintf(stderr, "usage: bench-bundle [--mib M] [--files N] [--reps R]\n"), 2;
+			return fprintf(stderr,
+			               "usage: bench-bundle [--mib M] [--files N] [--reps R]\n"),
+			       2;
 	}
 	if (b.nfiles == 0 || b.nfiles > BND_FILES_MAX || b.bytes < b.nfiles || reps == 0 ||
 	        b.bytes > BND_PAYLOAD_MAX / 2)

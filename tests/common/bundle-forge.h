@@ -30,12 +30,13 @@ static inline int forge_pack(const struct bnd_spec *spec, const struct bnd_pack_
 }
 
 /* A reader over a framed bundle. */
-static inline int forge_read(const struct forge_buf *b, struct nx_capnp_seg *segs, nx_capnp_reader *rd,
-        nxb_bundle_file *root)
+static inline int forge_read(const struct forge_buf *b, struct nx_capnp_seg *segs,
+        nx_capnp_reader *rd, nxb_bundle_file *root)
 {
 	uint32_t nsegs = 0;
 	size_t used = 0;
-	int r = nx_capnp_frame_parse(b->buf, b->len, b->len, segs, NX_CAPNP_MAX_SEGMENTS, &nsegs, &used);
+	int r = nx_capnp_frame_parse(
+	        b->buf, b->len, b->len, segs, NX_CAPNP_MAX_SEGMENTS, &nsegs, &used);
 
 	if (r < 0)
 		return r;

@@ -109,7 +109,8 @@ static int payload(nexus *nx, struct bundle_bundles *b, const char *kind, const 
 	if (r >= 0 && strcmp(kind, "novmo") != 0) {
 		r = payload_fd(kind, file, &fd, &claim);
 		if (r >= 0)
-			r = nexus_vmo_server_new_with_fd(&vmo_vt, NULL, NULL, fd, &vmo); /* takes fd */
+			r = nexus_vmo_server_new_with_fd(
+			        &vmo_vt, NULL, NULL, fd, &vmo); /* takes fd */
 		if (r >= 0)
 			r = nexus_vmo_ref_set_vmo(ref, vmo);
 		nexus_vmo_ref_set_size(ref, claim);
@@ -256,7 +257,8 @@ static int watchers(nexus *nx, struct bundle_bundles *first)
 	printf("probe: per channel %u\n", per);
 	all = per;
 	/* More channels (each a fresh resolve) until bundlemgrd refuses in all. */
-	for (bool refused = false; r >= 0 && !refused && conns <= BUNDLEMGRD_WATCHERS_MAX; conns++) {
+	for (bool refused = false; r >= 0 && !refused && conns <= BUNDLEMGRD_WATCHERS_MAX;
+	        conns++) {
 		int fd = resolve_raw(nx);
 
 		r = fd < 0 ? fd : nx_rpc_conn_new(nexus_loop(nx), fd, NULL, &conns_[conns]);
@@ -349,7 +351,8 @@ int main(int argc, char **argv)
 		else if (r >= 0 && strcmp(cmd, "watchers") == 0)
 			r = watchers(nx, bundle_bundles_from_cap(cap));
 		else if (r >= 0)
-			r = watch(nx, bundle_bundles_from_cap(cap), (unsigned)strtoul(argv[2], NULL, 10));
+			r = watch(nx, bundle_bundles_from_cap(cap),
+			        (unsigned)strtoul(argv[2], NULL, 10));
 	}
 	if (r < 0)
 		printf("probe: failed: %s\n", nx ? nexus_last_error(nx) : strerror(-r));

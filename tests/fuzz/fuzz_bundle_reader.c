@@ -121,7 +121,8 @@ static int resign(const uint8_t *buf, size_t len, uint8_t **ret, size_t *ret_len
 	if (r >= 0)
 		r = nxb_bundle_file_init_manifest(dst, &m);
 	for (uint32_t i = 0; r >= 0 && i < NXB_MANIFEST_PTRS; i++)
-		r = i == 1 ? nxb_manifest_set_publisher(m, pk, sizeof(pk)) : copy_ptr(&m.s, &src.s, i);
+		r = i == 1 ? nxb_manifest_set_publisher(m, pk, sizeof(pk))
+		           : copy_ptr(&m.s, &src.s, i);
 	if (r >= 0) {
 		nxb_manifest_set_version(m, nxb_manifest_get_version(src));
 		nxb_manifest_set_restart(m, nxb_manifest_get_restart(src));

@@ -24,7 +24,7 @@ struct bnd_bundle {
 	size_t ncaps;
 	uint64_t bytes;
 	struct bnd_file *file; /* read once, by the hashes step: the reader charges every read */
-	uint8_t *signed_msg; /* prefix || canonical manifest */
+	uint8_t *signed_msg;   /* prefix || canonical manifest */
 	size_t signed_len;
 };
 
@@ -78,7 +78,8 @@ static int check_structure(bnd_bundle *b, const void *buf, size_t len, struct bn
 	r = nx_capnp_frame_parse(
 	        buf, len, BND_PAYLOAD_MAX, b->segs, NX_CAPNP_MAX_SEGMENTS, &nsegs, &used);
 	if (r == -EAGAIN)
-		return fail(err, BND_STEP_STRUCTURE, -EINVAL, "structure: truncated (%zu bytes)", len);
+		return fail(
+		        err, BND_STEP_STRUCTURE, -EINVAL, "structure: truncated (%zu bytes)", len);
 	if (r < 0)
 		return fail(err, BND_STEP_STRUCTURE, -EINVAL, "structure: not one framed message");
 	if (used != len)
@@ -110,7 +111,8 @@ static int check_signature(bnd_bundle *b, const nxb_bundle_file *root, bnd_trust
 
 	(void)nxb_bundle_file_get_signature(*root, &sig, &sig_len);
 	if (sig_len == 0)
-		return fail(err, BND_STEP_SIGNATURE, -EPERM, "signature: missing (unsigned bundle)");
+		return fail(
+		        err, BND_STEP_SIGNATURE, -EPERM, "signature: missing (unsigned bundle)");
 	(void)nxb_manifest_get_publisher(b->manifest, &b->publisher, &key_len);
 	if (key_len != BND_KEY_LEN)
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
@@ -133,13 +135,15 @@ static int check_signature(bnd_bundle *b, const nxb_bundle_file *root, bnd_trust
 		        "signature: publisher %s differs from its trust anchor", b->key_id);
 	r = bnd_signed_message(&b->manifest.s, NULL, 0, &need);
 	if (r != -ENOBUFS)
-		return fail(err, BND_STEP_STRUCTURE, -EINVAL, "structure: manifest has no canonical form");
+		return fail(err, BND_STEP_STRUCTURE, -EINVAL,
+		        "structure: manifest has no canonical form");
 	b->signed_msg = malloc(need);
 	if (!b->signed_msg)
 		return -ENOMEM;
 	r = bnd_signed_message(&b->manifest.s, b->signed_msg, need, &b->signed_len);
 	if (r < 0)
-		return fail(err, BND_STEP_STRUCTURE, -EINVAL, "structure: manifest has no canonical form");
+		return fail(err, BND_STEP_STRUCTURE, -EINVAL,
+		        "structure: manifest has no canonical form");
 	if (crypto_sign_verify_detached(sig, b->signed_msg, b->signed_len, b->publisher) != 0)
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
 		        "signature: does not verify with publisher %s's key", b->key_id);
@@ -180,8 +184,8 @@ static int check_hashes(bnd_bundle *b, bnd_file_fn on_file, void *ctx, struct bn
 		if (want_len != BND_HASH_LEN || sodium_memcmp(digest, want, BND_HASH_LEN) != 0)
 			return fail(err, BND_STEP_HASHES, -EBADMSG,
 			        "files[%u]: contents do not match sha256", (unsigned)i);
-		b->file[i] = (struct bnd_file){.mode = nxb_entry_get_mode(e), .size = len,
-		        .sha256 = want, .data = data};
+		b->file[i] = (struct bnd_file){
+		        .mode = nxb_entry_get_mode(e), .size = len, .sha256 = want, .data = data};
 		(void)nxb_entry_get_path(e, &b->file[i].path, &b->file[i].path_len);
 		b->bytes += len;
 		r = on_file ? on_file(ctx, i, &b->file[i]) : 0;
@@ -312,7 +316,8 @@ static int check_manifest(bnd_bundle *b, struct bnd_error *err)
 		        "manifest.id: not a reverse-DNS bundle id");
 	copy_text(b->id, id, len);
 	if (nxb_manifest_get_version(b->manifest) == 0)
-		return fail(err, BND_STEP_MANIFEST, -EINVAL, "manifest.version: 0 (versions start at 1)");
+		return fail(err, BND_STEP_MANIFEST, -EINVAL,
+		        "manifest.version: 0 (versions start at 1)");
 	r = check_paths(b, err);
 	if (r >= 0)
 		r = check_entry(b, err);

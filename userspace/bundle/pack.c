@@ -11,14 +11,15 @@
 
 /* Words the message needs, a little over: one segment holds it all, so readers follow no far
  * pointers and the canonical manifest is cheap. */
-static size_t estimate_words(const struct bnd_spec *spec, const struct bnd_pack_file *files,
-        size_t n)
+static size_t estimate_words(
+        const struct bnd_spec *spec, const struct bnd_pack_file *files, size_t n)
 {
 	size_t words = 64 + BND_CAPS_MAX * (1 + (BND_CAP_MAX + 8) / 8);
 
 	for (size_t i = 0; i < n; i++)
-		words += 2 * (NXB_ENTRY_DATA_WORDS + NXB_ENTRY_PTRS) + (strlen(files[i].path) + 8) / 8 +
-		         BND_HASH_LEN / 8 + 1 + (files[i].size + 7) / 8;
+		words += 2 * (NXB_ENTRY_DATA_WORDS + NXB_ENTRY_PTRS) +
+		         (strlen(files[i].path) + 8) / 8 + BND_HASH_LEN / 8 + 1 +
+		         (files[i].size + 7) / 8;
 	return words + (strlen(spec->id) + strlen(spec->entry)) / 8 + 4;
 }
 

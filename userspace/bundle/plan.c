@@ -30,8 +30,8 @@ static int distinct(const bnd_hash *h, size_t n, bnd_hash **ret, size_t *ret_n)
 	return 0;
 }
 
-int bnd_plan_make(const bnd_hash *old, size_t nold, const bnd_hash *new_, size_t nnew,
-        struct bnd_plan *ret)
+int bnd_plan_make(
+        const bnd_hash *old, size_t nold, const bnd_hash *new_, size_t nnew, struct bnd_plan *ret)
 {
 	bnd_hash *o = NULL, *n = NULL;
 	size_t no = 0, nn = 0, i = 0, j = 0;

@@ -27,8 +27,8 @@ struct bnd_plan {
 
 /* Plans the change from old[0..nold) to new_[0..nnew) (borrowed; duplicates allowed). 0 with
  * *ret filled (release with bnd_plan_done), -EINVAL or -ENOMEM (*ret untouched). */
-int bnd_plan_make(const bnd_hash *old, size_t nold, const bnd_hash *new_, size_t nnew,
-        struct bnd_plan *ret);
+int bnd_plan_make(
+        const bnd_hash *old, size_t nold, const bnd_hash *new_, size_t nnew, struct bnd_plan *ret);
 
 /* Frees the plan's lists; takes a zeroed plan. */
 void bnd_plan_done(struct bnd_plan *p);

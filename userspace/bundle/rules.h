@@ -13,15 +13,15 @@
 
 #include "nexus/limits.h" /* BND_*: nexus/limits-bundle.h */
 
-#define BND_KEY_LEN       32u /* Ed25519 public key */
-#define BND_SECRET_LEN    64u /* Ed25519 secret key (libsodium's seed || public key) */
-#define BND_SIG_LEN       64u
-#define BND_HASH_LEN      32u /* SHA-256 */
-#define BND_HASH_HEX_LEN  64u
-#define BND_KEY_ID_LEN    16u /* hex digits: the first 8 bytes of SHA-256(public key) */
-#define BND_MODE_EXEC     0100u
-#define BND_MODE_READ     0400u
-#define BND_MODE_PERM     0777u
+#define BND_KEY_LEN      32u /* Ed25519 public key */
+#define BND_SECRET_LEN   64u /* Ed25519 secret key (libsodium's seed || public key) */
+#define BND_SIG_LEN      64u
+#define BND_HASH_LEN     32u /* SHA-256 */
+#define BND_HASH_HEX_LEN 64u
+#define BND_KEY_ID_LEN   16u /* hex digits: the first 8 bytes of SHA-256(public key) */
+#define BND_MODE_EXEC    0100u
+#define BND_MODE_READ    0400u
+#define BND_MODE_PERM    0777u
 
 /* Reverse-DNS: 2..BND_ID_LABELS_MAX labels joined by '.', each 1..BND_LABEL_MAX bytes of
  * [a-z0-9_] starting with a letter, at most BND_ID_MAX bytes. 0, -EINVAL or -EMSGSIZE. */

@@ -75,8 +75,8 @@ static int parse_u64(const char *s, size_t len, bool suffix, uint64_t *ret)
 	return 0;
 }
 
-static int add_caps(struct bnd_spec *s, const char *v, size_t len, unsigned line,
-        struct bnd_spec_error *err)
+static int add_caps(
+        struct bnd_spec *s, const char *v, size_t len, unsigned line, struct bnd_spec_error *err)
 {
 	size_t i = 0;
 
@@ -145,8 +145,8 @@ static int set_key(struct bnd_spec *s, enum key k, const char *v, size_t len, un
 		return 0;
 	case KEY_ENTRY:
 		if (bnd_path_check(v, len) < 0)
-			return fail(err, line, -EINVAL, "entry: '%.*s' is not a bundle path", (int)len,
-			        v);
+			return fail(err, line, -EINVAL, "entry: '%.*s' is not a bundle path",
+			        (int)len, v);
 		memcpy(s->entry, v, len);
 		s->entry[len] = '\0';
 		return 0;
@@ -162,7 +162,8 @@ static int set_key(struct bnd_spec *s, enum key k, const char *v, size_t len, un
 		return add_caps(s, v, len, line, err);
 	case KEY_MEMORY:
 		if (parse_u64(v, len, true, &s->limits.memory_bytes) < 0)
-			return fail(err, line, -EINVAL, "memory: not a byte count (K, M, G suffix)");
+			return fail(
+			        err, line, -EINVAL, "memory: not a byte count (K, M, G suffix)");
 		return 0;
 	case KEY_TASKS:
 		return set_u32(&s->limits.tasks, v, len, "tasks", line, err);
@@ -206,7 +207,8 @@ static int parse_line(struct bnd_spec *s, bool *seen, const char *p, size_t len,
 	return fail(err, line, -EINVAL, "unknown key '%.*s'", (int)klen, p);
 }
 
-int bnd_spec_parse(const char *text, size_t len, struct bnd_spec *ret, struct bnd_spec_error *ret_err)
+int bnd_spec_parse(
+        const char *text, size_t len, struct bnd_spec *ret, struct bnd_spec_error *ret_err)
 {
 	static const enum key required[] = {KEY_ID, KEY_VERSION, KEY_ENTRY};
 	struct bnd_spec s = {0};
@@ -225,7 +227,8 @@ int bnd_spec_parse(const char *text, size_t len, struct bnd_spec *ret, struct bn
 
 		line++;
 		if (n > BND_SPEC_LINE_MAX)
-			return fail(ret_err, line, -EMSGSIZE, "longer than %u bytes", BND_SPEC_LINE_MAX);
+			return fail(ret_err, line, -EMSGSIZE, "longer than %u bytes",
+			        BND_SPEC_LINE_MAX);
 		if (memchr(text + pos, '\0', n))
 			return fail(ret_err, line, -EINVAL, "contains NUL");
 		r = parse_line(&s, seen, text + pos, n, line, ret_err);

@@ -52,7 +52,8 @@ struct bnd_spec_error {
 /* Parses `text` (len bytes, borrowed) into *ret. 0, or -EINVAL (a line breaks the format or a
  * rule), -EMSGSIZE (text, a line or the caps over their limits) with *ret_err filled (if not
  * NULL); *ret is untouched on failure. */
-int bnd_spec_parse(const char *text, size_t len, struct bnd_spec *ret, struct bnd_spec_error *ret_err);
+int bnd_spec_parse(
+        const char *text, size_t len, struct bnd_spec *ret, struct bnd_spec_error *ret_err);
 
 /* The name of a restart value as the manifest source writes it, or NULL. */
 const char *bnd_restart_name(unsigned restart);

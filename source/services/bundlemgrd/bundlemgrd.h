@@ -11,8 +11,8 @@
 
 /* The trust anchors' directory when $NEXUS_BUNDLE_TRUST_DIR is not set: beneath the state dir,
  * the one place the default sandbox lets bundlemgrd read. */
-#define BMD_TRUST_ENV     "NEXUS_BUNDLE_TRUST_DIR"
-#define BMD_TRUST_SUBDIR  "trust"
+#define BMD_TRUST_ENV      "NEXUS_BUNDLE_TRUST_DIR"
+#define BMD_TRUST_SUBDIR   "trust"
 #define BMD_TRUST_FILE_MAX 256u /* bytes of one <key id>.pub file */
 
 struct bundlemgrd {
@@ -31,8 +31,8 @@ struct bundlemgrd {
 /* trust.c: opens the trust dir (creating it beneath the state dir when it is the default). */
 int bmd_trust_open(struct bundlemgrd *d, const char *state_dir);
 /* bnd_trust_fn over d->trust_dirfd: <key id>.pub holds the key as 64 hex digits. */
-int bmd_trust_lookup(
-        void *ctx, const char *key_id, const uint8_t claimed[BND_KEY_LEN], uint8_t ret_key[BND_KEY_LEN]);
+int bmd_trust_lookup(void *ctx, const char *key_id, const uint8_t claimed[BND_KEY_LEN],
+        uint8_t ret_key[BND_KEY_LEN]);
 
 /* grants.c: follows policyd; sets every bundle's grants whenever it comes up. */
 int bmd_grants_start(struct bundlemgrd *d);
@@ -45,8 +45,8 @@ int bmd_grants_push(struct bundlemgrd *d, const char *id, void (*done)(void *use
 /* Asks policyd whether publisher:<key id> holds grant.<cap> for each cap of b; done(userdata,
  * err, allowed) with allowed[i] per cap. -EAGAIN when policyd is not up. */
 typedef void (*bmd_grants_answer_fn)(void *userdata, int error, const bool *allowed);
-int bmd_grants_ask(struct bundlemgrd *d, const bnd_bundle *b, bmd_grants_answer_fn done,
-        void *userdata);
+int bmd_grants_ask(
+        struct bundlemgrd *d, const bnd_bundle *b, bmd_grants_answer_fn done, void *userdata);
 
 /* bundles.c: the Bundles interface. */
 int bmd_bundles_new(struct bundlemgrd *d, struct bundle_bundles **ret);

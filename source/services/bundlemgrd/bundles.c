@@ -23,9 +23,8 @@
 #include "nx-util/macro.h"
 
 /* Capabilities by method ordinal (bundle.capnp). */
-static const char *const method_caps[] = {
-        "bundle.install", "bundle.remove", "bundle.list", "bundle.list", "bundle.read",
-        "bundle.watch"};
+static const char *const method_caps[] = {"bundle.install", "bundle.remove", "bundle.list",
+        "bundle.list", "bundle.read", "bundle.watch"};
 
 /* ---- Watchers ---- */
 
@@ -276,11 +275,12 @@ static int serve_open_file(void *impl, nx_rpc_incoming *in, bundle_bundles_open_
 	path[plen] = '\0';
 	r = bmd_store_open_file(d->store, id, path, &fd, &size, &mode);
 	if (r == -ENOENT)
-		return nx_rpc_incoming_failf(in, -ENOENT, "%s: no file %s in an installed bundle",
-		        id, path);
+		return nx_rpc_incoming_failf(
+		        in, -ENOENT, "%s: no file %s in an installed bundle", id, path);
 	if (r == -EBADMSG) {
 		nx_log(NX_LOG_ERROR, "store", "%s: %s: its blob is missing or damaged", id, path);
-		return nx_rpc_incoming_failf(in, -EBADMSG, "%s: %s: stored contents damaged", id, path);
+		return nx_rpc_incoming_failf(
+		        in, -EBADMSG, "%s: %s: stored contents damaged", id, path);
 	}
 	if (r >= 0)
 		r = bundle_bundles_open_file_results_init(in, &res);
@@ -396,7 +396,8 @@ static int install_commit(struct op *op)
 	if (r == -EDQUOT) {
 		char text[64];
 
-		snprintf(text, sizeof(text), "bundles: %u installed already", BUNDLEMGRD_BUNDLES_MAX);
+		snprintf(text, sizeof(text), "bundles: %u installed already",
+		        BUNDLEMGRD_BUNDLES_MAX);
 		return op_fail(op, r, text);
 	}
 	if (r < 0) {
@@ -419,7 +420,8 @@ static void on_grants_answer(void *userdata, int error, const bool *allowed)
 		return;
 	}
 	if (error < 0) {
-		(void)op_fail(op, -EAGAIN, "caps: policyd could not decide what the publisher may grant");
+		(void)op_fail(
+		        op, -EAGAIN, "caps: policyd could not decide what the publisher may grant");
 		return;
 	}
 	r = bnd_check_grants(op->b, allowed, &err);
@@ -461,8 +463,8 @@ static int map_payload(nx_rpc_incoming *in, bundle_bundles_install_params params
 	if (r >= 0)
 		return 0;
 	if (r == -EMSGSIZE)
-		(void)nx_rpc_incoming_failf(in, -EMSGSIZE, "size: %zu bytes, more than %u", size,
-		        BND_PAYLOAD_MAX);
+		(void)nx_rpc_incoming_failf(
+		        in, -EMSGSIZE, "size: %zu bytes, more than %u", size, BND_PAYLOAD_MAX);
 	else if (r == -ERANGE)
 		(void)nx_rpc_incoming_failf(in, -EINVAL, "payload.size: %llu, the VMO holds %zu",
 		        (unsigned long long)nexus_vmo_ref_get_size(ref), size);
@@ -487,8 +489,8 @@ static int serve_install(void *impl, nx_rpc_incoming *in, bundle_bundles_install
 		if (r != 0)
 			return r; /* NX_RPC_ASYNC: this runs again once policyd answered */
 		if (!allowed)
-			return nx_rpc_incoming_failf(in, -EPERM, "%s lacks bundle.downgrade (force)",
-			        nx_svc_subject(d->svc, in));
+			return nx_rpc_incoming_failf(in, -EPERM,
+			        "%s lacks bundle.downgrade (force)", nx_svc_subject(d->svc, in));
 	}
 	op = calloc(1, sizeof(*op));
 	if (!op)
@@ -498,7 +500,8 @@ static int serve_install(void *impl, nx_rpc_incoming *in, bundle_bundles_install
 		op_free(op);
 		return 0;
 	}
-	r = bnd_check_each(op->map.addr, op->map.size, bmd_trust_lookup, stage_file, d, &op->b, &err);
+	r = bnd_check_each(
+	        op->map.addr, op->map.size, bmd_trust_lookup, stage_file, d, &op->b, &err);
 	bmd_store_stage_end(d->store);
 	if (r == -ENOMEM) {
 		op_free(op);
@@ -530,8 +533,8 @@ static int serve_install(void *impl, nx_rpc_incoming *in, bundle_bundles_install
 	if (r < 0) {
 		op->in = NULL;
 		op_free(op);
-		return nx_rpc_incoming_failf(in, -EAGAIN,
-		        "caps: policyd cannot be asked what the publisher may grant");
+		return nx_rpc_incoming_failf(
+		        in, -EAGAIN, "caps: policyd cannot be asked what the publisher may grant");
 	}
 	nx_rpc_incoming_set_cancel_cb(in, on_cancel, op);
 	return NX_RPC_ASYNC;
@@ -590,7 +593,8 @@ int bmd_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_t metho
 	if (r != 0)
 		return r; /* NX_RPC_ASYNC: held; this runs again once policyd answered */
 	if (!allowed)
-		return nx_rpc_incoming_failf(in, -EPERM, "%s lacks %s", subject, method_caps[method]);
+		return nx_rpc_incoming_failf(
+		        in, -EPERM, "%s lacks %s", subject, method_caps[method]);
 	return bundle_bundles_dispatch(&bundles_vt, d, in, iface, method);
 }
 

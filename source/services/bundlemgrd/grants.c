@@ -134,8 +134,8 @@ static const struct nx_follow_ops policyd_ops = {.up = policyd_up, .down = polic
 
 int bmd_grants_start(struct bundlemgrd *d)
 {
-	return nx_follow_new(nx_svc_loop(d->svc), nx_svc_samgr(d->svc), "policyd", &policyd_ops, d,
-	        &d->policyd);
+	return nx_follow_new(
+	        nx_svc_loop(d->svc), nx_svc_samgr(d->svc), "policyd", &policyd_ops, d, &d->policyd);
 }
 
 void bmd_grants_stop(struct bundlemgrd *d)
@@ -167,8 +167,8 @@ static void on_answer(void *userdata, int error, const char *reason, policy_chec
 	free(a);
 }
 
-int bmd_grants_ask(struct bundlemgrd *d, const bnd_bundle *b, bmd_grants_answer_fn done,
-        void *userdata)
+int bmd_grants_ask(
+        struct bundlemgrd *d, const bnd_bundle *b, bmd_grants_answer_fn done, void *userdata)
 {
 	char subject[sizeof(PUBLISHER_PREFIX) + BND_KEY_ID_LEN];
 	char cap[sizeof(GRANT_PREFIX) + BND_CAP_MAX];

@@ -31,8 +31,8 @@ static int open_store(struct bundlemgrd *d, char *dir, size_t cap)
 	uint64_t blobs = 0, refs = 0;
 	int r;
 
-	if ((size_t)snprintf(dir, cap, "%s/bundlemgrd", state && *state ? state : "./.nexus/state") >=
-	        cap)
+	if ((size_t)snprintf(
+	            dir, cap, "%s/bundlemgrd", state && *state ? state : "./.nexus/state") >= cap)
 		return -ENAMETOOLONG;
 	r = bmd_store_open(dir, &d->store, &rec);
 	if (r >= 0)
@@ -40,8 +40,9 @@ static int open_store(struct bundlemgrd *d, char *dir, size_t cap)
 	if (r < 0)
 		return r;
 	if (rec.staged || rec.orphans)
-		nx_log(NX_LOG_NOTICE, "store", "recovered: %u staged files and %u unused blobs removed",
-		        rec.staged, rec.orphans);
+		nx_log(NX_LOG_NOTICE, "store",
+		        "recovered: %u staged files and %u unused blobs removed", rec.staged,
+		        rec.orphans);
 	nx_log(NX_LOG_INFO, "store", "%s: %llu blobs, %llu references", dir,
 	        (unsigned long long)blobs, (unsigned long long)refs);
 	return 0;
@@ -66,7 +67,8 @@ int main(void)
 	if (r >= 0)
 		r = bmd_bundles_new(&d, &bundles);
 	if (r < 0)
-		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)", strerror(-r));
+		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
+		        strerror(-r));
 	else
 		code = nx_svc_run(d.svc, bundle_bundles_cap(bundles));
 	nx_rpc_cap_unref(bundle_bundles_cap(bundles));

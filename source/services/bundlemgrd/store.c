@@ -11,16 +11,16 @@
 #include "nx-abi/sock.h"
 #include "store.h"
 
-#define DB_FILE      "bundles.db"
-#define BLOBS_DIR    "blobs"
-#define STAGING_DIR  "staging"
+#define DB_FILE       "bundles.db"
+#define BLOBS_DIR     "blobs"
+#define STAGING_DIR   "staging"
 #define STAGED_SUFFIX ".tmp"
 
 struct bmd_store {
 	int dirfd, blobs, staging;
 	sqlite3 *db;
 	sqlite3_stmt *counted; /* blob_counted's, asked once per file of an install */
-	bnd_hash *staged; /* written to staging/ by bmd_store_stage, not published yet */
+	bnd_hash *staged;      /* written to staging/ by bmd_store_stage, not published yet */
 	size_t nstaged, staged_cap;
 };
 
@@ -250,8 +250,8 @@ int bmd_store_list(bmd_store *s, const char *after, struct bmd_record *out, size
 	sqlite3_stmt *st;
 	size_t n = 0;
 	bool more = false;
-	int r = prepare(s, "SELECT " RECORD_COLUMNS " FROM bundles WHERE id > ? ORDER BY id", &st,
-	        args);
+	int r = prepare(
+	        s, "SELECT " RECORD_COLUMNS " FROM bundles WHERE id > ? ORDER BY id", &st, args);
 
 	if (r < 0)
 		return r;
@@ -270,8 +270,8 @@ int bmd_store_list(bmd_store *s, const char *after, struct bmd_record *out, size
 	return 0;
 }
 
-int bmd_store_each(bmd_store *s, int (*fn)(void *userdata, const struct bmd_record *rec),
-        void *userdata)
+int bmd_store_each(
+        bmd_store *s, int (*fn)(void *userdata, const struct bmd_record *rec), void *userdata)
 {
 	struct bmd_record rec;
 	sqlite3_stmt *st;
@@ -325,7 +325,8 @@ int bmd_store_open_file(bmd_store *s, const char *id, const char *path, int *ret
 	size_t got = 0;
 	int fd = -1, r;
 
-	r = prepare(s, "SELECT hash, size, mode FROM files WHERE bundle = ? AND path = ?", &st, args);
+	r = prepare(
+	        s, "SELECT hash, size, mode FROM files WHERE bundle = ? AND path = ?", &st, args);
 	if (r < 0)
 		return r;
 	r = sqlite3_step(st);
@@ -595,8 +596,9 @@ static int put_files(bmd_store *s, const bnd_bundle *b)
 {
 	char hex[BND_HASH_HEX_LEN + 1];
 	sqlite3_stmt *st;
-	int r = prepare(s, "INSERT INTO files(bundle, path, hash, size, mode) VALUES(?, ?, ?, ?, ?)",
-	        &st, NULL);
+	int r = prepare(s,
+	        "INSERT INTO files(bundle, path, hash, size, mode) VALUES(?, ?, ?, ?, ?)", &st,
+	        NULL);
 
 	for (size_t i = 0; r >= 0 && i < bnd_bundle_file_count(b); i++) {
 		struct bnd_file f;
@@ -637,8 +639,9 @@ static int apply_refs(bmd_store *s, const bnd_bundle *b, const struct bnd_plan *
 		file_by_hash(b, p->add[i], &f);
 		bnd_hex(p->add[i], BND_HASH_LEN, hex);
 		snprintf(size, sizeof(size), "%llu", (unsigned long long)f.size);
-		r = run(s, "INSERT INTO blobs(hash, size, refs) VALUES(?, CAST(? AS INTEGER), 1)"
-		           " ON CONFLICT(hash) DO UPDATE SET refs = refs + 1",
+		r = run(s,
+		        "INSERT INTO blobs(hash, size, refs) VALUES(?, CAST(? AS INTEGER), 1)"
+		        " ON CONFLICT(hash) DO UPDATE SET refs = refs + 1",
 		        args);
 	}
 	for (size_t i = 0; r >= 0 && i < p->ndrop; i++) {

@@ -47,8 +47,8 @@ struct bmd_record {
 
 /* What recovery at open removed. */
 struct bmd_recovery {
-	unsigned staged;   /* files left in staging/ */
-	unsigned orphans;  /* blobs no record counts */
+	unsigned staged;  /* files left in staging/ */
+	unsigned orphans; /* blobs no record counts */
 };
 
 /* Opens (creating what is missing) the store beneath `dir` (borrowed) and recovers from an
@@ -84,8 +84,8 @@ int bmd_store_list(bmd_store *s, const char *after, struct bmd_record *out, size
         size_t *ret_n, bool *ret_more);
 
 /* Calls fn for every record in id order; stops at fn's first negative return. */
-int bmd_store_each(bmd_store *s, int (*fn)(void *userdata, const struct bmd_record *rec),
-        void *userdata);
+int bmd_store_each(
+        bmd_store *s, int (*fn)(void *userdata, const struct bmd_record *rec), void *userdata);
 
 /* The canonical manifest of `id`: *ret (free()) of *ret_len bytes. -ENOENT, -EIO. */
 int bmd_store_manifest(bmd_store *s, const char *id, void **ret, size_t *ret_len);

@@ -31,8 +31,8 @@ int bmd_trust_open(struct bundlemgrd *d, const char *state_dir)
 	return r;
 }
 
-int bmd_trust_lookup(
-        void *ctx, const char *key_id, const uint8_t claimed[BND_KEY_LEN], uint8_t ret_key[BND_KEY_LEN])
+int bmd_trust_lookup(void *ctx, const char *key_id, const uint8_t claimed[BND_KEY_LEN],
+        uint8_t ret_key[BND_KEY_LEN])
 {
 	struct bundlemgrd *d = ctx;
 	char name[BND_KEY_ID_LEN + 8];

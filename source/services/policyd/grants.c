@@ -148,7 +148,8 @@ static int make_lines(const char *subject, const nx_capnp_list *caps, char **ret
 		size_t clen = 0;
 
 		(void)nx_capnp_ptr_read_text(&p, &c, &clen);
-		len += (size_t)snprintf(lines + len, cap - len, "allow %s %.*s\n", subject, (int)clen, c);
+		len += (size_t)snprintf(
+		        lines + len, cap - len, "allow %s %.*s\n", subject, (int)clen, c);
 	}
 	*ret = lines;
 	*ret_len = len;

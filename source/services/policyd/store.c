@@ -45,8 +45,7 @@ static int loader(void *userdata, const char *path, const void **ret_data, size_
 }
 
 /* The directory's policy, under the grants' root when `root` is not NULL. */
-static int load(int dirfd, const char *root, size_t root_len, pol_policy **ret,
-        pol_error *ret_err)
+static int load(int dirfd, const char *root, size_t root_len, pol_policy **ret, pol_error *ret_err)
 {
 	struct load_ctx *ctx = calloc(1, sizeof(*ctx));
 	int r;
@@ -107,8 +106,8 @@ int pold_store_reload(pold_store *s, bool *ret_changed, pol_error *ret_err)
 	return 0;
 }
 
-int pold_store_set_overlay(pold_store *s, const char *overlay, size_t len, bool *ret_changed,
-        pol_error *ret_err)
+int pold_store_set_overlay(
+        pold_store *s, const char *overlay, size_t len, bool *ret_changed, pol_error *ret_err)
 {
 	static const char include[] = "include " POLD_ROOT_FILE "\n";
 	char *root = NULL, *old_root;

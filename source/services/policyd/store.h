@@ -38,8 +38,8 @@ int pold_store_reload(pold_store *s, bool *ret_changed, pol_error *ret_err);
  * empty for none) is parsed as the rest of POLD_GRANTS_FILE after its include, with the
  * directory read again. As reload: 0 with the new policy in force (*ret_changed when its
  * version differs), or pol_load()'s error with *ret_err filled and nothing changed. */
-int pold_store_set_overlay(pold_store *s, const char *overlay, size_t len, bool *ret_changed,
-        pol_error *ret_err);
+int pold_store_set_overlay(
+        pold_store *s, const char *overlay, size_t len, bool *ret_changed, pol_error *ret_err);
 
 /* The policy in force (borrowed; valid until the next successful reload or free). */
 const pol_policy *pold_store_policy(const pold_store *s);

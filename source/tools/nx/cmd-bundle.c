@@ -194,7 +194,8 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 
 static int by_path(const void *a, const void *b)
 {
-	return strcmp(((const struct bnd_pack_file *)a)->path, ((const struct bnd_pack_file *)b)->path);
+	return strcmp(
+	        ((const struct bnd_pack_file *)a)->path, ((const struct bnd_pack_file *)b)->path);
 }
 
 static void walk_free(struct walk *w)
@@ -298,7 +299,9 @@ static int cmd_pack(int argc, char **argv)
 			return fprintf(stderr, "nx bundle pack: unexpected '%s'\n", argv[i]), 2;
 	}
 	if (!dir || !manifest || !key || !out)
-		return fprintf(stderr, "nx bundle pack: DIR, --manifest, --key and -o are needed\n"), 2;
+		return fprintf(stderr,
+		               "nx bundle pack: DIR, --manifest, --key and -o are needed\n"),
+		       2;
 	return pack(dir, manifest, key, out);
 }
 
@@ -363,8 +366,8 @@ static void print_inspected(const char *path, const bnd_bundle *b, bool json)
 			printf(",\"mode\":%u,\"size\":%llu,\"sha256\":\"%s\"}", (unsigned)f.mode,
 			        (unsigned long long)f.size, hex);
 		} else {
-			printf("  %04o %10llu %s %s\n", (unsigned)f.mode, (unsigned long long)f.size,
-			        hex, f.path);
+			printf("  %04o %10llu %s %s\n", (unsigned)f.mode,
+			        (unsigned long long)f.size, hex, f.path);
 		}
 	}
 	if (json)
@@ -458,13 +461,16 @@ static int cmd_install(struct nxt_session *s, const char *path, bool force, bool
 	} else {
 		(void)bundle_bundles_install_results_get_id(out, &id, &idlen);
 		if (json)
-			printf("{\"id\":\"%.*s\",\"version\":%llu,\"previous\":%llu}\n", (int)idlen, id,
+			printf("{\"id\":\"%.*s\",\"version\":%llu,\"previous\":%llu}\n", (int)idlen,
+			        id,
 			        (unsigned long long)bundle_bundles_install_results_get_version(out),
-			        (unsigned long long)bundle_bundles_install_results_get_previous(out));
+			        (unsigned long long)bundle_bundles_install_results_get_previous(
+			                out));
 		else
 			printf("installed %.*s version %llu (previous %llu)\n", (int)idlen, id,
 			        (unsigned long long)bundle_bundles_install_results_get_version(out),
-			        (unsigned long long)bundle_bundles_install_results_get_previous(out));
+			        (unsigned long long)bundle_bundles_install_results_get_previous(
+			                out));
 	}
 	nx_rpc_call_free(call);
 	return r;
@@ -482,7 +488,8 @@ static void print_summary(bundle_summary sum, bool json, bool first)
 	if (json) {
 		printf("%s{\"id\":", first ? "" : ",");
 		nxt_json_string(id, idlen);
-		printf(",\"version\":%llu,\"publisher\":", (unsigned long long)bundle_summary_get_version(sum));
+		printf(",\"version\":%llu,\"publisher\":",
+		        (unsigned long long)bundle_summary_get_version(sum));
 		nxt_json_string(pub, publen);
 		printf(",\"files\":%u,\"bytes\":%llu}", (unsigned)bundle_summary_get_files(sum),
 		        (unsigned long long)bundle_summary_get_bytes(sum));
@@ -503,14 +510,15 @@ static int cmd_list(struct nxt_session *s, bool json)
 	if (json)
 		printf("[");
 	else
-		printf("%-32s %10s %-16s %6s %12s\n", "ID", "VERSION", "PUBLISHER", "FILES", "BYTES");
+		printf("%-32s %10s %-16s %6s %12s\n", "ID", "VERSION", "PUBLISHER", "FILES",
+		        "BYTES");
 	while (r == 0 && more) {
 		bundle_bundles_list_results out;
 		nx_capnp_list list = {0};
 		nx_rpc_call *call = NULL;
 
-		r = bundle_bundles_list_wait(bundle_bundles_from_cap(s->svc), after,
-		        nexus_deadline(s->nx), &call, &out);
+		r = bundle_bundles_list_wait(
+		        bundle_bundles_from_cap(s->svc), after, nexus_deadline(s->nx), &call, &out);
 		if (r < 0) {
 			r = nxt_report_call(s, call, r, "list");
 			nx_rpc_call_free(call);
@@ -548,7 +556,8 @@ static int print_manifest_files(nexus_vmo_ref ref, bool json)
 
 	r = nexus_vmo_ref_get_vmo(ref, &vmo);
 	if (r >= 0)
-		r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(nexus_vmo_cap(vmo)), BND_PAYLOAD_MAX, false, &map);
+		r = nx_vmo_map_ro(
+		        nx_rpc_cap_peek_fd(nexus_vmo_cap(vmo)), BND_PAYLOAD_MAX, false, &map);
 	nx_rpc_cap_unref(nexus_vmo_cap(vmo));
 	if (r >= 0 && (map.size % 8 != 0 || map.size == 0))
 		r = -EBADMSG;
@@ -607,7 +616,8 @@ static void print_info(bundle_info info, bool json)
 		printf(",\"restart\":\"%s\",\"caps\":[",
 		        bnd_restart_name(bundle_info_get_restart(info)) ?: "unknown");
 	} else {
-		printf("%-32s %10s %-16s %6s %12s\n", "ID", "VERSION", "PUBLISHER", "FILES", "BYTES");
+		printf("%-32s %10s %-16s %6s %12s\n", "ID", "VERSION", "PUBLISHER", "FILES",
+		        "BYTES");
 		print_summary(sum, false, true);
 		printf("entry: %.*s\nrestart: %s\ncaps:", (int)elen, entry,
 		        bnd_restart_name(bundle_info_get_restart(info)) ?: "unknown");
@@ -676,7 +686,8 @@ static int cmd_cat(struct nxt_session *s, const char *id, const char *path)
 	ref = bundle_bundles_open_file_results_get_file(out);
 	r = nexus_vmo_ref_get_vmo(ref, &vmo);
 	if (r >= 0)
-		r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(nexus_vmo_cap(vmo)), BND_PAYLOAD_MAX, false, &map);
+		r = nx_vmo_map_ro(
+		        nx_rpc_cap_peek_fd(nexus_vmo_cap(vmo)), BND_PAYLOAD_MAX, false, &map);
 	nx_rpc_cap_unref(nexus_vmo_cap(vmo));
 	if (r >= 0 && nexus_vmo_ref_get_size(ref) != map.size)
 		r = -EBADMSG;
@@ -725,8 +736,10 @@ static int online(int argc, char **argv, bool json, bool force)
 	const char *cmd = argv[0];
 	int r;
 
-	if (!(strcmp(cmd, "list") == 0 && argc == 1) && !(strcmp(cmd, "install") == 0 && argc == 2) &&
-	        !(strcmp(cmd, "info") == 0 && argc == 2) && !(strcmp(cmd, "cat") == 0 && argc == 3) &&
+	if (!(strcmp(cmd, "list") == 0 && argc == 1) &&
+	        !(strcmp(cmd, "install") == 0 && argc == 2) &&
+	        !(strcmp(cmd, "info") == 0 && argc == 2) &&
+	        !(strcmp(cmd, "cat") == 0 && argc == 3) &&
 	        !(strcmp(cmd, "remove") == 0 && argc == 2))
 		return usage(stderr, 2);
 	if (force && strcmp(cmd, "install") != 0)

@@ -133,14 +133,19 @@ static void bad_bundles(void **state)
 	        {"untrusted", BND_STEP_SIGNATURE, -EPERM, "signature: publisher "},
 	        {"other-manifest", BND_STEP_SIGNATURE, -EPERM, "signature: does not verify"},
 	        {"flipped", BND_STEP_HASHES, -EBADMSG, "files[1]: contents do not match sha256"},
-	        {"missing", BND_STEP_HASHES, -EBADMSG, "contents: 1 files for 2 manifest entries (one missing)"},
-	        {"extra", BND_STEP_HASHES, -EBADMSG, "contents: 3 files for 2 manifest entries (one extra)"},
+	        {"missing", BND_STEP_HASHES, -EBADMSG,
+	                "contents: 1 files for 2 manifest entries (one missing)"},
+	        {"extra", BND_STEP_HASHES, -EBADMSG,
+	                "contents: 3 files for 2 manifest entries (one extra)"},
 	        {"dotdot", BND_STEP_MANIFEST, -EINVAL, "manifest.files[1].path: not a relative"},
 	        {"absolute", BND_STEP_MANIFEST, -EINVAL, "manifest.files[1].path: not a relative"},
-	        {"duplicate", BND_STEP_MANIFEST, -EINVAL, "manifest.files[1].path: the same path as files[0]"},
-	        {"file-dir", BND_STEP_MANIFEST, -EINVAL, "manifest.files[1].path: a file and a directory"},
+	        {"duplicate", BND_STEP_MANIFEST, -EINVAL,
+	                "manifest.files[1].path: the same path as files[0]"},
+	        {"file-dir", BND_STEP_MANIFEST, -EINVAL,
+	                "manifest.files[1].path: a file and a directory"},
 	        {"no-entry", BND_STEP_MANIFEST, -EINVAL, "manifest.entry: names no file"},
-	        {"entry-not-exec", BND_STEP_MANIFEST, -EINVAL, "manifest.entry: files[0] is not executable"},
+	        {"entry-not-exec", BND_STEP_MANIFEST, -EINVAL,
+	                "manifest.entry: files[0] is not executable"},
 	        {"setuid", BND_STEP_MANIFEST, -EINVAL, "manifest.files[0].mode: 4755"},
 	        {"truncated", BND_STEP_STRUCTURE, -EINVAL, "structure: truncated"},
 	        {"trailing", BND_STEP_STRUCTURE, -EINVAL, "structure: 8 bytes after the message"},
@@ -152,7 +157,8 @@ static void bad_bundles(void **state)
 		bnd_bundle *bundle = NULL;
 
 		assert_int_equal(forge_make(table[i].kind, "org.nexus.bad", sk, other_sk, &b), 0);
-		assert_int_equal(bnd_check(b.buf, b.len, trust, NULL, &bundle, &err), table[i].code);
+		assert_int_equal(
+		        bnd_check(b.buf, b.len, trust, NULL, &bundle, &err), table[i].code);
 		assert_null(bundle);
 		if (err.step != table[i].step ||
 		        strncmp(err.text, table[i].text, strlen(table[i].text)) != 0)
@@ -170,7 +176,8 @@ static void structure_and_size(void **state)
 	struct forge_buf b;
 
 	/* One byte over BND_PAYLOAD_MAX is refused before a byte is read. */
-	assert_int_equal(bnd_check(garbage, (size_t)BND_PAYLOAD_MAX + 1, trust, NULL, &bundle, &err),
+	assert_int_equal(
+	        bnd_check(garbage, (size_t)BND_PAYLOAD_MAX + 1, trust, NULL, &bundle, &err),
 	        -EMSGSIZE);
 	assert_int_equal(err.step, BND_STEP_SIZE);
 	assert_int_equal(bnd_check(garbage, sizeof(garbage), trust, NULL, &bundle, &err), -EINVAL);

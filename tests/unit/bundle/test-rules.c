@@ -107,10 +107,10 @@ static void caps_modes_versions(void **state)
 	assert_int_equal(bnd_mode_check(0644), 0);
 	assert_int_equal(bnd_mode_check(0755), 0);
 	assert_int_equal(bnd_mode_check(0400), 0);
-	assert_int_equal(bnd_mode_check(04755), -EINVAL); /* setuid */
-	assert_int_equal(bnd_mode_check(01777), -EINVAL); /* sticky */
+	assert_int_equal(bnd_mode_check(04755), -EINVAL);   /* setuid */
+	assert_int_equal(bnd_mode_check(01777), -EINVAL);   /* sticky */
 	assert_int_equal(bnd_mode_check(0120777), -EINVAL); /* a symlink's type bits */
-	assert_int_equal(bnd_mode_check(0044), -EINVAL); /* not owner-readable */
+	assert_int_equal(bnd_mode_check(0044), -EINVAL);    /* not owner-readable */
 
 	assert_int_equal(bnd_version_check(0, 1, false), 0);
 	assert_int_equal(bnd_version_check(1, 2, false), 0);
