@@ -38,6 +38,8 @@ static int fail(struct bnd_error *err, enum bnd_step step, int code, const char 
 	if (err) {
 		err->step = step;
 		va_start(ap, fmt);
+		/* clang-tidy 14 wrongly reports ap as uninitialized (as in userspace/policy). */
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 		(void)vsnprintf(err->text, sizeof(err->text), fmt, ap);
 		va_end(ap);
 	}

@@ -29,6 +29,8 @@ static int fail(struct bnd_spec_error *err, unsigned line, int code, const char 
 		if (line)
 			n = snprintf(err->text, sizeof(err->text), "line %u: ", line);
 		va_start(ap, fmt);
+		/* clang-tidy 14 wrongly reports ap as uninitialized (as in userspace/policy). */
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 		(void)vsnprintf(err->text + n, sizeof(err->text) - (size_t)n, fmt, ap);
 		va_end(ap);
 	}

@@ -274,7 +274,7 @@ int bmd_store_each(
         bmd_store *s, int (*fn)(void *userdata, const struct bmd_record *rec), void *userdata)
 {
 	struct bmd_record rec;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r = prepare(s, "SELECT " RECORD_COLUMNS " FROM bundles ORDER BY id", &st, NULL);
 
 	while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -375,7 +375,7 @@ static int old_hashes(bmd_store *s, const char *id, bnd_hash **ret, size_t *ret_
 	const char *args[] = {id, NULL};
 	bnd_hash *h = NULL, *bigger;
 	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r = prepare(s, "SELECT hash FROM files WHERE bundle = ?", &st, args);
 
 	while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
@@ -428,9 +428,10 @@ static int staged_name(const uint8_t *hash, char *ret, size_t cap)
 	return (size_t)snprintf(ret, cap, "%s" STAGED_SUFFIX, hex) < cap ? 0 : -ENAMETOOLONG;
 }
 
-/* The file of b whose contents hash to `hash`. */
+/* The file of b whose contents hash to `hash` (the plan's hashes all come from b). */
 static void file_by_hash(const bnd_bundle *b, const uint8_t *hash, struct bnd_file *ret)
 {
+	*ret = (struct bnd_file){0};
 	for (size_t i = 0; i < bnd_bundle_file_count(b); i++) {
 		bnd_bundle_file(b, i, ret);
 		if (memcmp(ret->sha256, hash, BND_HASH_LEN) == 0)
@@ -595,7 +596,7 @@ static int put_bundle(bmd_store *s, const bnd_bundle *b)
 static int put_files(bmd_store *s, const bnd_bundle *b)
 {
 	char hex[BND_HASH_HEX_LEN + 1];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r = prepare(s,
 	        "INSERT INTO files(bundle, path, hash, size, mode) VALUES(?, ?, ?, ?, ?)", &st,
 	        NULL);

@@ -124,15 +124,15 @@ static int cmd_keygen(const char *path)
 		return nxt_report(path, -ENAMETOOLONG);
 	crypto_sign_keypair(pk, sk);
 	bnd_hex(sk, sizeof(sk), hex);
-	strcat(hex, "\n");
-	r = write_file(path, hex, strlen(hex), 0600);
+	hex[2 * sizeof(sk)] = '\n';
+	r = write_file(path, hex, 2 * sizeof(sk) + 1, 0600);
 	sodium_memzero(hex, sizeof(hex));
 	sodium_memzero(sk, sizeof(sk));
 	if (r < 0)
 		return nxt_report(path, r);
 	bnd_hex(pk, sizeof(pk), hex);
-	strcat(hex, "\n");
-	r = write_file(pub, hex, strlen(hex), 0644);
+	hex[2 * sizeof(pk)] = '\n';
+	r = write_file(pub, hex, 2 * sizeof(pk) + 1, 0644);
 	if (r < 0)
 		return nxt_report(pub, r);
 	bnd_key_id(pk, key_id);
@@ -388,7 +388,7 @@ static int cmd_inspect(const char *path, bool json)
 	r = bnd_check(buf, len, self_trust, NULL, &b, &err);
 	if (r < 0) {
 		if (err.step == BND_STEP_NONE)
-			r = nxt_report(path, r);
+			(void)nxt_report(path, r);
 		else
 			fprintf(stderr, "nx: %s: %s: %s\n", nx_rpc_reason_code(r), path, err.text);
 		free(buf);
