@@ -155,7 +155,7 @@ done
 	fail "257th watcher in all not refused: $out"
 ok=
 for _ in $(seq 100); do
-	if "$probe" watch-many 254 16 >/dev/null; then ok=1; break; fi
+	if "$probe" watch-many 253 16 >/dev/null; then ok=1; break; fi
 	sleep 0.05
 done
 [ -n "$ok" ] || fail "watcher slots not freed when their connections ended"

@@ -57,6 +57,14 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
+/* A bad argument: one line naming it ("nx bundle info: ID (nx bundle --help)"), exit
+ * status 2. */
+static int bad_usage(const char *cmd, const char *what)
+{
+	fprintf(stderr, "nx bundle %s: %s (nx bundle --help)\n", cmd, what);
+	return 2;
+}
+
 /* ---- Files ---- */
 
 /* The whole file at `path`, at most max bytes, into an 8-byte aligned buffer (free()). */
@@ -296,12 +304,10 @@ static int cmd_pack(int argc, char **argv)
 		else if (!opt && !dir && argv[i][0] != '-')
 			dir = argv[i];
 		else
-			return fprintf(stderr, "nx bundle pack: unexpected '%s'\n", argv[i]), 2;
+			return bad_usage("pack", argv[i]); /* unexpected */
 	}
 	if (!dir || !manifest || !key || !out)
-		return fprintf(stderr,
-		               "nx bundle pack: DIR, --manifest, --key and -o are needed\n"),
-		       2;
+		return bad_usage("pack", "DIR, --manifest, --key and -o are needed");
 	return pack(dir, manifest, key, out);
 }
 
@@ -729,21 +735,35 @@ static bool take_flag(int *argc, char **argv, const char *flag)
 	return false;
 }
 
+/* The commands that talk to bundlemgrd and their operand counts. */
+static const struct {
+	const char *name;
+	int argc; /* the command included */
+	const char *operands;
+} online_cmds[] = {
+        {"list", 1, "no operand"},
+        {"install", 2, "X.nxb"},
+        {"info", 2, "ID"},
+        {"cat", 3, "ID PATH"},
+        {"remove", 2, "ID"},
+};
+
 /* The commands that talk to bundlemgrd: argv[0] the command, its operands after. */
 static int online(int argc, char **argv, bool json, bool force)
 {
 	struct nxt_session s = {0};
 	const char *cmd = argv[0];
+	size_t k = 0;
 	int r;
 
-	if (!(strcmp(cmd, "list") == 0 && argc == 1) &&
-	        !(strcmp(cmd, "install") == 0 && argc == 2) &&
-	        !(strcmp(cmd, "info") == 0 && argc == 2) &&
-	        !(strcmp(cmd, "cat") == 0 && argc == 3) &&
-	        !(strcmp(cmd, "remove") == 0 && argc == 2))
-		return usage(stderr, 2);
+	while (k < sizeof(online_cmds) / sizeof(online_cmds[0]) && strcmp(online_cmds[k].name, cmd))
+		k++;
+	if (k == sizeof(online_cmds) / sizeof(online_cmds[0]))
+		return bad_usage(cmd, "no such command");
+	if (argc != online_cmds[k].argc)
+		return bad_usage(cmd, online_cmds[k].operands);
 	if (force && strcmp(cmd, "install") != 0)
-		return usage(stderr, 2);
+		return bad_usage(cmd, "--force is for install only");
 	r = nxt_session_open(&s, "bundlemgrd");
 	if (r == 0 && strcmp(cmd, "list") == 0)
 		r = cmd_list(&s, json);
@@ -776,7 +796,9 @@ int nx_cmd_bundle(int argc, char **argv)
 		return cmd_keygen(argv[1]);
 	if (strcmp(argv[0], "inspect") == 0 && argc == 2 && !force)
 		return cmd_inspect(argv[1], json);
-	if (strcmp(argv[0], "keygen") == 0 || strcmp(argv[0], "inspect") == 0)
-		return usage(stderr, 2);
+	if (strcmp(argv[0], "keygen") == 0)
+		return bad_usage("keygen", "KEY, and no option");
+	if (strcmp(argv[0], "inspect") == 0)
+		return bad_usage("inspect", "X.nxb [--json]");
 	return online(argc, argv, json, force);
 }
