@@ -134,7 +134,10 @@ st=0; err=$("$nx" bundle cat org.nexus.hello bin/hello 2>&1) || st=$?
 [ "$st" = 1 ] && [[ "$err" == "nx: not_found: "* ]] || fail "cat after remove: $err"
 echo "ok upgrade, a twin sharing both blobs (stored once, counted twice), removals collect them, grants go"
 
-# ---- 4. Bad bundles: each refused with its own reason, no trace ----
+# ---- 4. Bad bundles: each refused with its own reason, no trace, no fd kept ----
+bpid=$(awk '$1 == "bundlemgrd" {print $2}' "$NEXUS_RUNTIME_DIR/status")
+fds() { ls "/proc/$bpid/fd" | wc -l; }
+fds0=$(fds)
 check_clean() {
 	[ "$(blobs)" = 0 ] && [ "$(sql 'SELECT COUNT(*) FROM bundles')" = 0 ] &&
 		[ -z "$(ls -A "$store/staging")" ] || fail "$1 left a trace"
@@ -166,7 +169,14 @@ payload notmemfd '^probe: invalid_argument: payload.vmo: not a memfd$'
 payload oversized "^probe: too_large: size: $((256 * 1024 * 1024 + 1)) bytes, more than $((256 * 1024 * 1024))$"
 payload wrongsize '^probe: invalid_argument: payload.size: [0-9]+, the VMO holds [0-9]+$'
 payload novmo '^probe: invalid_argument: payload.vmo: no Vmo given$'
-echo "ok bad bundles refused, each with its own reason, no trace: 11 forged, 5 bad payload VMOs"
+long=org.$(printf 'a%.0s' $(seq 130))
+st=0; err=$("$nx" bundle info "$long" 2>&1) || st=$?
+[ "$st" = 1 ] && [ "$err" = "nx: too_large: id: longer than 128 bytes" ] || fail "over-long id: $err"
+[ "$(fds)" = "$fds0" ] || fail "bundlemgrd holds $(fds) fds, $fds0 before the bad bundles"
+[ "$(awk '$1 == "bundlemgrd" {print $2}' "$NEXUS_RUNTIME_DIR/status")" = "$bpid" ] ||
+	fail "bundlemgrd was restarted"
+echo "ok bad bundles refused, each with its own reason, no trace: 11 forged, 5 bad payload VMOs," \
+	"an over-long id; no fd kept, no restart"
 
 # ---- 5. Downgrade: refused, allowed with --force ----
 "$nx" bundle install hello2.nxb >/dev/null || fail "install v2"
