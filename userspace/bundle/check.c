@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The checks of a bundle file, in order (check.h). */
 #include <errno.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "bundle-format.capnp.h"
 #include "check.h"
+#include "crypto.h"
 #include "nx-capnp/validate.h"
 
 struct bnd_bundle {
@@ -132,7 +132,7 @@ static int check_signature(bnd_bundle *b, const nxb_bundle_file *root, bnd_trust
 	if (r < 0)
 		return fail(err, BND_STEP_SIGNATURE, -EIO,
 		        "signature: trust anchor %s cannot be read: %s", b->key_id, strerror(-r));
-	if (sodium_memcmp(anchor, b->publisher, BND_KEY_LEN) != 0)
+	if (!bnd_equal(anchor, b->publisher, BND_KEY_LEN))
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
 		        "signature: publisher %s differs from its trust anchor", b->key_id);
 	r = bnd_signed_message(&b->manifest.s, NULL, 0, &need);
@@ -146,7 +146,7 @@ static int check_signature(bnd_bundle *b, const nxb_bundle_file *root, bnd_trust
 	if (r < 0)
 		return fail(err, BND_STEP_STRUCTURE, -EINVAL,
 		        "structure: manifest has no canonical form");
-	if (crypto_sign_verify_detached(sig, b->signed_msg, b->signed_len, b->publisher) != 0)
+	if (!bnd_verify(sig, b->signed_msg, b->signed_len, b->publisher))
 		return fail(err, BND_STEP_SIGNATURE, -EPERM,
 		        "signature: does not verify with publisher %s's key", b->key_id);
 	return 0;
@@ -182,8 +182,8 @@ static int check_hashes(bnd_bundle *b, bnd_file_fn on_file, void *ctx, struct bn
 			return fail(err, BND_STEP_HASHES, -EBADMSG,
 			        "files[%u]: %zu bytes, the manifest says %llu", (unsigned)i, len,
 			        (unsigned long long)nxb_entry_get_size(e));
-		crypto_hash_sha256(digest, data, len);
-		if (want_len != BND_HASH_LEN || sodium_memcmp(digest, want, BND_HASH_LEN) != 0)
+		bnd_sha256(digest, data, len);
+		if (want_len != BND_HASH_LEN || !bnd_equal(digest, want, BND_HASH_LEN))
 			return fail(err, BND_STEP_HASHES, -EBADMSG,
 			        "files[%u]: contents do not match sha256", (unsigned)i);
 		b->file[i] = (struct bnd_file){

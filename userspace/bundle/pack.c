@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Writing a bundle file (pack.h). */
 #include <errno.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bundle-format.capnp.h"
 #include "check.h"
+#include "crypto.h"
 #include "pack.h"
 
 /* Words the message needs, a little over: one segment holds it all, so readers follow no far
@@ -50,7 +50,7 @@ static int build_manifest(nxb_manifest_b m, const struct bnd_spec *spec,
 		nxb_entry_b e = nxb_entry_b_at(&entries, (uint32_t)i);
 		uint8_t digest[BND_HASH_LEN];
 
-		crypto_hash_sha256(digest, files[i].data, files[i].size);
+		bnd_sha256(digest, files[i].data, files[i].size);
 		r = nxb_entry_set_path(e, files[i].path, strlen(files[i].path));
 		if (r >= 0)
 			r = nxb_entry_set_sha256(e, digest, sizeof(digest));
@@ -91,7 +91,7 @@ static int sign(nx_capnp_builder *b, const uint8_t *secret, uint8_t sig[BND_SIG_
 		return -ENOMEM;
 	r = bnd_signed_message(&m.s, msg, need, &need);
 	if (r >= 0)
-		r = crypto_sign_detached(sig, NULL, msg, need, secret) == 0 ? 0 : -EIO;
+		r = bnd_sign(sig, msg, need, secret);
 	free(msg);
 	return r;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The rules of a bundle's names (rules.h). */
 #include <errno.h>
-#include <sodium.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "rules.h"
 
 static bool is_lower(char c)
@@ -143,8 +143,8 @@ int bnd_unhex(const char *hex, size_t hex_len, uint8_t *ret, size_t len)
 
 void bnd_key_id(const uint8_t key[BND_KEY_LEN], char ret[BND_KEY_ID_LEN + 1])
 {
-	uint8_t digest[crypto_hash_sha256_BYTES];
+	uint8_t digest[BND_HASH_LEN];
 
-	crypto_hash_sha256(digest, key, BND_KEY_LEN);
+	bnd_sha256(digest, key, BND_KEY_LEN);
 	bnd_hex(digest, BND_KEY_ID_LEN / 2, ret);
 }
