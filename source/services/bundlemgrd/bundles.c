@@ -504,6 +504,7 @@ static int serve_install(void *impl, nx_rpc_incoming *in, bundle_bundles_install
 	        op->map.addr, op->map.size, bmd_trust_lookup, stage_file, d, &op->b, &err);
 	bmd_store_stage_end(d->store);
 	if (r == -ENOMEM) {
+		bmd_store_discard(d->store); /* what the checks staged before memory ran out */
 		op_free(op);
 		return r;
 	}
