@@ -552,6 +552,8 @@ if [ -x "$init" ] && [ -x "$bin/bench-rng" ]; then
 	fi
 else
 	echo "bench.sh: nexus-init or bench-rng not built: skipping entropy" >&2
+fi
+
 # ---- identityd ------------------------------------------------------------------------
 # Login (argon2id-bound) against argon2id in process, whoami against echod's null call
 # (docs/PERFORMANCE.md "identityd"); bench-identity boots its own system, as root.
@@ -561,6 +563,31 @@ if [ -x "$bin/bench-identity" ] && [ -x "$init" ] && [ "$(id -u)" = 0 ]; then
 	"$bin/bench-identity" --init "$init" | grep -v '^RESULT' || failed=1
 else
 	echo "bench.sh: bench-identity not built or not root: skipping identityd" >&2
+fi
+
+# ---- bundles ------------------------------------------------------------------------------
+# Installing a 64 MiB bundle of 1,000 files through a running bundlemgrd against the floor of
+# the same hashing and verifying in process (bench/bench-bundle.c prints both and the share).
+if [ -x "$init" ] && [ -x "$bin/bench-bundle" ]; then
+	rt=$sys_tmp/run-bundle
+	: >"$sys_tmp/init-bundle.log"
+	NEXUS_RUNTIME_DIR=$rt NEXUS_STATE_DIR=$rt-state "$init" >>"$sys_tmp/init-bundle.log" 2>&1 &
+	ipid=$!
+	sys_pids+=("$ipid")
+	echo
+	echo "Bundles: install through bundlemgrd against SHA-256 of every file + one Ed25519 verify"
+	if wait_line "$sys_tmp/init-bundle.log" '^init: ready$'; then
+		NEXUS_RUNTIME_DIR=$rt NEXUS_STATE_DIR=$rt-state "$bin/bench-bundle" --reps 5 |
+			grep -v '^RESULT' || failed=1
+	else
+		echo "bench.sh: nexus-init (bundles) did not get ready" >&2
+		failed=1
+	fi
+	kill -TERM "$ipid" 2>/dev/null || true
+	wait "$ipid" || true
+	rm -rf "$rt" "$rt-state"
+else
+	echo "bench.sh: nexus-init or bench-bundle not built: skipping bundles" >&2
 fi
 
 exit $failed

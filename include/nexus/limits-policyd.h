@@ -11,4 +11,8 @@
  * answer carries at most, so that it fits one 4 KiB message. */
 #define POLD_RULES_PAGE_BYTES 3072u
 
+/* Subjects holding install-time grants (policy.capnp setGrants) at once: one per installed
+ * bundle (bundlemgrd installs at most BUNDLEMGRD_BUNDLES_MAX). */
+#define POLD_GRANT_SUBJECTS_MAX 1024u
+
 #endif

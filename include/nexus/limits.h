@@ -72,5 +72,6 @@
 #include "nexus/limits-forward.h"
 #include "nexus/limits-rng.h"
 #include "nexus/limits-identity.h"
+#include "nexus/limits-bundle.h"
 
 #endif

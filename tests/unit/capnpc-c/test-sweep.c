@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "bundle.capnp.h"
 #include "echo.capnp.h"
 #include "keystore.capnp.h"
 #include "fdcheck.h"
@@ -38,6 +39,8 @@ static const struct {
 	const char *file;
 	const struct nx_capnp_iface_desc *const *interfaces; /* NULL: annotations only */
 } schemas[] = {
+        {"bundle-format.capnp", NULL},
+        {"bundle.capnp", bundle_interfaces},
         {"echo.capnp", echo_interfaces},
         {"init.capnp", init_interfaces},
         {"identity.capnp", identity_interfaces},
@@ -62,6 +65,8 @@ static const struct {
 		*ret = x##_cap(cap);                           \
 		return r;                                      \
 	}
+EMPTY_SERVER(bundle_bundles)
+EMPTY_SERVER(bundle_watcher)
 EMPTY_SERVER(echo)
 EMPTY_SERVER(init_control)
 EMPTY_SERVER(keystore)
@@ -83,6 +88,8 @@ static const struct {
 	const struct nx_capnp_iface_desc *iface;
 	int (*serve)(nx_rpc_cap **ret);
 } servers[] = {
+        {&bundle_bundles_desc, serve_bundle_bundles},
+        {&bundle_watcher_desc, serve_bundle_watcher},
         {&echo_desc, serve_echo},
         {&init_control_desc, serve_init_control},
         {&keystore_desc, serve_keystore},

@@ -37,6 +37,9 @@ struct Rule {
   line @4 :UInt32;
 }
 
+# Capabilities one setGrants() gives one subject at most (bundle.capnp's bundleCapsMax).
+const policyGrantCapsMax :UInt32 = 16;
+
 struct Query {
   subject @0 :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen);
   cap @1 :Text $N.nonEmpty $N.maxLen(.policyCapMaxLen);
@@ -93,4 +96,20 @@ interface Policy {
   # Errors: denied, invalid_argument (cursor past the last rule).
   rules @6 (cursor :UInt32, mine :Bool) -> (rules :List(Rule) $N.maxCount(.policyRulesPageMax),
       nextCursor :UInt32, more :Bool);
+  # Install-time grants (bundlemgrd): the capabilities in `caps` hold for `subject` (an
+  # `app:<bundle id>`), replacing what setGrants gave it before; an empty list takes them
+  # all back. Kept in memory as an overlay of "allow <subject> <cap>" rules on the policy
+  # files, in the file "bundle-grants": explain() names them, the version covers them
+  # (watchers hear the change), deny rules still win. Returns the version now in force.
+  # Needs `policy.grant`.
+  # Errors: denied, invalid_argument (subject not app:<id>, a cap with '*' or not a token),
+  # limit_exceeded (too many subjects with grants).
+  setGrants @7 (subject :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen),
+      caps :List(Text) $N.maxCount(.policyGrantCapsMax) $N.maxLen(.policyCapMaxLen))
+      -> (version :Text);
+
+  # Takes back every install-time grant (bundlemgrd at its start, before it sets them all
+  # again from its records). Returns the version now in force. Needs `policy.grant`.
+  # Errors: denied.
+  resetGrants @8 () -> (version :Text);
 }
