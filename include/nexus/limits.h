@@ -68,5 +68,6 @@
 #include "nexus/limits-registry.h"
 #include "nexus/limits-supervise.h"
 #include "nexus/limits-svc.h"
+#include "nexus/limits-vfs.h"
 
 #endif
