@@ -128,3 +128,22 @@ int vfs_quota_charge(struct vfs_quota *q, const char *subject, int64_t bytes, in
 	e->usage.entries = n;
 	return 0;
 }
+
+int vfs_quota_parse_limit(const char *text, uint64_t max, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!text || !*text)
+		return -EINVAL;
+	for (const char *c = text; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*c - '0');
+	}
+	if (v == 0 || v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}

@@ -48,4 +48,8 @@ int vfs_quota_track(struct vfs_quota *q, const char *subject, const struct vfs_u
  * nothing is changed on failure. A delta that does not grow a count never fails. */
 int vfs_quota_charge(struct vfs_quota *q, const char *subject, int64_t bytes, int64_t entries);
 
+/* Parses a limit given by the operator: a decimal number in 1..max. -EINVAL if malformed
+ * (empty, a sign, a suffix), -ERANGE if 0 or over max. *ret untouched on failure. */
+int vfs_quota_parse_limit(const char *text, uint64_t max, uint64_t *ret);
+
 #endif

@@ -104,12 +104,30 @@ static void test_table_full(void **state)
 	vfs_quota_free(q);
 }
 
+static void test_parse_limit(void **state)
+{
+	uint64_t v = 7;
+
+	assert_int_equal(vfs_quota_parse_limit("1048576", VFS_QUOTA_BYTES_MAX, &v), 0);
+	assert_int_equal(v, 1048576);
+	assert_int_equal(vfs_quota_parse_limit("1099511627776", VFS_QUOTA_BYTES_MAX, &v), 0);
+	assert_int_equal(vfs_quota_parse_limit("1099511627777", VFS_QUOTA_BYTES_MAX, &v), -ERANGE);
+	assert_int_equal(vfs_quota_parse_limit("99999999999999999999999", UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(vfs_quota_parse_limit("0", VFS_QUOTA_ENTRIES_MAX, &v), -ERANGE);
+	assert_int_equal(vfs_quota_parse_limit("", VFS_QUOTA_ENTRIES_MAX, &v), -EINVAL);
+	assert_int_equal(vfs_quota_parse_limit("-1", VFS_QUOTA_ENTRIES_MAX, &v), -EINVAL);
+	assert_int_equal(vfs_quota_parse_limit("10M", VFS_QUOTA_ENTRIES_MAX, &v), -EINVAL);
+	assert_int_equal(vfs_quota_parse_limit(NULL, VFS_QUOTA_ENTRIES_MAX, &v), -EINVAL);
+	assert_int_equal(v, 1099511627776ull); /* untouched by the failures */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_limits_crossed),
 	        cmocka_unit_test(test_bad_arguments),
 	        cmocka_unit_test(test_table_full),
+	        cmocka_unit_test(test_parse_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
