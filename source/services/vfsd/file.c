@@ -50,8 +50,8 @@ static int read_inline(struct vfsd_file *f, nx_rpc_incoming *in, uint64_t offset
 }
 
 /* Up to len bytes from offset into a fresh VMO, sealed: 0 with *ret_fd and *ret_n. */
-static int read_vmo_fill(struct vfsd_file *f, uint64_t offset, size_t len, int *ret_fd,
-        size_t *ret_n)
+static int read_vmo_fill(
+        struct vfsd_file *f, uint64_t offset, size_t len, int *ret_fd, size_t *ret_n)
 {
 	struct nx_vmo_map map = {0};
 	int fd = -1, r;
@@ -115,8 +115,8 @@ static int serve_read(void *impl, nx_rpc_incoming *in, fs_file_read_params param
 	if (!f->readable)
 		return nx_rpc_incoming_failf(in, -EPERM, "the file was not opened for reading");
 	if (length > VFS_IO_MAX)
-		return nx_rpc_incoming_failf(
-		        in, -EMSGSIZE, "length: more than %llu bytes", (unsigned long long)VFS_IO_MAX);
+		return nx_rpc_incoming_failf(in, -EMSGSIZE, "length: more than %llu bytes",
+		        (unsigned long long)VFS_IO_MAX);
 	r = nx_stat_at(f->fd, "", &st);
 	if (r < 0) {
 		struct vfsd_call c = call_of(f, in);
@@ -136,8 +136,8 @@ static int serve_read(void *impl, nx_rpc_incoming *in, fs_file_read_params param
 /* ---- write ------------------------------------------------------------------------------- */
 
 /* Writes len bytes at offset, charging the growth first. */
-static int write_charged(struct vfsd_file *f, nx_rpc_incoming *in, uint64_t offset,
-        const void *buf, size_t len)
+static int write_charged(
+        struct vfsd_file *f, nx_rpc_incoming *in, uint64_t offset, const void *buf, size_t len)
 {
 	struct vfsd_call c = call_of(f, in);
 	struct nx_file_stat st;
@@ -167,8 +167,8 @@ static int write_charged(struct vfsd_file *f, nx_rpc_incoming *in, uint64_t offs
 /* Unsealed VMOs could shrink under a mapping: copied out in pieces instead. */
 #define WRITE_COPY_CHUNK (1u << 20)
 
-static int write_from_vmo(struct vfsd_file *f, nx_rpc_incoming *in, uint64_t offset, int fd,
-        uint64_t size)
+static int write_from_vmo(
+        struct vfsd_file *f, nx_rpc_incoming *in, uint64_t offset, int fd, uint64_t size)
 {
 	struct nx_vmo_map map = {0};
 	unsigned seals = 0;
@@ -189,7 +189,8 @@ static int write_from_vmo(struct vfsd_file *f, nx_rpc_incoming *in, uint64_t off
 	if (!buf)
 		return -ENOMEM;
 	for (uint64_t done = 0; r >= 0 && done < size; done += WRITE_COPY_CHUNK) {
-		size_t n = size - done < WRITE_COPY_CHUNK ? (size_t)(size - done) : WRITE_COPY_CHUNK;
+		size_t n =
+		        size - done < WRITE_COPY_CHUNK ? (size_t)(size - done) : WRITE_COPY_CHUNK;
 
 		r = nx_vmo_read(fd, done, buf, n);
 		if (r >= 0)
@@ -238,8 +239,8 @@ static int serve_write(void *impl, nx_rpc_incoming *in, fs_file_write_params par
 	if (r == -EBADF || r == -EINVAL || r == -EPERM)
 		return nx_rpc_incoming_failf(in, -EINVAL, "vmo: not a sealable memfd");
 	if (r == -ERANGE)
-		return nx_rpc_incoming_failf(in, -EINVAL, "vmo.size: %llu is past the end of the vmo",
-		        (unsigned long long)size);
+		return nx_rpc_incoming_failf(in, -EINVAL,
+		        "vmo.size: %llu is past the end of the vmo", (unsigned long long)size);
 	return r < 0 ? vfsd_fail(&c, r, "write") : fs_file_write_return(in, size);
 }
 

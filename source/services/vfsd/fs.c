@@ -25,7 +25,9 @@ static void call_init(struct vfsd_fs *fs, nx_rpc_incoming *in, struct vfsd_call 
 
 static fs_type type_of(enum nx_file_type t)
 {
-	return t == NX_FILE_REGULAR ? FS_TYPE_FILE : t == NX_FILE_DIR ? FS_TYPE_DIRECTORY : FS_TYPE_OTHER;
+	return t == NX_FILE_REGULAR ? FS_TYPE_FILE
+	       : t == NX_FILE_DIR   ? FS_TYPE_DIRECTORY
+	                            : FS_TYPE_OTHER;
 }
 
 static void info_set(fs_info_b b, const struct nx_file_stat *st)
@@ -93,8 +95,8 @@ static int open_flags(uint32_t flags, unsigned *ret)
 
 /* Opens (creating, truncating) rel beneath tree as flags say, charging a new entry and
  * refunding truncated bytes. *ret_fd on success. */
-static int open_in_tree(struct vfsd_call *c, int tree, const char *rel, uint32_t flags,
-        unsigned nxf, int *ret_fd)
+static int open_in_tree(
+        struct vfsd_call *c, int tree, const char *rel, uint32_t flags, unsigned nxf, int *ret_fd)
 {
 	struct nx_file_stat st;
 	int r = -ENOENT, fd = -1;
@@ -155,8 +157,8 @@ static int serve_open(void *impl, nx_rpc_incoming *in, fs_open_params params)
 		return vfsd_fail(&c, r, p.norm);
 	r = vfsd_file_new(c.d, c.subject, fd, flags & FS_OPEN_READ, flags & FS_OPEN_WRITE, &file);
 	if (r == -EDQUOT)
-		return nx_rpc_incoming_failf(in, r, "%s: vfsd holds %u open files already",
-		        p.norm, VFS_OPEN_FILES_MAX);
+		return nx_rpc_incoming_failf(
+		        in, r, "%s: vfsd holds %u open files already", p.norm, VFS_OPEN_FILES_MAX);
 	if (r < 0)
 		return vfsd_fail(&c, r, p.norm);
 	r = fs_open_return(in, file); /* the results hold their own reference */
@@ -268,8 +270,8 @@ static int serve_list(void *impl, nx_rpc_incoming *in, fs_list_params params)
 /* ---- mkdir, remove, rename --------------------------------------------------------------- */
 
 /* Checks and maps the path param of a call that changes a tree: 0, or answered and < 0. */
-static int writable_path_of(struct vfsd_call *c, const char *field, const char *path, size_t len,
-        struct vfsd_path *ret)
+static int writable_path_of(
+        struct vfsd_call *c, const char *field, const char *path, size_t len, struct vfsd_path *ret)
 {
 	int r = vfsd_path_of(c, field, path, len, ret);
 

@@ -31,8 +31,8 @@ int vfsd_trees_init(struct vfsd *d)
 	return r;
 }
 
-int vfsd_path_of(struct vfsd_call *c, const char *field, const char *path, size_t len,
-        struct vfsd_path *ret)
+int vfsd_path_of(
+        struct vfsd_call *c, const char *field, const char *path, size_t len, struct vfsd_path *ret)
 {
 	char why[VFS_WHY_MAX];
 	int r;
@@ -77,8 +77,8 @@ int vfsd_tree_open(struct vfsd_call *c, const struct vfsd_path *p, int *ret_fd)
 	return nx_open_beneath(c->d->state_dirfd, rel, NX_OPEN_DIR, ret_fd);
 }
 
-int vfsd_parent_open(struct vfsd_call *c, const struct vfsd_path *p, int *ret_dirfd,
-        const char **ret_name)
+int vfsd_parent_open(
+        struct vfsd_call *c, const struct vfsd_path *p, int *ret_dirfd, const char **ret_name)
 {
 	char parent[VFS_PATH_MAX + 1];
 	const char *name;
@@ -148,8 +148,8 @@ int vfsd_fail(struct vfsd_call *c, int err, const char *what)
 	case -EEXIST:
 		return nx_rpc_incoming_failf(in, err, "%s: exists already", what);
 	case -ELOOP:
-		return nx_rpc_incoming_failf(in, -EINVAL,
-		        "%s: a symlink on the way (vfsd never follows one)", what);
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "%s: a symlink on the way (vfsd never follows one)", what);
 	case -EXDEV:
 		return nx_rpc_incoming_failf(in, -EINVAL, "%s: leads out of the tree", what);
 	case -EISDIR:

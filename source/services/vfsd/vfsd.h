@@ -76,8 +76,8 @@ int vfsd_path_of(struct vfsd_call *c, const char *field, const char *path, size_
 int vfsd_tree_open(struct vfsd_call *c, const struct vfsd_path *p, int *ret_fd);
 /* Opens the directory holding `p`'s last component in its tree (*ret_dirfd) and points
  * *ret_name at that component (inside p). `p` must be beneath its tree root. */
-int vfsd_parent_open(struct vfsd_call *c, const struct vfsd_path *p, int *ret_dirfd,
-        const char **ret_name);
+int vfsd_parent_open(
+        struct vfsd_call *c, const struct vfsd_path *p, int *ret_dirfd, const char **ret_name);
 /* Charges the call's subject (counting its trees first if it is not tracked). 0, -EFBIG /
  * -EMLINK over a quota, or the walk's error. */
 int vfsd_charge(struct vfsd_call *c, int64_t bytes, int64_t entries);
