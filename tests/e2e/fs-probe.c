@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fs.capnp.h"
+#include "nexus/limits.h" /* VFS_IO_MAX */
 #include "nexus/nexus.h"
 #include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
@@ -70,7 +71,8 @@ static int garbage(void)
 
 	r = nexus_samgr(nx, &samgr);
 	if (r >= 0)
-		r = samgr_resolve_wait(samgr_from_cap(samgr), "vfsd", nexus_deadline(nx), &call, &out);
+		r = samgr_resolve_wait(
+		        samgr_from_cap(samgr), "vfsd", nexus_deadline(nx), &call, &out);
 	if (r >= 0)
 		r = samgr_resolve_results_get_endpoint(out, &ep) < 0
 		            ? -EBADMSG
@@ -200,7 +202,8 @@ static int list_churn(struct fs *fs, const char *dir, unsigned n)
 			r = fail("missing", NULL, (int)i);
 	free(seen);
 	if (r == 0)
-		printf("probe: listed %u in %u pages with churn, each once, in order\n", total, pages);
+		printf("probe: listed %u in %u pages with churn, each once, in order\n", total,
+		        pages);
 	return r;
 }
 
@@ -288,7 +291,8 @@ static int io(struct fs *fs, const char *path)
 	            &f) < 0)
 		return 1;
 	/* An unsealed VMO is accepted, copied out. */
-	if (nx_vmo_create("probe", sizeof(buf), &fd) < 0 || nx_vmo_write(fd, 0, buf, sizeof(buf)) < 0)
+	if (nx_vmo_create("probe", sizeof(buf), &fd) < 0 ||
+	        nx_vmo_write(fd, 0, buf, sizeof(buf)) < 0)
 		return fail("vmo", NULL, -EIO);
 	r = write_vmo(f, fd, sizeof(buf), NULL, why, sizeof(why));
 	if (r < 0)
@@ -301,7 +305,7 @@ static int io(struct fs *fs, const char *path)
 	r = read_how(f, 2049, &how, &n, why, sizeof(why));
 	if (r < 0 || strcmp(how, "vmo") != 0 || n != 2049)
 		return fail("2049 bytes not a vmo", NULL, r);
-	r = read_how(f, 1ull << 40, &how, &n, why, sizeof(why));
+	r = read_how(f, VFS_IO_MAX + 1, &how, &n, why, sizeof(why));
 	if (r != -EMSGSIZE || !starts(why, "too_large: length"))
 		return fail("read over fsIoMax", NULL, r);
 	printf("probe: 2048 inline, 2049 vmo, over fsIoMax too_large\n");
@@ -352,7 +356,8 @@ static int io(struct fs *fs, const char *path)
 			r = fs_file_write_params_set_data(params, "x", 1);
 		if (r >= 0)
 			r = fs_file_write_send_wait(call, nexus_deadline(nx), &out);
-		if (r != -EPERM || !starts(reason(call), "denied: the file was not opened for writing"))
+		if (r != -EPERM ||
+		        !starts(reason(call), "denied: the file was not opened for writing"))
 			return fail("write on a read-only file", call, r);
 		nx_rpc_call_free(call);
 	}
@@ -427,7 +432,8 @@ static int bad(struct fs *fs)
 			r = fs_mkdir_params_set_path(mp, nul_path, len);
 		if (r >= 0)
 			r = nexus_call_wait(nx, call, "call", &res);
-		if (r != -EINVAL || strcmp(reason(call), "invalid_argument: path: contains NUL") != 0) {
+		if (r != -EINVAL ||
+		        strcmp(reason(call), "invalid_argument: path: contains NUL") != 0) {
 			r = fail("a NUL in a path", call, r);
 			nx_rpc_call_free(call);
 			return r;
