@@ -189,9 +189,11 @@ static int plant(const char *dir, const char *name, size_t len)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (!f || !buf)
+	f = buf ? fopen(path, "we") : NULL;
+	if (!f) {
+		free(buf);
 		return -1;
+	}
 	for (size_t i = 0; i < len; i++)
 		buf[i] = (char)(i * 131u);
 	fwrite(buf, 1, len, f);
@@ -271,6 +273,7 @@ int main(int argc, char **argv)
 	        nexus_resolve(c.nx, "echod", &echod) < 0 ||
 	        nexus_resolve(c.nx, "vfsd", &vfsd) < 0) {
 		fprintf(stderr, "bench-vfs: no system: %s\n", c.nx ? nexus_last_error(c.nx) : "");
+		free(c.buf);
 		return 1;
 	}
 	c.echod = echo_from_cap(echod);
@@ -309,6 +312,7 @@ int main(int argc, char **argv)
 	nx_rpc_cap_unref(echod);
 	nx_rpc_cap_unref(vfsd);
 	nexus_free(c.nx);
+	free(c.buf);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);

@@ -239,23 +239,21 @@ int nx_rename_at(
 	return 0;
 }
 
-/* A readable directory stream on dirfd (which may be an O_PATH handle). */
-static int dir_stream(int dirfd, const char *name, DIR **ret)
+/* A readable directory stream on dirfd (which may be an O_PATH handle), or NULL with errno. */
+static DIR *dir_stream(int dirfd)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), saved;
 	DIR *d;
 
 	if (fd < 0)
-		return nx_neg_errno();
+		return NULL;
 	d = fdopendir(fd);
 	if (!d) {
-		int r = nx_neg_errno();
-
+		saved = errno;
 		close(fd);
-		return r;
+		errno = saved;
 	}
-	*ret = d;
-	return 0;
+	return d;
 }
 
 static bool dot_or_dotdot(const char *n)
@@ -273,9 +271,9 @@ int nx_dir_names(int dirfd, size_t max, char ***ret_names, size_t *ret_n)
 
 	assert_return(dirfd >= 0 && ret_names && ret_n, -EINVAL);
 	/* Twice over the stream: count, then copy into one allocation. */
-	r = dir_stream(dirfd, ".", &d);
-	if (r < 0)
-		return r;
+	d = dir_stream(dirfd);
+	if (!d)
+		return nx_neg_errno();
 	while ((e = readdir(d)))
 		if (!dot_or_dotdot(e->d_name)) {
 			if (++n > max) {
@@ -333,9 +331,10 @@ static int walk(int dir_fd, struct walk *w, unsigned depth)
 
 	if (depth > TREE_DEPTH_MAX)
 		return -ELOOP;
-	r = dir_stream(dir_fd, ".", &d);
-	if (r < 0)
-		return r;
+	d = dir_stream(dir_fd);
+	if (!d)
+		return nx_neg_errno();
+	r = 0;
 	while (r >= 0 && (e = readdir(d))) {
 		if (dot_or_dotdot(e->d_name))
 			continue;
