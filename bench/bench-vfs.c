@@ -52,7 +52,7 @@ static uint64_t measure(op_fn op, void *ctx, size_t iters, size_t rounds, const 
 		ops[r] = iters * 1000000000ull / (bench_now_ns() - t0 + 1);
 	}
 	p50 = bench_quantile(samples, n, 0.5);
-	bench_report_latency(name, "split-free", samples, n, ops, rounds < 16 ? rounds : 16);
+	bench_report_latency(name, "free", samples, n, ops, rounds < 16 ? rounds : 16);
 	free(samples);
 	return p50;
 }
