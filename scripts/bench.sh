@@ -504,4 +504,16 @@ for mode, how in (("same-cpu", "every process on CPU 0"),
           f" -> {fast:.2f}x faster; {tail}")
 PY
 
+# ---- vfsd (docs/PERFORMANCE.md "vfsd") -------------------------------------------------
+# bench-vfs boots its own system and prints each figure beside its baseline itself.
+if [ -x "$bin/bench-vfs" ] && [ -x "$init" ]; then
+	echo
+	if out=$("$bin/bench-vfs" --init "$init" 2>&1); then
+		grep -v '^RESULT' <<<"$out"
+	else
+		echo "bench.sh: bench-vfs failed: $(tail -3 <<<"$out")" >&2
+		failed=1
+	fi
+fi
+
 exit $failed
