@@ -94,6 +94,8 @@ expect_fail 1 "nx: invalid_argument: /data/dir: directory not empty" fs rm /data
 "$nx" fs stat /tmp/moved.txt --json | py "d['type'] == 'file' and d['size'] == 10" ||
 	fail "stat after mv"
 expect_fail 1 "nx: not_found: /data/notes.txt: no such file or directory" fs cat /data/notes.txt
+expect_fail 1 "nx: invalid_argument: to: /data/dir/sub is beneath /data/dir, which cannot move into itself" \
+	fs mv /data/dir /data/dir/sub
 "$nx" fs rm /tmp/moved.txt || fail "rm file"
 "$nx" fs rm /data/dir || fail "rm empty dir"
 expect_fail 1 "nx: already_exists: /data/kept: exists already" fs mkdir /data/kept

@@ -379,6 +379,9 @@ static int serve_rename(void *impl, nx_rpc_incoming *in, fs_rename_params params
 	r = nx_rename_at(fdir, fname, tdir, tname, false);
 	nx_fd_close(fdir);
 	nx_fd_close(tdir);
+	if (r == -EINVAL) /* the kernel's word for a directory moved beneath itself */
+		return nx_rpc_incoming_failf(
+		        in, r, "to: %s is beneath %s, which cannot move into itself", to.norm, from.norm);
 	if (r < 0)
 		return vfsd_fail(&c, r, to.norm);
 	if (replaced)
