@@ -11,10 +11,12 @@
  *   fs-probe io FILE          transport and refusals of File.read/write on FILE (created):
  *                             2048 bytes inline, 2049 as a VMO, an unsealed VMO copied, a
  *                             pipe or an over-claimed VMO refused, both data and vmo refused,
- *                             a read over fsIoMax too_large, bad open flags, a write on a
- *                             file opened read-only denied
+ *                             a read over fsIoMax too_large, truncate down and up with stat,
+ *                             sync, bad open flags, a write on a file opened read-only denied
  *   fs-probe open-many FILE N opens FILE N times over two channels (one channel's capability
  *                             table is smaller): prints how many were opened and the refusal
+ *   fs-probe truncate FILE N  opens FILE for writing and truncates it to N bytes: prints
+ *                             "probe: truncated" or "probe: refused: <reason>"
  *   fs-probe bad              a path with a NUL inside refused by open, stat, list, mkdir; an
  *                             unknown method of Fs unsupported
  */
@@ -330,6 +332,34 @@ static int io(struct fs *fs, const char *path)
 	if (r < 0 || n != sizeof(buf))
 		return fail("the refusals changed the file", NULL, r);
 	printf("probe: pipe, over-claimed vmo, data and vmo refused; file unchanged\n");
+	/* Truncate shrinks and grows (zeros), stat follows, sync answers. */
+	{
+		static const uint64_t sizes[] = {100, 8192};
+		fs_file_truncate_results tr;
+		fs_file_stat_results sr;
+		fs_file_sync_results yr;
+		nx_rpc_call *call;
+
+		for (size_t i = 0; i < 2; i++) {
+			r = fs_file_truncate_wait(f, sizes[i], nexus_deadline(nx), &call, &tr);
+			nx_rpc_call_free(call);
+			if (r >= 0)
+				r = fs_file_stat_wait(f, nexus_deadline(nx), &call, &sr);
+			if (r < 0 ||
+			        fs_info_get_size(fs_file_stat_results_get_info(sr)) != sizes[i] ||
+			        fs_info_get_type(fs_file_stat_results_get_info(sr)) != FS_TYPE_FILE)
+				return fail("truncate then stat", NULL, r);
+			nx_rpc_call_free(call);
+		}
+		r = read_how(f, 1 << 20, &how, &n, why, sizeof(why));
+		if (r < 0 || n != 8192 || strcmp(how, "vmo") != 0)
+			return fail("read after truncate", NULL, r);
+		r = fs_file_sync_wait(f, nexus_deadline(nx), &call, &yr);
+		nx_rpc_call_free(call);
+		if (r < 0)
+			return fail("sync", NULL, r);
+	}
+	printf("probe: truncate to 100 and 8192, stat follows, sync\n");
 	/* Open flags and a read-only file. */
 	{
 		fs_open_results out;
@@ -405,6 +435,27 @@ static int open_many(struct fs *fs, const char *path, unsigned n)
 	return 0;
 }
 
+/* ---- truncate ----------------------------------------------------------------------------- */
+
+static int truncate_to(struct fs *fs, const char *path, uint64_t size)
+{
+	struct fs_file *f = NULL;
+	fs_file_truncate_results out;
+	nx_rpc_call *call;
+	int r;
+
+	if (open_file(fs, path, FS_OPEN_WRITE, &f) < 0)
+		return 1;
+	r = fs_file_truncate_wait(f, size, nexus_deadline(nx), &call, &out);
+	if (r < 0)
+		printf("probe: refused: %s\n", reason(call));
+	else
+		printf("probe: truncated\n");
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(fs_file_cap(f));
+	return 0;
+}
+
 /* ---- bad ---------------------------------------------------------------------------------- */
 
 static int bad(struct fs *fs)
@@ -473,6 +524,8 @@ int main(int argc, char **argv)
 		r = list_churn(fs_from_cap(cap), argv[2], (unsigned)atoi(argv[3]));
 	else if (strcmp(argv[1], "io") == 0 && argc == 3)
 		r = io(fs_from_cap(cap), argv[2]);
+	else if (strcmp(argv[1], "truncate") == 0 && argc == 4)
+		r = truncate_to(fs_from_cap(cap), argv[2], strtoull(argv[3], NULL, 10));
 	else if (strcmp(argv[1], "bad") == 0 && argc == 2)
 		r = bad(fs_from_cap(cap));
 	else if (strcmp(argv[1], "open-many") == 0 && argc == 4)

@@ -249,6 +249,14 @@ st=0; err=$(printf x | "$nx" fs put - /data/one 2>&1) || st=$?
 expect_fail 1 "nx: limit_exceeded: write: app:q would pass its quota of 1048576 bytes" \
 	fs --as app:q put "$tmp/big" /data/big
 printf x | "$nx" fs --as app:q put - /data/small || fail "another subject has its own quota"
+out=$("$probe" truncate /data/one 1048577) &&
+	[ "$out" = "probe: refused: limit_exceeded: truncate: uid:0 would pass its quota of 1048576 bytes" ] ||
+	fail "truncate past the quota: $out"
+out=$("$probe" truncate /data/full 1000) && [ "$out" = "probe: truncated" ] || fail "truncate down: $out"
+out=$("$probe" truncate /data/one 1047576) && [ "$out" = "probe: truncated" ] || fail "truncate up: $out"
+out=$("$probe" truncate /data/one 1047577) &&
+	[ "$out" = "probe: refused: limit_exceeded: truncate: uid:0 would pass its quota of 1048576 bytes" ] ||
+	fail "truncate one byte past the quota: $out"
 "$nx" fs rm /data/full || fail "rm full"
 printf x | "$nx" fs put - /data/one || fail "put after rm"
 for d in d2 d3 d4 d5; do "$nx" fs mkdir "/data/$d" || fail "mkdir $d"; done
@@ -262,4 +270,4 @@ expect_fail 1 "nx: limit_exceeded: /data/d6: uid:0 would pass its quota of 5 ent
 "$nx" fs mkdir /data/d6 || fail "mkdir after rm"
 [ ! -e "$tmp/state2/vfsd/data/uid:0/d5" ] && [ -d "$tmp/state2/vfsd/data/uid:0/d6" ] || fail "state2"
 stop
-echo "ok quotas: 1 MiB exactly then one byte more, the 6th entry, refused as limit_exceeded (also after vfsd restarted and counted again); per subject; freed by rm"
+echo "ok quotas: 1 MiB exactly then one byte more (write, truncate), the 6th entry, refused as limit_exceeded (also after vfsd restarted and counted again); per subject; freed by rm"
