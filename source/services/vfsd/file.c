@@ -239,6 +239,9 @@ static int serve_write(void *impl, nx_rpc_incoming *in, fs_file_write_params par
 	nx_rpc_cap_unref(nexus_vmo_cap(vmo));
 	if (r == -EBADF || r == -EINVAL || r == -EPERM)
 		return nx_rpc_incoming_failf(in, -EINVAL, "vmo: not a sealable memfd");
+	if (r == -EMSGSIZE)
+		return nx_rpc_incoming_failf(
+		        in, r, "vmo: more than %llu bytes", (unsigned long long)VFS_IO_MAX);
 	if (r == -ERANGE)
 		return nx_rpc_incoming_failf(in, -EINVAL,
 		        "vmo.size: %llu is past the end of the vmo", (unsigned long long)size);

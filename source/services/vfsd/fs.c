@@ -255,11 +255,13 @@ static int serve_list(void *impl, nx_rpc_incoming *in, fs_list_params params)
 	}
 	if (r >= 0)
 		r = nx_dir_names(dir, VFS_DIR_ENTRIES_MAX, &names, &n);
-	if (r < 0) {
-		if (dir >= 0)
-			nx_fd_close(dir);
+	if (dir >= 0 && r < 0)
+		nx_fd_close(dir);
+	if (r == -EMSGSIZE)
+		return nx_rpc_incoming_failf(
+		        in, r, "%s: more than %u entries", p.norm, VFS_DIR_ENTRIES_MAX);
+	if (r < 0)
 		return vfsd_fail(&c, r, p.norm);
-	}
 	vfs_page_select((const char **)names, n, cursor, max, VFS_LIST_PAGE_BYTES, &count, &more);
 	r = list_answer(in, dir, (const char **)names, count, more);
 	free(names);
@@ -380,8 +382,8 @@ static int serve_rename(void *impl, nx_rpc_incoming *in, fs_rename_params params
 	nx_fd_close(fdir);
 	nx_fd_close(tdir);
 	if (r == -EINVAL) /* the kernel's word for a directory moved beneath itself */
-		return nx_rpc_incoming_failf(
-		        in, r, "to: %s is beneath %s, which cannot move into itself", to.norm, from.norm);
+		return nx_rpc_incoming_failf(in, r,
+		        "to: %s is beneath %s, which cannot move into itself", to.norm, from.norm);
 	if (r < 0)
 		return vfsd_fail(&c, r, to.norm);
 	if (replaced)

@@ -172,8 +172,7 @@ int vfsd_fail(struct vfsd_call *c, int err, const char *what)
 	case -ENOSPC:
 		return nx_rpc_incoming_failf(in, -EDQUOT, "%s: the disk is full", what);
 	case -EMSGSIZE:
-		return nx_rpc_incoming_failf(
-		        in, err, "%s: more than %u entries", what, VFS_DIR_ENTRIES_MAX);
+		return nx_rpc_incoming_failf(in, err, "%s: too large", what);
 	case -EPERM:
 		return nx_rpc_incoming_failf(in, err, "%s: read-only", what);
 	default:
