@@ -516,4 +516,29 @@ if [ -x "$bin/bench-vfs" ] && [ -x "$init" ]; then
 	fi
 fi
 
+# ---- bundles ------------------------------------------------------------------------------
+# Installing a 64 MiB bundle of 1,000 files through a running bundlemgrd against the floor of
+# the same hashing and verifying in process (bench/bench-bundle.c prints both and the share).
+if [ -x "$init" ] && [ -x "$bin/bench-bundle" ]; then
+	rt=$sys_tmp/run-bundle
+	: >"$sys_tmp/init-bundle.log"
+	NEXUS_RUNTIME_DIR=$rt NEXUS_STATE_DIR=$rt-state "$init" >>"$sys_tmp/init-bundle.log" 2>&1 &
+	ipid=$!
+	sys_pids+=("$ipid")
+	echo
+	echo "Bundles: install through bundlemgrd against SHA-256 of every file + one Ed25519 verify"
+	if wait_line "$sys_tmp/init-bundle.log" '^init: ready$'; then
+		NEXUS_RUNTIME_DIR=$rt NEXUS_STATE_DIR=$rt-state "$bin/bench-bundle" --reps 5 |
+			grep -v '^RESULT' || failed=1
+	else
+		echo "bench.sh: nexus-init (bundles) did not get ready" >&2
+		failed=1
+	fi
+	kill -TERM "$ipid" 2>/dev/null || true
+	wait "$ipid" || true
+	rm -rf "$rt" "$rt-state"
+else
+	echo "bench.sh: nexus-init or bench-bundle not built: skipping bundles" >&2
+fi
+
 exit $failed

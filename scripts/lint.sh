@@ -22,6 +22,6 @@ cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr 
 	--suppress=missingIncludeSystem "${sources[@]}" || fail=1
 
 echo "lint: safe-C gate"
-scripts/safe-c-gate.sh || fail=1
+SAFE_C_BUILD=$build scripts/safe-c-gate.sh || fail=1
 
 [ "$fail" = 0 ] && echo "lint: clean" || { echo "lint: problems found" >&2; exit 1; }

@@ -12,7 +12,7 @@ set -euo pipefail
 src=$(cd "${1:?usage: msan-test.sh SOURCE_ROOT BUILD_DIR}" && pwd)
 out=${2:?usage: msan-test.sh SOURCE_ROOT BUILD_DIR}
 cc=${MSAN_CC:-clang-14}
-suites=(nx-capnp journal registry supervise policy)
+suites=(nx-capnp journal registry supervise policy bundle)
 
 if [ ! -f "$out/build.ninja" ]; then
 	CC=$cc CXX=${cc/clang/clang++} meson setup "$out" "$src" \

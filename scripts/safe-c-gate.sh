@@ -96,12 +96,18 @@ fi
 # diagnostics' first lines are shown, tagged with the rule; the path notes are noise here.
 # shellcheck disable=SC2207 # pkg-config prints whitespace-separated flags
 sodium_cflags=($(pkg-config --cflags libsodium 2>/dev/null || true))
+# Headers generated from schemas (userspace/bundle's bundle-format.capnp.h) live in the build
+# dir, given as $SAFE_C_BUILD (meson test and make lint set it).
+gen_includes=()
+if [ -n "${SAFE_C_BUILD:-}" ]; then
+	for d in "$SAFE_C_BUILD"/userspace/*/; do gen_includes+=("-I$d"); done
+fi
 for f in "${files[@]}"; do
 	[[ $f == *.c ]] || continue
 	if ! diag=$(gcc -std=gnu11 -D_GNU_SOURCE -c -o /dev/null -fanalyzer -Werror -Wall -Wextra \
 		-Wvla -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter \
 		-fdiagnostics-plain-output -Iinclude -Isource/libs -Iuserspace \
-		"${sodium_cflags[@]}" "$f" 2>&1); then
+		"${sodium_cflags[@]}" "${gen_includes[@]}" "$f" 2>&1); then
 		printf '%s\n' "$diag" | grep -E '^[^ ]+:[0-9]+:[0-9]+: (error|warning):' |
 			sed -E 's/^([^:]+:[0-9]+):[0-9]+: (error|warning): /\1: compile: /' || true
 		printf '%s\n' "$diag" | grep -qE '^[^ ]+:[0-9]+:[0-9]+: (error|warning):' ||

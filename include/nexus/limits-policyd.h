@@ -8,4 +8,8 @@
  * second is over. */
 #define POLD_AUDIT_PER_SEC 200u
 
+/* Subjects holding install-time grants (policy.capnp setGrants) at once: one per installed
+ * bundle (bundlemgrd installs at most BUNDLEMGRD_BUNDLES_MAX). */
+#define POLD_GRANT_SUBJECTS_MAX 1024u
+
 #endif

@@ -69,5 +69,6 @@
 #include "nexus/limits-supervise.h"
 #include "nexus/limits-svc.h"
 #include "nexus/limits-vfs.h"
+#include "nexus/limits-bundle.h"
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "grants.h"
 #include "nx-log/log.h"
 #include "policy.capnp.h"
 #include "policyd.h"
@@ -21,6 +22,7 @@ struct policyd {
 	nx_svc *svc;
 	pold_store *store;
 	pold_audit *audit;
+	pold_grants *grants; /* install-time grants (grants.c) */
 	struct {
 		struct policy_watcher *cb; /* imported through `conn` */
 		nx_rpc_conn *conn; /* compared only, never used: a broken cb is pruned first */
@@ -260,7 +262,31 @@ static const struct policy_server policy_vt = {
         .version = serve_version,
         .reload = serve_reload,
         .watch = serve_watch,
+        .set_grants = pold_serve_set_grants,
+        .reset_grants = pold_serve_reset_grants,
 };
+
+pold_store *policyd_store(policyd *d)
+{
+	return d->store;
+}
+
+pold_grants *policyd_grants(policyd *d)
+{
+	return d->grants;
+}
+
+const char *policyd_subject(policyd *d, const nx_rpc_incoming *in)
+{
+	return nx_svc_subject(d->svc, in);
+}
+
+void policyd_announce(policyd *d)
+{
+	prune_watchers(d);
+	for (unsigned i = 0; i < d->nwatchers; i++)
+		notify(d->watchers[i].cb, pol_version(pold_store_policy(d->store)));
+}
 
 int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, struct policy **ret_bootstrap)
 {
@@ -276,6 +302,9 @@ int policyd_new(nx_svc *svc, pold_store *store, policyd **ret, struct policy **r
 	r = pold_audit_new(nx_svc_loop(svc), &d->audit);
 	if (r < 0)
 		return policyd_free(d), r;
+	d->grants = pold_grants_new();
+	if (!d->grants)
+		return policyd_free(d), -ENOMEM;
 	r = policy_server_new(&policy_vt, d, NULL, ret_bootstrap);
 	if (r < 0)
 		return policyd_free(d), r;
@@ -291,6 +320,7 @@ policyd *policyd_free(policyd *d)
 		nx_rpc_cap_unref(policy_watcher_cap(d->watchers[i].cb));
 	pold_store_free(d->store);
 	pold_audit_free(d->audit);
+	pold_grants_free(d->grants);
 	free(d);
 	return NULL;
 }

@@ -11,6 +11,8 @@
 struct pold_store {
 	int dirfd;
 	pol_policy *policy;
+	char *root; /* with grants: "include default.policy\n" and the overlay; else NULL */
+	size_t root_len;
 };
 
 /* Every file read for one load, kept until pol_load() returns (the loader contract). */
@@ -42,7 +44,8 @@ static int loader(void *userdata, const char *path, const void **ret_data, size_
 	return 0;
 }
 
-static int load(int dirfd, pol_policy **ret, pol_error *ret_err)
+/* The directory's policy, under the grants' root when `root` is not NULL. */
+static int load(int dirfd, const char *root, size_t root_len, pol_policy **ret, pol_error *ret_err)
 {
 	struct load_ctx *ctx = calloc(1, sizeof(*ctx));
 	int r;
@@ -50,7 +53,10 @@ static int load(int dirfd, pol_policy **ret, pol_error *ret_err)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->dirfd = dirfd;
-	r = pol_load(POLD_ROOT_FILE, loader, ctx, ret, ret_err);
+	if (root)
+		r = pol_parse(POLD_GRANTS_FILE, root, root_len, loader, ctx, ret, ret_err);
+	else
+		r = pol_load(POLD_ROOT_FILE, loader, ctx, ret, ret_err);
 	for (size_t i = 0; i < ctx->nbufs; i++)
 		free(ctx->bufs[i]);
 	free(ctx);
@@ -72,7 +78,7 @@ int pold_store_open(const char *dir, pold_store **ret, pol_error *ret_err)
 		free(s);
 		return r;
 	}
-	r = load(s->dirfd, &s->policy, ret_err);
+	r = load(s->dirfd, NULL, 0, &s->policy, ret_err);
 	if (r < 0) {
 		pold_store_free(s);
 		return r;
@@ -89,7 +95,7 @@ int pold_store_reload(pold_store *s, bool *ret_changed, pol_error *ret_err)
 
 	if (!s)
 		return -EINVAL;
-	r = load(s->dirfd, &p, ret_err);
+	r = load(s->dirfd, s->root, s->root_len, &p, ret_err);
 	if (r < 0)
 		return r;
 	changed = strcmp(pol_version(p), pol_version(s->policy)) != 0;
@@ -97,6 +103,39 @@ int pold_store_reload(pold_store *s, bool *ret_changed, pol_error *ret_err)
 	s->policy = p;
 	if (ret_changed)
 		*ret_changed = changed;
+	return 0;
+}
+
+int pold_store_set_overlay(
+        pold_store *s, const char *overlay, size_t len, bool *ret_changed, pol_error *ret_err)
+{
+	static const char include[] = "include " POLD_ROOT_FILE "\n";
+	char *root = NULL, *old_root;
+	size_t root_len = 0, old_len;
+	int r;
+
+	if (!s || (!overlay && len))
+		return -EINVAL;
+	if (len) {
+		root_len = sizeof(include) - 1 + len;
+		root = malloc(root_len);
+		if (!root)
+			return -ENOMEM;
+		memcpy(root, include, sizeof(include) - 1);
+		memcpy(root + sizeof(include) - 1, overlay, len);
+	}
+	old_root = s->root;
+	old_len = s->root_len;
+	s->root = root;
+	s->root_len = root_len;
+	r = pold_store_reload(s, ret_changed, ret_err);
+	if (r < 0) {
+		s->root = old_root;
+		s->root_len = old_len;
+		free(root);
+		return r;
+	}
+	free(old_root);
 	return 0;
 }
 
@@ -111,6 +150,7 @@ pold_store *pold_store_free(pold_store *s)
 		return NULL;
 	nx_fd_close(s->dirfd);
 	pol_free(s->policy);
+	free(s->root);
 	free(s);
 	return NULL;
 }

@@ -30,6 +30,17 @@ int pold_store_open(const char *dir, pold_store **ret, pol_error *ret_err);
  * old policy stays in force. */
 int pold_store_reload(pold_store *s, bool *ret_changed, pol_error *ret_err);
 
+/* The root of the policy when install-time grants are set (pold_store_set_overlay): a file
+ * that is not read from the directory but made of "include default.policy" and the grants. */
+#define POLD_GRANTS_FILE "bundle-grants"
+
+/* Sets the install-time grants: `overlay` (len bytes, copied; "allow <subject> <cap>" lines,
+ * empty for none) is parsed as the rest of POLD_GRANTS_FILE after its include, with the
+ * directory read again. As reload: 0 with the new policy in force (*ret_changed when its
+ * version differs), or pol_load()'s error with *ret_err filled and nothing changed. */
+int pold_store_set_overlay(
+        pold_store *s, const char *overlay, size_t len, bool *ret_changed, pol_error *ret_err);
+
 /* The policy in force (borrowed; valid until the next successful reload or free). */
 const pol_policy *pold_store_policy(const pold_store *s);
 

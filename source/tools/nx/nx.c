@@ -21,6 +21,7 @@ int nx_cmd_policy(int argc, char **argv); /* cmd-policy.c */
 int nx_cmd_log(int argc, char **argv);    /* cmd-log.c */
 int nx_cmd_status(int argc, char **argv); /* cmd-status.c */
 int nx_cmd_fs(int argc, char **argv);     /* cmd-fs.c */
+int nx_cmd_bundle(int argc, char **argv); /* cmd-bundle.c */
 
 static int usage(FILE *f, int code)
 {
@@ -32,6 +33,7 @@ static int usage(FILE *f, int code)
 	        "       nx log append|query|tail|stats ... (nx log --help)\n"
 	        "       nx status [--json]\n"
 	        "       nx fs ls|stat|cat|put|mkdir|rm|mv ... (nx fs --help)\n"
+	        "       nx bundle keygen|pack|inspect|install|list|info|cat|remove ... (nx bundle --help)\n"
 	        "       nx --help\n"
 	        "Talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock (default ./.nexus/run).\n"
 	        "Exit codes: 0 success, 1 refused or unreachable, 2 usage.\n");
@@ -135,6 +137,8 @@ int main(int argc, char **argv)
 		return nx_cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "fs") == 0)
 		return nx_cmd_fs(argc - 1, argv + 1);
+	if (strcmp(argv[1], "bundle") == 0)
+		return nx_cmd_bundle(argc - 1, argv + 1);
 	if (strcmp(argv[1], "svc") == 0 && argc >= 3 && strcmp(argv[2], "list") == 0) {
 		if (argc > 4 || (argc == 4 && strcmp(argv[3], "--json") != 0))
 			return usage(stderr, 2);

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "bundle.capnp.h"
 #include "echo.capnp.h"
 #include "fdcheck.h"
 #include "fs.capnp.h"
@@ -36,6 +37,8 @@ static const struct {
 	const char *file;
 	const struct nx_capnp_iface_desc *const *interfaces; /* NULL: annotations only */
 } schemas[] = {
+        {"bundle-format.capnp", NULL},
+        {"bundle.capnp", bundle_interfaces},
         {"echo.capnp", echo_interfaces},
         {"fs.capnp", fs_interfaces},
         {"log.capnp", log_interfaces},
@@ -58,6 +61,8 @@ static const struct {
 		*ret = x##_cap(cap);                           \
 		return r;                                      \
 	}
+EMPTY_SERVER(bundle_bundles)
+EMPTY_SERVER(bundle_watcher)
 EMPTY_SERVER(echo)
 EMPTY_SERVER(fs)
 EMPTY_SERVER(fs_file)
@@ -77,6 +82,8 @@ static const struct {
 	const struct nx_capnp_iface_desc *iface;
 	int (*serve)(nx_rpc_cap **ret);
 } servers[] = {
+        {&bundle_bundles_desc, serve_bundle_bundles},
+        {&bundle_watcher_desc, serve_bundle_watcher},
         {&echo_desc, serve_echo},
         {&fs_desc, serve_fs},
         {&fs_file_desc, serve_fs_file},

@@ -23,6 +23,8 @@ const policyWatchersMax :UInt32 = 256;
 const policyWatchersPerConnMax :UInt32 = 16;
 # A policy version: 64 lowercase hex digits (SHA-256).
 const policyVersionLen :UInt32 = 64;
+# Capabilities one setGrants() gives one subject at most (bundle.capnp's bundleCapsMax).
+const policyGrantCapsMax :UInt32 = 16;
 
 struct Query {
   subject @0 :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen);
@@ -69,4 +71,21 @@ interface Policy {
   # Errors: invalid_argument (no cb), limit_exceeded (policyWatchersPerConnMax watchers held
   # through this connection, or policyWatchersMax in all).
   watch @5 (cb :PolicyWatcher) -> ();
+
+  # Install-time grants (bundlemgrd): the capabilities in `caps` hold for `subject` (an
+  # `app:<bundle id>`), replacing what setGrants gave it before; an empty list takes them
+  # all back. Kept in memory as an overlay of "allow <subject> <cap>" rules on the policy
+  # files, in the file "bundle-grants": explain() names them, the version covers them
+  # (watchers hear the change), deny rules still win. Returns the version now in force.
+  # Needs `policy.grant`.
+  # Errors: denied, invalid_argument (subject not app:<id>, a cap with '*' or not a token),
+  # limit_exceeded (too many subjects with grants).
+  setGrants @6 (subject :Text $N.nonEmpty $N.maxLen(T.subjectMaxLen),
+      caps :List(Text) $N.maxCount(.policyGrantCapsMax) $N.maxLen(.policyCapMaxLen))
+      -> (version :Text);
+
+  # Takes back every install-time grant (bundlemgrd at its start, before it sets them all
+  # again from its records). Returns the version now in force. Needs `policy.grant`.
+  # Errors: denied.
+  resetGrants @7 () -> (version :Text);
 }
