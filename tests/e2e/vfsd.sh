@@ -7,7 +7,8 @@
 # stable under churn; 64 MiB written and read back through VMOs; the open-file limit and a
 # directory over the listing limit; garbage and bad VMOs cost only the caller; vfsd killed
 # keeps /data. Second boot with small quotas: bytes and entries refused with limit_exceeded,
-# also after vfsd restarted. Every wait is bounded; nothing asserts on timing.
+# also after vfsd restarted; /pkg serves an installed bundle's files read-only. Every wait is
+# bounded; nothing asserts on timing.
 # Usage: vfsd.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -68,7 +69,7 @@ done
 [ "$("$nx" fs ls /tmp)" = "" ] || fail "/tmp not emptied at boot: $("$nx" fs ls /tmp)"
 [ "$("$nx" fs cat /data/kept)" = kept ] || fail "/data/kept lost at boot"
 out=$("$nx" fs ls / --json)
-py "[e['name'] for e in d['entries']] == ['data', 'tmp'] and
+py "[e['name'] for e in d['entries']] == ['data', 'pkg', 'tmp'] and
     all(e['type'] == 'directory' for e in d['entries'])" <<<"$out" || fail "ls /: $out"
 echo "ok vfsd boots after echod, markers once each; /tmp emptied, /data kept"
 
@@ -271,5 +272,32 @@ expect_fail 1 "nx: limit_exceeded: /data/d6: uid:0 would pass its quota of 5 ent
 "$nx" fs rm /data/d5 || fail "rm d5"
 "$nx" fs mkdir /data/d6 || fail "mkdir after rm"
 [ ! -e "$tmp/state2/vfsd/data/uid:0/d5" ] && [ -d "$tmp/state2/vfsd/data/uid:0/d6" ] || fail "state2"
-stop
 echo "ok quotas: 1 MiB exactly then one byte more (write, truncate), the 6th entry, refused as limit_exceeded (also after vfsd restarted and counted again); per subject; freed by rm"
+
+# ---- 12. /pkg: an installed bundle's files, read-only, through bundlemgrd ----
+sample=$src/examples/bundles/hello
+key_id=$("$nx" bundle keygen "$tmp/pub.key") || fail "keygen"
+cp "$tmp/pub.key.pub" "$tmp/state2/bundlemgrd/trust/$key_id.pub"
+"$nx" bundle pack "$sample/root" --manifest "$sample/manifest.nxm" --key "$tmp/pub.key" \
+	-o "$tmp/hello.nxb" >/dev/null || fail "pack"
+"$nx" bundle install "$tmp/hello.nxb" >/dev/null || fail "install"
+"$nx" fs cat /pkg/org.nexus.hello/share/greeting.txt | cmp - "$sample/root/share/greeting.txt" ||
+	fail "/pkg read differs"
+"$nx" fs --as app:org.nexus.hello cat /pkg/org.nexus.hello/bin/hello | cmp - "$sample/root/bin/hello" ||
+	fail "/pkg read as the app"
+"$nx" fs stat /pkg/org.nexus.hello/bin/hello --json |
+	py "d['type'] == 'file' and d['size'] == $(stat -c %s "$sample/root/bin/hello")" || fail "stat /pkg file"
+"$nx" fs stat /pkg/org.nexus.hello --json | py "d['type'] == 'directory'" || fail "stat /pkg/<bundle>"
+"$nx" fs ls /pkg --json | py "[(e['name'], e['type']) for e in d['entries']] == [('org.nexus.hello', 'directory')]" ||
+	fail "ls /pkg: $("$nx" fs ls /pkg)"
+expect_fail 1 "nx: denied: path: /pkg/org.nexus.hello/new is read-only" fs put "$tmp/mib" /pkg/org.nexus.hello/new
+expect_fail 1 "nx: denied: path: /pkg/org.nexus.hello/bin/hello is read-only" fs rm /pkg/org.nexus.hello/bin/hello
+expect_fail 1 "nx: unsupported: /pkg/org.nexus.hello: listing inside a bundle is not served (open or stat its files)" \
+	fs ls /pkg/org.nexus.hello
+st=0; err=$("$nx" fs cat /pkg/org.nexus.hello/nope 2>&1) || st=$?
+[ "$st" = 1 ] && [[ "$err" == "nx: not_found:"* ]] || fail "missing /pkg file: $st $err"
+st=0; err=$("$nx" fs cat /pkg/org.nobody/x 2>&1) || st=$?
+[ "$st" = 1 ] && [[ "$err" == "nx: not_found:"* ]] || fail "missing bundle: $st $err"
+echo "ok /pkg: an installed bundle's files read (also as the app), stat, ls /pkg; writes refused, missing files not_found"
+stop
+echo "ok clean stop"

@@ -47,8 +47,6 @@ static int stat_path(struct vfsd_call *c, const struct vfsd_path *p, struct nx_f
 		*ret = (struct nx_file_stat){.type = NX_FILE_DIR};
 		return 0;
 	}
-	if (p->t.root == VFS_ROOT_PKG)
-		return -EOPNOTSUPP;
 	if (!*p->t.rel) {
 		r = vfsd_tree_open(c, p, &dir);
 		name = "";
@@ -60,13 +58,6 @@ static int stat_path(struct vfsd_call *c, const struct vfsd_path *p, struct nx_f
 	r = nx_stat_at(dir, name, ret);
 	nx_fd_close(dir);
 	return r;
-}
-
-/* Answers a call that touched /pkg, which this vfsd does not serve. */
-static int fail_pkg(struct vfsd_call *c, const struct vfsd_path *p)
-{
-	return nx_rpc_incoming_failf(
-	        c->in, -EOPNOTSUPP, "%s: /pkg is not served by this vfsd", p->norm);
 }
 
 /* ---- open -------------------------------------------------------------------------------- */
@@ -144,10 +135,12 @@ static int serve_open(void *impl, nx_rpc_incoming *in, fs_open_params params)
 	if (open_flags(flags, &nxf) < 0)
 		return nx_rpc_incoming_failf(
 		        in, -EINVAL, "flags: %#x is not a valid combination", (unsigned)flags);
-	if (p.t.root == VFS_ROOT_PKG)
-		return fail_pkg(&c, &p);
 	if (p.t.root == VFS_ROOT_TOP || !*p.t.rel)
 		return vfsd_fail(&c, -EISDIR, p.norm);
+	if (p.t.root == VFS_ROOT_PKG && (flags & FS_OPEN_WRITE))
+		return nx_rpc_incoming_failf(in, -EPERM, "path: %s is read-only", p.norm);
+	if (p.t.root == VFS_ROOT_PKG)
+		return vfsd_pkg_call(&c, &p, VFSD_PKG_OPEN, NULL);
 	r = vfsd_tree_open(&c, &p, &tree);
 	if (r >= 0) {
 		r = open_in_tree(&c, tree, p.t.rel, flags, nxf, &fd);
@@ -183,8 +176,11 @@ static int serve_stat(void *impl, nx_rpc_incoming *in, fs_stat_params params)
 	(void)fs_stat_params_get_path(params, &path, &len);
 	if (vfsd_path_of(&c, "path", path, len, &p) < 0)
 		return 0;
-	if (p.t.root == VFS_ROOT_PKG)
-		return fail_pkg(&c, &p);
+	if (p.t.root == VFS_ROOT_PKG && p.t.bundle_len > 0)
+		return vfsd_pkg_call(
+		        &c, &p, *p.t.rel ? VFSD_PKG_STAT_FILE : VFSD_PKG_STAT_BUNDLE, NULL);
+	if (p.t.root == VFS_ROOT_PKG) /* /pkg itself */
+		p.t.root = VFS_ROOT_TOP;
 	r = stat_path(&c, &p, &st);
 	if (r < 0)
 		return vfsd_fail(&c, r, p.norm);
@@ -225,8 +221,7 @@ static int list_answer(nx_rpc_incoming *in, int dirfd, const char **names, size_
 
 static int serve_list(void *impl, nx_rpc_incoming *in, fs_list_params params)
 {
-	static const char *const top[] = {"data", "tmp"};
-	const char *path, *cursor, *names_top[ELEMENTSOF(top)];
+	const char *path, *cursor, *names_top[ELEMENTSOF(vfs_ns_top)];
 	uint32_t max = fs_list_params_get_max(params);
 	char **names = NULL;
 	struct vfsd_path p;
@@ -240,11 +235,15 @@ static int serve_list(void *impl, nx_rpc_incoming *in, fs_list_params params)
 	(void)fs_list_params_get_cursor(params, &cursor, &clen);
 	if (vfsd_path_of(&c, "path", path, len, &p) < 0)
 		return 0;
+	if (p.t.root == VFS_ROOT_PKG && p.t.bundle_len == 0)
+		return vfsd_pkg_call(&c, &p, VFSD_PKG_LIST, cursor);
 	if (p.t.root == VFS_ROOT_PKG)
-		return fail_pkg(&c, &p);
+		return nx_rpc_incoming_failf(in, -EOPNOTSUPP,
+		        "%s: listing inside a bundle is not served (open or stat its files)",
+		        p.norm);
 	if (p.t.root == VFS_ROOT_TOP) {
-		memcpy(names_top, top, sizeof(top));
-		vfs_page_select(names_top, ELEMENTSOF(top), cursor, max, VFS_LIST_PAGE_BYTES,
+		memcpy(names_top, vfs_ns_top, sizeof(vfs_ns_top));
+		vfs_page_select(names_top, ELEMENTSOF(vfs_ns_top), cursor, max, VFS_LIST_PAGE_BYTES,
 		        &count, &more);
 		return list_answer(in, -1, names_top, count, more);
 	}

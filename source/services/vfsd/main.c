@@ -9,6 +9,7 @@
  *                 (default VFS_QUOTA_BYTES_DEFAULT, VFS_QUOTA_ENTRIES_DEFAULT per subject)
  *   the handlers  fs.c (namespace calls, actAs), file.c (File: read, write, stat, truncate,
  *                 sync; VMOs over VFS_INLINE_MAX bytes)
+ *   /pkg          pkg.c: bundlemgrd followed by name, its openFile, info and list
  *   the policy    nx-svc's policy client in vfsd_dispatch; config.c: the interim rule
  */
 #include <errno.h>
@@ -83,6 +84,8 @@ int main(void)
 		r = nx_svc_policy_start(
 		        d.svc, vfsd_interim_rule, vfsd_interim_rule_len, vfsd_dispatch, &d.self);
 	if (r >= 0)
+		r = vfsd_pkg_start(&d);
+	if (r >= 0)
 		r = vfsd_fs_new(&d, &fs);
 	if (r < 0)
 		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
@@ -90,6 +93,7 @@ int main(void)
 	else
 		code = nx_svc_run(d.svc, fs);
 	nx_rpc_cap_unref(fs);
+	vfsd_pkg_stop(&d);
 	nx_svc_free(d.svc); /* drops every connection, and the Files with them */
 	if (d.state_dirfd >= 0)
 		nx_fd_close(d.state_dirfd);

@@ -15,6 +15,7 @@
 
 #include "fs.capnp.h"
 #include "nexus/limits.h" /* VFS_* */
+#include "follow.h"
 #include "svc.h"
 #include "vfs/ns.h"
 #include "vfs/path.h"
@@ -25,6 +26,7 @@
 #define VFSD_ENV_QUOTA_ENTRIES "NEXUS_VFS_QUOTA_ENTRIES"
 
 struct vfsd;
+struct bundle_bundles;
 
 /* The impl of one Fs object: the namespace of `subject`, or, for the bootstrap object served
  * on every connection (subject NULL), of the connection's subject. */
@@ -39,6 +41,8 @@ struct vfsd {
 	struct vfs_quota *quota;
 	unsigned open_files; /* File objects alive (VFS_OPEN_FILES_MAX) */
 	struct vfsd_fs self; /* the bootstrap Fs */
+	struct nx_follow *bundles_follow;
+	struct bundle_bundles *bundles; /* bundlemgrd, while it is reachable (pkg.c) */
 };
 
 /* One call being served: who acts, in whose trees. */
@@ -84,6 +88,21 @@ int vfsd_charge(struct vfsd_call *c, int64_t bytes, int64_t entries);
 /* Answers the call for the failure `err` of an operation on `what` (a path) with its
  * section 9 reason; returns 0 (answered). */
 int vfsd_fail(struct vfsd_call *c, int err, const char *what);
+
+/* pkg.c: /pkg, served by bundlemgrd. start follows it by name (stop: at exit). */
+int vfsd_pkg_start(struct vfsd *d);
+void vfsd_pkg_stop(struct vfsd *d);
+enum vfsd_pkg_op {
+	VFSD_PKG_OPEN,        /* Fs.open of a file: Bundles.openFile, served as a read-only File */
+	VFSD_PKG_STAT_FILE,   /* Fs.stat of a file: Bundles.openFile, its size */
+	VFSD_PKG_STAT_BUNDLE, /* Fs.stat of /pkg/<bundle>: Bundles.info */
+	VFSD_PKG_LIST,        /* Fs.list of /pkg: Bundles.list after `cursor` */
+};
+/* Asks bundlemgrd for `op` on the /pkg path `p` for the call: NX_RPC_ASYNC (answered once
+ * bundlemgrd did, its refusal passed on; canceled with the call), 0 (answered: bundlemgrd is
+ * not reachable now, unavailable), or -ENOMEM. */
+int vfsd_pkg_call(
+        struct vfsd_call *c, const struct vfsd_path *p, enum vfsd_pkg_op op, const char *cursor);
 
 /* config.c: the interim rule, deciding while policyd cannot be asked: services may use their
  * own trees (fs.read, fs.write); nothing else. */
