@@ -60,9 +60,9 @@ struct FsEntry {
 # An open file: the authority to read (and write, if opened so) that one file, checked when it
 # was opened. It stays valid if the file is renamed or removed meanwhile.
 interface File {
-  # Up to `length` bytes from `offset`, fewer only at the end of the file. length <=
-  # fsInlineMax: in `data`, `vmo` null; larger (up to fsIoMax): `data` empty and `vmo` a
-  # sealed memfd of exactly the bytes read.
+  # Up to `length` bytes from `offset`, fewer only at the end of the file. When what is read
+  # is at most fsInlineMax bytes: in `data`, `vmo` null; larger (length up to fsIoMax): `data`
+  # empty and `vmo` a sealed memfd whose first vmo.size bytes are the bytes read.
   # Errors: too_large (length over fsIoMax), denied (not opened for reading).
   read @0 (offset :UInt64, length :UInt64) -> (data :Data $N.maxLen(.fsInlineMax), vmo :T.VmoRef);
 
@@ -98,7 +98,8 @@ interface Fs {
   # The entries of the directory `path` after `cursor` in byte order of their names: pass the
   # last name of the previous page ("" for the first). Up to `max` (0: fsListPageMax) entries
   # that fit one message; `more`: entries follow. Pages are stable under concurrent change:
-  # no name twice, none skipped that was there throughout.
+  # no name twice, none skipped that was there throughout. /pkg lists the installed bundles
+  # (bundlemgrd's pages); inside a bundle listing is unsupported.
   # Needs fs.read.
   list @2 (path :Text $N.maxLen(.fsPathMaxLen), cursor :Text $N.maxLen(.fsNameMaxLen),
       max :UInt32) -> (entries :List(FsEntry) $N.maxCount(.fsListPageMax), more :Bool);
