@@ -564,6 +564,17 @@ if [ -x "$bin/bench-identity" ] && [ -x "$init" ] && [ "$(id -u)" = 0 ]; then
 else
 	echo "bench.sh: bench-identity not built or not root: skipping identityd" >&2
 fi
+# ---- vfsd (docs/PERFORMANCE.md "vfsd") -------------------------------------------------
+# bench-vfs boots its own system and prints each figure beside its baseline itself.
+if [ -x "$bin/bench-vfs" ] && [ -x "$init" ]; then
+	echo
+	if out=$("$bin/bench-vfs" --init "$init" 2>&1); then
+		grep -v '^RESULT' <<<"$out"
+	else
+		echo "bench.sh: bench-vfs failed: $(tail -3 <<<"$out")" >&2
+		failed=1
+	fi
+fi
 
 # ---- bundles ------------------------------------------------------------------------------
 # Installing a 64 MiB bundle of 1,000 files through a running bundlemgrd against the floor of

@@ -72,6 +72,7 @@
 #include "nexus/limits-forward.h"
 #include "nexus/limits-rng.h"
 #include "nexus/limits-identity.h"
+#include "nexus/limits-vfs.h"
 #include "nexus/limits-bundle.h"
 
 #endif

@@ -27,6 +27,7 @@ expected=('init: start samgrd' 'samgrd: ready' 'init: up samgrd'
 	'init: start rngd' 'rngd: ready' 'init: up rngd'
 	'init: start keystored' 'keystored: ready' 'init: up keystored'
 	'init: start identityd' 'identityd: ready' 'init: up identityd'
+	'init: start vfsd' 'vfsd: ready' 'init: up vfsd'
 	'init: start bundlemgrd' 'bundlemgrd: ready' 'init: up bundlemgrd'
 	'init: start echod' 'echod: ready' 'init: up echod' 'init: ready')
 prev=0

@@ -14,7 +14,9 @@
 #ifndef NX_ABI_FILE_H
 #define NX_ABI_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +45,76 @@ int nx_file_read_beneath(
  * temporary of an earlier crash is removed first. Never replaces an existing file: -EEXIST,
  * nothing changed. -EINVAL for an empty name, one with '/', or "."/"..". */
 int nx_file_create_atomic(int dirfd, const char *name, const void *buf, size_t len, unsigned mode);
+
+/* ---- A file tree served to others (vfsd) ------------------------------------------------ *
+ * Stricter than nx_file_read_beneath: no symlink is followed at all (RESOLVE_NO_SYMLINKS), so
+ * a symlink planted inside the tree leads nowhere, even to a place inside it. Calls that
+ * take a `name` act on one entry of a directory opened with nx_open_beneath: `name` is one
+ * component (no '/', not "." or "..": else -EINVAL) and is never followed if it is a symlink. */
+
+/* nx_open_beneath flags. */
+#define NX_OPEN_READ   (1u << 0)
+#define NX_OPEN_WRITE  (1u << 1)
+#define NX_OPEN_CREATE (1u << 2) /* create a regular file (mode 0600) if missing */
+#define NX_OPEN_EXCL   (1u << 3) /* with CREATE: -EEXIST if it exists */
+#define NX_OPEN_TRUNC  (1u << 4)
+#define NX_OPEN_DIR    (1u << 5) /* a directory handle for the *_at calls (alone) */
+
+/* Opens `relpath` ("" = the directory itself) beneath dirfd (borrowed) as `flags` say: a
+ * regular file (READ and/or WRITE, optionally CREATE, EXCL, TRUNC) or a directory handle
+ * (DIR). *ret_fd is the caller's, close-on-exec. Errors, the kernel's where not said:
+ *   -EXDEV    the path leads out (`..` above dirfd, absolute)
+ *   -ELOOP    a symlink or magic link anywhere in the path
+ *   -EISDIR   a directory where a file was asked; -ENOTDIR the converse
+ *   -EINVAL   bad flags, or neither a regular file nor a directory (FIFO, device, socket)
+ *   -ENOSYS   no openat2; -ENOENT, -EEXIST, -EACCES, -ENOSPC, ... */
+int nx_open_beneath(int dirfd, const char *relpath, unsigned flags, int *ret_fd);
+
+enum nx_file_type {
+	NX_FILE_REGULAR,
+	NX_FILE_DIR,
+	NX_FILE_SYMLINK,
+	NX_FILE_OTHER,
+};
+
+struct nx_file_stat {
+	enum nx_file_type type;
+	uint64_t size; /* bytes (regular files; what the kernel says otherwise) */
+	uint64_t mtime_ns;
+};
+
+/* The entry `name` of dirfd, not following a symlink; name "" = dirfd itself. */
+int nx_stat_at(int dirfd, const char *name, struct nx_file_stat *ret);
+/* A new directory `name` (mode 0700) in dirfd. -EEXIST, -ENOENT, ... */
+int nx_mkdir_at(int dirfd, const char *name);
+/* Removes the entry `name` of dirfd: an empty directory when `dir`, else a file or symlink
+ * (-EISDIR for a directory). -ENOTEMPTY, -ENOENT, -ENOTDIR, ... */
+int nx_remove_at(int dirfd, const char *name, bool dir);
+/* Renames old_dirfd/old_name to new_dirfd/new_name atomically (renameat2). With
+ * `noreplace`, -EEXIST if the target exists; else an existing target is replaced as
+ * rename(2) does (-EISDIR, -ENOTEMPTY, -ENOTDIR where it cannot be). */
+int nx_rename_at(
+        int old_dirfd, const char *old_name, int new_dirfd, const char *new_name, bool noreplace);
+
+/* The names in the directory dirfd (borrowed; any handle, O_PATH too), "." and ".." left
+ * out, in the kernel's order: *ret_names is one allocation (free() it) of *ret_n pointers
+ * followed by the NUL-terminated names. -EMSGSIZE if it holds more than `max` entries. */
+int nx_dir_names(int dirfd, size_t max, char ***ret_names, size_t *ret_n);
+
+/* Counts what lies beneath dirfd, not following symlinks: every entry at any depth, and the
+ * bytes of the regular files among them. -ELOOP deeper than 256 levels. */
+int nx_tree_usage(int dirfd, uint64_t *ret_bytes, uint64_t *ret_entries);
+/* Removes everything beneath dirfd (not dirfd itself), not following symlinks. -ELOOP deeper
+ * than 256 levels (what was removed stays removed). */
+int nx_tree_clear(int dirfd);
+
+/* I/O on an open regular file. pread fills up to `len` bytes from `offset`, fewer only at the
+ * end of the file: *ret_n says how many. pwrite writes all `len` bytes or fails. */
+int nx_file_pread(int fd, uint64_t offset, void *buf, size_t len, size_t *ret_n);
+int nx_file_pwrite(int fd, uint64_t offset, const void *buf, size_t len);
+int nx_file_truncate(int fd, uint64_t size);
+/* fdatasync: what was written is on the disk. */
+int nx_file_sync(int fd);
 
 #ifdef __cplusplus
 }

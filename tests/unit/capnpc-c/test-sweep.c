@@ -27,6 +27,7 @@
 #include "fdcheck.h"
 #include "init.capnp.h"
 #include "identity.capnp.h"
+#include "fs.capnp.h"
 #include "log.capnp.h"
 #include "nexus-types.capnp.h"
 #include "policy.capnp.h"
@@ -45,6 +46,7 @@ static const struct {
         {"init.capnp", init_interfaces},
         {"identity.capnp", identity_interfaces},
         {"keystore.capnp", keystore_interfaces},
+        {"fs.capnp", fs_interfaces},
         {"log.capnp", log_interfaces},
         {"nexus-types.capnp", nexus_interfaces},
         {"nexus.capnp", NULL},
@@ -70,6 +72,8 @@ EMPTY_SERVER(bundle_watcher)
 EMPTY_SERVER(echo)
 EMPTY_SERVER(init_control)
 EMPTY_SERVER(keystore)
+EMPTY_SERVER(fs)
+EMPTY_SERVER(fs_file)
 EMPTY_SERVER(log)
 EMPTY_SERVER(log_sink)
 EMPTY_SERVER(nexus_endpoint)
@@ -93,6 +97,8 @@ static const struct {
         {&echo_desc, serve_echo},
         {&init_control_desc, serve_init_control},
         {&keystore_desc, serve_keystore},
+        {&fs_desc, serve_fs},
+        {&fs_file_desc, serve_fs_file},
         {&log_desc, serve_log},
         {&log_sink_desc, serve_log_sink},
         {&nexus_endpoint_desc, serve_nexus_endpoint},

@@ -2,7 +2,9 @@
 /*
  * nx-abi files beneath a directory: reads inside work (also through a symlink that stays
  * inside); `..`, an absolute path and a symlink out are refused by the kernel; the size cap
- * is exact; only regular files are read; a file is created whole or not at all.
+ * is exact; only regular files are read; a file is created whole or not at all. The calls
+ * for a served tree (vfsd): no symlink is followed at all, names are one component,
+ * directory listings, tree usage and clearing, file I/O.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -186,6 +188,169 @@ static void test_not_regular(void **state)
 	fdcheck_assert(before);
 }
 
+/* ---- A served tree ------------------------------------------------------------------------ */
+
+static void test_open_beneath(void **state)
+{
+	struct tree *t = *state;
+	int before = fdcheck_count(), fd = -1, dir = -1;
+	struct nx_file_stat st;
+	char buf[16];
+	size_t n;
+
+	assert_int_equal(nx_open_beneath(t->dirfd, "hello.txt", NX_OPEN_READ, &fd), 0);
+	assert_int_equal(nx_file_pread(fd, 0, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "hello", 5);
+	nx_fd_close(fd);
+	/* Create, exclusive, truncate. */
+	assert_int_equal(nx_open_beneath(t->dirfd, "new.txt",
+	                         NX_OPEN_WRITE | NX_OPEN_CREATE | NX_OPEN_EXCL, &fd),
+	        0);
+	assert_int_equal(nx_file_pwrite(fd, 3, "abc", 3), 0);
+	assert_int_equal(nx_stat_at(fd, "", &st), 0);
+	assert_int_equal(st.type, NX_FILE_REGULAR);
+	assert_int_equal(st.size, 6);
+	assert_int_equal(nx_file_sync(fd), 0);
+	assert_int_equal(nx_file_truncate(fd, 4), 0);
+	nx_fd_close(fd);
+	assert_int_equal(nx_open_beneath(t->dirfd, "new.txt",
+	                         NX_OPEN_WRITE | NX_OPEN_CREATE | NX_OPEN_EXCL, &fd),
+	        -EEXIST);
+	assert_int_equal(nx_open_beneath(t->dirfd, "new.txt", NX_OPEN_READ, &fd), 0);
+	assert_int_equal(nx_file_pread(fd, 0, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(buf, "\0\0\0a", 4);
+	assert_int_equal(nx_file_pread(fd, 100, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, 0);
+	nx_fd_close(fd);
+	assert_int_equal(
+	        nx_open_beneath(t->dirfd, "new.txt", NX_OPEN_WRITE | NX_OPEN_TRUNC, &fd), 0);
+	assert_int_equal(nx_stat_at(fd, "", &st), 0);
+	assert_int_equal(st.size, 0);
+	nx_fd_close(fd);
+	fd = -1;
+	/* Escapes, symlinks (even one staying inside), not-files, bad flags: fd untouched. */
+	assert_int_equal(nx_open_beneath(t->dirfd, "../secret.txt", NX_OPEN_READ, &fd), -EXDEV);
+	assert_int_equal(nx_open_beneath(t->dirfd, "/etc/hostname", NX_OPEN_READ, &fd), -EXDEV);
+	assert_int_equal(nx_open_beneath(t->dirfd, "link-up", NX_OPEN_READ, &fd), -ELOOP);
+	assert_int_equal(nx_open_beneath(t->dirfd, "link-abs", NX_OPEN_READ, &fd), -ELOOP);
+	assert_int_equal(nx_open_beneath(t->dirfd, "link-in", NX_OPEN_READ, &fd), -ELOOP);
+	assert_int_equal(
+	        nx_open_beneath(t->dirfd, "link-up", NX_OPEN_WRITE | NX_OPEN_CREATE, &fd), -ELOOP);
+	assert_int_equal(nx_open_beneath(t->dirfd, "fifo", NX_OPEN_READ, &fd), -EINVAL);
+	assert_int_equal(nx_open_beneath(t->dirfd, "sub", NX_OPEN_READ, &fd), -EISDIR);
+	assert_int_equal(nx_open_beneath(t->dirfd, "hello.txt", NX_OPEN_DIR, &fd), -ENOTDIR);
+	assert_int_equal(nx_open_beneath(t->dirfd, "hello.txt", 0, &fd), -EINVAL);
+	assert_int_equal(
+	        nx_open_beneath(t->dirfd, "hello.txt", NX_OPEN_READ | NX_OPEN_TRUNC, &fd), -EINVAL);
+	assert_int_equal(
+	        nx_open_beneath(t->dirfd, "x", NX_OPEN_WRITE | NX_OPEN_EXCL, &fd), -EINVAL);
+	assert_int_equal(
+	        nx_open_beneath(t->dirfd, "sub", NX_OPEN_DIR | NX_OPEN_READ, &fd), -EINVAL);
+	assert_int_equal(nx_open_beneath(t->dirfd, "x", 1u << 9, &fd), -EINVAL);
+	assert_int_equal(fd, -1);
+	/* A directory handle, and "" for the directory itself. */
+	assert_int_equal(nx_open_beneath(t->dirfd, "sub", NX_OPEN_DIR, &dir), 0);
+	assert_int_equal(nx_open_beneath(dir, "deep.txt", NX_OPEN_READ, &fd), 0);
+	nx_fd_close(fd);
+	assert_int_equal(nx_open_beneath(dir, "../hello.txt", NX_OPEN_READ, &fd), -EXDEV);
+	nx_fd_close(dir);
+	assert_int_equal(nx_open_beneath(t->dirfd, "", NX_OPEN_DIR, &dir), 0);
+	assert_int_equal(nx_stat_at(dir, "", &st), 0);
+	assert_int_equal(st.type, NX_FILE_DIR);
+	nx_fd_close(dir);
+	fdcheck_assert(before);
+}
+
+static void test_entries_at(void **state)
+{
+	struct tree *t = *state;
+	int before = fdcheck_count(), sub;
+	struct nx_file_stat st;
+
+	assert_int_equal(nx_stat_at(t->dirfd, "link-up", &st), 0); /* the link, not its target */
+	assert_int_equal(st.type, NX_FILE_SYMLINK);
+	assert_int_equal(nx_stat_at(t->dirfd, "fifo", &st), 0);
+	assert_int_equal(st.type, NX_FILE_OTHER);
+	assert_int_equal(nx_stat_at(t->dirfd, "hello.txt", &st), 0);
+	assert_int_equal(st.size, 5);
+	assert_true(st.mtime_ns > 0);
+	assert_int_equal(nx_mkdir_at(t->dirfd, "made"), 0);
+	assert_int_equal(nx_mkdir_at(t->dirfd, "made"), -EEXIST);
+	assert_int_equal(nx_open_beneath(t->dirfd, "made", NX_OPEN_DIR, &sub), 0);
+	assert_int_equal(nx_rename_at(t->dirfd, "hello.txt", sub, "moved.txt", true), 0);
+	assert_int_equal(nx_rename_at(t->dirfd, "empty.txt", sub, "moved.txt", true), -EEXIST);
+	assert_int_equal(nx_rename_at(t->dirfd, "empty.txt", sub, "moved.txt", false), 0);
+	assert_int_equal(nx_stat_at(sub, "moved.txt", &st), 0);
+	assert_int_equal(st.size, 0); /* replaced */
+	assert_int_equal(nx_remove_at(t->dirfd, "made", true), -ENOTEMPTY);
+	assert_int_equal(nx_remove_at(t->dirfd, "made", false), -EISDIR);
+	assert_int_equal(nx_remove_at(sub, "moved.txt", false), 0);
+	nx_fd_close(sub);
+	assert_int_equal(nx_remove_at(t->dirfd, "made", true), 0);
+	assert_int_equal(nx_remove_at(t->dirfd, "link-up", false), 0); /* the link only */
+	/* Names are one component. */
+	static const char *const bad[] = {"", ".", "..", "a/b", "../secret.txt", "/etc"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(nx_mkdir_at(t->dirfd, bad[i]), -EINVAL);
+		assert_int_equal(nx_remove_at(t->dirfd, bad[i], false), -EINVAL);
+		assert_int_equal(nx_rename_at(t->dirfd, bad[i], t->dirfd, "x", false), -EINVAL);
+		assert_int_equal(nx_rename_at(t->dirfd, "sub", t->dirfd, bad[i], false), -EINVAL);
+		if (*bad[i])
+			assert_int_equal(nx_stat_at(t->dirfd, bad[i], &st), -EINVAL);
+	}
+	fdcheck_assert(before);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_dir_names_usage_clear(void **state)
+{
+	static const char *const want[] = {
+	        "empty.txt", "fifo", "hello.txt", "link-abs", "link-in", "link-up", "sub"};
+	struct tree *t = *state;
+	int before = fdcheck_count(), sub;
+	uint64_t bytes, entries;
+	char **names = NULL;
+	size_t n = 0;
+
+	assert_int_equal(nx_dir_names(t->dirfd, 7, &names, &n), 0);
+	assert_int_equal(n, 7);
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(names[i], want[i]);
+	free(names);
+	names = NULL;
+	assert_int_equal(nx_dir_names(t->dirfd, 6, &names, &n), -EMSGSIZE);
+	assert_null(names);
+	/* 7 entries + sub/deep.txt; bytes of the regular files only: hello + deep. */
+	assert_int_equal(nx_tree_usage(t->dirfd, &bytes, &entries), 0);
+	assert_int_equal(entries, 8);
+	assert_int_equal(bytes, 5 + 4);
+	assert_int_equal(nx_open_beneath(t->dirfd, "sub", NX_OPEN_DIR, &sub), 0);
+	assert_int_equal(nx_tree_clear(sub), 0);
+	assert_int_equal(nx_tree_usage(t->dirfd, &bytes, &entries), 0);
+	assert_int_equal(entries, 7);
+	assert_int_equal(nx_tree_clear(t->dirfd), 0);
+	assert_int_equal(nx_tree_usage(t->dirfd, &bytes, &entries), 0);
+	assert_int_equal(entries, 0);
+	assert_int_equal(bytes, 0);
+	assert_int_equal(nx_dir_names(t->dirfd, 0, &names, &n), 0);
+	assert_int_equal(n, 0);
+	free(names);
+	/* The link's target outside was not followed into. */
+	assert_int_equal(access(t->root, F_OK), 0);
+	char path[160];
+	snprintf(path, sizeof(path), "%s/secret.txt", t->root);
+	assert_int_equal(access(path, F_OK), 0);
+	nx_fd_close(sub);
+	fdcheck_assert(before);
+}
+
 /* Created whole with its mode, never over an existing file, a crash's leftover temporary
  * cleared, and one component only. */
 static void test_create_atomic(void **state)
@@ -236,6 +401,9 @@ int main(void)
 	        cmocka_unit_test(test_size_cap_while_growing),
 	        cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_create_atomic, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_open_beneath, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_entries_at, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_names_usage_clear, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
