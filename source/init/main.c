@@ -39,6 +39,7 @@
 
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
+#include "nx-abi/lock.h"
 #include "nx-abi/sandbox.h"
 #include "nx-abi/sock.h"
 #include "nx-abi/spawn.h"
@@ -622,6 +623,30 @@ static int mkdir_p(char *path)
 	return 0;
 }
 
+/* One nexus-init per runtime dir: takes `dir`/lock, or says who holds it. */
+static int init_lock(const char *dir, int *ret_fd)
+{
+	char path[PATH_MAX];
+	int r, holder;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/lock", dir) >= sizeof(path)) {
+		fprintf(stderr, "init: %s: path too long\n", dir);
+		return -ENAMETOOLONG;
+	}
+	r = nx_lock_take(path, ret_fd);
+	if (r == -EAGAIN) {
+		if (nx_lock_holder(path, &holder) == 0)
+			fprintf(stderr, "init: %s is in use by nexus-init pid %d; not starting\n",
+			        dir, holder);
+		else
+			fprintf(stderr, "init: %s is in use by another nexus-init; not starting\n",
+			        dir);
+	} else if (r < 0) {
+		fprintf(stderr, "init: cannot lock %s: %s\n", path, strerror(-r));
+	}
+	return r;
+}
+
 static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: nexus-init [--table FILE] [--bindir DIR]\n"
@@ -639,8 +664,8 @@ int main(int argc, char **argv)
 	char self[PATH_MAX], bindir[PATH_MAX], table[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
 	const char *table_arg = NULL, *bindir_arg = NULL, *env;
 	nx_source *term = NULL, *intr = NULL;
+	int r, lock_fd = -1;
 	ssize_t n;
-	int r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++) {
@@ -687,6 +712,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(in.runtime_dir, real, sizeof(real));
+	/* Before anything in the dir is touched: a second init must leave the first's socket
+	 * and status file alone, also on its way out. */
+	r = init_lock(real, &lock_fd);
+	if (r < 0)
+		return 1;
 
 	/* Each service's state dir: the one place its Landlock ruleset lets it write. */
 	env = getenv("NEXUS_STATE_DIR");
@@ -755,5 +785,6 @@ int main(int argc, char **argv)
 	nx_source_free(intr);
 	nx_loop_free(in.loop);
 	printf("init: stopped\n");
+	nx_fd_close(lock_fd); /* last: the dir is free for the next init from here */
 	return in.exit_code;
 }
