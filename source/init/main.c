@@ -44,6 +44,7 @@
 #include "nx-abi/sock.h"
 #include "nx-abi/spawn.h"
 #include "samgr.capnp.h"
+#include "fdstore.h"
 #include "table.h"
 
 /* meson sets it to policyd's default: the source tree's policies/. */
@@ -77,6 +78,8 @@ struct svc {
 	uint64_t restart_delay_ns; /* the backoff before the pending restart */
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
 	char state_dir[PATH_MAX];
+	struct init_fdstore store; /* kept across restarts; dropped when it stops for good */
+	init_link *link;           /* the running child's fd 5 */
 };
 
 struct init {
@@ -255,17 +258,17 @@ static void svc_sources_free(struct svc *s)
 	s->ready_fd = nx_fd_close(s->ready_fd);
 }
 
-/* The child's end of the bootstrap channel at fd 3 and of the readiness pipe at fd 4; both
- * stay the caller's. */
-static int svc_spawn(struct svc *s, int chan, int ready, struct nx_spawned *ret)
+/* The child's end of the bootstrap channel at fd 3, of the readiness pipe at fd 4 and of its
+ * channel to init at fd 5; all stay the caller's. */
+static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spawned *ret)
 {
 	struct nx_sandbox profile;
 	/* A session of its own: Ctrl-C on init's terminal reaches init alone, which then stops
 	 * the services in reverse order instead of all of them at once. */
 	struct nx_spawn spec = {
 	        .binary = s->e.binary,
-	        .fds = {{3, chan}, {4, ready}},
-	        .nfds = 2,
+	        .fds = {{3, chan}, {4, ready}, {5, link}},
+	        .nfds = 3,
 	        .new_session = true,
 	        .sandbox = &profile,
 	};
@@ -274,10 +277,12 @@ static int svc_spawn(struct svc *s, int chan, int ready, struct nx_spawned *ret)
 	return nx_spawn(&spec, ret);
 }
 
+static const struct init_link_ops link_ops = {0};
+
 static int svc_start(struct svc *s)
 {
 	struct init *in = s->init;
-	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, status, r;
+	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, link[2] = {-1, -1}, status, r;
 	bool is_samgrd = s == &in->svcs[0], signaled;
 	struct nx_spawned child;
 
@@ -285,6 +290,14 @@ static int svc_start(struct svc *s)
 	r = nx_chan_pair(chan);
 	if (r < 0)
 		return r;
+	r = nx_chan_pair_blocking(link); /* the child's end blocks; ours is the loop's */
+	if (r >= 0)
+		r = nx_fd_set_nonblock(link[0], 1);
+	if (r >= 0)
+		r = init_link_new(in->loop, link[0], &s->store, &link_ops, s, &s->link); /* takes */
+	link[0] = -1;
+	if (r < 0)
+		goto fail;
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
 		r = -errno;
 		goto fail;
@@ -310,9 +323,10 @@ static int svc_start(struct svc *s)
 		if (r < 0)
 			goto fail;
 	}
-	r = svc_spawn(s, chan[1], pipefd[1], &child); /* blocks until it execs */
+	r = svc_spawn(s, chan[1], pipefd[1], link[1], &child); /* blocks until it execs */
 	chan[1] = nx_fd_close(chan[1]);
 	pipefd[1] = nx_fd_close(pipefd[1]);
+	link[1] = nx_fd_close(link[1]);
 	if (r < 0)
 		goto fail;
 	sandbox_note(s, &child.sandbox);
@@ -328,6 +342,7 @@ static int svc_start(struct svc *s)
 		s->pidfd = nx_fd_close(s->pidfd);
 		s->pid = 0;
 		svc_sources_free(s);
+		s->link = init_link_free(s->link);
 		return r;
 	}
 	r = nx_loop_add_fd(in->loop, s->ready_fd, NX_EV_IN, on_ready, s, &s->ready_src);
@@ -341,6 +356,9 @@ fail:
 	nx_fd_close(chan[1]);
 	nx_fd_close(pipefd[0]);
 	nx_fd_close(pipefd[1]);
+	nx_fd_close(link[0]);
+	nx_fd_close(link[1]);
+	s->link = init_link_free(s->link);
 	return r;
 }
 
@@ -383,6 +401,7 @@ static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
 
 static void svc_fail(struct svc *s)
 {
+	init_fdstore_drop(&s->store); /* fails for good: nothing to hand back */
 	s->state = SVC_FAILED;
 	printf("init: failed %s\n", s->e.name);
 }
@@ -421,6 +440,7 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 
 	s->child_src = nx_source_free(s->child_src); /* before the pidfd it watches */
 	s->pidfd = nx_fd_close(s->pidfd);
+	s->link = init_link_free(s->link);
 	s->pid = 0;
 	svc_sources_free(s);
 	nx_source_set_deadline(s->timer, UINT64_MAX);
@@ -462,6 +482,7 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 	}
 	switch (verdict) {
 	case SUP_STAY_DOWN:
+		init_fdstore_drop(&s->store); /* stopped for good: no restart to hand it to */
 		s->state = SVC_DOWN;
 		svc_settled(s);
 		break;
@@ -776,6 +797,8 @@ int main(int argc, char **argv)
 		nx_source_free(in.svcs[i].child_src);
 		nx_fd_close(in.svcs[i].pidfd);
 		nx_source_free(in.svcs[i].timer);
+		init_link_free(in.svcs[i].link);
+		init_fdstore_drop(&in.svcs[i].store);
 	}
 	nx_rpc_cap_unref(samgr_admin_cap(in.admin));
 	nx_rpc_conn_free(in.admin_conn);

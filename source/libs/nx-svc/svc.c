@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "follow.h"
+#include "initlink.h"
 #include "log.capnp.h"
 #include "logsink.h"
 #include "nexus-types.capnp.h"
@@ -45,6 +46,7 @@ struct nx_svc {
 	nx_follow *log_follow;
 	nx_logsink *logsink;
 	nx_policy *policy; /* nx_svc_policy_start */
+	nx_initlink *init; /* fd 5; NULL when run by hand */
 };
 
 static void client_free(struct svc_client *c)
@@ -223,6 +225,9 @@ int nx_svc_new(const char *name, nx_svc **ret)
 	r = conns_new(&svc->conns);
 	if (r < 0)
 		goto fail;
+	fd = nx_daemon_take_init(svc->daemon);
+	if (fd >= 0 && (r = nx_initlink_new(svc->loop, fd, &svc->init)) < 0) /* takes fd */
+		goto fail;
 	fd = nx_daemon_take_bootstrap(svc->daemon);
 	r = nx_rpc_conn_new(svc->loop, fd, NULL, &svc->samgr_conn); /* takes fd */
 	if (r < 0)
@@ -306,6 +311,7 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	/* The host and bootstrap caps may be referenced by connections freed above only. */
 	nx_rpc_cap_unref(nexus_service_host_cap(svc->host));
 	nx_rpc_cap_unref(svc->bootstrap);
+	nx_initlink_free(svc->init);
 	nx_daemon_free(svc->daemon);
 	free(svc);
 	return NULL;
@@ -338,4 +344,20 @@ int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_
 	if (!subject)
 		return -EPERM; /* not through an accepted connection: nobody vouched for it */
 	return nx_policy_allowed(svc->policy, in, subject, cap, ret_allowed);
+}
+
+/* ---- nexus-init's fd store ---- */
+
+int nx_svc_fd_fetch(nx_svc *svc, const char *name, int *ret_fd)
+{
+	if (!svc || !name || !ret_fd)
+		return -EINVAL;
+	return svc->init ? nx_initlink_fetch(svc->init, name, ret_fd) : -ENOTCONN;
+}
+
+int nx_svc_fd_deposit(nx_svc *svc, const char *name, int fd)
+{
+	if (!svc || !name || fd < 0)
+		return -EINVAL;
+	return svc->init ? nx_initlink_deposit(svc->init, name, fd) : -ENOTCONN;
 }

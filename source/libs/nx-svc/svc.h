@@ -65,4 +65,12 @@ int nx_svc_policy_start(nx_svc *svc, const struct pol_grant *interim, size_t n_i
  * -EINVAL before nx_svc_policy_start. */
 int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_allowed);
 
+/* nexus-init's fd store (fdstore.capnp over fd 5; initlink.h): fds kept across the service's
+ * restarts, by name. Blocking, for startup, before nx_svc_run. fetch: a copy of what is held
+ * under name in *ret_fd (the caller's), -ENOENT if nothing. deposit: init keeps a copy of fd
+ * (borrowed) under name. Both: -ENOTCONN without init (run by hand), -EINVAL a bad name,
+ * -EDQUOT past NX_FDSTORE_MAX names, -ETIMEDOUT. */
+int nx_svc_fd_fetch(nx_svc *svc, const char *name, int *ret_fd);
+int nx_svc_fd_deposit(nx_svc *svc, const char *name, int fd);
+
 #endif

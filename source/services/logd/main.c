@@ -5,6 +5,8 @@
  *
  *   the journal   userspace/journal; $NEXUS_LOGD_CAPACITY (default 16 MiB), $NEXUS_LOGD_RATE
  *                 and $NEXUS_LOGD_BURST (per-subject rate limit, default 1000/s, 2000)
+ *   the ring      ring.c: the journal's region is a memfd kept in nexus-init's fd store, so a
+ *                 restarted logd reads back every record it acknowledged, ids and boot id
  *   the handlers  logd.c (subject from the connection, clocks, section 9 errors, VMO answers)
  *   the policy    nx-svc's policy client (nx_svc_allowed in each handler); config.c: the
  *                 interim rule while policyd cannot be asked
@@ -66,7 +68,7 @@ static int journal_open(struct logd *d)
 	if (r >= 0)
 		r = env_u32(LOGD_ENV_BURST, JRN_BURST_MAX, &cfg.burst);
 	if (r >= 0)
-		r = jrn_new(&cfg, &d->journal);
+		r = logd_ring_open(d, &cfg);
 	return r;
 }
 
@@ -100,6 +102,6 @@ int main(void)
 	if (d.journal)
 		logd_selflog_stop(&d);
 	nx_svc_free(d.svc); /* frees the loop and the timer with it */
-	jrn_free(d.journal);
+	logd_ring_close(&d);
 	return code;
 }

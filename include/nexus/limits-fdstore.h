@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* Limits of nexus-init's fd store (fdstore.capnp), included by limits.h. Freestanding. */
+#ifndef NEXUS_LIMITS_FDSTORE_H
+#define NEXUS_LIMITS_FDSTORE_H
+
+/* Names (fds) init holds for one service at once; one more deposit is limit_exceeded. */
+#define NX_FDSTORE_MAX 8u
+
+/* Longest name of a held fd (fdstore.capnp's fdstoreNameMaxLen). */
+#define NX_FDSTORE_NAME_MAX 32u
+
+#endif
