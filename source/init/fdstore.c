@@ -11,8 +11,6 @@
 
 struct init_link {
 	struct init_fdstore *store;
-	const struct init_link_ops *ops;
-	void *userdata;
 	struct fdstore_fd_store *server;
 	nx_rpc_conn *conn;
 };
@@ -172,24 +170,13 @@ static int serve_remove(void *impl, nx_rpc_incoming *in, fdstore_fd_store_remove
 	return fdstore_fd_store_remove_return(in);
 }
 
-static int serve_reconnect(void *impl, nx_rpc_incoming *in, fdstore_fd_store_reconnect_params params)
-{
-	init_link *l = impl;
-
-	if (!l->ops || !l->ops->reconnect)
-		return nx_rpc_incoming_failf(in, -EOPNOTSUPP, "no samgrd to reconnect to");
-	return l->ops->reconnect(l->userdata, in);
-}
-
 static const struct fdstore_fd_store_server store_vt = {
         .deposit = serve_deposit,
         .fetch = serve_fetch,
         .remove = serve_remove,
-        .reconnect = serve_reconnect,
 };
 
-int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store,
-        const struct init_link_ops *ops, void *userdata, init_link **ret)
+int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store, init_link **ret)
 {
 	init_link *l = calloc(1, sizeof(*l));
 	int r;
@@ -199,8 +186,6 @@ int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store,
 		return -ENOMEM;
 	}
 	l->store = store;
-	l->ops = ops;
-	l->userdata = userdata;
 	r = fdstore_fd_store_server_new(&store_vt, l, NULL, &l->server);
 	if (r < 0) {
 		nx_fd_close(fd);

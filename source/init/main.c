@@ -277,8 +277,6 @@ static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spa
 	return nx_spawn(&spec, ret);
 }
 
-static const struct init_link_ops link_ops = {0};
-
 static int svc_start(struct svc *s)
 {
 	struct init *in = s->init;
@@ -294,7 +292,7 @@ static int svc_start(struct svc *s)
 	if (r >= 0)
 		r = nx_fd_set_nonblock(link[0], 1);
 	if (r >= 0)
-		r = init_link_new(in->loop, link[0], &s->store, &link_ops, s, &s->link); /* takes */
+		r = init_link_new(in->loop, link[0], &s->store, &s->link); /* takes */
 	link[0] = -1;
 	if (r < 0)
 		goto fail;

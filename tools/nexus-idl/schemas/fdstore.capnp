@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: MIT
 #
 # What nexus-init offers each service it started, on the service's fd 5 (DESIGN.md section 6):
-# an fd store (as s6-fdholderd or systemd's FileDescriptorStore) and a way back to samgrd.
+# an fd store (as s6-fdholderd or systemd's FileDescriptorStore).
 # Nobody else holds this channel: its subject is the service init started on it, so nothing
 # here names a service. Errors are exceptions whose reason starts with a section 9 code.
 @0xf4e9a2470f87129b;
 using N = import "/nexus.capnp";
-using T = import "nexus-types.capnp";
 $N.prefix("fdstore");
 
 # Names of held fds: 1..32 bytes of [a-z0-9._-].
@@ -28,8 +27,4 @@ interface FdStore {
   # Closes what is held under `name`.
   # Errors: invalid_argument, not_found.
   remove @2 (name :Text $N.maxLen(.fdstoreNameMaxLen) $N.nonEmpty) -> ();
-  # A new channel to samgrd, adopted as this service's subject, for a service whose channel
-  # to samgrd broke (samgrd restarted): answered once samgrd serves again.
-  # Errors: unavailable (samgrd failed for good, or init is stopping).
-  reconnect @3 () -> (conn :T.Endpoint);
 }
