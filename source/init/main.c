@@ -6,7 +6,8 @@
  *   boot       one service at a time: start, wait for its readiness line (deadline), up
  *   bootstrap  samgrd gets fd 3 = the admin channel (init keeps SamgrAdmin); every other
  *              service gets fd 3 = one end of a socketpair whose other end init adopts at
- *              samgrd as svc:<name>; fd 4 = readiness pipe; nothing else (close_range)
+ *              samgrd as svc:<name>; fd 4 = readiness pipe; fd 5 = its channel to init
+ *              (FdStore); nothing else (close_range)
  *   supervise  pidfd per child (nx-abi spawn.h); restart, backoff, storm limit and failed
  *              decided by userspace/supervise
  *   recover    samgrd exits (restart always|on-failure): every bootstrap channel and every
@@ -24,8 +25,12 @@
  *                <name> <pid or 0> <starting|up|backoff|down|failed|stopping> <restarts>
  *                        <active mechanisms, comma-separated, or ->
  *
+ *   fdstore   per service, named fds it deposits over its fd 5 (fdstore.c), handed back to
+ *              its next run; dropped when it stays down or fails for good
+ *   lock      $NEXUS_RUNTIME_DIR/lock (flock): a second init on the dir names us and exits
+ *
  * Console markers (stable, greppable): init: start|up|exit|restart|failed <svc>, init: ready,
- * init: recover samgrd, init: stopped.
+ * init: recover samgrd, init: dropped <n> held fds of <svc>, init: stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -397,9 +402,17 @@ static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
 
 /* ---- Supervision ---- */
 
+/* The service stopped for good: nothing to hand its fds back to. */
+static void svc_store_drop(struct svc *s)
+{
+	if (s->store.n > 0)
+		printf("init: dropped %u held fds of %s\n", s->store.n, s->e.name);
+	init_fdstore_drop(&s->store);
+}
+
 static void svc_fail(struct svc *s)
 {
-	init_fdstore_drop(&s->store); /* fails for good: nothing to hand back */
+	svc_store_drop(s);
 	s->state = SVC_FAILED;
 	printf("init: failed %s\n", s->e.name);
 }
@@ -480,7 +493,7 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 	}
 	switch (verdict) {
 	case SUP_STAY_DOWN:
-		init_fdstore_drop(&s->store); /* stopped for good: no restart to hand it to */
+		svc_store_drop(s);
 		s->state = SVC_DOWN;
 		svc_settled(s);
 		break;

@@ -10,6 +10,7 @@
 #      restart logd (5 exits in 30 s fail it; phase 2 made one): the ring always reads back
 #      (torn writes dropped and counted by logd), and nothing acknowledged is lost. The
 #      library's crash test (tests/unit/journal/test-region.c) stops an append at every store.
+#   4. logd killed until it fails for good (storm limit): init drops what it held for it.
 # Every wait is bounded; nothing asserts on timing.
 # Usage: state.sh BUILD_DIR
 set -euo pipefail
@@ -73,13 +74,21 @@ kill9() {
 	kill -KILL "$pid"
 	wait_for "$log" "init: up $1" $((n + 1)) || fail "$1 was not restarted"
 }
+# query_soon ARGS: nx log query ARGS, retried while logd and policyd settle after restarts (a
+# query may be refused meanwhile); bounded.
+query_soon() {
+	for _ in $(seq 100); do
+		"$nx" log query "$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "nx log query $* keeps failing"
+}
 # check_journal: every acknowledged record is there with its message; ids strictly increase.
 check_journal() {
 	local since=0 out last
 	: >"$tmp/journal"
 	while :; do
-		out=$("$nx" log query --since "$since" --scope load --max 1000) ||
-			fail "nx log query failed"
+		out=$(query_soon --since "$since" --scope load --max 1000)
 		[ -n "$out" ] || break
 		sed -n 's/^\([0-9][0-9]*\) .* uid:[0-9]* load: \(.*\)$/\1 \2/p' <<<"$out" \
 			>>"$tmp/journal"
@@ -108,8 +117,12 @@ wait_for "$log" 'init: ready' 2 || fail "no 'init: ready' after samgrd restarted
 wait_acked 100 || fail "the clients do not append after samgrd restarted"
 stop_clients
 check_journal
-"$nx" log query --subject svc:logd --scope ring | grep -q 'journal ring read back: ' ||
-	fail "logd did not read its ring back from the fd store"
+# readbacks: how many times logd said it read its ring back.
+readbacks() {
+	query_soon --subject svc:logd --scope ring --max 100 | grep -c 'journal ring read back: ' ||
+		true
+}
+[ "$(readbacks)" -ge 2 ] || fail "logd did not read its ring back from the fd store"
 echo "ok 16 clients, kill -9 logd then samgrd: all $(acked) acknowledged records kept, ids increasing, none reused"
 
 # ---- 3. kill -9 logd at random points of appends ----
@@ -122,10 +135,22 @@ for round in $(seq $rounds); do
 	stop_clients
 done
 check_journal
-readback=$("$nx" log query --subject svc:logd --scope ring --max 100 | grep -c 'journal ring read back' ||
-	true)
-[ "$readback" -ge $((rounds + 1)) ] || fail "logd read its ring back $readback times over $((rounds + 1)) kills"
+readback=$(readbacks)
+[ "$readback" -ge $((rounds + 2)) ] ||
+	fail "logd read its ring back $readback times over $((rounds + 2)) restarts"
 echo "ok $rounds more kills of logd amid appends: the ring read back each time, $(acked) acknowledged records kept"
+
+# ---- 4. logd fails for good (storm limit): its ring is dropped from the store ----
+for _ in $(seq 6); do
+	grep -q -x 'init: failed logd' "$log" && break
+	pid=$(pgrep -P "$ipid" -x logd) || { sleep 0.2; continue; }
+	n=$(grep -c -x 'init: \(up\|failed\) logd' "$log")
+	kill -KILL "$pid"
+	wait_for "$log" 'init: \(up\|failed\) logd' $((n + 1)) || fail "logd neither restarted nor failed"
+done
+wait_for "$log" 'init: failed logd' || fail "logd did not fail after repeated kills"
+wait_for "$log" 'init: dropped 1 held fds of logd' || fail "logd's ring was not dropped"
+echo "ok logd failed for good: init dropped the ring it held for it"
 
 kill -TERM "$ipid"
 st=0; wait "$ipid" || st=$?
