@@ -11,6 +11,8 @@
 
 struct init_link {
 	struct init_fdstore *store;
+	init_link_reconnect_fn reconnect;
+	void *userdata;
 	struct fdstore_fd_store *server;
 	nx_rpc_conn *conn;
 };
@@ -170,13 +172,22 @@ static int serve_remove(void *impl, nx_rpc_incoming *in, fdstore_fd_store_remove
 	return fdstore_fd_store_remove_return(in);
 }
 
+static int serve_reconnect(void *impl, nx_rpc_incoming *in, fdstore_fd_store_reconnect_params params)
+{
+	init_link *l = impl;
+
+	return l->reconnect(l->userdata, in);
+}
+
 static const struct fdstore_fd_store_server store_vt = {
         .deposit = serve_deposit,
         .fetch = serve_fetch,
         .remove = serve_remove,
+        .reconnect = serve_reconnect,
 };
 
-int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store, init_link **ret)
+int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store,
+        init_link_reconnect_fn reconnect, void *userdata, init_link **ret)
 {
 	init_link *l = calloc(1, sizeof(*l));
 	int r;
@@ -186,6 +197,8 @@ int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store, init_link *
 		return -ENOMEM;
 	}
 	l->store = store;
+	l->reconnect = reconnect;
+	l->userdata = userdata;
 	r = fdstore_fd_store_server_new(&store_vt, l, NULL, &l->server);
 	if (r < 0) {
 		nx_fd_close(fd);

@@ -33,11 +33,17 @@ int init_fdstore_remove(struct init_fdstore *st, const char *name);
 /* Closes everything held. */
 void init_fdstore_drop(struct init_fdstore *st);
 
+/* FdStore.reconnect for the service of the link: answer `in` with a new channel to samgrd
+ * now or later (then return NX_RPC_ASYNC), or fail it. */
+typedef int (*init_link_reconnect_fn)(void *userdata, nx_rpc_incoming *in);
+
 typedef struct init_link init_link;
 
 /* Serves FdStore for one run of one service on fd (taken, also on failure), over `store`
- * (borrowed: it outlives the link, and the runs). -ENOMEM, or nx-rpc's errors. */
-int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store, init_link **ret);
+ * (borrowed: it outlives the link, and the runs), reconnect with userdata for its last
+ * method. -ENOMEM, or nx-rpc's errors. */
+int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store,
+        init_link_reconnect_fn reconnect, void *userdata, init_link **ret);
 /* Closes the channel (held calls fail with it). Takes NULL, returns NULL. */
 init_link *init_link_free(init_link *l);
 

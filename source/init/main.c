@@ -10,11 +10,13 @@
  *              (FdStore); nothing else (close_range)
  *   supervise  pidfd per child (nx-abi spawn.h); restart, backoff, storm limit and failed
  *              decided by userspace/supervise
- *   recover    samgrd exits (restart always|on-failure): every bootstrap channel and every
- *              registration died with it, and a running process cannot be handed a new fd 3,
- *              so init stops the others in reverse order (as on SIGTERM), restarts samgrd
- *              after its backoff, then boots the rest again in order up to "init: ready".
- *              samgrd's storm limit (or restart never) still ends in failed + stop, exit 1
+ *   samgrd     restarts alone: when it exits (restart always|on-failure) the others keep
+ *              running. Each loses only its channel to samgrd and asks init for a new one on
+ *              its fd 5 (FdStore.reconnect); init answers once samgrd is up again, adopting the
+ *              new channel as svc:<name>, and the service registers again. Channels between
+ *              services and clients were never samgrd's: they keep working. A service due to
+ *              (re)start while samgrd is down waits for it. samgrd's storm limit (or restart
+ *              never) still ends in failed + stop, exit 1
  *   stop       SIGTERM/SIGINT: reverse order, each with a deadline, then exit 0
  *   sandbox    applied by nx_spawn just before exec (nx-abi/sandbox.h), by the profile in
  *              services.conf; its report comes back from nx_spawn, and a mechanism the
@@ -30,7 +32,8 @@
  *   lock      $NEXUS_RUNTIME_DIR/lock (flock): a second init on the dir names us and exits
  *
  * Console markers (stable, greppable): init: start|up|exit|restart|failed <svc>, init: ready,
- * init: recover samgrd, init: dropped <n> held fds of <svc>, init: stopped.
+ * init: recover samgrd (it exited and restarts alone), init: dropped <n> held fds of <svc>,
+ * init: stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +52,7 @@
 #include "nx-abi/sock.h"
 #include "nx-abi/spawn.h"
 #include "samgr.capnp.h"
+#include "fdstore.capnp.h"
 #include "fdstore.h"
 #include "table.h"
 
@@ -85,6 +89,8 @@ struct svc {
 	char state_dir[PATH_MAX];
 	struct init_fdstore store; /* kept across restarts; dropped when it stops for good */
 	init_link *link;           /* the running child's fd 5 */
+	nx_rpc_incoming *reconnect; /* its FdStore.reconnect, waiting for samgrd */
+	bool awaits_samgrd;         /* due to start while samgrd was down */
 };
 
 struct init {
@@ -93,7 +99,6 @@ struct init {
 	unsigned n;
 	unsigned booting; /* index of the service boot waits for; n once booted */
 	bool stopping;
-	bool recovering; /* samgrd exited: stopping the others before it restarts */
 	int exit_code;
 	nx_rpc_conn *admin_conn;
 	struct samgr_admin *admin; /* samgrd's */
@@ -104,7 +109,9 @@ struct init {
 
 static void boot_next(struct init *in);
 static void stop_next(struct init *in);
-static void recover_next(struct init *in);
+static int svc_start(struct svc *s);
+static void svc_start_failed(struct svc *s, int error);
+static void svc_settled(struct svc *s);
 
 /* ---- Status file ---- */
 
@@ -263,6 +270,93 @@ static void svc_sources_free(struct svc *s)
 	s->ready_fd = nx_fd_close(s->ready_fd);
 }
 
+/* ---- samgrd restarts alone ---- */
+
+/* A service may notice samgrd's death before init does: then the admin channel may be dead
+ * already while samgrd still looks up; a channel adopted there dies at once, and the service
+ * asks again (nx-svc). */
+static bool samgrd_serves(const struct init *in)
+{
+	return in->svcs[0].state == SVC_UP && in->admin && nx_rpc_conn_error(in->admin_conn) == 0;
+}
+
+/* A new channel to samgrd for s, adopted as svc:<name>, answering `in`. */
+static int reconnect_answer(struct svc *s, nx_rpc_incoming *in)
+{
+	static const struct nexus_endpoint_server endpoint_vt = {0};
+	struct nexus_endpoint *ep;
+	int chan[2], r;
+
+	r = nx_chan_pair(chan);
+	if (r < 0)
+		return nx_rpc_incoming_failf(in, r, "no channel to samgrd: %s", strerror(-r));
+	nx_fd_set_nonblock(chan[1], 0);
+	/* Sent before the answer: samgrd serves the channel by the time the service asks. */
+	r = adopt(s, chan[0]); /* takes chan[0] */
+	if (r >= 0)
+		r = nexus_endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, chan[1], &ep);
+	else
+		nx_fd_close(chan[1]);
+	if (r < 0)
+		return nx_rpc_incoming_failf(in, r, "no channel to samgrd: %s", strerror(-r));
+	r = fdstore_fd_store_reconnect_return(in, ep);
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
+	return r;
+}
+
+static void on_reconnect_canceled(nx_rpc_incoming *in, void *userdata)
+{
+	struct svc *s = userdata;
+
+	s->reconnect = NULL; /* its channel to init is gone: the service went with it */
+	nx_rpc_incoming_failf(in, -ECANCELED, "canceled");
+}
+
+/* FdStore.reconnect from service s: now if samgrd serves, else once it does (samgrd_up). */
+static int on_reconnect(void *userdata, nx_rpc_incoming *in)
+{
+	struct svc *s = userdata;
+	struct init *init = s->init;
+
+	if (s == &init->svcs[0])
+		return nx_rpc_incoming_failf(in, -EINVAL, "samgrd has no samgrd to reconnect to");
+	if (init->stopping)
+		return nx_rpc_incoming_failf(in, -EAGAIN, "init is stopping");
+	if (samgrd_serves(init))
+		return reconnect_answer(s, in);
+	if (s->reconnect) {
+		nx_rpc_incoming_set_cancel_cb(s->reconnect, NULL, NULL);
+		nx_rpc_incoming_failf(s->reconnect, -EAGAIN, "replaced by a newer request");
+	}
+	s->reconnect = in;
+	nx_rpc_incoming_set_cancel_cb(in, on_reconnect_canceled, s);
+	return NX_RPC_ASYNC;
+}
+
+/* samgrd is up (again): the services waiting for it get their channel, or start. */
+static void samgrd_up(struct init *in)
+{
+	for (unsigned i = 1; i < in->n; i++) {
+		struct svc *s = &in->svcs[i];
+		nx_rpc_incoming *pending = s->reconnect;
+		int r;
+
+		if (pending) {
+			s->reconnect = NULL;
+			nx_rpc_incoming_set_cancel_cb(pending, NULL, NULL);
+			reconnect_answer(s, pending);
+		}
+		if (s->awaits_samgrd && !in->stopping) {
+			s->awaits_samgrd = false;
+			r = svc_start(s);
+			if (r < 0) {
+				svc_start_failed(s, r);
+				svc_settled(s);
+			}
+		}
+	}
+}
+
 /* The child's end of the bootstrap channel at fd 3, of the readiness pipe at fd 4 and of its
  * channel to init at fd 5; all stay the caller's. */
 static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spawned *ret)
@@ -289,6 +383,11 @@ static int svc_start(struct svc *s)
 	bool is_samgrd = s == &in->svcs[0], signaled;
 	struct nx_spawned child;
 
+	if (!is_samgrd && !samgrd_serves(in)) {
+		s->awaits_samgrd = true; /* nobody to adopt its channel: samgrd_up starts it */
+		s->state = SVC_DOWN;
+		return 0;
+	}
 	printf("init: %s %s\n", s->starts++ ? "restart" : "start", s->e.name);
 	r = nx_chan_pair(chan);
 	if (r < 0)
@@ -297,7 +396,7 @@ static int svc_start(struct svc *s)
 	if (r >= 0)
 		r = nx_fd_set_nonblock(link[0], 1);
 	if (r >= 0)
-		r = init_link_new(in->loop, link[0], &s->store, &s->link); /* takes */
+		r = init_link_new(in->loop, link[0], &s->store, on_reconnect, s, &s->link); /* takes */
 	link[0] = -1;
 	if (r < 0)
 		goto fail;
@@ -384,6 +483,8 @@ static void on_ready_event(nx_source *src, int fd, uint32_t events, void *userda
 	sup_child_up(&s->sup, nx_clock_monotonic_ns());
 	nx_source_set_deadline(s->timer, UINT64_MAX);
 	printf("init: up %s\n", s->e.name);
+	if (s == &in->svcs[0])
+		samgrd_up(in);
 	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
 		in->booting++;
 		boot_next(in);
@@ -436,7 +537,7 @@ static void svc_settled(struct svc *s)
 	struct init *in = s->init;
 
 	/* Boot does not wait on a service that will not come up. */
-	if (!in->stopping && !in->recovering && in->booting < in->n &&
+	if (!in->stopping && in->booting < in->n &&
 	        &in->svcs[in->booting] == s) {
 		in->booting++;
 		boot_next(in);
@@ -461,12 +562,6 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 		stop_next(in);
 		return;
 	}
-	if (in->recovering) {
-		/* Stopped by recover_next, or gone by itself: it lost samgrd too. */
-		s->state = SVC_DOWN;
-		recover_next(in);
-		return;
-	}
 	verdict = sup_child_exited(
 	        &s->sup, signaled || status != 0, nx_clock_monotonic_ns(), &s->restart_delay_ns);
 	if (s == &in->svcs[0]) {
@@ -479,16 +574,10 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 			init_give_up(in);
 			return;
 		}
-		s->state = SVC_BACKOFF;
+		/* Alone: the others ask for a new channel once it is up (samgrd_up). */
 		printf("init: recover %s\n", s->e.name);
-		in->recovering = true;
-		in->booting = 0; /* boot starts over once samgrd is up again */
-		for (unsigned i = 1; i < in->n; i++)
-			if (in->svcs[i].state == SVC_BACKOFF) { /* no samgrd to adopt it now */
-				in->svcs[i].state = SVC_DOWN;
-				nx_source_set_deadline(in->svcs[i].timer, UINT64_MAX);
-			}
-		recover_next(in);
+		s->state = SVC_BACKOFF;
+		nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + s->restart_delay_ns);
 		return;
 	}
 	switch (verdict) {
@@ -614,17 +703,6 @@ static void stop_next(struct init *in)
 		nx_loop_quit(in->loop, 0);
 }
 
-/* After samgrd exited: stops the others, last first, one at a time; once none is left, arms
- * samgrd's restart. Its up resumes boot at the next service (on_ready). */
-static void recover_next(struct init *in)
-{
-	if (stop_one(in, 1))
-		return;
-	in->recovering = false;
-	nx_source_set_deadline(
-	        in->svcs[0].timer, nx_clock_monotonic_ns() + in->svcs[0].restart_delay_ns);
-}
-
 static void on_signal(nx_source *src, int signo, void *userdata)
 {
 	struct init *in = userdata;
@@ -633,7 +711,6 @@ static void on_signal(nx_source *src, int signo, void *userdata)
 		return;
 	printf("init: %s, stopping\n", strsignal(signo));
 	in->stopping = true;
-	in->recovering = false;
 	stop_next(in);
 	status_write(in);
 }

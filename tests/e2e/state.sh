@@ -5,7 +5,7 @@
 #   2. Under load (16 clients appending through samgrd, each noting the ids logd acknowledged),
 #      kill -9 logd, then samgrd: every acknowledged record is in the journal afterwards with
 #      its message, ids strictly increasing, none reused; logd said it read its ring back from
-#      init's fd store.
+#      init's fd store; after samgrd's restart every other service has the pid it had.
 #   3. kill -9 of logd at random points of appends, as often as init's storm limit lets it
 #      restart logd (5 exits in 30 s fail it; phase 2 made one): the ring always reads back
 #      (torn writes dropped and counted by logd), and nothing acknowledged is lost. The
@@ -112,9 +112,12 @@ start_clients 16
 wait_acked 200 || fail "the clients are not appending"
 kill9 logd
 wait_acked 100 || fail "the clients do not append after logd restarted"
+others=$(pgrep -P "$ipid" | sort)
 kill9 samgrd
-wait_for "$log" 'init: ready' 2 || fail "no 'init: ready' after samgrd restarted"
 wait_acked 100 || fail "the clients do not append after samgrd restarted"
+[ "$(pgrep -P "$ipid" -x samgrd)" ] || fail "no samgrd"
+[ "$(pgrep -P "$ipid" | sort | grep -c -x -F "$others")" = $(($(wc -l <<<"$others") - 1)) ] ||
+	fail "a service other than samgrd changed its pid"
 stop_clients
 check_journal
 # readbacks: how many times logd said it read its ring back.
@@ -122,8 +125,8 @@ readbacks() {
 	query_soon --subject svc:logd --scope ring --max 100 | grep -c 'journal ring read back: ' ||
 		true
 }
-[ "$(readbacks)" -ge 2 ] || fail "logd did not read its ring back from the fd store"
-echo "ok 16 clients, kill -9 logd then samgrd: all $(acked) acknowledged records kept, ids increasing, none reused"
+[ "$(readbacks)" -ge 1 ] || fail "logd did not read its ring back from the fd store"
+echo "ok 16 clients, kill -9 logd then samgrd: all $(acked) acknowledged records kept, ids increasing, none reused; the others kept their pids"
 
 # ---- 3. kill -9 logd at random points of appends ----
 rounds=3
@@ -136,8 +139,8 @@ for round in $(seq $rounds); do
 done
 check_journal
 readback=$(readbacks)
-[ "$readback" -ge $((rounds + 2)) ] ||
-	fail "logd read its ring back $readback times over $((rounds + 2)) restarts"
+[ "$readback" -ge $((rounds + 1)) ] ||
+	fail "logd read its ring back $readback times over $((rounds + 1)) restarts"
 echo "ok $rounds more kills of logd amid appends: the ring read back each time, $(acked) acknowledged records kept"
 
 # ---- 4. logd fails for good (storm limit): its ring is dropped from the store ----

@@ -3,15 +3,19 @@
 #include "initlink.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "fdstore.capnp.h"
+#include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
 
 struct nx_initlink {
 	nx_rpc_conn *conn;
 	struct fdstore_fd_store *store; /* its bootstrap */
+	bool reconnecting;
+	nx_initlink_reconnect_cb done; /* NULL while the link is freed */
 	void *userdata;
 };
 
@@ -41,6 +45,7 @@ nx_initlink *nx_initlink_free(nx_initlink *l)
 {
 	if (!l)
 		return NULL;
+	l->done = NULL; /* a reconnect in flight fails with the channel: nobody to tell */
 	nx_rpc_cap_unref(fdstore_fd_store_cap(l->store));
 	nx_rpc_conn_free(l->conn);
 	free(l);
@@ -89,5 +94,38 @@ int nx_initlink_deposit(nx_initlink *l, const char *name, int fd)
 	r = fdstore_fd_store_deposit_wait(l->store, name, held, deadline(), &call, &out);
 	nx_rpc_cap_unref(fdstore_held_cap(held));
 	nx_rpc_call_free(call);
+	return r;
+}
+
+static void on_reconnected(
+        void *userdata, int error, const char *reason, fdstore_fd_store_reconnect_results out)
+{
+	nx_initlink *l = userdata;
+	struct nexus_endpoint *end = NULL;
+	int fd = error;
+
+	l->reconnecting = false;
+	if (!l->done)
+		return; /* the link is being freed */
+	if (fd == 0) {
+		fd = fdstore_fd_store_reconnect_results_get_conn(out, &end);
+		if (fd >= 0)
+			fd = nx_rpc_cap_take_fd(nexus_endpoint_cap(end));
+		nx_rpc_cap_unref(nexus_endpoint_cap(end));
+	}
+	l->done(l->userdata, fd);
+}
+
+int nx_initlink_reconnect(nx_initlink *l, nx_initlink_reconnect_cb done, void *userdata)
+{
+	int r;
+
+	l->done = done;
+	l->userdata = userdata;
+	if (l->reconnecting)
+		return 0; /* its answer goes to the new done */
+	r = fdstore_fd_store_reconnect(l->store, on_reconnected, l);
+	if (r >= 0)
+		l->reconnecting = true;
 	return r;
 }

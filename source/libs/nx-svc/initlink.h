@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nx-svc initlink: a service's end of its channel to nexus-init (fd 5, fdstore.capnp): the fd
- * store that keeps named fds across the service's restarts (DESIGN.md section 6).
+ * store that keeps named fds across the service's restarts, and the way back to samgrd after
+ * samgrd restarted (DESIGN.md section 6).
  */
 #ifndef NX_SVC_INITLINK_H
 #define NX_SVC_INITLINK_H
@@ -24,5 +25,11 @@ nx_initlink *nx_initlink_free(nx_initlink *l);
  * past NX_FDSTORE_MAX. Both: -EINVAL a bad name, -ETIMEDOUT, -ENOTCONN init is gone. */
 int nx_initlink_fetch(nx_initlink *l, const char *name, int *ret_fd);
 int nx_initlink_deposit(nx_initlink *l, const char *name, int fd);
+
+/* Asks init for a new channel to samgrd; done(userdata, fd) runs from the loop with the
+ * channel (the callee's) or a negative errno. Asked again while a request is in flight, the
+ * one answer goes to the latest done. 0, or nx-rpc's error with done never run. */
+typedef void (*nx_initlink_reconnect_cb)(void *userdata, int fd);
+int nx_initlink_reconnect(nx_initlink *l, nx_initlink_reconnect_cb done, void *userdata);
 
 #endif

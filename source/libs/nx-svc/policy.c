@@ -321,7 +321,7 @@ int nx_policy_follow(nx_policy *pc, struct samgr *samgr)
 	if (!pc || !samgr)
 		return -EINVAL;
 	if (pc->follow)
-		return -EALREADY;
+		return nx_follow_set_samgr(pc->follow, samgr);
 	return nx_follow_new(pc->loop, samgr, POLICYD_NAME, &follow_ops, pc, &pc->follow);
 }
 

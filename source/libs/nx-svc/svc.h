@@ -32,16 +32,18 @@ int nx_svc_new(const char *name, nx_svc **ret);
 nx_loop *nx_svc_loop(nx_svc *svc);
 
 /* Registers `bootstrap` (referenced, not taken) as what every accepted connection serves,
- * then runs until SIGTERM/SIGINT or until the samgrd channel breaks. Returns the process
- * exit code: 0 after a signal, 1 when registration failed or samgrd went away. */
+ * then runs until SIGTERM/SIGINT. When the channel to samgrd breaks (samgrd restarted) it asks
+ * nexus-init for a new one (fd 5) and registers again, its clients served meanwhile. Returns
+ * the process exit code: 0 after a signal, 1 when registration failed or samgrd cannot be
+ * reached again (no init to ask: run by hand). */
 int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap);
 
 /* The subject samgrd fixed for the connection `in` arrived on (borrowed, valid while that
  * connection lives), or NULL if it did not come through an accepted connection. */
 const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in);
 
-/* The service's Samgr (its channel to samgrd; borrowed, valid until nx_svc_free), for calls
- * of its own: resolving or watching another service. */
+/* The service's Samgr (its channel to samgrd; borrowed, valid until samgrd restarts, when
+ * another takes its place), for calls of its own: resolving or watching another service. */
 struct samgr;
 struct samgr *nx_svc_samgr(nx_svc *svc);
 

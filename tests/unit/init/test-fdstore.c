@@ -68,6 +68,13 @@ static void test_table(void **state)
 	fdcheck_assert(before);
 }
 
+/* What init answers without a samgrd (the reconnect path is end-to-end tested, restart.sh). */
+static int no_reconnect(void *userdata, nx_rpc_incoming *in)
+{
+	(void)userdata;
+	return nx_rpc_incoming_failf(in, -EAGAIN, "no samgrd here");
+}
+
 /* One run of a service: init's end served over the store, the service's end as initlink. */
 struct run {
 	init_link *link;
@@ -79,7 +86,7 @@ static void run_start(nx_loop *loop, struct init_fdstore *st, struct run *r)
 	int ch[2];
 
 	assert_int_equal(nx_chan_pair(ch), 0);
-	assert_int_equal(init_link_new(loop, ch[0], st, &r->link), 0);
+	assert_int_equal(init_link_new(loop, ch[0], st, no_reconnect, NULL, &r->link), 0);
 	assert_int_equal(nx_initlink_new(loop, ch[1], &r->svc), 0);
 }
 

@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: MIT
 #
 # What nexus-init offers each service it started, on the service's fd 5 (DESIGN.md section 6):
-# an fd store (as s6-fdholderd or systemd's FileDescriptorStore).
+# an fd store (as s6-fdholderd or systemd's FileDescriptorStore), and the way back to samgrd
+# after samgrd restarted: init keeps this channel, so samgrd's death costs a service only its
+# channel to samgrd, which it gets anew here, and registers again.
 # Nobody else holds this channel: its subject is the service init started on it, so nothing
 # here names a service. Errors are exceptions whose reason starts with a section 9 code.
 @0xf4e9a2470f87129b;
 using N = import "/nexus.capnp";
+using T = import "nexus-types.capnp";
 $N.prefix("fdstore");
 
 # Names of held fds: 1..32 bytes of [a-z0-9._-].
@@ -27,4 +30,9 @@ interface FdStore {
   # Closes what is held under `name`.
   # Errors: invalid_argument, not_found.
   remove @2 (name :Text $N.maxLen(.fdstoreNameMaxLen) $N.nonEmpty) -> ();
+  # A new channel to samgrd, adopted as this service's subject (what its fd 3 was), for a
+  # service whose channel to samgrd broke: answered once samgrd serves again. A second call
+  # while one waits replaces it (the first fails).
+  # Errors: unavailable (samgrd is down for good, or init is stopping).
+  reconnect @3 () -> (conn :T.Endpoint);
 }
