@@ -11,7 +11,7 @@
 
 struct init_link {
 	struct init_fdstore *store;
-	init_link_reconnect_fn reconnect;
+	const struct init_link_ops *ops;
 	void *userdata;
 	struct fdstore_fd_store *server;
 	nx_rpc_conn *conn;
@@ -176,7 +176,24 @@ static int serve_reconnect(void *impl, nx_rpc_incoming *in, fdstore_fd_store_rec
 {
 	init_link *l = impl;
 
-	return l->reconnect(l->userdata, in);
+	return l->ops->reconnect(l->userdata, in);
+}
+
+static int serve_journal(void *impl, nx_rpc_incoming *in, fdstore_fd_store_journal_params params)
+{
+	init_link *l = impl;
+	struct log *log = NULL;
+	int r;
+
+	r = fdstore_fd_store_journal_params_get_log(params, &log);
+	if (r >= 0)
+		r = l->ops->journal(l->userdata, log);
+	nx_rpc_cap_unref(log_cap(log));
+	if (r == -EPERM)
+		return nx_rpc_incoming_failf(in, r, "only logd says where init's events go");
+	if (r < 0)
+		return nx_rpc_incoming_failf(in, r, "log: %s", strerror(-r));
+	return fdstore_fd_store_journal_return(in);
 }
 
 static const struct fdstore_fd_store_server store_vt = {
@@ -184,10 +201,11 @@ static const struct fdstore_fd_store_server store_vt = {
         .fetch = serve_fetch,
         .remove = serve_remove,
         .reconnect = serve_reconnect,
+        .journal = serve_journal,
 };
 
 int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store,
-        init_link_reconnect_fn reconnect, void *userdata, init_link **ret)
+        const struct init_link_ops *ops, void *userdata, init_link **ret)
 {
 	init_link *l = calloc(1, sizeof(*l));
 	int r;
@@ -197,7 +215,7 @@ int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store,
 		return -ENOMEM;
 	}
 	l->store = store;
-	l->reconnect = reconnect;
+	l->ops = ops;
 	l->userdata = userdata;
 	r = fdstore_fd_store_server_new(&store_vt, l, NULL, &l->server);
 	if (r < 0) {

@@ -33,17 +33,25 @@ int init_fdstore_remove(struct init_fdstore *st, const char *name);
 /* Closes everything held. */
 void init_fdstore_drop(struct init_fdstore *st);
 
-/* FdStore.reconnect for the service of the link: answer `in` with a new channel to samgrd
- * now or later (then return NX_RPC_ASYNC), or fail it. */
-typedef int (*init_link_reconnect_fn)(void *userdata, nx_rpc_incoming *in);
+struct log;
+
+/* What a link asks of init beyond the store, for the service it serves. */
+struct init_link_ops {
+	/* FdStore.reconnect: answer `in` with a new channel to samgrd now or later (then
+	 * return NX_RPC_ASYNC), or fail it. */
+	int (*reconnect)(void *userdata, nx_rpc_incoming *in);
+	/* FdStore.journal: `log` (borrowed: take a reference to keep it) is where init's events
+	 * go; 0, or a negative errno failing the call (-EPERM: not logd). */
+	int (*journal)(void *userdata, struct log *log);
+};
 
 typedef struct init_link init_link;
 
 /* Serves FdStore for one run of one service on fd (taken, also on failure), over `store`
- * (borrowed: it outlives the link, and the runs), reconnect with userdata for its last
- * method. -ENOMEM, or nx-rpc's errors. */
+ * (borrowed: it outlives the link, and the runs), with ops (borrowed, static) and userdata
+ * for the methods beyond the store. -ENOMEM, or nx-rpc's errors. */
 int init_link_new(nx_loop *loop, int fd, struct init_fdstore *store,
-        init_link_reconnect_fn reconnect, void *userdata, init_link **ret);
+        const struct init_link_ops *ops, void *userdata, init_link **ret);
 /* Closes the channel (held calls fail with it). Takes NULL, returns NULL. */
 init_link *init_link_free(init_link *l);
 

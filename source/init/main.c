@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@
 #include "nx-abi/sock.h"
 #include "nx-abi/spawn.h"
 #include "samgr.capnp.h"
+#include "events.h"
 #include "fdstore.capnp.h"
 #include "fdstore.h"
 #include "table.h"
@@ -105,6 +107,8 @@ struct init {
 	char sock_path[PATH_MAX];
 	char runtime_dir[PATH_MAX], status_path[PATH_MAX], policy_dir[PATH_MAX];
 	bool said_unavailable[NX_SANDBOX_MECH_COUNT];
+	init_events *events;     /* every console line, also to the journal (events.c) */
+	struct svc *events_from; /* the logd whose Log they go to */
 };
 
 static void boot_next(struct init *in);
@@ -112,6 +116,23 @@ static void stop_next(struct init *in);
 static int svc_start(struct svc *s);
 static void svc_start_failed(struct svc *s, int error);
 static void svc_settled(struct svc *s);
+
+/* ---- Console and journal ---- */
+
+/* Prints "init: <text>" and records it as an event of svc:init about s (NULL: init). */
+__attribute__((format(printf, 4, 5))) static void say(
+        struct init *in, log_level level, const struct svc *s, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	printf("init: %s\n", text);
+	if (in->events)
+		init_events_add(in->events, level, s ? s->e.name : NULL, text);
+}
 
 /* ---- Status file ---- */
 
@@ -174,7 +195,7 @@ static void status_write(struct init *in)
 out:
 	if (r < 0 && !said) {
 		said = true;
-		printf("init: cannot write %s: %s\n", in->status_path, strerror(-r));
+		say(in, LOG_LEVEL_WARN, NULL, "cannot write %s: %s", in->status_path, strerror(-r));
 	}
 }
 
@@ -221,7 +242,7 @@ static void sandbox_note(struct svc *s, const struct nx_sandbox_report *report)
 			s->sandboxed |= 1u << m;
 		if (report->mech[m].status == NX_SANDBOX_UNAVAILABLE && !in->said_unavailable[m]) {
 			in->said_unavailable[m] = true;
-			printf("init: sandbox: %s unavailable (%s), going on without it\n",
+			say(in, LOG_LEVEL_WARN, NULL, "sandbox: %s unavailable (%s), going on without it",
 			        nx_sandbox_mech_name(m), strerror(-report->mech[m].error));
 		}
 	}
@@ -233,7 +254,7 @@ static void on_adopted(
 	struct svc *s = userdata;
 
 	if (error < 0 && s->pid > 0 && s->state == SVC_STARTING) {
-		printf("init: samgrd refused to adopt %s: %s\n", s->e.name, reason);
+		say(s->init, LOG_LEVEL_ERROR, s, "samgrd refused to adopt %s: %s", s->e.name, reason);
 		nx_process_signal(s->pidfd, SIGKILL); /* supervision takes it from here */
 	}
 }
@@ -263,6 +284,16 @@ static void on_admin_gone(nx_rpc_conn *conn, int error, void *userdata)
 static void on_child(nx_source *src, int pid, int status, bool signaled, void *userdata);
 static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata);
 static void on_timer(nx_source *src, void *userdata);
+
+/* Closes s's fd 5; init's events stop going to a logd whose channel it was. */
+static void svc_link_free(struct svc *s)
+{
+	if (s->init->events_from == s) {
+		init_events_detach(s->init->events);
+		s->init->events_from = NULL;
+	}
+	s->link = init_link_free(s->link);
+}
 
 static void svc_sources_free(struct svc *s)
 {
@@ -333,6 +364,20 @@ static int on_reconnect(void *userdata, nx_rpc_incoming *in)
 	return NX_RPC_ASYNC;
 }
 
+/* FdStore.journal: logd says where init's events go. */
+static int on_journal(void *userdata, struct log *log)
+{
+	struct svc *s = userdata;
+
+	if (strcmp(s->e.name, "logd") != 0)
+		return -EPERM;
+	s->init->events_from = s;
+	init_events_attach(s->init->events, log);
+	return 0;
+}
+
+static const struct init_link_ops link_ops = {.reconnect = on_reconnect, .journal = on_journal};
+
 /* samgrd is up (again): the services waiting for it get their channel, or start. */
 static void samgrd_up(struct init *in)
 {
@@ -388,7 +433,7 @@ static int svc_start(struct svc *s)
 		s->state = SVC_DOWN;
 		return 0;
 	}
-	printf("init: %s %s\n", s->starts++ ? "restart" : "start", s->e.name);
+	say(in, LOG_LEVEL_INFO, s, "%s %s", s->starts++ ? "restart" : "start", s->e.name);
 	r = nx_chan_pair(chan);
 	if (r < 0)
 		return r;
@@ -396,7 +441,7 @@ static int svc_start(struct svc *s)
 	if (r >= 0)
 		r = nx_fd_set_nonblock(link[0], 1);
 	if (r >= 0)
-		r = init_link_new(in->loop, link[0], &s->store, on_reconnect, s, &s->link); /* takes */
+		r = init_link_new(in->loop, link[0], &s->store, &link_ops, s, &s->link); /* takes */
 	link[0] = -1;
 	if (r < 0)
 		goto fail;
@@ -444,7 +489,7 @@ static int svc_start(struct svc *s)
 		s->pidfd = nx_fd_close(s->pidfd);
 		s->pid = 0;
 		svc_sources_free(s);
-		s->link = init_link_free(s->link);
+		svc_link_free(s);
 		return r;
 	}
 	r = nx_loop_add_fd(in->loop, s->ready_fd, NX_EV_IN, on_ready, s, &s->ready_src);
@@ -460,7 +505,7 @@ fail:
 	nx_fd_close(pipefd[1]);
 	nx_fd_close(link[0]);
 	nx_fd_close(link[1]);
-	s->link = init_link_free(s->link);
+	svc_link_free(s);
 	return r;
 }
 
@@ -482,7 +527,7 @@ static void on_ready_event(nx_source *src, int fd, uint32_t events, void *userda
 	s->state = SVC_UP;
 	sup_child_up(&s->sup, nx_clock_monotonic_ns());
 	nx_source_set_deadline(s->timer, UINT64_MAX);
-	printf("init: up %s\n", s->e.name);
+	say(in, LOG_LEVEL_INFO, s, "up %s", s->e.name);
 	if (s == &in->svcs[0])
 		samgrd_up(in);
 	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
@@ -507,7 +552,7 @@ static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
 static void svc_store_drop(struct svc *s)
 {
 	if (s->store.n > 0)
-		printf("init: dropped %u held fds of %s\n", s->store.n, s->e.name);
+		say(s->init, LOG_LEVEL_INFO, s, "dropped %u held fds of %s", s->store.n, s->e.name);
 	init_fdstore_drop(&s->store);
 }
 
@@ -515,12 +560,12 @@ static void svc_fail(struct svc *s)
 {
 	svc_store_drop(s);
 	s->state = SVC_FAILED;
-	printf("init: failed %s\n", s->e.name);
+	say(s->init, LOG_LEVEL_ERROR, s, "failed %s", s->e.name);
 }
 
 static void svc_start_failed(struct svc *s, int error)
 {
-	printf("init: cannot start %s: %s\n", s->e.name, strerror(-error));
+	say(s->init, LOG_LEVEL_ERROR, s, "cannot start %s: %s", s->e.name, strerror(-error));
 	svc_fail(s);
 }
 
@@ -552,11 +597,12 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 
 	s->child_src = nx_source_free(s->child_src); /* before the pidfd it watches */
 	s->pidfd = nx_fd_close(s->pidfd);
-	s->link = init_link_free(s->link);
+	svc_link_free(s);
 	s->pid = 0;
 	svc_sources_free(s);
 	nx_source_set_deadline(s->timer, UINT64_MAX);
-	printf("init: exit %s (%s %d)\n", s->e.name, signaled ? "signal" : "code", status);
+	say(in, signaled || status != 0 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, s, "exit %s (%s %d)",
+	        s->e.name, signaled ? "signal" : "code", status);
 	if (in->stopping) {
 		s->state = SVC_DOWN;
 		stop_next(in);
@@ -575,7 +621,7 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 			return;
 		}
 		/* Alone: the others ask for a new channel once it is up (samgrd_up). */
-		printf("init: recover %s\n", s->e.name);
+		say(in, LOG_LEVEL_WARN, s, "recover %s", s->e.name);
 		s->state = SVC_BACKOFF;
 		nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + s->restart_delay_ns);
 		return;
@@ -614,12 +660,12 @@ static void on_timer_event(nx_source *src, void *userdata)
 
 	switch (s->state) {
 	case SVC_STARTING:
-		printf("init: %s not ready within %llu ms, killing it\n", s->e.name,
+		say(s->init, LOG_LEVEL_ERROR, s, "%s not ready within %llu ms, killing it", s->e.name,
 		        (unsigned long long)(READY_TIMEOUT_NS / MS));
 		nx_process_signal(s->pidfd, SIGKILL);
 		break;
 	case SVC_STOPPING:
-		printf("init: %s did not stop within %llu ms, killing it\n", s->e.name,
+		say(s->init, LOG_LEVEL_ERROR, s, "%s did not stop within %llu ms, killing it", s->e.name,
 		        (unsigned long long)(STOP_TIMEOUT_NS / MS));
 		nx_process_signal(s->pidfd, SIGKILL);
 		break;
@@ -671,7 +717,7 @@ static void boot_next(struct init *in)
 		}
 		in->booting++;
 	}
-	printf("init: ready\n");
+	say(in, LOG_LEVEL_NOTICE, NULL, "ready");
 }
 
 /* Stops the last service still running from index `first` up, one at a time. true while one
@@ -709,7 +755,7 @@ static void on_signal(nx_source *src, int signo, void *userdata)
 
 	if (in->stopping)
 		return;
-	printf("init: %s, stopping\n", strsignal(signo));
+	say(in, LOG_LEVEL_NOTICE, NULL, "%s, stopping", strsignal(signo));
 	in->stopping = true;
 	stop_next(in);
 	status_write(in);
@@ -857,6 +903,8 @@ int main(int argc, char **argv)
 
 	r = nx_loop_new(&in.loop);
 	if (r >= 0)
+		r = init_events_new(&in.events);
+	if (r >= 0)
 		r = nx_loop_add_signal(in.loop, SIGTERM, on_signal, &in, &term);
 	if (r >= 0)
 		r = nx_loop_add_signal(in.loop, SIGINT, on_signal, &in, &intr);
@@ -885,7 +933,7 @@ int main(int argc, char **argv)
 		nx_source_free(in.svcs[i].child_src);
 		nx_fd_close(in.svcs[i].pidfd);
 		nx_source_free(in.svcs[i].timer);
-		init_link_free(in.svcs[i].link);
+		svc_link_free(&in.svcs[i]);
 		init_fdstore_drop(&in.svcs[i].store);
 	}
 	nx_rpc_cap_unref(samgr_admin_cap(in.admin));
@@ -894,6 +942,8 @@ int main(int argc, char **argv)
 	unlink(in.status_path); /* no file: `nx status` says init is not running */
 	nx_source_free(term);
 	nx_source_free(intr);
+	init_events_free(in.events); /* before the loop its calls were on */
+	in.events = NULL;
 	nx_loop_free(in.loop);
 	printf("init: stopped\n");
 	nx_fd_close(lock_fd); /* last: the dir is free for the next init from here */

@@ -5,7 +5,8 @@
 #   2. Under load (16 clients appending through samgrd, each noting the ids logd acknowledged),
 #      kill -9 logd, then samgrd: every acknowledged record is in the journal afterwards with
 #      its message, ids strictly increasing, none reused; logd said it read its ring back from
-#      init's fd store; after samgrd's restart every other service has the pid it had.
+#      init's fd store; after samgrd's restart every other service has the pid it had;
+#      nexus-init's events (start, exit, restart, ...) are journal records of svc:init.
 #   3. kill -9 of logd at random points of appends, as often as init's storm limit lets it
 #      restart logd (5 exits in 30 s fail it; phase 2 made one): the ring always reads back
 #      (torn writes dropped and counted by logd), and nothing acknowledged is lost. The
@@ -126,6 +127,12 @@ readbacks() {
 		true
 }
 [ "$(readbacks)" -ge 1 ] || fail "logd did not read its ring back from the fd store"
+# nexus-init's own events are records of svc:init: the kills above among them.
+events=$(query_soon --subject svc:init --scope supervise --max 1000)
+for e in 'start samgrd' 'ready' 'exit logd (signal 9)' 'restart logd' 'exit samgrd (signal 9)' \
+	'recover samgrd' 'restart samgrd'; do
+	grep -qF "svc:init supervise: $e" <<<"$events" || fail "no svc:init record '$e'"
+done
 echo "ok 16 clients, kill -9 logd then samgrd: all $(acked) acknowledged records kept, ids increasing, none reused; the others kept their pids"
 
 # ---- 3. kill -9 logd at random points of appends ----

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "fdstore.capnp.h"
+#include "log.capnp.h"
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
@@ -128,4 +129,20 @@ int nx_initlink_reconnect(nx_initlink *l, nx_initlink_reconnect_cb done, void *u
 	if (r >= 0)
 		l->reconnecting = true;
 	return r;
+}
+
+nx_rpc_conn *nx_initlink_conn(const nx_initlink *l)
+{
+	return l->conn;
+}
+
+static void on_journal(void *userdata, int error, const char *reason,
+        fdstore_fd_store_journal_results out)
+{
+	/* Refused or lost: init keeps its events queued (and on its console). */
+}
+
+int nx_initlink_journal(nx_initlink *l, nx_rpc_cap *log)
+{
+	return fdstore_fd_store_journal(l->store, log_from_cap(log), on_journal, NULL);
 }

@@ -26,6 +26,13 @@ nx_initlink *nx_initlink_free(nx_initlink *l);
 int nx_initlink_fetch(nx_initlink *l, const char *name, int *ret_fd);
 int nx_initlink_deposit(nx_initlink *l, const char *name, int fd);
 
+/* The channel to init (borrowed): calls arriving on it come from nexus-init, svc:init. */
+nx_rpc_conn *nx_initlink_conn(const nx_initlink *l);
+
+/* logd only: tells init to append its events to `log` (referenced, exported to init over
+ * the channel). Does not wait. 0, or nx-rpc's error. */
+int nx_initlink_journal(nx_initlink *l, nx_rpc_cap *log);
+
 /* Asks init for a new channel to samgrd; done(userdata, fd) runs from the loop with the
  * channel (the callee's) or a negative errno. Asked again while a request is in flight, the
  * one answer goes to the latest done. 0, or nx-rpc's error with done never run. */

@@ -329,6 +329,9 @@ const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in)
 	for (struct svc_client *c = svc->clients; c; c = c->next)
 		if (c->conn == conn)
 			return c->subject;
+	/* fd 5 was made by the process that started us, nexus-init: nobody else holds it. */
+	if (svc->init && conn == nx_initlink_conn(svc->init))
+		return NX_SVC_INIT_SUBJECT;
 	return NULL;
 }
 
@@ -407,6 +410,13 @@ int nx_svc_fd_fetch(nx_svc *svc, const char *name, int *ret_fd)
 	if (!svc || !name || !ret_fd)
 		return -EINVAL;
 	return svc->init ? nx_initlink_fetch(svc->init, name, ret_fd) : -ENOTCONN;
+}
+
+int nx_svc_init_journal(nx_svc *svc, nx_rpc_cap *log)
+{
+	if (!svc || !log)
+		return -EINVAL;
+	return svc->init ? nx_initlink_journal(svc->init, log) : -ENOTCONN;
 }
 
 int nx_svc_fd_deposit(nx_svc *svc, const char *name, int fd)

@@ -39,7 +39,9 @@ nx_loop *nx_svc_loop(nx_svc *svc);
 int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap);
 
 /* The subject samgrd fixed for the connection `in` arrived on (borrowed, valid while that
- * connection lives), or NULL if it did not come through an accepted connection. */
+ * connection lives), NX_SVC_INIT_SUBJECT for a call nexus-init made on the service's fd 5,
+ * or NULL if it came neither way. */
+#define NX_SVC_INIT_SUBJECT "svc:init"
 const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in);
 
 /* The service's Samgr (its channel to samgrd; borrowed, valid until samgrd restarts, when
@@ -74,5 +76,9 @@ int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_
  * -EDQUOT past NX_FDSTORE_MAX names, -ETIMEDOUT. */
 int nx_svc_fd_fetch(nx_svc *svc, const char *name, int *ret_fd);
 int nx_svc_fd_deposit(nx_svc *svc, const char *name, int fd);
+
+/* logd only: nexus-init's own events go to `log` (logd's Log, referenced) from now on, as
+ * calls on fd 5 (subject NX_SVC_INIT_SUBJECT). Does not wait. -ENOTCONN without init. */
+int nx_svc_init_journal(nx_svc *svc, nx_rpc_cap *log);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -49,7 +50,15 @@ static void test_table(void **state)
 	assert_int_equal(init_fdstore_put(&st, "Ring/1", p[0]), -EINVAL);
 	pipe_pair(p);
 	nx_fd_close(p[1]);
-	assert_int_equal(init_fdstore_put(&st, "a-name-of-thirty-three-bytes-long", p[0]), -EINVAL);
+	char longer[NX_FDSTORE_NAME_MAX + 2];
+	memset(longer, 'a', NX_FDSTORE_NAME_MAX + 1);
+	longer[NX_FDSTORE_NAME_MAX + 1] = '\0'; /* one byte over */
+	assert_int_equal(init_fdstore_put(&st, longer, p[0]), -EINVAL);
+	longer[NX_FDSTORE_NAME_MAX] = '\0'; /* at the limit */
+	pipe_pair(p);
+	nx_fd_close(p[1]);
+	assert_int_equal(init_fdstore_put(&st, longer, p[0]), 0);
+	assert_int_equal(init_fdstore_remove(&st, longer), 0);
 	/* The bound: NX_FDSTORE_MAX names, one more refused (and closed). */
 	for (unsigned i = 1; i < NX_FDSTORE_MAX; i++) {
 		pipe_pair(p);
@@ -68,12 +77,22 @@ static void test_table(void **state)
 	fdcheck_assert(before);
 }
 
-/* What init answers without a samgrd (the reconnect path is end-to-end tested, restart.sh). */
+/* What init answers without a samgrd and a journal (both paths are end-to-end tested:
+ * restart.sh, state.sh). */
 static int no_reconnect(void *userdata, nx_rpc_incoming *in)
 {
 	(void)userdata;
 	return nx_rpc_incoming_failf(in, -EAGAIN, "no samgrd here");
 }
+
+static int no_journal(void *userdata, struct log *log)
+{
+	(void)userdata;
+	(void)log;
+	return -EPERM;
+}
+
+static const struct init_link_ops test_ops = {.reconnect = no_reconnect, .journal = no_journal};
 
 /* One run of a service: init's end served over the store, the service's end as initlink. */
 struct run {
@@ -86,7 +105,7 @@ static void run_start(nx_loop *loop, struct init_fdstore *st, struct run *r)
 	int ch[2];
 
 	assert_int_equal(nx_chan_pair(ch), 0);
-	assert_int_equal(init_link_new(loop, ch[0], st, no_reconnect, NULL, &r->link), 0);
+	assert_int_equal(init_link_new(loop, ch[0], st, &test_ops, NULL, &r->link), 0);
 	assert_int_equal(nx_initlink_new(loop, ch[1], &r->svc), 0);
 }
 

@@ -9,6 +9,7 @@
 @0xf4e9a2470f87129b;
 using N = import "/nexus.capnp";
 using T = import "nexus-types.capnp";
+using L = import "log.capnp";
 $N.prefix("fdstore");
 
 # Names of held fds: 1..32 bytes of [a-z0-9._-].
@@ -35,4 +36,9 @@ interface FdStore {
   # while one waits replaces it (the first fails).
   # Errors: unavailable (samgrd is down for good, or init is stopping).
   reconnect @3 () -> (conn :T.Endpoint);
+  # logd only: the Log that init's own events (start, up, exit, restart, failed ...) are
+  # appended to. Calls init makes on it arrive on logd's channel to init, which logd's nx-svc
+  # knows as subject svc:init. Replaces the one given before.
+  # Errors: denied (not logd).
+  journal @4 (log :L.Log) -> ();
 }
