@@ -4,8 +4,9 @@
 #      and the holder's pid, and the first keeps working (its socket and status file stay).
 #   2. Under load (16 clients appending through samgrd, each noting the ids logd acknowledged),
 #      kill -9 logd, then samgrd: every acknowledged record is in the journal afterwards with
-#      its message, ids strictly increasing, none reused; logd said it read its ring back from
-#      init's fd store; after samgrd's restart every other service has the pid it had;
+#      its message, ids strictly increasing, none reused, the boot id kept; logd said it read
+#      its ring back from init's fd store; after samgrd's restart every other service has the
+#      pid it had;
 #      nexus-init's events (start, exit, restart, ...) are journal records of svc:init.
 #   3. kill -9 of logd at random points of appends, as often as init's storm limit lets it
 #      restart logd (5 exits in 30 s fail it; phase 2 made one): the ring always reads back
@@ -109,6 +110,9 @@ check_journal() {
 		fail "one id acknowledged twice"
 }
 
+boot_id() { "$nx" log stats | awk '$1 == "boot_id" {print $2}'; }
+boot=$(boot_id)
+[[ "$boot" =~ ^[0-9a-f]{32}$ ]] || fail "nx log stats shows no boot id: '$boot'"
 start_clients 16
 wait_acked 200 || fail "the clients are not appending"
 kill9 logd

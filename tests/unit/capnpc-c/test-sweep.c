@@ -23,6 +23,7 @@
 
 #include "echo.capnp.h"
 #include "fdcheck.h"
+#include "fdstore.capnp.h"
 #include "log.capnp.h"
 #include "nexus-types.capnp.h"
 #include "policy.capnp.h"
@@ -36,6 +37,7 @@ static const struct {
 	const struct nx_capnp_iface_desc *const *interfaces; /* NULL: annotations only */
 } schemas[] = {
         {"echo.capnp", echo_interfaces},
+        {"fdstore.capnp", fdstore_interfaces},
         {"log.capnp", log_interfaces},
         {"nexus-types.capnp", nexus_interfaces},
         {"nexus.capnp", NULL},
@@ -57,6 +59,8 @@ static const struct {
 		return r;                                      \
 	}
 EMPTY_SERVER(echo)
+EMPTY_SERVER(fdstore_fd_store)
+EMPTY_SERVER(fdstore_held)
 EMPTY_SERVER(log)
 EMPTY_SERVER(log_sink)
 EMPTY_SERVER(nexus_endpoint)
@@ -74,6 +78,8 @@ static const struct {
 	int (*serve)(nx_rpc_cap **ret);
 } servers[] = {
         {&echo_desc, serve_echo},
+        {&fdstore_fd_store_desc, serve_fdstore_fd_store},
+        {&fdstore_held_desc, serve_fdstore_held},
         {&log_desc, serve_log},
         {&log_sink_desc, serve_log_sink},
         {&nexus_endpoint_desc, serve_nexus_endpoint},
