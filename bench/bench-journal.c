@@ -232,8 +232,8 @@ static int jb_append_part(const struct jb_src *src, size_t n, size_t rounds)
 		uint64_t now = jb_clock(CLOCK_MONOTONIC);
 		if (jrn_append(j, src[i % JB_SOURCES].subject, &src[i % JB_SOURCES].e, now, now,
 		            NULL) < 0 ||
-		        jrn1_append(j1, src[i % JB_SOURCES].subject, &src[i % JB_SOURCES].e, now, now,
-		                NULL) < 0)
+		        jrn1_append(j1, src[i % JB_SOURCES].subject, &src[i % JB_SOURCES].e, now,
+		                now, NULL) < 0)
 			failed++;
 	}
 

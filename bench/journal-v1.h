@@ -16,8 +16,8 @@ struct jrn1 *jrn1_free(struct jrn1 *j);
 int jrn1_append(struct jrn1 *j, const char *subject, const struct jrn_entry *e,
         uint64_t realtime_ns, uint64_t monotonic_ns, uint64_t *ret_id);
 int jrn1_flush_drops(struct jrn1 *j, uint64_t realtime_ns, uint64_t monotonic_ns);
-int jrn1_query(const struct jrn1 *j, const struct jrn_filter *f, struct jrn_record *out,
-        size_t max, struct jrn_query_result *ret);
+int jrn1_query(const struct jrn1 *j, const struct jrn_filter *f, struct jrn_record *out, size_t max,
+        struct jrn_query_result *ret);
 int jrn1_get(const struct jrn1 *j, uint64_t id, struct jrn_record *ret_record);
 int64_t jrn1_evict_oldest(struct jrn1 *j);
 void jrn1_stats(const struct jrn1 *j, struct jrn_stats *ret_stats);

@@ -172,7 +172,8 @@ static int serve_remove(void *impl, nx_rpc_incoming *in, fdstore_fd_store_remove
 	return fdstore_fd_store_remove_return(in);
 }
 
-static int serve_reconnect(void *impl, nx_rpc_incoming *in, fdstore_fd_store_reconnect_params params)
+static int serve_reconnect(
+        void *impl, nx_rpc_incoming *in, fdstore_fd_store_reconnect_params params)
 {
 	init_link *l = impl;
 

@@ -89,8 +89,8 @@ struct svc {
 	uint64_t restart_delay_ns; /* the backoff before the pending restart */
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
 	char state_dir[PATH_MAX];
-	struct init_fdstore store; /* kept across restarts; dropped when it stops for good */
-	init_link *link;           /* the running child's fd 5 */
+	struct init_fdstore store;  /* kept across restarts; dropped when it stops for good */
+	init_link *link;            /* the running child's fd 5 */
 	nx_rpc_incoming *reconnect; /* its FdStore.reconnect, waiting for samgrd */
 	bool awaits_samgrd;         /* due to start while samgrd was down */
 };
@@ -242,7 +242,8 @@ static void sandbox_note(struct svc *s, const struct nx_sandbox_report *report)
 			s->sandboxed |= 1u << m;
 		if (report->mech[m].status == NX_SANDBOX_UNAVAILABLE && !in->said_unavailable[m]) {
 			in->said_unavailable[m] = true;
-			say(in, LOG_LEVEL_WARN, NULL, "sandbox: %s unavailable (%s), going on without it",
+			say(in, LOG_LEVEL_WARN, NULL,
+			        "sandbox: %s unavailable (%s), going on without it",
 			        nx_sandbox_mech_name(m), strerror(-report->mech[m].error));
 		}
 	}
@@ -254,7 +255,8 @@ static void on_adopted(
 	struct svc *s = userdata;
 
 	if (error < 0 && s->pid > 0 && s->state == SVC_STARTING) {
-		say(s->init, LOG_LEVEL_ERROR, s, "samgrd refused to adopt %s: %s", s->e.name, reason);
+		say(s->init, LOG_LEVEL_ERROR, s, "samgrd refused to adopt %s: %s", s->e.name,
+		        reason);
 		nx_process_signal(s->pidfd, SIGKILL); /* supervision takes it from here */
 	}
 }
@@ -582,8 +584,7 @@ static void svc_settled(struct svc *s)
 	struct init *in = s->init;
 
 	/* Boot does not wait on a service that will not come up. */
-	if (!in->stopping && in->booting < in->n &&
-	        &in->svcs[in->booting] == s) {
+	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
 		in->booting++;
 		boot_next(in);
 	}
@@ -660,13 +661,13 @@ static void on_timer_event(nx_source *src, void *userdata)
 
 	switch (s->state) {
 	case SVC_STARTING:
-		say(s->init, LOG_LEVEL_ERROR, s, "%s not ready within %llu ms, killing it", s->e.name,
-		        (unsigned long long)(READY_TIMEOUT_NS / MS));
+		say(s->init, LOG_LEVEL_ERROR, s, "%s not ready within %llu ms, killing it",
+		        s->e.name, (unsigned long long)(READY_TIMEOUT_NS / MS));
 		nx_process_signal(s->pidfd, SIGKILL);
 		break;
 	case SVC_STOPPING:
-		say(s->init, LOG_LEVEL_ERROR, s, "%s did not stop within %llu ms, killing it", s->e.name,
-		        (unsigned long long)(STOP_TIMEOUT_NS / MS));
+		say(s->init, LOG_LEVEL_ERROR, s, "%s did not stop within %llu ms, killing it",
+		        s->e.name, (unsigned long long)(STOP_TIMEOUT_NS / MS));
 		nx_process_signal(s->pidfd, SIGKILL);
 		break;
 	case SVC_BACKOFF:

@@ -470,7 +470,8 @@ static uint64_t write_record(struct jrn *j, const char *subject, const struct jr
 		p = put(p, e->fields[i].value, z->value_len[i]);
 	}
 	memset(p, 0, z->size - (size_t)(p - start));
-	h.crc = jrn_crc32c(jrn_crc32c(0, (const uint8_t *)&h + sizeof(h.crc), sizeof(h) - sizeof(h.crc)),
+	h.crc = jrn_crc32c(
+	        jrn_crc32c(0, (const uint8_t *)&h + sizeof(h.crc), sizeof(h) - sizeof(h.crc)),
 	        start + sizeof(h), z->size - sizeof(h));
 	/* The body before the header that makes it a record: stopped in between, the chunk's
 	 * next header is still zero and the body reads as a torn write. */

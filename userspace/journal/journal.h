@@ -168,7 +168,7 @@ struct jrn_stats {
 
 /* What jrn_open found in the region. */
 struct jrn_recovery {
-	bool formatted;   /* it held no journal of this geometry: formatted, with the boot id given */
+	bool formatted; /* it held no journal of this geometry: formatted, with the boot id given */
 	uint64_t records; /* records read back */
 	uint64_t torn;    /* partly written records (a writer stopped mid-append), dropped */
 };

@@ -136,8 +136,8 @@ nx_rpc_conn *nx_initlink_conn(const nx_initlink *l)
 	return l->conn;
 }
 
-static void on_journal(void *userdata, int error, const char *reason,
-        fdstore_fd_store_journal_results out)
+static void on_journal(
+        void *userdata, int error, const char *reason, fdstore_fd_store_journal_results out)
 {
 	/* Refused or lost: init keeps its events queued (and on its console). */
 }

@@ -26,7 +26,8 @@ static int ring_fetch(struct logd *d, size_t size, int *ret_fd)
 		return r;
 	r = nx_vmo_size(fd, &held);
 	if (r < 0 || held != size) {
-		nx_log(NX_LOG_WARN, "ring", "held ring is %zu bytes, %zu wanted: starting a new one",
+		nx_log(NX_LOG_WARN, "ring",
+		        "held ring is %zu bytes, %zu wanted: starting a new one",
 		        r < 0 ? (size_t)0 : held, size);
 		nx_fd_close(fd);
 		return -ENOENT;

@@ -23,8 +23,8 @@
 
 #define CAPACITY JRN_CAPACITY_MIN
 
-static const uint8_t boot_a[JRN_BOOT_ID_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-        14, 15, 16};
+static const uint8_t boot_a[JRN_BOOT_ID_BYTES] = {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t boot_b[JRN_BOOT_ID_BYTES] = {0xb};
 
 /* The record with id `id` is made from the id alone, so any record read back can be
@@ -235,8 +235,8 @@ static void test_foreign_region_formatted(void **state)
 	assert_int_equal(rec.records, 0);
 	jrn_free(j);
 	/* The region must have exactly the size of the capacity. */
-	assert_int_equal(jrn_open(region, jrn_region_size(CAPACITY) - 8, &cfg, boot_a, &j, NULL),
-	        -EINVAL);
+	assert_int_equal(
+	        jrn_open(region, jrn_region_size(CAPACITY) - 8, &cfg, boot_a, &j, NULL), -EINVAL);
 	memset(region, 0x5a, jrn_region_size(CAPACITY)); /* garbage: formatted too */
 	j = open_region(region, boot_b, &rec);
 	assert_true(rec.formatted);
