@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 {
 	const char *dir = getenv("NEXUS_RUNTIME_DIR"), *name;
 	uint64_t restart[4], fresh[4];
-	size_t rounds = 3;
+	size_t rounds = 3, mid;
 	int old, pid;
 
 	if (argc < 2 || (strcmp(argv[1], "samgrd") != 0 && strcmp(argv[1], "logd") != 0))
@@ -109,6 +109,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	mid = rounds / 2;
 	qsort(restart, rounds, sizeof(restart[0]), bench_cmp_u64);
 	qsort(fresh, rounds, sizeof(fresh[0]), bench_cmp_u64);
 	/* The fastest round is the one at init's first backoff: later ones in the same 30 s
@@ -116,8 +117,8 @@ int main(int argc, char **argv)
 	printf("RESULT bench=restart service=%s rounds=%zu kill_to_served_ms_min=%.1f"
 	       " kill_to_served_ms_median=%.1f fresh_client_ms=%.2f backoff_ms=%.0f"
 	       " ratio_min_to_backoff=%.2f\n",
-	        name, rounds, (double)restart[0] / 1e6, (double)restart[rounds / 2] / 1e6,
-	        (double)fresh[rounds / 2] / 1e6, (double)SUP_BACKOFF_FIRST_NS / 1e6,
+	        name, rounds, (double)restart[0] / 1e6, (double)restart[mid] / 1e6,
+	        (double)fresh[mid] / 1e6, (double)SUP_BACKOFF_FIRST_NS / 1e6,
 	        (double)restart[0] / (double)SUP_BACKOFF_FIRST_NS);
 	return 0;
 usage:
