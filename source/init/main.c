@@ -120,15 +120,14 @@ static void svc_settled(struct svc *s);
 /* ---- Console and journal ---- */
 
 /* Prints "init: <text>" and records it as an event of svc:init about s (NULL: init). */
-static void say(struct init *in, log_level level, const struct svc *s, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-
-static void say(struct init *in, log_level level, const struct svc *s, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void say(
+        struct init *in, log_level level, const struct svc *s, const char *fmt, ...)
 {
 	char text[256];
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	printf("init: %s\n", text);
