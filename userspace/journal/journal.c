@@ -600,8 +600,10 @@ static void recover(struct jrn *j, struct jrn_recovery *ret)
 		ret->torn++;
 		memset(base + c->used, 0, free_end - c->used);
 	}
+	/* The floor is written as the next id whenever a chunk is evicted, so while records
+	 * remain it is at most newest + 1 and they decide; it speaks for an emptied ring. */
 	j->next_id = newest + 1;
-	if (j->hdr->id_floor > j->next_id)
+	if (!newest && j->hdr->id_floor > j->next_id)
 		j->next_id = j->hdr->id_floor;
 	if (!newest)
 		j->chunks[head].first_id = j->next_id;
