@@ -12,6 +12,9 @@
  *                facade's batch path (the API has no batch call)
  *   memcpy-ring  baseline: the same bytes the journal stores (a 40-byte header and the
  *                NUL-terminated texts) memcpy'd into a ring of the same capacity
+ *   single-v1    baseline: `single` on the ring before it was crash-safe (journal-v1.c, no
+ *                checksum, no region), printed with single's ratio to it (issue 12 wants
+ *                the crash-safe ring at >= 0.80 of it)
  *
  * Query (a journal holding RECORDS records, nothing evicted), p50/p99 of single calls:
  *   cursor-page  since_id = a random cursor, page of 100, no filter
@@ -28,6 +31,7 @@
 #include <stdbool.h>
 
 #include "bench-util.h"
+#include "journal-v1.h"
 #include "journal/journal.h"
 
 #define JB_SOURCES      4096u
@@ -205,15 +209,17 @@ static struct jrn *jb_new(size_t capacity)
 
 static int jb_append_part(const struct jb_src *src, size_t n, size_t rounds)
 {
-	double single[JB_ROUNDS], batch[JB_ROUNDS], ring[JB_ROUNDS];
+	double single[JB_ROUNDS], batch[JB_ROUNDS], ring[JB_ROUNDS], v1[JB_ROUNDS];
 	size_t cap = JRN_CAPACITY_DEFAULT, pos = 0, bytes = 0, i, r, k;
 	unsigned char *buf = malloc(cap);
+	struct jrn_config cfg = {cap, JRN_RATE_MAX, JRN_BURST_MAX};
 	struct jrn *j = jb_new(cap);
+	struct jrn1 *j1 = NULL;
 	struct jrn_stats st;
 	uint64_t t0, dropped = 0, failed = 0;
 	int err = -1;
 
-	if (!buf || !j) {
+	if (!buf || !j || jrn1_new(&cfg, &j1) < 0) {
 		(void)fprintf(stderr, "bench-journal: out of memory\n");
 		goto out;
 	}
@@ -225,7 +231,9 @@ static int jb_append_part(const struct jb_src *src, size_t n, size_t rounds)
 	for (i = 0; i < n; i++) {
 		uint64_t now = jb_clock(CLOCK_MONOTONIC);
 		if (jrn_append(j, src[i % JB_SOURCES].subject, &src[i % JB_SOURCES].e, now, now,
-		            NULL) < 0)
+		            NULL) < 0 ||
+		        jrn1_append(j1, src[i % JB_SOURCES].subject, &src[i % JB_SOURCES].e, now,
+		                now, NULL) < 0)
 			failed++;
 	}
 
@@ -266,6 +274,18 @@ static int jb_append_part(const struct jb_src *src, size_t n, size_t rounds)
 		}
 		jb_clobber(buf);
 		ring[r] = (double)n * 1e9 / (double)(bench_now_ns() - t0);
+
+		t0 = bench_now_ns();
+		for (i = 0; i < n; i++) {
+			const struct jb_src *s = &src[i % JB_SOURCES];
+			uint64_t rt = jb_clock(CLOCK_REALTIME), mono = jb_clock(CLOCK_MONOTONIC);
+			int ret = jrn1_append(j1, s->subject, &s->e, rt, mono, NULL);
+			if (ret == -EAGAIN)
+				dropped++;
+			else if (ret < 0)
+				failed++;
+		}
+		v1[r] = (double)n * 1e9 / (double)(bench_now_ns() - t0);
 	}
 	jrn_stats(j, &st);
 	if (failed) {
@@ -281,9 +301,12 @@ static int jb_append_part(const struct jb_src *src, size_t n, size_t rounds)
 	        jb_median(batch, rounds));
 	printf("RESULT bench=journal-append mode=memcpy-ring rec_s=%.0f rec_bytes=%.1f\n",
 	        jb_median(ring, rounds), (double)bytes / JB_SOURCES);
+	printf("RESULT bench=journal-append mode=single-v1 rec_s=%.0f crash_safe_ratio=%.2f\n",
+	        jb_median(v1, rounds), jb_median(single, rounds) / jb_median(v1, rounds));
 	err = 0;
 out:
 	jrn_free(j);
+	jrn1_free(j1);
 	free(buf);
 	return err;
 }

@@ -388,6 +388,11 @@ if [ -x "$init" ] && [ -x "$bin/bench-boot" ] && [ -x "$bin/bench-system" ]; the
 					--iters 2000 --rounds 3
 				[ ! -x "$bin/bench-keystore" ] || [ "$p" != free ] ||
 					NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-keystore" --iters 2000 --rounds 3
+				# Restart time (kill -9 to served again), once a pass, unpinned.
+				if [ "$p" = free ] && [ -x "$bin/bench-restart" ]; then
+					NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-restart" samgrd
+					NEXUS_RUNTIME_DIR=$rt run_sys "$bin/bench-restart" logd
+				fi
 			else
 				echo "bench.sh: nexus-init ($p) did not get ready:" >&2
 				tail -5 "$sys_tmp/init-$p.log" >&2

@@ -60,6 +60,7 @@
 #define NX_SPAWN_MAX_FDS 8u
 
 /* Each library's own limits, under its own prefix. */
+#include "nexus/limits-fdstore.h"
 #include "nexus/limits-journal.h"
 #include "nexus/limits-keystore.h"
 #include "nexus/limits-log.h"

@@ -6,14 +6,17 @@
  *   boot       one service at a time: start, wait for its readiness line (deadline), up
  *   bootstrap  samgrd gets fd 3 = the admin channel (init keeps SamgrAdmin); every other
  *              service gets fd 3 = one end of a socketpair whose other end init adopts at
- *              samgrd as svc:<name>; fd 4 = readiness pipe; nothing else (close_range)
+ *              samgrd as svc:<name>; fd 4 = readiness pipe; fd 5 = its channel to init
+ *              (FdStore); nothing else (close_range)
  *   supervise  pidfd per child (nx-abi spawn.h); restart, backoff, storm limit and failed
  *              decided by userspace/supervise
- *   recover    samgrd exits (restart always|on-failure): every bootstrap channel and every
- *              registration died with it, and a running process cannot be handed a new fd 3,
- *              so init stops the others in reverse order (as on SIGTERM), restarts samgrd
- *              after its backoff, then boots the rest again in order up to "init: ready".
- *              samgrd's storm limit (or restart never) still ends in failed + stop, exit 1
+ *   samgrd     restarts alone: when it exits (restart always|on-failure) the others keep
+ *              running. Each loses only its channel to samgrd and asks init for a new one on
+ *              its fd 5 (FdStore.reconnect); init answers once samgrd is up again, adopting the
+ *              new channel as svc:<name>, and the service registers again. Channels between
+ *              services and clients were never samgrd's: they keep working. A service due to
+ *              (re)start while samgrd is down waits for it. samgrd's storm limit (or restart
+ *              never) still ends in failed + stop, exit 1
  *   stop       SIGTERM/SIGINT: reverse order, each with a deadline, then exit 0
  *   sandbox    applied by nx_spawn just before exec (nx-abi/sandbox.h), by the profile in
  *              services.conf; its report comes back from nx_spawn, and a mechanism the
@@ -27,13 +30,19 @@
  *   control    control.c: InitControl (init.capnp) registered with samgrd as `initctl`;
  *              restart/stop/start of one service (below: control_*), needing svc.control
  *
- * Console markers (stable, greppable): init: start|up|exit|restart|failed|stop <svc>,
- * init: ready, init: recover samgrd, init: stopped.
+ *   fdstore   per service, named fds it deposits over its fd 5 (fdstore.c), handed back to
+ *              its next run; dropped when it stays down or fails for good
+ *   lock      $NEXUS_RUNTIME_DIR/lock (flock): a second init on the dir names us and exits
+ *
+ * Console markers (stable, greppable): init: start|up|exit|restart|failed|stop <svc>, init: ready,
+ * init: recover samgrd (it exited and restarts alone), init: dropped <n> held fds of <svc>,
+ * init: stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +52,15 @@
 #include "control.h"
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
+#include "nx-abi/lock.h"
 #include "nx-abi/sandbox.h"
 #include "nx-abi/sock.h"
 #include "nx-abi/spawn.h"
 #include "nx-log/log.h"
 #include "samgr.capnp.h"
+#include "events.h"
+#include "fdstore.capnp.h"
+#include "fdstore.h"
 #include "table.h"
 
 /* meson sets it to policyd's default: the source tree's policies/. */
@@ -103,6 +116,10 @@ struct svc {
 	char last_exit[24];   /* "code:N" / "signal:N" of the last exit; "" before one */
 	bool held;            /* stopped by control: stays down until started */
 	bool restart_pending; /* control asked for a restart: start again once it exited */
+	struct init_fdstore store;  /* kept across restarts; dropped when it stops for good */
+	init_link *link;            /* the running child's fd 5 */
+	nx_rpc_incoming *reconnect; /* its FdStore.reconnect, waiting for samgrd */
+	bool awaits_samgrd;         /* due to start while samgrd was down */
 };
 
 struct init {
@@ -111,7 +128,6 @@ struct init {
 	unsigned n;
 	unsigned booting; /* index of the service boot waits for; n once booted */
 	bool stopping;
-	bool recovering; /* samgrd exited: stopping the others before it restarts */
 	int exit_code;
 	nx_rpc_conn *admin_conn;
 	struct samgr_admin *admin; /* samgrd's */
@@ -119,11 +135,33 @@ struct init {
 	char sock_path[PATH_MAX];
 	char runtime_dir[PATH_MAX], status_path[PATH_MAX], policy_dir[PATH_MAX];
 	bool said_unavailable[NX_SANDBOX_MECH_COUNT];
+	init_events *events;     /* every console line, also to the journal (events.c) */
+	struct svc *events_from; /* the logd whose Log they go to */
 };
 
 static void boot_next(struct init *in);
 static void stop_next(struct init *in);
-static void recover_next(struct init *in);
+static int svc_start(struct svc *s);
+static void svc_start_failed(struct svc *s, int error);
+static void svc_settled(struct svc *s);
+
+/* ---- Console and journal ---- */
+
+/* Prints "init: <text>" and records it as an event of svc:init about s (NULL: init). */
+__attribute__((format(printf, 4, 5))) static void say(
+        struct init *in, log_level level, const struct svc *s, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	printf("init: %s\n", text);
+	if (in->events)
+		init_events_add(in->events, level, s ? s->e.name : NULL, text);
+}
 static bool control_exited(struct svc *s);
 
 /* ---- Status file ---- */
@@ -189,7 +227,7 @@ static void status_write(struct init *in)
 out:
 	if (r < 0 && !said) {
 		said = true;
-		printf("init: cannot write %s: %s\n", in->status_path, strerror(-r));
+		say(in, LOG_LEVEL_WARN, NULL, "cannot write %s: %s", in->status_path, strerror(-r));
 	}
 }
 
@@ -238,7 +276,8 @@ static void sandbox_note(struct svc *s, const struct nx_sandbox_report *report)
 			s->sandboxed |= 1u << m;
 		if (report->mech[m].status == NX_SANDBOX_UNAVAILABLE && !in->said_unavailable[m]) {
 			in->said_unavailable[m] = true;
-			printf("init: sandbox: %s unavailable (%s), going on without it\n",
+			say(in, LOG_LEVEL_WARN, NULL,
+			        "sandbox: %s unavailable (%s), going on without it",
 			        nx_sandbox_mech_name(m), strerror(-report->mech[m].error));
 		}
 	}
@@ -250,7 +289,8 @@ static void on_adopted(
 	struct svc *s = userdata;
 
 	if (error < 0 && s->pid > 0 && s->state == SVC_STARTING) {
-		printf("init: samgrd refused to adopt %s: %s\n", s->e.name, reason);
+		say(s->init, LOG_LEVEL_ERROR, s, "samgrd refused to adopt %s: %s", s->e.name,
+		        reason);
 		nx_process_signal(s->pidfd, SIGKILL); /* supervision takes it from here */
 	}
 }
@@ -281,23 +321,134 @@ static void on_child(nx_source *src, int pid, int status, bool signaled, void *u
 static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata);
 static void on_timer(nx_source *src, void *userdata);
 
+/* Closes s's fd 5; init's events stop going to a logd whose channel it was. */
+static void svc_link_free(struct svc *s)
+{
+	if (s->init->events_from == s) {
+		init_events_detach(s->init->events);
+		s->init->events_from = NULL;
+	}
+	s->link = init_link_free(s->link);
+}
+
 static void svc_sources_free(struct svc *s)
 {
 	s->ready_src = nx_source_free(s->ready_src);
 	s->ready_fd = nx_fd_close(s->ready_fd);
 }
 
-/* The child's end of the bootstrap channel at fd 3 and of the readiness pipe at fd 4; both
- * stay the caller's. */
-static int svc_spawn(struct svc *s, int chan, int ready, struct nx_spawned *ret)
+/* ---- samgrd restarts alone ---- */
+
+/* A service may notice samgrd's death before init does: then the admin channel may be dead
+ * already while samgrd still looks up; a channel adopted there dies at once, and the service
+ * asks again (nx-svc). */
+static bool samgrd_serves(const struct init *in)
+{
+	return in->svcs[0].state == SVC_UP && in->admin && nx_rpc_conn_error(in->admin_conn) == 0;
+}
+
+/* A new channel to samgrd for s, adopted as svc:<name>, answering `in`. */
+static int reconnect_answer(struct svc *s, nx_rpc_incoming *in)
+{
+	static const struct nexus_endpoint_server endpoint_vt = {0};
+	struct nexus_endpoint *ep;
+	int chan[2], r;
+
+	r = nx_chan_pair(chan);
+	if (r < 0)
+		return nx_rpc_incoming_failf(in, r, "no channel to samgrd: %s", strerror(-r));
+	nx_fd_set_nonblock(chan[1], 0);
+	/* Sent before the answer: samgrd serves the channel by the time the service asks. */
+	r = adopt(s, chan[0]); /* takes chan[0] */
+	if (r >= 0)
+		r = nexus_endpoint_server_new_with_fd(&endpoint_vt, NULL, NULL, chan[1], &ep);
+	else
+		nx_fd_close(chan[1]);
+	if (r < 0)
+		return nx_rpc_incoming_failf(in, r, "no channel to samgrd: %s", strerror(-r));
+	r = fdstore_fd_store_reconnect_return(in, ep);
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
+	return r;
+}
+
+static void on_reconnect_canceled(nx_rpc_incoming *in, void *userdata)
+{
+	struct svc *s = userdata;
+
+	s->reconnect = NULL; /* its channel to init is gone: the service went with it */
+	nx_rpc_incoming_failf(in, -ECANCELED, "canceled");
+}
+
+/* FdStore.reconnect from service s: now if samgrd serves, else once it does (samgrd_up). */
+static int on_reconnect(void *userdata, nx_rpc_incoming *in)
+{
+	struct svc *s = userdata;
+	struct init *init = s->init;
+
+	if (s == &init->svcs[0])
+		return nx_rpc_incoming_failf(in, -EINVAL, "samgrd has no samgrd to reconnect to");
+	if (init->stopping)
+		return nx_rpc_incoming_failf(in, -EAGAIN, "init is stopping");
+	if (samgrd_serves(init))
+		return reconnect_answer(s, in);
+	if (s->reconnect) {
+		nx_rpc_incoming_set_cancel_cb(s->reconnect, NULL, NULL);
+		nx_rpc_incoming_failf(s->reconnect, -EAGAIN, "replaced by a newer request");
+	}
+	s->reconnect = in;
+	nx_rpc_incoming_set_cancel_cb(in, on_reconnect_canceled, s);
+	return NX_RPC_ASYNC;
+}
+
+/* FdStore.journal: logd says where init's events go. */
+static int on_journal(void *userdata, struct log *log)
+{
+	struct svc *s = userdata;
+
+	if (strcmp(s->e.name, "logd") != 0)
+		return -EPERM;
+	s->init->events_from = s;
+	init_events_attach(s->init->events, log);
+	return 0;
+}
+
+static const struct init_link_ops link_ops = {.reconnect = on_reconnect, .journal = on_journal};
+
+/* samgrd is up (again): the services waiting for it get their channel, or start. */
+static void samgrd_up(struct init *in)
+{
+	for (unsigned i = 1; i < in->n; i++) {
+		struct svc *s = &in->svcs[i];
+		nx_rpc_incoming *pending = s->reconnect;
+		int r;
+
+		if (pending) {
+			s->reconnect = NULL;
+			nx_rpc_incoming_set_cancel_cb(pending, NULL, NULL);
+			reconnect_answer(s, pending);
+		}
+		if (s->awaits_samgrd && !in->stopping) {
+			s->awaits_samgrd = false;
+			r = svc_start(s);
+			if (r < 0) {
+				svc_start_failed(s, r);
+				svc_settled(s);
+			}
+		}
+	}
+}
+
+/* The child's end of the bootstrap channel at fd 3, of the readiness pipe at fd 4 and of its
+ * channel to init at fd 5; all stay the caller's. */
+static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spawned *ret)
 {
 	struct nx_sandbox profile;
 	/* A session of its own: Ctrl-C on init's terminal reaches init alone, which then stops
 	 * the services in reverse order instead of all of them at once. */
 	struct nx_spawn spec = {
 	        .binary = s->e.binary,
-	        .fds = {{3, chan}, {4, ready}},
-	        .nfds = 2,
+	        .fds = {{3, chan}, {4, ready}, {5, link}},
+	        .nfds = 3,
 	        .new_session = true,
 	        .sandbox = &profile,
 	};
@@ -309,14 +460,27 @@ static int svc_spawn(struct svc *s, int chan, int ready, struct nx_spawned *ret)
 static int svc_start(struct svc *s)
 {
 	struct init *in = s->init;
-	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, status, r;
+	int chan[2] = {-1, -1}, pipefd[2] = {-1, -1}, link[2] = {-1, -1}, status, r;
 	bool is_samgrd = s == &in->svcs[0], signaled;
 	struct nx_spawned child;
 
-	printf("init: %s %s\n", s->starts++ ? "restart" : "start", s->e.name);
+	if (!is_samgrd && !samgrd_serves(in)) {
+		s->awaits_samgrd = true; /* nobody to adopt its channel: samgrd_up starts it */
+		s->state = SVC_DOWN;
+		return 0;
+	}
+	say(in, LOG_LEVEL_INFO, s, "%s %s", s->starts++ ? "restart" : "start", s->e.name);
 	r = nx_chan_pair(chan);
 	if (r < 0)
 		return r;
+	r = nx_chan_pair_blocking(link); /* the child's end blocks; ours is the loop's */
+	if (r >= 0)
+		r = nx_fd_set_nonblock(link[0], 1);
+	if (r >= 0)
+		r = init_link_new(in->loop, link[0], &s->store, &link_ops, s, &s->link); /* takes */
+	link[0] = -1;
+	if (r < 0)
+		goto fail;
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
 		r = -errno;
 		goto fail;
@@ -342,9 +506,10 @@ static int svc_start(struct svc *s)
 		if (r < 0)
 			goto fail;
 	}
-	r = svc_spawn(s, chan[1], pipefd[1], &child); /* blocks until it execs */
+	r = svc_spawn(s, chan[1], pipefd[1], link[1], &child); /* blocks until it execs */
 	chan[1] = nx_fd_close(chan[1]);
 	pipefd[1] = nx_fd_close(pipefd[1]);
+	link[1] = nx_fd_close(link[1]);
 	if (r < 0)
 		goto fail;
 	sandbox_note(s, &child.sandbox);
@@ -361,6 +526,7 @@ static int svc_start(struct svc *s)
 		s->pidfd = nx_fd_close(s->pidfd);
 		s->pid = 0;
 		svc_sources_free(s);
+		svc_link_free(s);
 		return r;
 	}
 	r = nx_loop_add_fd(in->loop, s->ready_fd, NX_EV_IN, on_ready, s, &s->ready_src);
@@ -374,6 +540,9 @@ fail:
 	nx_fd_close(chan[1]);
 	nx_fd_close(pipefd[0]);
 	nx_fd_close(pipefd[1]);
+	nx_fd_close(link[0]);
+	nx_fd_close(link[1]);
+	svc_link_free(s);
 	return r;
 }
 
@@ -395,9 +564,11 @@ static void on_ready_event(nx_source *src, int fd, uint32_t events, void *userda
 	s->state = SVC_UP;
 	sup_child_up(&s->sup, nx_clock_monotonic_ns());
 	nx_source_set_deadline(s->timer, UINT64_MAX);
-	printf("init: up %s\n", s->e.name);
-	if (s == &in->svcs[0])
+	say(in, LOG_LEVEL_INFO, s, "up %s", s->e.name);
+	if (s == &in->svcs[0]) {
+		samgrd_up(in);
 		init_ctl_attach(in->control, in->admin);
+	}
 	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
 		in->booting++;
 		boot_next(in);
@@ -416,15 +587,24 @@ static void on_ready(nx_source *src, int fd, uint32_t events, void *userdata)
 
 /* ---- Supervision ---- */
 
+/* The service stopped for good: nothing to hand its fds back to. */
+static void svc_store_drop(struct svc *s)
+{
+	if (s->store.n > 0)
+		say(s->init, LOG_LEVEL_INFO, s, "dropped %u held fds of %s", s->store.n, s->e.name);
+	init_fdstore_drop(&s->store);
+}
+
 static void svc_fail(struct svc *s)
 {
+	svc_store_drop(s);
 	s->state = SVC_FAILED;
-	printf("init: failed %s\n", s->e.name);
+	say(s->init, LOG_LEVEL_ERROR, s, "failed %s", s->e.name);
 }
 
 static void svc_start_failed(struct svc *s, int error)
 {
-	printf("init: cannot start %s: %s\n", s->e.name, strerror(-error));
+	say(s->init, LOG_LEVEL_ERROR, s, "cannot start %s: %s", s->e.name, strerror(-error));
 	svc_fail(s);
 }
 
@@ -441,8 +621,7 @@ static void svc_settled(struct svc *s)
 	struct init *in = s->init;
 
 	/* Boot does not wait on a service that will not come up. */
-	if (!in->stopping && !in->recovering && in->booting < in->n &&
-	        &in->svcs[in->booting] == s) {
+	if (!in->stopping && in->booting < in->n && &in->svcs[in->booting] == s) {
 		in->booting++;
 		boot_next(in);
 	}
@@ -456,22 +635,18 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 
 	s->child_src = nx_source_free(s->child_src); /* before the pidfd it watches */
 	s->pidfd = nx_fd_close(s->pidfd);
+	svc_link_free(s);
 	s->pid = 0;
 	svc_sources_free(s);
 	nx_source_set_deadline(s->timer, UINT64_MAX);
-	printf("init: exit %s (%s %d)\n", s->e.name, signaled ? "signal" : "code", status);
+	say(in, signaled || status != 0 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, s, "exit %s (%s %d)",
+	        s->e.name, signaled ? "signal" : "code", status);
 	snprintf(s->last_exit, sizeof(s->last_exit), "%s:%d", signaled ? "signal" : "code", status);
 	if (s == &in->svcs[0])
 		init_ctl_detach(in->control); /* its channel went with samgrd */
 	if (in->stopping) {
 		s->state = SVC_DOWN;
 		stop_next(in);
-		return;
-	}
-	if (in->recovering) {
-		/* Stopped by recover_next, or gone by itself: it lost samgrd too. */
-		s->state = SVC_DOWN;
-		recover_next(in);
 		return;
 	}
 	if (control_exited(s))
@@ -488,20 +663,15 @@ static void on_child_event(nx_source *src, int pid, int status, bool signaled, v
 			init_give_up(in);
 			return;
 		}
+		/* Alone: the others ask for a new channel once it is up (samgrd_up). */
+		say(in, LOG_LEVEL_WARN, s, "recover %s", s->e.name);
 		s->state = SVC_BACKOFF;
-		printf("init: recover %s\n", s->e.name);
-		in->recovering = true;
-		in->booting = 0; /* boot starts over once samgrd is up again */
-		for (unsigned i = 1; i < in->n; i++)
-			if (in->svcs[i].state == SVC_BACKOFF) { /* no samgrd to adopt it now */
-				in->svcs[i].state = SVC_DOWN;
-				nx_source_set_deadline(in->svcs[i].timer, UINT64_MAX);
-			}
-		recover_next(in);
+		nx_source_set_deadline(s->timer, nx_clock_monotonic_ns() + s->restart_delay_ns);
 		return;
 	}
 	switch (verdict) {
 	case SUP_STAY_DOWN:
+		svc_store_drop(s);
 		s->state = SVC_DOWN;
 		svc_settled(s);
 		break;
@@ -533,13 +703,13 @@ static void on_timer_event(nx_source *src, void *userdata)
 
 	switch (s->state) {
 	case SVC_STARTING:
-		printf("init: %s not ready within %llu ms, killing it\n", s->e.name,
-		        (unsigned long long)(READY_TIMEOUT_NS / MS));
+		say(s->init, LOG_LEVEL_ERROR, s, "%s not ready within %llu ms, killing it",
+		        s->e.name, (unsigned long long)(READY_TIMEOUT_NS / MS));
 		nx_process_signal(s->pidfd, SIGKILL);
 		break;
 	case SVC_STOPPING:
-		printf("init: %s did not stop within %llu ms, killing it\n", s->e.name,
-		        (unsigned long long)(STOP_TIMEOUT_NS / MS));
+		say(s->init, LOG_LEVEL_ERROR, s, "%s did not stop within %llu ms, killing it",
+		        s->e.name, (unsigned long long)(STOP_TIMEOUT_NS / MS));
 		nx_process_signal(s->pidfd, SIGKILL);
 		break;
 	case SVC_BACKOFF:
@@ -606,7 +776,7 @@ static int control_target(struct init *in, const char *name, struct svc **ret, c
 			        "name: samgrd cannot be controlled: every channel lives there");
 			return -EINVAL;
 		}
-		if (in->stopping || in->recovering || !in->admin || in->booting < in->n) {
+		if (in->stopping || !in->admin || in->booting < in->n) {
 			snprintf(why, n,
 			        "nexus-init is booting, stopping or recovering samgrd: try again");
 			return -EAGAIN;
@@ -709,7 +879,7 @@ static void boot_next(struct init *in)
 		}
 		in->booting++;
 	}
-	printf("init: ready\n");
+	say(in, LOG_LEVEL_NOTICE, NULL, "ready");
 }
 
 /* Stops the last service still running from index `first` up, one at a time. true while one
@@ -739,26 +909,14 @@ static void stop_next(struct init *in)
 		nx_loop_quit(in->loop, 0);
 }
 
-/* After samgrd exited: stops the others, last first, one at a time; once none is left, arms
- * samgrd's restart. Its up resumes boot at the next service (on_ready). */
-static void recover_next(struct init *in)
-{
-	if (stop_one(in, 1))
-		return;
-	in->recovering = false;
-	nx_source_set_deadline(
-	        in->svcs[0].timer, nx_clock_monotonic_ns() + in->svcs[0].restart_delay_ns);
-}
-
 static void on_signal(nx_source *src, int signo, void *userdata)
 {
 	struct init *in = userdata;
 
 	if (in->stopping)
 		return;
-	printf("init: %s, stopping\n", strsignal(signo));
+	say(in, LOG_LEVEL_NOTICE, NULL, "%s, stopping", strsignal(signo));
 	in->stopping = true;
-	in->recovering = false;
 	stop_next(in);
 	status_write(in);
 }
@@ -778,6 +936,30 @@ static int mkdir_p(char *path, mode_t mode)
 	if (mkdir(path, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/* One nexus-init per runtime dir: takes `dir`/lock, or says who holds it. */
+static int init_lock(const char *dir, int *ret_fd)
+{
+	char path[PATH_MAX];
+	int r, holder;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/lock", dir) >= sizeof(path)) {
+		fprintf(stderr, "init: %s: path too long\n", dir);
+		return -ENAMETOOLONG;
+	}
+	r = nx_lock_take(path, ret_fd);
+	if (r == -EAGAIN) {
+		if (nx_lock_holder(path, &holder) == 0)
+			fprintf(stderr, "init: %s is in use by nexus-init pid %d; not starting\n",
+			        dir, holder);
+		else
+			fprintf(stderr, "init: %s is in use by another nexus-init; not starting\n",
+			        dir);
+	} else if (r < 0) {
+		fprintf(stderr, "init: cannot lock %s: %s\n", path, strerror(-r));
+	}
+	return r;
 }
 
 static int usage(FILE *f, int code)
@@ -803,8 +985,8 @@ int main(int argc, char **argv)
 	const char *table_arg = NULL, *bindir_arg = NULL, *env;
 	const struct init_defaults *def = &tree_defaults;
 	nx_source *term = NULL, *intr = NULL;
+	int r, lock_fd = -1;
 	ssize_t n;
-	int r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	nx_log_init("init"); /* the lines of control.c's policy client (nx-svc) */
@@ -857,6 +1039,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memcpy(in.runtime_dir, real, sizeof(real));
+	/* Before anything in the dir is touched: a second init must leave the first's socket
+	 * and status file alone, also on its way out. */
+	r = init_lock(real, &lock_fd);
+	if (r < 0)
+		return 1;
 
 	/* Each service's state dir: the one place its Landlock ruleset lets it write. */
 	env = getenv("NEXUS_STATE_DIR");
@@ -891,6 +1078,8 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = init_ctl_new(in.loop, &control_ops, &in, &in.control);
 	if (r >= 0)
+		r = init_events_new(&in.events);
+	if (r >= 0)
 		r = nx_loop_add_signal(in.loop, SIGTERM, on_signal, &in, &term);
 	if (r >= 0)
 		r = nx_loop_add_signal(in.loop, SIGINT, on_signal, &in, &intr);
@@ -919,6 +1108,8 @@ int main(int argc, char **argv)
 		nx_source_free(in.svcs[i].child_src);
 		nx_fd_close(in.svcs[i].pidfd);
 		nx_source_free(in.svcs[i].timer);
+		svc_link_free(&in.svcs[i]);
+		init_fdstore_drop(&in.svcs[i].store);
 	}
 	init_ctl_free(in.control); /* before samgrd's admin channel it was adopted through */
 	nx_rpc_cap_unref(samgr_admin_cap(in.admin));
@@ -927,7 +1118,10 @@ int main(int argc, char **argv)
 	unlink(in.status_path); /* no file: `nx status` says init is not running */
 	nx_source_free(term);
 	nx_source_free(intr);
+	init_events_free(in.events); /* before the loop its calls were on */
+	in.events = NULL;
 	nx_loop_free(in.loop);
 	printf("init: stopped\n");
+	nx_fd_close(lock_fd); /* last: the dir is free for the next init from here */
 	return in.exit_code;
 }

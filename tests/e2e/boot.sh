@@ -234,7 +234,7 @@ grep -q 'Sanitizer' "$log" && fail "a sanitizer reported an error (leak or UB) i
 echo "ok storm: crashy exited 5 times, 'init: failed crashy', echod still served, clean stop"
 
 # ---- 8. samgrd with restart never dies: init stops the rest and fails ----
-# (With restart always, as in services.conf, init restarts everything: tests/e2e/restart.sh.)
+# (With restart always, as in services.conf, init restarts samgrd alone: tests/e2e/restart.sh.)
 export NEXUS_RUNTIME_DIR=$tmp/run3
 log=$tmp/samgrd-death.log
 sed 's/^\(samgrd .*\) always /\1 never /' "$build/source/init/services.conf" >"$tmp/never.conf"

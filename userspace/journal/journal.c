@@ -6,20 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc32c.h"
 #include "nx-util/macro.h"
 #include "ratelimit.h"
 
 /*
  * A record in a chunk, at an 8-aligned offset: this header, then n_fields pairs of u16
  * (key_len, value_len), then subject, scope, message and each key and value, every one
- * NUL-terminated so views are C strings; the whole padded to 8 bytes.
+ * NUL-terminated so views are C strings; the whole padded to 8 bytes with zeroes. crc covers
+ * everything after itself, padding included.
  */
 struct rec_hdr {
+	uint32_t crc;
+	uint32_t size;
 	uint64_t id;
 	uint64_t realtime_ns;
 	uint64_t monotonic_ns;
 	uint64_t call_realtime_ns;
-	uint32_t size;
 	uint16_t message_len;
 	uint8_t level;
 	uint8_t n_fields;
@@ -30,6 +33,25 @@ struct rec_hdr {
 
 #define SLOT_BYTES 4u
 
+/* The region's first JRN_REGION_HDR_BYTES. crc covers magic..boot_id, written once when the
+ * region is formatted. id_floor is not covered: it changes, in one aligned 8-byte store. */
+struct region_hdr {
+	char magic[8];
+	uint32_t chunk_bytes;
+	uint32_t n_chunks;
+	uint8_t boot_id[JRN_BOOT_ID_BYTES];
+	uint32_t crc;
+	uint32_t pad;
+	uint64_t id_floor; /* every id below it was used: the next id is at least this */
+	uint8_t reserved[16];
+};
+
+_Static_assert(sizeof(struct region_hdr) == JRN_REGION_HDR_BYTES, "region header size");
+_Static_assert(sizeof(struct rec_hdr) == 48, "record header size");
+
+/* Layout 2: per-record CRC-32C (layout 1 was the in-memory ring, never in a region). */
+static const char region_magic[8] = {'N', 'X', 'J', 'R', 'N', 'L', 0, 2};
+
 struct chunk {
 	uint64_t first_id;
 	uint32_t count; /* records */
@@ -37,7 +59,9 @@ struct chunk {
 };
 
 struct jrn {
-	uint8_t *arena;
+	struct region_hdr *hdr; /* the region's start */
+	uint8_t *arena;         /* right after it */
+	bool owns_region;       /* jrn_new's: freed with the journal */
 	struct chunk *chunks;
 	size_t capacity; /* n_chunks * chunk_bytes */
 	uint32_t chunk_bytes;
@@ -51,8 +75,18 @@ struct jrn {
 	uint64_t appended;
 	uint64_t evicted;
 	uint64_t dropped;
+	uint64_t torn;
 	struct jrn_rl rl;
 };
+
+/* Keeps the compiler from moving stores across it: what is written before it is in the
+ * region before what is written after, for anyone reading the region after we stop at any
+ * instruction (a process's stores reach the shared pages in program order as far as a later
+ * reader of the same machine can tell). */
+static inline void store_barrier(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
 
 static const char *const level_names[JRN_LEVEL_COUNT] = {
         [JRN_LEVEL_DEBUG] = "debug",
@@ -129,57 +163,160 @@ static uint64_t oldest_id(const struct jrn *j)
 	return j->records ? chunk_at(j, 0)->first_id : j->next_id;
 }
 
-JRN_EXPORT int jrn_new(const struct jrn_config *cfg, struct jrn **ret_journal)
+/* Chunk size for a capacity: about JRN_CHUNK_TARGET chunks within the bounds, 8-aligned. */
+static size_t chunk_size(size_t capacity)
 {
-	struct jrn_config def;
-	struct jrn *j = NULL;
+	size_t chunk = capacity / JRN_CHUNK_TARGET;
 
-	assert_return(ret_journal, -EINVAL);
-	if (!cfg) {
-		jrn_config_default(&def);
-		cfg = &def;
-	}
+	if (chunk < JRN_CHUNK_MIN)
+		chunk = JRN_CHUNK_MIN;
+	if (chunk > JRN_CHUNK_MAX)
+		chunk = JRN_CHUNK_MAX;
+	return chunk & ~(size_t)7;
+}
+
+static int config_check(const struct jrn_config *cfg)
+{
 	if (cfg->capacity < JRN_CAPACITY_MIN || cfg->capacity > JRN_CAPACITY_MAX)
 		return -ERANGE;
 	if (cfg->rate_per_sec > JRN_RATE_MAX || cfg->burst > JRN_BURST_MAX)
 		return -ERANGE;
 	if (cfg->rate_per_sec > 0 && cfg->burst == 0)
 		return -ERANGE;
+	return 0;
+}
 
-	size_t chunk = cfg->capacity / JRN_CHUNK_TARGET;
-	if (chunk < JRN_CHUNK_MIN)
-		chunk = JRN_CHUNK_MIN;
-	if (chunk > JRN_CHUNK_MAX)
-		chunk = JRN_CHUNK_MAX;
-	chunk &= ~(size_t)7;
+JRN_EXPORT size_t jrn_region_size(size_t capacity)
+{
+	return JRN_REGION_HDR_BYTES + capacity;
+}
 
+static uint32_t region_hdr_crc(const struct region_hdr *h)
+{
+	return jrn_crc32c(0, h, offsetof(struct region_hdr, crc));
+}
+
+static bool region_hdr_ok(const struct jrn *j)
+{
+	const struct region_hdr *h = j->hdr;
+
+	return memcmp(h->magic, region_magic, sizeof(region_magic)) == 0 &&
+	       h->chunk_bytes == j->chunk_bytes && h->n_chunks == j->n_chunks &&
+	       h->crc == region_hdr_crc(h);
+}
+
+/* Zeroes the arena and writes the header, magic last: a format stopped midway is formatted
+ * again by the next open. */
+static void region_format(struct jrn *j, const uint8_t boot_id[JRN_BOOT_ID_BYTES])
+{
+	struct region_hdr h = {
+	        .chunk_bytes = j->chunk_bytes,
+	        .n_chunks = j->n_chunks,
+	        .id_floor = 1,
+	};
+
+	memset(j->hdr->magic, 0, sizeof(j->hdr->magic));
+	store_barrier();
+	memset(j->arena, 0, j->capacity);
+	memcpy(h.boot_id, boot_id, JRN_BOOT_ID_BYTES);
+	memcpy(h.magic, region_magic, sizeof(region_magic));
+	h.crc = region_hdr_crc(&h);
+	memcpy((uint8_t *)j->hdr + sizeof(h.magic), (uint8_t *)&h + sizeof(h.magic),
+	        sizeof(h) - sizeof(h.magic));
+	store_barrier();
+	memcpy(j->hdr->magic, h.magic, sizeof(h.magic));
+}
+
+static void recover(struct jrn *j, struct jrn_recovery *ret);
+
+static int journal_make(void *region, size_t size, bool owns, const struct jrn_config *cfg,
+        const uint8_t boot_id[JRN_BOOT_ID_BYTES], struct jrn **ret_journal,
+        struct jrn_recovery *ret_recovery)
+{
+	struct jrn_recovery rec = {0};
+	struct jrn_config def;
+	struct jrn *j = NULL;
+	size_t chunk;
+	int r;
+
+	if (!cfg) {
+		jrn_config_default(&def);
+		cfg = &def;
+	}
+	r = config_check(cfg);
+	if (r < 0)
+		return r;
+	if (size != jrn_region_size(cfg->capacity))
+		return -EINVAL;
+	chunk = chunk_size(cfg->capacity);
 	j = calloc(1, sizeof(*j));
 	if (!j)
-		goto fail;
+		return -ENOMEM;
+	j->hdr = region;
+	j->arena = (uint8_t *)region + JRN_REGION_HDR_BYTES;
 	j->chunk_bytes = (uint32_t)chunk;
 	j->n_chunks = (uint32_t)(cfg->capacity / chunk);
 	j->capacity = (size_t)j->n_chunks * chunk;
-	j->arena = malloc(j->capacity);
 	j->chunks = calloc(j->n_chunks, sizeof(*j->chunks));
-	if (!j->arena || !j->chunks)
-		goto fail;
-	j->tail = 0;
-	j->n_live = 1;
-	j->next_id = 1;
-	j->chunks[0].first_id = 1;
+	if (!j->chunks) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->owns_region = owns;
+	if (!region_hdr_ok(j)) {
+		region_format(j, boot_id);
+		rec.formatted = true;
+	}
+	recover(j, &rec);
 	jrn_rl_init(&j->rl, cfg->rate_per_sec, cfg->burst);
 	*ret_journal = j;
+	if (ret_recovery)
+		*ret_recovery = rec;
 	return 0;
-fail:
-	jrn_free(j);
-	return -ENOMEM;
+}
+
+JRN_EXPORT int jrn_open(void *region, size_t size, const struct jrn_config *cfg,
+        const uint8_t boot_id[JRN_BOOT_ID_BYTES], struct jrn **ret_journal,
+        struct jrn_recovery *ret_recovery)
+{
+	assert_return(region && boot_id && ret_journal, -EINVAL);
+	assert_return(((uintptr_t)region & 7) == 0, -EINVAL);
+	return journal_make(region, size, false, cfg, boot_id, ret_journal, ret_recovery);
+}
+
+JRN_EXPORT int jrn_new(const struct jrn_config *cfg, struct jrn **ret_journal)
+{
+	static const uint8_t no_boot_id[JRN_BOOT_ID_BYTES];
+	struct jrn_config def;
+	void *region;
+	size_t size;
+	int r;
+
+	assert_return(ret_journal, -EINVAL);
+	if (!cfg) {
+		jrn_config_default(&def);
+		cfg = &def;
+	}
+	r = config_check(cfg);
+	if (r < 0)
+		return r;
+	size = jrn_region_size(cfg->capacity);
+	region = malloc(size); /* formatted by journal_make: its header cannot match garbage */
+	if (!region)
+		return -ENOMEM;
+	memset(region, 0, JRN_REGION_HDR_BYTES);
+	r = journal_make(region, size, true, cfg, no_boot_id, ret_journal, NULL);
+	if (r < 0)
+		free(region);
+	return r;
 }
 
 JRN_EXPORT struct jrn *jrn_free(struct jrn *j)
 {
 	if (!j)
 		return NULL;
-	free(j->arena);
+	if (j->owns_region)
+		free(j->hdr);
 	free(j->chunks);
 	free(j);
 	return NULL;
@@ -249,9 +386,26 @@ static int measure(const char *subject, const struct jrn_entry *e, struct sized 
 	return 0;
 }
 
+/* Zeroes a chunk leaving the ring: its first record's crc and size first, so a stop midway
+ * leaves a chunk that reads as empty (its other bytes count as a torn write at most). Every
+ * chunk outside the ring is zero, so the next one is ready to write. */
+static void chunk_clear(struct jrn *j, const struct chunk *c)
+{
+	uint8_t *base = chunk_base(j, c);
+
+	memset(base, 0, 8);
+	store_barrier();
+	memset(base, 0, j->chunk_bytes);
+}
+
 static void evict_tail(struct jrn *j)
 {
 	struct chunk *c = chunk_at(j, 0);
+
+	/* Before the records go: an empty ring must still know which ids were used. */
+	__atomic_store_n(&j->hdr->id_floor, j->next_id, __ATOMIC_RELAXED);
+	store_barrier();
+	chunk_clear(j, c);
 	j->records -= c->count;
 	j->evicted += c->count;
 	j->bytes_used -= c->used;
@@ -303,9 +457,7 @@ static uint64_t write_record(struct jrn *j, const char *subject, const struct jr
 	        .scope_len = (uint8_t)z->scope_len,
 	};
 	uint8_t *start = chunk_base(j, c) + c->used;
-	uint8_t *p = start;
-	memcpy(p, &h, sizeof(h));
-	p += sizeof(h);
+	uint8_t *p = start + sizeof(h);
 	for (size_t i = 0; i < z->n_fields; i++) {
 		uint16_t kl = (uint16_t)z->key_len[i], vl = (uint16_t)z->value_len[i];
 		memcpy(p, &kl, 2);
@@ -320,6 +472,14 @@ static uint64_t write_record(struct jrn *j, const char *subject, const struct jr
 		p = put(p, e->fields[i].value, z->value_len[i]);
 	}
 	memset(p, 0, z->size - (size_t)(p - start));
+	h.crc = jrn_crc32c(
+	        jrn_crc32c(0, (const uint8_t *)&h + sizeof(h.crc), sizeof(h) - sizeof(h.crc)),
+	        start + sizeof(h), z->size - sizeof(h));
+	/* The body before the header that makes it a record: stopped in between, the chunk's
+	 * next header is still zero and the body reads as a torn write. */
+	store_barrier();
+	memcpy(start, &h, sizeof(h));
+	store_barrier();
 
 	slot_set(j, c, c->count, c->used);
 	c->count++;
@@ -329,6 +489,147 @@ static uint64_t write_record(struct jrn *j, const char *subject, const struct jr
 	j->appended++;
 	j->last_mono = mono;
 	return j->next_id++;
+}
+
+/* ---- Reading a region back */
+
+/* Whether the `room` bytes at p start with a whole record (of id want, unless 0): size,
+ * checksum, then the lengths against the size and every text's NUL where its length says, as
+ * view() trusts them. */
+static bool record_ok(const uint8_t *p, size_t room, uint64_t want, struct rec_hdr *ret)
+{
+	struct rec_hdr h;
+	size_t need, off;
+
+	if (room < sizeof(h))
+		return false;
+	memcpy(&h, p, sizeof(h));
+	if (h.size < sizeof(h) || h.size > room || h.size % 8 != 0 || h.id == 0 ||
+	        (want != 0 && h.id != want))
+		return false;
+	if (jrn_crc32c(0, p + sizeof(h.crc), h.size - sizeof(h.crc)) != h.crc)
+		return false;
+	if (h.level >= JRN_LEVEL_COUNT || h.n_fields > JRN_FIELDS_MAX || h.subject_len == 0 ||
+	        h.scope_len > JRN_SCOPE_MAX || h.message_len > JRN_MESSAGE_MAX)
+		return false;
+	off = sizeof(h) + 4u * h.n_fields;
+	need = off + h.subject_len + 1u + h.scope_len + 1u + h.message_len + 1u;
+	if (need > h.size || p[off + h.subject_len] != 0 ||
+	        p[off + h.subject_len + 1 + h.scope_len] != 0 || p[need - 1] != 0)
+		return false;
+	for (size_t k = 0; k < h.n_fields; k++) {
+		uint16_t kl, vl;
+
+		memcpy(&kl, p + sizeof(h) + 4 * k, 2);
+		memcpy(&vl, p + sizeof(h) + 4 * k + 2, 2);
+		if (kl == 0 || kl > JRN_KEY_MAX || vl > JRN_VALUE_MAX ||
+		        need + kl + 1u + vl + 1u > h.size || p[need + kl] != 0 ||
+		        p[need + kl + 1 + vl] != 0)
+			return false;
+		need += kl + 1u + vl + 1u;
+	}
+	*ret = h;
+	return true;
+}
+
+/* The whole records at the start of chunk k, ids consecutive: first id, count, bytes. */
+static void chunk_scan(const struct jrn *j, uint32_t k, struct chunk *ret)
+{
+	const uint8_t *base = j->arena + (size_t)k * j->chunk_bytes;
+	struct chunk c = {0};
+	struct rec_hdr h;
+
+	while ((size_t)c.used + SLOT_BYTES * ((size_t)c.count + 1) < j->chunk_bytes &&
+	        record_ok(base + c.used, j->chunk_bytes - c.used - SLOT_BYTES * (c.count + 1),
+	                c.count ? c.first_id + c.count : 0, &h)) {
+		if (c.count == 0)
+			c.first_id = h.id;
+		c.count++;
+		c.used += h.size;
+	}
+	*ret = c;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * Rebuilds the ring from the region: every chunk is scanned, the head is the chunk with the
+ * newest record and the ring runs back from it while each chunk ends right before the next
+ * one's first id. Whatever else holds bytes (the head's free space, a chunk outside the
+ * ring) is what a stopped writer left: counted as torn and zeroed, so the invariants of
+ * writing hold again. Slots are rewritten from the scan.
+ */
+static void recover(struct jrn *j, struct jrn_recovery *ret)
+{
+	uint32_t n = j->n_chunks, head = 0, k;
+	uint64_t newest = 0;
+
+	for (k = 0; k < n; k++) {
+		struct chunk *c = &j->chunks[k];
+
+		chunk_scan(j, k, c);
+		if (c->count && c->first_id + c->count - 1 > newest) {
+			newest = c->first_id + c->count - 1;
+			head = k;
+		}
+	}
+	j->tail = head;
+	j->n_live = 1;
+	while (newest && j->n_live < n) {
+		const struct chunk *prev = &j->chunks[(j->tail + n - 1) % n];
+
+		if (!prev->count || prev->first_id + prev->count != j->chunks[j->tail].first_id)
+			break;
+		j->tail = (j->tail + n - 1) % n;
+		j->n_live++;
+	}
+	for (k = 0; k < n; k++) {
+		struct chunk *c = &j->chunks[k];
+		bool live = (k + n - j->tail) % n < j->n_live;
+		uint8_t *base = j->arena + (size_t)k * j->chunk_bytes;
+		size_t free_end = j->chunk_bytes - SLOT_BYTES * (size_t)(live ? c->count : 0);
+
+		if (!live)
+			*c = (struct chunk){0};
+		if ((live && k != head) || all_zero(base + c->used, free_end - c->used))
+			continue;
+		ret->torn++;
+		memset(base + c->used, 0, free_end - c->used);
+	}
+	/* The floor is written as the next id whenever a chunk is evicted, so while records
+	 * remain it is at most newest + 1 and they decide; it speaks for an emptied ring. */
+	j->next_id = newest + 1;
+	if (!newest && j->hdr->id_floor > j->next_id)
+		j->next_id = j->hdr->id_floor;
+	if (!newest)
+		j->chunks[head].first_id = j->next_id;
+	for (uint32_t i = 0; i < j->n_live; i++) {
+		struct chunk *c = chunk_at(j, i);
+		uint32_t off = 0;
+
+		for (uint32_t r = 0; r < c->count; r++) {
+			struct rec_hdr h;
+
+			memcpy(&h, chunk_base(j, c) + off, sizeof(h));
+			slot_set(j, c, r, off);
+			off += h.size;
+		}
+		j->records += c->count;
+		j->bytes_used += c->used;
+	}
+	if (newest) {
+		const struct chunk *c = chunk_at(j, j->n_live - 1);
+
+		j->last_mono = mono_at(j, c, c->count - 1);
+	}
+	j->torn = ret->torn;
+	ret->records = j->records;
 }
 
 static char *u64_to_str(uint64_t v, char *buf_end)
@@ -725,6 +1026,8 @@ JRN_EXPORT void jrn_stats(const struct jrn *j, struct jrn_stats *ret_stats)
 	s->newest_id = j->records ? j->next_id - 1 : 0;
 	s->next_id = j->next_id;
 	s->subjects_tracked = j->rl.n_used;
+	memcpy(s->boot_id, j->hdr->boot_id, JRN_BOOT_ID_BYTES);
+	s->torn = j->torn;
 	/* Walk the LRU list, not the whole table: stats are read after every operation in the
 	 * fuzzer and by logd on demand, and most journals track a handful of subjects. */
 	for (uint32_t i = j->rl.lru_head; i != JRN_RL_NONE; i = j->rl.e[i].lru_next) {

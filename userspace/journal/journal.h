@@ -3,12 +3,21 @@
  * journal: logd's bounded RAM journal (DESIGN.md section 7, logd). Pure: no fds, no clock
  * reads (every time is a parameter), no logging. Single-threaded: the caller serialises calls.
  *
- * Records live in one arena allocated at jrn_new() and split into equal chunks used as a ring.
+ * Records live in one arena, the caller's byte region (jrn_open: a shared memfd in logd, so the
+ * ring outlives the process) or one jrn_new() allocates, split into equal chunks used as a ring.
  * A chunk holds whole records growing up from its start and a 4-byte slot per record growing
  * down from its end, so a record is found by id in O(1) inside its chunk and by time in
  * O(log n) overall. When the newest chunk is full the oldest chunk is evicted whole: eviction
  * is oldest first, in steps of one chunk (capacity / JRN_CHUNK_TARGET bytes), and counted.
  * Append never allocates.
+ *
+ * Crash safety (jrn_open): the region starts with a header (layout, geometry, boot id) and
+ * every record carries a CRC-32C. A record's body is written before its header, a chunk is
+ * zeroed before its first record, an evicted chunk loses its first header before anything
+ * else: a writer stopped at any instruction leaves a region that jrn_open reads back whole,
+ * the record being written either complete or dropped and counted as torn. A record whose id
+ * jrn_append returned is in the region. Ids and the boot id survive a reopen, so a cursor is
+ * never reused while the region lives.
  */
 #ifndef USERSPACE_JOURNAL_H
 #define USERSPACE_JOURNAL_H
@@ -37,6 +46,11 @@
 /* A subject that keeps being rate limited gets at most one drop report per this interval
  * when it is allowed again (jrn_flush_drops() reports regardless). */
 #define JRN_DROP_REPORT_INTERVAL_NS 1000000000ull
+/* Bytes of a boot id: chosen by whoever formats a region, kept by every reopen. */
+#define JRN_BOOT_ID_BYTES 16u
+/* Bytes of the region header before the arena (jrn_region_size). */
+#define JRN_REGION_HDR_BYTES 64u
+
 /* Subjects listed in jrn_stats.top (most drops first). */
 #define JRN_STATS_TOP 8u
 
@@ -154,6 +168,17 @@ struct jrn_stats {
 	/* Tracked subjects with the most drops (cumulative), most first. */
 	size_t n_top;
 	struct jrn_subject_drops top[JRN_STATS_TOP];
+	/* The region's boot id (zeroes for a jrn_new journal) and the records jrn_open found
+	 * partly written and dropped. */
+	uint8_t boot_id[JRN_BOOT_ID_BYTES];
+	uint64_t torn;
+};
+
+/* What jrn_open found in the region. */
+struct jrn_recovery {
+	bool formatted; /* it held no journal of this geometry: formatted, with the boot id given */
+	uint64_t records; /* records read back */
+	uint64_t torn;    /* partly written records (a writer stopped mid-append), dropped */
 };
 
 struct jrn;
@@ -164,7 +189,24 @@ JRN_EXPORT void jrn_config_default(struct jrn_config *ret_config);
 /* Creates a journal; cfg NULL = defaults. The caller owns *ret_journal (jrn_free).
  * -EINVAL: bad pointer. -ERANGE: capacity, rate or burst outside its limits. -ENOMEM. */
 JRN_EXPORT int jrn_new(const struct jrn_config *cfg, struct jrn **ret_journal);
-/* Frees the journal; takes NULL; returns NULL. */
+/* Bytes of a region holding a journal of `capacity` (JRN_REGION_HDR_BYTES + capacity). */
+JRN_EXPORT size_t jrn_region_size(size_t capacity);
+
+/*
+ * Opens the journal kept in `region` (size bytes, the caller's: it must stay mapped and
+ * writable until jrn_free, which leaves it alone). A region holding a journal of the same
+ * geometry (cfg's capacity) is read back: every whole record, its ids (the next id follows
+ * the newest, or the highest id ever evicted) and its boot id; a partly written record is
+ * dropped and counted. Anything else (zeroes, another layout or geometry, a damaged header)
+ * is formatted with `boot_id` (JRN_BOOT_ID_BYTES). cfg NULL = defaults; the rate limit starts
+ * afresh. -EINVAL: bad pointer, or size != jrn_region_size(cfg capacity). -ERANGE as jrn_new.
+ * -ENOMEM. *ret_recovery (may be NULL) says what was found.
+ */
+JRN_EXPORT int jrn_open(void *region, size_t size, const struct jrn_config *cfg,
+        const uint8_t boot_id[JRN_BOOT_ID_BYTES], struct jrn **ret_journal,
+        struct jrn_recovery *ret_recovery);
+
+/* Frees the journal (not a jrn_open region); takes NULL; returns NULL. */
 JRN_EXPORT struct jrn *jrn_free(struct jrn *j);
 
 /*

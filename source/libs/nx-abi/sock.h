@@ -54,6 +54,8 @@ int nx_accept(int listen_fd, int *ret_fd);
 int nx_connect_unix(const char *path, int *ret_fd);
 
 int nx_fd_set_nonblock(int fd, int on);
+/* A copy of fd (borrowed), close-on-exec, for the caller. -EBADF, -EMFILE. */
+int nx_fd_dup(int fd, int *ret_fd);
 /* Closes fd if >= 0; returns -1 so callers can write `fd = nx_fd_close(fd)`. */
 int nx_fd_close(int fd);
 /* How many fds this process has open (for leak checks in tests), or a negative errno. */

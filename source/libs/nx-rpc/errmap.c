@@ -64,7 +64,8 @@ const char *nx_rpc_reason_code(int err)
 		return "limit_exceeded";
 	if (err == -ENOSYS)
 		return "unsupported";
-	if (err == -ECONNRESET || err == -EPIPE || err == -ENOTCONN)
+	/* ECONNREFUSED: nobody listens on the socket now (samgrd restarting). */
+	if (err == -ECONNRESET || err == -EPIPE || err == -ENOTCONN || err == -ECONNREFUSED)
 		return "unavailable";
 	return "internal";
 }

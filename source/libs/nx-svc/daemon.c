@@ -16,7 +16,7 @@
 struct nx_daemon {
 	nx_loop *loop;
 	nx_source *sig_term, *sig_int;
-	int bootstrap_fd, ready_fd;
+	int bootstrap_fd, ready_fd, init_fd;
 	bool announced, stopping;
 };
 
@@ -46,10 +46,12 @@ int nx_daemon_new(const char *name, nx_daemon **ret)
 	if (!d) {
 		nx_fd_close(take_granted_fd(NX_DAEMON_BOOTSTRAP_FD));
 		nx_fd_close(take_granted_fd(NX_DAEMON_READY_FD));
+		nx_fd_close(take_granted_fd(NX_DAEMON_INIT_FD));
 		return -ENOMEM;
 	}
 	d->bootstrap_fd = take_granted_fd(NX_DAEMON_BOOTSTRAP_FD);
 	d->ready_fd = take_granted_fd(NX_DAEMON_READY_FD);
+	d->init_fd = take_granted_fd(NX_DAEMON_INIT_FD);
 	if (d->bootstrap_fd < 0) {
 		r = -EBADF;
 		goto fail;
@@ -71,6 +73,14 @@ fail:
 nx_loop *nx_daemon_loop(nx_daemon *d)
 {
 	return d->loop;
+}
+
+int nx_daemon_take_init(nx_daemon *d)
+{
+	int fd = d->init_fd;
+
+	d->init_fd = -1;
+	return fd < 0 ? -EBADF : fd;
 }
 
 int nx_daemon_take_bootstrap(nx_daemon *d)
@@ -121,6 +131,7 @@ nx_daemon *nx_daemon_free(nx_daemon *d)
 	nx_loop_free(d->loop);
 	nx_fd_close(d->bootstrap_fd);
 	nx_fd_close(d->ready_fd);
+	nx_fd_close(d->init_fd);
 	free(d);
 	return NULL;
 }

@@ -3,7 +3,8 @@
  * nx-daemon: the process skeleton every Nexus daemon runs on, samgrd included (DESIGN.md
  * section 6): nx-log under the daemon's name, one nx_loop, SIGTERM/SIGINT as loop sources
  * (stop, exit 0), the fds nexus-init grants (fd 3, a channel whose meaning is the daemon's:
- * samgrd's admin channel, every other service's channel to samgrd; fd 4, the readiness pipe),
+ * samgrd's admin channel, every other service's channel to samgrd; fd 4, the readiness pipe;
+ * fd 5, the channel to nexus-init serving fdstore.capnp's FdStore),
  * the readiness line and "<name>: ready", and the exit code.
  *
  * nx-svc (svc.h) builds the Samgr client on it; samgrd uses it directly.
@@ -20,14 +21,19 @@ typedef struct nx_daemon nx_daemon;
 /* The fds nexus-init grants: the bootstrap channel and the readiness pipe. */
 #define NX_DAEMON_BOOTSTRAP_FD 3
 #define NX_DAEMON_READY_FD     4
+#define NX_DAEMON_INIT_FD      5
 
 /* Starts nx-log as `name` (copied by nx-log), takes fd 3 (-EBADF if it is not
- * open) and fd 4 (optional: absent when run by hand), makes the loop and the signal sources.
+ * open), fd 4 and fd 5 (optional: absent when run by hand), makes the loop and the signal sources.
  * On failure fds 3 and 4 are closed. -ENOMEM, or the loop's errors. */
 int nx_daemon_new(const char *name, nx_daemon **ret);
 
 /* The daemon's loop (borrowed), for its own sources. */
 nx_loop *nx_daemon_loop(nx_daemon *d);
+
+/* Hands fd 5 (the channel to nexus-init) over to the caller, once: -EBADF after, or when
+ * init did not grant it. */
+int nx_daemon_take_init(nx_daemon *d);
 
 /* Hands fd 3 over to the caller (close-on-exec; the caller owns it), once: -EBADF after. */
 int nx_daemon_take_bootstrap(nx_daemon *d);
@@ -47,7 +53,7 @@ bool nx_daemon_stopping(const nx_daemon *d);
 int nx_daemon_run(nx_daemon *d);
 
 /* Frees the signal sources and the loop (the daemon frees its own sources first), closes
- * fds 3/4 if still held. Takes NULL, returns NULL. */
+ * fds 3/4/5 if still held. Takes NULL, returns NULL. */
 nx_daemon *nx_daemon_free(nx_daemon *d);
 
 #endif

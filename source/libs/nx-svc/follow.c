@@ -205,6 +205,20 @@ int nx_follow_new(nx_loop *loop, struct samgr *samgr, const char *name,
 	return 0;
 }
 
+int nx_follow_set_samgr(nx_follow *f, struct samgr *samgr)
+{
+	if (!f || !samgr)
+		return -EINVAL;
+	/* The watch and a resolve in flight died with the old samgrd; the channel did not. */
+	f->watch_call = nx_rpc_call_free(f->watch_call);
+	f->resolve_call = nx_rpc_call_free(f->resolve_call);
+	f->watcher = samgr_service_watcher_from_cap(
+	        nx_rpc_cap_unref(samgr_service_watcher_cap(f->watcher)));
+	nx_rpc_cap_unref(samgr_cap(f->samgr));
+	f->samgr = samgr_from_cap(nx_rpc_cap_ref(samgr_cap(samgr)));
+	return watch_start(f);
+}
+
 bool nx_follow_resolving(const nx_follow *f)
 {
 	return f && f->resolve_call;

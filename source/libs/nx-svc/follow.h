@@ -38,6 +38,11 @@ struct nx_follow_ops {
 int nx_follow_new(nx_loop *loop, struct samgr *samgr, const char *name,
         const struct nx_follow_ops *ops, void *userdata, nx_follow **ret);
 
+/* Follows through `samgr` (referenced) from now on, the old one being gone (samgrd
+ * restarted): watches anew; the channel handed by `up` stays until the service's new
+ * registration brings a fresh one (`up` again). 0, -EINVAL, -ENOMEM. */
+int nx_follow_set_samgr(nx_follow *f, struct samgr *samgr);
+
 /* True while a resolve is in flight (an `up` or a `down` is coming). */
 bool nx_follow_resolving(const nx_follow *f);
 

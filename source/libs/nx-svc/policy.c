@@ -50,7 +50,8 @@ struct nx_policy {
 /* Frees k, not linked any more; its call stays unanswered. */
 static void held_destroy(struct held *k)
 {
-	nx_rpc_incoming_set_cancel_cb(k->in, NULL, NULL);
+	if (k->in) /* NULL: answered by on_held_canceled, already freed */
+		nx_rpc_incoming_set_cancel_cb(k->in, NULL, NULL);
 	nx_rpc_call_free(k->call); /* before its return: canceled, its callback never runs */
 	free(k);
 }
@@ -70,6 +71,7 @@ static void on_held_canceled(nx_rpc_incoming *in, void *userdata)
 {
 	struct held *k = userdata;
 
+	k->in = NULL; /* failing it frees it */
 	nx_rpc_incoming_failf(in, -ECANCELED, "canceled");
 	held_free(k->pc, k);
 }
@@ -319,7 +321,7 @@ int nx_policy_follow(nx_policy *pc, struct samgr *samgr)
 	if (!pc || !samgr)
 		return -EINVAL;
 	if (pc->follow)
-		return -EALREADY;
+		return nx_follow_set_samgr(pc->follow, samgr);
 	return nx_follow_new(pc->loop, samgr, POLICYD_NAME, &follow_ops, pc, &pc->follow);
 }
 

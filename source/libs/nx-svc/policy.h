@@ -65,8 +65,9 @@ int nx_policy_set(nx_policy *pc, struct policy *policy);
 void nx_policy_clear(nx_policy *pc);
 
 /* Follows "policyd" through `samgr` (referenced): nx_policy_set whenever it comes up,
- * nx_policy_clear when it goes. Once per client. Returns 0, -EALREADY, or nx_follow_new's
- * error. */
+ * nx_policy_clear when it goes. Called again with a new Samgr (samgrd restarted), follows
+ * through that one, keeping the channel to policyd it has. Returns 0, or nx_follow_new's
+ * (nx_follow_set_samgr's) error. */
 int nx_policy_follow(nx_policy *pc, struct samgr *samgr);
 
 /* Whether `subject` (the subject of the connection `in` came through, fixed by a trusted

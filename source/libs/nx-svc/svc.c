@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "follow.h"
+#include "initlink.h"
 #include "log.capnp.h"
 #include "logsink.h"
 #include "nexus-types.capnp.h"
@@ -45,6 +46,7 @@ struct nx_svc {
 	nx_follow *log_follow;
 	nx_logsink *logsink;
 	nx_policy *policy; /* nx_svc_policy_start */
+	nx_initlink *init; /* fd 5; NULL when run by hand */
 };
 
 static void client_free(struct svc_client *c)
@@ -170,14 +172,18 @@ static void on_registered(void *userdata, int error, const char *reason, samgr_r
 	/* Stopped before samgrd answered: the channel's end fails the call, nothing to say. */
 	if (nx_daemon_stopping(svc->daemon))
 		return;
+	/* samgrd died again meanwhile (or init had not seen it die yet when it handed us the
+	 * channel): its disconnect callback asks init again. */
+	if (error == -ECONNRESET)
+		return;
 	if (error < 0) {
 		nx_log(NX_LOG_ERROR, "svc", "cannot register with samgrd: %s", reason);
 		nx_daemon_exit(svc->daemon, 1);
 		return;
 	}
-	nx_daemon_ready(svc->daemon);
+	nx_daemon_ready(svc->daemon); /* once: registering again after samgrd restarted is not */
 	/* logd keeps its own records in its journal (a local sink, logd/selflog.c). */
-	if (strcmp(svc->name, LOGD_NAME) != 0 &&
+	if (strcmp(svc->name, LOGD_NAME) != 0 && !svc->log_follow &&
 	        (r = nx_follow_new(svc->loop, svc->samgr, LOGD_NAME, &log_follow_ops, svc,
 	                 &svc->log_follow)) < 0)
 		nx_log(NX_LOG_WARN, "svc", "cannot follow logd: %s", strerror(-r));
@@ -185,19 +191,76 @@ static void on_registered(void *userdata, int error, const char *reason, samgr_r
 
 /* ---- Lifetime ---- */
 
+static void on_samgr_gone(nx_rpc_conn *conn, int error, void *userdata);
+
+/* Talks to samgrd over fd (taken): its Samgr becomes ours. */
+static int samgr_attach(nx_svc *svc, int fd)
+{
+	nx_rpc_cap *bootstrap;
+	int r;
+
+	r = nx_rpc_conn_new(svc->loop, fd, NULL, &svc->samgr_conn); /* takes fd */
+	if (r < 0)
+		return r;
+	nx_rpc_conn_set_disconnect_cb(svc->samgr_conn, on_samgr_gone, svc);
+	r = nx_rpc_conn_bootstrap(svc->samgr_conn, &bootstrap);
+	if (r >= 0)
+		svc->samgr = samgr_from_cap(bootstrap);
+	return r;
+}
+
+/* samgrd restarted and init handed a new channel to it (or an error): attach, register again
+ * and follow logd and policyd through it. Channels to clients and services are untouched. */
+static void on_samgr_back(void *userdata, int fd)
+{
+	nx_svc *svc = userdata;
+	int r = fd;
+
+	if (nx_daemon_stopping(svc->daemon)) {
+		nx_fd_close(fd);
+		return;
+	}
+	svc->samgr = samgr_from_cap(nx_rpc_cap_unref(samgr_cap(svc->samgr)));
+	svc->samgr_conn = nx_rpc_conn_free(svc->samgr_conn);
+	if (r >= 0)
+		r = samgr_attach(svc, fd);
+	if (r >= 0 && svc->log_follow)
+		r = nx_follow_set_samgr(svc->log_follow, svc->samgr);
+	if (r >= 0 && svc->policy)
+		r = nx_policy_follow(svc->policy, svc->samgr);
+	if (r >= 0)
+		r = samgr_register(svc->samgr, svc->name, svc->host, on_registered, svc);
+	if (r < 0) {
+		nx_log(NX_LOG_ERROR, "svc", "cannot reach samgrd again: %s", strerror(-r));
+		nx_daemon_exit(svc->daemon, 1);
+		return;
+	}
+	nx_log(NX_LOG_INFO, "svc", "samgrd is back: registering again");
+}
+
 static void on_samgr_gone(nx_rpc_conn *conn, int error, void *userdata)
 {
 	nx_svc *svc = userdata;
+	int r = -ENOTCONN;
 
-	/* Without samgrd nobody can reach us and our registration is gone: exit and let
-	 * nexus-init decide. */
-	nx_log(NX_LOG_ERROR, "svc", "lost samgrd (%s), exiting", strerror(-error));
-	nx_daemon_exit(svc->daemon, 1);
+	if (nx_daemon_stopping(svc->daemon))
+		return;
+	/* Our registration is gone; our clients' channels are not. nexus-init keeps a channel
+	 * to us (fd 5) and gives a new one to samgrd once it is back. Without init (run by
+	 * hand) nobody can: exit and let whoever started us decide. */
+	if (svc->init)
+		r = nx_initlink_reconnect(svc->init, on_samgr_back, svc);
+	if (r < 0) {
+		nx_log(NX_LOG_ERROR, "svc", "lost samgrd (%s), exiting", strerror(-error));
+		nx_daemon_exit(svc->daemon, 1);
+		return;
+	}
+	nx_log(NX_LOG_WARN, "svc", "lost samgrd (%s), asking nexus-init for a new channel",
+	        strerror(-error));
 }
 
 int nx_svc_new(const char *name, nx_svc **ret)
 {
-	nx_rpc_cap *bootstrap;
 	nx_daemon *daemon;
 	nx_svc *svc;
 	size_t len;
@@ -205,7 +268,7 @@ int nx_svc_new(const char *name, nx_svc **ret)
 
 	assert(name && ret);
 	len = strlen(name);
-	r = nx_daemon_new(name, &daemon); /* takes fds 3 and 4 */
+	r = nx_daemon_new(name, &daemon); /* takes fds 3, 4 and 5 */
 	if (r < 0)
 		return r;
 	svc = calloc(1, sizeof(*svc));
@@ -223,16 +286,12 @@ int nx_svc_new(const char *name, nx_svc **ret)
 	r = conns_new(&svc->conns);
 	if (r < 0)
 		goto fail;
-	fd = nx_daemon_take_bootstrap(svc->daemon);
-	r = nx_rpc_conn_new(svc->loop, fd, NULL, &svc->samgr_conn); /* takes fd */
-	if (r < 0)
+	fd = nx_daemon_take_init(svc->daemon);
+	if (fd >= 0 && (r = nx_initlink_new(svc->loop, fd, &svc->init)) < 0) /* takes fd */
 		goto fail;
-	nx_rpc_conn_set_disconnect_cb(svc->samgr_conn, on_samgr_gone, svc);
-	r = nx_rpc_conn_bootstrap(svc->samgr_conn, &bootstrap);
-	if (r >= 0) {
-		svc->samgr = samgr_from_cap(bootstrap);
+	r = samgr_attach(svc, nx_daemon_take_bootstrap(svc->daemon)); /* takes fd 3 */
+	if (r >= 0)
 		r = nexus_service_host_server_new(&host_vt, svc, NULL, &svc->host);
-	}
 	if (r < 0)
 		goto fail;
 	*ret = svc;
@@ -270,6 +329,9 @@ const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in)
 	for (struct svc_client *c = svc->clients; c; c = c->next)
 		if (c->conn == conn)
 			return c->subject;
+	/* fd 5 was made by the process that started us, nexus-init: nobody else holds it. */
+	if (svc->init && conn == nx_initlink_conn(svc->init))
+		return NX_SVC_INIT_SUBJECT;
 	return NULL;
 }
 
@@ -306,6 +368,7 @@ nx_svc *nx_svc_free(nx_svc *svc)
 	/* The host and bootstrap caps may be referenced by connections freed above only. */
 	nx_rpc_cap_unref(nexus_service_host_cap(svc->host));
 	nx_rpc_cap_unref(svc->bootstrap);
+	nx_initlink_free(svc->init);
 	nx_daemon_free(svc->daemon);
 	free(svc);
 	return NULL;
@@ -338,4 +401,27 @@ int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_
 	if (!subject)
 		return -EPERM; /* not through an accepted connection: nobody vouched for it */
 	return nx_policy_allowed(svc->policy, in, subject, cap, ret_allowed);
+}
+
+/* ---- nexus-init's fd store ---- */
+
+int nx_svc_fd_fetch(nx_svc *svc, const char *name, int *ret_fd)
+{
+	if (!svc || !name || !ret_fd)
+		return -EINVAL;
+	return svc->init ? nx_initlink_fetch(svc->init, name, ret_fd) : -ENOTCONN;
+}
+
+int nx_svc_init_journal(nx_svc *svc, nx_rpc_cap *log)
+{
+	if (!svc || !log)
+		return -EINVAL;
+	return svc->init ? nx_initlink_journal(svc->init, log) : -ENOTCONN;
+}
+
+int nx_svc_fd_deposit(nx_svc *svc, const char *name, int fd)
+{
+	if (!svc || !name || fd < 0)
+		return -EINVAL;
+	return svc->init ? nx_initlink_deposit(svc->init, name, fd) : -ENOTCONN;
 }

@@ -32,16 +32,20 @@ int nx_svc_new(const char *name, nx_svc **ret);
 nx_loop *nx_svc_loop(nx_svc *svc);
 
 /* Registers `bootstrap` (referenced, not taken) as what every accepted connection serves,
- * then runs until SIGTERM/SIGINT or until the samgrd channel breaks. Returns the process
- * exit code: 0 after a signal, 1 when registration failed or samgrd went away. */
+ * then runs until SIGTERM/SIGINT. When the channel to samgrd breaks (samgrd restarted) it asks
+ * nexus-init for a new one (fd 5) and registers again, its clients served meanwhile. Returns
+ * the process exit code: 0 after a signal, 1 when registration failed or samgrd cannot be
+ * reached again (no init to ask: run by hand). */
 int nx_svc_run(nx_svc *svc, nx_rpc_cap *bootstrap);
 
 /* The subject samgrd fixed for the connection `in` arrived on (borrowed, valid while that
- * connection lives), or NULL if it did not come through an accepted connection. */
+ * connection lives), NX_SVC_INIT_SUBJECT for a call nexus-init made on the service's fd 5,
+ * or NULL if it came neither way. */
+#define NX_SVC_INIT_SUBJECT "svc:init"
 const char *nx_svc_subject(nx_svc *svc, const nx_rpc_incoming *in);
 
-/* The service's Samgr (its channel to samgrd; borrowed, valid until nx_svc_free), for calls
- * of its own: resolving or watching another service. */
+/* The service's Samgr (its channel to samgrd; borrowed, valid until samgrd restarts, when
+ * another takes its place), for calls of its own: resolving or watching another service. */
 struct samgr;
 struct samgr *nx_svc_samgr(nx_svc *svc);
 
@@ -64,5 +68,17 @@ int nx_svc_policy_start(nx_svc *svc, const struct pol_grant *interim, size_t n_i
  * answered), -EPERM (no subject: not an accepted connection), or nx_policy_allowed's errors.
  * -EINVAL before nx_svc_policy_start. */
 int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_allowed);
+
+/* nexus-init's fd store (fdstore.capnp over fd 5; initlink.h): fds kept across the service's
+ * restarts, by name. Blocking, for startup, before nx_svc_run. fetch: a copy of what is held
+ * under name in *ret_fd (the caller's), -ENOENT if nothing. deposit: init keeps a copy of fd
+ * (borrowed) under name. Both: -ENOTCONN without init (run by hand), -EINVAL a bad name,
+ * -EDQUOT past NX_FDSTORE_MAX names, -ETIMEDOUT. */
+int nx_svc_fd_fetch(nx_svc *svc, const char *name, int *ret_fd);
+int nx_svc_fd_deposit(nx_svc *svc, const char *name, int fd);
+
+/* logd only: nexus-init's own events go to `log` (logd's Log, referenced) from now on, as
+ * calls on fd 5 (subject NX_SVC_INIT_SUBJECT). Does not wait. -ENOTCONN without init. */
+int nx_svc_init_journal(nx_svc *svc, nx_rpc_cap *log);
 
 #endif

@@ -388,6 +388,7 @@ static int serve_query(void *impl, nx_rpc_incoming *in, log_query_params params)
 static int serve_stats(void *impl, nx_rpc_incoming *in, log_stats_params params)
 {
 	struct logd *d = impl;
+	char boot_id[2 * JRN_BOOT_ID_BYTES + 1];
 	log_stats_results_b res;
 	struct jrn_stats st;
 	nx_capnp_blist top;
@@ -413,6 +414,12 @@ static int serve_stats(void *impl, nx_rpc_incoming *in, log_stats_params params)
 	log_counters_set_clients(c, nx_svc_clients(d->svc));
 	log_counters_set_rejected(c, d->rejected);
 	log_counters_set_followers(c, d->nfollowers);
+	log_counters_set_torn(c, st.torn);
+	for (size_t i = 0; i < JRN_BOOT_ID_BYTES; i++)
+		(void)snprintf(boot_id + 2 * i, 3, "%02x", st.boot_id[i]);
+	r = log_counters_set_boot_id(c, boot_id, 2 * JRN_BOOT_ID_BYTES);
+	if (r < 0)
+		return r;
 	if (st.n_top > 0) {
 		r = log_counters_init_top(c, (uint32_t)st.n_top, &top);
 		for (size_t i = 0; r >= 0 && i < st.n_top; i++) {

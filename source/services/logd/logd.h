@@ -12,6 +12,7 @@
 
 #include "journal/journal.h"
 #include "log.capnp.h"
+#include "nx-abi/vmo.h"
 #include "nexus/limits.h" /* LOGD_INLINE_MAX_BYTES, LOGD_FOLLOWERS_MAX, LOGD_FOLLOW_BATCH */
 #include "svc.h"
 
@@ -27,6 +28,7 @@ struct logd_follower;
 struct logd {
 	nx_svc *svc;
 	struct jrn *journal;
+	struct nx_vmo_map ring; /* the journal's region: a memfd held in init's fd store */
 	nx_source *flush_timer;
 	uint64_t rejected; /* appends refused with invalid_argument / too_large */
 	struct logd_follower *followers;
@@ -57,6 +59,14 @@ void logd_followers_free(struct logd *d);
  * buffer, markers included, is flushed at once). stop detaches the sink (before jrn_free). */
 int logd_selflog_start(struct logd *d);
 void logd_selflog_stop(struct logd *d);
+
+/* ring.c: opens the journal (cfg: capacity, rate, burst) in the memfd nexus-init holds under
+ * LOGD_RING_NAME, reading back what a previous logd left there, or in a new one deposited
+ * there (a fresh boot id), and logs what it found. Without init (run by hand) the ring is a
+ * private memfd. close frees the journal and unmaps the ring. */
+#define LOGD_RING_NAME "journal"
+int logd_ring_open(struct logd *d, const struct jrn_config *cfg);
+void logd_ring_close(struct logd *d);
 
 /* Parses a capacity ("16777216", "512K", "16M", "1G"). -EINVAL if malformed, -ERANGE if
  * outside [JRN_CAPACITY_MIN, JRN_CAPACITY_MAX]. *ret untouched on failure. */

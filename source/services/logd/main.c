@@ -5,6 +5,8 @@
  *
  *   the journal   userspace/journal; $NEXUS_LOGD_CAPACITY (default 16 MiB), $NEXUS_LOGD_RATE
  *                 and $NEXUS_LOGD_BURST (per-subject rate limit, default 1000/s, 2000)
+ *   the ring      ring.c: the journal's region is a memfd kept in nexus-init's fd store, so a
+ *                 restarted logd reads back every record it acknowledged, ids and boot id
  *   the handlers  logd.c (subject from the connection, clocks, section 9 errors, VMO answers)
  *   the policy    nx-svc's policy client (nx_svc_allowed in each handler); config.c: the
  *                 interim rule while policyd cannot be asked
@@ -66,7 +68,7 @@ static int journal_open(struct logd *d)
 	if (r >= 0)
 		r = env_u32(LOGD_ENV_BURST, JRN_BURST_MAX, &cfg.burst);
 	if (r >= 0)
-		r = jrn_new(&cfg, &d->journal);
+		r = logd_ring_open(d, &cfg);
 	return r;
 }
 
@@ -90,6 +92,9 @@ int main(void)
 		        d.svc, logd_interim_rule, logd_interim_rule_len, logd_dispatch, &d);
 	if (r >= 0)
 		r = logd_log_new(&d, &log);
+	/* nexus-init's events become records of svc:init; run by hand there is no init. */
+	if (r >= 0 && (r = nx_svc_init_journal(d.svc, log)) == -ENOTCONN)
+		r = 0;
 	if (r < 0)
 		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
 		        strerror(-r));
@@ -100,6 +105,6 @@ int main(void)
 	if (d.journal)
 		logd_selflog_stop(&d);
 	nx_svc_free(d.svc); /* frees the loop and the timer with it */
-	jrn_free(d.journal);
+	logd_ring_close(&d);
 	return code;
 }

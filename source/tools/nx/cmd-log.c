@@ -746,15 +746,23 @@ static void print_counters(log_counters st, bool json)
 	        {"subjects_tracked", log_counters_get_subjects_tracked(st)},
 	        {"clients", log_counters_get_clients(st)},
 	        {"followers", log_counters_get_followers(st)},
+	        {"torn", log_counters_get_torn(st)},
 	};
+	const char *boot_id = "";
+	size_t boot_id_len = 0;
 	nx_capnp_list top = {0};
 
 	(void)log_counters_get_top(st, &top); /* results are validated */
-	if (json)
-		putchar('{');
+	(void)log_counters_get_boot_id(st, &boot_id, &boot_id_len);
+	if (json) {
+		printf("{\"boot_id\":");
+		nxt_json_string(boot_id, boot_id_len);
+	} else {
+		printf("%-17s %.*s\n", "boot_id", (int)boot_id_len, boot_id);
+	}
 	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
 		if (json)
-			printf("%s\"%s\":%" PRIu64, i ? "," : "", rows[i].name, rows[i].v);
+			printf(",\"%s\":%" PRIu64, rows[i].name, rows[i].v);
 		else
 			printf("%-17s %" PRIu64 "\n", rows[i].name, rows[i].v);
 	}

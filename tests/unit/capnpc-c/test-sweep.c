@@ -28,6 +28,7 @@
 #include "init.capnp.h"
 #include "identity.capnp.h"
 #include "fs.capnp.h"
+#include "fdstore.capnp.h"
 #include "log.capnp.h"
 #include "nexus-types.capnp.h"
 #include "policy.capnp.h"
@@ -47,6 +48,7 @@ static const struct {
         {"identity.capnp", identity_interfaces},
         {"keystore.capnp", keystore_interfaces},
         {"fs.capnp", fs_interfaces},
+        {"fdstore.capnp", fdstore_interfaces},
         {"log.capnp", log_interfaces},
         {"nexus-types.capnp", nexus_interfaces},
         {"nexus.capnp", NULL},
@@ -74,6 +76,8 @@ EMPTY_SERVER(init_control)
 EMPTY_SERVER(keystore)
 EMPTY_SERVER(fs)
 EMPTY_SERVER(fs_file)
+EMPTY_SERVER(fdstore_fd_store)
+EMPTY_SERVER(fdstore_held)
 EMPTY_SERVER(log)
 EMPTY_SERVER(log_sink)
 EMPTY_SERVER(nexus_endpoint)
@@ -99,6 +103,8 @@ static const struct {
         {&keystore_desc, serve_keystore},
         {&fs_desc, serve_fs},
         {&fs_file_desc, serve_fs_file},
+        {&fdstore_fd_store_desc, serve_fdstore_fd_store},
+        {&fdstore_held_desc, serve_fdstore_held},
         {&log_desc, serve_log},
         {&log_sink_desc, serve_log_sink},
         {&nexus_endpoint_desc, serve_nexus_endpoint},

@@ -357,6 +357,25 @@ static void test_blocking_pair_and_peer_cred(void **state)
 	fdcheck_assert(before);
 }
 
+/* A dup is a second fd on the same socket, close-on-exec; a bad fd is -EBADF. */
+static void test_dup(void **state)
+{
+	int before = fdcheck_count(), ch[2], copy = -1;
+	char b = 0;
+
+	assert_int_equal(nx_chan_pair(ch), 0);
+	assert_int_equal(nx_fd_dup(ch[1], &copy), 0);
+	assert_true(copy > 2 && copy != ch[1] && fd_cloexec(copy));
+	nx_fd_close(ch[1]);
+	assert_int_equal(nx_chan_send(copy, "d", 1, NULL, 0), 1);
+	assert_int_equal(nx_chan_recv(ch[0], &b, 1, NULL, 0, NULL), 1);
+	assert_int_equal(b, 'd');
+	nx_fd_close(copy);
+	assert_int_equal(nx_fd_dup(ch[1], &copy), -EBADF);
+	nx_fd_close(ch[0]);
+	fdcheck_assert(before);
+}
+
 static void test_fd_count_matches(void **state)
 {
 	int before = fdcheck_count();
@@ -494,6 +513,7 @@ int main(void)
 	        cmocka_unit_test(test_eagain_keeps_fds),
 	        cmocka_unit_test(test_send_error_consumes_fds),
 	        cmocka_unit_test(test_blocking_pair_and_peer_cred),
+	        cmocka_unit_test(test_dup),
 	        cmocka_unit_test(test_fd_count_matches),
 	        cmocka_unit_test(test_listen_accept_connect),
 	        cmocka_unit_test(test_listen_stale_live_and_not_socket),

@@ -545,6 +545,8 @@ static void test_errno_table(void **state)
 	        nx_rpc_errno_from_exception(NX_RPC_EXC_DISCONNECTED, NULL, 0), -ECONNRESET);
 	assert_int_equal(nx_rpc_errno_from_exception(NX_RPC_EXC_FAILED, "denied", 6), -EIO);
 	assert_int_equal(nx_rpc_exc_type_for_errno(-EDQUOT), NX_RPC_EXC_OVERLOADED);
+	/* A socket nobody listens on (samgrd restarting) is unavailable, not internal. */
+	assert_string_equal(nx_rpc_reason_code(-ECONNREFUSED), "unavailable");
 }
 
 static void test_callback(void **state)

@@ -109,6 +109,10 @@ struct LogCounters {
   rejected @11 :UInt64;     # appends refused (invalid_argument, too_large)
   top @12 :List(LogSubjectDrops) $N.maxCount(.logStatsTop);
   followers @13 :UInt32;    # live follow() sinks
+  # The journal's boot id, 32 hex digits: ids are cursors within one boot id (the ring and
+  # its ids survive logd's restarts; a new boot id starts them over).
+  bootId @14 :Text $N.maxLen(32);
+  torn @15 :UInt64;         # partly written records dropped when logd last read its ring back
 }
 
 # Told about records as they are appended (Log.follow); each call carries what fits one

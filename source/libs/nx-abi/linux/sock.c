@@ -344,6 +344,18 @@ int nx_fd_set_nonblock(int fd, int on)
 	return 0;
 }
 
+int nx_fd_dup(int fd, int *ret_fd)
+{
+	int copy;
+
+	assert_return(ret_fd, -EINVAL);
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return nx_neg_errno();
+	*ret_fd = copy;
+	return 0;
+}
+
 int nx_fd_close(int fd)
 {
 	if (fd >= 0) {
