@@ -67,6 +67,7 @@
 #include "nexus/limits-logd.h"
 #include "nexus/limits-policy.h"
 #include "nexus/limits-policyd.h"
+#include "nexus/limits-ratelog.h"
 #include "nexus/limits-registry.h"
 #include "nexus/limits-supervise.h"
 #include "nexus/limits-svc.h"
