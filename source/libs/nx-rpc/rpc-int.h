@@ -91,6 +91,7 @@ struct nx_rpc_conn {
 	bool dead;
 	bool user_freed;
 	int error;
+	char abort_reason[NX_RPC_REASON_MAX + 1]; /* the peer's Abort, "" if none came */
 	nx_loop *loop;
 	int fd;
 	nx_source *src;

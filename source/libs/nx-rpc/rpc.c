@@ -120,6 +120,12 @@ void rpc_send_abort(nx_rpc_conn *c, const char *reason)
 	nx_capnp_builder_done(&b);
 }
 
+void nx_rpc_conn_abort(nx_rpc_conn *conn, const char *reason)
+{
+	if (conn && reason)
+		rpc_send_abort(conn, reason);
+}
+
 /* ---- message handlers -------------------------------------------------------------------- */
 
 static int on_bootstrap(nx_rpc_conn *c, const nx_capnp_struct *s)
@@ -530,10 +536,15 @@ int rpc_handle_frame(nx_rpc_conn *c, const void *frame, size_t len, struct msgfd
 	case W_MSG_UNIMPLEMENTED:
 		r = on_unimplemented(c, &s);
 		break;
-	case W_MSG_ABORT:
+	case W_MSG_ABORT: {
+		uint16_t type;
+
+		/* Its reason fails our pending calls: the peer's word on why, not "lost". */
+		w_read_exception(&p, &type, c->abort_reason, sizeof(c->abort_reason));
 		conn_die(c, -ECONNABORTED, true);
 		r = 0;
 		break;
+	}
 	case W_MSG_BOOTSTRAP:
 		r = on_bootstrap(c, &s);
 		break;
@@ -571,7 +582,8 @@ void rpc_teardown(nx_rpc_conn *c)
 {
 	uint32_t i;
 
-	/* Our calls: fail them with `disconnected`; their callbacks may free anything. */
+	/* Our calls: fail them with `disconnected`, or with the peer's Abort reason; their
+	 * callbacks may free anything. */
 	for (i = 0; i < NX_RPC_MAX_QUESTIONS; i++) {
 		nx_rpc_call *call = c->questions[i];
 
@@ -580,8 +592,11 @@ void rpc_teardown(nx_rpc_conn *c)
 		rpc_call_ref(call);
 		rpc_question_remove(call);
 		if (call->state != CALL_DONE) {
-			rpc_call_set_failed(
-			        call, NX_RPC_EXC_DISCONNECTED, "unavailable: connection lost");
+			if (c->abort_reason[0])
+				rpc_call_set_failed(call, NX_RPC_EXC_FAILED, c->abort_reason);
+			else
+				rpc_call_set_failed(call, NX_RPC_EXC_DISCONNECTED,
+				        "unavailable: connection lost");
 			rpc_call_complete(call);
 		}
 		rpc_call_unref(call); /* NOLINT(clang-analyzer-unix.Malloc): we hold a reference */

@@ -145,6 +145,11 @@ void nx_rpc_conn_set_disconnect_cb(nx_rpc_conn *conn, nx_rpc_disconnect_cb cb, v
  * still holds stay valid (broken) until unreferenced / freed. */
 nx_rpc_conn *nx_rpc_conn_free(nx_rpc_conn *conn);
 
+/* Tells the peer why it is being dropped: an Abort (type failed) with `reason` (a DESIGN.md
+ * section 9 code and a sentence, cut at NX_RPC_REASON_MAX), written now if the socket takes
+ * it, best effort. The caller frees the connection next; nothing else changes. */
+void nx_rpc_conn_abort(nx_rpc_conn *conn, const char *reason);
+
 /* The peer's bootstrap capability as a promise: usable as a call target at once.
  * Returns 0 with a new reference, -ENOTCONN if the connection is dead, -EBUSY (overloaded) past
  * NX_RPC_MAX_QUESTIONS, -ENOMEM. */

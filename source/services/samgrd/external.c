@@ -49,9 +49,11 @@ static void on_connect(nx_source *s, int fd, uint32_t events, void *userdata)
 		}
 		snprintf(subject, sizeof(subject), "uid:%u", (unsigned)uid);
 		r = samgrd_client_add(d, cfd, subject, strlen(subject)); /* takes cfd */
-		if (r < 0)
-			nx_log(NX_LOG_WARN, NULL, "refused a connection from %s: %s", subject,
-			        strerror(-r));
+		/* Past a limit it was told why and logged; anything else is ours. */
+		if (r < 0 && r != -EDQUOT)
+			samgrd_refusal_log(d, subject,
+			        r == -ENOMEM ? "internal: out of memory"
+			                     : "internal: the connection could not be set up");
 	}
 }
 

@@ -11,6 +11,7 @@
  *   samgr.c     Samgr and SamgrAdmin over userspace/registry (names, owners, watchers,
  *               adoption rules) and userspace/registry/conns (connection limits)
  *   external.c  samgr.sock
+ *   refuse.c    connections over a limit: told why, logged rate-limited
  *   broker.c    the one way a channel to a registered service is made
  *   policyd.c   the policy client (nx-svc) with samgrd's interim rule, fed samgrd's own
  *               channel to policyd once it registered
@@ -36,6 +37,8 @@ int main(void)
 		r = samgrd_registry_new(&d);
 	}
 	if (r >= 0)
+		r = samgrd_refusals_new(&d);
+	if (r >= 0)
 		r = samgrd_policy_new(&d);
 	if (r >= 0)
 		r = samgrd_admin_serve(&d, nx_daemon_take_bootstrap(d.daemon)); /* takes fd 3 */
@@ -52,6 +55,7 @@ int main(void)
 	samgrd_logd_down(&d); /* nx-log's sink, before the loop goes */
 	samgrd_identityd_down(&d);
 	samgrd_free_all(&d);
+	samgrd_refusals_free(&d);
 	nx_daemon_free(d.daemon);
 	return code;
 }

@@ -385,10 +385,12 @@ int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subj
 	r = samgr_server_new(&samgr_vt, c, NULL, &c->samgr);
 	if (r >= 0)
 		r = conns_acquire(d->conns, c->subject);
-	if (r < 0) {
+	if (r == -EDQUOT)
+		samgrd_refuse(d, fd, c->subject); /* takes fd */
+	else if (r < 0)
 		nx_fd_close(fd);
+	if (r < 0)
 		goto fail;
-	}
 	r = nx_rpc_conn_new(d->loop, fd, samgr_cap(c->samgr), &c->conn); /* takes fd */
 	if (r < 0) {
 		conns_release(d->conns, c->subject);

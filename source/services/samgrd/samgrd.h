@@ -56,6 +56,8 @@ struct samgrd {
 	nx_source *accept_src;
 	struct samgrd_client *clients;
 	struct conns *conns; /* the clients, against both connection limits */
+	struct ratelog *refusals;   /* which refusals to log (refuse.c) */
+	nx_source *refusal_timer;   /* due: the next "suppressed N" summary */
 	struct reg *reg;
 	struct samgrd_resolve *resolves;
 	/* Every decision (nx-svc/policy.h): the interim rule below until policyd registered, then
@@ -78,6 +80,14 @@ int samgrd_registry_new(struct samgrd *d);
 int samgrd_admin_serve(struct samgrd *d, int fd);
 int samgrd_client_add(struct samgrd *d, int fd, const char *subject, size_t subject_len);
 void samgrd_free_all(struct samgrd *d);
+
+/* refuse.c. refuse: fd (taken) is over a connection limit: an Abort with `limit_exceeded:`
+ * and the numbers, closed, logged. refusal_log: logs a refusal of subject's (reason: a §9 code
+ * and a sentence) unless it repeats one within NX_RATELOG_WINDOW_NS, summarised later. */
+int samgrd_refusals_new(struct samgrd *d);
+void samgrd_refusals_free(struct samgrd *d);
+void samgrd_refuse(struct samgrd *d, int fd, const char *subject);
+void samgrd_refusal_log(struct samgrd *d, const char *subject, const char *reason);
 
 /* The policy client's rerun hook (nx-svc/policy.h): runs a held Samgr call again on the
  * client it came from; -ECONNRESET if that client is gone. */
