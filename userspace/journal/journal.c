@@ -365,6 +365,8 @@ static int measure(const char *subject, const struct jrn_entry *e, struct sized 
 	z->message_len = 0;
 	if (e->message && (r = text_len(e->message, JRN_MESSAGE_MAX, &z->message_len)) < 0)
 		return r;
+	if (z->message_len == 0)
+		return -ENODATA; /* a record says something */
 	z->n_fields = e->n_fields;
 	size_t size = sizeof(struct rec_hdr) + 4 * e->n_fields + z->subject_len + 1 + z->scope_len +
 	              1 + z->message_len + 1;

@@ -81,7 +81,8 @@ struct jrn_field {
 };
 
 /* What a client supplies for one record; logd adds the subject and the times. Strings are
- * NUL-terminated and borrowed for the duration of the call only. NULL scope/message = "". */
+ * NUL-terminated and borrowed for the duration of the call only. NULL scope = ""; the message
+ * must not be empty. */
 struct jrn_entry {
 	enum jrn_level level;
 	const char *scope;
@@ -220,7 +221,8 @@ JRN_EXPORT struct jrn *jrn_free(struct jrn *j);
  * dropped=) is appended first; reports are not rate limited. Returns the new record's id in *ret_id (may be NULL).
  * 0 on success. -EINVAL: NULL or empty subject, bad level, key empty or with a character
  * outside [A-Za-z0-9_.-], fields NULL with n_fields > 0, NULL key or value.
- * -EMSGSIZE: a text over its limit. -E2BIG: more than JRN_FIELDS_MAX fields.
+ * -EMSGSIZE: a text over its limit. -E2BIG: more than JRN_FIELDS_MAX fields. -ENODATA: an
+ * empty (or NULL) message.
  * -EAGAIN: the subject is over its rate; the record was dropped and counted.
  */
 JRN_EXPORT int jrn_append(struct jrn *j, const char *subject, const struct jrn_entry *e,

@@ -171,6 +171,31 @@ static int conn_flush(nx_rpc_conn *c)
 	return 0;
 }
 
+/* Nothing more can leave: what is queued goes. A peer that closed (EPIPE) may still have
+ * said why before it did: the channel reads as readable, and reading it ends the connection
+ * with the peer's Abort reason, or at its EOF. */
+static void conn_tx_drop(nx_rpc_conn *c)
+{
+	c->txoff = c->txlen = c->txheld = 0;
+	while (c->ntxq > 0) {
+		c->ntxq--;
+		close_fds(c->txq[c->ntxq].fds, c->txq[c->ntxq].n);
+	}
+	if (c->flusher)
+		(void)nx_source_disable(c->flusher);
+	conn_update_events(c);
+}
+
+/* A flush from the loop failed: EPIPE is left to the read side (conn_tx_drop), anything else
+ * ends the connection now. */
+static void conn_flush_failed(nx_rpc_conn *c, int r)
+{
+	if (r == -EPIPE)
+		conn_tx_drop(c);
+	else
+		conn_die(c, r, true);
+}
+
 static void conn_flusher_cb(nx_source *s, void *userdata)
 {
 	nx_rpc_conn *c = userdata;
@@ -179,7 +204,7 @@ static void conn_flusher_cb(nx_source *s, void *userdata)
 	conn_ref(c);
 	r = conn_flush(c);
 	if (r < 0)
-		conn_die(c, r, true);
+		conn_flush_failed(c, r);
 	conn_unref(c);
 }
 
@@ -280,14 +305,11 @@ static int conn_queue(
 		return 0;
 	r = conn_flush(c);
 	if (r < 0) {
-		/* The channel broke; die from the loop, not under our caller's feet. */
-		conn_fail_later(c, r);
-		c->txoff = c->txlen = c->txheld = 0;
-		while (c->ntxq > 0) {
-			c->ntxq--;
-			close_fds(c->txq[c->ntxq].fds, c->txq[c->ntxq].n);
-		}
-		conn_update_events(c);
+		/* The channel broke; die from the loop, not under our caller's feet (EPIPE: from
+		 * the read side, see conn_tx_drop). */
+		if (r != -EPIPE)
+			conn_fail_later(c, r);
+		conn_tx_drop(c);
 	}
 	return 0;
 fail:
@@ -457,7 +479,7 @@ static void conn_event(nx_source *s, int fd, uint32_t events, void *userdata)
 		int r = conn_flush(c);
 
 		if (r < 0)
-			conn_die(c, r, true);
+			conn_flush_failed(c, r);
 	}
 	if (!c->dead && (events & (NX_EV_IN | NX_EV_HUP)))
 		conn_read(c, events & NX_EV_HUP);

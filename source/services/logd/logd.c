@@ -76,6 +76,10 @@ static int append_one(struct logd *d, const char *subject, log_entry e, uint64_t
 	case -EMSGSIZE:
 		snprintf(why, why_size, "a text of the entry is over its limit");
 		break;
+	case -ENODATA:
+		snprintf(why, why_size, "entry.message is empty");
+		r = -EINVAL;
+		break;
 	case -E2BIG:
 		snprintf(why, why_size, "more than %u fields", JRN_FIELDS_MAX);
 		r = -EMSGSIZE;

@@ -103,12 +103,13 @@ static void test_append_view_roundtrip(void **state)
 		assert_string_equal(r.fields[i].value, f[i].value);
 	}
 
-	/* NULL scope and message are stored as empty; ret_id may be NULL. */
-	struct jrn_entry bare = {.level = JRN_LEVEL_DEBUG};
+	/* A NULL scope is stored as empty (an empty message is refused: test_append_refusals);
+	 * ret_id may be NULL. */
+	struct jrn_entry bare = {.level = JRN_LEVEL_DEBUG, .message = "m"};
 	assert_int_equal(jrn_append(j, "svc:x", &bare, 1, 1, NULL), 0);
 	assert_int_equal(jrn_get(j, 2, &r), 0);
 	assert_string_equal(r.scope, "");
-	assert_string_equal(r.message, "");
+	assert_string_equal(r.message, "m");
 	assert_int_equal(r.n_fields, 0);
 	/* The monotonic axis never goes back: an older time is raised to the newest. */
 	assert_int_equal(r.monotonic_ns, 77);
@@ -158,6 +159,11 @@ static void test_append_refusals(void **state)
 	big[JRN_MESSAGE_MAX] = 'c';
 	big[JRN_MESSAGE_MAX + 1] = '\0';
 	assert_int_equal(jrn_append(j, "svc:a", &e, 0, 0, &id), -EMSGSIZE);
+	/* A record says something: an empty or missing message is refused. */
+	e.message = "";
+	assert_int_equal(jrn_append(j, "svc:a", &e, 0, 0, &id), -ENODATA);
+	e.message = NULL;
+	assert_int_equal(jrn_append(j, "svc:a", &e, 0, 0, &id), -ENODATA);
 	e.message = "m";
 
 	/* Fields: count, key, value. */

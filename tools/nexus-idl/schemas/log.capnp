@@ -126,7 +126,7 @@ interface LogSink {
 interface Log {
   # Appends one record as the caller's subject; returns its id.
   # Needs `log.append`.
-  # Errors: invalid_argument (bad level, bad field key), too_large (a text over its limit,
+  # Errors: invalid_argument (bad level, bad field key, an empty message), too_large (a text over its limit,
   # more than 16 fields), denied, limit_exceeded (type overloaded: the subject is over its
   # rate; the record was dropped and counted, and a drop report from svc:logd follows).
   append @0 (entry :LogEntry) -> (id :UInt64);
@@ -138,7 +138,8 @@ interface Log {
   # Errors: as append, except limit_exceeded.
   appendBatch @1 (entries :List(LogEntry) $N.maxCount(.logBatchMax)) -> stream;
 
-  # Up to `max` (0 or over logQueryMax: logQueryMax) matching records in id order. When they
+  # Up to `max` matching records in id order: 0 means logQueryMax, and more than logQueryMax
+  # is clamped to it (not an error). When they
   # fit one 4 KiB message they come inline in `records` and `vmo` is null; otherwise
   # `records` is empty and `vmo` is a sealed memfd of `vmo.size` bytes holding a framed
   # message whose root is LogQueryPage. `nextCursor` is the sinceId of the next page; `more`:
