@@ -130,13 +130,15 @@ static void op_append(struct state *s)
 	bool bad_key = false;
 	for (size_t i = 0; i < n_fields && i < JRN_FIELDS_MAX; i++)
 		bad_key |= f[i].key[0] == '\0' || strchr(f[i].key, ' ');
-	/* The journal checks level, field count, text sizes, then keys. */
+	/* The journal checks level, field count, text sizes, an empty message, then keys. */
 	if (level >= JRN_LEVEL_COUNT) {
 		check(r == -EINVAL);
 	} else if (n_fields > JRN_FIELDS_MAX) {
 		check(r == -E2BIG);
 	} else if (mlen > JRN_MESSAGE_MAX) {
 		check(r == -EMSGSIZE);
+	} else if (mlen == 0) {
+		check(r == -ENODATA);
 	} else if (bad_key) {
 		check(r == -EINVAL);
 	} else if (r == -EAGAIN) {
