@@ -96,7 +96,7 @@ static void held_finish(struct held *k, int forced)
 	r = pc->rerun(pc->impl, in, iface, method);
 	pc->forced_in = NULL;
 	if (r < 0)
-		nx_rpc_incoming_failf(in, r, "%s", strerror(-r));
+		nx_rpc_incoming_failf(in, r, "the held call could not be run again once decided");
 }
 
 static void held_finish_interim(struct held *k)

@@ -97,10 +97,17 @@ static int host_accept(void *impl, nx_rpc_incoming *in, nexus_service_host_accep
 	r = conns_acquire(svc->conns, c->subject);
 	if (r < 0) {
 		nx_fd_close(fd);
+		if (r == -EDQUOT && conns_total(svc->conns) >= NX_CONN_MAX_PER_SERVICE)
+			r = nx_rpc_incoming_failf(in, r,
+			        "conn: the service holds %u connections, the most it takes "
+			        "(NX_CONN_MAX_PER_SERVICE)",
+			        (unsigned)conns_total(svc->conns));
+		else if (r == -EDQUOT)
+			r = nx_rpc_incoming_failf(in, r,
+			        "conn: %s holds %u connections to the service, the most one subject "
+			        "may (NX_CONN_MAX_PER_SUBJECT)",
+			        c->subject, (unsigned)conns_of(svc->conns, c->subject));
 		free(c);
-		if (r == -EDQUOT)
-			return nx_rpc_incoming_failf(
-			        in, r, "conn: too many connections for this subject or service");
 		return r;
 	}
 	r = nx_rpc_conn_new(svc->loop, fd, svc->bootstrap, &c->conn); /* takes fd */
