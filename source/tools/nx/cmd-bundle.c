@@ -164,7 +164,7 @@ static struct walk *walking; /* nftw has no userdata */
 static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	struct walk *w = walking;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	if (type == FTW_D || type == FTW_DP)
@@ -223,6 +223,8 @@ static int read_key(const char *path, uint8_t sk[BND_SECRET_LEN])
 
 	if (r < 0)
 		return r;
+	if (!buf)
+		return -EINVAL; /* read_file gives a buffer on success; an empty key is no key */
 	while (len > 0 && ((char *)buf)[len - 1] == '\n')
 		len--;
 	r = bnd_unhex(buf, len, sk, BND_SECRET_LEN);
@@ -756,7 +758,8 @@ static int online(int argc, char **argv, bool json, bool force)
 	size_t k = 0;
 	int r;
 
-	while (k < sizeof(online_cmds) / sizeof(online_cmds[0]) && strcmp(online_cmds[k].name, cmd))
+	while (k < sizeof(online_cmds) / sizeof(online_cmds[0]) &&
+	        strcmp(online_cmds[k].name, cmd) != 0)
 		k++;
 	if (k == sizeof(online_cmds) / sizeof(online_cmds[0]))
 		return bad_usage(cmd, "no such command");
