@@ -6,6 +6,8 @@
 init=$build/source/init/nexus-init
 nx=$build/source/tools/nx/nx
 tmp=$(mktemp -d)
+# Services run under their own uids (nexus-init): they must pass through to their state dirs.
+chmod 0711 "$tmp"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
