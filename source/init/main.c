@@ -34,7 +34,7 @@
  *              Init itself closes every fd above stdio it inherited, first thing.
  *   status     $NEXUS_RUNTIME_DIR/status, rewritten (tmp + rename) on every change, read by
  *              `nx status`:
- *                nexus-init <version=2> <init pid>
+ *                nexus-init <version=3> <init pid>
  *                <name> <pid or 0> <starting|up|backoff|down|failed|stopping> <restarts>
  *                        <active mechanisms, comma-separated, or -> <start time of the
  *                        running child, realtime ns, or 0> <last exit: code:N, signal:N, or ->
@@ -224,8 +224,7 @@ static void status_write_privileges(FILE *f, const struct svc *s)
 		fprintf(f, "%sinherited", first ? "" : ",");
 	else if (first)
 		fprintf(f, "-");
-	fprintf(f, " %s\n",
-	        running && (s->sandboxed & (1u << NX_SANDBOX_MOUNT_NS)) ? "mnt" : "-");
+	fprintf(f, " %s\n", running && (s->sandboxed & (1u << NX_SANDBOX_MOUNT_NS)) ? "mnt" : "-");
 }
 
 /* Rewrites the status file atomically; a failure is reported once and otherwise ignored:
@@ -243,7 +242,7 @@ static void status_write(struct init *in)
 		r = -errno;
 		goto out;
 	}
-	fprintf(f, "nexus-init 2 %d\n", (int)getpid());
+	fprintf(f, "nexus-init 3 %d\n", (int)getpid());
 	for (unsigned i = 0; i < in->n; i++) {
 		const struct svc *s = &in->svcs[i];
 		bool first = true;
@@ -528,7 +527,8 @@ static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spa
 	sandbox_profile(s, &profile);
 	r = svc_open_files(s, opened);
 	for (unsigned i = 0; r >= 0 && i < s->e.nopen; i++)
-		spec.fds[spec.nfds++] = (struct nx_spawn_fd){INIT_OPEN_FD_FIRST + (int)i, opened[i]};
+		spec.fds[spec.nfds++] =
+		        (struct nx_spawn_fd){INIT_OPEN_FD_FIRST + (int)i, opened[i]};
 	if (r >= 0)
 		r = nx_spawn(&spec, ret);
 	for (unsigned i = 0; i < s->e.nopen; i++)
@@ -1075,7 +1075,8 @@ static int uids_allocate(struct init *in, const struct init_entry *entries)
 		for (unsigned j = 0; j < i; j++)
 			if (in->svcs[j].uid == in->svcs[i].uid) {
 				fprintf(stderr, "init: %s and %s would share uid %u\n",
-				        entries[j].name, entries[i].name, (unsigned)in->svcs[i].uid);
+				        entries[j].name, entries[i].name,
+				        (unsigned)in->svcs[i].uid);
 				return -EINVAL;
 			}
 	}
@@ -1225,7 +1226,7 @@ int main(int argc, char **argv)
 		struct svc *s = &in.svcs[i];
 
 		s->e = entries[i];
-		s->init = &in;  /* s->uid: set by uids_allocate */
+		s->init = &in; /* s->uid: set by uids_allocate */
 		s->pidfd = -1;
 		s->ready_fd = -1;
 		sup_child_init(&s->sup, s->e.restart);

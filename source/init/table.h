@@ -26,8 +26,9 @@ struct init_entry {
 	char binary[PATH_MAX];
 	enum sup_restart restart; /* always, on-failure, never */
 	enum init_sandbox sandbox;
-	uint32_t uid;       /* uid=N; 0: allocated by init (its uid base + table index) */
-	uint64_t keep_caps; /* caps=CAP_X,...: 1ull << CAP_X each (the line says why in a comment) */
+	uint32_t uid; /* uid=N; 0: allocated by init (its uid base + table index) */
+	uint64_t
+	        keep_caps; /* caps=CAP_X,...: 1ull << CAP_X each (the line says why in a comment) */
 	uint64_t nofile, nproc;
 	char open[NX_INIT_OPEN_MAX][NX_INIT_OPEN_PATH_MAX + 1]; /* open=PATH, fd 6 up */
 	unsigned nopen;

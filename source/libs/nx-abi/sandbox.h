@@ -68,7 +68,7 @@ struct nx_sandbox {
 	unsigned mechs; /* 1u << enum nx_sandbox_mech, each requested one */
 	struct nx_sandbox_path paths[NX_SANDBOX_MAX_PATHS]; /* Landlock rules */
 	unsigned npaths;
-	int keep_fds; /* close_range: fds below this stay open */
+	int keep_fds;           /* close_range: fds below this stay open */
 	uint64_t nofile, nproc; /* rlimits: 0 leaves that one as inherited */
 	uint64_t keep_caps;     /* caps: 1ull << CAP_X for each one kept, the rest dropped */
 	uint32_t uid, gid;      /* uid */

@@ -92,7 +92,8 @@ static void options(void **state)
 	assert_string_equal(e[1].open[0], "/dev/hwrng");
 	assert_string_equal(e[1].open[1], "/dev/null");
 	assert_int_equal(e[1].sandbox, INIT_SANDBOX_DEFAULT);
-	assert_int_equal(e[2].keep_caps, (1ull << 7) | (1ull << 21)); /* CAP_SETUID, CAP_SYS_ADMIN */
+	assert_int_equal(
+	        e[2].keep_caps, (1ull << 7) | (1ull << 21)); /* CAP_SETUID, CAP_SYS_ADMIN */
 	fdcheck_assert(before);
 }
 
@@ -109,15 +110,15 @@ static void bad(void **state)
 	        "samgrd samgrd never\nsamgrd s always\n", /* twice */
 	        "samgrd samgrd never\n"
 	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa e always\n",
-	        "samgrd s never sandbox=strict\n",         /* unknown profile */
-	        "samgrd s never bogus=1\n",                /* unknown option */
-	        "samgrd s never uid=0\n",                  /* root is never allocated */
-	        "samgrd s never uid=12x\n",                /* not a number */
-	        "samgrd s never caps=CAP_CHOWN\n",         /* no reason given */
-	        "samgrd s never caps=CAP_NOPE # why\n",    /* unknown capability */
-	        "samgrd s never nofile=0\n",               /* below 1 */
-	        "samgrd s never nproc=1048577\n",          /* over NX_INIT_RLIMIT_MAX */
-	        "samgrd s never open=dev/hwrng\n",         /* not absolute */
+	        "samgrd s never sandbox=strict\n",      /* unknown profile */
+	        "samgrd s never bogus=1\n",             /* unknown option */
+	        "samgrd s never uid=0\n",               /* root is never allocated */
+	        "samgrd s never uid=12x\n",             /* not a number */
+	        "samgrd s never caps=CAP_CHOWN\n",      /* no reason given */
+	        "samgrd s never caps=CAP_NOPE # why\n", /* unknown capability */
+	        "samgrd s never nofile=0\n",            /* below 1 */
+	        "samgrd s never nproc=1048577\n",       /* over NX_INIT_RLIMIT_MAX */
+	        "samgrd s never open=dev/hwrng\n",      /* not absolute */
 	        "samgrd s never open=/a open=/b open=/c open=/d open=/e\n", /* > NX_INIT_OPEN_MAX */
 	};
 	struct init_entry e[INIT_MAX_SERVICES];
