@@ -1162,6 +1162,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setenv("NEXUS_RUNTIME_DIR", real, 1); /* children inherit the absolute path */
+	/* Services run under uids of their own: samgrd learns who the operator is here. */
+	snprintf(dir, sizeof(dir), "%u", (unsigned)getuid());
+	setenv("NEXUS_OPERATOR_UID", dir, 1);
 	if ((size_t)snprintf(in.sock_path, sizeof(in.sock_path), "%s/samgr.sock", real) >=
 	                sizeof(in.sock_path) ||
 	        (size_t)snprintf(in.status_path, sizeof(in.status_path), "%s/status", real) >=
