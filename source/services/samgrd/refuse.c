@@ -26,8 +26,8 @@ static void on_refusal_timer(nx_source *src, void *userdata)
 {
 	struct samgrd *d = userdata;
 
-	nx_source_set_deadline(src, ratelog_flush(d->refusals, nx_clock_monotonic_ns(),
-	                                    on_summary, d));
+	nx_source_set_deadline(
+	        src, ratelog_flush(d->refusals, nx_clock_monotonic_ns(), on_summary, d));
 }
 
 int samgrd_refusals_new(struct samgrd *d)
@@ -55,8 +55,8 @@ void samgrd_refusal_log(struct samgrd *d, const char *subject, const char *reaso
 	if (ratelog_event(d->refusals, key, now))
 		nx_log(NX_LOG_WARN, NULL, "refused a connection from %s: %s", subject, reason);
 	else
-		nx_source_set_deadline(d->refusal_timer, ratelog_flush(d->refusals, now,
-		                                                 on_summary, d));
+		nx_source_set_deadline(
+		        d->refusal_timer, ratelog_flush(d->refusals, now, on_summary, d));
 }
 
 void samgrd_refuse(struct samgrd *d, int fd, const char *subject)

@@ -55,9 +55,9 @@ struct samgrd {
 	int listen_fd;
 	nx_source *accept_src;
 	struct samgrd_client *clients;
-	struct conns *conns; /* the clients, against both connection limits */
-	struct ratelog *refusals;   /* which refusals to log (refuse.c) */
-	nx_source *refusal_timer;   /* due: the next "suppressed N" summary */
+	struct conns *conns;      /* the clients, against both connection limits */
+	struct ratelog *refusals; /* which refusals to log (refuse.c) */
+	nx_source *refusal_timer; /* due: the next "suppressed N" summary */
 	struct reg *reg;
 	struct samgrd_resolve *resolves;
 	/* Every decision (nx-svc/policy.h): the interim rule below until policyd registered, then

@@ -272,7 +272,7 @@ static int mount_point_make(const char *path, bool is_dir)
 static int mount_ns_apply(const struct nx_sandbox *profile, int *ret_error)
 {
 	int held[NX_SANDBOX_MAX_PATHS], r = 0;
-	bool is_dir[NX_SANDBOX_MAX_PATHS];
+	bool is_dir[NX_SANDBOX_MAX_PATHS] = {false};
 	char src[32];
 	struct stat st;
 
