@@ -306,8 +306,6 @@ static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 	ret->paths[n++] = (struct nx_sandbox_path){"/proc/self", NX_SANDBOX_READ};
 	if (s->e.sandbox == INIT_SANDBOX_POLICY)
 		ret->paths[n++] = (struct nx_sandbox_path){in->policy_dir, NX_SANDBOX_READ};
-	if (s->e.sandbox == INIT_SANDBOX_HWRNG)
-		ret->paths[n++] = (struct nx_sandbox_path){"/dev/hwrng", NX_SANDBOX_READ};
 	/* The table puts samgrd first: it binds samgr.sock in the runtime dir. */
 	if (s == &in->svcs[0])
 		ret->paths[n++] = (struct nx_sandbox_path){

@@ -34,7 +34,6 @@ static int parse_sandbox(const char *s, enum init_sandbox *ret)
 	        [INIT_SANDBOX_DEFAULT] = "sandbox=default",
 	        [INIT_SANDBOX_POLICY] = "sandbox=policy",
 	        [INIT_SANDBOX_NONE] = "sandbox=none",
-	        [INIT_SANDBOX_HWRNG] = "sandbox=hwrng",
 	};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -91,7 +90,7 @@ static const char *parse_option(char *opt, bool has_comment, struct init_entry *
 
 		snprintf(full, sizeof(full), "sandbox=%s", val);
 		return parse_sandbox(full, &e->sandbox) < 0
-		               ? "sandbox: not sandbox=default, policy, none or hwrng"
+		               ? "sandbox: not sandbox=default, policy or none"
 		               : NULL;
 	}
 	if (strcmp(opt, "uid") == 0) {

@@ -93,9 +93,11 @@ echo "ok open= hands a root-only file to a service as fd 6"
 
 # ---- 5. nx status and --json show uid, capabilities and namespaces ----
 out=$("$nx" status) || fail "nx status: $out"
-grep -q "^echod  *$epid  *up  *0  *62003  *CAP_NET_BIND_SERVICE  *mnt  *[a-z_,]*uid$" <<<"$out" ||
+# STARTED UPTIME LAST-EXIT RSS-KIB CPU-MS between RST and UID.
+run='  *[0-9T:-]*  *[0-9hms]*  *-  *[0-9]*  *[0-9]*'
+grep -q "^echod  *$epid  *up  *0$run  *62003  *CAP_NET_BIND_SERVICE  *mnt  *[a-z_,]*uid$" <<<"$out" ||
 	fail "nx status echod: $out"
-grep -q "^logd  *[1-9][0-9]*  *up  *0  *62100  *-  *mnt  " <<<"$out" || fail "nx status logd: $out"
+grep -q "^logd  *[1-9][0-9]*  *up  *0$run  *62100  *-  *mnt  " <<<"$out" || fail "nx status logd: $out"
 "$nx" status --json >"$tmp/status.json" || fail "nx status --json"
 python3 - "$tmp/status.json" <<'PY' || fail "json: $(cat "$tmp/status.json")"
 import json, sys

@@ -388,6 +388,9 @@ static void test_create_atomic(void **state)
 	assert_int_equal(nx_file_create_atomic(t->dirfd, "", "x", 1, 0600), -EINVAL);
 	/* A symlink at the name is an existing name, not a way out. */
 	assert_int_equal(nx_file_create_atomic(t->dirfd, "link-up", "x", 1, 0600), -EEXIST);
+	fdcheck_assert(before);
+}
+
 /* nx_file_open_read: read-only, close-on-exec; the kernel's errors as they are. */
 static void test_open_read(void **state)
 {
