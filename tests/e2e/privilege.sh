@@ -41,10 +41,10 @@ echo "ok a caps= entry without its reason is refused"
 ipid=$!
 pids+=("$ipid")
 wait_for "$log" 'init: ready' || fail "no 'init: ready'"
+# (fd 9 itself is soon reused by init's own channels: the file is what must be gone.)
 for fd in /proc/"$ipid"/fd/*; do
 	[ "$(readlink "$fd")" != "$tmp/inherited" ] || fail "init kept inherited $fd"
 done
-[ ! -e "/proc/$ipid/fd/9" ] || fail "init still has fd 9: $(readlink "/proc/$ipid/fd/9")"
 echo "ok nexus-init closed the fd it inherited"
 
 # ---- 3. Each service: its uid, no capabilities, its limits, its namespace ----
