@@ -132,10 +132,10 @@ struct svc {
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
 	uint32_t uid;              /* its own uid and gid */
 	char state_dir[PATH_MAX];
-	uint64_t started_ns;  /* realtime of the running child's start, for `nx status` */
-	char last_exit[24];   /* "code:N" / "signal:N" of the last exit; "" before one */
-	bool held;            /* stopped by control: stays down until started */
-	bool restart_pending; /* control asked for a restart: start again once it exited */
+	uint64_t started_ns;        /* realtime of the running child's start, for `nx status` */
+	char last_exit[24];         /* "code:N" / "signal:N" of the last exit; "" before one */
+	bool held;                  /* stopped by control: stays down until started */
+	bool restart_pending;       /* control asked for a restart: start again once it exited */
 	struct init_fdstore store;  /* kept across restarts; dropped when it stops for good */
 	init_link *link;            /* the running child's fd 5 */
 	nx_rpc_incoming *reconnect; /* its FdStore.reconnect, waiting for samgrd */

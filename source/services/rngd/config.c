@@ -30,7 +30,7 @@ static int add_hwrng(struct rngd *d)
 	int fd, r;
 
 	if (!path && nx_fd_dup(RNGD_HWRNG_FD, &fd) == 0) {
-		nx_fd_close(RNGD_HWRNG_FD); /* the copy is close-on-exec, the original was not */
+		nx_fd_close(RNGD_HWRNG_FD);    /* the copy is close-on-exec, the original was not */
 		r = nx_fd_set_nonblock(fd, 1); /* read with a deadline, as nx_dev_open_read's */
 		if (r < 0) {
 			nx_fd_close(fd);

@@ -29,8 +29,8 @@
 /* Where nexus-init hands over the hardware source: rngd's first open= file in services.conf
  * (fds 3-5 are init's bootstrap, readiness and fd-store channels). rngd runs under a uid of
  * its own, which cannot open the root-only device itself. */
-#define RNGD_HWRNG_FD    6
-#define RNGD_SOURCES     "hwrng,getrandom"
+#define RNGD_HWRNG_FD 6
+#define RNGD_SOURCES  "hwrng,getrandom"
 
 /* The min-entropy per byte rngd claims for each source (SP 800-90B cutoffs and seed sizes
  * follow from it): 4 bits. A virtio-rng passes on whatever the host gives it, and getrandom's

@@ -26,7 +26,7 @@
 /* samgr.sock's mode (external.c): everyone may connect, policy decides the rest. */
 #define SAMGRD_SOCK_MODE_ENV     "NEXUS_SAMGR_SOCK_MODE"
 #define SAMGRD_SOCK_MODE_DEFAULT 0666u
-#define IDENTITYD_NAME "identityd"
+#define IDENTITYD_NAME           "identityd"
 
 struct samgrd_client {
 	struct samgrd_client *next;

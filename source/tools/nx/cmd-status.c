@@ -127,8 +127,8 @@ static void print_json(int init_pid, const struct status_line *l, unsigned n, ui
 static void print_table(const struct status_line *l, unsigned n, uint64_t now)
 {
 	printf("%-12s %7s %-8s %4s %-19s %7s %-10s %8s %8s %10s %-6s %-4s %s\n", "NAME", "PID",
-	        "STATE", "RST", "STARTED", "UPTIME", "LAST-EXIT", "RSS-KIB", "CPU-MS", "UID", "CAPS",
-	        "NS", "SANDBOX");
+	        "STATE", "RST", "STARTED", "UPTIME", "LAST-EXIT", "RSS-KIB", "CPU-MS", "UID",
+	        "CAPS", "NS", "SANDBOX");
 	for (unsigned i = 0; i < n; i++) {
 		char started[32], up[16] = "-", rss[24] = "-", cpu[24] = "-";
 
