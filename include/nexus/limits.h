@@ -61,6 +61,7 @@
 
 /* Each library's own limits, under its own prefix. */
 #include "nexus/limits-fdstore.h"
+#include "nexus/limits-init.h"
 #include "nexus/limits-journal.h"
 #include "nexus/limits-keystore.h"
 #include "nexus/limits-log.h"

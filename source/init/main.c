@@ -21,12 +21,25 @@
  *   sandbox    applied by nx_spawn just before exec (nx-abi/sandbox.h), by the profile in
  *              services.conf; its report comes back from nx_spawn, and a mechanism the
  *              kernel lacks is logged once
+ *   privilege  each service runs under its own uid and gid: uid=N in services.conf, else
+ *              $NEXUS_UID_BASE (default 61184) + its index in the table; its state dir is
+ *              chowned to it (0700); every capability is dropped, the bounding set too,
+ *              unless its entry keeps some (caps=); RLIMIT_NOFILE and RLIMIT_NPROC from
+ *              nofile= and nproc= (NX_INIT_NOFILE_DEFAULT, NX_INIT_NPROC_DEFAULT); a mount
+ *              namespace with a private /tmp. Files named by open=PATH are opened read-only
+ *              by init (as root) before each start and handed over as fd 6, 7, ... in the
+ *              entry's order, so a service reading a device needs no root.
+ *              The runtime dir becomes root:<samgrd's gid> 01771 (samgrd binds samgr.sock
+ *              there, nobody removes another's file), the state root 0711.
+ *              Init itself closes every fd above stdio it inherited, first thing.
  *   status     $NEXUS_RUNTIME_DIR/status, rewritten (tmp + rename) on every change, read by
  *              `nx status`:
- *                nexus-init <version=2> <init pid>
+ *                nexus-init <version=3> <init pid>
  *                <name> <pid or 0> <starting|up|backoff|down|failed|stopping> <restarts>
  *                        <active mechanisms, comma-separated, or -> <start time of the
  *                        running child, realtime ns, or 0> <last exit: code:N, signal:N, or ->
+ *                        <uid or -> <kept capabilities, comma-separated, or ->
+ *                        <namespaces of its own: mnt, or ->
  *   control    control.c: InitControl (init.capnp) registered with samgrd as `initctl`;
  *              restart/stop/start of one service (below: control_*), needing svc.control
  *
@@ -52,6 +65,7 @@
 #include "control.h"
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
+#include "nx-abi/file.h"
 #include "nx-abi/lock.h"
 #include "nx-abi/sandbox.h"
 #include "nx-abi/sock.h"
@@ -86,6 +100,11 @@ static const struct init_defaults tree_defaults = {
 static const struct init_defaults installed_defaults = {
         "/run/nexus", "/var/lib/nexus", INIT_INSTALLED_ETC "/policies"};
 
+/* The first uid (and gid) allocated to services without uid=: systemd's DynamicUser range
+ * starts here too, clear of distribution-allocated ids. */
+#define INIT_UID_BASE_DEFAULT 61184u
+#define INIT_OPEN_FD_FIRST    6
+
 #define MS               (1000ull * 1000ull)
 #define READY_TIMEOUT_NS (10000 * MS)
 #define STOP_TIMEOUT_NS  (5000 * MS)
@@ -111,6 +130,7 @@ struct svc {
 	struct sup_child sup;
 	uint64_t restart_delay_ns; /* the backoff before the pending restart */
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
+	uint32_t uid;              /* its own uid and gid */
 	char state_dir[PATH_MAX];
 	uint64_t started_ns;        /* realtime of the running child's start, for `nx status` */
 	char last_exit[24];         /* "code:N" / "signal:N" of the last exit; "" before one */
@@ -185,6 +205,28 @@ static const char *state_name(enum svc_state st)
 	}
 }
 
+/* " <uid> <caps> <namespaces>\n" of a running service, "-" for each it lacks. */
+static void status_write_privileges(FILE *f, const struct svc *s)
+{
+	bool running = s->pid > 0, first = true;
+
+	if (running && (s->sandboxed & (1u << NX_SANDBOX_IDENTITY)))
+		fprintf(f, " %u ", (unsigned)s->uid);
+	else
+		fprintf(f, " - ");
+	for (int cap = 0; running && cap < 64; cap++)
+		if (s->e.keep_caps & (1ull << cap)) {
+			fprintf(f, "%s%s", first ? "" : ",", nx_sandbox_cap_name(cap));
+			first = false;
+		}
+	/* Without the caps mechanism the child kept whatever init had. */
+	if (running && !(s->sandboxed & (1u << NX_SANDBOX_CAPS)))
+		fprintf(f, "%sinherited", first ? "" : ",");
+	else if (first)
+		fprintf(f, "-");
+	fprintf(f, " %s\n", running && (s->sandboxed & (1u << NX_SANDBOX_MOUNT_NS)) ? "mnt" : "-");
+}
+
 /* Rewrites the status file atomically; a failure is reported once and otherwise ignored:
  * supervision matters more than its display. */
 static void status_write(struct init *in)
@@ -200,7 +242,7 @@ static void status_write(struct init *in)
 		r = -errno;
 		goto out;
 	}
-	fprintf(f, "nexus-init 2 %d\n", (int)getpid());
+	fprintf(f, "nexus-init 3 %d\n", (int)getpid());
 	for (unsigned i = 0; i < in->n; i++) {
 		const struct svc *s = &in->svcs[i];
 		bool first = true;
@@ -212,9 +254,10 @@ static void status_write(struct init *in)
 				fprintf(f, "%s%s", first ? "" : ",", nx_sandbox_mech_name(m));
 				first = false;
 			}
-		fprintf(f, "%s %llu %s\n", first ? "-" : "",
+		fprintf(f, "%s %llu %s", first ? "-" : "",
 		        (unsigned long long)(s->pid > 0 ? s->started_ns : 0),
 		        s->last_exit[0] ? s->last_exit : "-");
+		status_write_privileges(f, s);
 	}
 	if (fflush(f) != 0 || ferror(f))
 		r = -EIO;
@@ -245,7 +288,14 @@ static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 	if (s->e.sandbox == INIT_SANDBOX_NONE)
 		return;
 	ret->mechs |= (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_LANDLOCK) |
-	              (1u << NX_SANDBOX_SECCOMP);
+	              (1u << NX_SANDBOX_SECCOMP) | (1u << NX_SANDBOX_RLIMITS) |
+	              (1u << NX_SANDBOX_MOUNT_NS) | (1u << NX_SANDBOX_CAPS) |
+	              (1u << NX_SANDBOX_IDENTITY);
+	ret->uid = s->uid;
+	ret->gid = s->uid;
+	ret->keep_caps = s->e.keep_caps;
+	ret->nofile = s->e.nofile ? s->e.nofile : NX_INIT_NOFILE_DEFAULT;
+	ret->nproc = s->e.nproc ? s->e.nproc : NX_INIT_NPROC_DEFAULT;
 	ret->paths[n++] =
 	        (struct nx_sandbox_path){s->state_dir, NX_SANDBOX_READ | NX_SANDBOX_WRITE};
 	ret->paths[n++] = (struct nx_sandbox_path){s->e.binary, NX_SANDBOX_EXEC};
@@ -256,8 +306,6 @@ static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 	ret->paths[n++] = (struct nx_sandbox_path){"/proc/self", NX_SANDBOX_READ};
 	if (s->e.sandbox == INIT_SANDBOX_POLICY)
 		ret->paths[n++] = (struct nx_sandbox_path){in->policy_dir, NX_SANDBOX_READ};
-	if (s->e.sandbox == INIT_SANDBOX_HWRNG)
-		ret->paths[n++] = (struct nx_sandbox_path){"/dev/hwrng", NX_SANDBOX_READ};
 	/* The table puts samgrd first: it binds samgr.sock in the runtime dir. */
 	if (s == &in->svcs[0])
 		ret->paths[n++] = (struct nx_sandbox_path){
@@ -438,10 +486,27 @@ static void samgrd_up(struct init *in)
 	}
 }
 
-/* The child's end of the bootstrap channel at fd 3, of the readiness pipe at fd 4 and of its
- * channel to init at fd 5; all stay the caller's. */
+/* Opens the entry's open= files into opened[] (the caller closes them). */
+static int svc_open_files(struct svc *s, int opened[NX_INIT_OPEN_MAX])
+{
+	int r;
+
+	for (unsigned i = 0; i < s->e.nopen; i++) {
+		r = nx_file_open_read(s->e.open[i], &opened[i]);
+		if (r < 0) {
+			printf("init: %s: cannot open %s for it: %s\n", s->e.name, s->e.open[i],
+			        strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The child's end of the bootstrap channel at fd 3, of the readiness pipe at fd 4, of its
+ * channel to init at fd 5, the open= files from fd 6; all stay the caller's. */
 static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spawned *ret)
 {
+	int opened[NX_INIT_OPEN_MAX], r;
 	struct nx_sandbox profile;
 	/* A session of its own: Ctrl-C on init's terminal reaches init alone, which then stops
 	 * the services in reverse order instead of all of them at once. */
@@ -453,8 +518,20 @@ static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spa
 	        .sandbox = &profile,
 	};
 
+	_Static_assert(INIT_OPEN_FD_FIRST + NX_INIT_OPEN_MAX <= NX_SPAWN_MAX_FDS + 3,
+	        "open= files must fit the spawn's fd map");
+	for (unsigned i = 0; i < NX_INIT_OPEN_MAX; i++)
+		opened[i] = -1;
 	sandbox_profile(s, &profile);
-	return nx_spawn(&spec, ret);
+	r = svc_open_files(s, opened);
+	for (unsigned i = 0; r >= 0 && i < s->e.nopen; i++)
+		spec.fds[spec.nfds++] =
+		        (struct nx_spawn_fd){INIT_OPEN_FD_FIRST + (int)i, opened[i]};
+	if (r >= 0)
+		r = nx_spawn(&spec, ret);
+	for (unsigned i = 0; i < s->e.nopen; i++)
+		nx_fd_close(opened[i]);
+	return r;
 }
 
 static int svc_start(struct svc *s)
@@ -923,13 +1000,14 @@ static void on_signal(nx_source *src, int signo, void *userdata)
 
 /* ---- Setup ---- */
 
+/* Parents it creates are 0711: services under their own uids must pass through them. */
 static int mkdir_p(char *path, mode_t mode)
 {
 	for (char *p = path + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, mode) < 0 && errno != EEXIST)
+		if (mkdir(path, 0711) < 0 && errno != EEXIST)
 			return -errno;
 		*p = '/';
 	}
@@ -962,6 +1040,47 @@ static int init_lock(const char *dir, int *ret_fd)
 	return r;
 }
 
+/* Owner and mode of a directory init made; ownership only when init may give it away (as
+ * root): otherwise every service runs as init's own user anyway. */
+static int dir_grant(const char *path, uint32_t uid, uint32_t gid, unsigned mode)
+{
+	if (geteuid() == 0 && chown(path, uid, gid) < 0)
+		return -errno;
+	if (chmod(path, mode) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Each service's uid (and gid): its uid= or $NEXUS_UID_BASE + its index. Two services on one
+ * uid could signal and trace each other: refused. */
+static int uids_allocate(struct init *in, const struct init_entry *entries)
+{
+	const char *env = getenv("NEXUS_UID_BASE");
+	unsigned long base = INIT_UID_BASE_DEFAULT;
+	char *end;
+
+	if (env && *env) {
+		errno = 0;
+		base = strtoul(env, &end, 10);
+		if (errno || *end || base == 0 || base > UINT32_MAX - INIT_MAX_SERVICES) {
+			fprintf(stderr, "init: NEXUS_UID_BASE: not a uid in 1..%u\n",
+			        (unsigned)(UINT32_MAX - INIT_MAX_SERVICES));
+			return -EINVAL;
+		}
+	}
+	for (unsigned i = 0; i < in->n; i++) {
+		in->svcs[i].uid = entries[i].uid ? entries[i].uid : (uint32_t)(base + i);
+		for (unsigned j = 0; j < i; j++)
+			if (in->svcs[j].uid == in->svcs[i].uid) {
+				fprintf(stderr, "init: %s and %s would share uid %u\n",
+				        entries[j].name, entries[i].name,
+				        (unsigned)in->svcs[i].uid);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
 static int usage(FILE *f, int code)
 {
 	fprintf(f,
@@ -973,7 +1092,8 @@ static int usage(FILE *f, int code)
 	        "State: $NEXUS_RUNTIME_DIR, $NEXUS_STATE_DIR, $NEXUS_POLICY_DIR (defaults: "
 	        "./.nexus/run,\n./.nexus/state and the source tree's policies/ in a build tree; "
 	        "/run/nexus,\n/var/lib/nexus and " INIT_INSTALLED_ETC "/policies when "
-	        "installed). See nexus-init(8).\n");
+	        "installed). Services run under uid $NEXUS_UID_BASE (default 61184) + their\n"
+	        "index, unless uid= says. See nexus-init(8).\n");
 	return code;
 }
 
@@ -988,6 +1108,12 @@ int main(int argc, char **argv)
 	int r, lock_fd = -1;
 	ssize_t n;
 
+	/* Whatever the shell or a parent left open is not ours to hand down. */
+	r = nx_fd_close_from(3);
+	if (r < 0) {
+		fprintf(stderr, "init: cannot close inherited fds: %s\n", strerror(-r));
+		return 1;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	nx_log_init("init"); /* the lines of control.c's policy client (nx-svc) */
 	for (int i = 1; i < argc; i++) {
@@ -1022,6 +1148,9 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 2;
 	in.n = (unsigned)r;
+	r = uids_allocate(&in, entries);
+	if (r < 0)
+		return 2;
 
 	env = getenv("NEXUS_RUNTIME_DIR");
 	snprintf(dir, sizeof(dir), "%s", env && *env ? env : def->runtime_dir);
@@ -1031,6 +1160,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setenv("NEXUS_RUNTIME_DIR", real, 1); /* children inherit the absolute path */
+	/* Services run under uids of their own: samgrd learns who the operator is here. */
+	snprintf(dir, sizeof(dir), "%u", (unsigned)getuid());
+	setenv("NEXUS_OPERATOR_UID", dir, 1);
 	if ((size_t)snprintf(in.sock_path, sizeof(in.sock_path), "%s/samgr.sock", real) >=
 	                sizeof(in.sock_path) ||
 	        (size_t)snprintf(in.status_path, sizeof(in.status_path), "%s/status", real) >=
@@ -1044,6 +1176,11 @@ int main(int argc, char **argv)
 	r = init_lock(real, &lock_fd);
 	if (r < 0)
 		return 1;
+	r = dir_grant(real, 0, in.svcs[0].uid, 01771);
+	if (r < 0) {
+		fprintf(stderr, "init: cannot hand %s to samgrd: %s\n", real, strerror(-r));
+		return 1;
+	}
 
 	/* Each service's state dir: the one place its Landlock ruleset lets it write. */
 	env = getenv("NEXUS_STATE_DIR");
@@ -1054,7 +1191,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setenv("NEXUS_STATE_DIR", real, 1);
-	for (unsigned i = 0; i < in.n; i++) {
+	r = dir_grant(real, 0, 0, 0711);
+	for (unsigned i = 0; r >= 0 && i < in.n; i++) {
 		char *sd = in.svcs[i].state_dir;
 
 		if ((size_t)snprintf(sd, PATH_MAX, "%s/%s", real, entries[i].name) >= PATH_MAX) {
@@ -1062,6 +1200,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		r = mkdir_p(sd, 0700);
+		if (r >= 0)
+			r = dir_grant(sd, in.svcs[i].uid, in.svcs[i].uid, 0700);
 		if (r < 0) {
 			fprintf(stderr, "init: cannot create %s: %s\n", sd, strerror(-r));
 			return 1;
@@ -1087,7 +1227,7 @@ int main(int argc, char **argv)
 		struct svc *s = &in.svcs[i];
 
 		s->e = entries[i];
-		s->init = &in;
+		s->init = &in; /* s->uid: set by uids_allocate */
 		s->pidfd = -1;
 		s->ready_fd = -1;
 		sup_child_init(&s->sup, s->e.restart);

@@ -4,6 +4,9 @@
 #define INIT_TABLE_H
 
 #include <limits.h>
+#include <stdint.h>
+
+#include "nexus/limits.h"
 
 #include "supervise/supervise.h"
 
@@ -15,7 +18,6 @@ enum init_sandbox {
 	INIT_SANDBOX_DEFAULT, /* no_new_privs, Landlock (own state dir), seccomp, close_range */
 	INIT_SANDBOX_POLICY,  /* default + the policy directory read-only (policyd) */
 	INIT_SANDBOX_NONE,    /* close_range only */
-	INIT_SANDBOX_HWRNG,   /* default + /dev/hwrng read-only (rngd) */
 };
 
 struct init_entry {
@@ -23,9 +25,17 @@ struct init_entry {
 	char binary[PATH_MAX];
 	enum sup_restart restart; /* always, on-failure, never */
 	enum init_sandbox sandbox;
+	uint32_t uid; /* uid=N; 0: allocated by init (its uid base + table index) */
+	uint64_t
+	        keep_caps; /* caps=CAP_X,...: 1ull << CAP_X each (the line says why in a comment) */
+	uint64_t nofile, nproc;
+	char open[NX_INIT_OPEN_MAX][NX_INIT_OPEN_PATH_MAX + 1]; /* open=PATH, fd 6 up */
+	unsigned nopen;
 };
 
-/* Reads `path` (name binary restart [sandbox=PROFILE]); relative binaries are joined to `bindir`. On error prints
+/* Reads `path` (name binary restart [options]); relative binaries are joined to `bindir`.
+ * Options: sandbox=PROFILE uid=N caps=CAP_X,... nofile=N nproc=N open=PATH (repeatable).
+ * On error prints
  * "file:line: error: ..." to stderr and returns -EINVAL (or -errno if unreadable); on success
  * the number of entries written to ret_entries (at most INIT_MAX_SERVICES). */
 int init_table_load(

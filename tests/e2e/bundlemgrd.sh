@@ -65,6 +65,7 @@ key_id=$("$nx" bundle keygen pub.key) || fail "keygen"
 [[ "$key_id" =~ ^[0-9a-f]{16}$ ]] || fail "key id: $key_id"
 [ "$(stat -c %a pub.key)" = 600 ] || fail "secret key not 0600"
 cp pub.key.pub "$store/trust/$key_id.pub"
+give_state bundlemgrd
 "$nx" bundle pack "$sample/root" --manifest "$sample/manifest.nxm" --key pub.key -o hello.nxb >/dev/null ||
 	fail "pack"
 "$nx" bundle inspect hello.nxb --json >inspect.json || fail "inspect"

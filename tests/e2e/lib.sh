@@ -6,6 +6,8 @@
 init=$build/source/init/nexus-init
 nx=$build/source/tools/nx/nx
 tmp=$(mktemp -d)
+# Services run under their own uids (nexus-init): they must pass through to their state dirs.
+chmod 0711 "$tmp"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
@@ -42,4 +44,27 @@ operator_policy_for_non_root() {
 # on stdin (one JSON object per line).
 records_hold() {
 	python3 -c "import json,sys; r=[json.loads(l) for l in sys.stdin if l.strip()]; sys.exit(0 if ($1) else 1)"
+}
+
+# svc_uid NAME: the uid nexus-init runs NAME under with the build's services.conf (its uid=, or
+# $NEXUS_UID_BASE + its line's index); init not run as root cannot switch: the caller's own.
+svc_uid() {
+	[ "$(id -u)" = 0 ] || { id -u; return; }
+	awk -v name="$1" -v base="${NEXUS_UID_BASE:-61184}" '
+		/^#/ || !NF { next }
+		$1 == name {
+			for (i = 4; i <= NF && $i !~ /^#/; i++)
+				if ($i ~ /^uid=/) { print substr($i, 5); exit }
+			print base + index_; exit
+		}
+		{ index_++ }' "$build/source/init/services.conf"
+}
+
+# give_state NAME: what the test planted (as root) in NAME's state dir becomes NAME's, as if
+# the service had made it; symlinks themselves, never their targets.
+give_state() {
+	local uid
+	uid=$(svc_uid "$1")
+	[ -n "$uid" ] || fail "give_state: $1 is not in services.conf"
+	chown -hR "$uid:$uid" "$NEXUS_STATE_DIR/$1"
 }

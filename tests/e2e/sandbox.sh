@@ -37,14 +37,21 @@ for m in landlock seccomp; do
 	[ "$n" = 1 ] || mechs=$mechs,$m
 done
 mechs=$mechs,close_range
+for m in rlimits mount_ns caps uid; do
+	n=$(grep -c "^init: sandbox: $m unavailable" "$log" || true)
+	[ "$n" -le 1 ] || fail "$m unavailable said $n times, not once"
+	[ "$n" = 1 ] || mechs=$mechs,$m
+done
+# UID, CAPS and NS (checked in privilege.sh) between CPU-MS and SANDBOX.
+priv='  *[^ ]*  *[^ ]*  *[^ ]*'
 [[ "$mechs" == *landlock* ]] || echo "note: this kernel has no Landlock; checked without it"
 [[ "$mechs" == *seccomp* ]] || echo "note: this kernel has no seccomp; checked without it"
 services=$(awk '!/^#/ && NF {print $1}' "$build/source/init/services.conf")
 out=$("$nx" status) || fail "nx status exited non-zero: $out"
-head -1 <<<"$out" | grep -q '^NAME  *PID  *STATE  *RST  *STARTED  *UPTIME  *LAST-EXIT  *RSS-KIB  *CPU-MS  *SANDBOX$' ||
+head -1 <<<"$out" | grep -q '^NAME  *PID  *STATE  *RST  *STARTED  *UPTIME  *LAST-EXIT  *RSS-KIB  *CPU-MS  *UID  *CAPS  *NS  *SANDBOX$' ||
 	fail "header: $out"
 for s in $services; do
-	grep -q "^$s  *[1-9][0-9]*  *up  *0  *[0-9T:-]*  *[0-9hms]*  *-  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" ||
+	grep -q "^$s  *[1-9][0-9]*  *up  *0  *[0-9T:-]*  *[0-9hms]*  *-  *[0-9]*  *[0-9]*$priv  *$mechs\$" <<<"$out" ||
 		fail "nx status for $s: $out"
 done
 [ "$(($(wc -l <<<"$out") - 1))" = "$(wc -w <<<"$services")" ] || fail "extra lines: $out"
@@ -81,7 +88,7 @@ wait_for "$log" 'init: up echod' 2 || fail "echod was not restarted"
 ok=
 for _ in $(seq 100); do
 	out=$("$nx" status) || true
-	grep -q "^echod  *[1-9][0-9]*  *up  *1  *[0-9T:-]*  *[0-9hms]*  *signal:9  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" &&
+	grep -q "^echod  *[1-9][0-9]*  *up  *1  *[0-9T:-]*  *[0-9hms]*  *signal:9  *[0-9]*  *[0-9]*$priv  *$mechs\$" <<<"$out" &&
 		{ ok=1; break; }
 	sleep 0.05
 done
@@ -115,13 +122,13 @@ pids+=("$ipid")
 wait_for "$log" 'init: ready' 1 60 || fail "storm boot did not finish"
 st=0; out=$("$nx" status) || st=$?
 [ "$st" = 1 ] || fail "nx status with a failed service exited $st, not 1"
-# NAME PID STATE RST STARTED UPTIME LAST-EXIT RSS-KIB CPU-MS SANDBOX
+# NAME PID STATE RST STARTED UPTIME LAST-EXIT RSS-KIB CPU-MS UID CAPS NS SANDBOX
 up='[0-9T:-]*  *[0-9hmsd]*' # started, uptime
-grep -q '^crashy  *0  *failed  *4  *-  *-  *code:1  *-  *-  *-$' <<<"$out" ||
+grep -q '^crashy  *0  *failed  *4  *-  *-  *code:1  *-  *-  *-  *-  *-  *-$' <<<"$out" ||
 	fail "crashy not failed: $out"
-grep -q "^echod  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*  *close_range\$" <<<"$out" ||
+grep -q "^echod  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*  *-  *inherited  *-  *close_range\$" <<<"$out" ||
 	fail "echod none: $out"
-grep -q "^samgrd  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*  *$mechs\$" <<<"$out" ||
+grep -q "^samgrd  *[1-9][0-9]*  *up  *0  *$up  *-  *[0-9]*  *[0-9]*$priv  *$mechs\$" <<<"$out" ||
 	fail "samgrd: $out"
 epid=$(awk '$1 == "echod" {print $2}' <<<"$out")
 grep -q -x $'NoNewPrivs:\t0' "/proc/$epid/status" || fail "sandbox=none echod has NoNewPrivs"

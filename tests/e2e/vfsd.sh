@@ -42,6 +42,7 @@ state=$tmp/state/vfsd
 mkdir -p "$state/tmp/uid:0" "$state/data/uid:0"
 echo stale >"$state/tmp/uid:0/stale"
 echo kept >"$state/data/uid:0/kept"
+give_state vfsd
 
 # boot LOG: starts nexus-init, waits for init: ready; sets $ipid.
 boot() {
@@ -116,6 +117,7 @@ ln -s "$tmp/outside" "$state/data/uid:0/out-abs"
 ln -s ../../../../outside/secret "$state/data/uid:0/out-rel"
 ln -s ../uid:65534 "$state/data/uid:0/other-subject"
 ln -s kept "$state/data/uid:0/inside"
+give_state vfsd
 snapshot() { (cd "$tmp" && find state outside -printf '%p %s %y\n' | sort); }
 before=$(snapshot)
 long=$(printf 'n%.0s' $(seq 300))

@@ -27,6 +27,11 @@ extern "C" {
  * -EACCES, ... as the kernel says. */
 int nx_dir_open(const char *path, int *ret_dirfd);
 
+/* Opens `path` read-only (close-on-exec, never as a controlling terminal) for a process
+ * that hands it on: nexus-init opens the devices a service may read before the service
+ * drops its privileges. *ret_fd is the caller's. -ENOENT, -EACCES, ... as the kernel says. */
+int nx_file_open_read(const char *path, int *ret_fd);
+
 /* Reads the whole regular file `relpath` beneath dirfd (borrowed), at most `max` bytes.
  * On success *ret_buf (the caller's, free()) holds *ret_len bytes followed by a NUL not
  * counted in *ret_len. On failure both are untouched and:

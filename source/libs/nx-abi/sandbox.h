@@ -10,12 +10,25 @@
  *                 execve stays allowed, so it can be applied between fork and exec
  *                 (sanitizer builds keep ptrace: LeakSanitizer stops the world with it)
  *   close_range   every fd from keep_fds up is closed
+ *   rlimits       RLIMIT_NOFILE and RLIMIT_NPROC set (soft = hard) to the values given
+ *   mount_ns      a mount namespace of its own with a private /tmp (a fresh tmpfs); the
+ *                 Landlock paths beneath /tmp are bound back in at the same place, so a
+ *                 state dir under /tmp stays reachable
+ *   caps          the bounding set, then effective, permitted, inheritable and ambient
+ *                 cleared except keep_caps (kept ones are raised ambient so they survive the
+ *                 exec under a non-zero uid)
+ *   uid           supplementary groups cleared, real/effective/saved gid and uid set
+ *
+ * Root is needed for rlimits above the hard limit, mount_ns, caps and uid: without it they
+ * are reported UNAVAILABLE (-EPERM), as a kernel without the mechanism.
  *
  * Meant for the child between fork and exec: no allocation, no stdio, no locks; everything
  * it builds lives on the stack. Irreversible for the calling process and all it execs.
  */
 #ifndef NX_ABI_SANDBOX_H
 #define NX_ABI_SANDBOX_H
+
+#include <stdint.h>
 
 #include "nexus/limits.h" /* NX_SANDBOX_MAX_PATHS */
 
@@ -28,6 +41,10 @@ enum nx_sandbox_mech {
 	NX_SANDBOX_LANDLOCK,
 	NX_SANDBOX_SECCOMP,
 	NX_SANDBOX_CLOSE_RANGE,
+	NX_SANDBOX_RLIMITS,
+	NX_SANDBOX_MOUNT_NS,
+	NX_SANDBOX_CAPS,
+	NX_SANDBOX_IDENTITY,
 	NX_SANDBOX_MECH_COUNT,
 };
 
@@ -51,7 +68,10 @@ struct nx_sandbox {
 	unsigned mechs; /* 1u << enum nx_sandbox_mech, each requested one */
 	struct nx_sandbox_path paths[NX_SANDBOX_MAX_PATHS]; /* Landlock rules */
 	unsigned npaths;
-	int keep_fds; /* close_range: fds below this stay open */
+	int keep_fds;           /* close_range: fds below this stay open */
+	uint64_t nofile, nproc; /* rlimits: 0 leaves that one as inherited */
+	uint64_t keep_caps;     /* caps: 1ull << CAP_X for each one kept, the rest dropped */
+	uint32_t uid, gid;      /* uid */
 };
 
 struct nx_sandbox_report {
@@ -62,8 +82,8 @@ struct nx_sandbox_report {
 	int landlock_abi; /* the kernel's Landlock ABI version, 0 if none */
 };
 
-/* Applies every mechanism requested in `profile`, in order no_new_privs, close_range,
- * Landlock, seccomp, and describes each in *ret (set also on failure, as far as it got).
+/* Applies every mechanism requested in `profile`, in order rlimits, mount_ns, caps (the
+ * bounding set), uid, caps (the rest), no_new_privs, close_range, Landlock, seccomp, and describes each in *ret (set also on failure, as far as it got).
  * A mechanism the kernel lacks (ENOSYS, EOPNOTSUPP, or EINVAL for seccomp) is reported
  * UNAVAILABLE and the rest still applied: 0. A mechanism that exists but cannot be applied
  * (a path that cannot be opened other than ENOENT, a refused rule) fails closed: its
@@ -71,8 +91,16 @@ struct nx_sandbox_report {
  * Paths are borrowed. */
 int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report *ret);
 
-/* "no_new_privs", "landlock", "seccomp", "close_range"; NULL past the end. */
+/* "no_new_privs", "landlock", "seccomp", "close_range", "rlimits", "mount_ns", "caps",
+ * "uid"; NULL past the end. */
 const char *nx_sandbox_mech_name(enum nx_sandbox_mech m);
+
+/* The capability named `name` ("CAP_NET_ADMIN", case-insensitive, the CAP_ prefix optional):
+ * its number (>= 0), or -EINVAL for a name this build does not know. */
+int nx_sandbox_cap_from_name(const char *name);
+
+/* "CAP_CHOWN", ... for a capability number; NULL for one this build does not know. */
+const char *nx_sandbox_cap_name(int cap);
 
 #ifdef __cplusplus
 }

@@ -58,6 +58,9 @@ int nx_fd_set_nonblock(int fd, int on);
 int nx_fd_dup(int fd, int *ret_fd);
 /* Closes fd if >= 0; returns -1 so callers can write `fd = nx_fd_close(fd)`. */
 int nx_fd_close(int fd);
+/* Closes every fd from `first` up (a process start dropping what it inherited). 0, or a
+ * negative errno (-EINVAL: first < 0). */
+int nx_fd_close_from(int first);
 /* How many fds this process has open (for leak checks in tests), or a negative errno. */
 int nx_fd_count(void);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nx-abi/dev.h"
+#include "nx-abi/sock.h"
 #include "nx-log/log.h"
 #include "rngd.h"
 
@@ -20,14 +21,24 @@ static const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
-/* The hardware source from its path: opened here so that the source itself only ever sees an
- * fd (nexus-init may one day open the device and hand it over). */
+/* The hardware source: a path named in the environment wins (tests point it at a file),
+ * then the device nexus-init opened for rngd (open= in services.conf), then the default path
+ * when rngd runs on its own as root. The source itself only ever sees an fd. */
 static int add_hwrng(struct rngd *d)
 {
-	const char *path = env_or(RNGD_ENV_HWRNG, RNGD_HWRNG_PATH);
+	const char *path = env_or(RNGD_ENV_HWRNG, NULL);
 	int fd, r;
 
-	r = nx_dev_open_read(path, &fd);
+	if (!path && nx_fd_dup(RNGD_HWRNG_FD, &fd) == 0) {
+		nx_fd_close(RNGD_HWRNG_FD);    /* the copy is close-on-exec, the original was not */
+		r = nx_fd_set_nonblock(fd, 1); /* read with a deadline, as nx_dev_open_read's */
+		if (r < 0) {
+			nx_fd_close(fd);
+			return rngd_source_add_failed(d, "hwrng", r);
+		}
+		return rngd_source_add_fd(d, "hwrng", fd);
+	}
+	r = nx_dev_open_read(path ? path : RNGD_HWRNG_PATH, &fd);
 	if (r < 0)
 		return rngd_source_add_failed(d, "hwrng", r);
 	return rngd_source_add_fd(d, "hwrng", fd);

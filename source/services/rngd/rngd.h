@@ -26,7 +26,11 @@
 #define RNGD_ENV_RATE    "NEXUS_RNGD_RATE"
 #define RNGD_ENV_BURST   "NEXUS_RNGD_BURST"
 #define RNGD_HWRNG_PATH  "/dev/hwrng"
-#define RNGD_SOURCES     "hwrng,getrandom"
+/* Where nexus-init hands over the hardware source: rngd's first open= file in services.conf
+ * (fds 3-5 are init's bootstrap, readiness and fd-store channels). rngd runs under a uid of
+ * its own, which cannot open the root-only device itself. */
+#define RNGD_HWRNG_FD 6
+#define RNGD_SOURCES  "hwrng,getrandom"
 
 /* The min-entropy per byte rngd claims for each source (SP 800-90B cutoffs and seed sizes
  * follow from it): 4 bits. A virtio-rng passes on whatever the host gives it, and getrandom's
@@ -73,7 +77,8 @@ int rngd_reseed(struct rngd *d);
 void rngd_sources_free(struct rngd *d);
 
 /* config.c: the sources named by RNGD_ENV_SOURCES (default RNGD_SOURCES), opened (the
- * hardware one at RNGD_ENV_HWRNG); the rate from RNGD_ENV_RATE and RNGD_ENV_BURST. A bad knob
+ * hardware one at RNGD_ENV_HWRNG if set, else taken from RNGD_HWRNG_FD if open, else at
+ * RNGD_HWRNG_PATH); the rate from RNGD_ENV_RATE and RNGD_ENV_BURST. A bad knob
  * is logged and returns -EINVAL. */
 int rngd_config_sources(struct rngd *d);
 int rngd_config_rate(struct rngd *d);

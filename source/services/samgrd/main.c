@@ -7,6 +7,7 @@
  *   fd 4   the readiness pipe: one line once both entries below serve
  *   $NEXUS_RUNTIME_DIR/samgr.sock (0666, $NEXUS_SAMGR_SOCK_MODE): Samgr for local users,
  *          subject uid:<n>; policy decides what each may do
+ *   $NEXUS_OPERATOR_UID: the uid the interim rule trusts while policyd is down
  *
  *   samgr.c     Samgr and SamgrAdmin over userspace/registry (names, owners, watchers,
  *               adoption rules) and userspace/registry/conns (connection limits)
@@ -20,15 +21,32 @@
  *   authenticate.c  Samgr.authenticate: user:<name> subjects, verified with identityd
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "nx-log/log.h"
 #include "samgrd.h"
 
+/* The operator: who started nexus-init ($NEXUS_OPERATOR_UID, set by init, which runs every
+ * service under a uid of its own), else samgrd's own uid. */
+static uint32_t operator_uid(void)
+{
+	const char *env = getenv("NEXUS_OPERATOR_UID");
+	unsigned long uid;
+	char *end;
+
+	if (env && *env) {
+		uid = strtoul(env, &end, 10);
+		if (!*end && uid < UINT32_MAX)
+			return (uint32_t)uid;
+	}
+	return (uint32_t)getuid();
+}
+
 int main(void)
 {
-	struct samgrd d = {.listen_fd = -1, .uid = (uint32_t)getuid()};
+	struct samgrd d = {.listen_fd = -1, .uid = operator_uid()};
 	int r, code = 1;
 
 	r = nx_daemon_new("samgrd", &d.daemon);

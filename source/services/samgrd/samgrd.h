@@ -46,7 +46,7 @@ struct samgrd_resolve; /* a resolve waiting for the owner's accept() */
 struct samgrd {
 	nx_daemon *daemon;         /* log, loop, signals, readiness (nx-svc/daemon.h) */
 	nx_loop *loop;             /* the daemon's */
-	uint32_t uid;              /* the uid samgrd runs as: its users get uid:<uid> */
+	uint32_t uid;              /* the operator's (main.c): its users get uid:<uid> */
 	nx_rpc_conn *admin_conn;   /* fd 3, from nexus-init */
 	struct samgr_admin *admin; /* served on it */
 	char admin_subject[NX_SVC_SUBJECT_MAX + 1];

@@ -2,7 +2,8 @@
 /*
  * nx status [--json]: what nexus-init says about each service, from the file it rewrites on
  * every change ($NEXUS_RUNTIME_DIR/status, format in source/init/main.c): pid, state, restarts,
- * start time (hence uptime), last exit cause and the sandbox mechanisms active in it, with
+ * start time (hence uptime), last exit cause, the uid it runs under, the capabilities it kept,
+ * the namespaces of its own and the sandbox mechanisms active in it, with
  * the memory and CPU time each running service uses now (nx-abi proc.h). Needs no service to
  * be up.
  *
@@ -24,7 +25,7 @@
 /* nexus-init's table holds at most 16 (INIT_MAX_SERVICES); a longer file is not init's. */
 #define STATUS_MAX_SERVICES 64
 /* The status file format this nx reads (source/init/main.c). */
-#define STATUS_VERSION 2
+#define STATUS_VERSION 3
 
 int nx_cmd_status(int argc, char **argv);
 
@@ -34,15 +35,16 @@ struct status_line {
 	int pid;
 	unsigned restarts;
 	bool use_known;
-	char state[16], last_exit[24], name[65], mechs[128];
+	char state[16], last_exit[24], name[65], mechs[128], uid[16], caps[256], ns[32];
 };
 
 static int help(void)
 {
 	printf("usage: nx status [--json]\n\n"
 	       "Each service as nexus-init sees it: pid, state, restarts, when it started and its\n"
-	       "uptime, the cause of its last exit, resident memory and CPU time, and the sandbox\n"
-	       "mechanisms active in it. Reads $NEXUS_RUNTIME_DIR/status: works while samgrd is "
+	       "uptime, the cause of its last exit, resident memory and CPU time, the uid it runs\n"
+	       "under, the capabilities it kept, its namespaces and the sandbox mechanisms active\n"
+	       "in it. Reads $NEXUS_RUNTIME_DIR/status: works while samgrd is "
 	       "down.\n"
 	       "Exit codes: 0 all up or stopped on purpose, 1 a service failed or nexus-init is "
 	       "not running, 2 usage.\n");
@@ -73,13 +75,28 @@ static void format_started(unsigned long long ns, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* A comma-separated field ("-": none) as a JSON array of strings ([A-Za-z0-9_], no
+ * escaping needed), then a comma unless it is the last. */
+static void print_json_list(const char *key, const char *field, bool last)
+{
+	char copy[256];
+	bool first = true;
+
+	printf("\"%s\":[", key);
+	snprintf(copy, sizeof(copy), "%s", field);
+	if (strcmp(copy, "-") != 0)
+		for (char *save, *m = strtok_r(copy, ",", &save); m;
+		        m = strtok_r(NULL, ",", &save)) {
+			printf("%s\"%s\"", first ? "" : ",", m);
+			first = false;
+		}
+	printf("]%s", last ? "" : ",");
+}
+
 static void print_json(int init_pid, const struct status_line *l, unsigned n, uint64_t now)
 {
 	printf("{\"init\":{\"pid\":%d},\"services\":[", init_pid);
 	for (unsigned i = 0; i < n; i++) {
-		char mechs[sizeof(l[i].mechs)];
-		bool first = true;
-
 		/* Names, states and exits are [a-z0-9._:-] (init writes them): no escaping. */
 		printf("%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"restarts\":%u,",
 		        i ? "," : "", l[i].name, l[i].pid, l[i].state, l[i].restarts);
@@ -98,23 +115,20 @@ static void print_json(int init_pid, const struct status_line *l, unsigned n, ui
 			        l[i].use.rss_bytes, l[i].use.cpu_ns);
 		else
 			printf("\"rss_bytes\":null,\"cpu_ns\":null,");
-		printf("\"sandbox\":[");
-		memcpy(mechs, l[i].mechs, sizeof(mechs));
-		if (strcmp(mechs, "-") != 0)
-			for (char *save, *m = strtok_r(mechs, ",", &save); m;
-			        m = strtok_r(NULL, ",", &save)) {
-				printf("%s\"%s\"", first ? "" : ",", m);
-				first = false;
-			}
-		printf("]}");
+		printf("\"uid\":%s,", strcmp(l[i].uid, "-") == 0 ? "null" : l[i].uid);
+		print_json_list("caps", l[i].caps, false);
+		print_json_list("namespaces", l[i].ns, false);
+		print_json_list("sandbox", l[i].mechs, true);
+		printf("}");
 	}
 	printf("]}\n");
 }
 
 static void print_table(const struct status_line *l, unsigned n, uint64_t now)
 {
-	printf("%-12s %7s %-8s %4s %-19s %7s %-10s %8s %8s %s\n", "NAME", "PID", "STATE", "RST",
-	        "STARTED", "UPTIME", "LAST-EXIT", "RSS-KIB", "CPU-MS", "SANDBOX");
+	printf("%-12s %7s %-8s %4s %-19s %7s %-10s %8s %8s %10s %-6s %-4s %s\n", "NAME", "PID",
+	        "STATE", "RST", "STARTED", "UPTIME", "LAST-EXIT", "RSS-KIB", "CPU-MS", "UID",
+	        "CAPS", "NS", "SANDBOX");
 	for (unsigned i = 0; i < n; i++) {
 		char started[32], up[16] = "-", rss[24] = "-", cpu[24] = "-";
 
@@ -125,9 +139,9 @@ static void print_table(const struct status_line *l, unsigned n, uint64_t now)
 			snprintf(rss, sizeof(rss), "%" PRIu64, l[i].use.rss_bytes / 1024);
 			snprintf(cpu, sizeof(cpu), "%" PRIu64, l[i].use.cpu_ns / 1000000u);
 		}
-		printf("%-12s %7d %-8s %4u %-19s %7s %-10s %8s %8s %s\n", l[i].name, l[i].pid,
-		        l[i].state, l[i].restarts, started, up, l[i].last_exit, rss, cpu,
-		        l[i].mechs);
+		printf("%-12s %7d %-8s %4u %-19s %7s %-10s %8s %8s %10s %-6s %-4s %s\n", l[i].name,
+		        l[i].pid, l[i].state, l[i].restarts, started, up, l[i].last_exit, rss, cpu,
+		        l[i].uid, l[i].caps, l[i].ns, l[i].mechs);
 	}
 }
 
@@ -135,7 +149,7 @@ static void print_table(const struct status_line *l, unsigned n, uint64_t now)
 static int read_status(const char *path, struct status_line *lines, unsigned *ret_n, int *ret_init)
 {
 	unsigned n = 0, version = 0;
-	char buf[512];
+	char buf[1024];
 	FILE *f;
 
 	f = fopen(path, "re");
@@ -156,8 +170,9 @@ static int read_status(const char *path, struct status_line *lines, unsigned *re
 	while (n < STATUS_MAX_SERVICES && fgets(buf, sizeof(buf), f)) {
 		struct status_line *l = &lines[n];
 
-		if (sscanf(buf, "%64s %d %15s %u %127s %llu %23s", l->name, &l->pid, l->state,
-		            &l->restarts, l->mechs, &l->started_ns, l->last_exit) != 7) {
+		if (sscanf(buf, "%64s %d %15s %u %127s %llu %23s %15s %255s %31s", l->name, &l->pid,
+		            l->state, &l->restarts, l->mechs, &l->started_ns, l->last_exit, l->uid,
+		            l->caps, l->ns) != 10) {
 			fclose(f);
 			fprintf(stderr, "nx: internal: %s: bad line %u\n", path, n + 2);
 			return 1;

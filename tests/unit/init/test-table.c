@@ -57,16 +57,42 @@ static void sandbox_profiles(void **state)
 	assert_int_equal(load("samgrd s never\n"
 	                      "a b always sandbox=default\n"
 	                      "c d always sandbox=policy\n"
-	                      "f g always sandbox=none\n"
-	                      "rngd r always sandbox=hwrng\n",
+	                      "f g always sandbox=none\n",
 	                         e),
-	        5);
+	        4);
 	assert_int_equal(e[0].sandbox, INIT_SANDBOX_DEFAULT); /* when not said */
 	assert_int_equal(e[1].sandbox, INIT_SANDBOX_DEFAULT);
 	assert_int_equal(e[2].sandbox, INIT_SANDBOX_POLICY);
 	assert_int_equal(e[3].sandbox, INIT_SANDBOX_NONE);
-	assert_int_equal(e[4].sandbox, INIT_SANDBOX_HWRNG);
-	assert_int_equal(load("samgrd s never sandbox=hwrng2\n", e), -EINVAL);
+	/* The device comes as an open= fd now: no profile opens it. */
+	assert_int_equal(load("samgrd s never sandbox=hwrng\n", e), -EINVAL);
+	fdcheck_assert(before);
+}
+
+/* uid=, caps= (with its reason), nofile=, nproc=, open= (repeatable), sandbox= in any order. */
+static void options(void **state)
+{
+	struct init_entry e[INIT_MAX_SERVICES];
+	int before = fdcheck_count();
+
+	assert_int_equal(load("samgrd s always nofile=8192 uid=5000 sandbox=none\n"
+	                      "rngd r always open=/dev/hwrng open=/dev/null nproc=16\n"
+	                      "execd x always caps=CAP_SETUID,sys_admin # builds sandboxes\n",
+	                         e),
+	        3);
+	assert_int_equal(e[0].uid, 5000);
+	assert_int_equal(e[0].nofile, 8192);
+	assert_int_equal(e[0].nproc, 0);
+	assert_int_equal(e[0].sandbox, INIT_SANDBOX_NONE);
+	assert_int_equal(e[0].keep_caps, 0);
+	assert_int_equal(e[1].uid, 0); /* allocated by init */
+	assert_int_equal(e[1].nproc, 16);
+	assert_int_equal(e[1].nopen, 2);
+	assert_string_equal(e[1].open[0], "/dev/hwrng");
+	assert_string_equal(e[1].open[1], "/dev/null");
+	assert_int_equal(e[1].sandbox, INIT_SANDBOX_DEFAULT);
+	assert_int_equal(
+	        e[2].keep_caps, (1ull << 7) | (1ull << 21)); /* CAP_SETUID, CAP_SYS_ADMIN */
 	fdcheck_assert(before);
 }
 
@@ -83,6 +109,16 @@ static void bad(void **state)
 	        "samgrd samgrd never\nsamgrd s always\n", /* twice */
 	        "samgrd samgrd never\n"
 	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa e always\n",
+	        "samgrd s never sandbox=strict\n",      /* unknown profile */
+	        "samgrd s never bogus=1\n",             /* unknown option */
+	        "samgrd s never uid=0\n",               /* root is never allocated */
+	        "samgrd s never uid=12x\n",             /* not a number */
+	        "samgrd s never caps=CAP_CHOWN\n",      /* no reason given */
+	        "samgrd s never caps=CAP_NOPE # why\n", /* unknown capability */
+	        "samgrd s never nofile=0\n",            /* below 1 */
+	        "samgrd s never nproc=1048577\n",       /* over NX_INIT_RLIMIT_MAX */
+	        "samgrd s never open=dev/hwrng\n",      /* not absolute */
+	        "samgrd s never open=/a open=/b open=/c open=/d open=/e\n", /* > NX_INIT_OPEN_MAX */
 	};
 	struct init_entry e[INIT_MAX_SERVICES];
 	int before = fdcheck_count();
@@ -115,6 +151,19 @@ static void limits(void **state)
 	strcpy(text + 2000, " never\n");
 	assert_int_equal(load(text, e), -EINVAL);
 	assert_int_equal(init_table_load("/nonexistent/table", "/bin", e), -ENOENT);
+
+	/* open=PATH of exactly NX_INIT_OPEN_PATH_MAX bytes is fine, one more is refused. */
+	p = text + sprintf(text, "samgrd s never open=/");
+	memset(p, 'a', NX_INIT_OPEN_PATH_MAX - 1);
+	strcpy(p + NX_INIT_OPEN_PATH_MAX - 1, "\n");
+	assert_int_equal(load(text, e), 1);
+	assert_int_equal(strlen(e[0].open[0]), NX_INIT_OPEN_PATH_MAX);
+	strcpy(p + NX_INIT_OPEN_PATH_MAX - 1, "a\n");
+	assert_int_equal(load(text, e), -EINVAL);
+	/* nofile up to NX_INIT_RLIMIT_MAX. */
+	sprintf(text, "samgrd s never nofile=%u\n", NX_INIT_RLIMIT_MAX);
+	assert_int_equal(load(text, e), 1);
+	assert_int_equal(e[0].nofile, NX_INIT_RLIMIT_MAX);
 	fdcheck_assert(before);
 }
 
@@ -123,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(good),
 	        cmocka_unit_test(sandbox_profiles),
+	        cmocka_unit_test(options),
 	        cmocka_unit_test(bad),
 	        cmocka_unit_test(limits),
 	};

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -501,6 +502,32 @@ static void test_listen_stale_live_and_not_socket(void **state)
 	fdcheck_assert(before);
 }
 
+/* In a child (the closing is for good): fds from `first` up go, the ones below stay. */
+static void test_fd_close_from(void **state)
+{
+	int pid, status;
+
+	assert_int_equal(nx_fd_close_from(-1), -EINVAL);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int keep = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int high = fcntl(keep, F_DUPFD_CLOEXEC, 200), higher = dup2(keep, 300);
+
+		if (keep < 0 || keep >= 200 || high < 200 || higher != 300)
+			_exit(1);
+		if (nx_fd_close_from(200) != 0)
+			_exit(2);
+		if (fcntl(high, F_GETFD) != -1 || errno != EBADF || fcntl(300, F_GETFD) != -1)
+			_exit(3);
+		_exit(fcntl(keep, F_GETFD) >= 0 ? 0 : 4);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +544,7 @@ int main(void)
 	        cmocka_unit_test(test_fd_count_matches),
 	        cmocka_unit_test(test_listen_accept_connect),
 	        cmocka_unit_test(test_listen_stale_live_and_not_socket),
+	        cmocka_unit_test(test_fd_close_from),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

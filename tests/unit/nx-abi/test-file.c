@@ -391,6 +391,26 @@ static void test_create_atomic(void **state)
 	fdcheck_assert(before);
 }
 
+/* nx_file_open_read: read-only, close-on-exec; the kernel's errors as they are. */
+static void test_open_read(void **state)
+{
+	int before = fdcheck_count(), fd = -1;
+	char c;
+
+	assert_int_equal(nx_file_open_read("/dev/null", &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_int_equal(read(fd, &c, 1), 0);
+	assert_int_equal(write(fd, "x", 1), -1);
+	close(fd);
+	fd = -7;
+	assert_int_equal(nx_file_open_read("/nonexistent/file", &fd), -ENOENT);
+	assert_int_equal(fd, -7); /* untouched on failure */
+	assert_int_equal(nx_file_open_read(NULL, &fd), -EINVAL);
+	fdcheck_assert(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +424,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_open_beneath, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_entries_at, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_dir_names_usage_clear, setup, teardown),
+	        cmocka_unit_test(test_open_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

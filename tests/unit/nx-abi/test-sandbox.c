@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -242,6 +246,106 @@ static void test_close_range(void **state)
 	assert_int_equal(in_child(close_range_child, NULL), 0);
 }
 
+/* A directory beneath /tmp granted to the child (bound back into its private /tmp) and a file
+ * beside it (not granted: gone in the child's /tmp). */
+struct priv_paths {
+	char granted[64], other[80];
+};
+
+static int privileges_child(void *arg)
+{
+	const struct priv_paths *pp = arg;
+	struct nx_sandbox p = {
+	        .mechs = (1u << NX_SANDBOX_RLIMITS) | (1u << NX_SANDBOX_MOUNT_NS) |
+	                 (1u << NX_SANDBOX_CAPS) | (1u << NX_SANDBOX_IDENTITY),
+	        .paths = {{pp->granted, NX_SANDBOX_READ | NX_SANDBOX_WRITE}},
+	        .npaths = 1,
+	        .nofile = 64,
+	        .nproc = 128,
+	        .keep_caps = 1ull << CAP_NET_BIND_SERVICE,
+	        .uid = 65534,
+	        .gid = 65533,
+	};
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	struct nx_sandbox_report rep;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	struct rlimit lim;
+	bool root = geteuid() == 0;
+
+	if (nx_sandbox_apply(&p, &rep) != 0)
+		return 1;
+	if (!root) /* nothing to drop: said, not failed */
+		return rep.mech[NX_SANDBOX_IDENTITY].status == NX_SANDBOX_UNAVAILABLE ? SKIP : 2;
+	for (int m = NX_SANDBOX_RLIMITS; m <= NX_SANDBOX_IDENTITY; m++)
+		if (rep.mech[m].status != NX_SANDBOX_APPLIED)
+			return m == NX_SANDBOX_MOUNT_NS ? SKIP
+			                                : 3; /* a container without mount ns */
+	if (getresuid(&ru, &eu, &su) < 0 || ru != 65534 || eu != 65534 || su != 65534)
+		return 4;
+	if (getresgid(&rg, &eg, &sg) < 0 || rg != 65533 || eg != 65533 || sg != 65533)
+		return 5;
+	if (getgroups(0, NULL) != 0)
+		return 6;
+	if (syscall(SYS_capget, &hdr, data) < 0 ||
+	        data[0].effective != 1u << CAP_NET_BIND_SERVICE ||
+	        data[0].permitted != data[0].effective ||
+	        data[0].inheritable != data[0].effective || data[1].effective ||
+	        data[1].permitted || data[1].inheritable)
+		return 7;
+	if (prctl(PR_CAPBSET_READ, CAP_NET_BIND_SERVICE, 0, 0, 0) != 1 ||
+	        prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0 ||
+	        prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) != 0)
+		return 8;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_BIND_SERVICE, 0, 0) != 1 ||
+	        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_CHOWN, 0, 0) != 0)
+		return 9;
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0 || lim.rlim_cur != 64 || lim.rlim_max != 64)
+		return 10;
+	if (getrlimit(RLIMIT_NPROC, &lim) < 0 || lim.rlim_cur != 128 || lim.rlim_max != 128)
+		return 11;
+	/* The private /tmp: the granted dir is there, its neighbour is not. */
+	if (access(pp->granted, F_OK) < 0 || access(pp->other, F_OK) == 0)
+		return 12;
+	return 0;
+}
+
+static void test_privileges(void **state)
+{
+	struct priv_paths pp;
+	int before = fdcheck_count(), fd, r;
+
+	snprintf(pp.granted, sizeof(pp.granted), "/tmp/test-sandbox-XXXXXX");
+	assert_non_null(mkdtemp(pp.granted));
+	snprintf(pp.other, sizeof(pp.other), "%s.other", pp.granted);
+	fd = open(pp.other, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	r = in_child(privileges_child, &pp);
+	unlink(pp.other);
+	rmdir(pp.granted);
+	fdcheck_assert(before);
+	if (r == SKIP)
+		skip();
+	assert_int_equal(r, 0);
+}
+
+static void test_cap_names(void **state)
+{
+	assert_int_equal(nx_sandbox_cap_from_name("CAP_CHOWN"), CAP_CHOWN);
+	assert_int_equal(nx_sandbox_cap_from_name("net_bind_service"), CAP_NET_BIND_SERVICE);
+	assert_int_equal(nx_sandbox_cap_from_name("CAP_CHECKPOINT_RESTORE"), 40);
+	assert_int_equal(nx_sandbox_cap_from_name("CAP_NOPE"), -EINVAL);
+	assert_int_equal(nx_sandbox_cap_from_name(""), -EINVAL);
+	assert_int_equal(nx_sandbox_cap_from_name(NULL), -EINVAL);
+	assert_string_equal(nx_sandbox_cap_name(CAP_SYS_ADMIN), "CAP_SYS_ADMIN");
+	assert_null(nx_sandbox_cap_name(-1));
+	assert_null(nx_sandbox_cap_name(64));
+	assert_string_equal(nx_sandbox_mech_name(NX_SANDBOX_IDENTITY), "uid");
+	assert_string_equal(nx_sandbox_mech_name(NX_SANDBOX_MOUNT_NS), "mount_ns");
+}
+
 static void test_nothing_requested_and_bad_args(void **state)
 {
 	struct nx_sandbox p = {.mechs = 0};
@@ -266,6 +370,8 @@ int main(void)
 	        cmocka_unit_test(test_landlock),
 	        cmocka_unit_test(test_landlock_fails_closed),
 	        cmocka_unit_test(test_close_range),
+	        cmocka_unit_test(test_privileges),
+	        cmocka_unit_test(test_cap_names),
 	        cmocka_unit_test(test_nothing_requested_and_bad_args),
 	};
 

@@ -4,7 +4,8 @@
  * the generator after its startup test; a stuck one fails the startup test, a silent one
  * times out after RNGD_HWRNG_TIMEOUT_MS, one that goes stuck after starting fails the
  * continuous test at the next reseed, each time getrandom takes over; with no source left
- * rngd_reseed says -EAGAIN. The rate and source knobs refuse what they cannot take.
+ * rngd_reseed says -EAGAIN. The rate and source knobs refuse what they cannot take; the device
+ * nexus-init hands over as RNGD_HWRNG_FD is taken.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -227,6 +228,36 @@ static void source_knobs(void **state)
 	unsetenv(RNGD_ENV_HWRNG);
 }
 
+/* Under nexus-init the device comes open as RNGD_HWRNG_FD (open= in services.conf): rngd
+ * takes it over (non-blocking, the original fd closed) unless RNGD_ENV_HWRNG names a path. */
+static void hwrng_handed_over_as_fd(void **state)
+{
+	struct rngd d = {.in_use = -1};
+	int p[2];
+
+	(void)state;
+	assert_int_equal(fcntl(RNGD_HWRNG_FD, F_GETFD), -1); /* free in this test process */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(dup2(p[0], RNGD_HWRNG_FD), RNGD_HWRNG_FD);
+	close(p[0]);
+	put_random(p[1], FIRST_SEED);
+	ent_gen_init(&d.gen, RNGD_RESEED_BYTES, RNGD_RESEED_INTERVAL_NS);
+	setenv(RNGD_ENV_SOURCES, "hwrng", 1);
+	unsetenv(RNGD_ENV_HWRNG);
+	assert_int_equal(rngd_config_sources(&d), 0);
+	assert_int_equal(fcntl(RNGD_HWRNG_FD, F_GETFD), -1); /* taken over, not left behind */
+	assert_int_equal(d.n_sources, 1);
+	assert_false(d.sources[0].failed);
+	assert_true(fcntl(d.sources[0].fd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(rngd_reseed(&d), 0);
+	assert_int_equal(d.in_use, 0);
+	assert_int_equal(d.sources[0].health.samples, FIRST_SEED);
+	rngd_sources_free(&d);
+	ent_gen_wipe(&d.gen);
+	close(p[1]);
+	unsetenv(RNGD_ENV_SOURCES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +268,7 @@ int main(void)
 	        cmocka_unit_test(no_source_left_is_eagain),
 	        cmocka_unit_test(rate_knobs),
 	        cmocka_unit_test(source_knobs),
+	        cmocka_unit_test(hwrng_handed_over_as_fd),
 	};
 
 	return cmocka_run_group_tests(tests, fdcheck_group_setup, fdcheck_group_teardown);

@@ -494,3 +494,15 @@ int nx_file_create_atomic(int dirfd, const char *name, const void *buf, size_t l
 	}
 	return fsync_dir(dirfd);
 }
+
+int nx_file_open_read(const char *path, int *ret_fd)
+{
+	int fd;
+
+	assert_return(path && ret_fd, -EINVAL);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return nx_neg_errno();
+	*ret_fd = fd;
+	return 0;
+}

@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* nx-abi sandbox, Linux: prctl, Landlock, seccomp-BPF, close_range (see sandbox.h). */
+/* nx-abi sandbox, Linux: prctl, Landlock, seccomp-BPF, close_range, setrlimit, a mount
+ * namespace, capset and setresuid (see sandbox.h). */
 #include "nx-abi/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,6 +69,10 @@ const char *nx_sandbox_mech_name(enum nx_sandbox_mech m)
 	        [NX_SANDBOX_LANDLOCK] = "landlock",
 	        [NX_SANDBOX_SECCOMP] = "seccomp",
 	        [NX_SANDBOX_CLOSE_RANGE] = "close_range",
+	        [NX_SANDBOX_RLIMITS] = "rlimits",
+	        [NX_SANDBOX_MOUNT_NS] = "mount_ns",
+	        [NX_SANDBOX_CAPS] = "caps",
+	        [NX_SANDBOX_IDENTITY] = "uid",
 	};
 
 	return (unsigned)m < NX_SANDBOX_MECH_COUNT ? names[m] : NULL;
@@ -69,6 +82,234 @@ static void set(struct nx_sandbox_report *ret, enum nx_sandbox_mech m, int error
 {
 	ret->mech[m].status = error < 0 ? NX_SANDBOX_UNAVAILABLE : NX_SANDBOX_APPLIED;
 	ret->mech[m].error = error < 0 ? error : 0;
+}
+
+/* ---- Capabilities ---- */
+
+static const char *const cap_names[] = {
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
+        "CAP_CHECKPOINT_RESTORE",
+};
+
+#define CAP_COUNT ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
+/* The kernel may know more than this build; the bounding set is cleared up to here. */
+#define CAP_PROBE_MAX 64
+
+const char *nx_sandbox_cap_name(int cap)
+{
+	return cap >= 0 && cap < CAP_COUNT ? cap_names[cap] : NULL;
+}
+
+int nx_sandbox_cap_from_name(const char *name)
+{
+	assert_return(name, -EINVAL);
+	for (int i = 0; i < CAP_COUNT; i++)
+		if (strcasecmp(name, cap_names[i]) == 0 || strcasecmp(name, cap_names[i] + 4) == 0)
+			return i;
+	return -EINVAL;
+}
+
+/* Every capability outside keep leaves the bounding set: needs CAP_SETPCAP, so it runs
+ * before the uid changes. EINVAL past the kernel's last capability. */
+static int caps_drop_bounding(uint64_t keep)
+{
+	for (int cap = 0; cap < CAP_PROBE_MAX; cap++) {
+		if (keep & (1ull << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
+			return nx_neg_errno();
+		}
+	}
+	return 0;
+}
+
+/* Effective, permitted and inheritable become exactly keep; the ambient set too, so a kept
+ * capability survives an exec under a non-zero uid. */
+static int caps_set(uint64_t keep)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = (uint32_t)(keep >> (32 * i));
+		data[i].permitted = data[i].effective;
+		data[i].inheritable = data[i].effective;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return nx_neg_errno();
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return nx_neg_errno();
+	for (int cap = 0; cap < CAP_PROBE_MAX; cap++)
+		if ((keep & (1ull << cap)) &&
+		        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return nx_neg_errno();
+	return 0;
+}
+
+/* keep_caps: the capabilities must outlive the uid change to be set afterwards. */
+static int identity_set(uint32_t uid, uint32_t gid, bool keep_caps)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0)
+		return nx_neg_errno();
+	if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return nx_neg_errno();
+	if (setresuid(uid, uid, uid) < 0)
+		return nx_neg_errno();
+	return 0;
+}
+
+/* ---- Resource limits ---- */
+
+static int rlimits_set(const struct nx_sandbox *profile)
+{
+	struct rlimit nofile = {profile->nofile, profile->nofile};
+	struct rlimit nproc = {profile->nproc, profile->nproc};
+
+	if (profile->nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		return nx_neg_errno();
+	if (profile->nproc && setrlimit(RLIMIT_NPROC, &nproc) < 0)
+		return nx_neg_errno();
+	return 0;
+}
+
+/* ---- Mount namespace ---- */
+
+#define TMP_DIR "/tmp"
+
+static bool beneath_tmp(const char *path)
+{
+	return strncmp(path, TMP_DIR "/", sizeof(TMP_DIR)) == 0;
+}
+
+/* "/proc/self/fd/<fd>" into buf (no stdio between fork and exec). */
+static void fd_path(int fd, char buf[32])
+{
+	static const char prefix[] = "/proc/self/fd/";
+	char digits[12];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	memcpy(buf, prefix, sizeof(prefix) - 1);
+	for (int i = 0; i < n; i++)
+		buf[sizeof(prefix) - 1 + i] = digits[n - 1 - i];
+	buf[sizeof(prefix) - 1 + n] = '\0';
+}
+
+/* Creates `path` in the fresh /tmp, and its parents, as a mount point for the original
+ * (a directory or a file, as `is_dir`). */
+static int mount_point_make(const char *path, bool is_dir)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	int fd;
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return nx_neg_errno();
+		*p = '/';
+	}
+	if (is_dir)
+		return mkdir(buf, 0700) < 0 && errno != EEXIST ? nx_neg_errno() : 0;
+	fd = open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nx_neg_errno();
+	close(fd);
+	return 0;
+}
+
+/* A fresh tmpfs on /tmp in a mount namespace of our own; the profile's paths beneath /tmp,
+ * held open across the mount, are bound back at the same place. 1 applied, 0 unavailable
+ * (*ret_error set: no namespaces, or not allowed to), < 0 failed. */
+static int mount_ns_apply(const struct nx_sandbox *profile, int *ret_error)
+{
+	int held[NX_SANDBOX_MAX_PATHS], r = 0;
+	bool is_dir[NX_SANDBOX_MAX_PATHS] = {false};
+	char src[32];
+	struct stat st;
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		*ret_error = nx_neg_errno();
+		return *ret_error == -EPERM || *ret_error == -EINVAL || *ret_error == -ENOSYS
+		               ? 0
+		               : *ret_error;
+	}
+	/* Nothing mounted here may reach back into init's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return nx_neg_errno();
+	for (unsigned i = 0; i < profile->npaths; i++) {
+		held[i] = -1;
+		if (!beneath_tmp(profile->paths[i].path))
+			continue;
+		held[i] = open(profile->paths[i].path, O_PATH | O_CLOEXEC);
+		if (held[i] < 0 && errno != ENOENT)
+			r = nx_neg_errno();
+		else if (held[i] >= 0 && fstat(held[i], &st) < 0)
+			r = nx_neg_errno();
+		else if (held[i] >= 0)
+			is_dir[i] = S_ISDIR(st.st_mode);
+	}
+	if (r == 0 && mount("tmpfs", TMP_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		r = nx_neg_errno();
+	for (unsigned i = 0; i < profile->npaths; i++) {
+		if (held[i] < 0)
+			continue;
+		if (r == 0)
+			r = mount_point_make(profile->paths[i].path, is_dir[i]);
+		fd_path(held[i], src);
+		if (r == 0 && mount(src, profile->paths[i].path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			r = nx_neg_errno();
+		close(held[i]);
+	}
+	return r < 0 ? r : 1;
 }
 
 /* ---- Landlock ---- */
@@ -256,6 +497,37 @@ static int seccomp_apply(void)
 }
 #endif
 
+/* The bounding set while still privileged, then the uid, then the rest of the sets: a uid
+ * change from 0 clears permitted and effective by itself, but not inheritable or ambient.
+ * -EPERM at the first step means we were never privileged: reported UNAVAILABLE. */
+static int privileges_drop(const struct nx_sandbox *profile, struct nx_sandbox_report *ret)
+{
+	bool caps = profile->mechs & (1u << NX_SANDBOX_CAPS);
+	bool identity = profile->mechs & (1u << NX_SANDBOX_IDENTITY);
+	uint64_t keep = caps ? profile->keep_caps : ~0ull;
+	int r;
+
+	if (caps) {
+		r = caps_drop_bounding(keep);
+		if (r < 0 && r != -EPERM)
+			return r;
+		set(ret, NX_SANDBOX_CAPS, r);
+		caps = r == 0;
+	}
+	if (identity) {
+		r = identity_set(profile->uid, profile->gid, keep != 0);
+		if (r < 0 && r != -EPERM)
+			return r;
+		set(ret, NX_SANDBOX_IDENTITY, r);
+	}
+	if (caps) {
+		r = caps_set(keep);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report *ret)
 {
 	int r, abi = 0, error = 0;
@@ -263,6 +535,21 @@ int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report 
 	assert_return(profile && ret, -EINVAL);
 	assert_return(profile->npaths <= NX_SANDBOX_MAX_PATHS, -EINVAL);
 	memset(ret, 0, sizeof(*ret));
+	if (profile->mechs & (1u << NX_SANDBOX_RLIMITS)) {
+		r = rlimits_set(profile);
+		if (r < 0 && r != -EPERM)
+			return r;
+		set(ret, NX_SANDBOX_RLIMITS, r);
+	}
+	if (profile->mechs & (1u << NX_SANDBOX_MOUNT_NS)) {
+		r = mount_ns_apply(profile, &error);
+		if (r < 0)
+			return r;
+		set(ret, NX_SANDBOX_MOUNT_NS, r ? 0 : error);
+	}
+	r = privileges_drop(profile, ret);
+	if (r < 0)
+		return r;
 	/* Required by seccomp for an unprivileged caller, and the point of the exercise. */
 	if (profile->mechs & ((1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP) |
 	                             (1u << NX_SANDBOX_LANDLOCK))) {

@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -353,6 +355,23 @@ int nx_fd_dup(int fd, int *ret_fd)
 	if (copy < 0)
 		return nx_neg_errno();
 	*ret_fd = copy;
+	return 0;
+}
+
+int nx_fd_close_from(int first)
+{
+	struct rlimit lim;
+
+	assert_return(first >= 0, -EINVAL);
+	if (close_range((unsigned)first, ~0u, 0) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return nx_neg_errno();
+	/* Before Linux 5.9: one by one, up to the fd limit. */
+	if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+		return nx_neg_errno();
+	for (rlim_t fd = (rlim_t)first; fd < lim.rlim_cur && fd < INT32_MAX; fd++)
+		(void)close((int)fd);
 	return 0;
 }
 
