@@ -491,8 +491,18 @@ static int svc_open_files(struct svc *s, int opened[NX_INIT_OPEN_MAX])
 {
 	int r;
 
+	for (unsigned i = 0; i < s->e.nopen; i++)
+		opened[i] = -1;
 	for (unsigned i = 0; i < s->e.nopen; i++) {
 		r = nx_file_open_read(s->e.open[i], &opened[i]);
+		if (r == -ENOENT) {
+			/* A device this machine lacks (no /dev/hwrng): the service starts without
+			 * that fd and falls back as it would anywhere else. */
+			printf("init: %s: %s absent, started without it\n", s->e.name,
+			        s->e.open[i]);
+			opened[i] = -1;
+			continue;
+		}
 		if (r < 0) {
 			printf("init: %s: cannot open %s for it: %s\n", s->e.name, s->e.open[i],
 			        strerror(-r));
@@ -525,12 +535,14 @@ static int svc_spawn(struct svc *s, int chan, int ready, int link, struct nx_spa
 	sandbox_profile(s, &profile);
 	r = svc_open_files(s, opened);
 	for (unsigned i = 0; r >= 0 && i < s->e.nopen; i++)
-		spec.fds[spec.nfds++] =
-		        (struct nx_spawn_fd){INIT_OPEN_FD_FIRST + (int)i, opened[i]};
+		if (opened[i] >= 0)
+			spec.fds[spec.nfds++] =
+			        (struct nx_spawn_fd){INIT_OPEN_FD_FIRST + (int)i, opened[i]};
 	if (r >= 0)
 		r = nx_spawn(&spec, ret);
 	for (unsigned i = 0; i < s->e.nopen; i++)
-		nx_fd_close(opened[i]);
+		if (opened[i] >= 0)
+			nx_fd_close(opened[i]);
 	return r;
 }
 
