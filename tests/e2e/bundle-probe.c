@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rawchan.h"
 #include "bundle.capnp.h"
 #include "nexus/nexus.h"
 #include "nx-abi/clock.h"
@@ -129,29 +130,6 @@ static int payload(nexus *nx, struct bundle_bundles *b, const char *kind, const 
 	return r < 0 ? 0 : -EPROTO;
 }
 
-/* A fresh channel to bundlemgrd (libnexus keeps one per service): its raw fd. */
-static int resolve_raw(nexus *nx)
-{
-	struct nexus_endpoint *ep = NULL;
-	samgr_resolve_results out;
-	nx_rpc_cap *samgr = NULL;
-	nx_rpc_call *call = NULL;
-	int r;
-
-	r = nexus_samgr(nx, &samgr);
-	if (r >= 0)
-		r = samgr_resolve_wait(
-		        samgr_from_cap(samgr), "bundlemgrd", nexus_deadline(nx), &call, &out);
-	if (r >= 0)
-		r = samgr_resolve_results_get_endpoint(out, &ep) < 0
-		            ? -EBADMSG
-		            : nx_rpc_cap_take_fd(nexus_endpoint_cap(ep));
-	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
-	nx_rpc_call_free(call);
-	nx_rpc_cap_unref(samgr);
-	return r;
-}
-
 static int garbage(nexus *nx)
 {
 	unsigned char msg[64] = {0, 0, 0, 0, 0, 0, 0, 8}; /* segment 0 of 2^27 words */
@@ -159,7 +137,7 @@ static int garbage(nexus *nx)
 	char buf[4096];
 	int fd, r = 0;
 
-	fd = resolve_raw(nx);
+	fd = raw_channel(nx, "bundlemgrd");
 	if (fd < 0)
 		return fd;
 	(void)nx_fd_set_nonblock(fd, 0);
@@ -259,7 +237,7 @@ static int watchers(nexus *nx, struct bundle_bundles *first)
 	/* More channels (each a fresh resolve) until bundlemgrd refuses in all. */
 	for (bool refused = false; r >= 0 && !refused && conns <= BUNDLEMGRD_WATCHERS_MAX;
 	        conns++) {
-		int fd = resolve_raw(nx);
+		int fd = raw_channel(nx, "bundlemgrd");
 
 		r = fd < 0 ? fd : nx_rpc_conn_new(nexus_loop(nx), fd, NULL, &conns_[conns]);
 		if (r >= 0)

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rawchan.h"
 #include "identity.capnp.h"
 #include "nexus-types.capnp.h"
 #include "nexus/nexus.h"
@@ -165,35 +166,13 @@ static int unknown(nexus *nx)
 	return 0;
 }
 
-/* A raw channel to identityd: the Endpoint's fd, taken. */
-static int resolve_raw(nexus *nx)
-{
-	struct nexus_endpoint *ep = NULL;
-	samgr_resolve_results out;
-	nx_rpc_cap *samgr = NULL;
-	nx_rpc_call *call = NULL;
-	int r = nexus_samgr(nx, &samgr);
-
-	if (r >= 0)
-		r = samgr_resolve_wait(
-		        samgr_from_cap(samgr), "identityd", nexus_deadline(nx), &call, &out);
-	if (r >= 0)
-		r = samgr_resolve_results_get_endpoint(out, &ep) < 0
-		            ? -EBADMSG
-		            : nx_rpc_cap_take_fd(nexus_endpoint_cap(ep));
-	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
-	nx_rpc_call_free(call);
-	nx_rpc_cap_unref(samgr);
-	return r;
-}
-
 static int garbage(nexus *nx)
 {
 	/* Segment count 1, segment 0 of 2^27 words, then noise: a frame to refuse. */
 	unsigned char msg[64] = {0, 0, 0, 0, 0, 0, 0, 8};
 	struct pollfd pfd = {.events = POLLIN};
 	char buf[4096];
-	int fd = resolve_raw(nx);
+	int fd = raw_channel(nx, "identityd");
 
 	if (fd < 0)
 		return 1;

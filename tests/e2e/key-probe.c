@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rawchan.h"
 #include "keystore.capnp.h"
 #include "keystore/record.h"
 #include "nx-abi/clock.h"
@@ -152,33 +153,11 @@ static int secrets(const char *dir)
 	return r < 0;
 }
 
-/* A raw channel to keystored (the fd of the Endpoint samgrd returns), or a negative errno. */
-static int resolve_raw(nexus *nx)
-{
-	struct nexus_endpoint *ep = NULL;
-	samgr_resolve_results out;
-	nx_rpc_cap *samgr = NULL;
-	nx_rpc_call *call = NULL;
-	int r = nexus_samgr(nx, &samgr);
-
-	if (r >= 0)
-		r = samgr_resolve_wait(
-		        samgr_from_cap(samgr), "keystored", nexus_deadline(nx), &call, &out);
-	if (r >= 0)
-		r = samgr_resolve_results_get_endpoint(out, &ep) < 0
-		            ? -EBADMSG
-		            : nx_rpc_cap_take_fd(nexus_endpoint_cap(ep));
-	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
-	nx_rpc_call_free(call);
-	nx_rpc_cap_unref(samgr);
-	return r;
-}
-
 static int garbage(nexus *nx)
 {
 	/* Segment count 1, segment 0 of 2^27 words, then noise: a frame to refuse. */
 	unsigned char msg[64] = {0, 0, 0, 0, 0, 0, 0, 8};
-	struct pollfd pfd = {.fd = resolve_raw(nx), .events = POLLIN};
+	struct pollfd pfd = {.fd = raw_channel(nx, "keystored"), .events = POLLIN};
 	char buf[4096];
 	int r = pfd.fd < 0 ? pfd.fd : 0;
 

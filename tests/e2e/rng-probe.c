@@ -29,6 +29,7 @@
 #include "nexus/nexus.h"
 #include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
+#include "rawchan.h"
 #include "rng.capnp.h"
 #include "samgr.capnp.h"
 
@@ -113,34 +114,12 @@ static int cmd_vmo(nexus *nx, uint32_t n)
 	return r;
 }
 
-/* A raw channel to rngd (the Endpoint's fd), or a negative errno. */
-static int resolve_raw(nexus *nx)
-{
-	struct nexus_endpoint *ep = NULL;
-	samgr_resolve_results out;
-	nx_rpc_call *call = NULL;
-	nx_rpc_cap *samgr = NULL;
-	int r = nexus_samgr(nx, &samgr);
-
-	if (r >= 0)
-		r = samgr_resolve_wait(
-		        samgr_from_cap(samgr), "rngd", nexus_deadline(nx), &call, &out);
-	if (r >= 0)
-		r = samgr_resolve_results_get_endpoint(out, &ep) < 0
-		            ? -EBADMSG
-		            : nx_rpc_cap_take_fd(nexus_endpoint_cap(ep));
-	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
-	nx_rpc_call_free(call);
-	nx_rpc_cap_unref(samgr);
-	return r;
-}
-
 static int cmd_garbage(nexus *nx)
 {
 	/* Segment count 1, segment 0 of 2^27 words, then noise: a frame rngd must refuse. */
 	unsigned char msg[64] = {0, 0, 0, 0, 0, 0, 0, 8};
 	struct pollfd pfd = {.events = POLLIN};
-	int fd = resolve_raw(nx), r = -ETIMEDOUT;
+	int fd = raw_channel(nx, "rngd"), r = -ETIMEDOUT;
 	char buf[4096];
 
 	if (fd < 0)
