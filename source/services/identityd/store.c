@@ -174,16 +174,13 @@ int idd_store_user_add(idd_store *st, const char *name, const char *hash, uint64
 	return end(st, r);
 }
 
-/* The live sessions of `user` into *ended (at most IDN_SESSIONS_PER_USER_MAX: the cap login
- * keeps), then revokes them. */
-static int end_user_sessions(
-        idd_store *st, const char *user, uint64_t now_ns, struct idd_ended *ended)
+/* The ids of `user`'s live sessions that `sql` selects (?1 user, ?2 now, ?3 `n`) into *ended,
+ * at most IDN_SESSIONS_PER_USER_MAX (the cap login keeps). */
+static int live_session_ids(idd_store *st, const char *sql, const char *user, uint64_t now_ns,
+        uint64_t n, struct idd_ended *ended)
 {
 	sqlite3_stmt *s;
-	int r = prep(st,
-	        "SELECT id FROM sessions WHERE user = ?1 AND revoked = 0 AND expires > ?2 "
-	        "ORDER BY id LIMIT ?3",
-	        &s);
+	int r = prep(st, sql, &s);
 
 	ended->n = 0;
 	if (r >= 0)
@@ -191,8 +188,8 @@ static int end_user_sessions(
 	if (r >= 0)
 		r = bind_u64(s, 2, now_ns);
 	if (r >= 0)
-		r = bind_u64(s, 3, IDN_SESSIONS_PER_USER_MAX);
-	while (r >= 0) {
+		r = bind_u64(s, 3, n);
+	while (r >= 0 && ended->n < IDN_SESSIONS_PER_USER_MAX) {
 		int rc = sqlite3_step(s);
 
 		if (rc == SQLITE_DONE)
@@ -204,6 +201,19 @@ static int end_user_sessions(
 		ended->ids[ended->n++] = col_u64(s, 0);
 	}
 	sqlite3_finalize(s);
+	return r;
+}
+
+/* The live sessions of `user` into *ended, then revokes all of them. */
+static int end_user_sessions(
+        idd_store *st, const char *user, uint64_t now_ns, struct idd_ended *ended)
+{
+	sqlite3_stmt *s;
+	int r = live_session_ids(st,
+	        "SELECT id FROM sessions WHERE user = ?1 AND revoked = 0 AND expires > ?2 "
+	        "ORDER BY id LIMIT ?3",
+	        user, now_ns, IDN_SESSIONS_PER_USER_MAX, ended);
+
 	if (r >= 0)
 		r = prep(st, "UPDATE sessions SET revoked = 1 WHERE user = ?1", &s);
 	if (r >= 0)
@@ -349,30 +359,11 @@ static int read_session(sqlite3_stmt *s, struct idn_session *ret)
 static int make_room(idd_store *st, const char *user, uint64_t now_ns, struct idd_ended *ended)
 {
 	sqlite3_stmt *s;
-	int r = prep(st,
+	int r = live_session_ids(st,
 	        "SELECT id FROM sessions WHERE user = ?1 AND revoked = 0 AND expires > ?2 "
 	        "ORDER BY id DESC LIMIT -1 OFFSET ?3",
-	        &s);
+	        user, now_ns, IDN_SESSIONS_PER_USER_MAX - 1, ended);
 
-	ended->n = 0;
-	if (r >= 0)
-		r = bind_text(s, 1, user);
-	if (r >= 0)
-		r = bind_u64(s, 2, now_ns);
-	if (r >= 0)
-		r = bind_u64(s, 3, IDN_SESSIONS_PER_USER_MAX - 1);
-	while (r >= 0 && ended->n < IDN_SESSIONS_PER_USER_MAX) {
-		int rc = sqlite3_step(s);
-
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW) {
-			r = -EIO;
-			break;
-		}
-		ended->ids[ended->n++] = col_u64(s, 0);
-	}
-	sqlite3_finalize(s);
 	for (size_t i = 0; r >= 0 && i < ended->n; i++) {
 		r = prep(st, "UPDATE sessions SET revoked = 1 WHERE id = ?1", &s);
 		if (r >= 0)
