@@ -130,8 +130,9 @@ struct svc {
 	struct sup_child sup;
 	uint64_t restart_delay_ns; /* the backoff before the pending restart */
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
-	char sandbox_summary[NX_SANDBOX_SUMMARY_MAX]; /* of the running child, for the status */
-	uint32_t uid;                                 /* its own uid and gid */
+	uint32_t uid;              /* its own uid and gid */
+	/* nx_sandbox_report_format of the running child, for the status file */
+	char sandbox_summary[NX_SANDBOX_SUMMARY_MAX];
 	char state_dir[PATH_MAX];
 	uint64_t started_ns;        /* realtime of the running child's start, for `nx status` */
 	char last_exit[24];         /* "code:N" / "signal:N" of the last exit; "" before one */

@@ -132,6 +132,19 @@ static void test_seccomp(void **state)
 	assert_int_equal(r, 0);
 }
 
+/* A profile never nx_sandbox_prepare'd in this process: building it between fork and exec
+ * could deadlock, so apply refuses before it changes anything. */
+static void test_seccomp_unprepared(void **state)
+{
+	struct nx_sandbox p = {
+	        .mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP),
+	        .seccomp_profile = NX_SECCOMP_APP_NET};
+	struct nx_sandbox_report rep;
+
+	assert_int_equal(nx_sandbox_apply(&p, &rep), -EINVAL);
+	assert_false(proc_status_has("NoNewPrivs:\t1"));
+}
+
 struct dirs {
 	char root[64], in[96], out[96];
 };
@@ -370,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_seccomp),
+	        cmocka_unit_test(test_seccomp_unprepared),
 	        cmocka_unit_test(test_landlock),
 	        cmocka_unit_test(test_landlock_fails_closed),
 	        cmocka_unit_test(test_close_range),
