@@ -27,12 +27,12 @@ extern char **environ;
 
 struct config {
 	const char *name;
-	bool baseline; /* posix_spawn, no nx_spawn */
-	bool root;     /* needs root */
-	struct nx_sandbox box;
-	bool boxed; /* box applies */
 	uint64_t *samples;
 	size_t n;
+	struct nx_sandbox box;
+	bool baseline; /* posix_spawn, no nx_spawn */
+	bool root;     /* needs root */
+	bool boxed;    /* box applies */
 };
 
 static const struct nx_sandbox_path loader_paths[] = {

@@ -263,10 +263,12 @@ static int program_build(
 		goto fail;
 	}
 	r = seccomp_export_bpf(ctx, fd);
-	if (r == 0 && fstat(fd, &st) < 0)
-		r = nx_neg_errno();
 	if (r < 0)
 		goto fail;
+	if (fstat(fd, &st) < 0) {
+		r = nx_neg_errno();
+		goto fail;
+	}
 	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(*insns) != 0 ||
 	        st.st_size / (off_t)sizeof(*insns) > BPF_MAXINSNS) {
 		r = -EOVERFLOW;
