@@ -135,6 +135,26 @@ static void test_seccomp_app(void **state)
 	fdcheck_assert(before);
 }
 
+/* The rest of APP's list, each against its unconfined result first where that differs. */
+static void test_seccomp_app_more(void **state)
+{
+	struct nx_sandbox box = seccomp_box(NX_SECCOMP_APP);
+	char out[64];
+
+	assert_probe(NULL, "clone-newuts", NULL, "clone-newuts 0\n");
+	assert_probe(&box, "clone-newuts", NULL, "clone-newuts " EPERM_TEXT "\n");
+	assert_probe(NULL, "clone3", NULL, "clone3 0\n");
+	assert_probe(&box, "clone3", NULL, "clone3 38\n"); /* ENOSYS: libc falls back */
+	assert_probe(NULL, "inet-hi", NULL, "inet-hi 0\n");
+	assert_probe(&box, "inet-hi", NULL, "inet-hi " EPERM_TEXT "\n");
+	assert_probe(NULL, "personality", NULL, "personality 0 0\n");
+	assert_probe(&box, "personality", NULL, "personality " EPERM_TEXT " 0\n");
+	assert_probe(&box, "bpf", NULL, "bpf " EPERM_TEXT "\n");
+	assert_probe(&box, "io_uring", NULL, "io_uring " EPERM_TEXT "\n");
+	probe(&box, "x32", NULL, out, sizeof(out), NULL);
+	assert_true(strcmp(out, "x32 " EPERM_TEXT "\n") == 0 || strcmp(out, "x32 -\n") == 0);
+}
+
 /* APP_NET: APP with AF_INET and AF_INET6 allowed; the rest as strict. */
 static void test_seccomp_app_net(void **state)
 {
@@ -161,6 +181,8 @@ static void test_seccomp_service_unchanged(void **state)
 	probe(&box, "inet", NULL, out, sizeof(out), &report);
 	assert_string_equal(out, "inet " EPERM_TEXT "\n");
 	assert_summary(&report, "no_new_privs,seccomp");
+	/* An int argument with garbage above bit 31 is still AF_INET to the kernel. */
+	assert_probe(&box, "inet-hi", NULL, "inet-hi " EPERM_TEXT "\n");
 	assert_probe(&box, "unshare", NULL, "unshare 0\n");
 	assert_probe(&box, "mount", NULL, "mount " EPERM_TEXT "\n");
 }
@@ -496,6 +518,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_seccomp_app),
+	        cmocka_unit_test(test_seccomp_app_more),
 	        cmocka_unit_test(test_seccomp_app_net),
 	        cmocka_unit_test(test_seccomp_service_unchanged),
 	        cmocka_unit_test(test_namespaces),
