@@ -190,8 +190,8 @@ static int deny_arg0(scmp_filter_ctx ctx, int nr, const uint64_t *denied, size_t
 
 /* ptrace is denied outright, but in sanitizer builds: LeakSanitizer's tracer thread stops
  * the others with the requests below (attach, read their registers, continue past other
- * signals, detach), so those stay; reading or writing another process's memory or
- * registers, PTRACE_TRACEME and PTRACE_SEIZE do not. */
+ * signals, detach), so those stay; reading or writing another process's memory, writing
+ * its registers, PTRACE_TRACEME and PTRACE_SEIZE do not. */
 static int rules_ptrace(scmp_filter_ctx ctx)
 {
 #ifdef SANDBOX_KEEP_PTRACE
