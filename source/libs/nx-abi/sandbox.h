@@ -25,7 +25,7 @@
  *   cgroup        the process joins a cgroup v2 group (cgroup.h) its parent made, with
  *                 memory.max and pids.max already written: the limits hold before exec
  *
- * rlimits also take RLIMIT_AS (as_bytes). seccomp has three profiles (enum
+ * rlimits also take RLIMIT_AS (as_bytes). seccomp has four profiles (enum
  * nx_seccomp_profile), built with libseccomp by nx_sandbox_prepare before the fork and only
  * loaded in the child.
  *
