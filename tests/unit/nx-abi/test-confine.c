@@ -217,7 +217,7 @@ static const struct nx_sandbox ns_box = {
 static void test_namespaces(void **state)
 {
 	struct nx_sandbox_report report;
-	char out[512], ours[256] = "", after[256] = "", name[64], expect[128];
+	char out[512], ours[256] = "", after[256] = "", name[64], expect[128], self[32] = "";
 	int before = fdcheck_count();
 
 	probe(NULL, "pid", NULL, out, sizeof(out), NULL);
@@ -232,6 +232,12 @@ static void test_namespaces(void **state)
 	assert_int_equal(report.mech[NX_SANDBOX_NAMESPACES].status, NX_SANDBOX_APPLIED);
 	assert_summary(&report, "ns:mnt+pid+net+ipc+uts");
 	assert_probe(&ns_box, "ifaces", NULL, "ifaces lo\n");
+	/* Its /proc is its pid namespace's; ours, which it must not have mounted over, still
+	 * ours. */
+	probe(&ns_box, "file", "/proc/self/stat", out, sizeof(out), NULL);
+	assert_memory_equal(out, "file 1 (", 8);
+	assert_true(readlink("/proc/self", self, sizeof(self) - 1) > 0);
+	assert_int_equal(atoi(self), (int)getpid());
 	assert_int_equal(gethostname(ours, sizeof(ours) - 1), 0);
 	snprintf(name, sizeof(name), "nx-confine-%d", (int)getpid());
 	snprintf(expect, sizeof(expect), "hostname 0 %s\n", name);
