@@ -397,7 +397,8 @@ int main(int argc, char **argv)
 	if (!((argc == 2 && (strcmp(cmd, "garbage") == 0 || strcmp(cmd, "batch") == 0 ||
 	                            strcmp(cmd, "stream") == 0)) ||
 	            (n > 0 && n < 100000))) {
-		fprintf(stderr, "usage: log-probe garbage | flood N | batch | follow-many N | stream\n");
+		fprintf(stderr,
+		        "usage: log-probe garbage | flood N | batch | follow-many N | stream\n");
 		return 2;
 	}
 	if (!dir || !*dir)

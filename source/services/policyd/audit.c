@@ -44,8 +44,7 @@ static void on_summary_timer(nx_source *src, void *userdata)
 {
 	pold_audit *a = userdata;
 
-	nx_source_set_deadline(
-	        src, ratelog_flush(a->rl, nx_clock_monotonic_ns(), on_summary, a));
+	nx_source_set_deadline(src, ratelog_flush(a->rl, nx_clock_monotonic_ns(), on_summary, a));
 }
 
 int pold_audit_new(nx_loop *loop, pold_audit **ret)
@@ -85,8 +84,7 @@ static bool admit(pold_audit *a, const char *subject, const pol_explanation *e)
 	/* Cut at NX_RATELOG_KEY_MAX as ratelog would: the subject first, whole if it fits. */
 	int sl = (int)strnlen(subject, NX_RATELOG_KEY_MAX);
 
-	snprintf(key, sizeof(key), "%.*s %.*s", sl, subject, (int)NX_RATELOG_KEY_MAX - sl,
-	        e->rule);
+	snprintf(key, sizeof(key), "%.*s %.*s", sl, subject, (int)NX_RATELOG_KEY_MAX - sl, e->rule);
 	if (ratelog_event(a->rl, key, now))
 		return true;
 	nx_source_set_deadline(a->summary, ratelog_flush(a->rl, now, on_summary, a));
