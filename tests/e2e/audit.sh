@@ -111,6 +111,13 @@ wait_for "$tmp/stream.out" 'probe: settled sent 100 confirmed 100 lost 0' ||
 	fail "the first 100 records did not settle: $(cat "$tmp/stream.out")"
 lpid=$(pgrep -P "$ipid" -x logd) || fail "no logd child of init"
 kill -STOP "$lpid"
+# Stopped for sure (state T) before the probe sends: a logd still running could store a record
+# whose answer then never comes.
+for _ in $(seq 200); do
+	[ "$(awk '{print $3}' "/proc/$lpid/stat")" = T ] && break
+	sleep 0.05
+done
+[ "$(awk '{print $3}' "/proc/$lpid/stat")" = T ] || fail "logd did not stop"
 echo stopped >&7
 wait_for "$tmp/stream.out" 'probe: unsettled [1-9][0-9]*' ||
 	fail "nothing in flight to the stopped logd: $(cat "$tmp/stream.out")"
