@@ -192,7 +192,8 @@ NX_LOG_EXPORT size_t nx_log_flush(void);
  * took: n records stored (stored true), or lost (false: the call failed or the channel ended
  * before an answer; logd may have stored them or not). Lost records are counted and reported
  * to the next sink in front of a batch, as drops are (the report record's `lost=N` field), so
- * sent = confirmed + lost + still unsettled. The facade does not send them again: logd keeps
+ * with such a sink sent = confirmed + lost + still unsettled (a sink that stores at once, as
+ * logd's own journal, settles nothing). The facade does not send them again: logd keeps
  * what it stored across its crash, and a record sent twice would stand twice in the journal.
  * Not from inside a sink call's batch view (it only counts, never flushes).
  */
