@@ -101,8 +101,9 @@ check_journal() {
 	fi
 	mv "$tmp/now" "$tmp/checked"
 	[ -s "$tmp/want" ] || fail "no record acknowledged since the last check"
-	since=$(sort -n "$tmp/want" | head -1 | cut -d' ' -f1)
-	upto=$(sort -n "$tmp/want" | tail -1 | cut -d' ' -f1)
+	# (awk reads it all: `sort | head` would kill sort with SIGPIPE under pipefail)
+	read -r since upto < <(awk 'NR == 1 || $1 < lo {lo = $1} NR == 1 || $1 > hi {hi = $1}
+		END {print lo, hi}' "$tmp/want")
 	: >"$tmp/journal"
 	while [ "$since" -le "$upto" ]; do
 		out=$(query_soon --since "$since" --scope load --max 1000 -o json)
