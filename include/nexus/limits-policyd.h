@@ -4,9 +4,6 @@
 #ifndef NEXUS_LIMITS_POLICYD_H
 #define NEXUS_LIMITS_POLICYD_H
 
-/* Audit records policyd logs per second; the rest are dropped, counted and reported once the
- * second is over. */
-#define POLD_AUDIT_PER_SEC 200u
 /* Bytes of rule texts (subject, capability, file name, and per-rule framing) one rules()
  * answer carries at most, so that it fits one 4 KiB message. */
 #define POLD_RULES_PAGE_BYTES 3072u

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * log-probe: what nx never does to logd, for tests/e2e/logd.sh.
+ * log-probe: what nx never does to logd, for tests/e2e/logd.sh and audit.sh.
  *
  *   log-probe garbage   resolve logd through samgr.sock, write a bogus frame (a segment
  *                       table claiming 2^27 words) on the raw channel, and wait (bounded)
@@ -14,6 +14,15 @@
  *   log-probe follow-many N
  *                       Log.follow N times with one LogSink on one channel; prints
  *                       "probe: following <k>" (k accepted) and the first refusal's reason.
+ *   log-probe stream    nx-svc's log sink (the facade's way to logd, as every service's)
+ *                       with logd stopped and killed under it, steered by lines on stdin:
+ *                       logs s1..s100 (scope e2e.stream) and waits until all are settled,
+ *                       prints "probe: settled sent S confirmed C lost L"; after a line (logd
+ *                       was stopped) logs s101..s200 and prints "probe: unsettled U" once the
+ *                       sink has sent what it can; after another (logd was killed) settles
+ *                       again, reconnecting, logs s201..s300, settles and prints
+ *                       "probe: sent S confirmed C lost L dropped D" (nx-log's counters,
+ *                       reports included).
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,10 +32,12 @@
 #include <unistd.h>
 
 #include "log.capnp.h"
+#include "logsink.h"
 #include "nexus-types.capnp.h"
 #include "nx-abi/clock.h"
 #include "nx-abi/loop.h"
 #include "nx-abi/sock.h"
+#include "nx-log/log.h"
 #include "samgr.capnp.h"
 
 #define CALL_TIMEOUT_NS (5ull * 1000 * 1000 * 1000)
@@ -263,6 +274,109 @@ static int connect_log(
 	return r;
 }
 
+/* ---- stream ---- */
+
+#define STREAM_SCOPE   "e2e.stream"
+#define STREAM_ROUND   100
+#define SETTLE_TIMEOUT (60ull * 1000 * 1000 * 1000)
+#define POLL_NS        (100ull * 1000 * 1000)
+
+static struct {
+	nx_loop *loop;
+	struct samgr *samgr;
+	nx_logsink *sink;
+} stream_ctx;
+
+static void on_stream_sink_lost(nx_logsink *sink, void *userdata)
+{
+	stream_ctx.sink = nx_logsink_free(stream_ctx.sink);
+}
+
+/* Every record the sink took settled, nothing queued, nothing left to report, a sink in place
+ * (resolving logd again while it is lost). 0, or -ETIMEDOUT. */
+static int stream_settle(void)
+{
+	uint64_t deadline = nx_clock_monotonic_ns() + SETTLE_TIMEOUT;
+	struct nx_log_stats st;
+	int fd;
+
+	for (;;) {
+		if (!stream_ctx.sink) {
+			/* Failing (logd not back yet), there is no sink: tried again. */
+			fd = resolve_raw(stream_ctx.samgr);
+			if (fd >= 0)
+				(void)nx_logsink_new(stream_ctx.loop, fd, on_stream_sink_lost, NULL,
+				        &stream_ctx.sink); /* takes fd */
+		}
+		if (stream_ctx.sink)
+			nx_log_flush(); /* a report of lost records waits for no new record */
+		nx_log_stats(&st);
+		if (stream_ctx.sink && st.queued == 0 && st.sent == st.confirmed + st.lost &&
+		        st.lost_unreported == 0 && st.dropped_unreported == 0)
+			return 0;
+		if (nx_clock_monotonic_ns() > deadline)
+			return -ETIMEDOUT;
+		if (nx_loop_run_once(stream_ctx.loop, POLL_NS) < 0)
+			return -EIO;
+	}
+}
+
+static void stream_log(int first)
+{
+	for (int i = first; i < first + STREAM_ROUND; i++)
+		nx_log(NX_LOG_INFO, STREAM_SCOPE, "s%d", i);
+}
+
+/* Waits for the test's line on stdin: 0, or -EPIPE if it closed stdin instead. */
+static int stream_step(void)
+{
+	char line[64];
+
+	return fgets(line, sizeof(line), stdin) ? 0 : -EPIPE;
+}
+
+static int stream(nx_loop *loop, struct samgr *samgr)
+{
+	struct nx_log_stats st;
+	int r;
+
+	stream_ctx.loop = loop;
+	stream_ctx.samgr = samgr;
+	nx_log_init_fd("log-probe", -1, NX_LOG_INFO);
+	stream_log(1);
+	r = stream_settle();
+	nx_log_stats(&st);
+	if (r >= 0)
+		printf("probe: settled sent %llu confirmed %llu lost %llu\n",
+		        (unsigned long long)st.sent, (unsigned long long)st.confirmed,
+		        (unsigned long long)st.lost);
+	if (r >= 0)
+		r = stream_step();
+	if (r >= 0) {
+		/* logd is stopped: what the sink sends now stays unanswered. */
+		stream_log(1 + STREAM_ROUND);
+		while (nx_loop_run_once(loop, 0) > 0)
+			;
+		nx_log_stats(&st);
+		printf("probe: unsettled %llu\n",
+		        (unsigned long long)(st.sent - st.confirmed - st.lost));
+		r = stream_step();
+	}
+	if (r >= 0)
+		r = stream_settle();
+	if (r >= 0) {
+		stream_log(1 + 2 * STREAM_ROUND);
+		r = stream_settle();
+	}
+	nx_log_stats(&st);
+	printf("probe: sent %llu confirmed %llu lost %llu dropped %llu\n",
+	        (unsigned long long)st.sent, (unsigned long long)st.confirmed,
+	        (unsigned long long)st.lost, (unsigned long long)st.dropped);
+	stream_ctx.sink = nx_logsink_free(stream_ctx.sink);
+	nx_log_done();
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = getenv("NEXUS_RUNTIME_DIR");
@@ -280,9 +394,11 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && (strcmp(cmd, "flood") == 0 || strcmp(cmd, "follow-many") == 0))
 		n = strtoul(argv[2], NULL, 10);
-	if (!((argc == 2 && (strcmp(cmd, "garbage") == 0 || strcmp(cmd, "batch") == 0)) ||
+	if (!((argc == 2 && (strcmp(cmd, "garbage") == 0 || strcmp(cmd, "batch") == 0 ||
+	                            strcmp(cmd, "stream") == 0)) ||
 	            (n > 0 && n < 100000))) {
-		fprintf(stderr, "usage: log-probe garbage | flood N | batch | follow-many N\n");
+		fprintf(stderr,
+		        "usage: log-probe garbage | flood N | batch | follow-many N | stream\n");
 		return 2;
 	}
 	if (!dir || !*dir)
@@ -297,7 +413,9 @@ int main(int argc, char **argv)
 	}
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(conn, &samgr);
-	if (r >= 0 && strcmp(cmd, "garbage") != 0) {
+	if (r >= 0 && strcmp(cmd, "stream") == 0) {
+		r = stream(loop, samgr_from_cap(samgr));
+	} else if (r >= 0 && strcmp(cmd, "garbage") != 0) {
 		r = connect_log(loop, samgr_from_cap(samgr), &log_conn, &log);
 		if (r >= 0 && strcmp(cmd, "follow-many") == 0)
 			r = follow_many(log, (unsigned)n);

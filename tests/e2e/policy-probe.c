@@ -13,7 +13,9 @@
  *   policy-probe resolve-burst N PREFIX
  *                         N resolves of PREFIX1..PREFIXN sent at once on one samgrd
  *                         connection (distinct names: samgrd asks policyd about each);
- *                         prints "probe: refused <k>" once all are answered
+ *                         prints "probe: refused <k> denied <d>" once all are answered
+ *                         (d: refused `denied:`, i.e. policyd decided; the others were
+ *                         refused before asking it)
  *   policy-probe watch-many N [PER]
  *                         Policy.watch N times with one PolicyWatcher, PER per channel
  *                         (default: all on one); prints
@@ -262,7 +264,7 @@ static int watch_many(int fd, int n, int per)
 
 static struct {
 	const char *prefix;
-	int n, sent, answered, refused, error;
+	int n, sent, answered, refused, denied, error;
 } burst;
 
 static void on_burst_answer(
@@ -286,9 +288,10 @@ static void on_burst_answer(
 {
 	struct nexus_endpoint *ep = NULL;
 
-	if (error < 0)
+	if (error < 0) {
 		burst.refused++;
-	else if (samgr_resolve_results_get_endpoint(out, &ep) >= 0)
+		burst.denied += reason && strncmp(reason, "denied:", 7) == 0;
+	} else if (samgr_resolve_results_get_endpoint(out, &ep) >= 0)
 		nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 	if (++burst.answered == burst.n)
 		nx_loop_quit(loop, 0);
@@ -310,7 +313,7 @@ static int resolve_burst(int n, const char *prefix)
 		printf("probe: error %s\n", strerror(-(r < 0 ? r : burst.error)));
 		return 1;
 	}
-	printf("probe: refused %d\n", burst.refused);
+	printf("probe: refused %d denied %d\n", burst.refused, burst.denied);
 	return 0;
 }
 

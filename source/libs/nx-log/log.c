@@ -64,8 +64,9 @@ struct logger {
 	char fmt[NX_LOG_MESSAGE_MAX + 2]; /* one byte over the limit tells truncation apart */
 	char line[LINE_MAX_BYTES];
 	struct nx_log_record batch[NX_LOG_SINK_BATCH + 1];
-	char drop_msg[64];
+	char drop_msg[80];
 	char drop_num[24];
+	char lost_num[24];
 };
 
 static struct logger L = {
@@ -442,9 +443,10 @@ static void queue_view(const struct qrec *q, struct nx_log_record *r)
 
 /* ---- Sink. */
 
-/* The drop report goes first in a batch. It carries the oldest queued record's times: the
- * records it counts were logged before that one, so the record order stays the time order. */
-static void drop_report(struct nx_log_record *r, uint64_t count)
+/* The report of dropped and lost records goes first in a batch. It carries the oldest queued
+ * record's times: the records it counts were logged before that one, so the record order stays
+ * the time order. */
+static void drop_report(struct nx_log_record *r, uint64_t dropped, uint64_t lost)
 {
 	memset(r, 0, sizeof(*r));
 	if (L.head) {
@@ -456,12 +458,24 @@ static void drop_report(struct nx_log_record *r, uint64_t count)
 	}
 	r->level = NX_LOG_WARN;
 	r->scope = NX_LOG_SELF_SCOPE;
-	snprintf(L.drop_msg, sizeof(L.drop_msg), "dropped %llu records", (unsigned long long)count);
-	snprintf(L.drop_num, sizeof(L.drop_num), "%llu", (unsigned long long)count);
+	if (dropped > 0 && lost > 0)
+		snprintf(L.drop_msg, sizeof(L.drop_msg), "dropped %llu records, lost %llu",
+		        (unsigned long long)dropped, (unsigned long long)lost);
+	else if (dropped > 0)
+		snprintf(L.drop_msg, sizeof(L.drop_msg), "dropped %llu records",
+		        (unsigned long long)dropped);
+	else
+		snprintf(L.drop_msg, sizeof(L.drop_msg), "lost %llu records",
+		        (unsigned long long)lost);
 	r->message = L.drop_msg;
-	r->n_fields = 1;
-	r->fields[0].key = "dropped";
-	r->fields[0].value = L.drop_num;
+	if (dropped > 0) {
+		snprintf(L.drop_num, sizeof(L.drop_num), "%llu", (unsigned long long)dropped);
+		r->fields[r->n_fields++] = (struct nx_log_field){"dropped", L.drop_num};
+	}
+	if (lost > 0) {
+		snprintf(L.lost_num, sizeof(L.lost_num), "%llu", (unsigned long long)lost);
+		r->fields[r->n_fields++] = (struct nx_log_field){"lost", L.lost_num};
+	}
 }
 
 NX_LOG_EXPORT size_t nx_log_flush(void)
@@ -471,14 +485,15 @@ NX_LOG_EXPORT size_t nx_log_flush(void)
 	if (!L.sink || L.in_sink)
 		return 0;
 	for (;;) {
-		uint64_t reported = L.st.dropped_unreported;
+		uint64_t dropped = L.st.dropped_unreported, lost = L.st.lost_unreported;
+		bool reported = dropped > 0 || lost > 0;
 		size_t n = 0, k;
 		const struct qrec *q;
 		int r;
 
-		if (reported > 0)
-			drop_report(&L.batch[n++], reported);
-		for (q = L.head; q && n < NX_LOG_SINK_BATCH + (reported > 0); q = q->next)
+		if (reported)
+			drop_report(&L.batch[n++], dropped, lost);
+		for (q = L.head; q && n < NX_LOG_SINK_BATCH + reported; q = q->next)
 			queue_view(q, &L.batch[n++]);
 		if (n == 0)
 			break;
@@ -494,9 +509,10 @@ NX_LOG_EXPORT size_t nx_log_flush(void)
 		k = (size_t)r < n ? (size_t)r : n;
 		L.st.sent += k;
 		total += k;
-		if (reported > 0 && k > 0) {
+		if (reported && k > 0) {
 			/* Drops during the call (from records logged inside it) stay unreported. */
-			L.st.dropped_unreported -= reported;
+			L.st.dropped_unreported -= dropped;
+			L.st.lost_unreported -= lost;
 			k--;
 		}
 		while (k-- > 0)
@@ -505,6 +521,16 @@ NX_LOG_EXPORT size_t nx_log_flush(void)
 			break;
 	}
 	return total;
+}
+
+NX_LOG_EXPORT void nx_log_sink_settled(size_t n, bool stored)
+{
+	if (stored) {
+		L.st.confirmed += n;
+	} else {
+		L.st.lost += n;
+		L.st.lost_unreported += n;
+	}
 }
 
 NX_LOG_EXPORT int nx_log_set_sink(const struct nx_log_sink *ops, void *ctx)

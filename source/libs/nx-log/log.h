@@ -24,6 +24,7 @@
 #define NX_LOG_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,6 +104,9 @@ struct nx_log_sink {
 struct nx_log_stats {
 	uint64_t logged;             /* records accepted (at or above the minimum level) */
 	uint64_t sent;               /* records a sink took, drop reports included */
+	uint64_t confirmed;          /* of those, stored as a sink said (nx_log_sink_settled) */
+	uint64_t lost;               /* of those, never confirmed: the way to logd ended first */
+	uint64_t lost_unreported;    /* of the lost, not yet reported to a sink */
 	uint64_t dropped;            /* records dropped from the queue (full, or out of memory) */
 	uint64_t dropped_unreported; /* of those, not yet reported to a sink */
 	uint64_t truncated;          /* texts cut at their limit */
@@ -182,6 +186,18 @@ NX_LOG_EXPORT int nx_log_set_sink(const struct nx_log_sink *ops, void *ctx);
  * records the sink took; 0 without a sink.
  */
 NX_LOG_EXPORT size_t nx_log_flush(void);
+
+/*
+ * A sink whose channel answers later (logd's appendBatch stream calls) settles each batch it
+ * took: n records stored (stored true), or lost (false: the call failed or the channel ended
+ * before an answer; logd may have stored them or not). Lost records are counted and reported
+ * to the next sink in front of a batch, as drops are (the report record's `lost=N` field), so
+ * with such a sink sent = confirmed + lost + still unsettled (a sink that stores at once, as
+ * logd's own journal, settles nothing). The facade does not send them again: logd keeps
+ * what it stored across its crash, and a record sent twice would stand twice in the journal.
+ * Not from inside a sink call's batch view (it only counts, never flushes).
+ */
+NX_LOG_EXPORT void nx_log_sink_settled(size_t n, bool stored);
 
 NX_LOG_EXPORT void nx_log_stats(struct nx_log_stats *ret_stats);
 

@@ -438,6 +438,9 @@ static void stream_done(nx_rpc_call *call, const nx_rpc_result *res, void *userd
 	t->stream_bytes -= call->stream_bytes;
 	if (res->error && !t->stream_err)
 		t->stream_err = res->error;
+	/* Before the window's callback: an account of this call is settled when more is sent. */
+	if (call->stream_done)
+		call->stream_done(res->error, call->stream_done_ud);
 	if (t->stream_cb && (t->stream_err || t->stream_bytes < NX_RPC_STREAM_WINDOW)) {
 		nx_rpc_stream_cb cb = t->stream_cb;
 
@@ -450,6 +453,11 @@ static void stream_done(nx_rpc_call *call, const nx_rpc_result *res, void *userd
 }
 
 int nx_rpc_stream_send(nx_rpc_call *call)
+{
+	return nx_rpc_stream_send_notify(call, NULL, NULL);
+}
+
+int nx_rpc_stream_send_notify(nx_rpc_call *call, nx_rpc_stream_done_cb done, void *userdata)
 {
 	nx_rpc_cap *t;
 	size_t bytes;
@@ -474,6 +482,8 @@ int nx_rpc_stream_send(nx_rpc_call *call)
 		return r;
 	}
 	call->stream_bytes = bytes;
+	call->stream_done = done;
+	call->stream_done_ud = userdata;
 	t->stream_bytes += bytes;
 	/* The user's reference now keeps the call alive until stream_done frees it. */
 	call->user = false;

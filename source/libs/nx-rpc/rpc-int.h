@@ -154,6 +154,8 @@ struct nx_rpc_call {
 	nx_capnp_ptr content;
 	nx_rpc_cap **rcaps;
 	size_t stream_bytes;
+	nx_rpc_stream_done_cb stream_done; /* nx_rpc_stream_send_notify's, may be NULL */
+	void *stream_done_ud;
 	unsigned refs; /* the user's, one per promise cap on it, one per callback in flight */
 	enum call_state state;
 	uint32_t qid;

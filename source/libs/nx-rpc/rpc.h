@@ -242,6 +242,14 @@ nx_rpc_call *nx_rpc_call_free(nx_rpc_call *call);
  * wait with nx_rpc_stream_on_ready(). A stream call that failed makes every later one on the
  * same target fail with that error (sticky), returned here. */
 int nx_rpc_stream_send(nx_rpc_call *call);
+/* Runs once, from the loop, when a stream call sent with nx_rpc_stream_send_notify ends:
+ * error 0 when the peer answered it, else the negative errno it failed with (its exception, or
+ * the connection's end: the peer may or may not have acted on it). */
+typedef void (*nx_rpc_stream_done_cb)(int error, void *userdata);
+/* As nx_rpc_stream_send, and `done` (may be NULL) tells how this one call ended: a sender that
+ * must account for what it streamed (nx-svc's log sink) learns which calls were never
+ * answered. `done` does not run when this returns an error. */
+int nx_rpc_stream_send_notify(nx_rpc_call *call, nx_rpc_stream_done_cb done, void *userdata);
 /* 1 if a stream call may be sent on `target` now, 0 if the window is full, or the sticky
  * negative errno of a failed stream call. */
 int nx_rpc_stream_ready(nx_rpc_cap *target);

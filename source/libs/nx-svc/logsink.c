@@ -3,6 +3,7 @@
 #include "logsink.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,13 @@ static int entry_fill(log_entry_b e, const struct nx_log_record *rec)
 	return r;
 }
 
+/* How one appendBatch call of `userdata` records ended: told to nx-log, which outlives every
+ * sink (a call may end after its sink was freed, when the owner keeps the channel). */
+static void on_batch_done(int error, void *userdata)
+{
+	nx_log_sink_settled((size_t)(uintptr_t)userdata, error == 0);
+}
+
 static int sink_send(void *ctx, const struct nx_log_record *records, size_t n)
 {
 	nx_logsink *sink = ctx;
@@ -180,8 +188,8 @@ static int sink_send(void *ctx, const struct nx_log_record *records, size_t n)
 		r = log_append_batch_params_init_entries(params, (uint32_t)k, &list);
 	for (size_t i = 0; r >= 0 && i < k; i++)
 		r = entry_fill(log_entry_b_at(&list, (uint32_t)i), &records[i]);
-	if (r >= 0)
-		r = log_append_batch_send(call); /* consumes the call unless -EAGAIN */
+	if (r >= 0) /* consumes the call unless -EAGAIN; on_batch_done settles the k records */
+		r = nx_rpc_stream_send_notify(call, on_batch_done, (void *)(uintptr_t)k);
 	if (r == -EAGAIN) {
 		nx_rpc_call_free(call);
 		if (nx_rpc_stream_on_ready(log_cap(sink->log), on_window, sink) < 0) {

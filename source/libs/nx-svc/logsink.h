@@ -6,9 +6,11 @@
  * and installs itself as the process's nx-log sink: every batch the facade offers becomes one
  * Log.appendBatch stream call. It takes only what the stream window allows and what fits one
  * control message (NX_MSG_MAX_BYTES), never blocks; when the window has room again it asks the
- * facade to flush. When the channel breaks (logd died) or a stream call fails, `lost` runs
- * (from the loop) and the facade buffers again; the owner frees the sink and resolves logd
- * anew.
+ * facade to flush. Each call settles its records with nx-log when it ends
+ * (nx_log_sink_settled): stored when logd answered, lost when the call failed or the channel
+ * ended first; the facade reports the lost ones to the next sink. When the channel breaks
+ * (logd died) or a stream call fails, `lost` runs (from the loop) and the facade buffers
+ * again; the owner frees the sink and resolves logd anew.
  */
 #ifndef NX_SVC_LOGSINK_H
 #define NX_SVC_LOGSINK_H
@@ -34,9 +36,10 @@ int nx_logsink_new(
 int nx_logsink_new_cap(
         nx_loop *loop, struct log *log, nx_logsink_lost_cb lost, void *userdata, nx_logsink **ret);
 
-/* Detaches the sink from nx-log if it is installed and closes the channel (stream calls still
- * in flight may be lost; the facade keeps what was not taken). Takes NULL, returns NULL. Not
- * from inside an nx-log sink call. */
+/* Detaches the sink from nx-log if it is installed and closes the channel it owns (stream calls
+ * still in flight are settled as lost; on a channel the caller keeps they settle when they
+ * end; the facade keeps what was not taken). Takes NULL, returns NULL. Not from inside an
+ * nx-log sink call. */
 nx_logsink *nx_logsink_free(nx_logsink *sink);
 
 /* Records and stream calls logd took through this sink (for tests and stats). */

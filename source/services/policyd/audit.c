@@ -9,32 +9,42 @@
 
 #include "nx-abi/clock.h"
 #include "nx-log/log.h"
-
-#define SECOND_NS 1000000000ull
+#include "ratelog/ratelog.h"
 
 struct pold_audit {
 	bool allows;
-	uint64_t window_start; /* monotonic ns */
-	unsigned in_window;
-	uint64_t dropped; /* since the last report */
-	nx_source *report;
+	struct ratelog *rl; /* keys "<subject> <rule>": subjects hold no space */
+	nx_source *summary; /* due when the earliest window with suppressed records ends */
 };
 
-static void report_drops(pold_audit *a)
+/* One "suppressed" record for a key whose window ended. The overflow key (every subject and
+ * rule that found no entry) has no subject of its own. */
+static void on_summary(void *userdata, const char *key, uint64_t suppressed)
 {
-	char num[24];
-	struct nx_log_field f[] = {{"dropped", num}};
+	struct nx_log_field f[3];
+	char subject[NX_RATELOG_KEY_MAX + 1], num[24];
+	const char *space = strchr(key, ' ');
+	size_t n = 0;
 
-	if (a->dropped == 0)
-		return;
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)a->dropped);
-	a->dropped = 0;
-	nx_log_fields(NX_LOG_WARN, POLD_AUDIT_SCOPE, "audit records dropped", f, 1);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)suppressed);
+	if (strcmp(key, RATELOG_OVERFLOW_KEY) == 0) {
+		f[n++] = (struct nx_log_field){"of", key};
+	} else {
+		snprintf(subject, sizeof(subject), "%.*s",
+		        (int)(space ? (size_t)(space - key) : strlen(key)), key);
+		f[n++] = (struct nx_log_field){"subject", subject};
+		if (space)
+			f[n++] = (struct nx_log_field){"rule", space + 1};
+	}
+	f[n++] = (struct nx_log_field){"suppressed", num};
+	nx_log_fields(NX_LOG_NOTICE, POLD_AUDIT_SCOPE, "suppressed", f, n);
 }
 
-static void on_report(nx_source *s, void *userdata)
+static void on_summary_timer(nx_source *src, void *userdata)
 {
-	report_drops(userdata);
+	pold_audit *a = userdata;
+
+	nx_source_set_deadline(src, ratelog_flush(a->rl, nx_clock_monotonic_ns(), on_summary, a));
 }
 
 int pold_audit_new(nx_loop *loop, pold_audit **ret)
@@ -46,11 +56,11 @@ int pold_audit_new(nx_loop *loop, pold_audit **ret)
 	if (!a)
 		return -ENOMEM;
 	a->allows = env && strcmp(env, "1") == 0;
-	r = nx_loop_add_timer(loop, UINT64_MAX, on_report, a, &a->report);
-	if (r < 0) {
-		free(a);
-		return r;
-	}
+	r = ratelog_new(&a->rl);
+	if (r >= 0)
+		r = nx_loop_add_timer(loop, UINT64_MAX, on_summary_timer, a, &a->summary);
+	if (r < 0)
+		return pold_audit_free(a), r;
 	*ret = a;
 	return 0;
 }
@@ -59,27 +69,25 @@ pold_audit *pold_audit_free(pold_audit *a)
 {
 	if (!a)
 		return NULL;
-	nx_source_free(a->report);
+	nx_source_free(a->summary);
+	ratelog_free(a->rl);
 	free(a);
 	return NULL;
 }
 
-/* The local cap: a fixed one-second window. */
-static bool admit(pold_audit *a)
+/* Whether the decision by rule `e` about `subject` is recorded now; if not it is counted, and
+ * the summary's timer follows the earliest window due. */
+static bool admit(pold_audit *a, const char *subject, const pol_explanation *e)
 {
+	char key[NX_RATELOG_KEY_MAX + 1];
 	uint64_t now = nx_clock_monotonic_ns();
+	/* Cut at NX_RATELOG_KEY_MAX as ratelog would: the subject first, whole if it fits. */
+	int sl = (int)strnlen(subject, NX_RATELOG_KEY_MAX);
 
-	if (now - a->window_start >= SECOND_NS) {
-		report_drops(a);
-		a->window_start = now;
-		a->in_window = 0;
-	}
-	if (a->in_window < POLD_AUDIT_PER_SEC) {
-		a->in_window++;
+	snprintf(key, sizeof(key), "%.*s %.*s", sl, subject, (int)NX_RATELOG_KEY_MAX - sl, e->rule);
+	if (ratelog_event(a->rl, key, now))
 		return true;
-	}
-	if (a->dropped++ == 0)
-		nx_source_set_deadline(a->report, a->window_start + SECOND_NS);
+	nx_source_set_deadline(a->summary, ratelog_flush(a->rl, now, on_summary, a));
 	return false;
 }
 
@@ -91,12 +99,14 @@ void pold_audit_decision(pold_audit *a, const pol_policy *p, const char *asker, 
 	char at[POL_TOKEN_MAX + 16];
 	size_t n = 0;
 
-	if (!a || (allowed && !a->allows) || !admit(a))
+	if (!a || (allowed && !a->allows))
 		return;
 	if (pol_explain(p, subject, cap, &e) < 0) {
 		memset(&e, 0, sizeof(e));
 		snprintf(e.rule, sizeof(e.rule), "?");
 	}
+	if (!admit(a, subject, &e))
+		return;
 	f[n++] = (struct nx_log_field){"subject", subject};
 	f[n++] = (struct nx_log_field){"cap", cap};
 	f[n++] = (struct nx_log_field){"rule", e.rule};

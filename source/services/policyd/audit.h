@@ -7,16 +7,17 @@
  * that asked: samgrd for its brokering, a user for `nx policy check`). nx-svc's sink carries
  * the records to logd, which stamps them svc:policyd and applies its per-subject rate limit.
  *
- * Locally at most POLD_AUDIT_PER_SEC records per second are logged; the rest are dropped and
- * counted, and the count is reported in one record ("audit records dropped", dropped=<n>) when
- * the second is over.
+ * Rate-limited per subject and cause (the deciding rule) through userspace/ratelog: the first
+ * decision of a subject and rule is recorded, the ones within NX_RATELOG_WINDOW_NS after it
+ * are counted, and once the window is over one record ("suppressed", fields subject=, rule=,
+ * suppressed=<n>) says how many were not. A flood of denials of one subject costs two records
+ * a window, whatever it asks for; another subject's first denial is recorded meanwhile.
  */
 #ifndef POLICYD_AUDIT_H
 #define POLICYD_AUDIT_H
 
 #include <stdbool.h>
 
-#include "nexus/limits.h" /* POLD_AUDIT_PER_SEC: nexus/limits-policyd.h */
 #include "nx-abi/loop.h"
 #include "policy/policy.h"
 
@@ -25,13 +26,13 @@
 
 typedef struct pold_audit pold_audit;
 
-/* Reads $NEXUS_POLICY_AUDIT_ALLOW ("1" audits allows too). `loop` borrowed (the drop report's
+/* Reads $NEXUS_POLICY_AUDIT_ALLOW ("1" audits allows too). `loop` borrowed (the summaries'
  * timer). -ENOMEM or the loop's error. */
 int pold_audit_new(nx_loop *loop, pold_audit **ret);
 pold_audit *pold_audit_free(pold_audit *a);
 
 /* Records the decision `allowed` about (subject, cap) under policy p, asked by `asker` (may be
- * NULL), if it is to be audited and within the local rate. */
+ * NULL), if it is to be audited and not suppressed by the rate limit. */
 void pold_audit_decision(pold_audit *a, const pol_policy *p, const char *asker, const char *subject,
         const char *cap, bool allowed);
 

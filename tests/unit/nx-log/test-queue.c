@@ -227,6 +227,68 @@ static void test_sink_lost_rebuffers(void **state)
 	fdcheck_assert(before);
 }
 
+/* A sink settles what it took: confirmed, or lost with the channel (counted, never sent
+ * again); the next sink hears of the lost ones first, with the drops when there are both. */
+static void test_settled_lost_reported(void **state)
+{
+	int before = fdcheck_count();
+	struct fake *fk = fake_new();
+	struct nx_log_stats st;
+	const struct nx_log_record *r;
+
+	nx_log_init_fd("q", -1, NX_LOG_DEBUG);
+	assert_int_equal(nx_log_set_sink(&fake_ops, fk), 0);
+	for (int i = 0; i < 5; i++)
+		nx_log(NX_LOG_INFO, "s", "n=%d", i);
+	assert_int_equal(fk->n, 5);
+	nx_log_sink_settled(2, true);
+	nx_log_sink_settled(3, false);
+	nx_log_stats(&st);
+	assert_int_equal(st.sent, 5);
+	assert_int_equal(st.confirmed, 2);
+	assert_int_equal(st.lost, 3);
+	assert_int_equal(st.lost_unreported, 3);
+	assert_int_equal(st.queued, 0);
+
+	nx_log(NX_LOG_INFO, "s", "n=%d", 5);
+	assert_int_equal(fk->n, 7);
+	r = &fk->recs[5].r;
+	assert_int_equal(r->level, NX_LOG_WARN);
+	assert_string_equal(r->scope, NX_LOG_SELF_SCOPE);
+	assert_string_equal(r->message, "lost 3 records");
+	assert_int_equal(r->n_fields, 1);
+	assert_string_equal(r->fields[0].key, "lost");
+	assert_string_equal(r->fields[0].value, "3");
+	assert_int_equal(msg_num(fk, 6), 5);
+	nx_log_stats(&st);
+	assert_int_equal(st.lost_unreported, 0);
+	assert_int_equal(st.lost, 3);
+
+	/* Lost and dropped while no sink is in place: one report says both. */
+	nx_log_sink_settled(7, true);
+	nx_log_sink_settled(1, false);
+	assert_int_equal(nx_log_set_sink(NULL, NULL), 0);
+	for (size_t i = 0; i < NX_LOG_QUEUE_RECORDS + 4; i++)
+		nx_log(NX_LOG_INFO, "s", "n=%zu", i);
+	assert_int_equal(nx_log_set_sink(&fake_ops, fk), 0);
+	r = &fk->recs[7].r;
+	assert_string_equal(r->message, "dropped 4 records, lost 1");
+	assert_int_equal(r->n_fields, 2);
+	assert_string_equal(r->fields[0].key, "dropped");
+	assert_string_equal(r->fields[0].value, "4");
+	assert_string_equal(r->fields[1].key, "lost");
+	assert_string_equal(r->fields[1].value, "1");
+	assert_int_equal(msg_num(fk, 8), 4);
+	nx_log_stats(&st);
+	assert_int_equal(st.confirmed, 9);
+	assert_int_equal(st.lost, 4);
+	assert_int_equal(st.lost_unreported + st.dropped_unreported, 0);
+	assert_int_equal(fk->jrn_errors, 0);
+	nx_log_done();
+	fake_free(fk);
+	fdcheck_assert(before);
+}
+
 static void test_set_sink_rejects_bad_ops(void **state)
 {
 	int before = fdcheck_count();
@@ -347,6 +409,7 @@ int main(void)
 	        cmocka_unit_test(test_byte_limit),
 	        cmocka_unit_test(test_backpressure),
 	        cmocka_unit_test(test_sink_lost_rebuffers),
+	        cmocka_unit_test(test_settled_lost_reported),
 	        cmocka_unit_test(test_set_sink_rejects_bad_ops),
 	        cmocka_unit_test(test_log_from_inside_sink),
 	        cmocka_unit_test(test_full_inside_sink_drops_new),

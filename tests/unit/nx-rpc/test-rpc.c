@@ -867,6 +867,50 @@ static void test_stream_window(void **state)
 	assert_int_equal(nx_rpc_stream_ready(e->boot), -EIO);
 }
 
+/* How each notified stream call ended: runs and the error of the last run. */
+struct stream_end {
+	int runs, error;
+};
+
+static void on_stream_done(int error, void *userdata)
+{
+	struct stream_end *end = userdata;
+
+	end->runs++;
+	end->error = error;
+}
+
+static void test_stream_notify(void **state)
+{
+	struct env *e = *state;
+	struct stream_end ends[3] = {{0}};
+	nx_rpc_call *call;
+	nx_capnp_bstruct p;
+
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(nx_rpc_call_new(e->boot, IFACE, M_WRITE, 0, 0, &call, &p), 0);
+		assert_int_equal(nx_rpc_stream_send_notify(call, on_stream_done, &ends[i]), 0);
+	}
+	run_until(e, &e->server.nheld, 3);
+	assert_int_equal(ends[0].runs + ends[1].runs + ends[2].runs, 0);
+	/* Answered, failed, and lost with the connection: each told once, with its outcome. */
+	assert_int_equal(nx_rpc_incoming_return(e->server.held[0]), 0);
+	nx_rpc_incoming_failf(e->server.held[1], -EIO, "disk on fire");
+	e->server.held[0] = e->server.held[2];
+	e->server.nheld = 1;
+	run_until(e, &ends[1].runs, 1);
+	assert_int_equal(ends[0].runs, 1);
+	assert_int_equal(ends[0].error, 0);
+	assert_int_equal(ends[1].error, -EIO);
+	assert_int_equal(ends[2].runs, 0);
+	e->srv = nx_rpc_conn_free(e->srv);
+	run_until(e, &ends[2].runs, 1);
+	assert_true(ends[2].error < 0);
+	run_idle(e);
+	assert_int_equal(ends[0].runs + ends[1].runs + ends[2].runs, 3);
+	assert_int_equal(nx_rpc_stream_in_flight(e->boot), 0);
+}
+
 static void test_100_concurrent(void **state)
 {
 	struct env *e = *state;
@@ -2333,6 +2377,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_fd_both_ways, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_fd_interleaved, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stream_window, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stream_notify, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_100_concurrent, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_overloaded, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
