@@ -23,8 +23,14 @@
 /* Journal records of the crashed app a crash report quotes (its last ones). */
 #define APP_REPORT_RECORDS 50u
 
+/* Confinement mechanisms a crash report (and ProcInfo.sandbox) lists. */
+#define APP_REPORT_MECHS 16u
+
 /* Largest crash report, text or JSON (bytes). */
-#define APP_REPORT_MAX (256u * 1024u)
+#define APP_REPORT_MAX (512u * 1024u)
+
+/* Longest crash report file name, NUL included. */
+#define APP_CRASH_NAME_MAX 256u
 
 /* Processes per list() page, crash summaries per crashes() page. */
 #define APP_LIST_MAX       8u

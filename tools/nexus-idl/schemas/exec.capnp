@@ -33,7 +33,7 @@ const execCrashesKept :UInt32 = 32;         # APP_CRASHES_KEPT
 const execListMax :UInt32 = 8;              # APP_LIST_MAX
 const execCrashListMax :UInt32 = 16;        # APP_CRASH_LIST_MAX
 # Largest crash report crash() hands out (a sealed memfd).
-const execReportMaxBytes :UInt32 = 262144;  # APP_REPORT_MAX
+const execReportMaxBytes :UInt32 = 524288;  # APP_REPORT_MAX
 # Watchers execd keeps, in all and per connection.
 const execWatchersMax :UInt32 = 64;         # APP_WATCHERS_MAX
 const execWatchersPerConnMax :UInt32 = 4;   # APP_WATCHERS_PER_CONN_MAX
