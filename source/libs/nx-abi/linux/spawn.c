@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,6 +47,7 @@ struct spawn_plan {
 	int top;                       /* the report pipe's number in the child */
 	struct nx_sandbox sandbox;     /* the caller's profile with keep_fds = top + 1 */
 	int fd_limit;                  /* RLIMIT_NOFILE, for a kernel without close_range */
+	pid_t parent;                  /* the caller, for die_with_parent */
 };
 
 static int plan_make(const struct nx_spawn *spec, char *default_argv[2], struct spawn_plan *plan)
@@ -175,6 +177,11 @@ static _Noreturn void child_run(const struct spawn_plan *p, int report)
 	child_say(report, r, &applied);
 	if (r < 0)
 		_exit(127);
+	/* After the sandbox: a uid change clears the parent-death signal. A parent already gone
+	 * (we were reparented before the prctl) never sends it: leave at once. */
+	if (p->spec->die_with_parent &&
+	        (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != p->parent))
+		_exit(127);
 	execve(p->spec->binary, p->argv, p->envp);
 	child_say(report, nx_neg_errno(), NULL);
 	_exit(127);
@@ -225,6 +232,7 @@ int nx_spawn(const struct nx_spawn *spec, struct nx_spawned *ret)
 		return r;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return nx_neg_errno();
+	plan.parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		r = nx_neg_errno();
