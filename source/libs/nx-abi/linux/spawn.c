@@ -56,11 +56,6 @@ struct spawn_plan {
 	char *const *envp;
 	int targets[NX_SPAWN_MAX_FDS]; /* the map's child fds, sorted */
 	int top;                       /* the report pipe's number in the child */
-<<<<<<< HEAD
-	struct nx_sandbox sandbox;     /* the caller's profile with keep_fds = top + 1 */
-	int fd_limit;                  /* RLIMIT_NOFILE, for a kernel without close_range */
-	pid_t parent;                  /* the caller, for die_with_parent */
-=======
 	/* The extras above top, in this order: spec->exec_fd, the sandbox's cgroup_fd; their
 	 * numbers in the child (-1 when absent), and the parent's fds. */
 	int exec_at, cgroup_at;
@@ -72,7 +67,7 @@ struct spawn_plan {
 	/* The namespaces the clone made, and those it was refused (with the error). */
 	unsigned cloned, refused;
 	int refused_error;
->>>>>>> appbox
+	pid_t parent; /* the caller, for die_with_parent */
 };
 
 static int plan_make(const struct nx_spawn *spec, char *default_argv[2], struct spawn_plan *plan)
@@ -249,19 +244,17 @@ static _Noreturn void child_run(const struct spawn_plan *p, int report)
 	child_say(report, r, &applied);
 	if (r < 0)
 		_exit(127);
-<<<<<<< HEAD
 	/* After the sandbox: a uid change clears the parent-death signal. A parent already gone
-	 * (we were reparented before the prctl) never sends it: leave at once. */
+	 * (we were reparented before the prctl) never sends it: leave at once. In a new pid
+	 * namespace getppid() is 0 whoever the parent is: there the check cannot be made. */
 	if (p->spec->die_with_parent &&
-	        (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != p->parent))
+	        (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	                (!(p->cloned & NX_NS_PID) && getppid() != p->parent)))
 		_exit(127);
-	execve(p->spec->binary, p->argv, p->envp);
-=======
 	if (p->exec_at >= 0)
 		child_exec_fd(p);
 	else
 		execve(p->spec->binary, p->argv, p->envp);
->>>>>>> appbox
 	child_say(report, nx_neg_errno(), NULL);
 	_exit(127);
 }
@@ -352,12 +345,8 @@ int nx_spawn(const struct nx_spawn *spec, struct nx_spawned *ret)
 		return r;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return nx_neg_errno();
-<<<<<<< HEAD
 	plan.parent = getpid();
-	pid = fork();
-=======
 	pid = plan_clone(&plan, &pidfd);
->>>>>>> appbox
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
