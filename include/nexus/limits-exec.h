@@ -32,14 +32,6 @@
 /* Longest crash report file name, NUL included. */
 #define APP_CRASH_NAME_MAX 256u
 
-/* Processes per list() page, crash summaries per crashes() page. */
-#define APP_LIST_MAX       8u
-#define APP_CRASH_LIST_MAX 16u
-
-/* Watchers execd keeps, in all and per connection. */
-#define APP_WATCHERS_MAX          64u
-#define APP_WATCHERS_PER_CONN_MAX 4u
-
 /* Longest line of an app's stdout or stderr that becomes one journal record; a longer one is
  * cut into records of this size. */
 #define APP_LINE_MAX 1024u

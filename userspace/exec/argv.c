@@ -32,24 +32,24 @@ static int check_list(const char *what, const struct app_text *v, size_t n, size
 
 	if (n > count_max) {
 		(void)snprintf(
-		        why, APP_WHY_MAX, "too_large: %s: more than %zu entries", what, count_max);
+		        why, APP_WHY_MAX, "%s: more than %zu entries", what, count_max);
 		return -EMSGSIZE;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].len > elem_max) {
 			(void)snprintf(why, APP_WHY_MAX,
-			        "too_large: %s[%zu]: longer than %zu bytes", what, i, elem_max);
+			        "%s[%zu]: longer than %zu bytes", what, i, elem_max);
 			return -EMSGSIZE;
 		}
 		if (memchr(v[i].s, '\0', v[i].len)) {
 			(void)snprintf(why, APP_WHY_MAX,
-			        "invalid_argument: %s[%zu]: contains a NUL byte", what, i);
+			        "%s[%zu]: contains a NUL byte", what, i);
 			return -EINVAL;
 		}
 		total += v[i].len;
 	}
 	if (total > total_max) {
-		(void)snprintf(why, APP_WHY_MAX, "too_large: %s: more than %zu bytes in all", what,
+		(void)snprintf(why, APP_WHY_MAX, "%s: more than %zu bytes in all", what,
 		        total_max);
 		return -EMSGSIZE;
 	}
@@ -63,7 +63,7 @@ static int check_env_names(const struct app_text *env, size_t n, char why[APP_WH
 
 		if (len == 0) {
 			(void)snprintf(why, APP_WHY_MAX,
-			        "invalid_argument: env[%zu]: not NAME=value (NAME of [A-Za-z0-9_], "
+			        "env[%zu]: not NAME=value (NAME of [A-Za-z0-9_], "
 			        "not starting with a digit)",
 			        i);
 			return -EINVAL;
@@ -72,7 +72,7 @@ static int check_env_names(const struct app_text *env, size_t n, char why[APP_WH
 			if (env_name_len(&env[j]) == len &&
 			        memcmp(env[j].s, env[i].s, len + 1) == 0) {
 				(void)snprintf(why, APP_WHY_MAX,
-				        "invalid_argument: env[%zu]: repeats the name of env[%zu]",
+				        "env[%zu]: repeats the name of env[%zu]",
 				        i, j);
 				return -EINVAL;
 			}

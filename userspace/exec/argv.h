@@ -20,7 +20,7 @@ struct app_text {
 #define APP_WHY_MAX 128u
 
 /* Checks `args` (after argv[0]) and `env` ("NAME=value", NAME of [A-Za-z_][A-Za-z0-9_]*, each
- * NAME once). On failure writes a §9 reason naming the element ("args[3]: contains a NUL
+ * NAME once). On failure writes a reason naming the element ("args[3]: contains a NUL
  * byte") into `why` (APP_WHY_MAX bytes) and returns -EINVAL (a NUL, a malformed or repeated
  * env entry) or -EMSGSIZE (a count, an element or the total past its limit). 0: fine, `why`
  * untouched. */

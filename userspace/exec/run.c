@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* exec run (run.h): restart decisions over userspace/supervise, uid slots, effective caps. */
+/* exec run (run.h): restart decisions over userspace/supervise, uid slots, caps. */
 #include "run.h"
 
 #include <assert.h>
@@ -93,17 +93,6 @@ void app_slot_put(struct app_slots *s, unsigned i)
 {
 	assert(s && i < APP_PROCESSES_MAX && (s->used & (1ull << i)));
 	s->used &= ~(1ull << i);
-}
-
-size_t app_caps_effective(const char **caps, const bool *granted, size_t n)
-{
-	size_t kept = 0;
-
-	assert(!n || (caps && granted));
-	for (size_t i = 0; i < n; i++)
-		if (granted[i])
-			caps[kept++] = caps[i];
-	return kept;
 }
 
 bool app_caps_has(const char *const *caps, size_t n, const char *cap)

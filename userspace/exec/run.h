@@ -9,6 +9,7 @@
  *             (stdio=pipe: a new run would have no reader) is never restarted
  *   crash     a run that ended by a signal or a non-zero code, unless it was stopped through
  *             execd: that one gets a crash report
+ *   caps      which seccomp profile the manifest's request asks for
  *   uid slots one uid per supervised process, APP_PROCESSES_MAX of them, free again once the
  *             process ended for good: two instances of one app never share a uid
  */
@@ -69,13 +70,10 @@ int app_slot_take(struct app_slots *s);
 void app_slot_put(struct app_slots *s, unsigned i);
 
 /* The capability a manifest requests for the wider seccomp profile (AF_INET and AF_INET6
- * sockets besides AF_UNIX); it applies only when policy also grants it to app:<id>. */
+ * sockets besides AF_UNIX): the app's capabilities are its manifest's request intersected
+ * with what policy grants app:<id>, so the profile applies only when policyd also says
+ * app:<id> holds it. */
 #define APP_CAP_NET "sandbox.net"
-
-/* Keeps in caps[0..n) the requested capabilities policy granted (granted[i] for caps[i]),
- * in their order, and returns how many: the app's effective set, which execd reports (and
- * which samgrd and policyd enforce on their own, call by call). */
-size_t app_caps_effective(const char **caps, const bool *granted, size_t n);
 
 /* Whether `cap` is among caps[0..n). */
 bool app_caps_has(const char *const *caps, size_t n, const char *cap);
