@@ -103,14 +103,17 @@ static void sandbox_profile(const struct execd_proc *p, int cgroup_fd, struct nx
 	memset(ret, 0, sizeof(*ret));
 	ret->mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_LANDLOCK) |
 	             (1u << NX_SANDBOX_SECCOMP) | (1u << NX_SANDBOX_CLOSE_RANGE) |
-	             (1u << NX_SANDBOX_RLIMITS) | (1u << NX_SANDBOX_MOUNT_NS) |
-	             (1u << NX_SANDBOX_CAPS) | (1u << NX_SANDBOX_IDENTITY) |
-	             (1u << NX_SANDBOX_NAMESPACES);
+	             (1u << NX_SANDBOX_RLIMITS) | (1u << NX_SANDBOX_CAPS) |
+	             (1u << NX_SANDBOX_IDENTITY) | (1u << NX_SANDBOX_NAMESPACES);
 	if (cgroup_fd >= 0)
 		ret->mechs |= 1u << NX_SANDBOX_CGROUP;
 	ret->cgroup_fd = cgroup_fd;
 	ret->seccomp_profile = p->net ? NX_SECCOMP_APP_NET : NX_SECCOMP_APP;
-	ret->ns_flags = NX_NS_ALL;
+	/* Not a user or mount namespace, nor mount_ns's private /tmp: execd's own Landlock and
+	 * seccomp (services.conf sandbox=default), which its children inherit, refuse them, and
+	 * nx-abi then fails the spawn rather than run the app without. The app sees no /tmp at
+	 * all (Landlock grants nothing writable): its files are vfsd's, per subject. */
+	ret->ns_flags = NX_NS_PID | NX_NS_NET | NX_NS_IPC | NX_NS_UTS;
 	ret->uid = ret->gid = p->d->uid_base + (uint32_t)p->slot;
 	ret->nofile = p->open_files ? p->open_files : EXECD_OPEN_FILES_DEFAULT;
 	ret->nproc = p->tasks ? p->tasks : EXECD_TASKS_DEFAULT;
@@ -231,7 +234,11 @@ int execd_run_start(struct execd_proc *p, char *why, size_t why_size)
 	p->pidfd = child.pidfd;
 	p->sandbox = child.sandbox;
 	sandbox_note(p->d, &child.sandbox);
-	p->out.fd = out[0];
+	/* Output: the caller's (spawn hands it over) or read into the journal. */
+	if (p->piped)
+		p->out.fd = out[0];
+	else
+		execd_output_watch(p, out[0]);
 	out[0] = -1;
 	execd_proc_started(p);
 done:
