@@ -5,6 +5,7 @@
  *   say TEXT   prints TEXT
  *   fds        "fds 0 1 2 3": the fds it holds (execd grants stdio and fd 3 only)
  *   ids        "ids uid=U gid=G": the uid execd gave it
+ *   boot       "boot unix stream" when fd 3 is a connected AF_UNIX stream socket (samgrd's)
  *   stdin      "stdin eof" once stdin reads end of file
  *   exit N     exits with N
  *   signal N   raises signal N (SIGABRT: the sanitizers leave it alone)
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Probes each number: /proc may not be there for an app in its own pid namespace. */
@@ -25,6 +28,20 @@ static void fds(void)
 		if (fcntl(fd, F_GETFD) >= 0)
 			printf(" %d", fd);
 	printf("\n");
+}
+
+static void boot(void)
+{
+	struct sockaddr_un peer;
+	socklen_t len = sizeof(peer);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
+	        getpeername(3, (struct sockaddr *)&peer, &len) == 0 && peer.sun_family == AF_UNIX)
+		printf("boot unix %s\n", type == SOCK_STREAM ? "stream" : "other");
+	else
+		printf("boot none\n");
 }
 
 int main(int argc, char **argv)
@@ -41,6 +58,8 @@ int main(int argc, char **argv)
 			fds();
 		else if (strcmp(argv[i], "ids") == 0)
 			printf("ids uid=%u gid=%u\n", (unsigned)getuid(), (unsigned)getgid());
+		else if (strcmp(argv[i], "boot") == 0)
+			boot();
 		else if (strcmp(argv[i], "stdin") == 0)
 			printf("stdin %s\n", read(0, &c, 1) == 0 ? "eof" : "data");
 		else if (strcmp(argv[i], "exit") == 0)

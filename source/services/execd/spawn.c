@@ -60,6 +60,15 @@ static void spawn_fail(struct spawn_call *sc, int err, const char *fmt, const ch
 	spawn_call_free(sc);
 }
 
+/* bundlemgrd said no: its reason goes to the caller as it is (it starts with its code). */
+static void spawn_pass_on(struct spawn_call *sc, int error, const char *reason)
+{
+	nx_rpc_incoming_set_cancel_cb(sc->in, NULL, NULL);
+	(void)nx_rpc_incoming_fail(sc->in, nx_rpc_exc_type_for_errno(error),
+	        reason && *reason ? reason : "unavailable: bundlemgrd failed");
+	spawn_call_free(sc);
+}
+
 /* A NULL-terminated copy of texts[0..n), after `first` when it is not NULL. */
 static char **strv_copy(const char *first, size_t n_texts, const struct app_text *texts)
 {
@@ -112,8 +121,10 @@ static void sandbox_profile(const struct execd_proc *p, int cgroup_fd, struct nx
 	/* Not a user or mount namespace, nor mount_ns's private /tmp: execd's own Landlock and
 	 * seccomp (services.conf sandbox=default), which its children inherit, refuse them, and
 	 * nx-abi then fails the spawn rather than run the app without. The app sees no /tmp at
-	 * all (Landlock grants nothing writable): its files are vfsd's, per subject. */
-	ret->ns_flags = NX_NS_PID | NX_NS_NET | NX_NS_IPC | NX_NS_UTS;
+	 * all (Landlock grants nothing writable): its files are vfsd's, per subject. Not a pid
+	 * namespace either: its pid 1 ignores every signal it has no handler for, so
+	 * Process.kill(SIGTERM) and the app's own abort() would do nothing. */
+	ret->ns_flags = NX_NS_NET | NX_NS_IPC | NX_NS_UTS;
 	ret->uid = ret->gid = p->d->uid_base + (uint32_t)p->slot;
 	ret->nofile = p->open_files ? p->open_files : EXECD_OPEN_FILES_DEFAULT;
 	ret->nproc = p->tasks ? p->tasks : EXECD_TASKS_DEFAULT;
@@ -266,6 +277,8 @@ static int spawn_return(struct spawn_call *sc)
 
 	r = execd_proc_handle(p, true, p->owner, &process);
 	if (r >= 0 && p->piped) {
+		/* The caller gets a plain blocking pipe (ours was non-blocking for the loop). */
+		(void)nx_fd_set_nonblock(p->out.fd, 0);
 		r = exec_output_server_new_with_fd(&output_vt, NULL, NULL, p->out.fd, &output);
 		p->out.fd = -1; /* taken, also on failure */
 	}
@@ -318,7 +331,7 @@ static void entry_opened(
 
 	sc->call = NULL;
 	if (error < 0) {
-		spawn_fail(sc, error, "%s", reason);
+		spawn_pass_on(sc, error, reason);
 		return;
 	}
 	if (entry_fd(out, &p->exe_fd) < 0) {
@@ -379,7 +392,7 @@ static void bundle_seen(
 
 	sc->call = NULL;
 	if (error < 0) {
-		spawn_fail(sc, error, "%s", reason);
+		spawn_pass_on(sc, error, reason);
 		return;
 	}
 	p->version = bundle_summary_get_version(bundle_info_get_summary(info));
