@@ -10,6 +10,13 @@
  *                   gets ENODEV, a filter EPERM
  *   keyctl          keyctl(KEYCTL_GET_KEYRING_ID) of the session keyring
  *   unshare         unshare(CLONE_NEWUTS)
+ *   clone-newuts    clone(CLONE_NEWUTS) (the child exits at once)
+ *   clone3          clone3 with no flags (the child exits at once)
+ *   inet-hi         socket() with AF_INET and garbage above bit 31 (the kernel reads an int)
+ *   personality     personality(ADDR_NO_RANDOMIZE), then the query: "personality E1 E2"
+ *   x32             getpid through the x32 ABI (x86_64 only; else "x32 -")
+ *   bpf             bpf(BPF_PROG_LOAD) with no program
+ *   io_uring        io_uring_setup(1)
  *   pid             "pid <getpid()>"
  *   ifaces          "ifaces <names of its network interfaces, space-separated>"
  *   hostname NAME   sethostname(NAME): "hostname <errno> <gethostname after>"
@@ -30,7 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -148,6 +157,51 @@ static void report_file(const char *path)
 	printf("file %s\n", line);
 }
 
+/* A raw clone (no libc wrapper: it must not touch our threads' state) whose child exits. */
+static int try_clone(unsigned long flags)
+{
+	long pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return errno;
+	waitpid((pid_t)pid, NULL, 0);
+	return 0;
+}
+
+static int try_clone3(void)
+{
+	struct clone_args args = {.exit_signal = SIGCHLD};
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return errno;
+	waitpid((pid_t)pid, NULL, 0);
+	return 0;
+}
+
+static int try_inet_hi(void)
+{
+	long fd = syscall(SYS_socket, (1ul << 32) | AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno;
+	close((int)fd);
+	return 0;
+}
+
+static void report_x32(void)
+{
+#ifdef __x86_64__
+	printf("x32 %d\n", err(syscall(0x40000000 | SYS_getpid)));
+#else
+	printf("x32 -\n");
+#endif
+}
+
 static int try_create(const char *dir)
 {
 	char path[4096];
@@ -182,6 +236,21 @@ int main(int argc, char **argv)
 		                              KEY_SPEC_SESSION_KEYRING, 0)));
 	else if (strcmp(what, "unshare") == 0)
 		printf("unshare %d\n", err(unshare(CLONE_NEWUTS)));
+	else if (strcmp(what, "clone-newuts") == 0)
+		printf("clone-newuts %d\n", try_clone(CLONE_NEWUTS));
+	else if (strcmp(what, "clone3") == 0)
+		printf("clone3 %d\n", try_clone3());
+	else if (strcmp(what, "inet-hi") == 0)
+		printf("inet-hi %d\n", try_inet_hi());
+	else if (strcmp(what, "personality") == 0)
+		printf("personality %d %d\n", err(personality(ADDR_NO_RANDOMIZE)),
+		        err(personality(0xffffffff)));
+	else if (strcmp(what, "x32") == 0)
+		report_x32();
+	else if (strcmp(what, "bpf") == 0)
+		printf("bpf %d\n", err(syscall(SYS_bpf, 5 /* BPF_PROG_LOAD */, NULL, 0)));
+	else if (strcmp(what, "io_uring") == 0)
+		printf("io_uring %d\n", err(syscall(SYS_io_uring_setup, 1, NULL)));
 	else if (strcmp(what, "pid") == 0)
 		printf("pid %d\n", (int)getpid());
 	else if (strcmp(what, "ifaces") == 0)

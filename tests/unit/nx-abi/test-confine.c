@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -134,6 +135,26 @@ static void test_seccomp_app(void **state)
 	fdcheck_assert(before);
 }
 
+/* The rest of APP's list, each against its unconfined result first where that differs. */
+static void test_seccomp_app_more(void **state)
+{
+	struct nx_sandbox box = seccomp_box(NX_SECCOMP_APP);
+	char out[64];
+
+	assert_probe(NULL, "clone-newuts", NULL, "clone-newuts 0\n");
+	assert_probe(&box, "clone-newuts", NULL, "clone-newuts " EPERM_TEXT "\n");
+	assert_probe(NULL, "clone3", NULL, "clone3 0\n");
+	assert_probe(&box, "clone3", NULL, "clone3 38\n"); /* ENOSYS: libc falls back */
+	assert_probe(NULL, "inet-hi", NULL, "inet-hi 0\n");
+	assert_probe(&box, "inet-hi", NULL, "inet-hi " EPERM_TEXT "\n");
+	assert_probe(NULL, "personality", NULL, "personality 0 0\n");
+	assert_probe(&box, "personality", NULL, "personality " EPERM_TEXT " 0\n");
+	assert_probe(&box, "bpf", NULL, "bpf " EPERM_TEXT "\n");
+	assert_probe(&box, "io_uring", NULL, "io_uring " EPERM_TEXT "\n");
+	probe(&box, "x32", NULL, out, sizeof(out), NULL);
+	assert_true(strcmp(out, "x32 " EPERM_TEXT "\n") == 0 || strcmp(out, "x32 -\n") == 0);
+}
+
 /* APP_NET: APP with AF_INET and AF_INET6 allowed; the rest as strict. */
 static void test_seccomp_app_net(void **state)
 {
@@ -160,6 +181,8 @@ static void test_seccomp_service_unchanged(void **state)
 	probe(&box, "inet", NULL, out, sizeof(out), &report);
 	assert_string_equal(out, "inet " EPERM_TEXT "\n");
 	assert_summary(&report, "no_new_privs,seccomp");
+	/* An int argument with garbage above bit 31 is still AF_INET to the kernel. */
+	assert_probe(&box, "inet-hi", NULL, "inet-hi " EPERM_TEXT "\n");
 	assert_probe(&box, "unshare", NULL, "unshare 0\n");
 	assert_probe(&box, "mount", NULL, "mount " EPERM_TEXT "\n");
 }
@@ -256,6 +279,91 @@ static void test_namespaces_without_spawn(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A sealed memfd holding the file at path. */
+static int memfd_of(const char *path)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC),
+	    fd = memfd_create("app", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	char buf[65536];
+	ssize_t n;
+
+	assert_true(in >= 0 && fd >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(fd, buf, (size_t)n), n);
+	close(in);
+	assert_int_equal(
+	        fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+	        0);
+	return fd;
+}
+
+static int memfd_text(const char *text)
+{
+	int fd = memfd_create("script", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	return fd;
+}
+
+/* What an unprivileged caller gets: the clone with pid and net namespaces is refused
+ * (EPERM), the child comes without them and says so; the user namespace it still makes on
+ * its own. Runs in a child of ours that dropped root (the program comes from a memfd made
+ * before, so the path of the build tree does not matter). */
+static int unprivileged_child(int program)
+{
+	struct nx_sandbox box = {
+	        .mechs = MECH(NAMESPACES), .ns_flags = NX_NS_USER | NX_NS_PID | NX_NS_NET};
+	char *argv[] = {"confine-probe", "pid", NULL};
+	struct nx_spawn spec = {.exec_fd = program, .argv = argv, .sandbox = &box};
+	struct nx_spawned child;
+	int out[2], status;
+	bool signaled;
+	char text[64];
+
+	if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+	        setresuid(65534, 65534, 65534) < 0)
+		return 1;
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return 2;
+	spec.fds[0] = (struct nx_spawn_fd){1, out[1]};
+	spec.nfds = 1;
+	if (nx_spawn(&spec, &child) != 0)
+		return 3;
+	close(out[1]);
+	read_closed(out[0], text, sizeof(text));
+	if (nx_process_wait(child.pidfd, true, &status, &signaled) != 0 || signaled || status)
+		return 4;
+	if (strncmp(text, "pid ", 4) != 0 || strcmp(text, "pid 1\n") == 0)
+		return 5;
+	if (child.sandbox.ns[NX_SANDBOX_NS_PID].status != NX_SANDBOX_UNAVAILABLE ||
+	        child.sandbox.ns[NX_SANDBOX_NS_PID].error != -EPERM ||
+	        child.sandbox.ns[NX_SANDBOX_NS_NET].status != NX_SANDBOX_UNAVAILABLE ||
+	        child.sandbox.ns[NX_SANDBOX_NS_NET].error != -EPERM)
+		return 6;
+	if (child.sandbox.ns[NX_SANDBOX_NS_USER].status != NX_SANDBOX_APPLIED ||
+	        child.sandbox.mech[NX_SANDBOX_NAMESPACES].status != NX_SANDBOX_UNAVAILABLE)
+		return 7;
+	return 0;
+}
+
+static void test_namespaces_refused_unprivileged(void **state)
+{
+	int before = fdcheck_count(), program = memfd_of(CONFINE_PROBE), status, pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(unprivileged_child(program));
+	close(program);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	fdcheck_assert(before);
+}
+
 /* RLIMIT_AS stops a big allocation and lets a small one through. */
 static void test_rlimit_as(void **state)
 {
@@ -288,34 +396,6 @@ static void test_rlimit_nproc(void **state)
 	assert_int_equal(sscanf(out, "fork-bomb %u %u", &err, &forked), 2);
 	assert_int_equal(err, EAGAIN);
 	assert_true(forked < NPROC_CAP);
-}
-
-/* A sealed memfd holding the file at path. */
-static int memfd_of(const char *path)
-{
-	int in = open(path, O_RDONLY | O_CLOEXEC),
-	    fd = memfd_create("app", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	char buf[65536];
-	ssize_t n;
-
-	assert_true(in >= 0 && fd >= 0);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		assert_int_equal(write(fd, buf, (size_t)n), n);
-	close(in);
-	assert_int_equal(
-	        fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
-	        0);
-	return fd;
-}
-
-static int memfd_text(const char *text)
-{
-	int fd = memfd_create("script", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW), 0);
-	return fd;
 }
 
 /* The Landlock ruleset of an app that has only its program (a memfd, which no rule can
@@ -438,11 +518,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_seccomp_app),
+	        cmocka_unit_test(test_seccomp_app_more),
 	        cmocka_unit_test(test_seccomp_app_net),
 	        cmocka_unit_test(test_seccomp_service_unchanged),
 	        cmocka_unit_test(test_namespaces),
 	        cmocka_unit_test(test_user_namespace),
 	        cmocka_unit_test(test_namespaces_without_spawn),
+	        cmocka_unit_test(test_namespaces_refused_unprivileged),
 	        cmocka_unit_test(test_rlimit_as),
 	        cmocka_unit_test(test_rlimit_nproc),
 	        cmocka_unit_test(test_exec_from_memfd),

@@ -6,7 +6,6 @@
  */
 #include <fcntl.h>
 #include <sched.h>
-#include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -108,8 +107,10 @@ static int id_map_write(const char *file, uint32_t id)
 
 	line[n++] = ' ';
 	n += nx_u32_to_text(id, line + n);
-	memcpy(line + n, " 1\n", 3);
-	return proc_self_write(file, line, n + 3);
+	line[n++] = ' ';
+	line[n++] = '1';
+	line[n++] = '\n';
+	return proc_self_write(file, line, n);
 }
 
 int nx_ns_user_enter(struct nx_sandbox_report *ret)

@@ -116,6 +116,14 @@ int nx_seccomp_profile_from_name(const char *name, enum nx_seccomp_profile *ret_
 	return -EINVAL;
 }
 
+/* A comparison of the first argument (libseccomp's SCMP_A0_64 leaves datum_b to the
+ * compiler's zeroing, which -Wmissing-field-initializers flags). For SCMP_CMP_MASKED_EQ a
+ * is the mask and b the value. */
+static struct scmp_arg_cmp arg0(enum scmp_compare op, uint64_t a, uint64_t b)
+{
+	return (struct scmp_arg_cmp){.arg = 0, .op = op, .datum_a = a, .datum_b = b};
+}
+
 /* A call this libseccomp does not know for the native architecture resolves to a negative
  * pseudo number; rules on those are skipped (the kernel cannot be asked for them either). */
 static int deny_calls(scmp_filter_ctx ctx, const char *const *names, size_t n)
@@ -145,8 +153,8 @@ static int deny_arg0_range(scmp_filter_ctx ctx, int nr, uint64_t lo, uint64_t hi
 		while (bits < 63 && (lo & ((2ull << bits) - 1)) == 0 &&
 		        lo + ((2ull << bits) - 1) <= hi && lo + ((2ull << bits) - 1) >= lo)
 			bits++;
-		r = seccomp_rule_add(ctx, DENY, nr, 1,
-		        SCMP_A0_64(SCMP_CMP_MASKED_EQ, ~((1ull << bits) - 1), lo));
+		r = seccomp_rule_add(
+		        ctx, DENY, nr, 1, arg0(SCMP_CMP_MASKED_EQ, ~((1ull << bits) - 1), lo));
 		if (lo + ((1ull << bits) - 1) == UINT64_MAX)
 			break;
 		lo += 1ull << bits;
@@ -161,22 +169,22 @@ static int deny_arg0_except(scmp_filter_ctx ctx, int nr, const uint64_t *allowed
 	int r = 0;
 
 	if (allowed[0] > 0)
-		r = seccomp_rule_add(ctx, DENY, nr, 1, SCMP_A0_64(SCMP_CMP_LT, allowed[0]));
+		r = seccomp_rule_add(ctx, DENY, nr, 1, arg0(SCMP_CMP_LT, allowed[0], 0));
 	for (size_t i = 1; r == 0 && i < n; i++)
 		if (allowed[i] > allowed[i - 1] + 1)
 			r = deny_arg0_range(ctx, nr, allowed[i - 1] + 1, allowed[i] - 1);
 	if (r == 0)
-		r = seccomp_rule_add(ctx, DENY, nr, 1, SCMP_A0_64(SCMP_CMP_GT, allowed[n - 1]));
+		r = seccomp_rule_add(ctx, DENY, nr, 1, arg0(SCMP_CMP_GT, allowed[n - 1], 0));
 	return r;
 }
 
 /* Denies call `nr` when its first argument is one of `denied`, or past 32 bits. */
 static int deny_arg0(scmp_filter_ctx ctx, int nr, const uint64_t *denied, size_t n)
 {
-	int r = seccomp_rule_add(ctx, DENY, nr, 1, SCMP_A0_64(SCMP_CMP_GT, U32_MAX_VALUE));
+	int r = seccomp_rule_add(ctx, DENY, nr, 1, arg0(SCMP_CMP_GT, U32_MAX_VALUE, 0));
 
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = seccomp_rule_add(ctx, DENY, nr, 1, SCMP_A0_64(SCMP_CMP_EQ, denied[i]));
+		r = seccomp_rule_add(ctx, DENY, nr, 1, arg0(SCMP_CMP_EQ, denied[i], 0));
 	return r;
 }
 
@@ -224,12 +232,12 @@ static int rules_app(scmp_filter_ctx ctx)
 
 	for (size_t i = 0; r == 0 && i < COUNT(clone_new_flags); i++)
 		r = seccomp_rule_add(ctx, DENY, SCMP_SYS(clone), 1,
-		        SCMP_A0_64(SCMP_CMP_MASKED_EQ, clone_new_flags[i], clone_new_flags[i]));
+		        arg0(SCMP_CMP_MASKED_EQ, clone_new_flags[i], clone_new_flags[i]));
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	if (r == 0)
-		r = seccomp_rule_add(ctx, DENY, SCMP_SYS(personality), 1,
-		        SCMP_A0_64(SCMP_CMP_NE, U32_MAX_VALUE));
+		r = seccomp_rule_add(
+		        ctx, DENY, SCMP_SYS(personality), 1, arg0(SCMP_CMP_NE, U32_MAX_VALUE, 0));
 	return r;
 }
 
@@ -263,10 +271,12 @@ static int program_build(
 		goto fail;
 	}
 	r = seccomp_export_bpf(ctx, fd);
-	if (r == 0 && fstat(fd, &st) < 0)
-		r = nx_neg_errno();
 	if (r < 0)
 		goto fail;
+	if (fstat(fd, &st) < 0) {
+		r = nx_neg_errno();
+		goto fail;
+	}
 	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(*insns) != 0 ||
 	        st.st_size / (off_t)sizeof(*insns) > BPF_MAXINSNS) {
 		r = -EOVERFLOW;

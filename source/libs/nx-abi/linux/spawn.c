@@ -7,7 +7,9 @@
  * gives the pidfd with the child, so it names the child from birth, and makes the child pid
  * 1 of a new pid namespace. A kernel or a caller that may not create the namespaces (EPERM,
  * EINVAL, ENOSPC) gets a second clone without them, and the child reports them UNAVAILABLE.
- * Unlike fork, glibc's atfork handlers do not run: the child needs none of them.
+ * Unlike fork, glibc's atfork handlers do not run, and glibc's idea of the thread id stays
+ * the parent's: the child calls nothing that uses it (no raise, abort, assert or pthread
+ * call; assert_return only).
  *
  * Between clone and exec the child only makes async-signal-safe calls (sigprocmask, setsid,
  * fcntl, dup2, dup3, close_range, pread, write, execve, execveat, _exit) and the sandbox,
