@@ -15,6 +15,8 @@
  *   exec-probe kill ID SIG               through Exec.get: "probe: killed" or the refusal
  *   exec-probe crashes                   "probe: crash <id> <bundle> pid=<p> code=<c> signal=<s>"
  *   exec-probe crash ID [json]           the report, as it is
+ *   exec-probe garbage                   a bogus frame on a raw channel to execd: "probe: execd
+ *                                        closed the channel"
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #include "nx-abi/clock.h"
 #include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
+#include "rawchan.h"
 
 #define WAIT_NS   (60ull * 1000 * 1000 * 1000)
 #define MAX_ITEMS 64
@@ -47,9 +50,13 @@ static void print_info(const char *what, exec_proc_info info)
 	(void)exec_proc_info_get_bundle(info, &bundle, &len);
 	(void)exec_proc_info_get_owner(info, &owner, &len);
 	if (strcmp(what, "process") == 0) {
+		const char *profile = "";
+
+		(void)exec_proc_info_get_seccomp_profile(info, &profile, &len);
 		printf("probe: process %llu pid %u uid %u\n",
 		        (unsigned long long)exec_proc_info_get_id(info),
 		        exec_proc_info_get_pid(info), exec_proc_info_get_uid(info));
+		printf("probe: seccomp %s\n", profile);
 		(void)exec_proc_info_get_sandbox(info, &sandbox);
 		printf("probe: sandbox");
 		for (uint32_t i = 0; i < sandbox.count; i++) {
@@ -304,15 +311,22 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!((argc >= 3 && strcmp(cmd, "spawn") == 0) || (argc == 2 && strcmp(cmd, "list") == 0) ||
+	            (argc == 2 && strcmp(cmd, "garbage") == 0) ||
 	            (argc == 4 && strcmp(cmd, "kill") == 0) ||
 	            (argc == 2 && strcmp(cmd, "crashes") == 0) ||
 	            ((argc == 3 || argc == 4) && strcmp(cmd, "crash") == 0))) {
 		fprintf(stderr, "usage: exec-probe spawn BUNDLE [-w] [-p] [-e K=V] [-A N:LEN] "
 		                "[-E N:LEN] [-- ARGS] | list | kill ID SIG | crashes | crash ID "
-		                "[json]\n");
+		                "[json] | garbage\n");
 		return 2;
 	}
 	r = nexus_connect(&nx);
+	if (r >= 0 && strcmp(cmd, "garbage") == 0) {
+		r = raw_garbage(nx, "execd");
+		printf("probe: %s\n", r == 0 ? "execd closed the channel" : strerror(-r));
+		nexus_free(nx);
+		return r < 0 ? 1 : 0;
+	}
 	if (r >= 0)
 		r = nexus_resolve(nx, "execd", &cap);
 	if (r < 0) {

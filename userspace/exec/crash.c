@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -196,29 +197,58 @@ int app_crash_name(const struct app_crash_summary *s, bool json, char name[APP_C
 	return n > 0 && n < (int)APP_CRASH_NAME_MAX ? 0 : -EINVAL;
 }
 
+/* One decimal field of a name followed by '-': its value in *ret, *p moved past the '-'. */
+static bool name_field(const char **p, bool is_signed, uint64_t max, uint64_t *ret)
+{
+	const char *s = *p;
+	char *end;
+	unsigned long long v;
+
+	if (is_signed && *s == '-')
+		s++;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '-' || v > max)
+		return false;
+	*ret = is_signed && **p == '-' ? (uint64_t) - (int64_t)v : (uint64_t)v;
+	*p = end + 1;
+	return true;
+}
+
 int app_crash_parse_name(const char *name, struct app_crash_summary *ret, bool *ret_json)
 {
 	struct app_crash_summary s = {0};
 	char check[APP_CRASH_NAME_MAX];
-	const char *dot;
-	int used = 0;
+	uint64_t v[6];
+	const char *p = name, *dot;
 	size_t blen;
 	bool json;
 
 	if (!name || !ret || !ret_json)
 		return -EINVAL;
-	if (sscanf(name, NAME_FMT "%n", &s.id, &s.pid, &s.code, &s.signal, &s.time_ns, &s.version,
-	            &used) != 6 ||
-	        used <= 0)
+	if (!name_field(&p, false, UINT64_MAX, &v[0]) ||
+	        !name_field(&p, false, UINT32_MAX, &v[1]) ||
+	        !name_field(&p, true, (uint64_t)INT32_MAX + 1, &v[2]) ||
+	        !name_field(&p, false, UINT32_MAX, &v[3]) ||
+	        !name_field(&p, false, UINT64_MAX, &v[4]) ||
+	        !name_field(&p, false, UINT64_MAX, &v[5]))
 		return -EINVAL;
-	dot = strrchr(name + used, '.');
+	s.id = v[0];
+	s.pid = (uint32_t)v[1];
+	s.code = (int32_t)(uint32_t)v[2];
+	s.signal = (uint32_t)v[3];
+	s.time_ns = v[4];
+	s.version = v[5];
+	dot = strrchr(p, '.');
 	if (!dot || (strcmp(dot, ".json") != 0 && strcmp(dot, ".txt") != 0))
 		return -EINVAL;
 	json = strcmp(dot, ".json") == 0;
-	blen = (size_t)(dot - (name + used));
+	blen = (size_t)(dot - p);
 	if (blen == 0 || blen > BND_ID_MAX)
 		return -EINVAL;
-	memcpy(s.bundle, name + used, blen);
+	memcpy(s.bundle, p, blen);
 	s.bundle[blen] = '\0';
 	/* Only the exact name app_crash_name would make (no signs, leading zeros, spaces). */
 	if (app_crash_name(&s, json, check) < 0 || strcmp(check, name) != 0)
