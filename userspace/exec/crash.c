@@ -10,23 +10,21 @@
 #include <string.h>
 #include <time.h>
 
-/* A bounded writer: once something did not fit, later writes are dropped and `over` stays. */
+/* A bounded writer: once something did not fit, later writes are dropped and
+ * `over` stays. */
 struct out {
 	char *buf;
 	size_t size, len;
 	bool over;
 };
 
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 0))) static void vput(struct out *o, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	if (o->over)
 		return;
-	va_start(ap, fmt);
 	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= o->size - o->len) {
 		o->over = true;
 		o->buf[o->size - 1] = '\0';
@@ -35,12 +33,22 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
 	o->len += (size_t)n;
 }
 
-/* A JSON string (quotes included): control bytes and quotes escaped, at most `max` bytes of
- * `s` (bytes >= 0x80 pass through: messages are UTF-8 as logd stored them). */
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(o, fmt, ap);
+	va_end(ap);
+}
+
+/* A JSON string (quotes included): control bytes and quotes escaped, at most
+ * `max` bytes of `s` (bytes >= 0x80 pass through: messages are UTF-8 as logd
+ * stored them). */
 static void put_json(struct out *o, const char *s, size_t max)
 {
 	put(o, "\"");
-	for (size_t i = 0; s[i] && i < max; i++) {
+	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\')
@@ -197,7 +205,8 @@ int app_crash_name(const struct app_crash_summary *s, bool json, char name[APP_C
 	return n > 0 && n < (int)APP_CRASH_NAME_MAX ? 0 : -EINVAL;
 }
 
-/* One decimal field of a name followed by '-': its value in *ret, *p moved past the '-'. */
+/* One decimal field of a name followed by '-': its value in *ret, *p moved past
+ * the '-'. */
 static bool name_field(const char **p, bool is_signed, uint64_t max, uint64_t *ret)
 {
 	const char *s = *p;
@@ -250,7 +259,8 @@ int app_crash_parse_name(const char *name, struct app_crash_summary *ret, bool *
 		return -EINVAL;
 	memcpy(s.bundle, p, blen);
 	s.bundle[blen] = '\0';
-	/* Only the exact name app_crash_name would make (no signs, leading zeros, spaces). */
+	/* Only the exact name app_crash_name would make (no signs, leading zeros,
+   * spaces). */
 	if (app_crash_name(&s, json, check) < 0 || strcmp(check, name) != 0)
 		return -EINVAL;
 	*ret = s;
