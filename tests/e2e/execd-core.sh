@@ -76,6 +76,16 @@ if [ "$(id -u)" = 0 ]; then
 	[ "$uid" -ge 61440 ] && [ "$uid" -lt 61504 ] || fail "app uid $uid outside execd's range"
 	grep -q ' uid=applied namespaces=applied ' <<<"$out" || fail "sandbox as root: $out"
 fi
+# A watcher sees a run start and end.
+"$probe" watch 2 >watch.out &
+wpid=$!
+pids+=("$wpid")
+wait_for watch.out 'probe: watching' || fail "watch: $(cat watch.out)"
+out=$("$probe" spawn org.nexus.probe -w -- say watched) || fail "watched: $out"
+wid=$(sed -n 's/^probe: process \([0-9]*\) .*/\1/p' <<<"$out")
+wait "$wpid" || fail "watch: $(cat watch.out)"
+[ "$(tail -n 2 watch.out)" = "probe: started $wid org.nexus.probe running
+probe: exited $wid org.nexus.probe exited" ] || fail "watch events: $(cat watch.out)"
 out=$("$probe" spawn org.nexus.probe -p -w -- say piped) || fail "pipe: $out"
 grep -q -x 'probe: output piped' <<<"$out" || fail "stdio=pipe: $out"
 # The profile follows manifest ∩ policy; AF_INET stays refused all the same, by execd's own
@@ -86,7 +96,7 @@ for b in probe:app net:app_net nonet:app; do
 	grep -q -x "probe: output inet denied" <<<"$out" || fail "inet ${b%%:*}: $out"
 done
 echo "ok seccomp: app_net only for a manifest asking sandbox.net that policy grants app:<id>"
-echo "ok spawns: fd 3 a channel, stdio only, stdin at EOF, uid $uid, output as app:<id> or piped"
+echo "ok spawns: fd 3 a channel, stdio only, stdin at EOF, uid $uid, output as app:<id> or piped; watched"
 
 # ---- 2. Crash reports ----
 out=$("$probe" spawn org.nexus.probe -w -- say dying signal 6) || fail "crash: $out"

@@ -260,8 +260,9 @@ static void on_run_exit(nx_source *s, int pid, int status, bool signaled, void *
 		notify(p, EXEC_EVENT_EXITED);
 		return;
 	}
+	p->state = next == APP_NEXT_EXITED ? EXEC_STATE_EXITED : EXEC_STATE_FAILED;
 	notify(p, EXEC_EVENT_EXITED);
-	proc_end(p, next == APP_NEXT_EXITED ? EXEC_STATE_EXITED : EXEC_STATE_FAILED);
+	proc_end(p, p->state);
 }
 
 void execd_proc_started(struct execd_proc *p)
