@@ -77,6 +77,7 @@
 #include "nexus/limits-identity.h"
 #include "nexus/limits-vfs.h"
 #include "nexus/limits-bundle.h"
+#include "nexus/limits-exec.h"
 #include "nexus/limits-sandbox.h"
 
 #endif
