@@ -79,5 +79,6 @@
 #include "nexus/limits-bundle.h"
 #include "nexus/limits-bus.h"
 #include "nexus/limits-noise.h"
+#include "nexus/limits-busdisc.h"
 
 #endif
