@@ -80,5 +80,6 @@
 #include "nexus/limits-bus.h"
 #include "nexus/limits-noise.h"
 #include "nexus/limits-busdisc.h"
+#include "nexus/limits-busmux.h"
 
 #endif
