@@ -52,7 +52,7 @@ static size_t read_msg(void)
 
 static void write_msg(const uint8_t *data, size_t len)
 {
-	uint8_t len_be[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	uint8_t len_be[2] = {(uint8_t)(len >> 8), (uint8_t)len};
 
 	if (fwrite(len_be, 1, 2, stdout) != 2 || fwrite(data, 1, len, stdout) != len ||
 	        fflush(stdout) != 0)
