@@ -24,7 +24,7 @@ static void nonce_bytes(uint64_t n, uint8_t ret_nonce[crypto_aead_chacha20poly13
 
 void noise_cipher_init(struct noise_cipher *cs, const uint8_t k[NOISE_KEYLEN])
 {
-	noise_cipher_wipe(cs);
+	sodium_memzero(cs, sizeof(*cs));
 	if (k) {
 		memcpy(cs->k, k, NOISE_KEYLEN);
 		cs->has_key = true;
