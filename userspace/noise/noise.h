@@ -108,7 +108,8 @@ enum noise_hs_action {
 	NOISE_HS_WRITE,  /* noise_hs_write the next message */
 	NOISE_HS_READ,   /* noise_hs_read the peer's next message */
 	NOISE_HS_SPLIT,  /* all three messages done: noise_hs_split */
-	NOISE_HS_FAILED, /* a message was refused; secrets are wiped, every call is -EPROTO */
+	NOISE_HS_FAILED, /* a message was refused, or the handshake was split or wiped: its
+	                  * secrets are gone and every call is -EPROTO */
 };
 
 /* HandshakeState for XX. */
@@ -120,7 +121,7 @@ struct noise_handshake {
 	uint8_t re[NOISE_DHLEN];
 	enum noise_role role;
 	unsigned step; /* messages done, 0..3 */
-	bool failed;
+	bool live;     /* set by init; cleared by a refused message, split and wipe */
 };
 
 /* Initialize(XX, role, prologue, s, e): both key pairs are copied (the caller keeps and wipes
@@ -134,7 +135,8 @@ enum noise_hs_action noise_hs_action(const struct noise_handshake *hs);
 /* WriteMessage: the next handshake message carrying `payload` (len bytes, may be NULL with 0)
  * into out (size bytes) and *ret_len: payload + NOISE_XX_MSGn_OVERHEAD bytes. -EPROTO when it
  * is not our turn, -EMSGSIZE when the message would pass NOISE_MSG_MAX, -ENOBUFS; nothing
- * changes on those. */
+ * changes on those. -EBADMSG fails the handshake: the peer's ephemeral key from message 1 is
+ * a low-order point (the responder finds out when it computes "ee" for message 2). */
 int noise_hs_write(struct noise_handshake *hs, const void *payload, size_t len, uint8_t *out,
         size_t size, size_t *ret_len);
 
