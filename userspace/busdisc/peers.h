@@ -9,9 +9,14 @@
  * ts is lower than the last accepted for that id, or equal with different content (REPLAY),
  * it is a new device and the table is full (FULL). A packet that does not decode counts
  * MALFORMED. Our own announcements (multicast loop) are ignored as SELF, which is not a
- * rejection. An accepted announcement with TTL 0 is a goodbye: the peer expires one second
- * later (RFC 6762 section 10.1). Otherwise the peer expires TTL seconds (at most
- * BUSDISC_TTL_MAX_S) after it was last seen.
+ * rejection. A repeat of the announcement held refreshes the entry but keeps the address its
+ * first copy came from (a copy replayed from elsewhere moves nothing); a newer one replaces
+ * it, address included. The address and the TTL are not signed (the Noise handshake is what
+ * proves a device): an accepted announcement with TTL 0 is a goodbye, and the peer expires
+ * one second later (RFC 6762 section 10.1), but only when it comes from the address held
+ * (else REPLAY); otherwise the peer expires TTL seconds (at most BUSDISC_TTL_MAX_S) after it
+ * was last seen. Someone who can spoof that address on the link can still make us forget a
+ * peer until its next announcement.
  *
  * Pure: both clocks are passed in (realtime ms for timestamps, monotonic ms for expiry).
  */
@@ -21,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "announce.h"
+#include "mdns.h"
 
 enum busdisc_verdict {
 	BUSDISC_NEW,     /* a device not in the table: added */
