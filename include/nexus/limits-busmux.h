@@ -20,7 +20,7 @@
 #define BUSMUX_WINDOW_MAX (16u * 1024u * 1024u)
 
 /* Bytes the local side may queue on one stream before busmux_write() pushes back. */
-#define BUSMUX_STREAM_TXBUF_MAX (1024u * 1024u)
+#define BUSMUX_STREAM_TXBUF_MAX (512u * 1024u)
 
 /* Control frames (OPEN_OK/ERR, RESET, CREDIT, PONG, PAIR_*) queued unsent in one session: a
  * peer that makes us answer faster than it reads loses the session. */
@@ -38,8 +38,8 @@
 
 /* Liveness: a session quiet this long gets a PING; one that has received nothing for
  * BUSMUX_IDLE_TIMEOUT_NS is dead. */
-#define BUSMUX_PING_AFTER_NS    10000000000ull /* 10 s */
-#define BUSMUX_IDLE_TIMEOUT_NS  30000000000ull /* 30 s */
+#define BUSMUX_PING_AFTER_NS   10000000000ull /* 10 s */
+#define BUSMUX_IDLE_TIMEOUT_NS 30000000000ull /* 30 s */
 
 /* Rekey budget: a sender rekeys after this many bytes or this long on one key, whichever
  * comes first (far below the Noise nonce space, and as WireGuard: every 2 minutes). */
@@ -49,7 +49,7 @@
 /* Pinned peers one device keeps. */
 #define BUSPAIR_PINS_MAX 256u
 /* Pairings waiting for the operator's confirmation at once, and how long one waits. */
-#define BUSPAIR_PENDING_MAX 8u
+#define BUSPAIR_PENDING_MAX    8u
 #define BUSPAIR_PENDING_TTL_NS 120000000000ull /* 2 min */
 
 #endif

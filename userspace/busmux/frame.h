@@ -72,15 +72,15 @@ struct busmux_frame {
 	union {
 		struct {
 			struct busmux_text service, subject;
-		} open;                     /* OPEN */
-		struct busmux_text reason;  /* OPEN_ERR, RESET, PAIR_REJECT */
+		} open;                    /* OPEN */
+		struct busmux_text reason; /* OPEN_ERR, RESET, PAIR_REJECT */
 		struct {
 			const uint8_t *ptr;
 			size_t len;
-		} data;                     /* DATA, VMO_CHUNK */
-		uint32_t credit;            /* CREDIT */
-		uint64_t vmo_size;          /* VMO_BEGIN */
-		uint64_t token;             /* PING, PONG */
+		} data;            /* DATA, VMO_CHUNK */
+		uint32_t credit;   /* CREDIT */
+		uint64_t vmo_size; /* VMO_BEGIN */
+		uint64_t token;    /* PING, PONG */
 	} u;
 };
 
@@ -91,8 +91,7 @@ const char *busmux_type_name(unsigned type);
  * frame's views point into it). 0 with *ret and *ret_used (the frame's bytes) set; -EBADMSG
  * (truncated, unknown type, wrong stream for the type, wrong payload size, empty data, zero
  * credit, bad text), -EMSGSIZE (a text or a VMO size over its cap). */
-int busmux_frame_decode(const uint8_t *buf, size_t len, struct busmux_frame *ret,
-        size_t *ret_used);
+int busmux_frame_decode(const uint8_t *buf, size_t len, struct busmux_frame *ret, size_t *ret_used);
 
 /* The encoded size of f, or 0 when f would not decode (same rules as busmux_frame_decode). */
 size_t busmux_frame_size(const struct busmux_frame *f);

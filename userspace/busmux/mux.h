@@ -68,8 +68,8 @@ enum busmux_event_type {
 
 struct busmux_event {
 	enum busmux_event_type type;
-	uint32_t stream;    /* 0 for REKEY and PAIR_* */
-	void *stream_data;  /* what the adapter attached (busmux_open/busmux_accept), else NULL */
+	uint32_t stream;   /* 0 for REKEY and PAIR_* */
+	void *stream_data; /* what the adapter attached (busmux_open/busmux_accept), else NULL */
 	union {
 		struct {
 			char service[BUSMUX_SERVICE_MAX + 1];
@@ -90,11 +90,11 @@ typedef int (*busmux_event_fn)(void *userdata, const struct busmux_event *ev);
 
 /* Counters for `nx bus peers` and the logs. */
 struct busmux_stats {
-	uint32_t streams;        /* open now */
+	uint32_t streams; /* open now */
 	uint64_t records_in, records_out;
 	uint64_t bytes_in, bytes_out; /* record plaintext */
-	uint64_t opens_refused;  /* OPENs we answered with OPEN_ERR for the stream cap */
-	uint64_t stale_frames;   /* frames for streams already gone, dropped */
+	uint64_t opens_refused;       /* OPENs we answered with OPEN_ERR for the stream cap */
+	uint64_t stale_frames;        /* frames for streams already gone, dropped */
 	uint64_t rekeys_in, rekeys_out;
 };
 
@@ -171,8 +171,8 @@ bool busmux_pending(const busmux *m);
  * whole frames: control frames first, then the streams' queued bytes in turn, under their
  * windows. 0 with *ret_len (0: nothing to send) and *ret_rekey: true when the record ends with
  * REKEY (encrypt it with the current key, then rekey the send key). -EINVAL (cap). */
-int busmux_next_record(busmux *m, uint64_t now_ns, uint8_t *buf, size_t cap, size_t *ret_len,
-        bool *ret_rekey);
+int busmux_next_record(
+        busmux *m, uint64_t now_ns, uint8_t *buf, size_t cap, size_t *ret_len, bool *ret_rekey);
 
 /* Timers: queues PING after BUSMUX_PING_AFTER_NS without a record from the peer. 0 with
  * *ret_next_ns (when to call again); -ETIMEDOUT after BUSMUX_IDLE_TIMEOUT_NS of silence. */

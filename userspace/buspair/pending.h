@@ -22,9 +22,9 @@ typedef struct buspair_pending buspair_pending;
 struct buspair_request {
 	char device[BUSPAIR_ID_LEN + 1];
 	char sas[BUSPAIR_SAS_LEN + 1];
-	uint64_t session;       /* the adapter's handle of the session it runs on */
-	bool local_confirmed;   /* our operator confirmed */
-	bool remote_confirmed;  /* the peer's operator confirmed */
+	uint64_t session;      /* the adapter's handle of the session it runs on */
+	bool local_confirmed;  /* our operator confirmed */
+	bool remote_confirmed; /* the peer's operator confirmed */
 	uint64_t expires_ns;
 };
 
@@ -36,14 +36,14 @@ buspair_pending *buspair_pending_free(buspair_pending *p);
 /* Starts (or restarts, on a new session: the confirmations start over) a pairing with device
  * over `session`, with the session's `sas`. 0; -EINVAL (device id, sas not 6 digits),
  * -EBUSY (BUSPAIR_PENDING_MAX pairings under way that have not expired). */
-int buspair_pending_begin(buspair_pending *p, const char *device, const char *sas,
-        uint64_t session, uint64_t now_ns);
+int buspair_pending_begin(
+        buspair_pending *p, const char *device, const char *sas, uint64_t session, uint64_t now_ns);
 
 /* Records a confirmation (local: our operator; else the peer's). 0 with *ret_complete (both
  * sides confirmed: the pairing is removed, pin it now); -ENOENT (none under way for device,
  * or expired). */
-int buspair_pending_confirm(buspair_pending *p, const char *device, bool local, uint64_t now_ns,
-        bool *ret_complete);
+int buspair_pending_confirm(
+        buspair_pending *p, const char *device, bool local, uint64_t now_ns, bool *ret_complete);
 
 /* The pairing under way with device: 0 with *ret, -ENOENT. */
 int buspair_pending_get(
