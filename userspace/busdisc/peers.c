@@ -245,6 +245,11 @@ const struct busdisc_peer *busdisc_peers_find(const busdisc_peers *t, const char
 	return i < t->n ? &t->peers[i] : NULL;
 }
 
+void busdisc_peers_count_oversized(busdisc_peers *t)
+{
+	t->counted[BUSDISC_REJECT_MALFORMED]++;
+}
+
 uint64_t busdisc_peers_counted(const busdisc_peers *t, enum busdisc_verdict v)
 {
 	return (unsigned)v < BUSDISC_VERDICTS ? t->counted[v] : 0;
