@@ -269,25 +269,20 @@ int busdisc_decode(const uint8_t *buf, size_t len, const char *self_id, struct b
 {
 	struct dns_reader r = {.msg = buf, .len = len};
 	struct decoding d = {.msg = buf, .len = len, .self_id = self_id, .out = ret};
-	uint16_t id, flags, count[4];
-	size_t total = 0;
-	int rc;
+	uint16_t hdr[6]; /* id, flags, questions, answers, authority, additional */
+	uint16_t flags, *count = hdr + 2;
+	int rc = 0;
 
 	if (!buf || !ret)
 		return -EINVAL;
 	if (len > BUSDISC_PACKET_MAX)
 		return -EMSGSIZE;
 	memset(ret, 0, sizeof(*ret));
-	rc = dns_get_u16(&r, &id);
-	if (rc == 0)
-		rc = dns_get_u16(&r, &flags);
-	for (size_t i = 0; rc == 0 && i < 4; i++) {
-		rc = dns_get_u16(&r, &count[i]);
-		total += rc == 0 ? count[i] : 0;
-	}
-	if (rc < 0 || total > BUSDISC_RECORDS_MAX)
+	for (size_t i = 0; rc == 0 && i < 6; i++)
+		rc = dns_get_u16(&r, &hdr[i]);
+	if (rc < 0 || (size_t)count[0] + count[1] + count[2] + count[3] > BUSDISC_RECORDS_MAX)
 		return -EBADMSG;
-	(void)id;
+	flags = hdr[1];
 	for (size_t i = 0; i < count[0]; i++) {
 		struct dns_name name;
 		uint16_t type, class_;

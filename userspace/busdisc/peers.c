@@ -73,7 +73,8 @@ static bool same_announce(const struct busdisc_announce *x, const struct busdisc
 	       memcmp(x->sig, y->sig, BUSDISC_SIG_LEN) == 0;
 }
 
-/* The rules that do not depend on the table: signature, id, freshness. */
+/* The rules that do not depend on the table (signature, id, freshness): the rejection, or
+ * BUSDISC_NEW when the announcement passes them. */
 static enum busdisc_verdict judge(const struct busdisc_announce *a, struct busdisc_clock now)
 {
 	int r = busdisc_announce_verify(a);
