@@ -16,7 +16,7 @@ static void put_records(struct dns_writer *w, const struct busdisc_announce *a, 
         const uint32_t *addrs, size_t n_addrs)
 {
 	char instance[INSTANCE_MAX], host[HOST_MAX];
-	struct busdisc_txt txt;
+	struct busdisc_txt txt = {0};
 	size_t mark;
 
 	(void)snprintf(instance, sizeof(instance), "%s." BUSDISC_SERVICE, a->id);
@@ -170,7 +170,7 @@ static int instance_of(struct decoding *d, const struct dns_name *owner, struct 
 static int take_srv(struct decoding *d, struct instance *in, const struct dns_rr *rr)
 {
 	struct dns_reader r = {.msg = d->msg, .len = rr->rdata + rr->rdlen, .pos = rr->rdata};
-	uint16_t priority, weight, port;
+	uint16_t priority = 0, weight = 0, port = 0;
 	struct dns_name target;
 	int rc;
 

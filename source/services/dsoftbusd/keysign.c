@@ -138,14 +138,13 @@ bus_keysign *bus_keysign_free(bus_keysign *ks)
 {
 	if (!ks)
 		return NULL;
-	while (ks->reqs) {
-		struct keysign_req *req = ks->reqs;
-
-		unlink_req(req);
+	for (struct keysign_req *req = ks->reqs, *next; req; req = next) {
+		next = req->next;
 		nx_rpc_call_free(req->call); /* cancels: `answered` never runs */
 		req->done(req->ctx, -ECANCELED, NULL);
 		free(req);
 	}
+	ks->reqs = NULL;
 	nx_follow_free(ks->follow);
 	nx_rpc_cap_unref(keystore_cap(ks->keystore));
 	free(ks);
