@@ -22,6 +22,7 @@
 #include "keystore/sign.h"
 #include "nx-abi/loop.h"
 #include "nx-abi/udp.h"
+#include "nx-log/log.h"
 
 /* The signer: ks_sign now, the answer from the loop as keystored's would come. */
 struct signer {
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 	}
 	if (sodium_init() < 0)
 		return 1;
+	nx_log_init("bus-announce");
 	memset(seed, atoi(argv[1]), sizeof(seed));
 	crypto_sign_seed_keypair(pub, signer.secret, seed);
 	memset(noise_secret, atoi(argv[1]) ^ 0x5a, sizeof(noise_secret));

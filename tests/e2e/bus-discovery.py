@@ -5,12 +5,16 @@
 #   bus-discovery.py browse ADDR        browse _nexus._tcp.local. from ADDR, resolve the one
 #                                       instance, check its id and signature; prints
 #                                       "resolved <id> <port> <addresses> <svc> sig=ok"
+#   bus-discovery.py register ADDR      register a device of our format with zeroconf's own
+#                                       responder (signed here); prints "registered <id>"
+#                                       and serves until SIGTERM, then says goodbye
 #   bus-discovery.py hostile ADDR       send announcements built by zeroconf's own encoder
 #                                       and signed here: one good, then forged, replayed,
 #                                       stale, future, mismatched, unsigned, oversized,
 #                                       garbage; prints the good one's id
 import hashlib
 import json
+import signal
 import socket
 import sys
 import threading
@@ -18,7 +22,7 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from zeroconf import (DNSOutgoing, DNSPointer, DNSService, DNSText, ServiceBrowser,
+from zeroconf import (DNSOutgoing, DNSPointer, DNSService, DNSText, ServiceBrowser, ServiceInfo,
                       ServiceListener, Zeroconf)
 from zeroconf import const
 
@@ -80,17 +84,42 @@ def browse(addr):
             sys.exit("bad TXT: %s" % json.dumps(props))
         Ed25519PublicKey.from_public_bytes(dk).verify(bytes.fromhex(f["sig"]),
                                                       message(signed_data(f)))
-        print("resolved %s %d %s %s sig=ok" % (f["id"], info.port,
-              ",".join(info.parsed_addresses()), f["svc"] or "-"), flush=True)
+        print("resolved %s %d %s %s dk=%s nk=%s sig=ok" % (f["id"], info.port,
+              ",".join(info.parsed_addresses()), f["svc"] or "-", f["dk"], f["nk"]), flush=True)
+    finally:
+        zc.close()
+
+
+def fields(key, ts, port, svc, id_=None):
+    dk = raw(key)
+    return {"id": id_ or device_id(dk), "dk": dk.hex(), "nk": "11" * 32, "port": port,
+            "svc": svc, "ts": str(ts)}
+
+
+def register(addr):
+    """zeroconf's responder announces a device of ours and answers queries for it."""
+    key = Ed25519PrivateKey.from_private_bytes(bytes([9]) * 32)
+    f = fields(key, int(time.time() * 1000), 7003, "logd")
+    props = {k: f[k] for k in ("id", "dk", "nk", "svc", "ts")}
+    props["v"] = "1"
+    props["sig"] = key.sign(message(signed_data(f))).hex()
+    info = ServiceInfo(SERVICE, "%s.%s" % (f["id"], SERVICE), port=7003, properties=props,
+                       server=f["id"] + ".local.", parsed_addresses=[addr])
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    zc = Zeroconf(interfaces=[addr])
+    try:
+        zc.register_service(info)
+        print("registered %s" % f["id"], flush=True)
+        stop.wait()
+        zc.unregister_service(info)  # goodbye: the records again with TTL 0
     finally:
         zc.close()
 
 
 def announcement(key, ts, port=7001, svc="echod", id_=None, sign_key=None, signed=True):
     """A response announcing key's device, encoded by zeroconf."""
-    dk = raw(key)
-    f = {"id": id_ or device_id(dk), "dk": dk.hex(), "nk": "11" * 32, "port": port,
-         "svc": svc, "ts": str(ts)}
+    f = fields(key, ts, port, svc, id_)
     strings = ["v=1", "id=" + f["id"], "dk=" + f["dk"], "nk=" + f["nk"], "svc=" + svc,
                "ts=" + f["ts"]]
     if signed:
@@ -136,4 +165,4 @@ def hostile(addr):
 
 
 if __name__ == "__main__":
-    {"browse": browse, "hostile": hostile}[sys.argv[1]](sys.argv[2])
+    {"browse": browse, "register": register, "hostile": hostile}[sys.argv[1]](sys.argv[2])
