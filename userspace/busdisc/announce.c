@@ -231,7 +231,7 @@ int busdisc_txt_done(unsigned seen)
 
 int busdisc_signed_data(const struct busdisc_announce *a, uint8_t *buf, size_t cap, size_t *ret_len)
 {
-	struct busdisc_txt t;
+	struct busdisc_txt t = {0};
 	int n;
 
 	if (!a || !buf || !ret_len)

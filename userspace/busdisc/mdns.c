@@ -16,7 +16,7 @@ static void put_records(struct dns_writer *w, const struct busdisc_announce *a, 
         const uint32_t *addrs, size_t n_addrs)
 {
 	char instance[INSTANCE_MAX], host[HOST_MAX];
-	struct busdisc_txt txt;
+	struct busdisc_txt txt = {0};
 	size_t mark;
 
 	(void)snprintf(instance, sizeof(instance), "%s." BUSDISC_SERVICE, a->id);
@@ -170,7 +170,7 @@ static int instance_of(struct decoding *d, const struct dns_name *owner, struct 
 static int take_srv(struct decoding *d, struct instance *in, const struct dns_rr *rr)
 {
 	struct dns_reader r = {.msg = d->msg, .len = rr->rdata + rr->rdlen, .pos = rr->rdata};
-	uint16_t priority, weight, port;
+	uint16_t priority = 0, weight = 0, port = 0;
 	struct dns_name target;
 	int rc;
 
@@ -269,25 +269,20 @@ int busdisc_decode(const uint8_t *buf, size_t len, const char *self_id, struct b
 {
 	struct dns_reader r = {.msg = buf, .len = len};
 	struct decoding d = {.msg = buf, .len = len, .self_id = self_id, .out = ret};
-	uint16_t id, flags, count[4];
-	size_t total = 0;
-	int rc;
+	uint16_t hdr[6]; /* id, flags, questions, answers, authority, additional */
+	uint16_t flags, *count = hdr + 2;
+	int rc = 0;
 
 	if (!buf || !ret)
 		return -EINVAL;
 	if (len > BUSDISC_PACKET_MAX)
 		return -EMSGSIZE;
 	memset(ret, 0, sizeof(*ret));
-	rc = dns_get_u16(&r, &id);
-	if (rc == 0)
-		rc = dns_get_u16(&r, &flags);
-	for (size_t i = 0; rc == 0 && i < 4; i++) {
-		rc = dns_get_u16(&r, &count[i]);
-		total += rc == 0 ? count[i] : 0;
-	}
-	if (rc < 0 || total > BUSDISC_RECORDS_MAX)
+	for (size_t i = 0; rc == 0 && i < 6; i++)
+		rc = dns_get_u16(&r, &hdr[i]);
+	if (rc < 0 || (size_t)count[0] + count[1] + count[2] + count[3] > BUSDISC_RECORDS_MAX)
 		return -EBADMSG;
-	(void)id;
+	flags = hdr[1];
 	for (size_t i = 0; i < count[0]; i++) {
 		struct dns_name name;
 		uint16_t type, class_;

@@ -73,7 +73,8 @@ static bool same_announce(const struct busdisc_announce *x, const struct busdisc
 	       memcmp(x->sig, y->sig, BUSDISC_SIG_LEN) == 0;
 }
 
-/* The rules that do not depend on the table: signature, id, freshness. */
+/* The rules that do not depend on the table (signature, id, freshness): the rejection, or
+ * BUSDISC_NEW when the announcement passes them. */
 static enum busdisc_verdict judge(const struct busdisc_announce *a, struct busdisc_clock now)
 {
 	int r = busdisc_announce_verify(a);
@@ -243,6 +244,11 @@ const struct busdisc_peer *busdisc_peers_find(const busdisc_peers *t, const char
 	size_t i = id ? index_of(t, id) : t->n;
 
 	return i < t->n ? &t->peers[i] : NULL;
+}
+
+void busdisc_peers_count_oversized(busdisc_peers *t)
+{
+	t->counted[BUSDISC_REJECT_MALFORMED]++;
 }
 
 uint64_t busdisc_peers_counted(const busdisc_peers *t, enum busdisc_verdict v)

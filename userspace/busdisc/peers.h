@@ -99,6 +99,10 @@ size_t busdisc_peers_count(const busdisc_peers *t);
 const struct busdisc_peer *busdisc_peers_at(const busdisc_peers *t, size_t i);
 const struct busdisc_peer *busdisc_peers_find(const busdisc_peers *t, const char *id);
 
+/* Counts a packet refused before it could be fed (a datagram longer than
+ * BUSDISC_PACKET_MAX, which the socket cut): BUSDISC_REJECT_MALFORMED. */
+void busdisc_peers_count_oversized(busdisc_peers *t);
+
 /* How many announcements got verdict v since the table was made. */
 uint64_t busdisc_peers_counted(const busdisc_peers *t, enum busdisc_verdict v);
 

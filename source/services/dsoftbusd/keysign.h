@@ -23,9 +23,10 @@ typedef struct bus_keysign bus_keysign;
 int bus_keysign_new(nx_loop *loop, struct samgr *samgr, bus_keysign **ret);
 
 /* Asks keystored to sign data (len <= KS_INLINE_DATA_MAX, copied) in `domain` with the device
- * key; done(ctx, 0, sig) or done(ctx, -errno, NULL) comes later from the loop (-ENOTCONN:
- * keystored is not reachable now; -EPERM: denied; -EIO: another failure). Returns 0, or a
- * negative errno and then done never comes (-EINVAL, -ENOMEM). */
+ * key; done(ctx, 0, sig) or done(ctx, -errno, NULL) comes later from the loop (keystored's
+ * answer mapped by nx-rpc: -EPERM denied, ...; -EBADMSG a signature of the wrong size), or
+ * from bus_keysign_free (-ECANCELED). Returns 0, or a negative errno and then done never
+ * comes: -ENOTCONN (keystored is not reachable now: ask again later), -EINVAL, -ENOMEM. */
 int bus_keysign_sign(bus_keysign *ks, const char *domain, const uint8_t *data, size_t len,
         bus_disc_signed_fn done, void *ctx);
 
@@ -33,7 +34,9 @@ int bus_keysign_sign(bus_keysign *ks, const char *domain, const uint8_t *data, s
 int bus_keysign_announce(
         void *keysign, const uint8_t *data, size_t len, bus_disc_signed_fn done, void *ctx);
 
-/* Cancels what is pending (no done after), drops the channel. Takes NULL, returns NULL. */
+/* Cancels what is pending (each done gets -ECANCELED, before this returns), drops the
+ * channel. Free the discovery adapter first: it must not ask again. Takes NULL, returns
+ * NULL. */
 bus_keysign *bus_keysign_free(bus_keysign *ks);
 
 #endif
