@@ -60,8 +60,7 @@ bool bus_exported(const struct dsoftbusd *d, const char *service)
 	return false;
 }
 
-/* The exports as discovery announces them: comma separated. */
-static void exports_list(const struct dsoftbusd *d, char sep, char *buf, size_t cap)
+void bus_exports_list(const struct dsoftbusd *d, char sep, char *buf, size_t cap)
 {
 	size_t off = 0;
 
@@ -76,7 +75,7 @@ static int exports_save(struct dsoftbusd *d)
 	char buf[BUS_EXPORTS_MAX * (BUSMUX_SERVICE_MAX + 1) + 2];
 	int r;
 
-	exports_list(d, '\n', buf, sizeof(buf));
+	bus_exports_list(d, '\n', buf, sizeof(buf));
 	(void)nx_remove_at(d->state_dirfd, EXPORTS_TMP, false); /* a crash's leftover */
 	r = nx_file_create_atomic(d->state_dirfd, EXPORTS_TMP, buf, strlen(buf), 0600);
 	if (r >= 0)
@@ -88,7 +87,7 @@ static void exports_announce(struct dsoftbusd *d)
 {
 	char list[BUS_EXPORTS_MAX * (BUSMUX_SERVICE_MAX + 1) + 2];
 
-	exports_list(d, ',', list, sizeof(list));
+	bus_exports_list(d, ',', list, sizeof(list));
 	if (d->disc)
 		(void)bus_disc_set_services(d->disc, list);
 }

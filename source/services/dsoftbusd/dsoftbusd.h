@@ -86,7 +86,8 @@ struct dsoftbusd {
 	unsigned n_exports;
 	struct bus_known known[BUS_PEERS_MAX];
 	unsigned n_known;
-	struct bus_disc *disc;
+	struct bus_disc *disc;       /* NULL when discovery is off */
+	struct bus_keysign *keysign; /* signs discovery's announcements */
 	struct bus_counters counters;
 };
 
@@ -120,6 +121,8 @@ void bus_waiter_done(struct bus_waiter *w, struct bus_peer_session *ps, int erro
 /* A stream opened for a local caller: OPEN_OK (reason NULL) or refused. */
 void bus_stream_answered(struct bus_stream *st, const char *reason);
 bool bus_exported(const struct dsoftbusd *d, const char *service);
+/* The exported services separated by sep into buf (cap bytes, NUL-terminated). */
+void bus_exports_list(const struct dsoftbusd *d, char sep, char *buf, size_t cap);
 int bus_exports_load(struct dsoftbusd *d);
 
 /* remote.c: a paired peer opens `stream` to service for subject. */

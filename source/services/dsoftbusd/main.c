@@ -7,7 +7,10 @@
  *   remote.c    a paired peer's call: a samgr channel adopted as peer:<device>/<subject>
  *   bus.c       the Bus interface: peers, status, pair/accept/reject/unpair, open, export
  * State in $NEXUS_STATE_DIR/dsoftbusd: the static key, the pins (SQLite), the exports.
+ *   discovery.c signed DNS-SD announcements over mDNS, the peer table (keysign.c signs)
  * $NEXUS_BUS_PORT: the TCP port sessions are accepted on (BUS_PORT_DEFAULT; 0: any free one).
+ * $NEXUS_BUS_DISCOVERY=off: no announcements nor browsing (peers are reached by address);
+ * $NEXUS_BUS_IFNAME: announce on that interface only.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "discovery.h"
 #include "dsoftbusd.h"
+#include "keysign.h"
 #include "nx-abi/file.h"
 #include "nx-abi/sock.h"
 #include "nx-log/log.h"
@@ -69,6 +74,35 @@ static int open_state(struct dsoftbusd *d)
 	return r;
 }
 
+/* Announces this device and browses for others; a machine without a multicast interface
+ * runs without (peers are then reached by address). */
+static int start_discovery(struct dsoftbusd *d)
+{
+	const char *env = getenv("NEXUS_BUS_DISCOVERY");
+	char services[BUS_EXPORTS_MAX * (BUSMUX_SERVICE_MAX + 1) + 1];
+	struct bus_disc_config cfg = {
+	        .device_pub = d->id.device_pub,
+	        .noise_pub = d->id.noise_static.public_key,
+	        .port = d->port,
+	        .services = services,
+	        .ifname = getenv("NEXUS_BUS_IFNAME"),
+	        .mdns_port = NX_MDNS_PORT,
+	};
+	int r;
+
+	if (env && strcmp(env, "off") == 0)
+		return 0;
+	bus_exports_list(d, ',', services, sizeof(services));
+	r = bus_keysign_new(d->loop, nx_svc_samgr(d->svc), &d->keysign);
+	if (r >= 0)
+		r = bus_disc_new(d->loop, &cfg, bus_keysign_announce, d->keysign, NULL, d, &d->disc);
+	if (r == -ENODEV) {
+		nx_log(NX_LOG_WARN, "discovery", "no multicast interface: discovery is off");
+		return 0;
+	}
+	return r;
+}
+
 static int start(struct dsoftbusd *d)
 {
 	uint16_t port;
@@ -90,7 +124,10 @@ static int start(struct dsoftbusd *d)
 		return r;
 	}
 	nx_log(NX_LOG_INFO, NULL, "device %s, sessions on TCP port %u", d->id.device_id, d->port);
-	return 0;
+	r = start_discovery(d);
+	if (r < 0)
+		nx_log(NX_LOG_ERROR, "discovery", "cannot start: %s", strerror(-r));
+	return r;
 }
 
 int main(void)
@@ -118,6 +155,8 @@ int main(void)
 	else
 		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s", strerror(-r));
 	/* Before the loop goes with nx_svc_free: sessions and relays are its sources. */
+	d.disc = bus_disc_free(d.disc); /* first: its goodbye must not be signed again */
+	d.keysign = bus_keysign_free(d.keysign);
 	bus_sessions_free(&d);
 	buspair_pending_free(d.pending);
 	buspair_store_close(d.pins);
