@@ -24,6 +24,7 @@
 #include "keysign.h"
 #include "nx-abi/file.h"
 #include "nx-abi/sock.h"
+#include "nx-abi/udp.h"
 #include "nx-log/log.h"
 
 /* While policyd cannot be asked, a service may export itself only. */
