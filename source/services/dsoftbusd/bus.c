@@ -30,7 +30,11 @@ static void copy_text(char *dst, const char *src, size_t len)
 	dst[len] = '\0';
 }
 
-/* Asks policyd whether the caller holds cap: 0 (allowed), NX_RPC_ASYNC, or answered (1). */
+/* check() answered the call with a denial (apart from NX_RPC_ASYNC, which is 1). */
+#define DENIED_ANSWERED 2
+
+/* Asks policyd whether the caller holds cap: 0 (allowed), NX_RPC_ASYNC (the handler runs
+ * again once policyd answered), or DENIED_ANSWERED. */
 static int check(struct dsoftbusd *d, nx_rpc_incoming *in, const char *cap)
 {
 	bool allowed;
@@ -41,7 +45,7 @@ static int check(struct dsoftbusd *d, nx_rpc_incoming *in, const char *cap)
 	if (allowed)
 		return 0;
 	nx_rpc_incoming_failf(in, -EPERM, "%s lacks %s", nx_svc_subject(d->svc, in), cap);
-	return 1;
+	return DENIED_ANSWERED;
 }
 
 static int fail_device(nx_rpc_incoming *in)
@@ -130,7 +134,7 @@ static int serve_export(void *impl, nx_rpc_incoming *in, bus_export_params param
 	snprintf(cap, sizeof(cap), "bus.export.%s", service);
 	r = check(d, in, cap);
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	for (i = 0; i < d->n_exports && strcmp(d->exports[i], service) != 0; i++)
 		;
 	if (on && i == d->n_exports) {
@@ -252,7 +256,7 @@ static int serve_peers(void *impl, nx_rpc_incoming *in, bus_peers_params params)
 	int r = check(d, in, "bus.peers");
 
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	n = collect_peers(d, rows);
 	r = bus_peers_results_init(in, &out);
 	if (r >= 0)
@@ -284,7 +288,7 @@ static int serve_status(void *impl, nx_rpc_incoming *in, bus_status_params param
 	int r = check(d, in, "bus.peers");
 
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	/* Live sessions' bytes and rekeys on top of those that ended. */
 	for (struct bus_peer_session *ps = d->sessions; ps; ps = ps->next) {
 		struct busmux_stats st;
@@ -441,7 +445,7 @@ static int serve_pair(void *impl, nx_rpc_incoming *in, bus_pair_params params)
 	int r = check(d, in, "bus.pair");
 
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	(void)bus_pair_params_get_device(params, &text, &len);
 	copy_text(device, text, len);
 	(void)bus_pair_params_get_address(params, &text, &len);
@@ -482,7 +486,7 @@ static int serve_pending(void *impl, nx_rpc_incoming *in, bus_pending_params par
 	int r = check(d, in, "bus.pair");
 
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	n = buspair_pending_list(d->pending, nx_clock_monotonic_ns(), reqs, BUS_PENDING_MAX);
 	r = bus_pending_results_init(in, &out);
 	if (r >= 0)
@@ -521,7 +525,7 @@ static int serve_accept(void *impl, nx_rpc_incoming *in, bus_accept_params param
 	int r = check(d, in, "bus.pair");
 
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	(void)bus_accept_params_get_device(params, &text, &len);
 	copy_text(device, text, len);
 	(void)bus_accept_params_get_sas(params, &text, &len);
@@ -560,7 +564,7 @@ static int serve_reject(void *impl, nx_rpc_incoming *in, bus_reject_params param
 	int r = check(d, in, "bus.pair");
 
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	(void)bus_reject_params_get_device(params, &text, &len);
 	copy_text(device, text, len);
 	if (buspair_id_check(device) < 0)
@@ -580,7 +584,7 @@ static int serve_unpair(void *impl, nx_rpc_incoming *in, bus_unpair_params param
 	int r = check(d, in, "bus.pair");
 
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	(void)bus_unpair_params_get_device(params, &text, &len);
 	copy_text(device, text, len);
 	if (buspair_id_check(device) < 0)
@@ -619,7 +623,7 @@ static int serve_open(void *impl, nx_rpc_incoming *in, bus_open_params params)
 	snprintf(cap, sizeof(cap), "bus.open.%s", device);
 	r = check(d, in, cap);
 	if (r != 0)
-		return r == 1 ? 0 : r;
+		return r == DENIED_ANSWERED ? 0 : r;
 	if (!subject || strlen(subject) > BUSMUX_SUBJECT_MAX)
 		return nx_rpc_incoming_failf(in, -EINVAL,
 		        "subject: yours is over the %u bytes a remote subject may have",

@@ -214,8 +214,7 @@ static int establish(struct bus_session *s)
 	uint8_t hash[NOISE_HASHLEN];
 	int r;
 
-	r = noise_hs_split(&s->hs, s->initiator ? &s->tx : &s->rx, s->initiator ? &s->rx : &s->tx,
-	        hash);
+	r = noise_hs_split(&s->hs, &s->tx, &s->rx, hash); /* this side's, whichever role */
 	if (r >= 0)
 		r = buspair_sas(hash, sizeof(hash), s->sas);
 	if (r >= 0)

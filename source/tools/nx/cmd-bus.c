@@ -79,7 +79,7 @@ static int parse(const char *cmd, const char *allowed, bool want_arg, int argc, 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return nxt_getopt_error(cmd, argv, c);
 		if (!strchr(allowed, c))
