@@ -35,7 +35,8 @@ boot_node() {
 	local node=$1
 	mkdir -p "$tmp/$node"
 	: >"$tmp/$node.log"
-	on "$node" "$init" >>"$tmp/$node.log" 2>&1 &
+	NEXUS_RUNTIME_DIR=$tmp/$node/run NEXUS_STATE_DIR=$tmp/$node/state "$init" \
+		>>"$tmp/$node.log" 2>&1 &
 	pids+=($!)
 	log=$tmp/$node.log
 	wait_for "$tmp/$node.log" 'init: ready' 1 60 || fail "$node did not boot"
@@ -48,7 +49,9 @@ status_field() {
 }
 
 boot_node a
-boot_node b
+# b keeps its port across the restart below (a reaches it where it was last): a free one.
+NEXUS_BUS_PORT=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+	boot_node b
 grep -q -x 'dsoftbusd: ready' "$tmp/a.log" || fail "no dsoftbusd: ready on a"
 A=$(status_field a device)
 B=$(status_field b device)
@@ -127,14 +130,12 @@ expect 1 "not_found: rngd is not exported by $B" a --peer "$B" rng status
 expect 0 'rngd exported' b bus export rngd
 expect 1 "denied: this subject does not hold ipc.connect.rngd" a --peer "$B" rng status
 expect 1 "not_found: echod is not exported by $A" b --peer "$A" echo hi
-[ "$(status_field b opensRefused)" -ge 3 ] || fail "b counted no refused opens"
+[ "$(status_field b opensRefused)" -ge 2 ] && [ "$(status_field a opensRefused)" -ge 1 ] ||
+	fail "refused opens not counted"
 echo "ok remote echo as peer:$A/uid:0; not exported: not_found; not granted: denied"
 
 # ---- B's dsoftbusd killed: restarted with its pins and exports; A reaches it again ----
-bpid=$(pgrep -f "^$build/source/services/dsoftbusd/dsoftbusd" -n -P "$(pgrep -f "$tmp/b" -o || echo 1)" || true)
-[ -n "$bpid" ] || bpid=$(for p in $(pgrep -x dsoftbusd); do
-	grep -qz "NEXUS_STATE_DIR=$tmp/b/state" "/proc/$p/environ" && echo "$p"; done | head -1)
-[ -n "$bpid" ] || fail "no dsoftbusd of b"
+bpid=$(pgrep -P "${pids[1]}" -x dsoftbusd) || fail "no dsoftbusd child of b's init"
 kill -KILL "$bpid"
 log=$tmp/b.log
 wait_for "$tmp/b.log" 'dsoftbusd: ready' 2 30 || fail "b's dsoftbusd did not come back"
@@ -156,15 +157,21 @@ import socket, sys, time
 port = int(sys.argv[1])
 def conn():
     return socket.create_connection(("127.0.0.1", port), timeout=10)
+def dropped(s):
+    """dsoftbusd closed the connection (unread bytes make it a reset)."""
+    try:
+        return s.recv(100) == b""
+    except ConnectionResetError:
+        return True
 # Garbage instead of a handshake: a length prefix and bytes no Noise message decodes from.
 s = conn(); s.sendall(b"\x00\x05hello" + b"\x00\x40" + bytes(64)); s.settimeout(10)
-assert s.recv(100) == b"", "garbage was answered"
+assert dropped(s), "garbage was answered"
 s.close()
 # A message length past Noise's 65535: impossible to express, so an over-short one instead.
-s = conn(); s.sendall(b"\x00\x00"); assert s.recv(100) == b""; s.close()
+s = conn(); s.sendall(b"\x00\x00"); assert dropped(s); s.close()
 # Slowloris: half a length prefix, then silence, until dsoftbusd drops us (its deadline).
 s = conn(); s.sendall(b"\x00"); s.settimeout(30)
-assert s.recv(100) == b"", "a stalled handshake was kept"
+assert dropped(s), "a stalled handshake was kept"
 s.close()
 PY
 [ "$(status_field b handshakesFailed)" -ge $((failed0 + 3)) ] ||
@@ -176,10 +183,15 @@ echo "ok garbage, a too-short message and a stalled handshake each cost only the
 $py - "$PB" <<'PY' || fail "handshake flood"
 import socket, sys
 port = int(sys.argv[1])
+def dropped(s):
+    try:
+        return s.recv(10) == b""
+    except ConnectionResetError:
+        return True
 held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(16)]
 extra = socket.create_connection(("127.0.0.1", port), timeout=10)
 extra.settimeout(10)
-assert extra.recv(10) == b"", "the connection past BUS_HANDSHAKING_MAX was kept"
+assert dropped(extra), "the connection past BUS_HANDSHAKING_MAX was kept"
 for s in held: s.close()
 PY
 out=$(on a "$nx" --peer "$B" echo flood) || fail "after the flood: $out"
