@@ -169,7 +169,8 @@ assert dropped(s), "garbage was answered"
 s.close()
 # A message length past Noise's 65535: impossible to express, so an over-short one instead.
 s = conn(); s.sendall(b"\x00\x00"); assert dropped(s); s.close()
-# Slowloris: half a length prefix, then silence, until dsoftbusd drops us (its deadline).
+# Slowloris: half a length prefix, then silence, until dsoftbusd drops us at
+# BUS_HANDSHAKE_TIMEOUT_NS.
 s = conn(); s.sendall(b"\x00"); s.settimeout(30)
 assert dropped(s), "a stalled handshake was kept"
 s.close()
