@@ -41,7 +41,7 @@ struct bus_relay {
 	bool local_eof;
 	/* Channel -> stream: bytes read (out[0..olen) starts at channel offset opos), the fds
 	 * that came with them, and the frame at the front being sent (its VMOs first). */
-	uint8_t out[BUS_RELAY_FRAME_MAX];
+	uint8_t out[NX_MSG_MAX_BYTES];
 	size_t olen;
 	uint64_t opos;
 	struct fd_batch batch;
@@ -188,7 +188,7 @@ static int send_frames(struct bus_relay *r)
 	for (;;) {
 		if (r->frame_len == 0) {
 			size_t len;
-			e = nx_capnp_frame_size(r->out, r->olen, BUS_RELAY_FRAME_MAX, &len);
+			e = nx_capnp_frame_size(r->out, r->olen, NX_MSG_MAX_BYTES, &len);
 			if (e == -EAGAIN)
 				return 0;
 			if (e < 0) {
@@ -262,7 +262,7 @@ static int write_channel(struct bus_relay *r)
 
 	while (r->ilen > 0) {
 		size_t len;
-		int e = nx_capnp_frame_size(r->in, r->ilen, BUS_RELAY_FRAME_MAX, &len);
+		int e = nx_capnp_frame_size(r->in, r->ilen, NX_MSG_MAX_BYTES, &len);
 		if (e == -EAGAIN)
 			break;
 		if (e < 0) {

@@ -2,7 +2,7 @@
 /*
  * dsoftbusd relay: one stream of a session joined to one local channel (a socketpair end
  * whose far end a local caller or service holds). Whole Cap'n Proto frames (at most
- * BUS_RELAY_FRAME_MAX bytes, framing checked) cross in both directions as the stream's DATA;
+ * NX_MSG_MAX_BYTES bytes, the system's control message cap; framing checked) cross in both directions as the stream's DATA;
  * fds that ride with a frame cross only as VMOs: each must be a memfd, whose bytes go first
  * (VMO_BEGIN, chunks, VMO_END, under the stream's credit) and arrive as a new memfd sealed
  * frozen, attached to the frame in the same order. Any other fd is refused: the stream is

@@ -129,7 +129,7 @@ static int pump(struct bus_session *s)
 	uint64_t now = nx_clock_monotonic_ns();
 	int r = 0;
 
-	while (s->wlen - s->woff < BUS_SEND_QUEUE_MAX && busmux_pending(s->mux)) {
+	while (s->wlen - s->woff < BUS_SESSION_QUEUE_BYTES && busmux_pending(s->mux)) {
 		uint8_t rec[BUSMUX_RECORD_MAX];
 		size_t len, clen;
 		bool rekey;
