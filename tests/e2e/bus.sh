@@ -7,6 +7,7 @@
 #    again and B accepts with the right code; both then list each other as paired;
 #  - remote echo: `nx --peer B echo` on A reaches B's echod as peer:<A>/uid:0; a service B does
 #    not export is not_found, one B exports but whose policy does not grant peers is denied;
+#  - a VMO (3000 bytes to keystored's verify) is streamed to B and resealed there;
 #  - B's dsoftbusd killed -9 is restarted by init: pins and exports persist, A reaches it again;
 #  - hostile TCP peers: garbage instead of a handshake, a stalled handshake (slowloris), more
 #    half-open connections than BUS_HANDSHAKING_MAX: each costs only itself, is counted in
@@ -50,7 +51,11 @@ status_field() {
 
 boot_node a
 # b keeps its port across the restart below (a reaches it where it was last): a free one.
-NEXUS_BUS_PORT=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+# b lets paired devices verify signatures with its keystored (the VMO test below).
+cp -r "$(cd "$(dirname "$0")/../.." && pwd)/policies" "$tmp/b-policies"
+echo "allow peer:* ipc.connect.keystored" >>"$tmp/b-policies/bus.policy"
+NEXUS_POLICY_DIR=$tmp/b-policies \
+	NEXUS_BUS_PORT=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 	boot_node b
 grep -q -x 'dsoftbusd: ready' "$tmp/a.log" || fail "no dsoftbusd: ready on a"
 A=$(status_field a device)
@@ -133,6 +138,18 @@ expect 1 "not_found: echod is not exported by $A" b --peer "$A" echo hi
 [ "$(status_field b opensRefused)" -ge 2 ] && [ "$(status_field a opensRefused)" -ge 1 ] ||
 	fail "refused opens not counted"
 echo "ok remote echo as peer:$A/uid:0; not exported: not_found; not granted: denied"
+
+# ---- A VMO crosses the bus: data over KS_INLINE_DATA_MAX goes to B's keystored as a VMO ----
+expect 0 'keystored exported' b bus export keystored
+head -c 3000 /dev/urandom >"$tmp/data"
+pub=$(on a "$nx" key public @device) || fail "a's device key"
+sig=$(on a "$nx" key sign @device bus.test <"$tmp/data") || fail "a signs: $sig"
+out=$(on a "$nx" --peer "$B" key verify "$pub" bus.test "$sig" <"$tmp/data") ||
+	fail "verify through b (a 3000-byte VMO over the bus): $out"
+printf 'x' | dd of="$tmp/data" bs=1 seek=2999 conv=notrunc 2>/dev/null
+st=0; out=$(on a "$nx" --peer "$B" key verify "$pub" bus.test "$sig" <"$tmp/data") || st=$?
+[ "$st" = 1 ] || fail "a changed last byte still verified through b: $out"
+echo "ok a 3000-byte VMO crossed the bus: b's keystored verified it, and refused it changed"
 
 # ---- B's dsoftbusd killed: restarted with its pins and exports; A reaches it again ----
 bpid=$(pgrep -P "${pids[1]}" -x dsoftbusd) || fail "no dsoftbusd child of b's init"
