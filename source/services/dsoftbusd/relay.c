@@ -192,10 +192,11 @@ static int send_frames(struct bus_relay *r)
 			if (e == -EAGAIN)
 				return 0;
 			if (e < 0) {
-				reset(r, e == -EMSGSIZE ? "too_large: a relayed message is over 4096 "
-				                          "bytes (send large payloads as a VMO)"
-				                        : "invalid_argument: a relayed message is not a "
-				                          "Cap'n Proto frame");
+				reset(r, e == -EMSGSIZE
+				                 ? "too_large: a relayed message is over 4096 "
+				                   "bytes (send large payloads as a VMO)"
+				                 : "invalid_argument: a relayed message is not a "
+				                   "Cap'n Proto frame");
 				return -1;
 			}
 			e = take_vmos(r, len, why, sizeof(why));
@@ -222,8 +223,8 @@ static int read_channel(struct bus_relay *r)
 	while (r->frame_len == 0 && r->olen < sizeof(r->out) && !r->local_eof) {
 		int fds[NX_MSG_MAX_FDS];
 		unsigned nfds = 0;
-		ssize_t n = nx_chan_recv(
-		        r->fd, r->out + r->olen, sizeof(r->out) - r->olen, fds, NX_MSG_MAX_FDS, &nfds);
+		ssize_t n = nx_chan_recv(r->fd, r->out + r->olen, sizeof(r->out) - r->olen, fds,
+		        NX_MSG_MAX_FDS, &nfds);
 		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
@@ -234,8 +235,9 @@ static int read_channel(struct bus_relay *r)
 			/* One batch at a time: the frame it belongs to must be sent before another. */
 			if (r->batch.n > 0) {
 				close_fds(fds, nfds);
-				reset(r, "invalid_argument: capabilities for a relayed message came "
-				         "before the previous one was sent");
+				reset(r,
+				        "invalid_argument: capabilities for a relayed message came "
+				        "before the previous one was sent");
 				return -1;
 			}
 			memcpy(r->batch.fds, fds, nfds * sizeof(int));
