@@ -8,6 +8,7 @@
 #  - remote echo: `nx --peer B echo` on A reaches B's echod as peer:<A>/uid:0; a service B does
 #    not export is not_found, one B exports but whose policy does not grant peers is denied;
 #  - a VMO (3000 bytes to keystored's verify) is streamed to B and resealed there;
+#  - 64 streams at once (BUSMUX_STREAMS_MAX), the 65th refused, all freed when closed;
 #  - B's dsoftbusd killed -9 is restarted by init: pins and exports persist, A reaches it again;
 #  - hostile TCP peers: garbage instead of a handshake, a stalled handshake (slowloris), more
 #    half-open connections than BUS_HANDSHAKING_MAX: each costs only itself, is counted in
@@ -138,6 +139,19 @@ expect 1 "not_found: echod is not exported by $A" b --peer "$A" echo hi
 [ "$(status_field b opensRefused)" -ge 2 ] && [ "$(status_field a opensRefused)" -ge 1 ] ||
 	fail "refused opens not counted"
 echo "ok remote echo as peer:$A/uid:0; not exported: not_found; not granted: denied"
+
+# ---- Streams per session: BUSMUX_STREAMS_MAX at once, the next limit_exceeded ----
+out=$(on a "$build/tests/e2e/bus-probe" open-many "$B" echod 65 2>&1) && fail "65 streams: $out"
+grep -q -x 'probe: opened 64' <<<"$out" && grep -q '^probe: limit_exceeded' <<<"$out" ||
+	fail "stream cap: $out"
+# Closed, they are freed (the services and samgrd notice the closed channels as they come).
+ok=
+for _ in $(seq 50); do
+	out=$(on a "$nx" --peer "$B" echo after-cap 2>&1) && { ok=1; break; }
+	sleep 0.1
+done
+[ -n "$ok" ] || fail "after the stream cap: $out"
+echo "ok BUSMUX_STREAMS_MAX streams held at once, the next refused, all freed when closed"
 
 # ---- A VMO crosses the bus: data over KS_INLINE_DATA_MAX goes to B's keystored as a VMO ----
 expect 0 'keystored exported' b bus export keystored

@@ -363,8 +363,9 @@ static int pair_on(struct dsoftbusd *d, struct bus_peer_session *ps, nx_rpc_inco
 	return bus_pair_return(in, bus_session_sas(ps->s));
 }
 
-/* Opens a stream on ps for w (taken: kept until OPEN_OK or the refusal). */
-static void open_on(struct bus_peer_session *ps, struct bus_waiter *w)
+/* Opens a stream on ps for w (taken: kept until OPEN_OK or the refusal): NX_RPC_ASYNC, or 0
+ * when w->in was answered at once (no stream could be opened). */
+static int open_on(struct bus_peer_session *ps, struct bus_waiter *w)
 {
 	struct bus_stream *st = bus_stream_new(ps, 0);
 	int r = st ? busmux_open(bus_session_mux(ps->s), w->service, w->subject, st, &st->stream)
@@ -376,10 +377,11 @@ static void open_on(struct bus_peer_session *ps, struct bus_waiter *w)
 		nx_rpc_incoming_failf(w->in, r == -EMFILE ? -EDQUOT : r,
 		        "cannot open a stream to %s on %s", w->service, w->device);
 		free(w);
-		return;
+		return 0;
 	}
 	st->open_call = w;
 	bus_session_kick(ps->s);
+	return NX_RPC_ASYNC;
 }
 
 void bus_waiter_done(struct bus_waiter *w, struct bus_peer_session *ps, int error, const char *why)
@@ -388,7 +390,7 @@ void bus_waiter_done(struct bus_waiter *w, struct bus_peer_session *ps, int erro
 		nx_rpc_incoming_failf(w->in, -EAGAIN, "cannot reach %s: %s", w->device, why);
 		free(w);
 	} else if (w->service[0]) {
-		open_on(ps, w);
+		(void)open_on(ps, w);
 	} else {
 		pair_on(w->d, ps, w->in);
 		free(w);
@@ -642,10 +644,8 @@ static int serve_open(void *impl, nx_rpc_incoming *in, bus_open_params params)
 	snprintf(w->service, sizeof(w->service), "%s", service);
 	snprintf(w->subject, sizeof(w->subject), "%s", subject);
 	ps = bus_session_find(d, device);
-	if (ps) {
-		open_on(ps, w);
-		return NX_RPC_ASYNC;
-	}
+	if (ps)
+		return open_on(ps, w);
 	r = bus_session_reach(d, device, NULL, w);
 	if (r < 0) {
 		free(w);
