@@ -8,6 +8,7 @@
 #  - remote echo: `nx --peer B echo` on A reaches B's echod as peer:<A>/uid:0; a service B does
 #    not export is not_found, one B exports but whose policy does not grant peers is denied;
 #  - a VMO (3000 bytes to keystored's verify) is streamed to B and resealed there;
+#  - a call carrying an fd that is no VMO is answered unsupported:, the channel lives on;
 #  - 64 streams at once (BUSMUX_STREAMS_MAX), the 65th refused, all freed when closed;
 #  - B's dsoftbusd killed -9 is restarted by init: pins and exports persist, A reaches it again;
 #  - hostile TCP peers: garbage instead of a handshake, a stalled handshake (slowloris), more
@@ -152,6 +153,12 @@ for _ in $(seq 50); do
 done
 [ -n "$ok" ] || fail "after the stream cap: $out"
 echo "ok BUSMUX_STREAMS_MAX streams held at once, the next refused, all freed when closed"
+
+# ---- An fd that is no VMO: the call is refused with unsupported:, the channel lives on ----
+out=$(on a "$build/tests/e2e/bus-probe" send-socket "$B" 2>&1) || fail "send-socket: $out"
+grep -q '^probe: unsupported: ' <<<"$out" &&
+	grep -q -x "probe: echo alive peer:$A/uid:0" <<<"$out" || fail "send-socket: $out"
+echo "ok a call carrying a socket: unsupported:, and the same channel still calls echod"
 
 # ---- A VMO crosses the bus: data over KS_INLINE_DATA_MAX goes to B's keystored as a VMO ----
 expect 0 'keystored exported' b bus export keystored
