@@ -11,12 +11,12 @@
 #    one is accepted (a new peer), forged, replayed, stale, future, mismatched, unsigned,
 #    oversized and garbage ones are each ignored and counted under their cause;
 #  - the adapter keeps serving: zeroconf resolves it again afterwards.
-# usage: bus-discovery.sh BUILD_DIR TEST_SOURCE_DIR
+# usage: bus-discovery.sh BUILD_DIR
 set -euo pipefail
 build=$1
-here=$2
-# shellcheck source=lib.sh
-source "$here/lib.sh"
+here=$(dirname "$0")
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
 announce=$build/tests/e2e/bus-announce
 py=/usr/bin/python3
 
