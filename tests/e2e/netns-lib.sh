@@ -66,8 +66,9 @@ node_ip() { eval "echo \$netns_ip_$1"; }
 node_exec() {
 	local node=$1
 	shift
+	# A node's network is its own: its dsoftbusd announces itself there.
 	exec ip netns exec "$(netns_ns "$node")" env NEXUS_RUNTIME_DIR="$tmp/$node/run" \
-		NEXUS_STATE_DIR="$tmp/$node/state" "$@"
+		NEXUS_STATE_DIR="$tmp/$node/state" NEXUS_BUS_DISCOVERY=on "$@"
 }
 node_run() { (node_exec "$@"); }
 
