@@ -606,6 +606,16 @@ else
 	echo "bench.sh: nexus-init or bench-bundle not built: skipping bundles" >&2
 fi
 
+# ---- Noise (userspace/noise) -------------------------------------------------------------
+# One side of an XX handshake beside 3 x X25519, ChaChaPoly records beside memcpy, in process
+# (bench/bench-noise.c prints each figure, its baseline and the ratio).
+if [ -x "$bin/bench-noise" ]; then
+	echo
+	"$bin/bench-noise" | grep -v '^RESULT' || failed=1
+else
+	echo "bench.sh: bench-noise not built: skipping Noise" >&2
+fi
+
 # ---- the device bus ------------------------------------------------------------------------
 # dsoftbusd's session layer across a veth link between two network namespaces (needs root;
 # bench/bench-bus.sh says "skipped: needs root" otherwise): 256 MiB on a session's stream vs

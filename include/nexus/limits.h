@@ -77,6 +77,9 @@
 #include "nexus/limits-identity.h"
 #include "nexus/limits-vfs.h"
 #include "nexus/limits-bundle.h"
+#include "nexus/limits-bus.h"
+#include "nexus/limits-noise.h"
+#include "nexus/limits-busdisc.h"
 #include "nexus/limits-busmux.h"
 
 #endif

@@ -17,6 +17,10 @@ trap cleanup EXIT
 # Each script's services keep their state (keystored's keys, ...) in its own temp dir, never in
 # a state dir other tests running at the same time share.
 export NEXUS_STATE_DIR=$tmp/state
+# dsoftbusd: scripts booting at the same time must not share a TCP port, and none announces
+# itself on the host's network unless it asks to (the bus tests set their own).
+export NEXUS_BUS_PORT=${NEXUS_BUS_PORT:-0}
+export NEXUS_BUS_DISCOVERY=${NEXUS_BUS_DISCOVERY:-off}
 log=
 fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
 

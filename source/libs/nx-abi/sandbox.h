@@ -6,7 +6,8 @@
  *   no_new_privs  PR_SET_NO_NEW_PRIVS: exec can never gain privileges (setuid, file caps)
  *   landlock      a filesystem ruleset: only the listed paths, each with its access
  *   seccomp       a BPF filter: socket() for AF_INET, AF_INET6, AF_NETLINK, AF_PACKET and
- *                 ptrace, kexec, mount-like, module, io_uring, bpf, ... calls fail with EPERM;
+ *                 ptrace, kexec, mount-like, module, io_uring, bpf, ... calls fail with EPERM
+ *                 (with allow_net, AF_INET, AF_INET6 and AF_NETLINK sockets are allowed);
  *                 execve stays allowed, so it can be applied between fork and exec
  *                 (sanitizer builds keep ptrace: LeakSanitizer stops the world with it)
  *   close_range   every fd from keep_fds up is closed
@@ -28,6 +29,7 @@
 #ifndef NX_ABI_SANDBOX_H
 #define NX_ABI_SANDBOX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "nexus/limits.h" /* NX_SANDBOX_MAX_PATHS */
@@ -71,6 +73,7 @@ struct nx_sandbox {
 	int keep_fds;           /* close_range: fds below this stay open */
 	uint64_t nofile, nproc; /* rlimits: 0 leaves that one as inherited */
 	uint64_t keep_caps;     /* caps: 1ull << CAP_X for each one kept, the rest dropped */
+	bool allow_net;         /* seccomp: IP and netlink sockets allowed (dsoftbusd) */
 	uint32_t uid, gid;      /* uid */
 };
 

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.capnp.h"
 #include "echo.capnp.h"
 #include "log.capnp.h"
 #include "nx-abi/sock.h"
@@ -54,6 +55,7 @@ struct samgrd_proxy {
 static const struct nx_capnp_iface_desc *const *const known_schemas[] = {
         echo_interfaces,
         log_interfaces,
+        bus_interfaces,
         policy_interfaces,
         rng_interfaces,
         samgr_interfaces,

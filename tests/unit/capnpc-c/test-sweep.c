@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "bundle.capnp.h"
+#include "bus.capnp.h"
 #include "echo.capnp.h"
 #include "keystore.capnp.h"
 #include "fdcheck.h"
@@ -43,6 +44,7 @@ static const struct {
 } schemas[] = {
         {"bundle-format.capnp", NULL},
         {"bundle.capnp", bundle_interfaces},
+        {"bus.capnp", bus_interfaces},
         {"echo.capnp", echo_interfaces},
         {"init.capnp", init_interfaces},
         {"identity.capnp", identity_interfaces},
@@ -71,6 +73,7 @@ static const struct {
 	}
 EMPTY_SERVER(bundle_bundles)
 EMPTY_SERVER(bundle_watcher)
+EMPTY_SERVER(bus)
 EMPTY_SERVER(echo)
 EMPTY_SERVER(init_control)
 EMPTY_SERVER(keystore)
@@ -98,6 +101,7 @@ static const struct {
 } servers[] = {
         {&bundle_bundles_desc, serve_bundle_bundles},
         {&bundle_watcher_desc, serve_bundle_watcher},
+        {&bus_desc, serve_bus},
         {&echo_desc, serve_echo},
         {&init_control_desc, serve_init_control},
         {&keystore_desc, serve_keystore},

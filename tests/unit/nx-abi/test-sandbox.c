@@ -118,6 +118,44 @@ static int seccomp_child(void *arg)
 	return 0;
 }
 
+/* allow_net: IP and netlink sockets work, raw link-layer ones still do not. */
+static int seccomp_net_child(void *arg)
+{
+	struct nx_sandbox p = {.mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP),
+	        .allow_net = true};
+	struct nx_sandbox_report rep;
+	int fd;
+
+	if (nx_sandbox_apply(&p, &rep) != 0)
+		return 1;
+	if (rep.mech[NX_SANDBOX_SECCOMP].status == NX_SANDBOX_UNAVAILABLE)
+		return SKIP;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 3;
+	close(fd);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 4;
+	close(fd);
+	if (errno_of(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) != EPERM)
+		return 5;
+	if (errno_of(mount("none", "/", "tmpfs", MS_RDONLY, NULL)) != EPERM)
+		return 6;
+	return 0;
+}
+
+static void test_seccomp_net(void **state)
+{
+	int before = fdcheck_count(), r;
+
+	r = in_child(seccomp_net_child, NULL);
+	fdcheck_assert(before);
+	if (r == SKIP)
+		skip();
+	assert_int_equal(r, 0);
+}
+
 static void test_seccomp(void **state)
 {
 	int before = fdcheck_count(), r;
@@ -367,6 +405,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_seccomp),
+	        cmocka_unit_test(test_seccomp_net),
 	        cmocka_unit_test(test_landlock),
 	        cmocka_unit_test(test_landlock_fails_closed),
 	        cmocka_unit_test(test_close_range),

@@ -436,12 +436,17 @@ static const int denied_calls[] = {
 };
 
 static const int denied_families[] = {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET};
+/* What allow_net leaves denied: raw link-layer sockets. */
+static const int denied_families_net[] = {AF_PACKET};
 
 #define FILTER_MAX (8u + 2u * (sizeof(denied_calls) / sizeof(denied_calls[0])) + 8u)
 
-static int seccomp_apply(void)
+static int seccomp_apply(bool allow_net)
 {
 	struct sock_filter f[FILTER_MAX + sizeof(denied_families) / sizeof(int) + 4];
+	const int *families = allow_net ? denied_families_net : denied_families;
+	size_t nfamilies = allow_net ? sizeof(denied_families_net) / sizeof(int)
+	                             : sizeof(denied_families) / sizeof(int);
 	/* Jump offsets are 8-bit: the whole program must stay below 256 instructions. */
 	_Static_assert(sizeof(f) / sizeof(f[0]) < 256, "seccomp program too long for 8-bit jumps");
 	unsigned n = 0, to_deny[FILTER_MAX], ndeny = 0, to_socket;
@@ -467,9 +472,9 @@ static int seccomp_apply(void)
 	/* socket(domain, ...): the domain is an int, the low half of args[0]. */
 	f[to_socket].jt = (unsigned char)(n - to_socket - 1);
 	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
-	for (size_t i = 0; i < sizeof(denied_families) / sizeof(int); i++) {
+	for (size_t i = 0; i < nfamilies; i++) {
 		to_deny[ndeny++] = n;
-		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied_families[i], 0, 0));
+		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)families[i], 0, 0));
 	}
 	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	for (unsigned i = 0; i < ndeny; i++) {
@@ -491,7 +496,7 @@ static int seccomp_apply(void)
 	return 0;
 }
 #else
-static int seccomp_apply(void)
+static int seccomp_apply(bool allow_net)
 {
 	return -EOPNOTSUPP; /* no audit arch known for this build */
 }
@@ -573,7 +578,7 @@ int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report 
 		set(ret, NX_SANDBOX_LANDLOCK, r ? 0 : error);
 	}
 	if (profile->mechs & (1u << NX_SANDBOX_SECCOMP)) {
-		r = seccomp_apply();
+		r = seccomp_apply(profile->allow_net);
 		if (r < 0 && r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS)
 			return r;
 		set(ret, NX_SANDBOX_SECCOMP, r);
