@@ -25,7 +25,7 @@ netns_require_root
 
 # Paired devices may also use b's vfsd (for the VMO); the demo grant covers echod.
 cp -r "$src/policies" "$tmp/policies"
-echo "allow peer:* ipc.connect.vfsd" >>"$tmp/policies/default.policy"
+echo "allow peer:* ipc.connect.vfsd fs.read fs.write" >>"$tmp/policies/default.policy"
 export NEXUS_POLICY_DIR=$tmp/policies
 
 netns_setup a b c
@@ -116,12 +116,18 @@ stored=$(find "$tmp/b/state" -type f -name big -size $((64 << 10))k)
 echo "ok VMO: 64 MiB from a to b arrive intact, and come back intact"
 
 # ---- 6. b's dsoftbusd killed -9 ----
+# What a's call to b says now, and how each sees the other (for a failure message).
+why_not_b() {
+	node_run a "$nx" --peer "${dev[b]}" echo again 2>&1 || true
+	node_run a "$nx" bus peers 2>&1 || true
+	node_run b "$nx" bus status 2>&1 | head -3 || true
+}
 calls_b() { [[ "$(node_run a "$nx" --peer "${dev[b]}" echo again 2>/dev/null)" == "again "* ]]; }
 bus_pid=$(ip netns pids "$(netns_ns b)" | xargs -r ps -o pid=,comm= -p | awk '$2 == "dsoftbusd" {print $1}')
 [ -n "$bus_pid" ] || fail "no dsoftbusd in b"
 kill -KILL "$bus_pid"
 wait_for "$tmp/b/init.log" 'init: up dsoftbusd' 2 || { log=$tmp/b/init.log; fail "dsoftbusd not restarted on b"; }
-soon calls_b || fail "a cannot call b again after b's dsoftbusd restarted"
+soon calls_b || fail "a cannot call b again after b's dsoftbusd restarted: $(why_not_b)"
 echo "ok restart: b's dsoftbusd killed -9 and restarted, a reconnects and calls again"
 
 # ---- 7. b's cable cut and restored ----
@@ -130,5 +136,5 @@ if node_run a timeout 30 "$nx" --peer "${dev[b]}" echo cut >/dev/null 2>&1; then
 	fail "a called b with b's cable cut"
 fi
 node_link b up
-soon calls_b || fail "a cannot call b after its cable came back"
+soon calls_b || fail "a cannot call b after its cable came back: $(why_not_b)"
 echo "ok link: with b's cable cut a's call fails, restored a calls again"

@@ -66,9 +66,11 @@ node_ip() { eval "echo \$netns_ip_$1"; }
 node_exec() {
 	local node=$1
 	shift
-	# A node's network is its own: its dsoftbusd announces itself there.
-	exec ip netns exec "$(netns_ns "$node")" env NEXUS_RUNTIME_DIR="$tmp/$node/run" \
-		NEXUS_STATE_DIR="$tmp/$node/state" NEXUS_BUS_DISCOVERY=on "$@"
+	# A node's network is its own, as a device's: its dsoftbusd announces itself there and
+	# listens on its default port (lib.sh's free port is for tests sharing the host's).
+	exec ip netns exec "$(netns_ns "$node")" env -u NEXUS_BUS_PORT \
+		NEXUS_RUNTIME_DIR="$tmp/$node/run" NEXUS_STATE_DIR="$tmp/$node/state" \
+		NEXUS_BUS_DISCOVERY=on "$@"
 }
 node_run() { (node_exec "$@"); }
 
