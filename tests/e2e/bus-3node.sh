@@ -21,6 +21,8 @@ WAIT_SECS=60
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/netns-lib.sh
 . "$(dirname "$0")/netns-lib.sh"
+# shellcheck source=tests/e2e/bus-nodes.sh
+. "$(dirname "$0")/bus-nodes.sh"
 netns_require_root
 
 # Paired devices may also use b's vfsd (for the VMO); the demo grant covers echod.
@@ -32,63 +34,29 @@ netns_setup a b c
 for n in a b c; do node_boot "$n"; done
 declare -A dev
 for n in a b c; do
-	dev[$n]=$(node_run "$n" "$nx" bus status --json |
-		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["device"])')
-	[[ "${dev[$n]}" =~ ^[0-9a-f]{32}$ ]] || fail "node $n has no device id"
+	dev[$n]=$(bus_device "$n")
 	node_run "$n" "$nx" bus export echod >/dev/null || fail "nx bus export echod on $n"
 done
 node_run b "$nx" bus export vfsd >/dev/null || fail "nx bus export vfsd on b"
-
-# peer_holds NODE DEVICE EXPR: NODE's `nx bus peers --json` lists DEVICE as p with EXPR true.
-peer_holds() {
-	node_run "$1" "$nx" bus peers --json 2>/dev/null | /usr/bin/python3 -c "
-import json, sys
-ps = [json.loads(l) for l in sys.stdin if l.strip()]
-sys.exit(0 if any(p['device'] == '$2' and ($3) for p in ps) else 1)"
-}
-# soon CMD...: CMD succeeds within WAIT_SECS (polled).
-soon() {
-	for _ in $(seq $((WAIT_SECS * 10))); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ---- 1. discovery ----
 for n in a b c; do
 	for m in a b c; do
 		[ "$n" = "$m" ] && continue
-		soon peer_holds "$n" "${dev[$m]}" "p['address'].startswith('$(node_ip "$m"):')" ||
+		soon bus_peer_holds "$n" "${dev[$m]}" "p['address'].startswith('$(node_ip "$m"):')" ||
 			fail "$n does not discover $m at $(node_ip "$m")"
 	done
 done
-peer_holds a "${dev[b]}" "not p['paired']" || fail "b is paired with a before pairing"
+bus_peer_holds a "${dev[b]}" "not p['paired']" || fail "b is paired with a before pairing"
 echo "ok discovery: every node lists the other two at their addresses, unpaired"
 
 # ---- 2. pairing a-b and b-c ----
-# pair X Y: X starts (and confirms), Y sees the same code pending and accepts it.
-pair() {
-	local out code
-	out=$(node_run "$1" "$nx" bus pair "${dev[$2]}" --yes) || fail "nx bus pair on $1: $out"
-	code=$(sed -n 's/^code \([0-9]\{6\}\)$/\1/p' <<<"$out")
-	[ -n "$code" ] || fail "nx bus pair on $1 showed no code: $out"
-	soon peer_pending "$2" "${dev[$1]}" "$code" || fail "$2 does not show code $code for $1"
-	node_run "$2" "$nx" bus accept "${dev[$1]}" --sas "$code" >/dev/null ||
-		fail "nx bus accept on $2"
-	soon peer_holds "$1" "${dev[$2]}" "p['paired']" || fail "$1 does not list $2 as paired"
-	soon peer_holds "$2" "${dev[$1]}" "p['paired']" || fail "$2 does not list $1 as paired"
-	echo "ok pairing $1-$2: both show code $code, both list the other as paired"
-}
-peer_pending() {
-	node_run "$1" "$nx" bus pending --json | /usr/bin/python3 -c "
-import json, sys
-ps = [json.loads(l) for l in sys.stdin if l.strip()]
-sys.exit(0 if any(p['device'] == '$2' and p['sas'] == '$3' for p in ps) else 1)"
-}
-pair a b
-pair b c
-peer_holds a "${dev[c]}" "not p['paired']" || fail "a lists c as paired"
+for pair in "a b" "b c"; do
+	# shellcheck disable=SC2086 # two node names
+	bus_pair $pair
+	echo "ok pairing ${pair/ /-}: both show code $bus_pair_code, both list the other as paired"
+done
+bus_peer_holds a "${dev[c]}" "not p['paired']" || fail "a lists c as paired"
 
 # ---- 3. a calls echod on b ----
 out=$(node_run a "$nx" --peer "${dev[b]}" echo hello) || fail "nx --peer b echo: $out"
