@@ -14,8 +14,15 @@
  * userspace/busmux); the handshake payloads (device key signatures) are left out, so the
  * handshake figure is the protocol's cost, not keystored's.
  *
+ * and, on two booted and paired devices, the product itself:
+ *
+ *   remote call   Echo.echo("") from a through its dsoftbusd to echod on b and back
+ *                 (nexus_resolve_peer), vs the plain TCP ping-pong of 64 bytes, and vs the
+ *                 same call to the local echod
+ *
  *   bench-bus serve PORT
  *   bench-bus run IP PORT [--mib N] [--reps N] [--iters N] [--handshakes N]
+ *   bench-bus call IP PORT DEVICE [--iters N]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,7 +41,9 @@
 
 #include "bench-util.h"
 #include "busmux/mux.h"
+#include "echo.capnp.h"
 #include "noise/noise.h"
+#include <nexus/nexus.h>
 
 #define PROLOGUE    "nexus-bus/1"
 #define CALL_BYTES  64u
@@ -168,7 +177,7 @@ static void handshake(int fd, enum noise_role role, const struct noise_keypair *
 	noise_keypair_wipe(&e);
 	while (r >= 0 && noise_hs_action(&hs) != NOISE_HS_SPLIT) {
 		if (noise_hs_action(&hs) == NOISE_HS_WRITE) {
-			r = noise_hs_write(&hs, NULL, 0, msg, sizeof(msg), &len);
+			r = noise_hs_write(&hs, payload, 0, msg, sizeof(msg), &len);
 			if (r >= 0)
 				send_msg(fd, msg, len);
 		} else if (noise_hs_action(&hs) == NOISE_HS_READ) {
@@ -345,6 +354,23 @@ static void consume(struct sess *s)
 	s->in_len -= off;
 }
 
+/* Sends what the socket takes now. */
+static void flush(struct sess *s)
+{
+	ssize_t w;
+
+	if (s->out_off == s->out_len)
+		return;
+	w = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
+	/* The client hangs up once it has what it waited for: the server's end. */
+	if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+		s->eof = true;
+	else if (w < 0 && errno != EAGAIN)
+		die("send", errno);
+	if (w > 0)
+		s->out_off += (size_t)w;
+}
+
 /* One round: send what can go, read what came, process it. */
 static void sess_io(struct sess *s)
 {
@@ -359,17 +385,8 @@ static void sess_io(struct sess *s)
 		die("poll", ETIMEDOUT);
 	if (n < 0)
 		die("poll", errno);
-	if (p.revents & POLLOUT) {
-		ssize_t w = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
-
-		/* The client hangs up once it has what it waited for: the server's end. */
-		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
-			s->eof = true;
-		else if (w < 0 && errno != EAGAIN)
-			die("send", errno);
-		if (w > 0)
-			s->out_off += (size_t)w;
-	}
+	if (p.revents & POLLOUT)
+		flush(s);
 	if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
 		ssize_t r = read(s->fd, s->in + s->in_len, sizeof(s->in) - s->in_len);
 
@@ -380,6 +397,9 @@ static void sess_io(struct sess *s)
 		if (r > 0) {
 			s->in_len += (size_t)r;
 			consume(s);
+			/* An answer goes out now, not after another poll. */
+			produce(s);
+			flush(s);
 		}
 	}
 }
@@ -702,6 +722,64 @@ static int run(const struct opts *o, const struct noise_keypair *k)
 	return 0;
 }
 
+/* iters null calls on echod (a peer's when device is given) into samples. */
+static void echo_calls(nexus *nx, const char *device, unsigned iters, uint64_t *samples)
+{
+	nx_rpc_cap *echod = NULL;
+	int r = device ? nexus_resolve_peer(nx, device, "echod", &echod)
+	               : nexus_resolve(nx, "echod", &echod);
+
+	if (r < 0) {
+		fprintf(stderr, "bench-bus: resolve echod: %s\n", nexus_last_error(nx));
+		die("resolve", r);
+	}
+	for (unsigned i = 0; i < iters + 100; i++) {
+		uint64_t t0 = bench_now_ns();
+		echo_echo_results out;
+		nx_rpc_call *call = NULL;
+
+		r = echo_echo_wait(echo_from_cap(echod), "", nexus_deadline(nx), &call, &out);
+		if (r < 0) {
+			nexus_call_failed(nx, call, r, "echo");
+			fprintf(stderr, "bench-bus: %s\n", nexus_last_error(nx));
+			die("echo", r);
+		}
+		nx_rpc_call_free(call);
+		if (i >= 100) /* the first hundred warm up */
+			samples[i - 100] = bench_now_ns() - t0;
+	}
+	nx_rpc_cap_unref(echod);
+}
+
+static int remote_calls(const struct opts *o, const char *device)
+{
+	uint64_t *tcp = calloc(o->iters, sizeof(*tcp)), *remote = calloc(o->iters, sizeof(*remote));
+	uint64_t *local = calloc(o->iters, sizeof(*local)), ones[1] = {0}, pt, pr, pl;
+	nexus *nx;
+
+	if (!tcp || !remote || !local)
+		die("calloc", ENOMEM);
+	if (nexus_connect(&nx) < 0)
+		die("nexus_connect", ENOTCONN);
+	echo_calls(nx, NULL, o->iters, local);
+	echo_calls(nx, device, o->iters, remote);
+	plain_ping(o, tcp);
+	nexus_free(nx);
+	bench_report_latency("bus-call", "remote-echo", remote, o->iters, ones, 1);
+	bench_report_latency("bus-call", "local-echo", local, o->iters, ones, 1);
+	bench_report_latency("bus-call", "plain-tcp-64", tcp, o->iters, ones, 1);
+	pr = bench_quantile(remote, o->iters, 0.5);
+	pl = bench_quantile(local, o->iters, 0.5);
+	pt = bench_quantile(tcp, o->iters, 0.5);
+	printf("SUMMARY remote null call p50 (a -> dsoftbusd -> b's dsoftbusd -> echod): %.1f us vs "
+	       "plain TCP ping-pong of 64 B %.1f us = %.2fx (the local echod call: %.1f us)\n",
+	        (double)pr / 1e3, (double)pt / 1e3, (double)pr / (double)pt, (double)pl / 1e3);
+	free(tcp);
+	free(remote);
+	free(local);
+	return 0;
+}
+
 static unsigned arg_num(const char *s)
 {
 	char *end;
@@ -724,6 +802,15 @@ int main(int argc, char **argv)
 	random_keypair(&k);
 	if (argc == 3 && !strcmp(argv[1], "serve"))
 		serve((uint16_t)arg_num(argv[2]), &k);
+	if (argc >= 5 && !strcmp(argv[1], "call")) {
+		o.ip = argv[2];
+		o.port = (uint16_t)arg_num(argv[3]);
+		if (argc == 7 && !strcmp(argv[5], "--iters"))
+			o.iters = arg_num(argv[6]);
+		else if (argc != 5)
+			die(argv[5], EINVAL);
+		return remote_calls(&o, argv[4]);
+	}
 	if (argc >= 4 && !strcmp(argv[1], "run")) {
 		o.ip = argv[2];
 		o.port = (uint16_t)arg_num(argv[3]);
@@ -743,7 +830,8 @@ int main(int argc, char **argv)
 		}
 		return run(&o, &k);
 	}
-	fprintf(stderr, "usage: bench-bus serve PORT | bench-bus run IP PORT [--mib N] [--reps N] "
-	                "[--iters N] [--handshakes N]\n");
+	fprintf(stderr,
+	        "usage: bench-bus serve PORT | bench-bus run IP PORT [--mib N] [--reps N] "
+	        "[--iters N] [--handshakes N] | bench-bus call IP PORT DEVICE [--iters N]\n");
 	return 2;
 }
