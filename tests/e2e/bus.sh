@@ -98,7 +98,7 @@ echo "ok an unpaired device is not called"
 
 # ---- Pairing: a wrong code drops it; the right one pins both sides ----
 expect 0 'echod exported' b bus export echod
-out=$(on a "$nx" bus pair "$B" --address "127.0.0.1:$PB" --yes) || fail "pair: $out"
+out=$(on a "$nx" bus pair "$B" --address "127.0.0.1:$PB" --yes) || { grep -A20 "Assert\|ERROR\|exit dsoftbusd" "$tmp/a.log" "$tmp/b.log"; fail "pair: $out"; }
 code=$(sed -n 's/^code \([0-9]\{6\}\)$/\1/p' <<<"$out")
 [ -n "$code" ] || fail "pair printed no code: $out"
 for _ in $(seq 100); do
