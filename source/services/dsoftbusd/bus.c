@@ -160,12 +160,12 @@ static int serve_export(void *impl, nx_rpc_incoming *in, bus_export_params param
 /* ---- Peers and status ------------------------------------------------------------------- */
 
 struct peer_row {
+	uint64_t last_seen_ms;
+	const char *services; /* borrowed from the discovery table, "" if none */
+	uint32_t streams;
+	bool paired, connected;
 	char device[BUSPAIR_ID_LEN + 1];
 	char address[BUS_ADDRESS_MAX_LEN + 1];
-	const char *services; /* borrowed from the discovery table, "" if none */
-	uint64_t last_seen_ms;
-	bool paired, connected;
-	uint32_t streams;
 };
 
 static struct peer_row *row_for(struct peer_row *rows, size_t *n, const char *device)

@@ -60,6 +60,7 @@ static void fail(struct bus_session *s, int error, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	s->ops->closed(s->userdata, s, error, why);

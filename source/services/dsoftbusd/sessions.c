@@ -482,8 +482,10 @@ void bus_session_drop(struct dsoftbusd *d, const char *device)
 
 void bus_sessions_free(struct dsoftbusd *d)
 {
-	while (d->sessions)
-		session_end(d->sessions, -ECONNABORTED, "dsoftbusd stops");
+	for (struct bus_peer_session *ps = d->sessions, *next; ps; ps = next) {
+		next = ps->next; /* session_end frees ps alone */
+		session_end(ps, -ECONNABORTED, "dsoftbusd stops");
+	}
 	while (d->waiters) {
 		struct bus_waiter *w = d->waiters;
 		d->waiters = w->next;
