@@ -108,12 +108,14 @@ static int flush(struct bus_session *s)
 /* The next handshake message, with our payload in messages 2 and 3. */
 static int write_handshake(struct bus_session *s)
 {
+	/* Message 1 carries nothing: an empty buffer rather than NULL (it may be memcpy'd). */
+	static const uint8_t nothing[1];
 	bool with_payload = s->hs.step > 0;
 	size_t len;
 	int r = reserve(s, LEN_PREFIX + NOISE_MSG_MAX);
 
 	if (r >= 0)
-		r = noise_hs_write(&s->hs, with_payload ? s->id->payload : NULL,
+		r = noise_hs_write(&s->hs, with_payload ? s->id->payload : nothing,
 		        with_payload ? BUSAUTH_PAYLOAD_LEN : 0, s->wbuf + s->wlen + LEN_PREFIX,
 		        NOISE_MSG_MAX, &len);
 	if (r < 0)
