@@ -15,6 +15,10 @@ packages=(
 	man-db groff-base                # man -l: the e2e test renders the man pages
 	libdbus-1-dev dbus               # the D-Bus baseline of the system benchmarks
 	libseccomp-dev                   # nx-abi builds the sandbox's seccomp filters with it
+	python3-dissononce               # an independent Noise implementation for the interop tests
+	python3-zeroconf                 # dsoftbusd: an independent mDNS/DNS-SD reader (bus-discovery test)
+	python3-cryptography             # dsoftbusd: Ed25519 checks of announcements in Python (bus-discovery)
+	iproute2                         # ip netns and veth: the bus tests' private networks
 )
 
 missing=()

@@ -79,5 +79,9 @@
 #include "nexus/limits-bundle.h"
 #include "nexus/limits-exec.h"
 #include "nexus/limits-sandbox.h"
+#include "nexus/limits-bus.h"
+#include "nexus/limits-noise.h"
+#include "nexus/limits-busdisc.h"
+#include "nexus/limits-busmux.h"
 
 #endif

@@ -68,6 +68,15 @@ NEXUS_EXPORT nexus *nexus_free(nexus *nx);
  * (samgrd gone), -EBADMSG (malformed answer), the errno of samgrd's section 9 code otherwise. */
 NEXUS_EXPORT int nexus_resolve(nexus *nx, const char *name, struct nx_rpc_cap **ret_cap);
 
+/* The same for service `name` on the paired device `device` (a device id), through the local
+ * dsoftbusd's Bus.open: the capability speaks to the remote service exactly as a local one
+ * would (there the caller is peer:<this device>/<this connection's subject>). Cached per
+ * device and name like nexus_resolve(). Errors: those of nexus_resolve() for dsoftbusd, and
+ * of Bus.open: -EAGAIN (unavailable: not paired, unreachable), -EPERM (denied here or there),
+ * -ENOENT (not exported there), -EDQUOT (too many streams). */
+NEXUS_EXPORT int nexus_resolve_peer(
+        nexus *nx, const char *device, const char *name, struct nx_rpc_cap **ret_cap);
+
 /* samgrd's own capability (Samgr: list, watch, ...), a new reference in *ret_cap;
  * reconnects first like nexus_resolve(). -ENOTCONN if samgrd is gone and cannot be reached. */
 NEXUS_EXPORT int nexus_samgr(nexus *nx, struct nx_rpc_cap **ret_cap);

@@ -289,6 +289,8 @@ static void sandbox_profile(const struct svc *s, struct nx_sandbox *ret)
 	ret->uid = s->uid;
 	ret->gid = s->uid;
 	ret->keep_caps = s->e.keep_caps;
+	ret->seccomp_profile =
+	        s->e.sandbox == INIT_SANDBOX_NET ? NX_SECCOMP_SERVICE_NET : NX_SECCOMP_SERVICE;
 	ret->nofile = s->e.nofile ? s->e.nofile : NX_INIT_NOFILE_DEFAULT;
 	ret->nproc = s->e.nproc ? s->e.nproc : NX_INIT_NPROC_DEFAULT;
 	ret->paths[n++] =

@@ -34,6 +34,7 @@ static int parse_sandbox(const char *s, enum init_sandbox *ret)
 	        [INIT_SANDBOX_DEFAULT] = "sandbox=default",
 	        [INIT_SANDBOX_POLICY] = "sandbox=policy",
 	        [INIT_SANDBOX_NONE] = "sandbox=none",
+	        [INIT_SANDBOX_NET] = "sandbox=net",
 	};
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)

@@ -18,6 +18,7 @@ enum init_sandbox {
 	INIT_SANDBOX_DEFAULT, /* no_new_privs, Landlock (own state dir), seccomp, close_range */
 	INIT_SANDBOX_POLICY,  /* default + the policy directory read-only (policyd) */
 	INIT_SANDBOX_NONE,    /* close_range only */
+	INIT_SANDBOX_NET,     /* default + IP and netlink sockets (dsoftbusd) */
 };
 
 struct init_entry {

@@ -30,6 +30,7 @@ expected=('init: start samgrd' 'samgrd: ready' 'init: up samgrd'
 	'init: start vfsd' 'vfsd: ready' 'init: up vfsd'
 	'init: start bundlemgrd' 'bundlemgrd: ready' 'init: up bundlemgrd'
 	'init: start execd' 'execd: ready' 'init: up execd'
+	'init: start dsoftbusd' 'dsoftbusd: ready' 'init: up dsoftbusd'
 	'init: start echod' 'echod: ready' 'init: up echod' 'init: ready')
 prev=0
 for m in "${expected[@]}"; do

@@ -17,6 +17,10 @@ trap cleanup EXIT
 # Each script's services keep their state (keystored's keys, ...) in its own temp dir, never in
 # a state dir other tests running at the same time share.
 export NEXUS_STATE_DIR=$tmp/state
+# dsoftbusd: scripts booting at the same time must not share a TCP port, and none announces
+# itself on the host's network unless it asks to (the bus tests set their own).
+export NEXUS_BUS_PORT=${NEXUS_BUS_PORT:-0}
+export NEXUS_BUS_DISCOVERY=${NEXUS_BUS_DISCOVERY:-off}
 log=
 fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
 
@@ -67,4 +71,16 @@ give_state() {
 	uid=$(svc_uid "$1")
 	[ -n "$uid" ] || fail "give_state: $1 is not in services.conf"
 	chown -hR "$uid:$uid" "$NEXUS_STATE_DIR/$1"
+}
+
+# boot_init LOG [PREFIX...]: starts nexus-init (behind PREFIX, e.g. `ip netns exec NS env
+# VAR=...`, which exec into it) with its console in LOG, adds it to $pids, and waits for
+# 'init: ready'. Sets $booted_pid.
+boot_init() {
+	local out=$1
+	shift
+	"$@" "$init" >"$out" 2>&1 &
+	booted_pid=$!
+	pids+=("$booted_pid")
+	wait_for "$out" 'init: ready' || { log=$out; fail "no 'init: ready' in $out"; }
 }

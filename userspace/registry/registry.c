@@ -442,16 +442,51 @@ int reg_owner_gone(struct reg *r, uint64_t owner)
 	return freed;
 }
 
+/* The rest of "svc:<name>" / "app:<bundle>": a service name. */
+static int adopt_name_check(const char *rest)
+{
+	return name_check_n(rest, strnlen(rest, REG_NAME_MAX + 1));
+}
+
+static bool hex_lower(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* The rest of "peer:<device>/<subject>": a device id, then the caller's subject on that
+ * device, itself "<prefix>:<name>" of a local kind (never another peer: a remote caller's
+ * subject is its own device's word, one hop). Its name may be a reserved one there. */
+static int adopt_peer_check(const char *rest)
+{
+	static const char *const inner[] = {"svc:", "app:", "uid:", "user:"};
+
+	for (size_t i = 0; i < REG_PEER_ID_LEN; i++)
+		if (!hex_lower(rest[i]))
+			return -EINVAL;
+	if (rest[REG_PEER_ID_LEN] != '/')
+		return -EINVAL;
+	rest += REG_PEER_ID_LEN + 1;
+	for (size_t i = 0; i < sizeof(inner) / sizeof(inner[0]); i++) {
+		size_t plen = strlen(inner[i]);
+		if (strncmp(rest, inner[i], plen) != 0)
+			continue;
+		int rc = name_check_n(rest + plen, strnlen(rest + plen, REG_NAME_MAX + 1));
+		return rc == -EPERM ? 0 : rc;
+	}
+	return -EINVAL;
+}
+
 /* Every subject prefix of DESIGN.md section 3 and who may hand it out. uid: comes from
- * SO_PEERCRED and peer: from dsoftbusd, never through adoption. */
+ * SO_PEERCRED and user: from identityd's token, never through adoption. */
 static const struct {
 	const char *prefix;
 	const char *adopter;
+	int (*rest_check)(const char *rest);
 } adopt_table[] = {
-        {"svc:", REG_INIT_SUBJECT},
-        {"app:", REG_EXECD_SUBJECT},
-        {"uid:", NULL},
-        {"peer:", NULL},
+        {"svc:", REG_INIT_SUBJECT, adopt_name_check},
+        {"app:", REG_EXECD_SUBJECT, adopt_name_check},
+        {"peer:", REG_DSOFTBUSD_SUBJECT, adopt_peer_check},
+        {"uid:", NULL, NULL},
 };
 
 bool reg_adopter(const char *subject)
@@ -472,9 +507,8 @@ int reg_adopt_check(const char *adopter_subject, const char *new_subject)
 			continue;
 		if (!adopt_table[i].adopter)
 			return -EPERM;
-		const char *rest = new_subject + plen;
-		int rc = name_check_n(rest, strnlen(rest, REG_NAME_MAX + 1));
 		/* Malformed is malformed whoever asks; reserved (svc:init, svc:samgrd) is denied. */
+		int rc = adopt_table[i].rest_check(new_subject + plen);
 		if (rc < 0)
 			return rc;
 		if (strcmp(adopter_subject, adopt_table[i].adopter) != 0)

@@ -21,8 +21,11 @@
 #define REG_EXPORT __attribute__((visibility("default")))
 
 /* Who may adopt connections for which subjects (reg_adopt_check). */
-#define REG_INIT_SUBJECT  "svc:init"
-#define REG_EXECD_SUBJECT "svc:execd"
+#define REG_INIT_SUBJECT      "svc:init"
+#define REG_EXECD_SUBJECT     "svc:execd"
+#define REG_DSOFTBUSD_SUBJECT "svc:dsoftbusd"
+/* The device id in "peer:<device>/<subject>": 32 lowercase hex digits (bus.capnp). */
+#define REG_PEER_ID_LEN 32u
 
 /* A registration, as a view into the registry: the strings are valid until the next call that
  * modifies the registry. */
@@ -134,10 +137,12 @@ REG_EXPORT int reg_owner_gone(struct reg *r, uint64_t owner);
 /*
  * Adoption (DESIGN.md section 3): may a connection whose subject is adopter_subject create a
  * connection with subject new_subject? A pure decision over a fixed table: REG_INIT_SUBJECT
- * adopts "svc:<name>", REG_EXECD_SUBJECT adopts "app:<bundle>"; nobody else adopts anything,
- * and "uid:" and "peer:" subjects are never adopted. <name> and <bundle> follow the service
- * name rules (reg_name_check), except that a reserved name is -EPERM (so "svc:init" and
- * "svc:samgrd" cannot be handed out).
+ * adopts "svc:<name>", REG_EXECD_SUBJECT adopts "app:<bundle>", REG_DSOFTBUSD_SUBJECT adopts
+ * "peer:<device>/<subject>" (a remote caller: REG_PEER_ID_LEN lowercase hex, then its
+ * svc:/app:/uid:/user: subject on that device); nobody else adopts anything, and "uid:"
+ * subjects are never adopted. <name> and <bundle> follow the service name rules
+ * (reg_name_check), except that a reserved name is -EPERM (so "svc:init" and "svc:samgrd"
+ * cannot be handed out).
  * 0 allowed. -EPERM denied. -EINVAL: NULL, or new_subject malformed (empty, no known prefix,
  * bad rest). -ENAMETOOLONG: rest over REG_NAME_MAX.
  */

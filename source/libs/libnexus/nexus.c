@@ -17,6 +17,7 @@
 #include "nx-abi/clock.h"
 #include "nx-abi/loop.h"
 #include "nx-abi/sock.h"
+#include "bus.capnp.h"
 #include "samgr.capnp.h"
 
 #define ERR_MAX 512
@@ -325,47 +326,46 @@ static int ask_samgr(nexus *nx, const char *name, const char *what, int *ret_fd)
 	return r;
 }
 
-NEXUS_EXPORT int nexus_resolve(nexus *nx, const char *name, struct nx_rpc_cap **ret_cap)
+/* The cached channel under `key` if it still lives (1 with a new reference in *ret_cap), else
+ * 0 (a dead one is dropped), or a negative errno. */
+static int cached(nexus *nx, const char *key, const char *what, struct nx_rpc_cap **ret_cap)
 {
 	struct svc **pp, *s;
-	char what[96];
-	size_t len;
-	int fd = -1, r;
-
-	if (!nx)
-		return -EINVAL;
-	if (!name || !ret_cap)
-		return fail(nx->err, -EINVAL, "resolve");
-	len = strlen(name);
-	snprintf(what, sizeof(what), "resolve %s", name);
+	int r;
 
 	/* Notice hangups that arrived while nobody ran the loop. */
 	r = nx_loop_run_once(nx->loop, 0);
 	if (r < 0)
 		return fail(nx->err, r, what);
 	for (pp = &nx->svcs; (s = *pp); pp = &s->next) {
-		if (strcmp(s->name, name) != 0)
+		if (strcmp(s->name, key) != 0)
 			continue;
 		if (!s->dead && nx_rpc_conn_error(s->conn) == 0 && !nx_rpc_cap_is_broken(s->cap)) {
 			*ret_cap = nx_rpc_cap_ref(s->cap);
 			nx->err[0] = '\0';
-			return 0;
+			return 1;
 		}
 		*pp = s->next;
 		svc_free(s);
 		break;
 	}
+	return 0;
+}
 
-	r = ask_samgr(nx, name, what, &fd);
-	if (r < 0)
-		return r;
-	s = calloc(1, sizeof(*s) + len + 1);
+/* Starts a channel on fd (taken), cached under `key`; its bootstrap in *ret_cap. */
+static int channel(
+        nexus *nx, const char *key, const char *what, int fd, struct nx_rpc_cap **ret_cap)
+{
+	size_t len = strlen(key);
+	struct svc *s = calloc(1, sizeof(*s) + len + 1);
+	int r;
+
 	if (!s) {
 		nx_fd_close(fd);
 		return fail(nx->err, -ENOMEM, what);
 	}
 	s->nx = nx;
-	memcpy(s->name, name, len + 1);
+	memcpy(s->name, key, len + 1);
 	r = nx_rpc_conn_new(nx->loop, fd, NULL, &s->conn); /* takes fd */
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(s->conn, &s->cap);
@@ -379,4 +379,71 @@ NEXUS_EXPORT int nexus_resolve(nexus *nx, const char *name, struct nx_rpc_cap **
 	*ret_cap = nx_rpc_cap_ref(s->cap);
 	nx->err[0] = '\0';
 	return 0;
+}
+
+NEXUS_EXPORT int nexus_resolve(nexus *nx, const char *name, struct nx_rpc_cap **ret_cap)
+{
+	char what[96];
+	int fd = -1, r;
+
+	if (!nx)
+		return -EINVAL;
+	if (!name || !ret_cap)
+		return fail(nx->err, -EINVAL, "resolve");
+	snprintf(what, sizeof(what), "resolve %s", name);
+	r = cached(nx, name, what, ret_cap);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = ask_samgr(nx, name, what, &fd);
+	if (r < 0)
+		return r;
+	return channel(nx, name, what, fd, ret_cap);
+}
+
+/* Asks the local dsoftbusd for a channel to `name` on `device`; 0 with our end's fd. */
+static int ask_bus(nexus *nx, const char *device, const char *name, const char *what, int *ret_fd)
+{
+	struct nexus_endpoint *ep = NULL;
+	nx_rpc_cap *bus = NULL;
+	bus_open_results out;
+	nx_rpc_call *call = NULL;
+	int fd, r;
+
+	r = nexus_resolve(nx, "dsoftbusd", &bus);
+	if (r < 0)
+		return r;
+	r = bus_open_wait(bus_from_cap(bus), device, name, nexus_deadline(nx), &call, &out);
+	if (r < 0)
+		r = nexus_call_failed(nx, call, r, what);
+	else if (bus_open_results_get_endpoint(out, &ep) < 0 ||
+	         (fd = nx_rpc_cap_take_fd(nexus_endpoint_cap(ep))) < 0)
+		r = fail(nx->err, -EBADMSG, what);
+	else
+		*ret_fd = fd;
+	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
+	nx_rpc_call_free(call);
+	nx_rpc_cap_unref(bus);
+	return r;
+}
+
+NEXUS_EXPORT int nexus_resolve_peer(
+        nexus *nx, const char *device, const char *name, struct nx_rpc_cap **ret_cap)
+{
+	char what[160], key[160];
+	int fd = -1, r;
+
+	if (!nx)
+		return -EINVAL;
+	if (!device || !name || !ret_cap)
+		return fail(nx->err, -EINVAL, "resolve");
+	snprintf(what, sizeof(what), "resolve %s on %s", name, device);
+	/* Service names have no '/': the key never meets a local name. */
+	snprintf(key, sizeof(key), "%s/%s", device, name);
+	r = cached(nx, key, what, ret_cap);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = ask_bus(nx, device, name, what, &fd);
+	if (r < 0)
+		return r;
+	return channel(nx, key, what, fd, ret_cap);
 }

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus.capnp.h"
 #include "echo.capnp.h"
 #include "exec.capnp.h"
 #include "log.capnp.h"
@@ -56,6 +57,7 @@ static const struct nx_capnp_iface_desc *const *const known_schemas[] = {
         echo_interfaces,
         exec_interfaces,
         log_interfaces,
+        bus_interfaces,
         policy_interfaces,
         rng_interfaces,
         samgr_interfaces,

@@ -354,6 +354,51 @@ static int serve_watch(void *impl, nx_rpc_incoming *in, samgr_watch_params param
 /* Samgr.adopter, below with SamgrAdmin. */
 static int serve_adopter(void *impl, nx_rpc_incoming *in, samgr_adopter_params params);
 
+/* Adopts `conn` (taken) as `subject` (len bytes, validated by the schema) for `adopter`: the
+ * one rule behind SamgrAdmin.adopt (nexus-init) and Samgr.adopt (dsoftbusd, execd). Answers
+ * `in`. */
+static int adopt(struct samgrd *d, nx_rpc_incoming *in, const char *adopter,
+        struct nexus_endpoint *conn, const char *text, size_t len)
+{
+	char subject[NX_SVC_SUBJECT_MAX + 1];
+	int fd, r;
+
+	copy_text(subject, text, len);
+	/* Only subjects under the adopter's own prefix: init adopts svc:<name> (not reserved). */
+	r = reg_adopt_check(adopter, subject);
+	if (r < 0)
+		nx_rpc_cap_unref(nexus_endpoint_cap(conn));
+	if (r == -EPERM)
+		return nx_rpc_incoming_failf(
+		        in, r, "subject: %s may not be handed out by this adopter", subject);
+	if (r < 0)
+		return nx_rpc_incoming_failf(
+		        in, -EINVAL, "subject: %s is not <prefix>:<name>", subject);
+	/* The channel is the adopted process's alone: taken out of the capability. */
+	fd = conn ? nx_rpc_cap_take_fd(nexus_endpoint_cap(conn)) : -EINVAL;
+	nx_rpc_cap_unref(nexus_endpoint_cap(conn));
+	if (fd < 0)
+		return nx_rpc_incoming_failf(in, -EINVAL, "conn: no channel attached");
+	r = samgrd_client_add(d, fd, subject, len); /* takes fd */
+	if (r < 0)
+		return nx_rpc_incoming_failf(in, r, "cannot adopt %s", subject);
+	return 0;
+}
+
+static int serve_adopt(void *impl, nx_rpc_incoming *in, samgr_adopt_params params)
+{
+	struct samgrd_client *c = impl;
+	struct nexus_endpoint *conn = NULL;
+	const char *text;
+	size_t len;
+	int r;
+
+	(void)samgr_adopt_params_get_subject(params, &text, &len); /* validated already */
+	(void)samgr_adopt_params_get_conn(params, &conn);
+	r = adopt(c->d, in, c->subject, conn, text, len);
+	return r != 0 ? r : samgr_adopt_return(in);
+}
+
 static const struct samgr_server samgr_vt = {
         .register_ = serve_register,
         .resolve = serve_resolve,
@@ -361,6 +406,7 @@ static const struct samgr_server samgr_vt = {
         .watch = serve_watch,
         .authenticate = samgrd_serve_authenticate,
         .adopter = serve_adopter,
+        .adopt = serve_adopt,
 };
 
 int samgrd_rerun(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
@@ -412,44 +458,26 @@ fail:
 
 /* ---- SamgrAdmin ---- */
 
-/* Adopts `params.conn` for the adopter whose subject is `adopter`. */
-static int adopt(
+/* SamgrAdmin.adopt for the adopter whose subject is `adopter`. */
+static int admin_adopt_as(
         struct samgrd *d, const char *adopter, nx_rpc_incoming *in, samgr_admin_adopt_params params)
 {
-	char subject[NX_SVC_SUBJECT_MAX + 1];
 	struct nexus_endpoint *conn = NULL;
 	const char *text;
 	size_t len;
-	int fd, r;
+	int r;
 
 	(void)samgr_admin_adopt_params_get_subject(params, &text, &len); /* validated already */
-	copy_text(subject, text, len);
-	/* Only subjects under the adopter's own prefix: init adopts svc:<name> (not reserved),
-	 * execd app:<bundle>. */
-	r = reg_adopt_check(adopter, subject);
-	if (r == -EPERM)
-		return nx_rpc_incoming_failf(
-		        in, r, "subject: %s may not be handed out by this adopter", subject);
-	if (r < 0)
-		return nx_rpc_incoming_failf(
-		        in, -EINVAL, "subject: %s is not <prefix>:<name>", subject);
-	/* The channel is the adopted process's alone: taken out of the capability. */
-	r = samgr_admin_adopt_params_get_conn(params, &conn);
-	fd = r >= 0 ? nx_rpc_cap_take_fd(nexus_endpoint_cap(conn)) : r;
-	nx_rpc_cap_unref(nexus_endpoint_cap(conn));
-	if (fd < 0)
-		return nx_rpc_incoming_failf(in, -EINVAL, "conn: no channel attached");
-	r = samgrd_client_add(d, fd, subject, len); /* takes fd */
-	if (r < 0)
-		return nx_rpc_incoming_failf(in, r, "cannot adopt %s", subject);
-	return samgr_admin_adopt_return(in);
+	(void)samgr_admin_adopt_params_get_conn(params, &conn);
+	r = adopt(d, in, adopter, conn, text, len);
+	return r != 0 ? r : samgr_admin_adopt_return(in);
 }
 
 static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
 {
 	struct samgrd *d = impl;
 
-	return adopt(d, d->admin_subject, in, params);
+	return admin_adopt_as(d, d->admin_subject, in, params);
 }
 
 /* A SamgrAdmin that Samgr.adopter gave a client (execd): its subject, copied then. */
@@ -462,7 +490,7 @@ static int client_admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt
 {
 	struct client_admin *a = impl;
 
-	return adopt(a->d, a->subject, in, params);
+	return admin_adopt_as(a->d, a->subject, in, params);
 }
 
 static const struct samgr_admin_server client_admin_vt = {

@@ -100,14 +100,32 @@ static void explain_refusal(nexus *nx, const char *name)
 	nx_rpc_cap_unref(pol);
 }
 
+/* The device of `nx --peer`, or NULL. */
+static const char *peer_device;
+
+int nxt_set_peer(const char *device)
+{
+	size_t n = strlen(device);
+
+	if (n != 32)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!((device[i] >= '0' && device[i] <= '9') ||
+		            (device[i] >= 'a' && device[i] <= 'f')))
+			return -EINVAL;
+	peer_device = device;
+	return 0;
+}
+
 int nxt_resolve(struct nxt_session *s, const char *service, nx_rpc_cap **ret)
 {
-	int r = nexus_resolve(s->nx, service, ret);
+	int r = peer_device ? nexus_resolve_peer(s->nx, peer_device, service, ret)
+	                    : nexus_resolve(s->nx, service, ret);
 
 	if (r == 0)
 		return 0;
 	nxt_report_last(s->nx);
-	if (r == -EPERM)
+	if (r == -EPERM && !peer_device) /* the local policyd cannot explain the remote's rule */
 		explain_refusal(s->nx, service);
 	return 1;
 }

@@ -42,7 +42,12 @@ struct nxt_session {
 int nxt_session_open(struct nxt_session *s, const char *service);
 void nxt_session_close(struct nxt_session *s);
 
-/* Resolves `service` through the session into *ret. 0, or the failure reported and 1; a
+/* `nx --peer DEVICE`: from now on nxt_resolve() reaches the services of DEVICE, a paired
+ * device, through the local dsoftbusd (Bus.open) instead of samgrd. 0, or -EINVAL when device
+ * is not a device id. */
+int nxt_set_peer(const char *device);
+
+/* Resolves `service` through the session into *ret (on the --peer device if one was set). 0, or the failure reported and 1; a
  * refusal by policy is followed by the rule that decided it (asked of policyd). */
 int nxt_resolve(struct nxt_session *s, const char *service, nx_rpc_cap **ret);
 

@@ -39,12 +39,14 @@ static const struct {
 
 static int help(void)
 {
-	printf("usage: nx COMMAND [ARGS...]\n"
+	printf("usage: nx [--peer DEVICE] COMMAND [ARGS...]\n"
 	       "       nx --help | --version\n\n"
 	       "The operator's tool for a running Nexus. Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-8s %s\n", commands[i].name, commands[i].summary);
 	printf("\n'nx COMMAND --help' tells more; listings take --json.\n"
+	       "--peer DEVICE: the command talks to the services of DEVICE, a paired device\n"
+	       "(through the local dsoftbusd: nx bus).\n"
 	       "nx talks to samgrd at $NEXUS_RUNTIME_DIR/samgr.sock; without the variable it "
 	       "uses\n./.nexus/run of this directory or a parent (make run), else %s.\n"
 	       "Exit codes: 0 success, 1 refused or failed, 2 usage.\n",
@@ -90,6 +92,23 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "__complete") == 0)
 		return complete(argc - 2, argv + 2);
+	/* --peer DEVICE: every service the command resolves is DEVICE's (common.h). */
+	if (strcmp(argv[1], "--peer") == 0) {
+		if (argc < 4) {
+			fprintf(stderr,
+			        "nx: --peer needs a DEVICE and a command\nTry 'nx --help'.\n");
+			return NXT_EXIT_USAGE;
+		}
+		if (nxt_set_peer(argv[2]) < 0) {
+			fprintf(stderr,
+			        "nx: --peer: '%s' is not a device id (32 lowercase hex "
+			        "digits)\nTry 'nx --help'.\n",
+			        argv[2]);
+			return NXT_EXIT_USAGE;
+		}
+		argc -= 2;
+		argv += 2;
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "bundle.capnp.h"
+#include "bus.capnp.h"
 #include "echo.capnp.h"
 #include "exec.capnp.h"
 #include "keystore.capnp.h"
@@ -44,6 +45,7 @@ static const struct {
 } schemas[] = {
         {"bundle-format.capnp", NULL},
         {"bundle.capnp", bundle_interfaces},
+        {"bus.capnp", bus_interfaces},
         {"echo.capnp", echo_interfaces},
         {"exec.capnp", exec_interfaces},
         {"init.capnp", init_interfaces},
@@ -73,6 +75,7 @@ static const struct {
 	}
 EMPTY_SERVER(bundle_bundles)
 EMPTY_SERVER(bundle_watcher)
+EMPTY_SERVER(bus)
 EMPTY_SERVER(echo)
 EMPTY_SERVER(exec)
 EMPTY_SERVER(exec_process)
@@ -104,6 +107,7 @@ static const struct {
 } servers[] = {
         {&bundle_bundles_desc, serve_bundle_bundles},
         {&bundle_watcher_desc, serve_bundle_watcher},
+        {&bus_desc, serve_bus},
         {&echo_desc, serve_echo},
         {&exec_desc, serve_exec},
         {&exec_process_desc, serve_exec_process},

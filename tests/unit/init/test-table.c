@@ -57,13 +57,15 @@ static void sandbox_profiles(void **state)
 	assert_int_equal(load("samgrd s never\n"
 	                      "a b always sandbox=default\n"
 	                      "c d always sandbox=policy\n"
-	                      "f g always sandbox=none\n",
+	                      "f g always sandbox=none\n"
+	                      "h i always sandbox=net\n",
 	                         e),
-	        4);
+	        5);
 	assert_int_equal(e[0].sandbox, INIT_SANDBOX_DEFAULT); /* when not said */
 	assert_int_equal(e[1].sandbox, INIT_SANDBOX_DEFAULT);
 	assert_int_equal(e[2].sandbox, INIT_SANDBOX_POLICY);
 	assert_int_equal(e[3].sandbox, INIT_SANDBOX_NONE);
+	assert_int_equal(e[4].sandbox, INIT_SANDBOX_NET);
 	/* The device comes as an open= fd now: no profile opens it. */
 	assert_int_equal(load("samgrd s never sandbox=hwrng\n", e), -EINVAL);
 	fdcheck_assert(before);

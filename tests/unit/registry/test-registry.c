@@ -498,6 +498,13 @@ static void test_adopt_table(void **state)
 	snprintf(long_rest, sizeof(long_rest), "svc:%0*d", (int)REG_NAME_MAX + 1, 0);
 	char max_rest[REG_NAME_MAX + 8];
 	snprintf(max_rest, sizeof(max_rest), "app:%0*d", (int)REG_NAME_MAX, 0);
+	/* peer:<32 hex>/user:<name>, the name REG_NAME_MAX long (still within REG_SUBJECT_MAX),
+	 * and one more. */
+	const char *peer_prefix = "peer:0123456789abcdef0123456789abcdef/user:";
+	char peer_max[REG_SUBJECT_MAX + 8], peer_long[REG_SUBJECT_MAX + 8];
+	snprintf(peer_max, sizeof(peer_max), "%s%0*d", peer_prefix, (int)REG_NAME_MAX, 0);
+	snprintf(peer_long, sizeof(peer_long), "%s%0*d", peer_prefix, (int)REG_NAME_MAX + 1, 0);
+	assert_true(strlen(peer_max) <= REG_SUBJECT_MAX);
 	const struct {
 		const char *adopter;
 		const char *subject;
@@ -527,7 +534,31 @@ static void test_adopt_table(void **state)
 	        /* Never adoptable. */
 	        {"svc:init", "uid:0", -EPERM},
 	        {"svc:init", "uid:1000", -EPERM},
-	        {"svc:execd", "peer:dev1/app:x", -EPERM},
+	        {"svc:execd", "peer:0123456789abcdef0123456789abcdef/app:x", -EPERM},
+	        {"svc:init", "peer:0123456789abcdef0123456789abcdef/uid:0", -EPERM},
+	        /* dsoftbusd hands out peer:<device>/<subject of a local kind there>. */
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/uid:0", 0},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/svc:echod", 0},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/svc:init", 0},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/app:com.example", 0},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/user:alice", 0},
+	        {"svc:dsoftbusd", peer_max, 0},
+	        {"svc:dsoftbusd", "svc:x", -EPERM},
+	        {"svc:dsoftbusd", "app:x", -EPERM},
+	        {"svc:dsoftbus", "peer:0123456789abcdef0123456789abcdef/uid:0", -EPERM},
+	        {"svc:dsoftbusd", "peer:0123456789ABCDEF0123456789abcdef/uid:0", -EINVAL},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcde/uid:0", -EINVAL},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef0/uid:0", -EINVAL},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef", -EINVAL},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/", -EINVAL},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/uid:", -EINVAL},
+	        {"svc:dsoftbusd", "peer:0123456789abcdef0123456789abcdef/uid:0/x", -EINVAL},
+	        {"svc:dsoftbusd", "peer:dev1/app:x", -EINVAL},
+	        {"svc:dsoftbusd", "peer:", -EINVAL},
+	        {"svc:dsoftbusd",
+	                "peer:0123456789abcdef0123456789abcdef/peer:0123456789abcdef0123456789abcdef/uid:0",
+	                -EINVAL},
+	        {"svc:dsoftbusd", peer_long, -ENAMETOOLONG},
 	        /* Reserved names and the adopter itself. */
 	        {"svc:init", "svc:init", -EPERM},
 	        {"svc:init", "svc:samgrd", -EPERM},

@@ -82,6 +82,15 @@ interface Samgr {
   # this connection.
   # Errors: denied (the caller's subject adopts nothing).
   adopter @5 () -> (admin :SamgrAdmin);
+
+  # SamgrAdmin.adopt for a service that brokers callers of its own: starts serving Samgr on
+  # `conn`'s fd with `subject` as that connection's subject, the caller's own subject being
+  # the adopter. The same fixed table decides: `svc:dsoftbusd` hands out
+  # `peer:<device>/<subject>` (a caller on a paired device), `svc:execd` `app:<bundle>`;
+  # every other caller nothing. No capability is asked: the table is the rule.
+  # Errors: invalid_argument (no fd, malformed subject), denied (subject outside the caller's
+  # prefix), limit_exceeded.
+  adopt @6 (conn :T.Endpoint, subject :Text $N.maxLen(T.subjectMaxLen) $N.nonEmpty) -> ();
 }
 
 # The bootstrap object of the admin channel that nexus-init holds to samgrd, and what
