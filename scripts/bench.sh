@@ -616,4 +616,18 @@ else
 	echo "bench.sh: bench-noise not built: skipping Noise" >&2
 fi
 
+# ---- the device bus ------------------------------------------------------------------------
+# dsoftbusd's session layer across a veth link between two network namespaces (needs root;
+# bench/bench-bus.sh says "skipped: needs root" otherwise): 256 MiB on a session's stream vs
+# plain TCP, a 64-byte round trip vs a plain TCP ping-pong, the handshake vs 3 x X25519 + its
+# round trips. Each figure beside its baseline from the same run.
+if [ -x "$bin/bench-bus" ]; then
+	echo
+	echo "Device bus across a veth link (TCP + Noise_XX records + busmux streams vs plain TCP)"
+	"$(dirname "$0")/../bench/bench-bus.sh" "$build" --mib 256 --reps 3 | grep -v '^RESULT' ||
+		failed=1
+else
+	echo "bench.sh: bench-bus not built: skipping the device bus" >&2
+fi
+
 exit $failed

@@ -72,3 +72,15 @@ give_state() {
 	[ -n "$uid" ] || fail "give_state: $1 is not in services.conf"
 	chown -hR "$uid:$uid" "$NEXUS_STATE_DIR/$1"
 }
+
+# boot_init LOG [PREFIX...]: starts nexus-init (behind PREFIX, e.g. `ip netns exec NS env
+# VAR=...`, which exec into it) with its console in LOG, adds it to $pids, and waits for
+# 'init: ready'. Sets $booted_pid.
+boot_init() {
+	local out=$1
+	shift
+	"$@" "$init" >"$out" 2>&1 &
+	booted_pid=$!
+	pids+=("$booted_pid")
+	wait_for "$out" 'init: ready' || { log=$out; fail "no 'init: ready' in $out"; }
+}

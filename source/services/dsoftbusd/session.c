@@ -129,7 +129,7 @@ static int pump(struct bus_session *s)
 	uint64_t now = nx_clock_monotonic_ns();
 	int r = 0;
 
-	while (s->wlen - s->woff < BUS_SEND_QUEUE_MAX && busmux_pending(s->mux)) {
+	while (s->wlen - s->woff < BUS_SESSION_QUEUE_BYTES && busmux_pending(s->mux)) {
 		uint8_t rec[BUSMUX_RECORD_MAX];
 		size_t len, clen;
 		bool rekey;
@@ -139,8 +139,9 @@ static int pump(struct bus_session *s)
 			break;
 		r = reserve(s, LEN_PREFIX + len + NOISE_TAGLEN);
 		if (r >= 0)
-			r = noise_cipher_encrypt(&s->tx, NULL, 0, rec, len, s->wbuf + s->wlen + LEN_PREFIX,
-			        s->wcap - s->wlen - LEN_PREFIX, &clen);
+			r = noise_cipher_encrypt(&s->tx, NULL, 0, rec, len,
+			        s->wbuf + s->wlen + LEN_PREFIX, s->wcap - s->wlen - LEN_PREFIX,
+			        &clen);
 		if (r >= 0 && rekey)
 			r = noise_cipher_rekey(&s->tx);
 		sodium_memzero(rec, len);
@@ -309,7 +310,8 @@ static int receive(struct bus_session *s)
 			if (n == -EAGAIN)
 				return 0;
 			if (n <= 0) {
-				fail(s, n == 0 ? -ECONNRESET : (int)n, "the peer closed the connection");
+				fail(s, n == 0 ? -ECONNRESET : (int)n,
+				        "the peer closed the connection");
 				return -1;
 			}
 			s->rlen += (size_t)n;
