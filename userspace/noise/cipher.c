@@ -43,14 +43,17 @@ int noise_cipher_encrypt(struct noise_cipher *cs, const void *ad, size_t ad_len,
 	uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
 	unsigned long long out_len = 0;
 
-	assert_return(cs && (in || len == 0) && out && ret_len && (ad || ad_len == 0), -EINVAL);
+	assert_return(
+	        cs && (in || len == 0) && (out || size == 0) && ret_len && (ad || ad_len == 0),
+	        -EINVAL);
 	if (!cs->has_key) {
 		/* Before the handshake keys anything, EncryptWithAd returns the plaintext. */
 		if (len > NOISE_MSG_MAX)
 			return -EMSGSIZE;
 		if (size < len)
 			return -ENOBUFS;
-		memmove(out, in, len);
+		if (len)
+			memmove(out, in, len);
 		*ret_len = len;
 		return 0;
 	}
@@ -74,13 +77,16 @@ int noise_cipher_decrypt(struct noise_cipher *cs, const void *ad, size_t ad_len,
 	uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
 	unsigned long long out_len = 0;
 
-	assert_return(cs && (in || len == 0) && out && ret_len && (ad || ad_len == 0), -EINVAL);
+	assert_return(
+	        cs && (in || len == 0) && (out || size == 0) && ret_len && (ad || ad_len == 0),
+	        -EINVAL);
 	if (len > NOISE_MSG_MAX)
 		return -EMSGSIZE;
 	if (!cs->has_key) {
 		if (size < len)
 			return -ENOBUFS;
-		memmove(out, in, len);
+		if (len)
+			memmove(out, in, len);
 		*ret_len = len;
 		return 0;
 	}

@@ -76,7 +76,8 @@ struct noise_cipher {
 void noise_cipher_init(struct noise_cipher *cs, const uint8_t k[NOISE_KEYLEN]);
 
 /* EncryptWithAd: writes len + NOISE_TAGLEN bytes (len bytes without a key) of ciphertext to
- * out (size bytes; out may equal in) and *ret_len, then n += 1. ad may be NULL with ad_len 0.
+ * out (size bytes; out may equal in) and *ret_len, then n += 1. ad, in and out may each be
+ * NULL with a length of 0.
  * -EOVERFLOW once n reached 2^64-1 (reserved, §5.1), -EMSGSIZE when the result would pass
  * NOISE_MSG_MAX, -ENOBUFS. Nothing changes on failure. */
 int noise_cipher_encrypt(struct noise_cipher *cs, const void *ad, size_t ad_len, const void *in,

@@ -381,6 +381,38 @@ static void handshake_sizes_are_bounded(void **state)
 	free(msg);
 }
 
+/* No payload at all (NULL, 0) in every message, and an empty record: dsoftbusd's message 1. */
+static void empty_payloads_pass(void **state)
+{
+	struct pair p;
+	struct noise_handshake *side[2];
+	struct noise_cipher send[2], recv[2];
+	uint8_t msg[128];
+	size_t len = 0, plen = 0;
+
+	(void)state;
+	pair_init(&p, PROLOGUE, PROLOGUE);
+	side[0] = &p.init;
+	side[1] = &p.resp;
+	for (unsigned step = 0; step < 3; step++) {
+		assert_int_equal(
+		        noise_hs_write(side[step % 2], NULL, 0, msg, sizeof(msg), &len), 0);
+		assert_int_equal(noise_hs_read(side[1 - step % 2], msg, len, NULL, 0, &plen), 0);
+		assert_int_equal(plen, 0);
+	}
+	assert_int_equal(noise_hs_split(&p.init, &send[0], &recv[0], NULL), 0);
+	assert_int_equal(noise_hs_split(&p.resp, &send[1], &recv[1], NULL), 0);
+	assert_int_equal(
+	        noise_cipher_encrypt(&send[0], NULL, 0, NULL, 0, msg, sizeof(msg), &len), 0);
+	assert_int_equal(len, NOISE_TAGLEN);
+	assert_int_equal(noise_cipher_decrypt(&recv[1], NULL, 0, msg, len, NULL, 0, &plen), 0);
+	assert_int_equal(plen, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		noise_cipher_wipe(&send[i]);
+		noise_cipher_wipe(&recv[i]);
+	}
+}
+
 /* ---- Transport ---- */
 
 static void transport_goes_both_ways(void **state)
@@ -555,6 +587,7 @@ int main(void)
 	        cmocka_unit_test(different_prologues_do_not_meet),
 	        cmocka_unit_test(low_order_keys_are_refused),
 	        cmocka_unit_test(handshake_sizes_are_bounded),
+	        cmocka_unit_test(empty_payloads_pass),
 	        cmocka_unit_test(transport_goes_both_ways),
 	        cmocka_unit_test(reordered_and_replayed_records_are_refused),
 	        cmocka_unit_test(rekey_changes_the_key_on_both_sides),
