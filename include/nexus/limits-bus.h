@@ -11,14 +11,5 @@
 #define BUS_HANDSHAKING_MAX 16u
 /* A handshake not complete after this long is dropped (a truncated or stalled handshake). */
 #define BUS_HANDSHAKE_TIMEOUT_NS (5ull * 1000000000ull)
-/* Bytes of encrypted records queued for one peer's socket: past it the session stops making
- * more until the peer reads, so a peer that does not read only stalls its own streams (which
- * push back on their callers through credit). */
-#define BUS_SEND_QUEUE_MAX (256u << 10)
-/* Each blocking call dsoftbusd makes while it starts (rngd, keystored) waits at most this. */
-#define BUS_STARTUP_CALL_NS (10ull * 1000000000ull)
-/* A Cap'n Proto frame relayed between a local channel and a stream, at most (the system's
- * control message cap: larger payloads travel as VMOs). */
-#define BUS_RELAY_FRAME_MAX NX_MSG_MAX_BYTES
 
 #endif

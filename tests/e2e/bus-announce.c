@@ -8,7 +8,9 @@
  * usage: bus-announce SEED-BYTE IFNAME SESSION-PORT SERVICES
  * Prints "id <device id> dk <hex> nk <hex>" once started, "peer <verdict> <id> <addr>
  * <port> <services>" for each peer event, and on SIGUSR1 one line "counts <verdict>=<n>..."
- * with every verdict of the table and "peers=<n>". SIGTERM: goodbye, exit 0.
+ * with every verdict of the table and "peers=<n>". SIGUSR2: the services become
+ * SERVICES,more (signed anew and announced, as when dsoftbusd exports another service).
+ * SIGTERM: goodbye, exit 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -91,6 +93,21 @@ static void on_usr1(nx_source *s, int signo, void *userdata)
 	fflush(stdout);
 }
 
+/* The services given on the command line. */
+static const char *services;
+
+static void on_usr2(nx_source *s, int signo, void *userdata)
+{
+	char more[BUSDISC_SERVICES_TEXT_MAX + 1];
+	bus_disc *disc = userdata;
+	int n = snprintf(more, sizeof(more), "%s%smore", services, *services ? "," : "");
+
+	(void)s;
+	(void)signo;
+	if (n < 0 || (size_t)n >= sizeof(more) || bus_disc_set_services(disc, more) < 0)
+		fprintf(stderr, "bus-announce: cannot add a service to %s\n", services);
+}
+
 static void on_term(nx_source *s, int signo, void *userdata)
 {
 	(void)s;
@@ -109,7 +126,7 @@ int main(int argc, char **argv)
 {
 	uint8_t seed[KS_SEED_LEN], pub[KS_PUBLIC_LEN], noise_secret[32], noise_pub[32];
 	struct signer signer = {0};
-	nx_source *usr1 = NULL, *term = NULL;
+	nx_source *usr1 = NULL, *usr2 = NULL, *term = NULL;
 	bus_disc *disc = NULL;
 	nx_loop *loop = NULL;
 	int r, code = 1;
@@ -121,6 +138,7 @@ int main(int argc, char **argv)
 	if (sodium_init() < 0)
 		return 1;
 	nx_log_init("bus-announce");
+	services = argv[4];
 	memset(seed, atoi(argv[1]), sizeof(seed));
 	crypto_sign_seed_keypair(pub, signer.secret, seed);
 	memset(noise_secret, atoi(argv[1]) ^ 0x5a, sizeof(noise_secret));
@@ -143,6 +161,8 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = nx_loop_add_signal(loop, SIGUSR1, on_usr1, disc, &usr1);
 	if (r == 0)
+		r = nx_loop_add_signal(loop, SIGUSR2, on_usr2, disc, &usr2);
+	if (r == 0)
 		r = nx_loop_add_signal(loop, SIGTERM, on_term, loop, &term);
 	if (r < 0) {
 		fprintf(stderr, "bus-announce: %s\n", strerror(-r));
@@ -156,6 +176,7 @@ int main(int argc, char **argv)
 	}
 	bus_disc_free(disc);
 	nx_source_free(usr1);
+	nx_source_free(usr2);
 	nx_source_free(term);
 	nx_source_free(signer.defer);
 	nx_loop_free(loop);

@@ -8,6 +8,11 @@
 #   bus-discovery.py register ADDR      register a device of our format with zeroconf's own
 #                                       responder (signed here); prints "registered <id>"
 #                                       and serves until SIGTERM, then says goodbye
+#   bus-discovery.py capture ADDR ID FILE
+#                                       keep the first response announcing device ID heard
+#                                       from ADDR's link in FILE, as it came; prints
+#                                       "listening" once joined, "captured" when done
+#   bus-discovery.py replay ADDR FILE   send FILE's bytes to the mDNS group from ADDR
 #   bus-discovery.py hostile ADDR       send announcements built by zeroconf's own encoder
 #                                       and signed here: one good, then forged, replayed,
 #                                       stale, future, mismatched, unsigned, oversized,
@@ -22,7 +27,7 @@ import time
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from zeroconf import (DNSOutgoing, DNSPointer, DNSService, DNSText, ServiceBrowser, ServiceInfo,
+from zeroconf import (DNSIncoming, DNSOutgoing, DNSPointer, DNSService, DNSText, ServiceBrowser, ServiceInfo,
                       ServiceListener, Zeroconf)
 from zeroconf import const
 
@@ -117,6 +122,43 @@ def register(addr):
         zc.close()
 
 
+def mdns_socket(addr):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(addr))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+    return s
+
+
+def capture(addr, id_, path):
+    """A listener sharing port 5353, as any responder on the link can."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("", 5353))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                 socket.inet_aton("224.0.0.251") + socket.inet_aton(addr))
+    s.settimeout(60)
+    print("listening", flush=True)
+    instance = "%s.%s" % (id_, SERVICE)
+    while True:
+        data, _ = s.recvfrom(9000)
+        msg = DNSIncoming(data)
+        if msg.is_response() and any(r.name == instance and r.type == const._TYPE_TXT
+                                     for r in msg.answers):
+            break
+    with open(path, "wb") as f:
+        f.write(data)
+    print("captured", flush=True)
+
+
+def replay(addr, path):
+    with open(path, "rb") as f:
+        data = f.read()
+    s = mdns_socket(addr)
+    s.bind((addr, 0))
+    s.sendto(data, ("224.0.0.251", 5353))
+
+
 def announcement(key, ts, port=7001, svc="echod", id_=None, sign_key=None, signed=True):
     """A response announcing key's device, encoded by zeroconf."""
     f = fields(key, ts, port, svc, id_)
@@ -154,9 +196,7 @@ def hostile(addr):
         bytes(2000),                                         # malformed: oversized
         b"\x00\x01garbage" * 8,                              # malformed: garbage
     ]
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(addr))
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+    s = mdns_socket(addr)
     s.bind((addr, 0))
     for p in sends:
         s.sendto(p, ("224.0.0.251", 5353))
@@ -165,4 +205,6 @@ def hostile(addr):
 
 
 if __name__ == "__main__":
-    {"browse": browse, "register": register, "hostile": hostile}[sys.argv[1]](sys.argv[2])
+    modes = {"browse": browse, "register": register, "hostile": hostile, "capture": capture,
+             "replay": replay}
+    modes[sys.argv[1]](*sys.argv[2:])

@@ -10,13 +10,16 @@
 #  - announcements built by zeroconf's encoder and signed in Python reach the adapter: a good
 #    one is accepted (a new peer), forged, replayed, stale, future, mismatched, unsigned,
 #    oversized and garbage ones are each ignored and counted under their cause;
-#  - the adapter keeps serving: zeroconf resolves it again afterwards.
-# usage: bus-discovery.sh BUILD_DIR TEST_SOURCE_DIR
+#  - the adapter keeps serving: zeroconf resolves it again afterwards;
+#  - two adapters (A, and a second in B) find each other; A's services change (signed anew,
+#    announced) and B sees it changed; A's earlier announcement, captured off the link and
+#    replayed, is refused by B as a replay; B's goodbye takes it out of A's table.
+# usage: bus-discovery.sh BUILD_DIR
 set -euo pipefail
 build=$1
-here=$2
-# shellcheck source=lib.sh
-source "$here/lib.sh"
+here=$(dirname "$0")
+# shellcheck source=tests/e2e/lib.sh
+. "$here/lib.sh"
 announce=$build/tests/e2e/bus-announce
 py=/usr/bin/python3
 
@@ -108,6 +111,34 @@ grep -qx "peer new $good $addr_b 7001 echod" "$out" || fail "the good announceme
 resolved=$(ip netns exec "$ns_b" $py "$here/bus-discovery.py" browse "$addr_b") ||
 	fail "zeroconf could not resolve the announcement after the hostile ones"
 [ "$resolved" = "$expect" ] || fail "resolved: $resolved (expected: $expect)"
+
+# Adapter to adapter. A listener in B keeps A's first answer to B's browse, as it came.
+cap=$tmp/capture.out
+ip netns exec "$ns_b" $py "$here/bus-discovery.py" capture "$addr_b" "$id" "$tmp/old.pkt" >"$cap" &
+pids+=($!)
+capturer=$!
+wait_for "$cap" listening || fail "the capture did not start"
+out_b=$tmp/announce-b.out
+ip netns exec "$ns_b" "$announce" 6 "$veth_b" 7412 logd >"$out_b" 2>"$tmp/announce-b.err" &
+pids+=($!)
+announcer_b=$!
+wait_for "$out_b" 'id [0-9a-f]\{32\} dk .*' || fail "the second bus-announce did not start"
+id_b=$(awk '$1 == "id" {print $2}' "$out_b")
+wait_for "$out_b" "peer new $id $addr_a 7411 echod,vfsd" || fail "B did not find A: $(cat "$out_b")"
+wait_for "$out" "peer new $id_b $addr_b 7412 logd" || fail "A did not find B"
+wait "$capturer" || fail "A's announcement was not captured"
+kill -USR2 "$announcer"
+wait_for "$out_b" "peer changed $id $addr_a 7411 echod,vfsd,more" ||
+	fail "B did not see A's services change: $(cat "$out_b")"
+ip netns exec "$ns_b" $py "$here/bus-discovery.py" replay "$addr_b" "$tmp/old.pkt" ||
+	fail "the replay was not sent"
+out=$out_b announcer=$announcer_b counts_hold new=1 changed=1 replay=1 peers=1 ||
+	fail "B did not refuse A's replayed announcement"
+grep -q "peer changed $id .* echod,vfsd\$" "$out_b" && fail "the replay changed A back in B's table"
+kill -TERM "$announcer_b"
+wait "$announcer_b" || fail "the second bus-announce did not exit 0 on SIGTERM"
+wait_for "$out" "peer goodbye $id_b $addr_b 7412 logd" || fail "A did not hear B's goodbye"
+wait_for "$out" "gone $id_b" || fail "B's goodbye did not take it out of A's table"
 
 kill -TERM "$announcer"
 wait "$announcer" || fail "bus-announce did not exit 0 on SIGTERM"

@@ -7,6 +7,9 @@
 #    again and B accepts with the right code; both then list each other as paired;
 #  - remote echo: `nx --peer B echo` on A reaches B's echod as peer:<A>/uid:0; a service B does
 #    not export is not_found, one B exports but whose policy does not grant peers is denied;
+#  - a VMO (3000 bytes to keystored's verify) is streamed to B and resealed there;
+#  - a call carrying an fd that is no VMO is answered unsupported:, the channel lives on;
+#  - 64 streams at once (BUSMUX_STREAMS_MAX), the 65th refused, all freed when closed;
 #  - B's dsoftbusd killed -9 is restarted by init: pins and exports persist, A reaches it again;
 #  - hostile TCP peers: garbage instead of a handshake, a stalled handshake (slowloris), more
 #    half-open connections than BUS_HANDSHAKING_MAX: each costs only itself, is counted in
@@ -50,7 +53,11 @@ status_field() {
 
 boot_node a
 # b keeps its port across the restart below (a reaches it where it was last): a free one.
-NEXUS_BUS_PORT=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+# b lets paired devices verify signatures with its keystored (the VMO test below).
+cp -r "$(cd "$(dirname "$0")/../.." && pwd)/policies" "$tmp/b-policies"
+echo "allow peer:* ipc.connect.keystored" >>"$tmp/b-policies/bus.policy"
+NEXUS_POLICY_DIR=$tmp/b-policies \
+	NEXUS_BUS_PORT=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 	boot_node b
 grep -q -x 'dsoftbusd: ready' "$tmp/a.log" || fail "no dsoftbusd: ready on a"
 A=$(status_field a device)
@@ -91,7 +98,7 @@ echo "ok an unpaired device is not called"
 
 # ---- Pairing: a wrong code drops it; the right one pins both sides ----
 expect 0 'echod exported' b bus export echod
-out=$(on a "$nx" bus pair "$B" --address "127.0.0.1:$PB" --yes) || fail "pair: $out"
+out=$(on a "$nx" bus pair "$B" --address "127.0.0.1:$PB" --yes) || { grep -A20 "Assert\|ERROR\|exit dsoftbusd" "$tmp/a.log" "$tmp/b.log"; fail "pair: $out"; }
 code=$(sed -n 's/^code \([0-9]\{6\}\)$/\1/p' <<<"$out")
 [ -n "$code" ] || fail "pair printed no code: $out"
 for _ in $(seq 100); do
@@ -133,6 +140,37 @@ expect 1 "not_found: echod is not exported by $A" b --peer "$A" echo hi
 [ "$(status_field b opensRefused)" -ge 2 ] && [ "$(status_field a opensRefused)" -ge 1 ] ||
 	fail "refused opens not counted"
 echo "ok remote echo as peer:$A/uid:0; not exported: not_found; not granted: denied"
+
+# ---- Streams per session: BUSMUX_STREAMS_MAX at once, the next limit_exceeded ----
+out=$(on a "$build/tests/e2e/bus-probe" open-many "$B" echod 65 2>&1) && fail "65 streams: $out"
+grep -q -x 'probe: opened 64' <<<"$out" && grep -q '^probe: limit_exceeded' <<<"$out" ||
+	fail "stream cap: $out"
+# Closed, they are freed (the services and samgrd notice the closed channels as they come).
+ok=
+for _ in $(seq 50); do
+	out=$(on a "$nx" --peer "$B" echo after-cap 2>&1) && { ok=1; break; }
+	sleep 0.1
+done
+[ -n "$ok" ] || fail "after the stream cap: $out"
+echo "ok BUSMUX_STREAMS_MAX streams held at once, the next refused, all freed when closed"
+
+# ---- An fd that is no VMO: the call is refused with unsupported:, the channel lives on ----
+out=$(on a "$build/tests/e2e/bus-probe" send-socket "$B" 2>&1) || fail "send-socket: $out"
+grep -q '^probe: unsupported: ' <<<"$out" &&
+	grep -q -x "probe: echo alive peer:$A/uid:0" <<<"$out" || fail "send-socket: $out"
+echo "ok a call carrying a socket: unsupported:, and the same channel still calls echod"
+
+# ---- A VMO crosses the bus: data over KS_INLINE_DATA_MAX goes to B's keystored as a VMO ----
+expect 0 'keystored exported' b bus export keystored
+head -c 3000 /dev/urandom >"$tmp/data"
+pub=$(on a "$nx" key public @device) || fail "a's device key"
+sig=$(on a "$nx" key sign @device bus.test <"$tmp/data") || fail "a signs: $sig"
+out=$(on a "$nx" --peer "$B" key verify "$pub" bus.test "$sig" <"$tmp/data") ||
+	fail "verify through b (a 3000-byte VMO over the bus): $out"
+printf 'x' | dd of="$tmp/data" bs=1 seek=2999 conv=notrunc 2>/dev/null
+st=0; out=$(on a "$nx" --peer "$B" key verify "$pub" bus.test "$sig" <"$tmp/data") || st=$?
+[ "$st" = 1 ] || fail "a changed last byte still verified through b: $out"
+echo "ok a 3000-byte VMO crossed the bus: b's keystored verified it, and refused it changed"
 
 # ---- B's dsoftbusd killed: restarted with its pins and exports; A reaches it again ----
 bpid=$(pgrep -P "${pids[1]}" -x dsoftbusd) || fail "no dsoftbusd child of b's init"

@@ -204,10 +204,12 @@ stop
 # ---- 9. No source passes: unavailable ----
 export NEXUS_RNGD_SOURCES=hwrng
 boot alone
+# dsoftbusd was refused its seed while booting: count only nx's request from here.
+refused=$("$nx" rng status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["requestsRefused"])')
 st=0; "$nx" rng bytes 32 --hex >/dev/null 2>"$tmp/err" || st=$?
 [ "$st" = 1 ] && grep -q "unavailable: no entropy source passes its health tests" "$tmp/err" ||
 	fail "no source: $(cat "$tmp/err")"
 "$nx" rng status --json | py "len(d['sources']) == 1 and not d['sources'][0]['healthy'] and
-	d['requestsRefused'] == 1" || fail "status with no source"
+	d['requestsRefused'] == $refused + 1" || fail "status with no source"
 echo "ok no healthy source: unavailable, counted"
 stop

@@ -157,9 +157,11 @@ int noise_hs_remote_static(const struct noise_handshake *hs, uint8_t ret_rs[NOIS
  * same on both sides). */
 void noise_hs_hash(const struct noise_handshake *hs, uint8_t ret_hash[NOISE_HASHLEN]);
 
-/* Split, once all three messages are done: ret_send / ret_recv are this side's transport
- * ciphers (the initiator sends with the first, the responder with the second), ret_hash (may
- * be NULL) the handshake hash. Then the handshake is wiped. -EPROTO before the end. */
+/* Split, once all three messages are done: ret_send is the cipher this side encrypts with and
+ * ret_recv the one it decrypts with, whatever its role: the role is applied here (Split's c1
+ * goes to the initiator's ret_send and the responder's ret_recv, c2 the other way), so callers
+ * never swap them. ret_hash (may be NULL) gets the handshake hash. Then the handshake is
+ * wiped. -EPROTO before the end. */
 int noise_hs_split(struct noise_handshake *hs, struct noise_cipher *ret_send,
         struct noise_cipher *ret_recv, uint8_t ret_hash[NOISE_HASHLEN]);
 

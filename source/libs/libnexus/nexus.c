@@ -353,7 +353,8 @@ static int cached(nexus *nx, const char *key, const char *what, struct nx_rpc_ca
 }
 
 /* Starts a channel on fd (taken), cached under `key`; its bootstrap in *ret_cap. */
-static int channel(nexus *nx, const char *key, const char *what, int fd, struct nx_rpc_cap **ret_cap)
+static int channel(
+        nexus *nx, const char *key, const char *what, int fd, struct nx_rpc_cap **ret_cap)
 {
 	size_t len = strlen(key);
 	struct svc *s = calloc(1, sizeof(*s) + len + 1);

@@ -50,8 +50,8 @@ static int check(struct dsoftbusd *d, nx_rpc_incoming *in, const char *cap)
 
 static int fail_device(nx_rpc_incoming *in)
 {
-	return nx_rpc_incoming_failf(in, -EINVAL, "device: not %u lowercase hex digits",
-	        BUS_DEVICE_ID_LEN);
+	return nx_rpc_incoming_failf(
+	        in, -EINVAL, "device: not %u lowercase hex digits", BUS_DEVICE_ID_LEN);
 }
 
 /* ---- Exports ---------------------------------------------------------------------------- */
@@ -70,8 +70,8 @@ void bus_exports_list(const struct dsoftbusd *d, char sep, char *buf, size_t cap
 
 	buf[0] = '\0';
 	for (unsigned i = 0; i < d->n_exports && off < cap; i++)
-		off += (size_t)snprintf(buf + off, cap - off, "%s%s", i ? (char[]){sep, 0} : "",
-		        d->exports[i]);
+		off += (size_t)snprintf(
+		        buf + off, cap - off, "%s%s", i ? (char[]){sep, 0} : "", d->exports[i]);
 }
 
 static int exports_save(struct dsoftbusd *d)
@@ -160,12 +160,12 @@ static int serve_export(void *impl, nx_rpc_incoming *in, bus_export_params param
 /* ---- Peers and status ------------------------------------------------------------------- */
 
 struct peer_row {
+	uint64_t last_seen_ms;
+	const char *services; /* borrowed from the discovery table, "" if none */
+	uint32_t streams;
+	bool paired, connected;
 	char device[BUSPAIR_ID_LEN + 1];
 	char address[BUS_ADDRESS_MAX_LEN + 1];
-	const char *services; /* borrowed from the discovery table, "" if none */
-	uint64_t last_seen_ms;
-	bool paired, connected;
-	uint32_t streams;
 };
 
 static struct peer_row *row_for(struct peer_row *rows, size_t *n, const char *device)
@@ -215,7 +215,8 @@ static size_t collect_peers(struct dsoftbusd *d, struct peer_row *rows)
 			continue;
 		row->connected = true;
 		if (!row->address[0])
-			snprintf(row->address, sizeof(row->address), "%s", bus_session_address(ps->s));
+			snprintf(row->address, sizeof(row->address), "%s",
+			        bus_session_address(ps->s));
 		struct busmux_stats st;
 		busmux_stats(bus_session_mux(ps->s), &st);
 		row->streams = st.streams;
@@ -239,7 +240,8 @@ static int set_services(bus_peer_b b, const char *list)
 	if (n > BUS_EXPORTS_MAX)
 		n = BUS_EXPORTS_MAX;
 	r = bus_peer_init_services(b, n, &l);
-	for (tok = strtok_r(copy, ",", &save); r >= 0 && tok && i < n; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(copy, ",", &save); r >= 0 && tok && i < n;
+	        tok = strtok_r(NULL, ",", &save)) {
 		nx_capnp_bptr p = nx_capnp_blist_ptr(&l, i++);
 		r = nx_capnp_bptr_set_text(&p, tok, strlen(tok));
 	}
@@ -361,8 +363,9 @@ static int pair_on(struct dsoftbusd *d, struct bus_peer_session *ps, nx_rpc_inco
 	return bus_pair_return(in, bus_session_sas(ps->s));
 }
 
-/* Opens a stream on ps for w (taken: kept until OPEN_OK or the refusal). */
-static void open_on(struct bus_peer_session *ps, struct bus_waiter *w)
+/* Opens a stream on ps for w (taken: kept until OPEN_OK or the refusal): NX_RPC_ASYNC, or 0
+ * when w->in was answered at once (no stream could be opened). */
+static int open_on(struct bus_peer_session *ps, struct bus_waiter *w)
 {
 	struct bus_stream *st = bus_stream_new(ps, 0);
 	int r = st ? busmux_open(bus_session_mux(ps->s), w->service, w->subject, st, &st->stream)
@@ -374,10 +377,11 @@ static void open_on(struct bus_peer_session *ps, struct bus_waiter *w)
 		nx_rpc_incoming_failf(w->in, r == -EMFILE ? -EDQUOT : r,
 		        "cannot open a stream to %s on %s", w->service, w->device);
 		free(w);
-		return;
+		return 0;
 	}
 	st->open_call = w;
 	bus_session_kick(ps->s);
+	return NX_RPC_ASYNC;
 }
 
 void bus_waiter_done(struct bus_waiter *w, struct bus_peer_session *ps, int error, const char *why)
@@ -386,7 +390,7 @@ void bus_waiter_done(struct bus_waiter *w, struct bus_peer_session *ps, int erro
 		nx_rpc_incoming_failf(w->in, -EAGAIN, "cannot reach %s: %s", w->device, why);
 		free(w);
 	} else if (w->service[0]) {
-		open_on(ps, w);
+		(void)open_on(ps, w);
 	} else {
 		pair_on(w->d, ps, w->in);
 		free(w);
@@ -415,8 +419,8 @@ void bus_stream_answered(struct bus_stream *st, const char *reason)
 	else
 		fds[0] = -1;
 	if (r >= 0)
-		r = bus_relay_new(st->d->loop, fds[0], st->ps->s, st->stream,
-		        bus_stream_relay_gone, st, &st->relay);
+		r = bus_relay_new(st->d->loop, fds[0], st->ps->s, st->stream, bus_stream_relay_gone,
+		        st, &st->relay);
 	if (r < 0) {
 		nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 		nx_rpc_incoming_failf(w->in, r, "cannot relay the stream");
@@ -472,7 +476,8 @@ static int serve_pair(void *impl, nx_rpc_incoming *in, bus_pair_params params)
 		return nx_rpc_incoming_failf(
 		        in, r, "%s was not discovered: give its address", device);
 	if (r < 0)
-		return nx_rpc_incoming_failf(in, -EAGAIN, "cannot reach %s: %s", device, strerror(-r));
+		return nx_rpc_incoming_failf(
+		        in, -EAGAIN, "cannot reach %s: %s", device, strerror(-r));
 	return NX_RPC_ASYNC;
 }
 
@@ -503,8 +508,8 @@ static int serve_pending(void *impl, nx_rpc_incoming *in, bus_pending_params par
 }
 
 /* Tells the peer (if there is a session) a pairing frame. */
-static void send_pair(struct dsoftbusd *d, const char *device, enum busmux_type type,
-        const char *reason)
+static void send_pair(
+        struct dsoftbusd *d, const char *device, enum busmux_type type, const char *reason)
 {
 	struct bus_peer_session *ps = bus_session_find(d, device);
 
@@ -535,7 +540,8 @@ static int serve_accept(void *impl, nx_rpc_incoming *in, bus_accept_params param
 	if (sas[0] && buspair_sas_check(sas) < 0)
 		return nx_rpc_incoming_failf(in, -EINVAL, "sas: not %u digits", BUS_SAS_LEN);
 	if (buspair_pending_get(d->pending, device, nx_clock_monotonic_ns(), &req) < 0)
-		return nx_rpc_incoming_failf(in, -ENOENT, "no pairing with %s is under way", device);
+		return nx_rpc_incoming_failf(
+		        in, -ENOENT, "no pairing with %s is under way", device);
 	if (sas[0] && strcmp(sas, req.sas) != 0) {
 		(void)buspair_pending_cancel(d->pending, device);
 		send_pair(d, device, BUSMUX_PAIR_REJECT, "integrity: the codes differ");
@@ -570,7 +576,8 @@ static int serve_reject(void *impl, nx_rpc_incoming *in, bus_reject_params param
 	if (buspair_id_check(device) < 0)
 		return fail_device(in);
 	if (buspair_pending_cancel(d->pending, device) < 0)
-		return nx_rpc_incoming_failf(in, -ENOENT, "no pairing with %s is under way", device);
+		return nx_rpc_incoming_failf(
+		        in, -ENOENT, "no pairing with %s is under way", device);
 	send_pair(d, device, BUSMUX_PAIR_REJECT, "denied: the operator rejected the pairing");
 	return bus_reject_return(in);
 }
@@ -637,10 +644,8 @@ static int serve_open(void *impl, nx_rpc_incoming *in, bus_open_params params)
 	snprintf(w->service, sizeof(w->service), "%s", service);
 	snprintf(w->subject, sizeof(w->subject), "%s", subject);
 	ps = bus_session_find(d, device);
-	if (ps) {
-		open_on(ps, w);
-		return NX_RPC_ASYNC;
-	}
+	if (ps)
+		return open_on(ps, w);
 	r = bus_session_reach(d, device, NULL, w);
 	if (r < 0) {
 		free(w);

@@ -98,8 +98,8 @@ struct bus_peer_session *bus_session_find(struct dsoftbusd *d, const char *devic
 /* Dials device (at addr:port, or where it was last reached or discovered) unless a session
  * is being made already; `w` (taken) is answered once it is established or failed. 0,
  * -ENOENT (nowhere known to reach it), or the dial's error (w not taken then). */
-int bus_session_reach(struct dsoftbusd *d, const char *device, const char *address,
-        struct bus_waiter *w);
+int bus_session_reach(
+        struct dsoftbusd *d, const char *device, const char *address, struct bus_waiter *w);
 void bus_sessions_free(struct dsoftbusd *d);
 /* Pairing steps (bus.c's accept/reject, and the peer's PAIR_* frames). */
 int bus_pairing_begin(struct dsoftbusd *d, struct bus_peer_session *ps);

@@ -19,7 +19,8 @@
 #define SEED_BYTES (ENT_DRBG_SEED_MIN + ENT_DRBG_NONCE_MIN)
 
 /* A channel to `name` through samgrd, and its bootstrap: both the caller's. */
-static int connect_service(nx_svc *svc, const char *name, nx_rpc_conn **ret_conn, nx_rpc_cap **ret_cap)
+static int connect_service(
+        nx_svc *svc, const char *name, nx_rpc_conn **ret_conn, nx_rpc_cap **ret_cap)
 {
 	uint64_t deadline = nx_clock_monotonic_ns() + BUS_STARTUP_CALL_NS;
 	struct nexus_endpoint *endpoint = NULL;
@@ -109,8 +110,8 @@ static int device_key(struct keystore *ks, uint8_t pub[BUSAUTH_KEY_LEN])
 	return r;
 }
 
-static int sign_static(struct keystore *ks, const uint8_t static_pub[NOISE_DHLEN],
-        uint8_t sig[BUSAUTH_SIG_LEN])
+static int sign_static(
+        struct keystore *ks, const uint8_t static_pub[NOISE_DHLEN], uint8_t sig[BUSAUTH_SIG_LEN])
 {
 	uint64_t deadline = nx_clock_monotonic_ns() + BUS_STARTUP_CALL_NS;
 	keystore_sign_results res;

@@ -17,6 +17,9 @@
 #include "noise/noise.h"
 #include "svc.h"
 
+/* Each blocking call made while starting (rngd, keystored) waits at most this. */
+#define BUS_STARTUP_CALL_NS (10ull * 1000000000ull)
+
 /* The file in the state dir holding the Noise static secret. */
 #define BUS_STATIC_KEY_FILE "noise-static.key"
 

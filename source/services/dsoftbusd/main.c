@@ -96,7 +96,8 @@ static int start_discovery(struct dsoftbusd *d)
 	bus_exports_list(d, ',', services, sizeof(services));
 	r = bus_keysign_new(d->loop, nx_svc_samgr(d->svc), &d->keysign);
 	if (r >= 0)
-		r = bus_disc_new(d->loop, &cfg, bus_keysign_announce, d->keysign, NULL, d, &d->disc);
+		r = bus_disc_new(
+		        d->loop, &cfg, bus_keysign_announce, d->keysign, NULL, d, &d->disc);
 	if (r == -ENODEV) {
 		nx_log(NX_LOG_WARN, "discovery", "no multicast interface: discovery is off");
 		return 0;

@@ -9,6 +9,7 @@
 #include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
 #include "nx-capnp/capnp.h"
+#include "nx-rpc/refusal.h"
 #include "relay.h"
 
 /* Bytes of a VMO read and written per step. */
@@ -41,13 +42,17 @@ struct bus_relay {
 	bool local_eof;
 	/* Channel -> stream: bytes read (out[0..olen) starts at channel offset opos), the fds
 	 * that came with them, and the frame at the front being sent (its VMOs first). */
-	uint8_t out[BUS_RELAY_FRAME_MAX];
+	uint8_t out[NX_MSG_MAX_BYTES];
 	size_t olen;
 	uint64_t opos;
 	struct fd_batch batch;
 	struct vmo_out vmos[NX_MSG_MAX_FDS];
 	unsigned nvmos, vmo_next;
 	size_t frame_len, frame_sent; /* frame_len 0: none being sent */
+	size_t frame_chan;            /* its length on the channel (a refusal may replace it) */
+	/* Answers to the local side in place of a Call whose fds cannot cross (refusal.h). */
+	uint8_t reply[NX_MSG_MAX_BYTES];
+	size_t reply_len, reply_sent;
 	/* Stream -> channel: bytes received (in[0..ilen)), the front frame's bytes written, the
 	 * VMOs received for the next frame. */
 	uint8_t *in;
@@ -173,9 +178,42 @@ static int send_frame(struct bus_relay *r)
 	}
 	memmove(r->out, r->out + r->frame_len, r->olen - r->frame_len);
 	r->olen -= r->frame_len;
-	r->opos += r->frame_len;
+	r->opos += r->frame_chan;
 	r->frame_len = r->frame_sent = 0;
 	return 1;
+}
+
+static int write_channel(struct bus_relay *r);
+
+/* The front frame (len bytes) carries an fd that cannot cross (why): a Call is answered back
+ * to the local side with the exception, a Return is replaced by one for the remote side.
+ * 0 (the frame is handled: dropped, or replaced and ready to send), -1 when the relay is gone
+ * (another message, or no room: the stream is reset with why). */
+static int refuse_frame(struct bus_relay *r, size_t len, const char *why)
+{
+	uint8_t ans[NX_MSG_MAX_BYTES];
+	size_t alen;
+	bool to_sender;
+
+	if (nx_rpc_refusal(r->out, len, why, ans, sizeof(ans), &alen, &to_sender) < 0 ||
+	        (to_sender && r->reply_len) ||
+	        (!to_sender && r->olen - len + alen > sizeof(r->out))) {
+		reset(r, why);
+		return -1;
+	}
+	memmove(r->out + (to_sender ? 0 : alen), r->out + len, r->olen - len);
+	r->olen = r->olen - len + (to_sender ? 0 : alen);
+	if (!to_sender) {
+		memcpy(r->out, ans, alen);
+		r->frame_len = alen;
+		r->frame_chan = len;
+		return 0;
+	}
+	r->opos += len;
+	memcpy(r->reply, ans, alen);
+	r->reply_len = alen;
+	r->reply_sent = 0;
+	return write_channel(r);
 }
 
 /* Frames out of the bytes read, each sent in turn. 0 (blocked or all sent), -1 when the
@@ -188,22 +226,26 @@ static int send_frames(struct bus_relay *r)
 	for (;;) {
 		if (r->frame_len == 0) {
 			size_t len;
-			e = nx_capnp_frame_size(r->out, r->olen, BUS_RELAY_FRAME_MAX, &len);
+			e = nx_capnp_frame_size(r->out, r->olen, NX_MSG_MAX_BYTES, &len);
 			if (e == -EAGAIN)
 				return 0;
 			if (e < 0) {
-				reset(r, e == -EMSGSIZE ? "too_large: a relayed message is over 4096 "
-				                          "bytes (send large payloads as a VMO)"
-				                        : "invalid_argument: a relayed message is not a "
-				                          "Cap'n Proto frame");
+				reset(r, e == -EMSGSIZE
+				                 ? "too_large: a relayed message is over 4096 "
+				                   "bytes (send large payloads as a VMO)"
+				                 : "invalid_argument: a relayed message is not a "
+				                   "Cap'n Proto frame");
 				return -1;
 			}
 			e = take_vmos(r, len, why, sizeof(why));
 			if (e < 0) {
-				reset(r, why);
-				return -1;
+				if (refuse_frame(r, len, why) < 0)
+					return -1;
+				if (r->frame_len == 0)
+					continue; /* answered back: the next frame */
+			} else {
+				r->frame_len = r->frame_chan = len;
 			}
-			r->frame_len = len;
 		}
 		e = send_frame(r);
 		if (e < 0) {
@@ -219,11 +261,11 @@ static int send_frames(struct bus_relay *r)
 /* Reads the channel while there is room for a frame and none is waiting for the stream. */
 static int read_channel(struct bus_relay *r)
 {
-	while (r->frame_len == 0 && r->olen < sizeof(r->out) && !r->local_eof) {
+	while (r->frame_len == 0 && !r->reply_len && r->olen < sizeof(r->out) && !r->local_eof) {
 		int fds[NX_MSG_MAX_FDS];
 		unsigned nfds = 0;
-		ssize_t n = nx_chan_recv(
-		        r->fd, r->out + r->olen, sizeof(r->out) - r->olen, fds, NX_MSG_MAX_FDS, &nfds);
+		ssize_t n = nx_chan_recv(r->fd, r->out + r->olen, sizeof(r->out) - r->olen, fds,
+		        NX_MSG_MAX_FDS, &nfds);
 		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
@@ -234,8 +276,9 @@ static int read_channel(struct bus_relay *r)
 			/* One batch at a time: the frame it belongs to must be sent before another. */
 			if (r->batch.n > 0) {
 				close_fds(fds, nfds);
-				reset(r, "invalid_argument: capabilities for a relayed message came "
-				         "before the previous one was sent");
+				reset(r,
+				        "invalid_argument: capabilities for a relayed message came "
+				        "before the previous one was sent");
 				return -1;
 			}
 			memcpy(r->batch.fds, fds, nfds * sizeof(int));
@@ -260,9 +303,23 @@ static int write_channel(struct bus_relay *r)
 	busmux *m = bus_session_mux(r->s);
 	size_t written = 0;
 
-	while (r->ilen > 0) {
+	/* A refusal goes between two frames of the stream's. */
+	while (r->reply_len && r->isent == 0) {
+		ssize_t n = nx_chan_send(
+		        r->fd, r->reply + r->reply_sent, r->reply_len - r->reply_sent, NULL, 0);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			gone(r, "the local end closed");
+			return -1;
+		}
+		r->reply_sent += (size_t)n;
+		if (r->reply_sent == r->reply_len)
+			r->reply_len = r->reply_sent = 0;
+	}
+	while (r->ilen > 0 && !r->reply_len) {
 		size_t len;
-		int e = nx_capnp_frame_size(r->in, r->ilen, BUS_RELAY_FRAME_MAX, &len);
+		int e = nx_capnp_frame_size(r->in, r->ilen, NX_MSG_MAX_BYTES, &len);
 		if (e == -EAGAIN)
 			break;
 		if (e < 0) {
@@ -296,7 +353,8 @@ static int write_channel(struct bus_relay *r)
 		r->ilen -= len;
 		r->isent = 0;
 	}
-	nx_source_set_events(r->io, (r->frame_len == 0 ? NX_EV_IN : 0) | (r->ilen ? NX_EV_OUT : 0));
+	nx_source_set_events(r->io, (r->frame_len == 0 && !r->reply_len ? NX_EV_IN : 0) |
+	                                    (r->ilen || r->reply_len ? NX_EV_OUT : 0));
 	if (written) {
 		(void)busmux_consumed(m, r->stream, written);
 		bus_session_kick(r->s);

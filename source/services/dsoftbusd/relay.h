@@ -2,11 +2,13 @@
 /*
  * dsoftbusd relay: one stream of a session joined to one local channel (a socketpair end
  * whose far end a local caller or service holds). Whole Cap'n Proto frames (at most
- * BUS_RELAY_FRAME_MAX bytes, framing checked) cross in both directions as the stream's DATA;
+ * NX_MSG_MAX_BYTES bytes, the system's control message cap; framing checked) cross in both directions as the stream's DATA;
  * fds that ride with a frame cross only as VMOs: each must be a memfd, whose bytes go first
  * (VMO_BEGIN, chunks, VMO_END, under the stream's credit) and arrive as a new memfd sealed
- * frozen, attached to the frame in the same order. Any other fd is refused: the stream is
- * reset with "unsupported: ...". Bytes received are granted back as credit only once written
+ * frozen, attached to the frame in the same order. Any other fd is refused with
+ * "unsupported: ...": a Call carrying one is answered back with that exception, a Return
+ * carrying one reaches the other side as that exception (nx-rpc/refusal.h); the stream
+ * lives on. Bytes received are granted back as credit only once written
  * to the local channel, so a slow local reader slows the remote writer, not the session.
  */
 #ifndef DSOFTBUSD_RELAY_H

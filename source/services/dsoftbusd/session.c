@@ -60,6 +60,7 @@ static void fail(struct bus_session *s, int error, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	s->ops->closed(s->userdata, s, error, why);
@@ -107,12 +108,14 @@ static int flush(struct bus_session *s)
 /* The next handshake message, with our payload in messages 2 and 3. */
 static int write_handshake(struct bus_session *s)
 {
+	/* Message 1 carries nothing: an empty buffer rather than NULL (it may be memcpy'd). */
+	static const uint8_t nothing[1];
 	bool with_payload = s->hs.step > 0;
 	size_t len;
 	int r = reserve(s, LEN_PREFIX + NOISE_MSG_MAX);
 
 	if (r >= 0)
-		r = noise_hs_write(&s->hs, with_payload ? s->id->payload : NULL,
+		r = noise_hs_write(&s->hs, with_payload ? s->id->payload : nothing,
 		        with_payload ? BUSAUTH_PAYLOAD_LEN : 0, s->wbuf + s->wlen + LEN_PREFIX,
 		        NOISE_MSG_MAX, &len);
 	if (r < 0)
@@ -129,7 +132,7 @@ static int pump(struct bus_session *s)
 	uint64_t now = nx_clock_monotonic_ns();
 	int r = 0;
 
-	while (s->wlen - s->woff < BUS_SEND_QUEUE_MAX && busmux_pending(s->mux)) {
+	while (s->wlen - s->woff < BUS_SESSION_QUEUE_BYTES && busmux_pending(s->mux)) {
 		uint8_t rec[BUSMUX_RECORD_MAX];
 		size_t len, clen;
 		bool rekey;
@@ -139,8 +142,9 @@ static int pump(struct bus_session *s)
 			break;
 		r = reserve(s, LEN_PREFIX + len + NOISE_TAGLEN);
 		if (r >= 0)
-			r = noise_cipher_encrypt(&s->tx, NULL, 0, rec, len, s->wbuf + s->wlen + LEN_PREFIX,
-			        s->wcap - s->wlen - LEN_PREFIX, &clen);
+			r = noise_cipher_encrypt(&s->tx, NULL, 0, rec, len,
+			        s->wbuf + s->wlen + LEN_PREFIX, s->wcap - s->wlen - LEN_PREFIX,
+			        &clen);
 		if (r >= 0 && rekey)
 			r = noise_cipher_rekey(&s->tx);
 		sodium_memzero(rec, len);
@@ -309,7 +313,8 @@ static int receive(struct bus_session *s)
 			if (n == -EAGAIN)
 				return 0;
 			if (n <= 0) {
-				fail(s, n == 0 ? -ECONNRESET : (int)n, "the peer closed the connection");
+				fail(s, n == 0 ? -ECONNRESET : (int)n,
+				        "the peer closed the connection");
 				return -1;
 			}
 			s->rlen += (size_t)n;

@@ -8,7 +8,7 @@
  * A session that stalls in its handshake (BUS_HANDSHAKE_TIMEOUT_NS), sends a record that fails
  * to decrypt (replayed, reordered, forged: the nonces are implicit), breaks the stream protocol
  * or goes quiet past busmux's idle timeout ends, and only it: ops->closed says why. Records
- * are made only while fewer than BUS_SEND_QUEUE_MAX bytes wait for the socket, so a peer that
+ * are made only while fewer than BUS_SESSION_QUEUE_BYTES wait for the socket, so a peer that
  * does not read stalls its own streams (credit pushes back on their callers) and nobody else.
  * REKEY: after a record that ends with it, the sender rekeys its send key and the receiver its
  * receive key.
@@ -27,6 +27,11 @@
 #include "nx-abi/tcp.h"
 
 struct bus_session;
+
+/* Bytes of encrypted records queued for the socket before the session stops making more
+ * until the peer reads: a peer that does not read only stalls its own streams (busmux's credit
+ * pushes back on their callers). A threshold of production, not a cap on what a peer sends. */
+#define BUS_SESSION_QUEUE_BYTES (256u << 10)
 
 /* The error `closed` reports for a transport record that failed to decrypt (replayed,
  * reordered, forged): kept apart from every other cause so that it is counted as such. */

@@ -24,7 +24,8 @@ static const struct bus_session_ops session_ops;
 struct bus_peer_session *bus_session_find(struct dsoftbusd *d, const char *device)
 {
 	for (struct bus_peer_session *ps = d->sessions; ps; ps = ps->next)
-		if (bus_session_established(ps->s) && strcmp(bus_session_device(ps->s), device) == 0)
+		if (bus_session_established(ps->s) &&
+		        strcmp(bus_session_device(ps->s), device) == 0)
 			return ps;
 	return NULL;
 }
@@ -247,7 +248,8 @@ static int on_open(struct bus_peer_session *ps, const struct busmux_event *ev)
 		snprintf(reason, sizeof(reason), "not_found: %s is not exported by %s",
 		        ev->u.open.service, d->id.device_id);
 	st = reason[0] ? NULL : bus_stream_new(ps, ev->stream);
-	if (!reason[0] && (!st || bus_remote_open(st, ev->u.open.service, ev->u.open.subject) < 0)) {
+	if (!reason[0] &&
+	        (!st || bus_remote_open(st, ev->u.open.service, ev->u.open.subject) < 0)) {
 		if (st)
 			bus_stream_free(st);
 		snprintf(reason, sizeof(reason), "unavailable: %s cannot reach %s now",
@@ -336,8 +338,8 @@ static void session_end(struct bus_peer_session *ps, int error, const char *why)
 	const char *dev = established ? bus_session_device(ps->s) : bus_session_address(ps->s);
 
 	count_end(d, ps, error);
-	nx_log(established ? NX_LOG_INFO : NX_LOG_WARN, "session", "session with %s ended: %s",
-	        dev, why);
+	nx_log(established ? NX_LOG_INFO : NX_LOG_WARN, "session", "session with %s ended: %s", dev,
+	        why);
 	for (struct bus_stream *st = d->streams, *next; st; st = next) {
 		next = st->next;
 		if (st->ps == ps)
@@ -480,8 +482,10 @@ void bus_session_drop(struct dsoftbusd *d, const char *device)
 
 void bus_sessions_free(struct dsoftbusd *d)
 {
-	while (d->sessions)
-		session_end(d->sessions, -ECONNABORTED, "dsoftbusd stops");
+	for (struct bus_peer_session *ps = d->sessions, *next; ps; ps = next) {
+		next = ps->next; /* session_end frees ps alone */
+		session_end(ps, -ECONNABORTED, "dsoftbusd stops");
+	}
 	while (d->waiters) {
 		struct bus_waiter *w = d->waiters;
 		d->waiters = w->next;

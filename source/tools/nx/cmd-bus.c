@@ -63,8 +63,8 @@ struct opts {
 	const char *arg; /* the one positional argument, if any */
 };
 
-static int parse(const char *cmd, const char *allowed, bool want_arg, int argc, char **argv,
-        struct opts *o)
+static int parse(
+        const char *cmd, const char *allowed, bool want_arg, int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 	        {"json", no_argument, NULL, 'j'},
@@ -98,7 +98,8 @@ static int parse(const char *cmd, const char *allowed, bool want_arg, int argc, 
 	if (want_arg && optind >= argc)
 		return nxt_usage_error(cmd, "missing argument");
 	if (optind + (want_arg ? 1 : 0) < argc)
-		return nxt_usage_error(cmd, "unexpected argument '%s'", argv[optind + (want_arg ? 1 : 0)]);
+		return nxt_usage_error(
+		        cmd, "unexpected argument '%s'", argv[optind + (want_arg ? 1 : 0)]);
 	o->arg = want_arg ? argv[optind] : NULL;
 	if (o->sas && !sas_ok(o->sas))
 		return nxt_usage_error(cmd, "--sas: '%s' is not %u digits", o->sas, BUS_SAS_LEN);
@@ -113,8 +114,9 @@ static int parse_device(const char *cmd, const char *allowed, int argc, char **a
 	int r = parse(cmd, allowed, true, argc, argv, o);
 
 	if (r == 0 && !device_ok(o->arg))
-		return nxt_usage_error(cmd, "DEVICE: '%s' is not a device id (%u lowercase hex digits)",
-		        o->arg, BUS_DEVICE_ID_LEN);
+		return nxt_usage_error(cmd,
+		        "DEVICE: '%s' is not a device id (%u lowercase hex digits)", o->arg,
+		        BUS_DEVICE_ID_LEN);
 	return r;
 }
 
@@ -148,7 +150,8 @@ static int bus_peers_cmd(int argc, char **argv)
 	if (r)
 		return r;
 	r = open_bus(&s);
-	if (r == 0 && (r = bus_peers_wait(bus_from_cap(s.svc), nexus_deadline(s.nx), &call, &out)) < 0)
+	if (r == 0 &&
+	        (r = bus_peers_wait(bus_from_cap(s.svc), nexus_deadline(s.nx), &call, &out)) < 0)
 		r = nxt_report_call(&s, call, r, "peers");
 	if (r == 0) {
 		(void)bus_peers_results_get_peers(out, &list);
@@ -171,14 +174,17 @@ static int bus_peers_cmd(int argc, char **argv)
 				nxt_json_string(addr, an);
 				printf(",\"lastSeenMs\":%" PRIu64 ",\"paired\":%s,\"connected\":%s,"
 				       "\"streams\":%" PRIu32 ",\"services\":[",
-				        bus_peer_get_last_seen_ms(p), bus_peer_get_paired(p) ? "true" : "false",
-				        bus_peer_get_connected(p) ? "true" : "false", bus_peer_get_streams(p));
+				        bus_peer_get_last_seen_ms(p),
+				        bus_peer_get_paired(p) ? "true" : "false",
+				        bus_peer_get_connected(p) ? "true" : "false",
+				        bus_peer_get_streams(p));
 				print_text_list(svcs, true);
 				printf("]}\n");
 			} else {
-				printf("%-32.*s  %-21.*s  %-6s  %-9s  %7" PRIu32 "  ", (int)dn, dev, (int)an,
-				        addr, bus_peer_get_paired(p) ? "yes" : "no",
-				        bus_peer_get_connected(p) ? "up" : "-", bus_peer_get_streams(p));
+				printf("%-32.*s  %-21.*s  %-6s  %-9s  %7" PRIu32 "  ", (int)dn, dev,
+				        (int)an, addr, bus_peer_get_paired(p) ? "yes" : "no",
+				        bus_peer_get_connected(p) ? "up" : "-",
+				        bus_peer_get_streams(p));
 				print_text_list(svcs, false);
 				printf("\n");
 			}
@@ -200,7 +206,8 @@ static int bus_status_cmd(int argc, char **argv)
 	if (r)
 		return r;
 	r = open_bus(&s);
-	if (r == 0 && (r = bus_status_wait(bus_from_cap(s.svc), nexus_deadline(s.nx), &call, &out)) < 0)
+	if (r == 0 &&
+	        (r = bus_status_wait(bus_from_cap(s.svc), nexus_deadline(s.nx), &call, &out)) < 0)
 		r = nxt_report_call(&s, call, r, "status");
 	if (r == 0) {
 		bus_report rep = bus_status_results_get_report(out);
@@ -278,8 +285,10 @@ static int bus_pending_cmd(int argc, char **argv)
 				printf("{\"device\":\"%.*s\",\"sas\":\"%.*s\",\"confirmedHere\":%s,"
 				       "\"confirmedThere\":%s}\n",
 				        (int)dn, dev, (int)sn, sas,
-				        bus_pending_pairing_get_confirmed_here(p) ? "true" : "false",
-				        bus_pending_pairing_get_confirmed_there(p) ? "true" : "false");
+				        bus_pending_pairing_get_confirmed_here(p) ? "true"
+				                                                  : "false",
+				        bus_pending_pairing_get_confirmed_there(p) ? "true"
+				                                                   : "false");
 			else
 				printf("%-32.*s  %-6.*s  %-4s  %s\n", (int)dn, dev, (int)sn, sas,
 				        bus_pending_pairing_get_confirmed_here(p) ? "yes" : "no",
@@ -297,8 +306,8 @@ static int confirm(struct nxt_session *s, const char *device, const char *sas)
 {
 	bus_accept_results out;
 	nx_rpc_call *call = NULL;
-	int r = bus_accept_wait(bus_from_cap(s->svc), device, sas ? sas : "", nexus_deadline(s->nx),
-	        &call, &out);
+	int r = bus_accept_wait(
+	        bus_from_cap(s->svc), device, sas ? sas : "", nexus_deadline(s->nx), &call, &out);
 
 	if (r < 0)
 		r = nxt_report_call(s, call, r, "accept");
@@ -342,7 +351,8 @@ static int bus_pair_cmd(int argc, char **argv)
 		if (o.sas || o.yes || operator_agrees(o.arg, code))
 			r = confirm(&s, o.arg, o.sas);
 		else
-			printf("not confirmed (nx bus accept %s, or nx bus reject %s)\n", o.arg, o.arg);
+			printf("not confirmed (nx bus accept %s, or nx bus reject %s)\n", o.arg,
+			        o.arg);
 	}
 	nx_rpc_call_free(call);
 	nxt_session_close(&s);
@@ -375,8 +385,8 @@ static int bus_reject_cmd(int argc, char **argv)
 	if (r)
 		return r;
 	r = open_bus(&s);
-	if (r == 0 && (r = bus_reject_wait(bus_from_cap(s.svc), o.arg, nexus_deadline(s.nx), &call,
-	                       &out)) < 0)
+	if (r == 0 && (r = bus_reject_wait(
+	                       bus_from_cap(s.svc), o.arg, nexus_deadline(s.nx), &call, &out)) < 0)
 		r = nxt_report_call(&s, call, r, "reject");
 	else if (r == 0)
 		printf("rejected %s\n", o.arg);
@@ -396,8 +406,8 @@ static int bus_unpair_cmd(int argc, char **argv)
 	if (r)
 		return r;
 	r = open_bus(&s);
-	if (r == 0 && (r = bus_unpair_wait(bus_from_cap(s.svc), o.arg, nexus_deadline(s.nx), &call,
-	                       &out)) < 0)
+	if (r == 0 && (r = bus_unpair_wait(
+	                       bus_from_cap(s.svc), o.arg, nexus_deadline(s.nx), &call, &out)) < 0)
 		r = nxt_report_call(&s, call, r, "unpair");
 	else if (r == 0)
 		printf("unpaired %s\n", o.arg);
@@ -444,8 +454,8 @@ static const struct nxt_sub subs[] = {
                 bus_pending_cmd},
         {"reject", "DEVICE", "drop the pending pairing with DEVICE (bus.pair)", "", "",
                 bus_reject_cmd},
-        {"unpair", "DEVICE", "forget DEVICE: it can no longer call or be called (bus.pair)", "",
-                "", bus_unpair_cmd},
+        {"unpair", "DEVICE", "forget DEVICE: it can no longer call or be called (bus.pair)", "", "",
+                bus_unpair_cmd},
         {"export", "SERVICE [--off]",
                 "make SERVICE reachable from paired devices, or not with --off "
                 "(bus.export.SERVICE)",

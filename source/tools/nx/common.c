@@ -110,7 +110,8 @@ int nxt_set_peer(const char *device)
 	if (n != 32)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
-		if (!((device[i] >= '0' && device[i] <= '9') || (device[i] >= 'a' && device[i] <= 'f')))
+		if (!((device[i] >= '0' && device[i] <= '9') ||
+		            (device[i] >= 'a' && device[i] <= 'f')))
 			return -EINVAL;
 	peer_device = device;
 	return 0;

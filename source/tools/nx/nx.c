@@ -95,12 +95,14 @@ int main(int argc, char **argv)
 	/* --peer DEVICE: every service the command resolves is DEVICE's (common.h). */
 	if (strcmp(argv[1], "--peer") == 0) {
 		if (argc < 4) {
-			fprintf(stderr, "nx: --peer needs a DEVICE and a command\nTry 'nx --help'.\n");
+			fprintf(stderr,
+			        "nx: --peer needs a DEVICE and a command\nTry 'nx --help'.\n");
 			return NXT_EXIT_USAGE;
 		}
 		if (nxt_set_peer(argv[2]) < 0) {
-			fprintf(stderr, "nx: --peer: '%s' is not a device id (32 lowercase hex "
-			                "digits)\nTry 'nx --help'.\n",
+			fprintf(stderr,
+			        "nx: --peer: '%s' is not a device id (32 lowercase hex "
+			        "digits)\nTry 'nx --help'.\n",
 			        argv[2]);
 			return NXT_EXIT_USAGE;
 		}

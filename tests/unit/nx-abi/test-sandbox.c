@@ -121,7 +121,8 @@ static int seccomp_child(void *arg)
 /* allow_net: IP and netlink sockets work, raw link-layer ones still do not. */
 static int seccomp_net_child(void *arg)
 {
-	struct nx_sandbox p = {.mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP),
+	struct nx_sandbox p = {
+	        .mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP),
 	        .allow_net = true};
 	struct nx_sandbox_report rep;
 	int fd;

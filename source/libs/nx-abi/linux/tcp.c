@@ -56,7 +56,7 @@ int nx_tcp_listen(uint32_t addr, uint16_t port, int *ret_fd, uint16_t *ret_port)
 
 int nx_tcp_accept(int listen_fd, int *ret_fd, uint32_t *ret_addr, uint16_t *ret_port)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_in sa = {0};
 	socklen_t salen = sizeof(sa);
 	int fd, r;
 
