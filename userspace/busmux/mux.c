@@ -70,6 +70,7 @@ static int fail(busmux *m, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
 	(void)vsnprintf(m->why, sizeof(m->why), fmt, ap);
 	va_end(ap);
 	return err;
