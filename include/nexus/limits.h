@@ -77,5 +77,6 @@
 #include "nexus/limits-identity.h"
 #include "nexus/limits-vfs.h"
 #include "nexus/limits-bundle.h"
+#include "nexus/limits-exec.h"
 
 #endif

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "echo.capnp.h"
+#include "exec.capnp.h"
 #include "log.capnp.h"
 #include "nx-abi/sock.h"
 #include "nx-log/log.h"
@@ -53,6 +54,7 @@ struct samgrd_proxy {
 /* The schemas whose results the refusal can name fields of. */
 static const struct nx_capnp_iface_desc *const *const known_schemas[] = {
         echo_interfaces,
+        exec_interfaces,
         log_interfaces,
         policy_interfaces,
         rng_interfaces,

@@ -23,6 +23,7 @@
 
 #include "bundle.capnp.h"
 #include "echo.capnp.h"
+#include "exec.capnp.h"
 #include "keystore.capnp.h"
 #include "fdcheck.h"
 #include "init.capnp.h"
@@ -44,6 +45,7 @@ static const struct {
         {"bundle-format.capnp", NULL},
         {"bundle.capnp", bundle_interfaces},
         {"echo.capnp", echo_interfaces},
+        {"exec.capnp", exec_interfaces},
         {"init.capnp", init_interfaces},
         {"identity.capnp", identity_interfaces},
         {"keystore.capnp", keystore_interfaces},
@@ -72,6 +74,10 @@ static const struct {
 EMPTY_SERVER(bundle_bundles)
 EMPTY_SERVER(bundle_watcher)
 EMPTY_SERVER(echo)
+EMPTY_SERVER(exec)
+EMPTY_SERVER(exec_process)
+EMPTY_SERVER(exec_process_watcher)
+EMPTY_SERVER(exec_output)
 EMPTY_SERVER(init_control)
 EMPTY_SERVER(keystore)
 EMPTY_SERVER(fs)
@@ -99,6 +105,10 @@ static const struct {
         {&bundle_bundles_desc, serve_bundle_bundles},
         {&bundle_watcher_desc, serve_bundle_watcher},
         {&echo_desc, serve_echo},
+        {&exec_desc, serve_exec},
+        {&exec_process_desc, serve_exec_process},
+        {&exec_process_watcher_desc, serve_exec_process_watcher},
+        {&exec_output_desc, serve_exec_output},
         {&init_control_desc, serve_init_control},
         {&keystore_desc, serve_keystore},
         {&fs_desc, serve_fs},

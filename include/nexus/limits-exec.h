@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Limits of userspace/exec and of execd, the app supervisor, included by limits.h. The schema
+ * (exec.capnp) states the same numbers. Freestanding. */
+#ifndef NEXUS_LIMITS_EXEC_H
+#define NEXUS_LIMITS_EXEC_H
+
+/* spawn(): arguments after argv[0] and "NAME=value" environment entries: how many, each one's
+ * bytes, and all of them together (NUL terminators not counted). Together they fit one control
+ * message. */
+#define APP_ARGS_MAX       32u
+#define APP_ARG_MAX        512u
+#define APP_ARGS_BYTES_MAX 2048u
+#define APP_ENV_MAX        16u
+#define APP_ENV_ENTRY_MAX  512u
+#define APP_ENV_BYTES_MAX  1024u
+
+/* Processes execd supervises at once (running or waiting to restart); one uid each. */
+#define APP_PROCESSES_MAX 64u
+
+/* Crash reports kept in execd's state dir; a new one removes the oldest. */
+#define APP_CRASHES_KEPT 32u
+
+/* Journal records of the crashed app a crash report quotes (its last ones). */
+#define APP_REPORT_RECORDS 50u
+
+/* Largest crash report, text or JSON (bytes). */
+#define APP_REPORT_MAX (256u * 1024u)
+
+/* Processes per list() page, crash summaries per crashes() page. */
+#define APP_LIST_MAX       8u
+#define APP_CRASH_LIST_MAX 16u
+
+/* Watchers execd keeps, in all and per connection. */
+#define APP_WATCHERS_MAX          64u
+#define APP_WATCHERS_PER_CONN_MAX 4u
+
+/* Longest line of an app's stdout or stderr that becomes one journal record; a longer one is
+ * cut into records of this size. */
+#define APP_LINE_MAX 1024u
+
+#endif
