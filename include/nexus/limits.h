@@ -78,5 +78,6 @@
 #include "nexus/limits-vfs.h"
 #include "nexus/limits-bundle.h"
 #include "nexus/limits-exec.h"
+#include "nexus/limits-sandbox.h"
 
 #endif

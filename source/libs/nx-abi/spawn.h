@@ -34,9 +34,15 @@ struct nx_spawn_fd {
 };
 
 struct nx_spawn {
-	const char *binary; /* the program's path (no PATH search) */
-	char *const *argv;  /* NULL: { binary, NULL } */
-	char *const *envp;  /* NULL: the caller's environment */
+	/* The program's path (no PATH search); NULL: exec_fd is the program. */
+	const char *binary;
+	/* Without binary: the program as an open fd (borrowed), e.g. a sealed memfd, run with
+	 * execveat(fd, "", AT_EMPTY_PATH). A script ("#!") gets it open in the child for its
+	 * interpreter to read (/dev/fd/N); a binary does not. argv is then required. Landlock
+	 * lets it through: a memfd lives on an internal mount no ruleset can name. */
+	int exec_fd;
+	char *const *argv; /* NULL: { binary, NULL } */
+	char *const *envp; /* NULL: the caller's environment */
 	struct nx_spawn_fd fds[NX_SPAWN_MAX_FDS];
 	unsigned nfds;
 	bool new_session; /* setsid: no controlling terminal, its own process group */
@@ -52,7 +58,9 @@ struct nx_spawned {
 	struct nx_sandbox_report sandbox; /* what the child applied; zeroes without a sandbox */
 };
 
-/* Starts spec->binary. On success (0) *ret holds the child, which has exec'd. On failure *ret
+/* Starts spec->binary (or spec->exec_fd). It calls nx_sandbox_prepare and, for the
+ * namespaces mechanism, creates the child with its mount, pid, net, ipc and uts namespaces
+ * (sandbox.h). On success (0) *ret holds the child, which has exec'd. On failure *ret
  * is untouched, no child is left behind, and the error is: -EINVAL a bad spec; the errno of
  * the step that failed in the child (exec: -ENOENT, -EACCES, ...; the sandbox: as
  * nx_sandbox_apply); -ECHILD the child died before exec without saying why; or fork's,
