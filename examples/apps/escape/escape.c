@@ -113,6 +113,19 @@ static void try_other_data_host(struct escape *e)
 	        open(e->other_data, O_RDONLY | O_CLOEXEC));
 }
 
+/* A file in the host's /tmp would be shared with every other process that can reach it. */
+static void try_host_tmp(struct escape *e)
+{
+	char path[64];
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "/tmp/escape-%d", (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		unlink(path);
+	verdict_fd(e, "create a file in the host's /tmp", fd);
+}
+
 static void try_own_binary(struct escape *e)
 {
 	verdict_fd(
@@ -440,6 +453,7 @@ int main(int argc, char **argv)
 		return 1;
 	try_shadow(&e);
 	try_other_data_host(&e);
+	try_host_tmp(&e);
 	try_through_vfsd(&e);
 	try_inet(&e);
 	try_samgr_sock(&e);

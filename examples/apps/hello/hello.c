@@ -5,6 +5,7 @@
  * with exit status 1, else it exits 0.
  *
  *   hello [--linger SECONDS] [WORD...]
+ *   hello --no-services [WORD...]
  *
  *   1. logs its words and $HELLO_NAME (what `nx run ... --env` passed)
  *   2. resolves echod and calls it: the subject echod answers is the app's, app:<bundle id>
@@ -12,6 +13,9 @@
  *   4. writes /data/hello.txt and /tmp/hello.txt through vfsd and reads each back
  *   5. asks rngd for 32 bytes of entropy if rngd is there ("not_found" is no failure)
  *   6. with --linger, stays up SECONDS more (for tests that watch or kill a running app)
+ *
+ * With --no-services it stops after step 1 and exits 0: what starting the app costs, without
+ * the calls (bench/bench-exec.c times it through execd and with a plain posix_spawn).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -243,24 +247,30 @@ static int run(struct hello *h)
 	return r;
 }
 
-/* --linger SECONDS in front of the words: 0 with *ret_seconds and *ret_skip (arguments used). */
-static int parse_linger(int argc, char **argv, unsigned *ret_seconds, int *ret_skip)
+/* The options in front of the words: 0 with what they ask and *ret_skip (arguments used). */
+static int parse_options(int argc, char **argv, unsigned *ret_linger, bool *ret_no_services,
+        int *ret_skip)
 {
 	unsigned long v;
 	char *end;
 
-	if (argc < 1 || strcmp(argv[0], "--linger") != 0) {
-		*ret_seconds = 0;
-		*ret_skip = 0;
+	*ret_linger = 0;
+	*ret_no_services = false;
+	*ret_skip = 0;
+	if (argc >= 1 && strcmp(argv[0], "--no-services") == 0) {
+		*ret_no_services = true;
+		*ret_skip = 1;
 		return 0;
 	}
+	if (argc < 1 || strcmp(argv[0], "--linger") != 0)
+		return 0;
 	if (argc < 2)
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(argv[1], &end, 10);
 	if (errno || *end || end == argv[1] || v > LINGER_MAX_SECONDS)
 		return -EINVAL;
-	*ret_seconds = (unsigned)v;
+	*ret_linger = (unsigned)v;
 	*ret_skip = 2;
 	return 0;
 }
@@ -268,16 +278,19 @@ static int parse_linger(int argc, char **argv, unsigned *ret_seconds, int *ret_s
 int main(int argc, char **argv)
 {
 	struct hello h = {0};
+	bool no_services;
 	unsigned linger;
 	int skip, r;
 
 	nx_log_init("hello");
-	if (parse_linger(argc - 1, argv + 1, &linger, &skip) < 0) {
+	if (parse_options(argc - 1, argv + 1, &linger, &no_services, &skip) < 0) {
 		nx_log(NX_LOG_ERROR, "args", "--linger: expected 0..%u seconds",
 		        LINGER_MAX_SECONDS);
 		return 2;
 	}
 	log_arguments(argc - 1 - skip, argv + 1 + skip);
+	if (no_services)
+		return 0;
 	r = app_connect(&h.nx);
 	if (r == 0)
 		r = run(&h);
@@ -286,9 +299,9 @@ int main(int argc, char **argv)
 		return 1;
 	nx_log(NX_LOG_NOTICE, NULL, "done");
 	if (linger) {
-		nx_log(NX_LOG_INFO, "linger", "staying up %u s", linger);
 		struct timespec left = {.tv_sec = linger};
 
+		nx_log(NX_LOG_INFO, "linger", "staying up %u s", linger);
 		while (nanosleep(&left, &left) < 0 && errno == EINTR)
 			; /* a signal cut it short: sleep the rest */
 	}
