@@ -2,11 +2,10 @@
 # Shared by the e2e scripts that run the sample apps (examples/apps/): source it after lib.sh
 # with `build` and `src` set. A publisher key made by `nx bundle keygen` and trusted by copying
 # its .pub into bundlemgrd's trust dir, each app packed from its built binary and its
-# examples/apps/<name>/ files into a signed bundle and installed with `nx bundle install`
-# (as tests/e2e/bundlemgrd.sh does by hand), and polling the journal.
+# examples/apps/<name>/ files into a signed bundle (examples/apps/pack.sh) and installed with
+# `nx bundle install` (as tests/e2e/bundlemgrd.sh does by hand), and polling the journal.
 
 apps_src=$src/examples/apps
-apps_bin=$build/examples/apps
 apps_dir=$tmp/apps
 apps_key=$apps_dir/publisher.key
 
@@ -20,22 +19,13 @@ apps_trust() {
 	give_state bundlemgrd
 }
 
-# apps_pack NAME [ID [RESTART]]: $apps_dir/<ID>.nxb from the binary NAME and
-# examples/apps/NAME/ (root/ and manifest.nxm), under bundle id ID and restart policy RESTART
-# instead of the manifest's when given. Prints the bundle's path.
+# apps_pack NAME [ID [RESTART]]: $apps_dir/<ID>.nxb (examples/apps/pack.sh), under bundle id
+# ID (default the manifest's) and restart policy RESTART when given. Prints the bundle's path.
 apps_pack() {
-	local name=$1 id=${2:-} restart=${3:-} root manifest
+	local name=$1 id=${2:-} restart=${3:-}
 	id=${id:-$(awk -F' *= *' '$1 == "id" {print $2}' "$apps_src/$name/manifest.nxm")}
-	root=$apps_dir/$id.root
-	manifest=$apps_dir/$id.nxm
-	rm -rf "$root"
-	mkdir -p "$root/bin"
-	[ -d "$apps_src/$name/root" ] && cp -r "$apps_src/$name/root/." "$root/"
-	cp "$apps_bin/$name" "$root/bin/$name"
-	sed -e "s/^id = .*/id = $id/" "$apps_src/$name/manifest.nxm" >"$manifest"
-	[ -n "$restart" ] && sed -i "s/^restart = .*/restart = $restart/" "$manifest"
-	"$nx" bundle pack "$root" --manifest "$manifest" --key "$apps_key" -o "$apps_dir/$id.nxb" \
-		>/dev/null || fail "apps: pack $name as $id"
+	"$apps_src/pack.sh" "$build" "$name" "$apps_key" "$apps_dir/$id.nxb" "$id" "$restart" ||
+		fail "apps: pack $name as $id"
 	echo "$apps_dir/$id.nxb"
 }
 

@@ -248,8 +248,8 @@ static int run(struct hello *h)
 }
 
 /* The options in front of the words: 0 with what they ask and *ret_skip (arguments used). */
-static int parse_options(int argc, char **argv, unsigned *ret_linger, bool *ret_no_services,
-        int *ret_skip)
+static int parse_options(
+        int argc, char **argv, unsigned *ret_linger, bool *ret_no_services, int *ret_skip)
 {
 	unsigned long v;
 	char *end;

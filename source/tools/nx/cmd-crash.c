@@ -31,7 +31,8 @@ static void print_summary(exec_crash_summary c, bool json, bool first)
 
 	(void)exec_crash_summary_get_bundle(c, &bundle, &blen); /* results are validated */
 	if (json) {
-		printf("%s{\"id\":%" PRIu64 ",\"process\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"bundle\":",
+		printf("%s{\"id\":%" PRIu64 ",\"process\":%" PRIu64 ",\"pid\":%" PRIu32
+		       ",\"bundle\":",
 		        first ? "" : ",", exec_crash_summary_get_id(c),
 		        exec_crash_summary_get_process(c), exec_crash_summary_get_pid(c));
 		nxt_json_string(bundle, blen);
@@ -45,10 +46,11 @@ static void print_summary(exec_crash_summary c, bool json, bool first)
 	if (sig)
 		snprintf(cause, sizeof(cause), "SIG%s", nxt_signal_name(sig));
 	else
-		snprintf(cause, sizeof(cause), "exit %" PRId32, exec_crash_summary_get_exit_code(c));
+		snprintf(
+		        cause, sizeof(cause), "exit %" PRId32, exec_crash_summary_get_exit_code(c));
 	printf("%-6" PRIu64 " %-19s %7" PRIu32 " %-28.*s %7" PRIu64 " %s\n",
-	        exec_crash_summary_get_id(c), when, exec_crash_summary_get_pid(c), (int)blen, bundle,
-	        exec_crash_summary_get_version(c), cause);
+	        exec_crash_summary_get_id(c), when, exec_crash_summary_get_pid(c), (int)blen,
+	        bundle, exec_crash_summary_get_version(c), cause);
 }
 
 /* --json and, when ret_id is not NULL, the one ID operand: 0, or the usage error (2). */
@@ -87,7 +89,8 @@ static int crash_list(int argc, char **argv)
 		nx_capnp_list list = {0};
 		nx_rpc_call *call = NULL;
 
-		r = exec_crashes_wait(exec_from_cap(s.svc), after, nexus_deadline(s.nx), &call, &out);
+		r = exec_crashes_wait(
+		        exec_from_cap(s.svc), after, nexus_deadline(s.nx), &call, &out);
 		if (r < 0) {
 			r = nxt_report_call(&s, call, r, "crashes");
 			nx_rpc_call_free(call);
@@ -119,8 +122,8 @@ static int print_report(nexus_vmo_ref ref)
 	int r = nexus_vmo_ref_get_vmo(ref, &vmo);
 
 	if (r >= 0)
-		r = nx_vmo_map_ro(nx_rpc_cap_peek_fd(nexus_vmo_cap(vmo)), EXEC_REPORT_MAX_BYTES, false,
-		        &map);
+		r = nx_vmo_map_ro(
+		        nx_rpc_cap_peek_fd(nexus_vmo_cap(vmo)), EXEC_REPORT_MAX_BYTES, false, &map);
 	nx_rpc_cap_unref(nexus_vmo_cap(vmo)); /* the map stays valid without the fd */
 	if (r >= 0 && size > map.size)
 		r = -EBADMSG;
@@ -148,7 +151,8 @@ static int crash_show(int argc, char **argv)
 		return r;
 	r = nxt_session_open(&s, NXT_EXECD_NAME);
 	if (r == 0) {
-		r = exec_crash_wait(exec_from_cap(s.svc), id, json, nexus_deadline(s.nx), &call, &out);
+		r = exec_crash_wait(
+		        exec_from_cap(s.svc), id, json, nexus_deadline(s.nx), &call, &out);
 		if (r < 0)
 			r = nxt_report_call(&s, call, r, "crash");
 		else

@@ -89,8 +89,8 @@ int nx_cmd_kill(int argc, char **argv)
 	}
 	if (!target)
 		return nxt_usage_error("kill", "missing %s", by_id ? "ID" : "PID");
-	r = nxt_parse_u64("kill", by_id ? "ID" : "PID", target, 1, by_id ? UINT64_MAX : INT32_MAX,
-	        &value);
+	r = nxt_parse_u64(
+	        "kill", by_id ? "ID" : "PID", target, 1, by_id ? UINT64_MAX : INT32_MAX, &value);
 	if (r)
 		return r;
 	r = nxt_session_open(&s, NXT_EXECD_NAME);

@@ -42,7 +42,8 @@ static int list(struct nxt_session *s, bool json)
 		nx_capnp_list procs = {0};
 		nx_rpc_call *call = NULL;
 
-		r = exec_list_wait(exec_from_cap(s->svc), after, nexus_deadline(s->nx), &call, &out);
+		r = exec_list_wait(
+		        exec_from_cap(s->svc), after, nexus_deadline(s->nx), &call, &out);
 		if (r < 0) {
 			r = nxt_report_call(s, call, r, "list");
 			nx_rpc_call_free(call);

@@ -61,17 +61,20 @@ static int parse(int argc, char **argv, struct run_args *a)
 			a->wait = true;
 		} else if (options && strcmp(arg, "--json") == 0) {
 			a->json = true;
-		} else if (options && (strcmp(arg, "--env") == 0 || strncmp(arg, "--env=", 6) == 0)) {
-			const char *entry = arg[5] == '=' ? arg + 6 : (i + 1 < argc ? argv[++i] : NULL);
+		} else if (options &&
+		           (strcmp(arg, "--env") == 0 || strncmp(arg, "--env=", 6) == 0)) {
+			const char *entry =
+			        arg[5] == '=' ? arg + 6 : (i + 1 < argc ? argv[++i] : NULL);
 
 			if (!entry)
 				return nxt_usage_error("run", "--env: missing NAME=VALUE");
 			if (!strchr(entry, '=') || entry[0] == '=')
-				return nxt_usage_error("run", "--env: '%s' is not NAME=VALUE", entry);
+				return nxt_usage_error(
+				        "run", "--env: '%s' is not NAME=VALUE", entry);
 			a->env[a->nenv++] = entry;
 		} else if (options && arg[0] == '-') {
-			return nxt_usage_error("run", "unknown option '%s' (use -- before the app's)",
-			        arg);
+			return nxt_usage_error(
+			        "run", "unknown option '%s' (use -- before the app's)", arg);
 		} else if (!a->bundle) {
 			a->bundle = arg;
 		} else {
@@ -170,8 +173,8 @@ static int run(struct nxt_session *s, const struct run_args *a)
 		nxt_proc_print_json(info, nx_clock_realtime_ns());
 		printf("\n");
 	} else if (!a->json) {
-		printf("%s: id %" PRIu64 " pid %" PRIu32 "\n", a->bundle, exec_proc_info_get_id(info),
-		        exec_proc_info_get_pid(info));
+		printf("%s: id %" PRIu64 " pid %" PRIu32 "\n", a->bundle,
+		        exec_proc_info_get_id(info), exec_proc_info_get_pid(info));
 	}
 	r = 0;
 	if (a->wait && exec_spawn_results_get_process(out, &process) < 0)

@@ -133,7 +133,8 @@ void nxt_proc_print_row(exec_proc_info info, uint64_t now)
 	nxt_format_started(start, started, sizeof(started));
 	if (exec_proc_info_get_state(info) == EXEC_STATE_RUNNING && start && now > start)
 		nxt_format_uptime(now - start, up, sizeof(up));
-	if (exec_proc_info_get_state(info) == EXEC_STATE_RUNNING && !exec_proc_info_get_restarts(info))
+	if (exec_proc_info_get_state(info) == EXEC_STATE_RUNNING &&
+	        !exec_proc_info_get_restarts(info))
 		snprintf(end, sizeof(end), "-");
 	else
 		nxt_proc_format_end(info, end, sizeof(end));
@@ -177,8 +178,8 @@ void nxt_proc_print_json(exec_proc_info info, uint64_t now)
 		exec_sandbox_entry e = exec_sandbox_entry_at(&list, i);
 		const char *status = exec_mechanism_status_name(exec_sandbox_entry_get_status(e));
 
-		printf("%s\"%s\":\"%s\"", i ? "," : "", mech_name(exec_sandbox_entry_get_mechanism(e)),
-		        status ? status : "?");
+		printf("%s\"%s\":\"%s\"", i ? "," : "",
+		        mech_name(exec_sandbox_entry_get_mechanism(e)), status ? status : "?");
 	}
 	printf("}}");
 }
@@ -192,7 +193,8 @@ int nxt_proc_find_pid(struct nxt_session *s, uint32_t pid, uint64_t *ret_id)
 		exec_list_results out;
 		nx_capnp_list list = {0};
 		nx_rpc_call *call = NULL;
-		int r = exec_list_wait(exec_from_cap(s->svc), after, nexus_deadline(s->nx), &call, &out);
+		int r = exec_list_wait(
+		        exec_from_cap(s->svc), after, nexus_deadline(s->nx), &call, &out);
 
 		if (r < 0) {
 			r = nxt_report_call(s, call, r, "list");
