@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * escape: the hostile sample app. It tries, one after the other, each way out of its sandbox
- * that issue 9 names and prints one line per try on stdout (a journal record of its subject
- * once execd carries it there):
+ * that issue 9 names and a few more (README.md lists them) and prints one line per try on
+ * stdout (a journal record of its subject once execd carries it there):
  *
  *   escape: <try>: denied (<errno or the service's reason>)
  *   escape: <try>: ALLOWED
