@@ -47,6 +47,9 @@ static int help(void)
 	return NXT_EXIT_OK;
 }
 
+/* A usage error of nx run: said, and the exit status 2 (known to be non-zero here). */
+#define USAGE(...) ((void)nxt_usage_error("run", __VA_ARGS__), NXT_EXIT_USAGE)
+
 /* Sorts argv into BUNDLE, ARGS and options; argv[0] is "run". 0, or the usage error (2). */
 static int parse(int argc, char **argv, struct run_args *a)
 {
@@ -67,14 +70,12 @@ static int parse(int argc, char **argv, struct run_args *a)
 			        arg[5] == '=' ? arg + 6 : (i + 1 < argc ? argv[++i] : NULL);
 
 			if (!entry)
-				return nxt_usage_error("run", "--env: missing NAME=VALUE");
+				return USAGE("--env: missing NAME=VALUE");
 			if (!strchr(entry, '=') || entry[0] == '=')
-				return nxt_usage_error(
-				        "run", "--env: '%s' is not NAME=VALUE", entry);
+				return USAGE("--env: '%s' is not NAME=VALUE", entry);
 			a->env[a->nenv++] = entry;
 		} else if (options && arg[0] == '-') {
-			return nxt_usage_error(
-			        "run", "unknown option '%s' (use -- before the app's)", arg);
+			return USAGE("unknown option '%s' (use -- before the app's)", arg);
 		} else if (!a->bundle) {
 			a->bundle = arg;
 		} else {
@@ -82,7 +83,7 @@ static int parse(int argc, char **argv, struct run_args *a)
 		}
 	}
 	if (!a->bundle)
-		return nxt_usage_error("run", "missing BUNDLE");
+		return USAGE("missing BUNDLE");
 	return 0;
 }
 
