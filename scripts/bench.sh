@@ -606,6 +606,16 @@ else
 	echo "bench.sh: nexus-init or bench-bundle not built: skipping bundles" >&2
 fi
 
+# ---- app confinement ----------------------------------------------------------------------
+# Spawn + reap of /bin/true under each nx-abi sandbox mechanism alone and all at once, beside
+# posix_spawn + waitpid (bench/bench-sandbox.c); namespaces need root.
+if [ -x "$bin/bench-sandbox" ]; then
+	echo
+	"$bin/bench-sandbox" --reps 300 --rounds 5 | grep -v '^RESULT' || failed=1
+else
+	echo "bench.sh: bench-sandbox not built: skipping app confinement" >&2
+fi
+
 # ---- apps through execd ------------------------------------------------------------------
 # The sample app hello packed, signed and installed on a system booted here, then
 # bench/bench-exec.c: spawn to first journal record and to exit, spawns per second for 10 s

@@ -14,6 +14,7 @@ packages=(
 	util-linux procps                # taskset and setpriv; pgrep for the e2e tests
 	man-db groff-base                # man -l: the e2e test renders the man pages
 	libdbus-1-dev dbus               # the D-Bus baseline of the system benchmarks
+	libseccomp-dev                   # nx-abi builds the sandbox's seccomp filters with it
 )
 
 missing=()

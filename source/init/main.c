@@ -131,6 +131,8 @@ struct svc {
 	uint64_t restart_delay_ns; /* the backoff before the pending restart */
 	unsigned sandboxed;        /* 1u << nx_sandbox_mech: active in the running child */
 	uint32_t uid;              /* its own uid and gid */
+	/* nx_sandbox_report_format of the running child, for the status file */
+	char sandbox_summary[NX_SANDBOX_SUMMARY_MAX];
 	char state_dir[PATH_MAX];
 	uint64_t started_ns;        /* realtime of the running child's start, for `nx status` */
 	char last_exit[24];         /* "code:N" / "signal:N" of the last exit; "" before one */
@@ -245,16 +247,9 @@ static void status_write(struct init *in)
 	fprintf(f, "nexus-init 3 %d\n", (int)getpid());
 	for (unsigned i = 0; i < in->n; i++) {
 		const struct svc *s = &in->svcs[i];
-		bool first = true;
 
-		fprintf(f, "%s %d %s %u ", s->e.name, s->pid, state_name(s->state),
-		        s->starts > 1 ? s->starts - 1 : 0);
-		for (int m = 0; m < NX_SANDBOX_MECH_COUNT; m++)
-			if (s->pid > 0 && (s->sandboxed & (1u << m))) {
-				fprintf(f, "%s%s", first ? "" : ",", nx_sandbox_mech_name(m));
-				first = false;
-			}
-		fprintf(f, "%s %llu %s", first ? "-" : "",
+		fprintf(f, "%s %d %s %u %s %llu %s", s->e.name, s->pid, state_name(s->state),
+		        s->starts > 1 ? s->starts - 1 : 0, s->pid > 0 ? s->sandbox_summary : "-",
 		        (unsigned long long)(s->pid > 0 ? s->started_ns : 0),
 		        s->last_exit[0] ? s->last_exit : "-");
 		status_write_privileges(f, s);
@@ -319,6 +314,7 @@ static void sandbox_note(struct svc *s, const struct nx_sandbox_report *report)
 	struct init *in = s->init;
 
 	s->sandboxed = 0;
+	(void)nx_sandbox_report_format(report, s->sandbox_summary, sizeof(s->sandbox_summary));
 	for (int m = 0; m < NX_SANDBOX_MECH_COUNT; m++) {
 		if (report->mech[m].status == NX_SANDBOX_APPLIED)
 			s->sandboxed |= 1u << m;

@@ -8,7 +8,8 @@
  *   seccomp       a BPF filter (profile below): ptrace, kexec, mount-like, module,
  *                 io_uring, bpf, ... calls and some socket families fail with EPERM;
  *                 execve stays allowed, so it can be applied between fork and exec
- *                 (sanitizer builds keep ptrace: LeakSanitizer stops the world with it)
+ *                 (sanitizer builds keep the ptrace requests LeakSanitizer's stop-the-world
+ *                 uses: attach, detach, continue, read registers)
  *   close_range   every fd from keep_fds up is closed
  *   rlimits       RLIMIT_NOFILE, RLIMIT_NPROC and RLIMIT_AS set (soft = hard) to the values
  *                 given
@@ -38,7 +39,14 @@
  * its real ids and it never looks privileged to a program that checks getuid), with
  * setgroups denied (its supplementary groups were cleared by uid before). Alone,
  * nx_sandbox_apply unshares mount, net, ipc, uts and user itself, and reports pid
- * UNAVAILABLE (-ECHILD: only a new child can be pid 1).
+ * UNAVAILABLE (-ECHILD: only a new child can be pid 1). With both a mount and a pid
+ * namespace, /proc is mounted afresh: it shows the app's own processes only.
+ *
+ * Pid 1 of a namespace is special to the kernel: from outside it receives only SIGKILL,
+ * SIGSTOP and the signals it has a handler for (a SIGTERM it does not handle is dropped: a
+ * supervisor follows it with SIGKILL), a default-action signal it sends itself is ignored
+ * (abort() ends in SIGSEGV), a fault still ends it, orphans become its children, and its
+ * exit kills everything left in the namespace.
  *
  * Root is needed for rlimits above the hard limit, mount_ns, caps, uid, cgroup and every
  * namespace but user: without it they are reported UNAVAILABLE (-EPERM), as a kernel
@@ -104,8 +112,8 @@ enum nx_seccomp_profile {
 	 * through their channels). */
 	NX_SECCOMP_SERVICE = 0,
 	/* socket() and socketpair() for anything but AF_UNIX; also keyctl, add_key,
-	 * request_key, unshare, clone with a CLONE_NEW* flag, personality other than the
-	 * default, and clone3 fails with ENOSYS (its flags live in memory seccomp cannot
+	 * request_key, unshare, clone with a CLONE_NEW* flag, personality but the query
+	 * (0xffffffff), and clone3 fails with ENOSYS (its flags live in memory seccomp cannot
 	 * read: libc falls back to clone). */
 	NX_SECCOMP_APP,
 	/* APP, but AF_INET and AF_INET6 sockets allowed: a profile a manifest may name. */

@@ -39,7 +39,8 @@ struct nx_spawn {
 	/* Without binary: the program as an open fd (borrowed), e.g. a sealed memfd, run with
 	 * execveat(fd, "", AT_EMPTY_PATH). A script ("#!") gets it open in the child for its
 	 * interpreter to read (/dev/fd/N); a binary does not. argv is then required. Landlock
-	 * lets it through: a memfd lives on an internal mount no ruleset can name. */
+	 * lets a memfd through, for exec as for the script's re-open: it lives on the kernel's
+	 * internal tmpfs (SB_NOUSER), which Landlock exempts as reachable only through an fd. */
 	int exec_fd;
 	char *const *argv; /* NULL: { binary, NULL } */
 	char *const *envp; /* NULL: the caller's environment */

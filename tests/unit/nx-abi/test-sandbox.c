@@ -74,14 +74,16 @@ static int errno_of(int r)
 	return r < 0 ? errno : 0;
 }
 
+/* The service profile (nx_sandbox_prepare'd by the parent: it allocates). */
+static const struct nx_sandbox seccomp_service = {
+        .mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP)};
+
 static int seccomp_child(void *arg)
 {
-	struct nx_sandbox p = {
-	        .mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP)};
 	struct nx_sandbox_report rep;
 	int fd, sv[2];
 
-	if (nx_sandbox_apply(&p, &rep) != 0)
+	if (nx_sandbox_apply(&seccomp_service, &rep) != 0)
 		return 1;
 	if (rep.mech[NX_SANDBOX_SECCOMP].status == NX_SANDBOX_UNAVAILABLE)
 		return SKIP;
@@ -122,11 +124,25 @@ static void test_seccomp(void **state)
 {
 	int before = fdcheck_count(), r;
 
+	assert_int_equal(nx_sandbox_prepare(&seccomp_service), 0);
 	r = in_child(seccomp_child, NULL);
 	fdcheck_assert(before);
 	if (r == SKIP)
 		skip(); /* reported as skipped by cmocka */
 	assert_int_equal(r, 0);
+}
+
+/* A profile never nx_sandbox_prepare'd in this process: building it between fork and exec
+ * could deadlock, so apply refuses before it changes anything. */
+static void test_seccomp_unprepared(void **state)
+{
+	struct nx_sandbox p = {
+	        .mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_SECCOMP),
+	        .seccomp_profile = NX_SECCOMP_APP_NET};
+	struct nx_sandbox_report rep;
+
+	assert_int_equal(nx_sandbox_apply(&p, &rep), -EINVAL);
+	assert_false(proc_status_has("NoNewPrivs:\t1"));
 }
 
 struct dirs {
@@ -367,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_seccomp),
+	        cmocka_unit_test(test_seccomp_unprepared),
 	        cmocka_unit_test(test_landlock),
 	        cmocka_unit_test(test_landlock_fails_closed),
 	        cmocka_unit_test(test_close_range),

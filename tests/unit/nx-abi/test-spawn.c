@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +125,50 @@ static void test_fd_map_overlap(void **state)
 	close(31);
 	read_closed(p[0], got, sizeof(got));
 	assert_string_equal(got, "3031");
+	fdcheck_assert(before);
+}
+
+/* The program from an fd whose number is also a target of the map: the map still wins at
+ * that number, the program runs, and its fd is not left open in it (a binary, not a
+ * script). */
+static void test_exec_fd_overlapping_target(void **state)
+{
+	int before = fdcheck_count(), p[2], in, fd, status;
+	char *argv[] = {"spawn-probe", "fds", NULL};
+	struct nx_spawn spec = {.exec_fd = 21, .argv = argv};
+	struct nx_spawned child;
+	char buf[65536], out[64], got[16];
+	bool signaled;
+	ssize_t n;
+
+	in = open(SPAWN_PROBE, O_RDONLY | O_CLOEXEC);
+	fd = memfd_create("spawn-probe", MFD_CLOEXEC);
+	assert_true(in >= 0 && fd >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(fd, buf, (size_t)n), n);
+	close(in);
+	assert_int_equal(dup3(fd, 21, O_CLOEXEC), 21);
+	close(fd);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	{
+		int out_pipe[2];
+
+		assert_int_equal(pipe2(out_pipe, O_CLOEXEC), 0);
+		spec.fds[0] = (struct nx_spawn_fd){1, out_pipe[1]};
+		spec.fds[1] = (struct nx_spawn_fd){21, p[1]};
+		spec.nfds = 2;
+		assert_int_equal(nx_spawn(&spec, &child), 0);
+		close(out_pipe[1]);
+		read_closed(out_pipe[0], out, sizeof(out));
+	}
+	assert_int_equal(nx_process_wait(child.pidfd, true, &status, &signaled), 0);
+	assert_int_equal(status, 0);
+	close(child.pidfd);
+	assert_string_equal(out, "fds 21\n");
+	close(p[1]);
+	read_closed(p[0], got, sizeof(got));
+	assert_string_equal(got, "21"); /* fd 21 in the child was the pipe, not the program */
+	close(21);
 	fdcheck_assert(before);
 }
 
@@ -313,6 +358,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fd_map_swap_and_holes),
 	        cmocka_unit_test(test_fd_map_overlap),
+	        cmocka_unit_test(test_exec_fd_overlapping_target),
 	        cmocka_unit_test(test_env_args_session),
 	        cmocka_unit_test(test_exec_failure_returned),
 	        cmocka_unit_test(test_bad_spec),

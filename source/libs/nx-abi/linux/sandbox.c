@@ -1,27 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* nx-abi sandbox, Linux: prctl, Landlock, seccomp-BPF, close_range, setrlimit, a mount
- * namespace, capset and setresuid (see sandbox.h). */
+/* nx-abi sandbox, Linux: prctl, Landlock, close_range, setrlimit, a mount namespace, capset,
+ * setresuid and a cgroup join, in the order of nx_sandbox_apply (see sandbox.h); the seccomp
+ * programs are seccomp.c's, the namespaces sandbox-ns.c's, the report's text
+ * sandbox-report.c's. */
 #include "nx-abi/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/audit.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
 #include <linux/landlock.h>
-#include <linux/seccomp.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,54 +32,12 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
-#ifndef AF_PACKET
-#define AF_PACKET 17
-#endif
 
 #define LL_FS_V1 ((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1) /* bits 0..12 */
 #define LL_FILE_RIGHTS                                                       \
 	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |        \
 	        LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
 	        LANDLOCK_ACCESS_FS_IOCTL_DEV)
-
-#if defined(__x86_64__)
-#define SECCOMP_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define SECCOMP_ARCH AUDIT_ARCH_AARCH64
-#elif defined(__riscv) && __riscv_xlen == 64
-#define SECCOMP_ARCH AUDIT_ARCH_RISCV64
-#endif
-
-/* LeakSanitizer stops the world with ptrace at exit: sanitizer builds keep ptrace. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_KEEP_PTRACE 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_KEEP_PTRACE 1
-#endif
-#endif
-
-const char *nx_sandbox_mech_name(enum nx_sandbox_mech m)
-{
-	static const char *const names[NX_SANDBOX_MECH_COUNT] = {
-	        [NX_SANDBOX_NO_NEW_PRIVS] = "no_new_privs",
-	        [NX_SANDBOX_LANDLOCK] = "landlock",
-	        [NX_SANDBOX_SECCOMP] = "seccomp",
-	        [NX_SANDBOX_CLOSE_RANGE] = "close_range",
-	        [NX_SANDBOX_RLIMITS] = "rlimits",
-	        [NX_SANDBOX_MOUNT_NS] = "mount_ns",
-	        [NX_SANDBOX_CAPS] = "caps",
-	        [NX_SANDBOX_IDENTITY] = "uid",
-	};
-
-	return (unsigned)m < NX_SANDBOX_MECH_COUNT ? names[m] : NULL;
-}
-
-static void set(struct nx_sandbox_report *ret, enum nx_sandbox_mech m, int error)
-{
-	ret->mech[m].status = error < 0 ? NX_SANDBOX_UNAVAILABLE : NX_SANDBOX_APPLIED;
-	ret->mech[m].error = error < 0 ? error : 0;
-}
 
 /* ---- Capabilities ---- */
 
@@ -205,12 +160,33 @@ static int rlimits_set(const struct nx_sandbox *profile)
 {
 	struct rlimit nofile = {profile->nofile, profile->nofile};
 	struct rlimit nproc = {profile->nproc, profile->nproc};
+	struct rlimit as = {profile->as_bytes, profile->as_bytes};
 
 	if (profile->nofile && setrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		return nx_neg_errno();
 	if (profile->nproc && setrlimit(RLIMIT_NPROC, &nproc) < 0)
 		return nx_neg_errno();
+	if (profile->as_bytes && setrlimit(RLIMIT_AS, &as) < 0)
+		return nx_neg_errno();
 	return 0;
+}
+
+/* ---- cgroup ---- */
+
+/* The parent made the group and wrote its limits (cgroup.h); "0" moves the writer. The
+ * caller asked for it knowing the group exists, so any failure fails closed. */
+static int cgroup_join(int dir_fd)
+{
+	int fd, r = 0;
+
+	assert_return(dir_fd >= 0, -EINVAL);
+	fd = openat(dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nx_neg_errno();
+	if (write(fd, "0", 1) != 1)
+		r = nx_neg_errno();
+	close(fd);
+	return r;
 }
 
 /* ---- Mount namespace ---- */
@@ -226,15 +202,10 @@ static bool beneath_tmp(const char *path)
 static void fd_path(int fd, char buf[32])
 {
 	static const char prefix[] = "/proc/self/fd/";
-	char digits[12];
-	int n = 0;
+	size_t n;
 
-	do
-		digits[n++] = (char)('0' + fd % 10);
-	while ((fd /= 10) > 0);
 	memcpy(buf, prefix, sizeof(prefix) - 1);
-	for (int i = 0; i < n; i++)
-		buf[sizeof(prefix) - 1 + i] = digits[n - 1 - i];
+	n = nx_u32_to_text((uint32_t)fd, buf + sizeof(prefix) - 1);
 	buf[sizeof(prefix) - 1 + n] = '\0';
 }
 
@@ -266,25 +237,26 @@ static int mount_point_make(const char *path, bool is_dir)
 	return 0;
 }
 
-/* A fresh tmpfs on /tmp in a mount namespace of our own; the profile's paths beneath /tmp,
- * held open across the mount, are bound back at the same place. 1 applied, 0 unavailable
- * (*ret_error set: no namespaces, or not allowed to), < 0 failed. */
-static int mount_ns_apply(const struct nx_sandbox *profile, int *ret_error)
+/* A fresh tmpfs on /tmp in a mount namespace of our own (made here unless the namespaces
+ * mechanism made one: have_ns); the profile's paths beneath /tmp, held open across the
+ * mount, are bound back at the same place. 1 applied, 0 unavailable (*ret_error set: no
+ * namespaces, or not allowed to), < 0 failed. */
+static int mount_ns_apply(const struct nx_sandbox *profile, bool have_ns, int *ret_error)
 {
 	int held[NX_SANDBOX_MAX_PATHS], r = 0;
 	bool is_dir[NX_SANDBOX_MAX_PATHS] = {false};
 	char src[32];
 	struct stat st;
 
-	if (unshare(CLONE_NEWNS) < 0) {
-		*ret_error = nx_neg_errno();
-		return *ret_error == -EPERM || *ret_error == -EINVAL || *ret_error == -ENOSYS
-		               ? 0
-		               : *ret_error;
+	if (!have_ns) {
+		if (unshare(CLONE_NEWNS) < 0) {
+			*ret_error = nx_neg_errno();
+			return nx_ns_error_unavailable(*ret_error) ? 0 : *ret_error;
+		}
+		/* Nothing mounted here may reach back into init's namespace. */
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			return nx_neg_errno();
 	}
-	/* Nothing mounted here may reach back into init's namespace. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return nx_neg_errno();
 	for (unsigned i = 0; i < profile->npaths; i++) {
 		held[i] = -1;
 		if (!beneath_tmp(profile->paths[i].path))
@@ -382,128 +354,17 @@ static int landlock_apply(const struct nx_sandbox *profile, int *ret_abi, int *r
 	return r < 0 ? r : 1;
 }
 
-/* ---- seccomp ---- */
-
-#ifdef SECCOMP_ARCH
-#define DENY_MAX 64u
-
-/* Calls a service never needs: debugging others, replacing the kernel, changing the
- * filesystem tree or the machine, and the ways around a socket() check (io_uring). */
-static const int denied_calls[] = {
-#ifndef SANDBOX_KEEP_PTRACE
-        __NR_ptrace,
-#endif
-        __NR_process_vm_readv,
-        __NR_process_vm_writev,
-        __NR_kexec_load,
-#ifdef __NR_kexec_file_load
-        __NR_kexec_file_load,
-#endif
-        __NR_mount,
-        __NR_umount2,
-        __NR_pivot_root,
-        __NR_chroot,
-#ifdef __NR_move_mount
-        __NR_move_mount,
-        __NR_open_tree,
-        __NR_fsopen,
-        __NR_fsconfig,
-        __NR_fsmount,
-        __NR_fspick,
-#endif
-#ifdef __NR_mount_setattr
-        __NR_mount_setattr,
-#endif
-        __NR_swapon,
-        __NR_swapoff,
-        __NR_reboot,
-        __NR_init_module,
-        __NR_finit_module,
-        __NR_delete_module,
-        __NR_acct,
-        __NR_settimeofday,
-        __NR_clock_settime,
-        __NR_setns,
-        __NR_bpf,
-        __NR_perf_event_open,
-        __NR_userfaultfd,
-        __NR_io_uring_setup,
-        __NR_io_uring_enter,
-        __NR_io_uring_register,
-#ifdef __NR_open_by_handle_at
-        __NR_open_by_handle_at,
-#endif
-};
-
-static const int denied_families[] = {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET};
-
-#define FILTER_MAX (8u + 2u * (sizeof(denied_calls) / sizeof(denied_calls[0])) + 8u)
-
-static int seccomp_apply(void)
-{
-	struct sock_filter f[FILTER_MAX + sizeof(denied_families) / sizeof(int) + 4];
-	/* Jump offsets are 8-bit: the whole program must stay below 256 instructions. */
-	_Static_assert(sizeof(f) / sizeof(f[0]) < 256, "seccomp program too long for 8-bit jumps");
-	unsigned n = 0, to_deny[FILTER_MAX], ndeny = 0, to_socket;
-	struct sock_fprog prog;
-
-#define EMIT(...) (f[n++] = (struct sock_filter)__VA_ARGS__)
-	/* A foreign syscall ABI (i386 on x86_64) would bypass the numbers below: deny it all. */
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
-	to_deny[ndeny++] = n;
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 0, 0)); /* patched: jf=deny */
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
-#ifdef __x86_64__
-	to_deny[ndeny++] = n; /* x32 numbers */
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 0));
-#endif
-	to_socket = n;
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 0));
-	for (size_t i = 0; i < sizeof(denied_calls) / sizeof(denied_calls[0]); i++) {
-		to_deny[ndeny++] = n;
-		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied_calls[i], 0, 0));
-	}
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-	/* socket(domain, ...): the domain is an int, the low half of args[0]. */
-	f[to_socket].jt = (unsigned char)(n - to_socket - 1);
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
-	for (size_t i = 0; i < sizeof(denied_families) / sizeof(int); i++) {
-		to_deny[ndeny++] = n;
-		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied_families[i], 0, 0));
-	}
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
-	for (unsigned i = 0; i < ndeny; i++) {
-		struct sock_filter *j = &f[to_deny[i]];
-		unsigned char off = (unsigned char)(n - to_deny[i] - 1);
-
-		if (i == 0)
-			j->jf = off; /* the arch check jumps to deny when it does NOT match */
-		else
-			j->jt = off;
-	}
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)));
-#undef EMIT
-	assert_return(n <= sizeof(f) / sizeof(f[0]), -EOVERFLOW);
-	prog.len = (unsigned short)n;
-	prog.filter = f;
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
-		return nx_neg_errno();
-	return 0;
-}
-#else
-static int seccomp_apply(void)
-{
-	return -EOPNOTSUPP; /* no audit arch known for this build */
-}
-#endif
-
-/* The bounding set while still privileged, then the uid, then the rest of the sets: a uid
- * change from 0 clears permitted and effective by itself, but not inheritable or ambient.
- * -EPERM at the first step means we were never privileged: reported UNAVAILABLE. */
+/* The bounding set while still privileged, then the uid, then the user namespace, then the
+ * rest of the sets: a uid change from 0 clears permitted and effective by itself, but not
+ * inheritable or ambient; a new user namespace hands a full set (bounding set included)
+ * back, valid inside it only, so the bounding set is cleared again there. -EPERM at the
+ * first step means we were never privileged: reported UNAVAILABLE. */
 static int privileges_drop(const struct nx_sandbox *profile, struct nx_sandbox_report *ret)
 {
 	bool caps = profile->mechs & (1u << NX_SANDBOX_CAPS);
 	bool identity = profile->mechs & (1u << NX_SANDBOX_IDENTITY);
+	bool userns = (profile->mechs & (1u << NX_SANDBOX_NAMESPACES)) &&
+	              (profile->ns_flags & NX_NS_USER);
 	uint64_t keep = caps ? profile->keep_caps : ~0ull;
 	int r;
 
@@ -511,14 +372,23 @@ static int privileges_drop(const struct nx_sandbox *profile, struct nx_sandbox_r
 		r = caps_drop_bounding(keep);
 		if (r < 0 && r != -EPERM)
 			return r;
-		set(ret, NX_SANDBOX_CAPS, r);
+		nx_sandbox_report_set(ret, NX_SANDBOX_CAPS, r);
 		caps = r == 0;
 	}
 	if (identity) {
 		r = identity_set(profile->uid, profile->gid, keep != 0);
 		if (r < 0 && r != -EPERM)
 			return r;
-		set(ret, NX_SANDBOX_IDENTITY, r);
+		nx_sandbox_report_set(ret, NX_SANDBOX_IDENTITY, r);
+	}
+	if (userns) {
+		r = nx_ns_user_enter(ret);
+		if (r < 0)
+			return r;
+		if (caps && ret->ns[NX_SANDBOX_NS_USER].status == NX_SANDBOX_APPLIED)
+			r = caps_drop_bounding(keep);
+		if (r < 0)
+			return r;
 	}
 	if (caps) {
 		r = caps_set(keep);
@@ -528,26 +398,47 @@ static int privileges_drop(const struct nx_sandbox *profile, struct nx_sandbox_r
 	return 0;
 }
 
-int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report *ret)
+int nx_sandbox_apply_cloned(const struct nx_sandbox *profile, unsigned cloned, unsigned refused,
+        int refused_error, struct nx_sandbox_report *ret)
 {
+	bool namespaces = profile && (profile->mechs & (1u << NX_SANDBOX_NAMESPACES));
 	int r, abi = 0, error = 0;
 
 	assert_return(profile && ret, -EINVAL);
 	assert_return(profile->npaths <= NX_SANDBOX_MAX_PATHS, -EINVAL);
+	assert_return(!(profile->ns_flags & ~NX_NS_ALL), -EINVAL);
+	assert_return(!(profile->mechs & (1u << NX_SANDBOX_SECCOMP)) ||
+	                      nx_seccomp_prepared(profile->seccomp_profile),
+	        -EINVAL);
 	memset(ret, 0, sizeof(*ret));
+	/* First, while still root: the limits then count everything that follows. */
+	if (profile->mechs & (1u << NX_SANDBOX_CGROUP)) {
+		r = cgroup_join(profile->cgroup_fd);
+		if (r < 0)
+			return r;
+		nx_sandbox_report_set(ret, NX_SANDBOX_CGROUP, 0);
+	}
 	if (profile->mechs & (1u << NX_SANDBOX_RLIMITS)) {
 		r = rlimits_set(profile);
 		if (r < 0 && r != -EPERM)
 			return r;
-		set(ret, NX_SANDBOX_RLIMITS, r);
+		nx_sandbox_report_set(ret, NX_SANDBOX_RLIMITS, r);
 	}
-	if (profile->mechs & (1u << NX_SANDBOX_MOUNT_NS)) {
-		r = mount_ns_apply(profile, &error);
+	if (namespaces) {
+		r = nx_ns_enter(profile->ns_flags, cloned, refused, refused_error, ret);
 		if (r < 0)
 			return r;
-		set(ret, NX_SANDBOX_MOUNT_NS, r ? 0 : error);
+	}
+	if (profile->mechs & (1u << NX_SANDBOX_MOUNT_NS)) {
+		r = mount_ns_apply(
+		        profile, ret->ns[NX_SANDBOX_NS_MOUNT].status == NX_SANDBOX_APPLIED, &error);
+		if (r < 0)
+			return r;
+		nx_sandbox_report_set(ret, NX_SANDBOX_MOUNT_NS, r ? 0 : error);
 	}
 	r = privileges_drop(profile, ret);
+	if (namespaces)
+		nx_ns_conclude(profile->ns_flags, ret);
 	if (r < 0)
 		return r;
 	/* Required by seccomp for an unprivileged caller, and the point of the exercise. */
@@ -556,27 +447,34 @@ int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report 
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			return nx_neg_errno();
 		if (profile->mechs & (1u << NX_SANDBOX_NO_NEW_PRIVS))
-			set(ret, NX_SANDBOX_NO_NEW_PRIVS, 0);
+			nx_sandbox_report_set(ret, NX_SANDBOX_NO_NEW_PRIVS, 0);
 	}
 	if (profile->mechs & (1u << NX_SANDBOX_CLOSE_RANGE)) {
 		assert_return(profile->keep_fds >= 0, -EINVAL);
 		r = close_range((unsigned)profile->keep_fds, ~0u, 0) < 0 ? nx_neg_errno() : 0;
 		if (r < 0 && r != -ENOSYS)
 			return r;
-		set(ret, NX_SANDBOX_CLOSE_RANGE, r);
+		nx_sandbox_report_set(ret, NX_SANDBOX_CLOSE_RANGE, r);
 	}
 	if (profile->mechs & (1u << NX_SANDBOX_LANDLOCK)) {
 		r = landlock_apply(profile, &abi, &error);
 		ret->landlock_abi = abi;
 		if (r < 0)
 			return r;
-		set(ret, NX_SANDBOX_LANDLOCK, r ? 0 : error);
+		nx_sandbox_report_set(ret, NX_SANDBOX_LANDLOCK, r ? 0 : error);
 	}
 	if (profile->mechs & (1u << NX_SANDBOX_SECCOMP)) {
-		r = seccomp_apply();
-		if (r < 0 && r != -EINVAL && r != -EOPNOTSUPP && r != -ENOSYS)
+		/* The kernel lacks seccomp filters: EINVAL (no CONFIG_SECCOMP_FILTER), ENOSYS. */
+		r = nx_seccomp_load(profile->seccomp_profile);
+		if (r < 0 && r != -EINVAL && r != -ENOSYS)
 			return r;
-		set(ret, NX_SANDBOX_SECCOMP, r);
+		nx_sandbox_report_set(ret, NX_SANDBOX_SECCOMP, r);
+		ret->seccomp_profile = profile->seccomp_profile;
 	}
 	return 0;
+}
+
+int nx_sandbox_apply(const struct nx_sandbox *profile, struct nx_sandbox_report *ret)
+{
+	return nx_sandbox_apply_cloned(profile, 0, 0, 0, ret);
 }

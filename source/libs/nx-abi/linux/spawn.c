@@ -1,20 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nx-abi spawn on fork + execve, pidfd_open, waitid(P_PIDFD) and pidfd_send_signal.
+ * nx-abi spawn on clone3 (CLONE_PIDFD, and the CLONE_NEW* flags of the namespaces
+ * mechanism), execve or execveat, waitid(P_PIDFD) and pidfd_send_signal.
  *
- * Between fork and exec the child only makes async-signal-safe calls (sigprocmask, setsid,
- * fcntl, dup2, dup3, close_range, write, execve, _exit) and nx_sandbox_apply, which allocates
- * nothing and takes no lock. Everything it needs is computed before the fork.
+ * clone3 behaves as fork here (no CLONE_VM: the child runs on its copy of our memory) but
+ * gives the pidfd with the child, so it names the child from birth, and makes the child pid
+ * 1 of a new pid namespace. A kernel or a caller that may not create the namespaces (EPERM,
+ * EINVAL, ENOSPC) gets a second clone without them, and the child reports them UNAVAILABLE.
+ * Unlike fork, glibc's atfork handlers do not run, and glibc's idea of the thread id stays
+ * the parent's: the child calls nothing that uses it (no raise, abort, assert or pthread
+ * call; assert_return only).
+ *
+ * Between clone and exec the child only makes async-signal-safe calls (sigprocmask, setsid,
+ * fcntl, dup2, dup3, close_range, pread, write, execve, execveat, _exit) and the sandbox,
+ * which allocates nothing and takes no lock. Everything it needs is computed before the
+ * clone (the seccomp program too: nx_sandbox_prepare).
  *
  * The fd map in the child, with `top` the first number above every target (at least 3):
- *   1. the report pipe and every source are first copied to `top` or above (close-on-exec),
- *      so no dup2 onto a target can overwrite a source still to be copied, even when a
- *      source's number is another entry's target (or the same fd goes to two targets);
+ *   1. the report pipe, every source and the extras (the program's fd, the cgroup's
+ *      directory) are first copied to `top` or above (close-on-exec), so no dup2 onto a
+ *      target can overwrite a source still to be copied, even when a source's number is
+ *      another entry's target (or the same fd goes to two targets);
  *   2. each copy is dup2'ed onto its target (dup2 clears close-on-exec there);
- *   3. the report pipe moves to exactly `top`; the numbers 3..top-1 that are no target and
- *      everything above `top` are closed. The sandbox keeps fds below top + 1.
+ *   3. the report pipe moves to exactly `top`, the extras right above it; the numbers
+ *      3..top-1 that are no target and everything above the extras are closed. The sandbox
+ *      keeps fds up to the program's fd (the cgroup's is done with by then).
  */
 #include <fcntl.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_PIDFD */
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,8 +57,17 @@ struct spawn_plan {
 	char *const *envp;
 	int targets[NX_SPAWN_MAX_FDS]; /* the map's child fds, sorted */
 	int top;                       /* the report pipe's number in the child */
-	struct nx_sandbox sandbox;     /* the caller's profile with keep_fds = top + 1 */
-	int fd_limit;                  /* RLIMIT_NOFILE, for a kernel without close_range */
+	/* The extras above top, in this order: spec->exec_fd, the sandbox's cgroup_fd; their
+	 * numbers in the child (-1 when absent), and the parent's fds. */
+	int exec_at, cgroup_at;
+	int exec_src, cgroup_src;
+	int extras_end; /* the first number above the extras */
+	/* The caller's profile with keep_fds past the program's fd and cgroup_fd = cgroup_at */
+	struct nx_sandbox sandbox;
+	int fd_limit; /* RLIMIT_NOFILE, for a kernel without close_range */
+	/* The namespaces the clone made, and those it was refused (with the error). */
+	unsigned cloned, refused;
+	int refused_error;
 };
 
 static int plan_make(const struct nx_spawn *spec, char *default_argv[2], struct spawn_plan *plan)
@@ -78,7 +100,18 @@ static int plan_make(const struct nx_spawn *spec, char *default_argv[2], struct 
 	plan->envp = spec->envp ? spec->envp : environ;
 	if (spec->sandbox)
 		plan->sandbox = *spec->sandbox;
-	plan->sandbox.keep_fds = plan->top + 1;
+	plan->extras_end = plan->top + 1;
+	plan->exec_at = plan->cgroup_at = -1;
+	plan->exec_src = spec->binary ? -1 : spec->exec_fd;
+	if (plan->exec_src >= 0)
+		plan->exec_at = plan->extras_end++;
+	plan->sandbox.keep_fds = plan->extras_end;
+	plan->cgroup_src = -1;
+	if (plan->sandbox.mechs & (1u << NX_SANDBOX_CGROUP)) {
+		assert_return(plan->sandbox.cgroup_fd >= 0, -EINVAL);
+		plan->cgroup_src = plan->sandbox.cgroup_fd;
+		plan->cgroup_at = plan->sandbox.cgroup_fd = plan->extras_end++;
+	}
 	plan->fd_limit = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < INT32_MAX
 	                         ? (int)lim.rlim_cur
 	                         : INT32_MAX;
@@ -100,30 +133,53 @@ static int close_between(const struct spawn_plan *p, int lo, int hi)
 	return 0;
 }
 
+/* fd copied to `min` or above, close-on-exec, into *ret_copy; -1 stays -1. */
+static int child_copy_above(int fd, int min, int *ret_copy)
+{
+	*ret_copy = fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, min);
+	return fd >= 0 && *ret_copy < 0 ? nx_neg_errno() : 0;
+}
+
+/* copy (if any) to exactly `at`, close-on-exec. */
+static int child_place(int copy, int at)
+{
+	if (copy >= 0 && copy != at && dup3(copy, at, O_CLOEXEC) < 0)
+		return nx_neg_errno();
+	return 0;
+}
+
 /* Steps 1-3 of the map (see the top of the file). *report follows the report pipe as it
  * moves, so a failure can still be told. Returns 0 or a negative errno. */
 static int child_map_fds(const struct spawn_plan *p, int *report)
 {
 	const struct nx_spawn *spec = p->spec;
-	int copies[NX_SPAWN_MAX_FDS], lo = 3, fd, r;
+	int copies[NX_SPAWN_MAX_FDS], exec_copy, cgroup_copy, lo = 3, fd, r;
 
-	fd = fcntl(*report, F_DUPFD_CLOEXEC, p->top);
-	if (fd < 0)
-		return nx_neg_errno();
+	/* Above every number placed below, so no placement overwrites a copy still needed. */
+	r = child_copy_above(*report, p->extras_end, &fd);
+	if (r < 0)
+		return r;
 	*report = fd;
-	for (unsigned i = 0; i < spec->nfds; i++) {
-		copies[i] = fcntl(spec->fds[i].parent_fd, F_DUPFD_CLOEXEC, p->top);
-		if (copies[i] < 0)
-			return nx_neg_errno();
-	}
+	for (unsigned i = 0; r == 0 && i < spec->nfds; i++)
+		r = child_copy_above(spec->fds[i].parent_fd, p->extras_end, &copies[i]);
+	if (r == 0)
+		r = child_copy_above(p->exec_src, p->extras_end, &exec_copy);
+	if (r == 0)
+		r = child_copy_above(p->cgroup_src, p->extras_end, &cgroup_copy);
+	if (r < 0)
+		return r;
 	for (unsigned i = 0; i < spec->nfds; i++)
 		if (dup2(copies[i], spec->fds[i].child_fd) < 0)
 			return nx_neg_errno();
-	if (*report != p->top) {
-		if (dup3(*report, p->top, O_CLOEXEC) < 0)
-			return nx_neg_errno();
-		*report = p->top;
-	}
+	r = child_place(*report, p->top);
+	if (r < 0)
+		return r;
+	*report = p->top;
+	r = child_place(exec_copy, p->exec_at);
+	if (r == 0)
+		r = child_place(cgroup_copy, p->cgroup_at);
+	if (r < 0)
+		return r;
 	for (unsigned i = 0; i < spec->nfds; i++) {
 		if (p->targets[i] < lo)
 			continue; /* stdio */
@@ -134,7 +190,7 @@ static int child_map_fds(const struct spawn_plan *p, int *report)
 	}
 	r = close_between(p, lo, p->top - 1);
 	if (r == 0)
-		r = close_between(p, p->top + 1, INT32_MAX);
+		r = close_between(p, p->extras_end, INT32_MAX);
 	return r;
 }
 
@@ -149,6 +205,19 @@ static void child_say(int fd, int error, const struct nx_sandbox_report *report)
 	if (report)
 		rec.sandbox = *report;
 	(void)!write(fd, &rec, sizeof(rec));
+}
+
+/* Runs the program behind the fd at p->exec_at; returns only on failure (errno set). A
+ * script's interpreter opens /dev/fd/N to read it, so a "#!" file keeps the fd across the
+ * exec; an ELF binary is mapped by the kernel and keeps nothing. */
+static void child_exec_fd(const struct spawn_plan *p)
+{
+	char magic[2];
+
+	if (pread(p->exec_at, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	        magic[0] == '#' && magic[1] == '!' && fcntl(p->exec_at, F_SETFD, 0) < 0)
+		return;
+	syscall(SYS_execveat, p->exec_at, "", p->argv, p->envp, AT_EMPTY_PATH);
 }
 
 static _Noreturn void child_run(const struct spawn_plan *p, int report)
@@ -171,11 +240,14 @@ static _Noreturn void child_run(const struct spawn_plan *p, int report)
 	/* The sandbox goes on last, so exec is the first thing it confines. The record is
 	 * written with or without one: the parent always waits for it. */
 	memset(&applied, 0, sizeof(applied));
-	r = nx_sandbox_apply(&p->sandbox, &applied);
+	r = nx_sandbox_apply_cloned(&p->sandbox, p->cloned, p->refused, p->refused_error, &applied);
 	child_say(report, r, &applied);
 	if (r < 0)
 		_exit(127);
-	execve(p->spec->binary, p->argv, p->envp);
+	if (p->exec_at >= 0)
+		child_exec_fd(p);
+	else
+		execve(p->spec->binary, p->argv, p->envp);
 	child_say(report, nx_neg_errno(), NULL);
 	_exit(127);
 }
@@ -211,40 +283,70 @@ static int parent_listen(int fd, struct nx_sandbox_report *ret_report)
 	return 0;
 }
 
+/* clone3 as fork, with the pidfd in *ret_pidfd and the extra CLONE_* `flags`: the child's
+ * pid in the parent, 0 in the child, or a negative errno. */
+static int clone_child(unsigned long long flags, int *ret_pidfd)
+{
+	struct clone_args args;
+	long pid;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_PIDFD | flags;
+	args.pidfd = (uint64_t)(uintptr_t)ret_pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	return pid < 0 ? nx_neg_errno() : (int)pid;
+}
+
+/* Creates the child with the namespaces the plan asks for; if the kernel or our privileges
+ * refuse them, without, and notes which in the plan the child reads. */
+static int plan_clone(struct spawn_plan *plan, int *ret_pidfd)
+{
+	unsigned long long ns = 0;
+	int pid;
+
+	if (plan->sandbox.mechs & (1u << NX_SANDBOX_NAMESPACES))
+		ns = nx_ns_clone_flags(plan->sandbox.ns_flags);
+	plan->cloned = plan->sandbox.ns_flags & ~NX_NS_USER;
+	plan->refused = 0;
+	if (ns == 0)
+		plan->cloned = 0;
+	pid = clone_child(ns, ret_pidfd);
+	if (pid >= 0 || ns == 0 || !nx_ns_error_unavailable(pid))
+		return pid;
+	plan->refused = plan->cloned;
+	plan->refused_error = pid;
+	plan->cloned = 0;
+	return clone_child(0, ret_pidfd);
+}
+
 int nx_spawn(const struct nx_spawn *spec, struct nx_spawned *ret)
 {
 	struct nx_sandbox_report report;
 	struct spawn_plan plan;
 	char *default_argv[2];
-	int pipefd[2], pid, pidfd, r, status;
+	int pipefd[2], pid, pidfd = -1, r, status;
 	bool signaled;
 
-	assert_return(spec && spec->binary && ret && spec->nfds <= NX_SPAWN_MAX_FDS, -EINVAL);
+	assert_return(spec && ret && spec->nfds <= NX_SPAWN_MAX_FDS, -EINVAL);
+	assert_return(spec->binary || (spec->exec_fd >= 0 && spec->argv && spec->argv[0]), -EINVAL);
 	r = plan_make(spec, default_argv, &plan);
+	if (r < 0)
+		return r;
+	r = nx_sandbox_prepare(&plan.sandbox);
 	if (r < 0)
 		return r;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return nx_neg_errno();
-	pid = fork();
+	pid = plan_clone(&plan, &pidfd);
 	if (pid < 0) {
-		r = nx_neg_errno();
 		close(pipefd[0]);
 		close(pipefd[1]);
-		return r;
+		return pid;
 	}
 	if (pid == 0)
 		child_run(&plan, pipefd[1]);
 	close(pipefd[1]);
-	/* Not reaped before we wait, so the pid cannot have been reused yet; pidfds are
-	 * close-on-exec. glibc 2.36 has a wrapper, older ones do not. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
-		r = nx_neg_errno();
-		close(pipefd[0]);
-		kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-		return r;
-	}
 	memset(&report, 0, sizeof(report));
 	r = parent_listen(pipefd[0], &report);
 	close(pipefd[0]);
