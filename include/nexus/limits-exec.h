@@ -23,16 +23,14 @@
 /* Journal records of the crashed app a crash report quotes (its last ones). */
 #define APP_REPORT_RECORDS 50u
 
+/* Confinement mechanisms a crash report (and ProcInfo.sandbox) lists. */
+#define APP_REPORT_MECHS 16u
+
 /* Largest crash report, text or JSON (bytes). */
-#define APP_REPORT_MAX (256u * 1024u)
+#define APP_REPORT_MAX (512u * 1024u)
 
-/* Processes per list() page, crash summaries per crashes() page. */
-#define APP_LIST_MAX       8u
-#define APP_CRASH_LIST_MAX 16u
-
-/* Watchers execd keeps, in all and per connection. */
-#define APP_WATCHERS_MAX          64u
-#define APP_WATCHERS_PER_CONN_MAX 4u
+/* Longest crash report file name, NUL included. */
+#define APP_CRASH_NAME_MAX 256u
 
 /* Longest line of an app's stdout or stderr that becomes one journal record; a longer one is
  * cut into records of this size. */

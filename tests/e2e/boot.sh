@@ -29,6 +29,7 @@ expected=('init: start samgrd' 'samgrd: ready' 'init: up samgrd'
 	'init: start identityd' 'identityd: ready' 'init: up identityd'
 	'init: start vfsd' 'vfsd: ready' 'init: up vfsd'
 	'init: start bundlemgrd' 'bundlemgrd: ready' 'init: up bundlemgrd'
+	'init: start execd' 'execd: ready' 'init: up execd'
 	'init: start echod' 'echod: ready' 'init: up echod' 'init: ready')
 prev=0
 for m in "${expected[@]}"; do

@@ -442,33 +442,42 @@ int reg_owner_gone(struct reg *r, uint64_t owner)
 	return freed;
 }
 
+/* Every subject prefix of DESIGN.md section 3 and who may hand it out. uid: comes from
+ * SO_PEERCRED and peer: from dsoftbusd, never through adoption. */
+static const struct {
+	const char *prefix;
+	const char *adopter;
+} adopt_table[] = {
+        {"svc:", REG_INIT_SUBJECT},
+        {"app:", REG_EXECD_SUBJECT},
+        {"uid:", NULL},
+        {"peer:", NULL},
+};
+
+bool reg_adopter(const char *subject)
+{
+	assert_return(subject, false);
+	for (size_t i = 0; i < sizeof(adopt_table) / sizeof(adopt_table[0]); i++)
+		if (adopt_table[i].adopter && strcmp(subject, adopt_table[i].adopter) == 0)
+			return true;
+	return false;
+}
+
 int reg_adopt_check(const char *adopter_subject, const char *new_subject)
 {
-	/* Every subject prefix of DESIGN.md section 3 and who may hand it out. uid: comes from
-	 * SO_PEERCRED and peer: from dsoftbusd, never through adoption. */
-	static const struct {
-		const char *prefix;
-		const char *adopter;
-	} table[] = {
-	        {"svc:", REG_INIT_SUBJECT},
-	        {"app:", REG_EXECD_SUBJECT},
-	        {"uid:", NULL},
-	        {"peer:", NULL},
-	};
-
 	assert_return(adopter_subject && new_subject, -EINVAL);
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		size_t plen = strlen(table[i].prefix);
-		if (strncmp(new_subject, table[i].prefix, plen) != 0)
+	for (size_t i = 0; i < sizeof(adopt_table) / sizeof(adopt_table[0]); i++) {
+		size_t plen = strlen(adopt_table[i].prefix);
+		if (strncmp(new_subject, adopt_table[i].prefix, plen) != 0)
 			continue;
-		if (!table[i].adopter)
+		if (!adopt_table[i].adopter)
 			return -EPERM;
 		const char *rest = new_subject + plen;
 		int rc = name_check_n(rest, strnlen(rest, REG_NAME_MAX + 1));
 		/* Malformed is malformed whoever asks; reserved (svc:init, svc:samgrd) is denied. */
 		if (rc < 0)
 			return rc;
-		if (strcmp(adopter_subject, table[i].adopter) != 0)
+		if (strcmp(adopter_subject, adopt_table[i].adopter) != 0)
 			return -EPERM;
 		/* Nobody hands out its own subject. */
 		if (strcmp(new_subject, adopter_subject) == 0)

@@ -50,6 +50,9 @@ struct nx_spawn {
 	/* NULL: no confinement (fds are closed all the same). Its keep_fds is ignored: the fd
 	 * map decides which fds the child keeps. */
 	const struct nx_sandbox *sandbox;
+	/* The child gets SIGKILL when the caller's thread exits (PR_SET_PDEATHSIG, set after the
+	 * sandbox so a uid change cannot clear it): a supervisor that dies leaves no orphan. */
+	bool die_with_parent;
 };
 
 /* A running child. The caller owns pidfd; pid is for display (logs, status files). */

@@ -410,6 +410,14 @@ int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_
 	return nx_policy_allowed(svc->policy, in, subject, cap, ret_allowed);
 }
 
+int nx_svc_allowed_as(
+        nx_svc *svc, nx_rpc_incoming *in, const char *subject, const char *cap, bool *ret_allowed)
+{
+	if (!svc || !svc->policy || !in || !subject)
+		return -EINVAL;
+	return nx_policy_allowed(svc->policy, in, subject, cap, ret_allowed);
+}
+
 /* ---- nexus-init's fd store ---- */
 
 int nx_svc_fd_fetch(nx_svc *svc, const char *name, int *ret_fd)

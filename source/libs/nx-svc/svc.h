@@ -69,6 +69,12 @@ int nx_svc_policy_start(nx_svc *svc, const struct pol_grant *interim, size_t n_i
  * -EINVAL before nx_svc_policy_start. */
 int nx_svc_allowed(nx_svc *svc, nx_rpc_incoming *in, const char *cap, bool *ret_allowed);
 
+/* As nx_svc_allowed, for a subject the service vouches for itself rather than the caller's:
+ * execd asks whether the app:<id> it is about to start holds a capability its manifest
+ * requests, while handling the spawn call `in` (held and run again like any check). */
+int nx_svc_allowed_as(
+        nx_svc *svc, nx_rpc_incoming *in, const char *subject, const char *cap, bool *ret_allowed);
+
 /* nexus-init's fd store (fdstore.capnp over fd 5; initlink.h): fds kept across the service's
  * restarts, by name. Blocking, for startup, before nx_svc_run. fetch: a copy of what is held
  * under name in *ret_fd (the caller's), -ENOENT if nothing. deposit: init keeps a copy of fd

@@ -351,12 +351,16 @@ static int serve_watch(void *impl, nx_rpc_incoming *in, samgr_watch_params param
 	return samgr_watch_return(in);
 }
 
+/* Samgr.adopter, below with SamgrAdmin. */
+static int serve_adopter(void *impl, nx_rpc_incoming *in, samgr_adopter_params params);
+
 static const struct samgr_server samgr_vt = {
         .register_ = serve_register,
         .resolve = serve_resolve,
         .list = serve_list,
         .watch = serve_watch,
         .authenticate = samgrd_serve_authenticate,
+        .adopter = serve_adopter,
 };
 
 int samgrd_rerun(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id)
@@ -408,9 +412,10 @@ fail:
 
 /* ---- SamgrAdmin ---- */
 
-static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
+/* Adopts `params.conn` for the adopter whose subject is `adopter`. */
+static int adopt(
+        struct samgrd *d, const char *adopter, nx_rpc_incoming *in, samgr_admin_adopt_params params)
 {
-	struct samgrd *d = impl;
 	char subject[NX_SVC_SUBJECT_MAX + 1];
 	struct nexus_endpoint *conn = NULL;
 	const char *text;
@@ -419,8 +424,9 @@ static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params
 
 	(void)samgr_admin_adopt_params_get_subject(params, &text, &len); /* validated already */
 	copy_text(subject, text, len);
-	/* Only subjects under the adopter's own prefix: init adopts svc:<name> (not reserved). */
-	r = reg_adopt_check(d->admin_subject, subject);
+	/* Only subjects under the adopter's own prefix: init adopts svc:<name> (not reserved),
+	 * execd app:<bundle>. */
+	r = reg_adopt_check(adopter, subject);
 	if (r == -EPERM)
 		return nx_rpc_incoming_failf(
 		        in, r, "subject: %s may not be handed out by this adopter", subject);
@@ -437,6 +443,54 @@ static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params
 	if (r < 0)
 		return nx_rpc_incoming_failf(in, r, "cannot adopt %s", subject);
 	return samgr_admin_adopt_return(in);
+}
+
+static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
+{
+	struct samgrd *d = impl;
+
+	return adopt(d, d->admin_subject, in, params);
+}
+
+/* A SamgrAdmin that Samgr.adopter gave a client (execd): its subject, copied then. */
+struct client_admin {
+	struct samgrd *d;
+	char subject[NX_SVC_SUBJECT_MAX + 1];
+};
+
+static int client_admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
+{
+	struct client_admin *a = impl;
+
+	return adopt(a->d, a->subject, in, params);
+}
+
+static const struct samgr_admin_server client_admin_vt = {
+        .adopt = client_admin_adopt,
+};
+
+static int serve_adopter(void *impl, nx_rpc_incoming *in, samgr_adopter_params params)
+{
+	struct samgrd_client *c = impl;
+	struct samgr_admin *admin = NULL;
+	struct client_admin *a;
+	int r;
+
+	if (!reg_adopter(c->subject))
+		return nx_rpc_incoming_failf(in, -EPERM, "%s adopts no subjects", c->subject);
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->d = c->d;
+	snprintf(a->subject, sizeof(a->subject), "%s", c->subject);
+	r = samgr_admin_server_new(&client_admin_vt, a, free, &admin);
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	r = samgr_adopter_return(in, admin);
+	nx_rpc_cap_unref(samgr_admin_cap(admin));
+	return r;
 }
 
 static const struct samgr_admin_server admin_vt = {

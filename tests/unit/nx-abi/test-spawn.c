@@ -15,7 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -353,6 +355,44 @@ static void test_loop_add_process(void **state)
 	fdcheck_assert(before);
 }
 
+/* die_with_parent: a middle process spawns the probe and is killed; the probe dies with it
+ * (checked through a pidfd of our own: the probe is no child of ours). */
+static void test_die_with_parent(void **state)
+{
+	int before = fdcheck_count(), fds[2], probe_pid = 0, middle, pidfd, status;
+	struct pollfd pfd;
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	middle = fork();
+	assert_true(middle >= 0);
+	if (middle == 0) {
+		char *argv[] = {"spawn-probe", "sleep", NULL};
+		struct nx_spawn spec = {
+		        .binary = SPAWN_PROBE, .argv = argv, .die_with_parent = true};
+		struct nx_spawned child;
+
+		if (nx_spawn(&spec, &child) < 0)
+			_exit(1);
+		(void)!write(fds[1], &child.pid, sizeof(child.pid));
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &probe_pid, sizeof(probe_pid)), sizeof(probe_pid));
+	close(fds[0]);
+	pidfd = (int)syscall(SYS_pidfd_open, probe_pid, 0);
+	assert_true(pidfd >= 0);
+	pfd = (struct pollfd){.fd = pidfd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, 0), 0); /* alive while the middle lives */
+	kill(middle, SIGKILL);
+	assert_int_equal(waitpid(middle, &status, 0), middle);
+	/* The safety net only: the kernel signals at the middle's exit. */
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	close(pidfd);
+	assert_no_children();
+	fdcheck_assert(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +406,7 @@ int main(void)
 	        cmocka_unit_test(test_sandbox_failure_returned),
 	        cmocka_unit_test(test_wait_and_signal),
 	        cmocka_unit_test(test_loop_add_process),
+	        cmocka_unit_test(test_die_with_parent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@
 #
 # A process here is one spawn: execd's `id` for it stays while restarts give it new pids. Its
 # owner is the subject that spawned it; only the owner waits for and kills it, unless the
-# caller holds `proc.kill.any`.
+# caller holds `proc.kill.any` (Process below).
 # Errors are exceptions whose reason starts with a section 9 code; limits use type overloaded.
 # Limits below match include/nexus/limits-exec.h (APP_*).
 @0xb42dc5b9ccaa9150;
@@ -33,7 +33,7 @@ const execCrashesKept :UInt32 = 32;         # APP_CRASHES_KEPT
 const execListMax :UInt32 = 8;              # APP_LIST_MAX
 const execCrashListMax :UInt32 = 16;        # APP_CRASH_LIST_MAX
 # Largest crash report crash() hands out (a sealed memfd).
-const execReportMaxBytes :UInt32 = 262144;  # APP_REPORT_MAX
+const execReportMaxBytes :UInt32 = 524288;  # APP_REPORT_MAX
 # Watchers execd keeps, in all and per connection.
 const execWatchersMax :UInt32 = 64;         # APP_WATCHERS_MAX
 const execWatchersPerConnMax :UInt32 = 4;   # APP_WATCHERS_PER_CONN_MAX
@@ -41,7 +41,6 @@ const execWatchersPerConnMax :UInt32 = 4;   # APP_WATCHERS_PER_CONN_MAX
 enum Stdio {
   journal @0;   # each line of stdout and stderr is a record of subject app:<id> in logd
   pipe @1;      # stdout and stderr go to a pipe whose read end spawn() returns
-  null @2;      # /dev/null
 }
 
 enum State {
@@ -109,18 +108,19 @@ interface ProcessWatcher {
 # the pipe its stdout and stderr share; it reaches end of file when the process exits.
 interface Output {}
 
-# One spawned process, held by execd as a pidfd. Handed to whoever spawned it (or found it
-# with Exec.get).
+# One spawned process, held by execd as a pidfd. The capability is the authority, with the
+# rights it was handed out with: spawn() gives the spawner wait and kill; get() gives them
+# only to a caller that spawned the process and holds `proc.kill`, or holds `proc.kill.any`,
+# and info alone to anyone else allowed `proc.list`.
 interface Process {
   # Answers once the process ended for good (state exited or failed, no restart to come),
-  # with its last info. Needs the caller to own it or hold `proc.kill.any`.
+  # with its last info. Needs the wait right.
   # Errors: denied.
   wait @0 () -> (info :ProcInfo);
   # Sends `signal` (1..64) to the process; it is not restarted after it ends (as a stop).
-  # Needs `proc.kill`, and the caller to own it or hold `proc.kill.any`.
+  # Needs the kill right.
   # Errors: invalid_argument (signal), denied, not_found (already ended for good).
   kill @1 (signal :UInt32) -> ();
-  # Needs `proc.list`. Errors: denied.
   info @2 () -> (info :ProcInfo);
 }
 
@@ -155,8 +155,9 @@ interface Exec {
   # execListMax; `more` when another page follows. Needs `proc.list`.
   list @1 (after :UInt64) -> (processes :List(ProcInfo) $N.maxCount(.execListMax), more :Bool);
 
-  # The process `id`, as spawn() returned it. Needs `proc.list` (waiting and killing through
-  # it are checked there). Errors: not_found, denied.
+  # The process `id` (running or waiting to restart), with the rights above. Needs
+  # `proc.list`; waiting and killing need `proc.kill` and to be the process's owner (the
+  # subject that spawned it), or `proc.kill.any`. Errors: not_found, denied.
   get @2 (id :UInt64) -> (process :Process);
 
   # Calls cb.changed() on every start and exit until the caller drops `cb` or its connection

@@ -74,13 +74,22 @@ interface Samgr {
   # expired, revoked or unknown token), unavailable (identityd is not running).
   authenticate @4 (token :Data $N.maxLen(I.identityTokenLen) $N.nonEmpty)
       -> (subject :Text $N.maxLen(T.subjectMaxLen));
+
+  # The adopter's interface for a service that starts processes of its own: execd (svc:execd)
+  # gets a SamgrAdmin that adopts `app:<bundle id>` subjects, nothing else (the table of who
+  # hands out which prefix is userspace/registry's reg_adopt_check). The subject is this
+  # connection's, fixed by nexus-init; no capability is asked. The SamgrAdmin lives as long as
+  # this connection.
+  # Errors: denied (the caller's subject adopts nothing).
+  adopter @5 () -> (admin :SamgrAdmin);
 }
 
-# The bootstrap object of the admin channel that nexus-init (and later execd) holds to samgrd.
+# The bootstrap object of the admin channel that nexus-init holds to samgrd, and what
+# Samgr.adopter gives execd.
 interface SamgrAdmin {
   # Starts serving Samgr on `conn`'s fd for a process the adopter started, with `subject` as
   # that connection's subject. The adopter may only hand out subjects under its own prefix:
-  # nexus-init (`svc:init`) adopts `svc:<name>`, execd (later) `app:<bundle>`.
+  # nexus-init (`svc:init`) adopts `svc:<name>`, execd (`svc:execd`) `app:<bundle>`.
   # Errors: invalid_argument (no fd, malformed subject), denied (subject outside the
   # adopter's prefix), limit_exceeded.
   adopt @0 (conn :T.Endpoint, subject :Text $N.maxLen(T.subjectMaxLen) $N.nonEmpty) -> ();

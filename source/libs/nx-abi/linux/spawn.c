@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -68,6 +69,7 @@ struct spawn_plan {
 	/* The namespaces the clone made, and those it was refused (with the error). */
 	unsigned cloned, refused;
 	int refused_error;
+	pid_t parent; /* the caller, for die_with_parent */
 };
 
 static int plan_make(const struct nx_spawn *spec, char *default_argv[2], struct spawn_plan *plan)
@@ -244,6 +246,13 @@ static _Noreturn void child_run(const struct spawn_plan *p, int report)
 	child_say(report, r, &applied);
 	if (r < 0)
 		_exit(127);
+	/* After the sandbox: a uid change clears the parent-death signal. A parent already gone
+	 * (we were reparented before the prctl) never sends it: leave at once. In a new pid
+	 * namespace getppid() is 0 whoever the parent is: there the check cannot be made. */
+	if (p->spec->die_with_parent &&
+	        (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
+	                (!(p->cloned & NX_NS_PID) && getppid() != p->parent)))
+		_exit(127);
 	if (p->exec_at >= 0)
 		child_exec_fd(p);
 	else
@@ -338,6 +347,7 @@ int nx_spawn(const struct nx_spawn *spec, struct nx_spawned *ret)
 		return r;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return nx_neg_errno();
+	plan.parent = getpid();
 	pid = plan_clone(&plan, &pidfd);
 	if (pid < 0) {
 		close(pipefd[0]);
