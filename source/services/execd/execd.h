@@ -143,8 +143,8 @@ void execd_procs_free(struct execd *d);
  * close waits for the appends in flight unless the process is being freed. */
 int execd_applog_open(struct execd_proc *p);
 void execd_applog_close(struct execd_proc *p);
-int execd_output_watch(struct execd_proc *p, int fd); /* takes fd */
-void execd_output_drain(struct execd_proc *p);        /* at the run's end: read what is left */
+void execd_output_watch(struct execd_proc *p, int fd); /* takes fd */
+void execd_output_drain(struct execd_proc *p);         /* at the run's end: read what is left */
 void execd_output_close(struct execd_proc *p);
 
 /* crash.c: crash reports, and Exec.crashes / Exec.crash. */

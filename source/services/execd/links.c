@@ -71,7 +71,9 @@ struct samgr_admin *execd_admin(struct execd *d)
 	d->admin_samgr = samgr;
 	if (!samgr)
 		return NULL;
-	r = samgr_adopter_start(samgr, &d->adopter_call, NULL);
+	samgr_adopter_params_b params;
+
+	r = samgr_adopter_start(samgr, &d->adopter_call, &params);
 	if (r >= 0)
 		r = samgr_adopter_send(d->adopter_call, on_adopter, d); /* takes the call */
 	if (r < 0) {

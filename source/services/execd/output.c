@@ -94,13 +94,12 @@ static void output_start(struct execd_proc *p)
 		execd_output_close(p); /* the app gets EPIPE: its output is lost, said below */
 }
 
-int execd_output_watch(struct execd_proc *p, int fd)
+void execd_output_watch(struct execd_proc *p, int fd)
 {
-	execd_output_close(p);
+	execd_output_close(p); /* the last run's, if any */
 	p->out.fd = fd;
 	p->out.lines.len = 0;
 	output_start(p);
-	return 0;
 }
 
 void execd_output_drain(struct execd_proc *p)

@@ -251,10 +251,6 @@ void execd_proc_started(struct execd_proc *p)
 		(void)nx_process_signal(p->pidfd, SIGKILL);
 		nx_log(NX_LOG_ERROR, NULL, "cannot watch %s (pid %d): killed", p->bundle, p->pid);
 	}
-	if (!p->piped) {
-		(void)execd_output_watch(p, p->out.fd); /* takes it */
-		p->out.fd = -1;
-	}
 	for (struct execd_proc *q = d->procs; q; q = q->next)
 		listed |= q == p;
 	if (!listed) {

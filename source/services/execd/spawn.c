@@ -60,6 +60,15 @@ static void spawn_fail(struct spawn_call *sc, int err, const char *fmt, const ch
 	spawn_call_free(sc);
 }
 
+/* bundlemgrd said no: its reason goes to the caller as it is (it starts with its code). */
+static void spawn_pass_on(struct spawn_call *sc, int error, const char *reason)
+{
+	nx_rpc_incoming_set_cancel_cb(sc->in, NULL, NULL);
+	(void)nx_rpc_incoming_fail(sc->in, nx_rpc_exc_type_for_errno(error),
+	        reason && *reason ? reason : "unavailable: bundlemgrd failed");
+	spawn_call_free(sc);
+}
+
 /* A NULL-terminated copy of texts[0..n), after `first` when it is not NULL. */
 static char **strv_copy(const char *first, size_t n_texts, const struct app_text *texts)
 {
@@ -103,14 +112,19 @@ static void sandbox_profile(const struct execd_proc *p, int cgroup_fd, struct nx
 	memset(ret, 0, sizeof(*ret));
 	ret->mechs = (1u << NX_SANDBOX_NO_NEW_PRIVS) | (1u << NX_SANDBOX_LANDLOCK) |
 	             (1u << NX_SANDBOX_SECCOMP) | (1u << NX_SANDBOX_CLOSE_RANGE) |
-	             (1u << NX_SANDBOX_RLIMITS) | (1u << NX_SANDBOX_MOUNT_NS) |
-	             (1u << NX_SANDBOX_CAPS) | (1u << NX_SANDBOX_IDENTITY) |
-	             (1u << NX_SANDBOX_NAMESPACES);
+	             (1u << NX_SANDBOX_RLIMITS) | (1u << NX_SANDBOX_CAPS) |
+	             (1u << NX_SANDBOX_IDENTITY) | (1u << NX_SANDBOX_NAMESPACES);
 	if (cgroup_fd >= 0)
 		ret->mechs |= 1u << NX_SANDBOX_CGROUP;
 	ret->cgroup_fd = cgroup_fd;
 	ret->seccomp_profile = p->net ? NX_SECCOMP_APP_NET : NX_SECCOMP_APP;
-	ret->ns_flags = NX_NS_ALL;
+	/* Not a user or mount namespace, nor mount_ns's private /tmp: execd's own Landlock and
+	 * seccomp (services.conf sandbox=default), which its children inherit, refuse them, and
+	 * nx-abi then fails the spawn rather than run the app without. The app sees no /tmp at
+	 * all (Landlock grants nothing writable): its files are vfsd's, per subject. Not a pid
+	 * namespace either: its pid 1 ignores every signal it has no handler for, so
+	 * Process.kill(SIGTERM) and the app's own abort() would do nothing. */
+	ret->ns_flags = NX_NS_NET | NX_NS_IPC | NX_NS_UTS;
 	ret->uid = ret->gid = p->d->uid_base + (uint32_t)p->slot;
 	ret->nofile = p->open_files ? p->open_files : EXECD_OPEN_FILES_DEFAULT;
 	ret->nproc = p->tasks ? p->tasks : EXECD_TASKS_DEFAULT;
@@ -231,7 +245,11 @@ int execd_run_start(struct execd_proc *p, char *why, size_t why_size)
 	p->pidfd = child.pidfd;
 	p->sandbox = child.sandbox;
 	sandbox_note(p->d, &child.sandbox);
-	p->out.fd = out[0];
+	/* Output: the caller's (spawn hands it over) or read into the journal. */
+	if (p->piped)
+		p->out.fd = out[0];
+	else
+		execd_output_watch(p, out[0]);
 	out[0] = -1;
 	execd_proc_started(p);
 done:
@@ -259,6 +277,8 @@ static int spawn_return(struct spawn_call *sc)
 
 	r = execd_proc_handle(p, true, p->owner, &process);
 	if (r >= 0 && p->piped) {
+		/* The caller gets a plain blocking pipe (ours was non-blocking for the loop). */
+		(void)nx_fd_set_nonblock(p->out.fd, 0);
 		r = exec_output_server_new_with_fd(&output_vt, NULL, NULL, p->out.fd, &output);
 		p->out.fd = -1; /* taken, also on failure */
 	}
@@ -311,7 +331,7 @@ static void entry_opened(
 
 	sc->call = NULL;
 	if (error < 0) {
-		spawn_fail(sc, error, "%s", reason);
+		spawn_pass_on(sc, error, reason);
 		return;
 	}
 	if (entry_fd(out, &p->exe_fd) < 0) {
@@ -372,7 +392,7 @@ static void bundle_seen(
 
 	sc->call = NULL;
 	if (error < 0) {
-		spawn_fail(sc, error, "%s", reason);
+		spawn_pass_on(sc, error, reason);
 		return;
 	}
 	p->version = bundle_summary_get_version(bundle_info_get_summary(info));
