@@ -74,7 +74,7 @@ echo "ok escape: 14 tries, each denied for its own reason; the 4 that pass throu
 # ---- 3. Two apps: no shared /data, no shared /tmp ----
 for app in org.example.hello org.example.other; do
 	for tree in data tmp; do
-		"$nx" fs cat --as "app:$app" "/$tree/hello.txt" | grep -q "of app:$app\$" ||
+		"$nx" fs --as "app:$app" cat "/$tree/hello.txt" | grep -q "of app:$app\$" ||
 			fail "$app's /$tree/hello.txt is not its own"
 	done
 done
