@@ -173,6 +173,17 @@ static void try_ptrace_parent(struct escape *e)
 	        parent == 0 ? "; its parent is outside its pid namespace" : "");
 }
 
+/* Signal 0 checks the right to signal without sending anything: execd runs under another
+ * uid, so only a capability (CAP_KILL) would allow it. */
+static void try_signal_parent(struct escape *e)
+{
+	char buf[128];
+	int r = kill(getppid(), 0), err = errno;
+
+	verdict(e, "signal its parent (another uid)", r == 0, "%s",
+	        errno_text(err, buf, sizeof(buf)));
+}
+
 /* Runs `body` in a child that writes a child_result into a pipe; the parent reads it. A child
  * killed by a signal (the kernel's OOM killer under a memory cgroup) is reported so. */
 static int in_child(struct child_result (*body)(unsigned ceiling), unsigned ceiling,
@@ -257,6 +268,30 @@ static struct child_result allocate(unsigned ceiling)
 		res.reached++;
 	}
 	return res;
+}
+
+/* setuid(0) in a child, so a success changes nothing for the other tries. */
+static struct child_result become_root(unsigned unused)
+{
+	struct child_result res = {0};
+
+	if (setuid(0) == 0)
+		res.reached = 1;
+	else
+		res.err = errno;
+	return res;
+}
+
+static void try_become_root(struct escape *e)
+{
+	struct child_result res = {0};
+	char buf[128];
+	int sig = 0, r = in_child(become_root, 0, &res, &sig);
+
+	if (r < 0)
+		res.err = -r;
+	verdict(e, "become root (setuid 0)", res.reached == 1, "%s",
+	        errno_text(res.err, buf, sizeof(buf)));
 }
 
 static void try_in_child(struct escape *e, const char *try_, const char *unit,
@@ -459,6 +494,8 @@ int main(int argc, char **argv)
 	try_inet(&e);
 	try_samgr_sock(&e);
 	try_ptrace_parent(&e);
+	try_signal_parent(&e);
+	try_become_root(&e);
 	try_resolve(&e, "resolve a service it was not granted (keystored)", "keystored");
 	try_register(&e);
 	try_resolve(&e, "spawn a process through execd", "execd");
