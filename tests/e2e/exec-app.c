@@ -7,6 +7,7 @@
  *   ids        "ids uid=U gid=G": the uid execd gave it
  *   boot       "boot unix stream" when fd 3 is a connected AF_UNIX stream socket (samgrd's)
  *   stdin      "stdin eof" once stdin reads end of file
+ *   inet       "inet allowed" or "inet denied": whether an AF_INET socket can be made
  *   exit N     exits with N
  *   signal N   raises signal N (SIGABRT: the sanitizers leave it alone)
  *   sleep      waits for a signal
@@ -44,6 +45,15 @@ static void boot(void)
 		printf("boot none\n");
 }
 
+static void inet(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	printf("inet %s\n", fd >= 0 ? "allowed" : "denied");
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	char c;
@@ -60,6 +70,8 @@ int main(int argc, char **argv)
 			printf("ids uid=%u gid=%u\n", (unsigned)getuid(), (unsigned)getgid());
 		else if (strcmp(argv[i], "boot") == 0)
 			boot();
+		else if (strcmp(argv[i], "inet") == 0)
+			inet();
 		else if (strcmp(argv[i], "stdin") == 0)
 			printf("stdin %s\n", read(0, &c, 1) == 0 ? "eof" : "data");
 		else if (strcmp(argv[i], "exit") == 0)

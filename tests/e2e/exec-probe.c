@@ -15,6 +15,10 @@
  *   exec-probe kill ID SIG               through Exec.get: "probe: killed" or the refusal
  *   exec-probe crashes                   "probe: crash <id> <bundle> pid=<p> code=<c> signal=<s>"
  *   exec-probe crash ID [json]           the report, as it is
+ *   exec-probe watch N                   prints "probe: watching", then each event as "probe:
+ *                                        <event> <id> <bundle> <state>"; exits after N (or 60 s)
+ *   exec-probe garbage                   a bogus frame on a raw channel to execd: "probe: execd
+ *                                        closed the channel"
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,8 +29,10 @@
 #include "exec.capnp.h"
 #include "nexus/nexus.h"
 #include "nx-abi/clock.h"
+#include "nx-abi/loop.h"
 #include "nx-abi/sock.h"
 #include "nx-abi/vmo.h"
+#include "rawchan.h"
 
 #define WAIT_NS   (60ull * 1000 * 1000 * 1000)
 #define MAX_ITEMS 64
@@ -47,9 +53,13 @@ static void print_info(const char *what, exec_proc_info info)
 	(void)exec_proc_info_get_bundle(info, &bundle, &len);
 	(void)exec_proc_info_get_owner(info, &owner, &len);
 	if (strcmp(what, "process") == 0) {
+		const char *profile = "";
+
+		(void)exec_proc_info_get_seccomp_profile(info, &profile, &len);
 		printf("probe: process %llu pid %u uid %u\n",
 		        (unsigned long long)exec_proc_info_get_id(info),
 		        exec_proc_info_get_pid(info), exec_proc_info_get_uid(info));
+		printf("probe: seccomp %s\n", profile);
 		(void)exec_proc_info_get_sandbox(info, &sandbox);
 		printf("probe: sandbox");
 		for (uint32_t i = 0; i < sandbox.count; i++) {
@@ -186,6 +196,58 @@ static int spawn(nexus *nx, struct exec *exec, int argc, char **argv)
 	return r;
 }
 
+static unsigned events_left;
+
+static int on_changed(void *impl, nx_rpc_incoming *in, exec_process_watcher_changed_params params)
+{
+	exec_proc_info info = exec_process_watcher_changed_params_get_info(params);
+	const char *bundle = "";
+	size_t len = 0;
+
+	(void)exec_proc_info_get_bundle(info, &bundle, &len);
+	printf("probe: %s %llu %s %s\n",
+	        exec_event_name(exec_process_watcher_changed_params_get_event(params)),
+	        (unsigned long long)exec_proc_info_get_id(info), bundle,
+	        exec_state_name(exec_proc_info_get_state(info)));
+	if (events_left && --events_left == 0)
+		nx_loop_quit(impl, 0);
+	return exec_process_watcher_changed_return(in);
+}
+
+static const struct exec_process_watcher_server watcher_vt = {.changed = on_changed};
+
+static void on_timeout(nx_source *s, void *userdata)
+{
+	printf("probe: timed out\n");
+	nx_loop_quit(userdata, -ETIMEDOUT);
+}
+
+static int watch(nexus *nx, struct exec *exec, unsigned n)
+{
+	struct exec_process_watcher *w = NULL;
+	nx_source *timer = NULL;
+	nx_rpc_call *call = NULL;
+	exec_watch_results out;
+	int r = exec_process_watcher_server_new(&watcher_vt, nexus_loop(nx), NULL, &w);
+
+	if (r >= 0)
+		r = exec_watch_wait(exec, w, nexus_deadline(nx), &call, &out);
+	if (r < 0)
+		printf("probe: %s\n", reason_of(nx, call, r));
+	nx_rpc_call_free(call);
+	if (r >= 0)
+		r = nx_loop_add_timer(nexus_loop(nx), nx_clock_monotonic_ns() + WAIT_NS, on_timeout,
+		        nexus_loop(nx), &timer);
+	if (r >= 0) {
+		printf("probe: watching\n");
+		events_left = n;
+		r = nx_loop_run(nexus_loop(nx));
+	}
+	nx_source_free(timer);
+	nx_rpc_cap_unref(exec_process_watcher_cap(w));
+	return r;
+}
+
 static int list(nexus *nx, struct exec *exec)
 {
 	uint64_t after = 0;
@@ -304,15 +366,23 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!((argc >= 3 && strcmp(cmd, "spawn") == 0) || (argc == 2 && strcmp(cmd, "list") == 0) ||
+	            (argc == 2 && strcmp(cmd, "garbage") == 0) ||
+	            (argc == 3 && strcmp(cmd, "watch") == 0) ||
 	            (argc == 4 && strcmp(cmd, "kill") == 0) ||
 	            (argc == 2 && strcmp(cmd, "crashes") == 0) ||
 	            ((argc == 3 || argc == 4) && strcmp(cmd, "crash") == 0))) {
 		fprintf(stderr, "usage: exec-probe spawn BUNDLE [-w] [-p] [-e K=V] [-A N:LEN] "
 		                "[-E N:LEN] [-- ARGS] | list | kill ID SIG | crashes | crash ID "
-		                "[json]\n");
+		                "[json] | watch N | garbage\n");
 		return 2;
 	}
 	r = nexus_connect(&nx);
+	if (r >= 0 && strcmp(cmd, "garbage") == 0) {
+		r = raw_garbage(nx, "execd");
+		printf("probe: %s\n", r == 0 ? "execd closed the channel" : strerror(-r));
+		nexus_free(nx);
+		return r < 0 ? 1 : 0;
+	}
 	if (r >= 0)
 		r = nexus_resolve(nx, "execd", &cap);
 	if (r < 0) {
@@ -324,6 +394,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "kill") == 0) {
 		r = kill_one(nx, exec_from_cap(cap), strtoull(argv[2], NULL, 10),
 		        (uint32_t)strtoul(argv[3], NULL, 10));
+	} else if (strcmp(cmd, "watch") == 0) {
+		r = watch(nx, exec_from_cap(cap), (unsigned)strtoul(argv[2], NULL, 10));
 	} else if (strcmp(cmd, "crashes") == 0) {
 		r = crashes(nx, exec_from_cap(cap));
 	} else {

@@ -27,6 +27,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # uid:65534 may list and kill its own processes, but owns none: kill of another's is refused.
 echo "allow uid:65534 ipc.connect.execd proc.list proc.kill" >>"$tmp/policies/default.policy"
+# Publishers may grant the wider seccomp profile; policy takes it back from one app.
+echo "allow publisher:* grant.sandbox.net" >>"$tmp/policies/default.policy"
+echo "deny app:org.nexus.nonet sandbox.net" >>"$tmp/policies/default.policy"
 export NEXUS_POLICY_DIR=$tmp/policies
 export NEXUS_RUNTIME_DIR=$tmp/run
 log=$tmp/init.log
@@ -44,17 +47,19 @@ cd "$tmp"
 key_id=$("$nx" bundle keygen pub.key) || fail "keygen"
 cp pub.key.pub "$NEXUS_STATE_DIR/bundlemgrd/trust/$key_id.pub"
 give_state bundlemgrd
-# Two bundles of exec-app: org.nexus.probe (restart never) and org.nexus.flaky (always).
+# Bundles of exec-app: org.nexus.probe (restart never), org.nexus.flaky (always), and two
+# that request sandbox.net: org.nexus.net (granted) and org.nexus.nonet (denied by policy).
 mkdir -p root/bin
 cp "$app" root/bin/app
-for b in probe:never flaky:always; do
-	printf 'id = org.nexus.%s\nversion = 3\nentry = bin/app\nrestart = %s\ncaps = log.append\n' \
-		"${b%%:*}" "${b#*:}" >"${b%%:*}.nxm"
-	"$nx" bundle pack root --manifest "${b%%:*}.nxm" --key pub.key -o "${b%%:*}.nxb" >/dev/null ||
-		fail "pack ${b%%:*}"
-	"$nx" bundle install "${b%%:*}.nxb" >/dev/null || fail "install ${b%%:*}"
+for b in probe:never:log.append flaky:always:log.append net:never:sandbox.net nonet:never:sandbox.net; do
+	IFS=: read -r name restart caps <<<"$b"
+	printf 'id = org.nexus.%s\nversion = 3\nentry = bin/app\nrestart = %s\ncaps = %s\n' \
+		"$name" "$restart" "$caps" >"$name.nxm"
+	"$nx" bundle pack root --manifest "$name.nxm" --key pub.key -o "$name.nxb" >/dev/null ||
+		fail "pack $name"
+	"$nx" bundle install "$name.nxb" >/dev/null || fail "install $name"
 done
-echo "ok booted with execd; two bundles of exec-app installed"
+echo "ok booted with execd; four bundles of exec-app installed"
 noleak=(-e ASAN_OPTIONS=detect_leaks=0)
 
 # ---- 1. Spawns ----
@@ -71,9 +76,27 @@ if [ "$(id -u)" = 0 ]; then
 	[ "$uid" -ge 61440 ] && [ "$uid" -lt 61504 ] || fail "app uid $uid outside execd's range"
 	grep -q ' uid=applied namespaces=applied ' <<<"$out" || fail "sandbox as root: $out"
 fi
+# A watcher sees a run start and end.
+"$probe" watch 2 >watch.out &
+wpid=$!
+pids+=("$wpid")
+wait_for watch.out 'probe: watching' || fail "watch: $(cat watch.out)"
+out=$("$probe" spawn org.nexus.probe -w -- say watched) || fail "watched: $out"
+wid=$(sed -n 's/^probe: process \([0-9]*\) .*/\1/p' <<<"$out")
+wait "$wpid" || fail "watch: $(cat watch.out)"
+[ "$(tail -n 2 watch.out)" = "probe: started $wid org.nexus.probe running
+probe: exited $wid org.nexus.probe exited" ] || fail "watch events: $(cat watch.out)"
 out=$("$probe" spawn org.nexus.probe -p -w -- say piped) || fail "pipe: $out"
 grep -q -x 'probe: output piped' <<<"$out" || fail "stdio=pipe: $out"
-echo "ok spawns: fd 3 a channel, stdio only, stdin at EOF, uid $uid, output as app:<id> or piped"
+# The profile follows manifest ∩ policy; AF_INET stays refused all the same, by execd's own
+# service filter, which its children inherit.
+for b in probe:app net:app_net nonet:app; do
+	out=$("$probe" spawn "org.nexus.${b%%:*}" -p -w -- inet) || fail "inet ${b%%:*}: $out"
+	grep -q -x "probe: seccomp ${b#*:}" <<<"$out" || fail "seccomp profile of ${b%%:*}: $out"
+	grep -q -x "probe: output inet denied" <<<"$out" || fail "inet ${b%%:*}: $out"
+done
+echo "ok seccomp: app_net only for a manifest asking sandbox.net that policy grants app:<id>"
+echo "ok spawns: fd 3 a channel, stdio only, stdin at EOF, uid $uid, output as app:<id> or piped; watched"
 
 # ---- 2. Crash reports ----
 out=$("$probe" spawn org.nexus.probe -w -- say dying signal 6) || fail "crash: $out"
@@ -158,4 +181,6 @@ bad 'invalid_argument: env[0]: not NAME=value (NAME of [A-Za-z0-9_], not startin
 	org.nexus.probe -e 1X=y
 bad 'invalid_argument: env[1]: repeats the name of env[0]' org.nexus.probe -e A=1 -e A=2
 out=$("$probe" list) && [ "$out" = "probe: listed" ] || fail "refused spawns left: $out"
-echo "ok bad input: unknown bundle, args and env bounds (APP_ARGS_MAX, APP_ARG_MAX, APP_ARGS_BYTES_MAX, APP_ENV_MAX, APP_ENV_BYTES_MAX), malformed env; nothing started"
+out=$("$probe" garbage) && [ "$out" = "probe: execd closed the channel" ] || fail "garbage: $out"
+out=$("$probe" spawn org.nexus.probe -w -- say still) || fail "execd stopped serving after garbage: $out"
+echo "ok bad input: unknown bundle, args and env bounds (APP_ARGS_MAX, APP_ARG_MAX, APP_ARGS_BYTES_MAX, APP_ENV_MAX, APP_ENV_BYTES_MAX), malformed env, garbage; nothing started, execd serves on"

@@ -31,26 +31,23 @@ static int check_list(const char *what, const struct app_text *v, size_t n, size
 	size_t total = 0;
 
 	if (n > count_max) {
-		(void)snprintf(
-		        why, APP_WHY_MAX, "%s: more than %zu entries", what, count_max);
+		(void)snprintf(why, APP_WHY_MAX, "%s: more than %zu entries", what, count_max);
 		return -EMSGSIZE;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].len > elem_max) {
-			(void)snprintf(why, APP_WHY_MAX,
-			        "%s[%zu]: longer than %zu bytes", what, i, elem_max);
+			(void)snprintf(why, APP_WHY_MAX, "%s[%zu]: longer than %zu bytes", what, i,
+			        elem_max);
 			return -EMSGSIZE;
 		}
 		if (memchr(v[i].s, '\0', v[i].len)) {
-			(void)snprintf(why, APP_WHY_MAX,
-			        "%s[%zu]: contains a NUL byte", what, i);
+			(void)snprintf(why, APP_WHY_MAX, "%s[%zu]: contains a NUL byte", what, i);
 			return -EINVAL;
 		}
 		total += v[i].len;
 	}
 	if (total > total_max) {
-		(void)snprintf(why, APP_WHY_MAX, "%s: more than %zu bytes in all", what,
-		        total_max);
+		(void)snprintf(why, APP_WHY_MAX, "%s: more than %zu bytes in all", what, total_max);
 		return -EMSGSIZE;
 	}
 	return 0;
@@ -72,8 +69,7 @@ static int check_env_names(const struct app_text *env, size_t n, char why[APP_WH
 			if (env_name_len(&env[j]) == len &&
 			        memcmp(env[j].s, env[i].s, len + 1) == 0) {
 				(void)snprintf(why, APP_WHY_MAX,
-				        "env[%zu]: repeats the name of env[%zu]",
-				        i, j);
+				        "env[%zu]: repeats the name of env[%zu]", i, j);
 				return -EINVAL;
 			}
 	}

@@ -6,26 +6,25 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* A bounded writer: once something did not fit, later writes are dropped and `over` stays. */
+/* A bounded writer: once something did not fit, later writes are dropped and
+ * `over` stays. */
 struct out {
 	char *buf;
 	size_t size, len;
 	bool over;
 };
 
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 0))) static void vput(struct out *o, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	if (o->over)
 		return;
-	va_start(ap, fmt);
 	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
 	if (n < 0 || (size_t)n >= o->size - o->len) {
 		o->over = true;
 		o->buf[o->size - 1] = '\0';
@@ -34,12 +33,22 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
 	o->len += (size_t)n;
 }
 
-/* A JSON string (quotes included): control bytes and quotes escaped, at most `max` bytes of
- * `s` (bytes >= 0x80 pass through: messages are UTF-8 as logd stored them). */
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(o, fmt, ap);
+	va_end(ap);
+}
+
+/* A JSON string (quotes included): control bytes and quotes escaped, at most
+ * `max` bytes of `s` (bytes >= 0x80 pass through: messages are UTF-8 as logd
+ * stored them). */
 static void put_json(struct out *o, const char *s, size_t max)
 {
 	put(o, "\"");
-	for (size_t i = 0; s[i] && i < max; i++) {
+	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\')
@@ -196,31 +205,62 @@ int app_crash_name(const struct app_crash_summary *s, bool json, char name[APP_C
 	return n > 0 && n < (int)APP_CRASH_NAME_MAX ? 0 : -EINVAL;
 }
 
+/* One decimal field of a name followed by '-': its value in *ret, *p moved past
+ * the '-'. */
+static bool name_field(const char **p, bool is_signed, uint64_t max, uint64_t *ret)
+{
+	const char *s = *p;
+	char *end;
+	unsigned long long v;
+
+	if (is_signed && *s == '-')
+		s++;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end != '-' || v > max)
+		return false;
+	*ret = is_signed && **p == '-' ? (uint64_t) - (int64_t)v : (uint64_t)v;
+	*p = end + 1;
+	return true;
+}
+
 int app_crash_parse_name(const char *name, struct app_crash_summary *ret, bool *ret_json)
 {
 	struct app_crash_summary s = {0};
 	char check[APP_CRASH_NAME_MAX];
-	const char *dot;
-	int used = 0;
+	uint64_t v[6];
+	const char *p = name, *dot;
 	size_t blen;
 	bool json;
 
 	if (!name || !ret || !ret_json)
 		return -EINVAL;
-	if (sscanf(name, NAME_FMT "%n", &s.id, &s.pid, &s.code, &s.signal, &s.time_ns, &s.version,
-	            &used) != 6 ||
-	        used <= 0)
+	if (!name_field(&p, false, UINT64_MAX, &v[0]) ||
+	        !name_field(&p, false, UINT32_MAX, &v[1]) ||
+	        !name_field(&p, true, (uint64_t)INT32_MAX + 1, &v[2]) ||
+	        !name_field(&p, false, UINT32_MAX, &v[3]) ||
+	        !name_field(&p, false, UINT64_MAX, &v[4]) ||
+	        !name_field(&p, false, UINT64_MAX, &v[5]))
 		return -EINVAL;
-	dot = strrchr(name + used, '.');
+	s.id = v[0];
+	s.pid = (uint32_t)v[1];
+	s.code = (int32_t)(uint32_t)v[2];
+	s.signal = (uint32_t)v[3];
+	s.time_ns = v[4];
+	s.version = v[5];
+	dot = strrchr(p, '.');
 	if (!dot || (strcmp(dot, ".json") != 0 && strcmp(dot, ".txt") != 0))
 		return -EINVAL;
 	json = strcmp(dot, ".json") == 0;
-	blen = (size_t)(dot - (name + used));
+	blen = (size_t)(dot - p);
 	if (blen == 0 || blen > BND_ID_MAX)
 		return -EINVAL;
-	memcpy(s.bundle, name + used, blen);
+	memcpy(s.bundle, p, blen);
 	s.bundle[blen] = '\0';
-	/* Only the exact name app_crash_name would make (no signs, leading zeros, spaces). */
+	/* Only the exact name app_crash_name would make (no signs, leading zeros,
+   * spaces). */
 	if (app_crash_name(&s, json, check) < 0 || strcmp(check, name) != 0)
 		return -EINVAL;
 	*ret = s;

@@ -94,6 +94,7 @@ struct execd {
 	struct samgr_admin *admin; /* Samgr.adopter: adopts app:<id> */
 	nx_rpc_call *adopter_call;
 	struct execd_proc *procs; /* running or waiting to restart */
+	struct execd_proc *ended; /* ended, kept while a handle, an answer or a report needs them */
 	unsigned nprocs;
 	uint64_t next_id;
 	struct app_slots slots;
@@ -127,6 +128,7 @@ int execd_run_start(struct execd_proc *p, char *why, size_t why_size);
 
 /* proc.c: the process table, exits, restarts, the Process interface, list/get/watch. */
 int execd_proc_new(struct execd *d, struct execd_proc **ret);
+/* Releases everything p holds; its memory goes with its last Process handle. */
 void execd_proc_free(struct execd_proc *p);
 /* Frees an ended process once nothing refers to it (handles, answers, a crash report). */
 void execd_proc_release(struct execd_proc *p);

@@ -94,11 +94,13 @@ int main(void)
 		nx_log(NX_LOG_ERROR, NULL, "cannot start: %s (run me from nexus-init)",
 		        strerror(-r));
 	}
-	nx_rpc_cap_unref(exec_cap(exec));
+	/* Everything on the loop first (nx_svc_free frees it); Process handles still held by
+	 * clients keep only a process's memory until their connections go in nx_svc_free. */
 	execd_procs_free(&d);
 	execd_links_stop(&d);
-	nx_svc_free(d.svc);
 	execd_crash_free_all(&d);
+	nx_rpc_cap_unref(exec_cap(exec));
+	nx_svc_free(d.svc);
 	if (d.cgroup_base >= 0)
 		nx_fd_close(d.cgroup_base);
 	return code;

@@ -63,16 +63,22 @@ static void strv_free(char **v)
 	free(v);
 }
 
+static void list_remove(struct execd_proc **head, struct execd_proc *p)
+{
+	for (struct execd_proc **pp = head; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			p->next = NULL;
+			return;
+		}
+}
+
 /* Off the table, its uid slot free again (idempotent). */
 static void proc_unlist(struct execd_proc *p)
 {
 	struct execd *d = p->d;
 
-	for (struct execd_proc **pp = &d->procs; *pp; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
+	list_remove(&d->procs, p);
 	if (p->slot >= 0) {
 		app_slot_put(&d->slots, (unsigned)p->slot);
 		p->slot = -1;
@@ -82,19 +88,32 @@ static void proc_unlist(struct execd_proc *p)
 
 void execd_proc_free(struct execd_proc *p)
 {
-	if (!p)
+	if (!p || p->freeing)
 		return;
 	p->freeing = true;
 	proc_unlist(p);
+	list_remove(&p->d->ended, p);
+	while (p->waiters) { /* execd is stopping */
+		struct execd_wait *w = p->waiters;
+
+		p->waiters = w->next;
+		nx_rpc_incoming_set_cancel_cb(w->in, NULL, NULL);
+		(void)nx_rpc_incoming_fail(
+		        w->in, NX_RPC_EXC_FAILED, "unavailable: execd is stopping");
+		free(w);
+	}
 	p->exit_src = nx_source_free(p->exit_src);
 	p->restart_timer = nx_source_free(p->restart_timer);
 	execd_output_close(p);
 	execd_applog_close(p);
 	nx_fd_close(p->pidfd);
 	nx_fd_close(p->exe_fd);
+	p->pidfd = p->exe_fd = -1;
 	strv_free(p->argv);
 	strv_free(p->envp);
-	free(p);
+	p->argv = p->envp = NULL;
+	if (p->handles == 0)
+		free(p);
 }
 
 void execd_proc_release(struct execd_proc *p)
@@ -102,6 +121,9 @@ void execd_proc_release(struct execd_proc *p)
 	if (p->ended && p->handles == 0 && p->applog.pending == 0 && !p->crash_wait)
 		execd_proc_free(p);
 }
+
+_Static_assert(EXEC_MECHANISM_COUNT == NX_SANDBOX_MECH_COUNT,
+        "exec.capnp's Mechanism names each nx-abi mechanism, in nx-abi's order");
 
 int execd_info_fill(const struct execd_proc *p, exec_proc_info_b b)
 {
@@ -123,7 +145,11 @@ int execd_info_fill(const struct execd_proc *p, exec_proc_info_b b)
 	exec_proc_info_set_signal(b, p->signal);
 	exec_proc_info_set_uid(b, p->slot >= 0 ? p->d->uid_base + (uint32_t)p->slot : 0);
 	exec_proc_info_set_restart(b, p->restart);
+	const char *profile = nx_seccomp_profile_name(p->net ? NX_SECCOMP_APP_NET : NX_SECCOMP_APP);
+
 	r = exec_proc_info_set_bundle(b, p->bundle, strlen(p->bundle));
+	if (r >= 0)
+		r = exec_proc_info_set_seccomp_profile(b, profile, strlen(profile));
 	if (r >= 0)
 		r = exec_proc_info_set_owner(b, p->owner, strlen(p->owner));
 	if (r >= 0)
@@ -131,7 +157,6 @@ int execd_info_fill(const struct execd_proc *p, exec_proc_info_b b)
 	for (unsigned m = 0; r >= 0 && m < EXEC_MECHANISM_COUNT; m++) {
 		exec_sandbox_entry_b e = exec_sandbox_entry_b_at(&list, m);
 
-		/* exec.capnp's Mechanism names nx-abi's mechanisms in nx-abi's order. */
 		exec_sandbox_entry_set_mechanism(e, (exec_mechanism)m);
 		exec_sandbox_entry_set_status(e, status[p->sandbox.mech[m].status]);
 	}
@@ -167,6 +192,8 @@ static void proc_end(struct execd_proc *p, exec_state state)
 	p->ended = true;
 	p->restart_timer = nx_source_free(p->restart_timer);
 	proc_unlist(p);
+	p->next = p->d->ended;
+	p->d->ended = p;
 	execd_output_close(p);
 	execd_applog_close(p);
 	nx_fd_close(p->exe_fd);
@@ -233,8 +260,9 @@ static void on_run_exit(nx_source *s, int pid, int status, bool signaled, void *
 		notify(p, EXEC_EVENT_EXITED);
 		return;
 	}
+	p->state = next == APP_NEXT_EXITED ? EXEC_STATE_EXITED : EXEC_STATE_FAILED;
 	notify(p, EXEC_EVENT_EXITED);
-	proc_end(p, next == APP_NEXT_EXITED ? EXEC_STATE_EXITED : EXEC_STATE_FAILED);
+	proc_end(p, p->state);
 }
 
 void execd_proc_started(struct execd_proc *p)
@@ -268,6 +296,8 @@ void execd_procs_free(struct execd *d)
 	/* Stopping: the apps die with us (die_with_parent); nothing to answer. */
 	while (d->procs)
 		execd_proc_free(d->procs);
+	while (d->ended)
+		execd_proc_free(d->ended);
 	while (d->watchers) {
 		struct execd_watcher *w = d->watchers;
 
@@ -374,8 +404,10 @@ static void handle_destroy(void *impl)
 	struct execd_proc *p = h->p;
 
 	free(h);
-	p->handles--;
-	execd_proc_release(p);
+	if (--p->handles == 0 && p->freeing)
+		free(p); /* released already (execd stopping): only the memory was left */
+	else
+		execd_proc_release(p);
 }
 
 int execd_proc_handle(

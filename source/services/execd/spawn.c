@@ -428,6 +428,10 @@ static void bundle_seen(
 		spawn_call_free(sc);
 		return;
 	}
+	if (r < 0) {
+		spawn_fail(sc, r, "%s: policyd cannot decide sandbox.net", p->bundle);
+		return;
+	}
 	(void)bundle_info_get_entry(info, &entry, &len); /* validated, non-empty in a manifest */
 	if (r >= 0) {
 		/* argv[0]: the entry's path in the bundle (a placeholder until now). */

@@ -92,6 +92,10 @@ struct ProcInfo {
   owner @10 :Text $N.maxLen(T.subjectMaxLen);   # the subject that spawned it
   restart @11 :F.Restart;
   sandbox @12 :List(SandboxEntry) $N.maxCount(16);
+  # The seccomp profile asked for: "app", or "app_net" when the manifest requests
+  # `sandbox.net` and policy grants it to app:<id>. A wider profile cannot undo execd's own
+  # filter, which its children inherit (services.conf: execd runs sandbox=default).
+  seccompProfile @13 :Text $N.maxLen(16);
 }
 
 enum Event {
