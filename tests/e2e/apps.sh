@@ -145,10 +145,11 @@ pid=$(field "['pid']" <<<"$out")
 poll_journal "any(r['message'].startswith('hello: info linger:') for r in d)" \
 	--subject app:org.example.hello || fail "hello does not linger"
 "$nx" ps --json | py "any(p['pid'] == $pid and p['state'] == 'running' and
-	p['uptime_ns'] is not None and p['uid'] >= 61440 and all(p['sandbox'].get(m) == 'applied'
+	p['uptime_ns'] is not None and p['uid'] >= 61440 and p['seccomp_profile'] == 'app' and
+	all(p['sandbox'].get(m) == 'applied'
 	for m in ('no_new_privs', 'landlock', 'seccomp', 'close_range', 'rlimits', 'uid', 'ns'))
 	for p in d)" || fail "ps: $pid not running, or not confined: $("$nx" ps --json)"
-"$nx" ps | grep -q "^[0-9]\+ \+$pid org.example.hello \+1 running .*no_new_privs,landlock,seccomp" ||
+"$nx" ps | grep -q "^[0-9]\+ \+$pid org.example.hello \+1 running .*no_new_privs,landlock,seccomp:app," ||
 	fail "ps table: $("$nx" ps)"
 reports=$("$nx" crash list --json | field "[-1]['id']")
 out=$("$nx" kill "$pid" -s KILL) && [[ "$out" == "sent SIGKILL to process "* ]] || fail "kill: $out"

@@ -30,21 +30,27 @@ static const char *mech_name(uint16_t m)
 	return name ? name : "?";
 }
 
-/* The applied mechanisms joined by ',' ("-": none), as `nx status` shows a service's. */
+/* The applied mechanisms joined by ',' ("-": none), seccomp with ":<profile>" when it is
+ * not the services' one, as `nx status` shows a service's. */
 static void format_sandbox(exec_proc_info info, char *buf, size_t size)
 {
 	nx_capnp_list list = {0};
-	size_t used = 0;
+	const char *profile = "";
+	size_t used = 0, plen = 0;
 
 	(void)exec_proc_info_get_sandbox(info, &list); /* results are validated */
+	(void)exec_proc_info_get_seccomp_profile(info, &profile, &plen);
 	buf[0] = '\0';
 	for (uint32_t i = 0; i < list.count && used < size; i++) {
 		exec_sandbox_entry e = exec_sandbox_entry_at(&list, i);
+		uint16_t m = exec_sandbox_entry_get_mechanism(e);
+		bool detail =
+		        m == EXEC_MECHANISM_SECCOMP && plen && strcmp(profile, "service") != 0;
 
 		if (exec_sandbox_entry_get_status(e) != EXEC_MECHANISM_STATUS_APPLIED)
 			continue;
-		used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? "," : "",
-		        mech_name(exec_sandbox_entry_get_mechanism(e)));
+		used += (size_t)snprintf(buf + used, size - used, "%s%s%s%.*s", used ? "," : "",
+		        mech_name(m), detail ? ":" : "", detail ? (int)plen : 0, profile);
 	}
 	if (!buf[0])
 		snprintf(buf, size, "-");
@@ -150,8 +156,8 @@ void nxt_proc_print_json(exec_proc_info info, uint64_t now)
 {
 	uint64_t start = exec_proc_info_get_start_ns(info);
 	nx_capnp_list list = {0};
-	const char *bundle = "", *owner = "";
-	size_t blen = 0, olen = 0;
+	const char *bundle = "", *owner = "", *profile = "";
+	size_t blen = 0, olen = 0, plen = 0;
 	bool running = exec_proc_info_get_state(info) == EXEC_STATE_RUNNING;
 
 	(void)exec_proc_info_get_bundle(info, &bundle, &blen);
@@ -173,6 +179,9 @@ void nxt_proc_print_json(exec_proc_info info, uint64_t now)
 	        exec_proc_info_get_exit_code(info), exec_proc_info_get_signal(info),
 	        exec_proc_info_get_uid(info));
 	nxt_json_string(owner, olen);
+	(void)exec_proc_info_get_seccomp_profile(info, &profile, &plen);
+	printf(",\"seccomp_profile\":");
+	nxt_json_string(profile, plen);
 	printf(",\"sandbox\":{");
 	for (uint32_t i = 0; i < list.count; i++) {
 		exec_sandbox_entry e = exec_sandbox_entry_at(&list, i);
