@@ -251,7 +251,7 @@ static int measure(struct bench *b, unsigned reps, unsigned seconds)
 {
 	uint64_t *ex = calloc(reps, sizeof(*ex)), *ef = calloc(reps, sizeof(*ef));
 	uint64_t *px = calloc(reps, sizeof(*px)), *pf = calloc(reps, sizeof(*pf));
-	struct execd_use before, after;
+	struct execd_use before = {0}, after = {0};
 	double execd_rate = 0, plain_rate = 0;
 	unsigned recorded = 0;
 	int r = ex && ef && px && pf ? 0 : -ENOMEM;
