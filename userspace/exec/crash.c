@@ -18,28 +18,24 @@ struct out {
 	bool over;
 };
 
-__attribute__((format(printf, 2, 0))) static void vput(struct out *o, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
 {
-	int n;
+	va_list ap;
+	int n = 0;
 
+	va_start(ap, fmt);
+	if (!o->over)
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): started just above */
+		n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
 	if (o->over)
 		return;
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
 	if (n < 0 || (size_t)n >= o->size - o->len) {
 		o->over = true;
 		o->buf[o->size - 1] = '\0';
 		return;
 	}
 	o->len += (size_t)n;
-}
-
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vput(o, fmt, ap);
-	va_end(ap);
 }
 
 /* A JSON string (quotes included): control bytes and quotes escaped, at most

@@ -25,7 +25,7 @@
  *   cgroup        the process joins a cgroup v2 group (cgroup.h) its parent made, with
  *                 memory.max and pids.max already written: the limits hold before exec
  *
- * rlimits also take RLIMIT_AS (as_bytes). seccomp has three profiles (enum
+ * rlimits also take RLIMIT_AS (as_bytes). seccomp has four profiles (enum
  * nx_seccomp_profile), built with libseccomp by nx_sandbox_prepare before the fork and only
  * loaded in the child.
  *
@@ -119,6 +119,10 @@ enum nx_seccomp_profile {
 	NX_SECCOMP_APP,
 	/* APP, but AF_INET and AF_INET6 sockets allowed: a profile a manifest may name. */
 	NX_SECCOMP_APP_NET,
+	/* SERVICE, but AF_INET, AF_INET6 and AF_NETLINK sockets allowed (AF_PACKET stays
+	 * denied): a service that talks to the network itself (dsoftbusd: sessions, mDNS,
+	 * the host's addresses). */
+	NX_SECCOMP_SERVICE_NET,
 	NX_SECCOMP_PROFILE_COUNT,
 };
 
@@ -190,7 +194,7 @@ const char *nx_sandbox_mech_name(enum nx_sandbox_mech m);
 /* "user", "mnt", "pid", "net", "ipc", "uts" (as in /proc/PID/ns); NULL past the end. */
 const char *nx_sandbox_ns_name(enum nx_sandbox_ns ns);
 
-/* "service", "app", "app_net"; NULL past the end. */
+/* "service", "app", "app_net", "service_net"; NULL past the end. */
 const char *nx_seccomp_profile_name(enum nx_seccomp_profile p);
 
 /* The profile named `name` (as nx_seccomp_profile_name, exact): *ret_profile, 0; -EINVAL for

@@ -6,6 +6,8 @@
  *   inet6           socket(AF_INET6)
  *   unix            socket(AF_UNIX)
  *   connect PATH    socket(AF_UNIX) then connect() to the socket file PATH
+ *   netlink         socket(AF_NETLINK, SOCK_RAW)
+ *   packet          socket(AF_PACKET, SOCK_RAW)
  *   ptrace          PTRACE_TRACEME (in a child), PTRACE_SEIZE of a child: "ptrace E1 E2"
  *   mount           mount of a filesystem type no kernel has on "/": root without a filter
  *                   gets ENODEV, a filter EPERM
@@ -57,9 +59,9 @@ static int err(long r)
 	return r < 0 ? errno : 0;
 }
 
-static int try_socket(int family)
+static int try_socket(int family, int type)
 {
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return errno;
@@ -237,13 +239,17 @@ int main(int argc, char **argv)
 	const char *arg = argc > 2 ? argv[2] : NULL;
 
 	if (strcmp(what, "inet") == 0)
-		printf("inet %d\n", try_socket(AF_INET));
+		printf("inet %d\n", try_socket(AF_INET, SOCK_STREAM));
 	else if (strcmp(what, "inet6") == 0)
-		printf("inet6 %d\n", try_socket(AF_INET6));
+		printf("inet6 %d\n", try_socket(AF_INET6, SOCK_STREAM));
 	else if (strcmp(what, "unix") == 0)
-		printf("unix %d\n", try_socket(AF_UNIX));
+		printf("unix %d\n", try_socket(AF_UNIX, SOCK_STREAM));
 	else if (strcmp(what, "connect") == 0 && arg)
 		printf("connect %d\n", try_connect(arg));
+	else if (strcmp(what, "netlink") == 0)
+		printf("netlink %d\n", try_socket(AF_NETLINK, SOCK_RAW));
+	else if (strcmp(what, "packet") == 0)
+		printf("packet %d\n", try_socket(AF_PACKET, SOCK_RAW));
 	else if (strcmp(what, "ptrace") == 0)
 		report_ptrace();
 	else if (strcmp(what, "mount") == 0)

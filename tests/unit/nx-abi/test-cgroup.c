@@ -4,7 +4,9 @@
  *   nx-abi-cgroup       the base is found exactly when the machine has one (an oracle read
  *                       from /proc/self/mounts: no cgroup2 mount, or its root without the
  *                       memory or pids controller, must give -ENODEV), names are checked,
- *                       a failed create leaves nothing, remove is idempotent;
+ *                       a failed create leaves nothing, remove is idempotent, and against
+ *                       a stand-in directory: limits written, a busy group refused, the
+ *                       spawned child joining through the fd;
  *   nx-abi-cgroup-live  ("live") a group with limits on a machine where the controllers are
  *                       delegated: confine-probe joins it through nx_spawn and its fork loop
  *                       stops at pids.max; the group is removed after. Where there is no
@@ -104,6 +106,98 @@ static void test_names_and_cleanup(void **state)
 	fdcheck_assert(before);
 }
 
+/* A file's contents (at most size - 1 bytes) into buf. */
+static void slurp(int dir, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, size - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+}
+
+static void put_file(int dir, const char *name, const char *text)
+{
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* Where no cgroup v2 is delegated the rest still runs against a stand-in: a directory with
+ * the files of an existing group. create reuses it when cgroup.procs is empty and writes the
+ * limits ("max" for 0); it refuses one that holds processes; and nx_spawn hands the group
+ * to the child, which writes "0" into its cgroup.procs before exec. */
+static void test_existing_group_stand_in(void **state)
+{
+	struct nx_cgroup_limits limits = {.memory_max = 256u << 20, .pids_max = 0};
+	char dir[] = "/tmp/nx-cgroup-XXXXXX", text[64], out[64];
+	char *argv[] = {"confine-probe", "pid", NULL};
+	struct nx_sandbox box = {.mechs = 1u << NX_SANDBOX_CGROUP};
+	struct nx_spawn spec = {.binary = CONFINE_PROBE, .argv = argv, .sandbox = &box};
+	int before = fdcheck_count(), base, sub, group = -1, out_pipe[2], status;
+	struct nx_spawned child;
+	bool signaled;
+	ssize_t n;
+
+	assert_non_null(mkdtemp(dir));
+	base = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(base >= 0);
+	assert_int_equal(mkdirat(base, "app", 0700), 0);
+	sub = openat(base, "app", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(sub >= 0);
+	put_file(sub, "memory.max", "");
+	put_file(sub, "pids.max", "");
+	put_file(sub, "cgroup.procs", "1234\n");
+	assert_int_equal(nx_cgroup_create(base, "app", &limits, &group), -EBUSY);
+	assert_int_equal(group, -1);
+	put_file(sub, "cgroup.procs", "");
+	assert_int_equal(nx_cgroup_create(base, "app", &limits, &group), 0);
+	slurp(sub, "memory.max", text, sizeof(text));
+	assert_string_equal(text, "268435456");
+	slurp(sub, "pids.max", text, sizeof(text));
+	assert_string_equal(text, "max");
+	/* The child joins through the fd, whatever its number in the parent. */
+	box.cgroup_fd = group;
+	assert_int_equal(pipe2(out_pipe, O_CLOEXEC), 0);
+	spec.fds[0] = (struct nx_spawn_fd){1, out_pipe[1]};
+	spec.nfds = 1;
+	assert_int_equal(nx_spawn(&spec, &child), 0);
+	close(out_pipe[1]);
+	n = read(out_pipe[0], out, sizeof(out) - 1);
+	close(out_pipe[0]);
+	assert_true(n > 0);
+	assert_int_equal(nx_process_wait(child.pidfd, true, &status, &signaled), 0);
+	assert_int_equal(status, 0);
+	close(child.pidfd);
+	assert_int_equal(child.sandbox.mech[NX_SANDBOX_CGROUP].status, NX_SANDBOX_APPLIED);
+	slurp(sub, "cgroup.procs", text, sizeof(text));
+	assert_string_equal(text, "0");
+	close(group);
+	close(sub);
+	assert_int_equal(unlinkat(base, "app/memory.max", 0), 0);
+	assert_int_equal(unlinkat(base, "app/pids.max", 0), 0);
+	assert_int_equal(unlinkat(base, "app/cgroup.procs", 0), 0);
+	assert_int_equal(nx_cgroup_remove(base, "app"), 0);
+	close(base);
+	assert_int_equal(rmdir(dir), 0);
+	fdcheck_assert(before);
+}
+
+/* A cgroup asked for without a group fd: the caller's mistake, no child. */
+static void test_spawn_without_group_fd(void **state)
+{
+	struct nx_sandbox box = {.mechs = 1u << NX_SANDBOX_CGROUP, .cgroup_fd = -1};
+	struct nx_spawn spec = {.binary = CONFINE_PROBE, .sandbox = &box};
+	struct nx_spawned child;
+
+	assert_int_equal(nx_spawn(&spec, &child), -EINVAL);
+}
+
 /* ---- live ---- */
 
 static int live_base = -1;
@@ -148,6 +242,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest always[] = {
 	        cmocka_unit_test(test_base_matches_machine),
 	        cmocka_unit_test(test_names_and_cleanup),
+	        cmocka_unit_test(test_existing_group_stand_in),
+	        cmocka_unit_test(test_spawn_without_group_fd),
 	};
 	const struct CMUnitTest live[] = {
 	        cmocka_unit_test(test_live_pids_max),

@@ -219,6 +219,27 @@ static void test_seccomp_service_unchanged(void **state)
 	assert_probe(&box, "inet-hi", NULL, "inet-hi " EPERM_TEXT "\n");
 	assert_probe(&box, "unshare", NULL, "unshare 0\n");
 	assert_probe(&box, "mount", NULL, "mount " EPERM_TEXT "\n");
+	assert_probe(&box, "netlink", NULL, "netlink " EPERM_TEXT "\n");
+}
+
+/* SERVICE_NET: IP and netlink sockets for a service that talks to the network itself;
+ * raw link-layer sockets and garbage-laden families still refused, and nothing of the app
+ * list added (unshare works as under SERVICE). */
+static void test_seccomp_service_net(void **state)
+{
+	struct nx_sandbox box = seccomp_box(NX_SECCOMP_SERVICE_NET);
+	struct nx_sandbox_report report;
+	char out[64];
+
+	assert_probe(NULL, "packet", NULL, "packet 0\n"); /* root may open one */
+	probe(&box, "inet", NULL, out, sizeof(out), &report);
+	assert_string_equal(out, "inet 0\n");
+	assert_summary(&report, "no_new_privs,seccomp:service_net");
+	assert_probe(&box, "netlink", NULL, "netlink 0\n");
+	assert_probe(&box, "packet", NULL, "packet " EPERM_TEXT "\n");
+	assert_probe(&box, "inet-hi", NULL, "inet-hi " EPERM_TEXT "\n");
+	assert_probe(&box, "mount", NULL, "mount " EPERM_TEXT "\n");
+	assert_probe(&box, "unshare", NULL, "unshare 0\n");
 }
 
 static const struct nx_sandbox ns_box = {
@@ -230,7 +251,7 @@ static const struct nx_sandbox ns_box = {
 static void test_namespaces(void **state)
 {
 	struct nx_sandbox_report report;
-	char out[512], ours[256] = "", after[256] = "", name[64], expect[128];
+	char out[512], ours[256] = "", after[256] = "", name[64], expect[128], self[32] = "";
 	int before = fdcheck_count();
 
 	probe(NULL, "pid", NULL, out, sizeof(out), NULL);
@@ -245,6 +266,12 @@ static void test_namespaces(void **state)
 	assert_int_equal(report.mech[NX_SANDBOX_NAMESPACES].status, NX_SANDBOX_APPLIED);
 	assert_summary(&report, "ns:mnt+pid+net+ipc+uts");
 	assert_probe(&ns_box, "ifaces", NULL, "ifaces lo\n");
+	/* Its /proc is its pid namespace's; ours, which it must not have mounted over, still
+	 * ours. */
+	probe(&ns_box, "file", "/proc/self/stat", out, sizeof(out), NULL);
+	assert_memory_equal(out, "file 1 (", 8);
+	assert_true(readlink("/proc/self", self, sizeof(self) - 1) > 0);
+	assert_int_equal(atoi(self), (int)getpid());
 	assert_int_equal(gethostname(ours, sizeof(ours) - 1), 0);
 	snprintf(name, sizeof(name), "nx-confine-%d", (int)getpid());
 	snprintf(expect, sizeof(expect), "hostname 0 %s\n", name);
@@ -510,12 +537,17 @@ static void test_report_format(void **state)
 		all.mech[m].status = NX_SANDBOX_APPLIED;
 	for (int i = 0; i < NX_SANDBOX_NS_COUNT; i++)
 		all.ns[i].status = NX_SANDBOX_APPLIED;
-	all.seccomp_profile = NX_SECCOMP_APP_NET; /* the longest */
+	all.seccomp_profile = NX_SECCOMP_APP_NET;
 	n = nx_sandbox_report_format(&all, line, sizeof(line));
 	assert_string_equal(line, "no_new_privs,landlock,seccomp:app_net,close_range,rlimits,"
 	                          "mount_ns,caps,uid,ns:user+mnt+pid+net+ipc+uts,cgroup");
 	assert_int_equal(n, (int)strlen(line));
-	assert_true((size_t)n < NX_SANDBOX_SUMMARY_MAX);
+	/* Everything applied fits NX_SANDBOX_SUMMARY_MAX whatever the profile's name. */
+	for (int p = 0; p < NX_SECCOMP_PROFILE_COUNT; p++) {
+		all.seccomp_profile = p;
+		n = nx_sandbox_report_format(&all, line, sizeof(line));
+		assert_true(n > 0 && (size_t)n < NX_SANDBOX_SUMMARY_MAX);
+	}
 	assert_int_equal(nx_sandbox_report_format(&all, tiny, sizeof(tiny)), -ENOBUFS);
 	assert_string_equal(tiny, "no_new_");
 	/* A namespace made while another was refused still shows. */
@@ -536,6 +568,7 @@ static void test_names(void **state)
 	assert_string_equal(nx_sandbox_ns_name(NX_SANDBOX_NS_MOUNT), "mnt");
 	assert_null(nx_sandbox_ns_name(NX_SANDBOX_NS_COUNT));
 	assert_string_equal(nx_seccomp_profile_name(NX_SECCOMP_APP_NET), "app_net");
+	assert_string_equal(nx_seccomp_profile_name(NX_SECCOMP_SERVICE_NET), "service_net");
 	assert_null(nx_seccomp_profile_name(NX_SECCOMP_PROFILE_COUNT));
 	assert_int_equal(nx_seccomp_profile_from_name("app", &p), 0);
 	assert_int_equal(p, NX_SECCOMP_APP);
@@ -556,6 +589,7 @@ int main(void)
 	        cmocka_unit_test(test_seccomp_app_connect),
 	        cmocka_unit_test(test_seccomp_app_net),
 	        cmocka_unit_test(test_seccomp_service_unchanged),
+	        cmocka_unit_test(test_seccomp_service_net),
 	        cmocka_unit_test(test_namespaces),
 	        cmocka_unit_test(test_user_namespace),
 	        cmocka_unit_test(test_namespaces_without_spawn),

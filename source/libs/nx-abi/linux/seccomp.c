@@ -89,6 +89,7 @@ static const uint64_t clone_new_flags[] = {CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_N
 
 /* Socket families each profile denies (service) or allows (apps), ascending. */
 static const uint64_t service_denied_families[] = {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET};
+static const uint64_t service_net_denied_families[] = {AF_PACKET};
 static const uint64_t app_families[] = {AF_UNIX};
 static const uint64_t app_net_families[] = {AF_UNIX, AF_INET, AF_INET6};
 
@@ -100,6 +101,7 @@ const char *nx_seccomp_profile_name(enum nx_seccomp_profile p)
 	        [NX_SECCOMP_SERVICE] = "service",
 	        [NX_SECCOMP_APP] = "app",
 	        [NX_SECCOMP_APP_NET] = "app_net",
+	        [NX_SECCOMP_SERVICE_NET] = "service_net",
 	};
 
 	return (unsigned)p < NX_SECCOMP_PROFILE_COUNT ? names[p] : NULL;
@@ -190,8 +192,8 @@ static int deny_arg0(scmp_filter_ctx ctx, int nr, const uint64_t *denied, size_t
 
 /* ptrace is denied outright, but in sanitizer builds: LeakSanitizer's tracer thread stops
  * the others with the requests below (attach, read their registers, continue past other
- * signals, detach), so those stay; reading or writing another process's memory or
- * registers, PTRACE_TRACEME and PTRACE_SEIZE do not. */
+ * signals, detach), so those stay; reading or writing another process's memory, writing
+ * its registers, PTRACE_TRACEME and PTRACE_SEIZE do not. */
 static int rules_ptrace(scmp_filter_ctx ctx)
 {
 #ifdef SANDBOX_KEEP_PTRACE
@@ -216,6 +218,9 @@ static int rules_sockets(scmp_filter_ctx ctx, enum nx_seccomp_profile profile)
 	if (profile == NX_SECCOMP_SERVICE)
 		return deny_arg0(ctx, SCMP_SYS(socket), service_denied_families,
 		        COUNT(service_denied_families));
+	if (profile == NX_SECCOMP_SERVICE_NET)
+		return deny_arg0(ctx, SCMP_SYS(socket), service_net_denied_families,
+		        COUNT(service_net_denied_families));
 	r = deny_arg0_except(ctx, SCMP_SYS(socket), allowed, n);
 	if (r == 0)
 		r = deny_arg0_except(ctx, SCMP_SYS(socketpair), allowed, n);
@@ -267,7 +272,7 @@ static int program_build(
 		r = rules_ptrace(ctx);
 	if (r == 0)
 		r = rules_sockets(ctx, profile);
-	if (r == 0 && profile != NX_SECCOMP_SERVICE)
+	if (r == 0 && (profile == NX_SECCOMP_APP || profile == NX_SECCOMP_APP_NET))
 		r = rules_app(ctx);
 	if (r < 0)
 		goto fail;

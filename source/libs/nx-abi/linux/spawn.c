@@ -155,17 +155,19 @@ static int child_place(int copy, int at)
 static int child_map_fds(const struct spawn_plan *p, int *report)
 {
 	const struct nx_spawn *spec = p->spec;
-	int copies[NX_SPAWN_MAX_FDS], exec_copy, cgroup_copy, lo = 3, fd, r;
+	int copies[NX_SPAWN_MAX_FDS], exec_copy = -1, cgroup_copy = -1, lo = 3, fd, r;
 
 	/* Above every number placed below, so no placement overwrites a copy still needed. */
 	r = child_copy_above(*report, p->extras_end, &fd);
 	if (r < 0)
 		return r;
 	*report = fd;
-	for (unsigned i = 0; r == 0 && i < spec->nfds; i++)
+	for (unsigned i = 0; i < spec->nfds; i++) {
 		r = child_copy_above(spec->fds[i].parent_fd, p->extras_end, &copies[i]);
-	if (r == 0)
-		r = child_copy_above(p->exec_src, p->extras_end, &exec_copy);
+		if (r < 0)
+			return r;
+	}
+	r = child_copy_above(p->exec_src, p->extras_end, &exec_copy);
 	if (r == 0)
 		r = child_copy_above(p->cgroup_src, p->extras_end, &cgroup_copy);
 	if (r < 0)
