@@ -640,4 +640,43 @@ else
 	echo "bench.sh: bench-bus not built: skipping the device bus" >&2
 fi
 
+# ---- apps through execd ------------------------------------------------------------------
+# The sample app hello packed, signed and installed on a system booted here, then
+# bench/bench-exec.c: spawn to first journal record and to exit, spawns per second for 10 s
+# with execd's fds and memory, beside posix_spawn of the same binary. The cost of each
+# confinement mechanism alone is bench-sandbox's table above (on /bin/true: its Landlock
+# ruleset grants the loader and libraries only, so a binary of the build tree cannot run there).
+hello=$build/examples/apps/hello
+if [ -x "$init" ] && [ -x "$bin/bench-exec" ] && [ -x "$hello" ] && [ "$(id -u)" = 0 ]; then
+	rt=$sys_tmp/run-apps
+	apps=$sys_tmp/apps
+	mkdir -p "$apps"
+	nx=$build/source/tools/nx/nx
+	: >"$sys_tmp/init-apps.log"
+	NEXUS_RUNTIME_DIR=$rt NEXUS_STATE_DIR=$rt-state "$init" >>"$sys_tmp/init-apps.log" 2>&1 &
+	ipid=$!
+	sys_pids+=("$ipid")
+	echo
+	if wait_line "$sys_tmp/init-apps.log" '^init: ready$' &&
+		key_id=$("$nx" bundle keygen "$apps/key") &&
+		cp "$apps/key.pub" "$rt-state/bundlemgrd/trust/$key_id.pub" &&
+		chown -R --reference="$rt-state/bundlemgrd" "$rt-state/bundlemgrd/trust" &&
+		"$(dirname "$0")/../examples/apps/pack.sh" "$build" hello "$apps/key" "$apps/hello.nxb" \
+			org.example.hello never &&
+		NEXUS_RUNTIME_DIR=$rt "$nx" bundle install "$apps/hello.nxb" >/dev/null; then
+		execd=$(awk '$1 == "execd" {print $2}' "$rt/status")
+		NEXUS_RUNTIME_DIR=$rt "$bin/bench-exec" --hello "$hello" --execd-pid "$execd" \
+			--reps 50 --seconds 10 | grep -v '^RESULT' || failed=1
+	else
+		echo "bench.sh: apps: the system did not get ready or hello did not install" >&2
+		tail -5 "$sys_tmp/init-apps.log" >&2
+		failed=1
+	fi
+	kill -TERM "$ipid" 2>/dev/null || true
+	wait "$ipid" || true
+	rm -rf "$rt" "$rt-state"
+else
+	echo "bench.sh: nexus-init, bench-exec or hello not built, or not root: skipping apps" >&2
+fi
+
 exit $failed

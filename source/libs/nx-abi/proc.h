@@ -12,6 +12,7 @@ extern "C" {
 struct nx_proc_usage {
 	uint64_t rss_bytes; /* resident memory now */
 	uint64_t cpu_ns;    /* user + system CPU time so far */
+	uint64_t vm_bytes;  /* address space mapped, touched or not (what RLIMIT_AS counts) */
 };
 
 /* What process `pid` uses now. 0 with *ret, or -ESRCH (no such process), -EACCES, -EBADMSG

@@ -111,7 +111,8 @@ enum nx_seccomp_profile {
 	/* socket() for AF_INET, AF_INET6, AF_NETLINK, AF_PACKET (services reach the world
 	 * through their channels). */
 	NX_SECCOMP_SERVICE = 0,
-	/* socket() and socketpair() for anything but AF_UNIX; also keyctl, add_key,
+	/* socket() and socketpair() for anything but AF_UNIX, and connect() (an app is handed
+	 * its channels; a socket file such as samgr.sock is not its door); also keyctl, add_key,
 	 * request_key, unshare, clone with a CLONE_NEW* flag, personality but the query
 	 * (0xffffffff), and clone3 fails with ENOSYS (its flags live in memory seccomp cannot
 	 * read: libc falls back to clone). */

@@ -51,30 +51,6 @@ static int help(void)
 	return NXT_EXIT_OK;
 }
 
-/* "1h02m", "3m07s", "12s": uptime at a glance. */
-static void format_uptime(uint64_t ns, char *buf, size_t size)
-{
-	uint64_t s = ns / 1000000000u;
-
-	if (s >= 86400)
-		snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
-		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
-	else
-		snprintf(buf, size, "%" PRIu64 "s", s);
-}
-
-static void format_started(unsigned long long ns, char *buf, size_t size)
-{
-	time_t sec = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	if (!ns || !localtime_r(&sec, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm))
-		snprintf(buf, size, "-");
-}
-
 /* A comma-separated field ("-": none) as a JSON array of strings ([A-Za-z0-9_], no
  * escaping needed), then a comma unless it is the last. */
 static void print_json_list(const char *key, const char *field, bool last)
@@ -132,9 +108,9 @@ static void print_table(const struct status_line *l, unsigned n, uint64_t now)
 	for (unsigned i = 0; i < n; i++) {
 		char started[32], up[16] = "-", rss[24] = "-", cpu[24] = "-";
 
-		format_started(l[i].started_ns, started, sizeof(started));
+		nxt_format_started(l[i].started_ns, started, sizeof(started));
 		if (l[i].started_ns && now > l[i].started_ns)
-			format_uptime(now - l[i].started_ns, up, sizeof(up));
+			nxt_format_uptime(now - l[i].started_ns, up, sizeof(up));
 		if (l[i].use_known) {
 			snprintf(rss, sizeof(rss), "%" PRIu64, l[i].use.rss_bytes / 1024);
 			snprintf(cpu, sizeof(cpu), "%" PRIu64, l[i].use.cpu_ns / 1000000u);

@@ -159,4 +159,10 @@ void nxt_group_complete(const struct nxt_group *g, int argc, char **argv);
  * characters escaped; other bytes as they are. */
 void nxt_json_string(const char *s, size_t len);
 
+/* "1h02m", "3m07s", "12s": an uptime of `ns` at a glance. */
+void nxt_format_uptime(uint64_t ns, char *buf, size_t size);
+
+/* A realtime `ns` as local "2026-12-03T14:30:00"; "-" for 0 (never started). */
+void nxt_format_started(uint64_t ns, char *buf, size_t size);
+
 #endif

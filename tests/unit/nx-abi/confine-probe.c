@@ -5,6 +5,7 @@
  *   inet            socket(AF_INET)
  *   inet6           socket(AF_INET6)
  *   unix            socket(AF_UNIX)
+ *   connect PATH    socket(AF_UNIX) then connect() to the socket file PATH
  *   netlink         socket(AF_NETLINK, SOCK_RAW)
  *   packet          socket(AF_PACKET, SOCK_RAW)
  *   ptrace          PTRACE_TRACEME (in a child), PTRACE_SEIZE of a child: "ptrace E1 E2"
@@ -45,6 +46,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -204,6 +206,19 @@ static void report_x32(void)
 #endif
 }
 
+static int try_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r = err(connect(fd, (const struct sockaddr *)&sa, sizeof(sa)));
+	close(fd);
+	return r;
+}
+
 static int try_create(const char *dir)
 {
 	char path[4096];
@@ -229,6 +244,8 @@ int main(int argc, char **argv)
 		printf("inet6 %d\n", try_socket(AF_INET6, SOCK_STREAM));
 	else if (strcmp(what, "unix") == 0)
 		printf("unix %d\n", try_socket(AF_UNIX, SOCK_STREAM));
+	else if (strcmp(what, "connect") == 0 && arg)
+		printf("connect %d\n", try_connect(arg));
 	else if (strcmp(what, "netlink") == 0)
 		printf("netlink %d\n", try_socket(AF_NETLINK, SOCK_RAW));
 	else if (strcmp(what, "packet") == 0)

@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <grp.h>
 #include <unistd.h>
@@ -153,6 +155,38 @@ static void test_seccomp_app_more(void **state)
 	assert_probe(&box, "io_uring", NULL, "io_uring " EPERM_TEXT "\n");
 	probe(&box, "x32", NULL, out, sizeof(out), NULL);
 	assert_true(strcmp(out, "x32 " EPERM_TEXT "\n") == 0 || strcmp(out, "x32 -\n") == 0);
+}
+
+/* A listening socket file beside the test (the probe connects; nobody accepts). */
+static int listener(char *path, size_t size)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(path, size, "/tmp/test-confine-%d.sock", (int)getpid());
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	assert_int_equal(bind(fd, (const struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/* APP: no connect() to a socket file (the door samgr.sock is for local users); APP_NET
+ * keeps connect() for its network sockets. */
+static void test_seccomp_app_connect(void **state)
+{
+	struct nx_sandbox app = seccomp_box(NX_SECCOMP_APP), net = seccomp_box(NX_SECCOMP_APP_NET);
+	int before = fdcheck_count(), fd;
+	char path[64];
+
+	fd = listener(path, sizeof(path));
+	assert_probe(NULL, "connect", path, "connect 0\n");
+	assert_probe(&app, "connect", path, "connect " EPERM_TEXT "\n");
+	assert_probe(&net, "connect", path, "connect 0\n");
+	close(fd);
+	unlink(path);
+	fdcheck_assert(before);
 }
 
 /* APP_NET: APP with AF_INET and AF_INET6 allowed; the rest as strict. */
@@ -552,6 +586,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_seccomp_app),
 	        cmocka_unit_test(test_seccomp_app_more),
+	        cmocka_unit_test(test_seccomp_app_connect),
 	        cmocka_unit_test(test_seccomp_app_net),
 	        cmocka_unit_test(test_seccomp_service_unchanged),
 	        cmocka_unit_test(test_seccomp_service_net),

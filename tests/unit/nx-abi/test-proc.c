@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -39,6 +40,22 @@ static void test_own_usage_grows(void **state)
 	fdcheck_assert(before);
 }
 
+/* Address space counts what is mapped, touched or not. */
+static void test_own_address_space_grows(void **state)
+{
+	size_t size = 64u << 20;
+	struct nx_proc_usage a, b;
+	void *p;
+
+	assert_int_equal(nx_proc_usage(getpid(), &a), 0);
+	assert_true(a.vm_bytes >= a.rss_bytes);
+	p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(nx_proc_usage(getpid(), &b), 0);
+	assert_true(b.vm_bytes >= a.vm_bytes + size);
+	munmap(p, size);
+}
+
 static void test_bad_pids(void **state)
 {
 	struct nx_proc_usage u;
@@ -53,6 +70,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_own_usage_grows),
+	        cmocka_unit_test(test_own_address_space_grows),
 	        cmocka_unit_test(test_bad_pids),
 	};
 

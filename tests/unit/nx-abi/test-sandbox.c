@@ -347,6 +347,46 @@ static void test_privileges(void **state)
 	assert_int_equal(r, 0);
 }
 
+/* A caller that is not root yet holds capabilities, without CAP_SETPCAP (as execd): the
+ * bounding set cannot be dropped (caps reported unavailable), but the child keeps none of
+ * the caller's capabilities, ambient ones included. */
+static int caps_without_setpcap_child(void *arg)
+{
+	const uint64_t held = (1ull << CAP_KILL) | (1ull << CAP_SETUID);
+	struct nx_sandbox p = {.mechs = 1u << NX_SANDBOX_CAPS};
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {
+	        {.effective = held, .permitted = held, .inheritable = held}};
+	struct nx_sandbox_report rep;
+
+	if (geteuid() != 0)
+		return SKIP; /* setting the scene needs root */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresuid(65534, 65534, 65534) < 0 ||
+	        syscall(SYS_capset, &hdr, data) < 0 ||
+	        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL, 0, 0) < 0)
+		return 1;
+	if (nx_sandbox_apply(&p, &rep) != 0)
+		return 2;
+	if (rep.mech[NX_SANDBOX_CAPS].status != NX_SANDBOX_UNAVAILABLE ||
+	        rep.mech[NX_SANDBOX_CAPS].error != -EPERM)
+		return 3;
+	if (syscall(SYS_capget, &hdr, data) < 0 || data[0].effective || data[0].permitted ||
+	        data[0].inheritable || data[1].effective || data[1].permitted)
+		return 4;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_KILL, 0, 0) != 0)
+		return 5;
+	return 0;
+}
+
+static void test_caps_without_setpcap(void **state)
+{
+	int r = in_child(caps_without_setpcap_child, NULL);
+
+	if (r == SKIP)
+		skip();
+	assert_int_equal(r, 0);
+}
+
 static void test_cap_names(void **state)
 {
 	assert_int_equal(nx_sandbox_cap_from_name("CAP_CHOWN"), CAP_CHOWN);
@@ -388,6 +428,7 @@ int main(void)
 	        cmocka_unit_test(test_landlock_fails_closed),
 	        cmocka_unit_test(test_close_range),
 	        cmocka_unit_test(test_privileges),
+	        cmocka_unit_test(test_caps_without_setpcap),
 	        cmocka_unit_test(test_cap_names),
 	        cmocka_unit_test(test_nothing_requested_and_bad_args),
 	};

@@ -30,7 +30,8 @@ int nx_proc_usage(int pid, struct nx_proc_usage *ret)
 	if (!p || tick <= 0 || page <= 0)
 		return -EBADMSG;
 	p++;
-	/* Fields 3..24: state, then numbers; utime is 14, stime 15, rss 24 (in pages). */
+	/* Fields 3..24: state, then numbers; utime is 14, stime 15, vsize 23 (in bytes), rss 24
+	 * (in pages). */
 	while (*p == ' ')
 		p++;
 	if (!*p)
@@ -45,5 +46,6 @@ int nx_proc_usage(int pid, struct nx_proc_usage *ret)
 	}
 	ret->cpu_ns = (v[14 - 3] + v[15 - 3]) * (1000000000ull / (unsigned long long)tick);
 	ret->rss_bytes = v[24 - 3] * (unsigned long long)page;
+	ret->vm_bytes = v[23 - 3];
 	return 0;
 }

@@ -358,10 +358,12 @@ static int landlock_apply(const struct nx_sandbox *profile, int *ret_abi, int *r
  * rest of the sets: a uid change from 0 clears permitted and effective by itself, but not
  * inheritable or ambient; a new user namespace hands a full set (bounding set included)
  * back, valid inside it only, so the bounding set is cleared again there. -EPERM at the
- * first step means we were never privileged: reported UNAVAILABLE. */
+ * first step means the caller lacks CAP_SETPCAP: reported UNAVAILABLE, and the sets the
+ * process holds are still cleared (that needs no privilege), or a caller that is not root
+ * but holds capabilities (execd) would hand them on to its child through the ambient set. */
 static int privileges_drop(const struct nx_sandbox *profile, struct nx_sandbox_report *ret)
 {
-	bool caps = profile->mechs & (1u << NX_SANDBOX_CAPS);
+	bool caps = profile->mechs & (1u << NX_SANDBOX_CAPS), bounding = false;
 	bool identity = profile->mechs & (1u << NX_SANDBOX_IDENTITY);
 	bool userns = (profile->mechs & (1u << NX_SANDBOX_NAMESPACES)) &&
 	              (profile->ns_flags & NX_NS_USER);
@@ -373,7 +375,7 @@ static int privileges_drop(const struct nx_sandbox *profile, struct nx_sandbox_r
 		if (r < 0 && r != -EPERM)
 			return r;
 		nx_sandbox_report_set(ret, NX_SANDBOX_CAPS, r);
-		caps = r == 0;
+		bounding = r == 0;
 	}
 	if (identity) {
 		r = identity_set(profile->uid, profile->gid, keep != 0);
@@ -385,7 +387,7 @@ static int privileges_drop(const struct nx_sandbox *profile, struct nx_sandbox_r
 		r = nx_ns_user_enter(ret);
 		if (r < 0)
 			return r;
-		if (caps && ret->ns[NX_SANDBOX_NS_USER].status == NX_SANDBOX_APPLIED)
+		if (bounding && ret->ns[NX_SANDBOX_NS_USER].status == NX_SANDBOX_APPLIED)
 			r = caps_drop_bounding(keep);
 		if (r < 0)
 			return r;

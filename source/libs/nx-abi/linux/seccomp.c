@@ -224,6 +224,12 @@ static int rules_sockets(scmp_filter_ctx ctx, enum nx_seccomp_profile profile)
 	r = deny_arg0_except(ctx, SCMP_SYS(socket), allowed, n);
 	if (r == 0)
 		r = deny_arg0_except(ctx, SCMP_SYS(socketpair), allowed, n);
+	/* An app's channels are handed to it (fd 3, then samgrd's Endpoints): connecting to a
+	 * socket file would let it in again through a door meant for others, such as samgr.sock
+	 * under its uid (uid:<n>, with what policy gives local users). Landlock does not cover
+	 * connect(); APP_NET needs it for its network sockets. */
+	if (r == 0 && profile == NX_SECCOMP_APP)
+		r = seccomp_rule_add(ctx, DENY, SCMP_SYS(connect), 0);
 	return r;
 }
 
