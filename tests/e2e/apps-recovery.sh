@@ -53,7 +53,14 @@ unchanged() {
 	procs | cmp -s - "$tmp/ps.before" || fail "$1 changed the process list"
 	"$nx" crash list --json | cmp -s - "$tmp/crashes.before" || fail "$1 changed the crash reports"
 	[ "$(execd_pid)" = "$epid" ] || fail "$1: execd restarted"
-	[ "$(ls "/proc/$epid/fd" | wc -l)" = "$efds" ] || fail "$1: execd's fds went from $efds"
+	# The caller's connection closes when nx exits; execd sees the hangup a moment later.
+	local i
+	for i in $(seq 50); do
+		[ "$(ls "/proc/$epid/fd" | wc -l)" = "$efds" ] && break
+		sleep 0.1
+	done
+	[ "$(ls "/proc/$epid/fd" | wc -l)" = "$efds" ] ||
+		fail "$1: execd's fds went from $efds to $(ls "/proc/$epid/fd" | wc -l)"
 }
 
 # ---- 1. Boot, install, one crash report ----
