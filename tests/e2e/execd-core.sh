@@ -97,6 +97,22 @@ for b in probe:app net:app_net nonet:app; do
 done
 echo "ok seccomp: app_net only for a manifest asking sandbox.net that policy grants app:<id>"
 echo "ok spawns: fd 3 a channel, stdio only, stdin at EOF, uid $uid, output as app:<id> or piped; watched"
+# An app that writes one line and exits at once, 30 times over, without waiting: it often
+# ends before execd's journal channel for it is up, and each line still reaches the journal
+# (held for logd within APP_HELD_BYTES_MAX). The retry loop is a safety net, not a timing.
+for i in $(seq 30); do
+	out=$("$probe" spawn org.nexus.probe -- say "once $i") || fail "once $i: $out"
+done
+want=$(python3 -c 'print(sorted("once %d" % i for i in range(1, 31)))')
+for _ in $(seq 100); do
+	got=$("$nx" log query --subject app:org.nexus.probe --grep once -n 100 --json --no-pager) ||
+		fail "log query"
+	records_hold "sorted(x['message'] for x in r) == $want" <<<"$got" && break
+	sleep 0.1
+done
+records_hold "sorted(x['message'] for x in r) == $want" <<<"$got" ||
+	fail "lines of apps that exit at once, in the journal: $got"
+echo "ok 30 apps that write a line and exit at once: every line in the journal"
 
 # ---- 2. Crash reports ----
 out=$("$probe" spawn org.nexus.probe -w -- say dying signal 6) || fail "crash: $out"
