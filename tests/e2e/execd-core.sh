@@ -152,6 +152,25 @@ grep -q -x 'probe: ended failed code=3 signal=0 restarts=4' <<<"$out" || fail "s
 [ "$("$nx" log query --subject app:org.nexus.flaky -n 50 --json --no-pager | grep -c '"again"')" = 5 ] ||
 	fail "five runs of flaky expected in the journal"
 echo "ok restart=always: 4 restarts with backoff, the fifth exit in the window fails it"
+# Kill while it waits to restart: the pending restart is canceled, the process ends stopped.
+# A kill that lands while a run is up instead (signal 15 in execd's exit line) tries again.
+backoff_killed=
+for _ in $(seq 5); do
+	out=$("$probe" spawn org.nexus.flaky -- say again exit 3) || fail "flaky: $out"
+	id=$(sed -n 's/^probe: process \([0-9]*\) .*/\1/p' <<<"$out")
+	for _ in $(seq 200); do
+		grep -q "^probe: $id org.nexus.flaky restarting " <<<"$("$probe" list)" && break
+		sleep 0.05
+	done
+	out=$("$probe" kill "$id" 15) && [ "$out" = "probe: killed" ] || fail "kill in backoff: $out"
+	wait_for "$log" ".*org.nexus.flaky (process $id) exited after .*" || fail "no end of process $id"
+	grep -q "^probe: $id " <<<"$("$probe" list)" && fail "killed process $id still listed"
+	grep -q "(process $id, pid [0-9]*) exited: code 0, signal 15" "$log" && continue
+	backoff_killed=$id
+	break
+done
+[ -n "$backoff_killed" ] || fail "no kill landed in a backoff in 5 tries"
+echo "ok kill of a process waiting to restart: the restart is canceled, it ends"
 
 # ---- 4. Kill, and kill -9 of execd ----
 out=$("$probe" spawn org.nexus.probe -- sleep) || fail "sleep: $out"
