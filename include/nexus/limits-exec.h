@@ -36,4 +36,9 @@
  * cut into records of this size. */
 #define APP_LINE_MAX 1024u
 
+/* Output of one process (bytes of its lines) execd holds when the process ended before its
+ * journal channel was up (an app that writes and exits at once): a pipe's default capacity,
+ * all it can have written. Past it, lines are counted as lost. */
+#define APP_HELD_BYTES_MAX 65536u
+
 #endif

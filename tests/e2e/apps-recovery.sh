@@ -81,7 +81,7 @@ echo "ok boot; hello and crasher installed, one crash report, one app running"
 
 # ---- 2. Bad input ----
 snapshot
-refused 1 '^nx: not_found: .*org\.example\.nope' run org.example.nope
+refused 1 '^nx: not_found: id: org\.example\.nope is not installed$' run org.example.nope
 refused 1 '^nx: invalid_argument: .*bundle' run Not.A.Bundle
 mapfile -t many < <(seq 33)
 refused 1 '^nx: too_large: args: more than 32 elements$' run org.example.hello -- "${many[@]}"

@@ -97,6 +97,22 @@ for b in probe:app net:app_net nonet:app; do
 done
 echo "ok seccomp: app_net only for a manifest asking sandbox.net that policy grants app:<id>"
 echo "ok spawns: fd 3 a channel, stdio only, stdin at EOF, uid $uid, output as app:<id> or piped; watched"
+# An app that writes one line and exits at once, 30 times over, without waiting: it often
+# ends before execd's journal channel for it is up, and each line still reaches the journal
+# (held for logd within APP_HELD_BYTES_MAX). The retry loop is a safety net, not a timing.
+for i in $(seq 30); do
+	out=$("$probe" spawn org.nexus.probe -- say "once $i") || fail "once $i: $out"
+done
+want=$(python3 -c 'print(sorted("once %d" % i for i in range(1, 31)))')
+for _ in $(seq 100); do
+	got=$("$nx" log query --subject app:org.nexus.probe --grep once -n 100 --json --no-pager) ||
+		fail "log query"
+	records_hold "sorted(x['message'] for x in r) == $want" <<<"$got" && break
+	sleep 0.1
+done
+records_hold "sorted(x['message'] for x in r) == $want" <<<"$got" ||
+	fail "lines of apps that exit at once, in the journal: $got"
+echo "ok 30 apps that write a line and exit at once: every line in the journal"
 
 # ---- 2. Crash reports ----
 out=$("$probe" spawn org.nexus.probe -w -- say dying signal 6) || fail "crash: $out"
@@ -136,6 +152,25 @@ grep -q -x 'probe: ended failed code=3 signal=0 restarts=4' <<<"$out" || fail "s
 [ "$("$nx" log query --subject app:org.nexus.flaky -n 50 --json --no-pager | grep -c '"again"')" = 5 ] ||
 	fail "five runs of flaky expected in the journal"
 echo "ok restart=always: 4 restarts with backoff, the fifth exit in the window fails it"
+# Kill while it waits to restart: the pending restart is canceled, the process ends stopped.
+# A kill that lands while a run is up instead (signal 15 in execd's exit line) tries again.
+backoff_killed=
+for _ in $(seq 5); do
+	out=$("$probe" spawn org.nexus.flaky -- say again exit 3) || fail "flaky: $out"
+	id=$(sed -n 's/^probe: process \([0-9]*\) .*/\1/p' <<<"$out")
+	for _ in $(seq 200); do
+		grep -q "^probe: $id org.nexus.flaky restarting " <<<"$("$probe" list)" && break
+		sleep 0.05
+	done
+	out=$("$probe" kill "$id" 15) && [ "$out" = "probe: killed" ] || fail "kill in backoff: $out"
+	wait_for "$log" ".*org.nexus.flaky (process $id) exited after .*" || fail "no end of process $id"
+	grep -q "^probe: $id " <<<"$("$probe" list)" && fail "killed process $id still listed"
+	grep -q "(process $id, pid [0-9]*) exited: code 0, signal 15" "$log" && continue
+	backoff_killed=$id
+	break
+done
+[ -n "$backoff_killed" ] || fail "no kill landed in a backoff in 5 tries"
+echo "ok kill of a process waiting to restart: the restart is canceled, it ends"
 
 # ---- 4. Kill, and kill -9 of execd ----
 out=$("$probe" spawn org.nexus.probe -- sleep) || fail "sleep: $out"

@@ -295,7 +295,7 @@ void execd_crash_report(struct execd_proc *p, const char *next)
 	d->crashes = c;
 	if (p->crash_wait) /* an earlier report still waiting: it goes now */
 		execd_crash_applog_idle(p);
-	if (p->applog.pending) {
+	if (execd_applog_busy(p)) {
 		p->crash_wait = c; /* the app's last lines first */
 		return;
 	}

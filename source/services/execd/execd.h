@@ -23,6 +23,13 @@
 
 struct execd_proc;
 
+/* An output line read before the journal channel was up. */
+struct execd_held_line {
+	struct execd_held_line *next;
+	size_t len;
+	char text[];
+};
+
 /* A process's channel to logd as app:<id>: its output's records are that subject's. */
 struct execd_applog {
 	nx_rpc_conn *samgr_conn; /* adopted as app:<id> by samgrd; we are its client */
@@ -30,7 +37,10 @@ struct execd_applog {
 	nx_rpc_conn *log_conn;
 	struct log *log;  /* NULL until resolved */
 	unsigned pending; /* appends not answered yet */
-	uint64_t dropped; /* lines lost: logd unreachable, or too many pending */
+	uint64_t dropped; /* lines lost: logd unreachable, too many pending or held */
+	/* Lines of a run that ended while resolve was in flight, oldest first */
+	struct execd_held_line *held, **held_tail;
+	size_t held_bytes; /* their text: at most APP_HELD_BYTES_MAX */
 };
 
 /* Where a run's output goes. */
@@ -130,7 +140,8 @@ int execd_run_start(struct execd_proc *p, char *why, size_t why_size);
 int execd_proc_new(struct execd *d, struct execd_proc **ret);
 /* Releases everything p holds; its memory goes with its last Process handle. */
 void execd_proc_free(struct execd_proc *p);
-/* Frees an ended process once nothing refers to it (handles, answers, a crash report). */
+/* For an ended process whose output is all in the journal: answers its waits, and frees it
+ * once nothing refers to it (handles, answers, a crash report). */
 void execd_proc_release(struct execd_proc *p);
 void execd_proc_started(struct execd_proc *p); /* a run is up: watch it, tell watchers */
 int execd_proc_handle(
@@ -145,6 +156,9 @@ void execd_procs_free(struct execd *d);
  * close waits for the appends in flight unless the process is being freed. */
 int execd_applog_open(struct execd_proc *p);
 void execd_applog_close(struct execd_proc *p);
+/* True while lines are on their way to the journal: appends in flight, or lines held until the
+ * channel is up. A crash report's query and the process's release wait for it. */
+bool execd_applog_busy(const struct execd_proc *p);
 void execd_output_watch(struct execd_proc *p, int fd); /* takes fd */
 void execd_output_drain(struct execd_proc *p);         /* at the run's end: read what is left */
 void execd_output_close(struct execd_proc *p);

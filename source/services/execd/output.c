@@ -4,17 +4,36 @@
  * samgrd adopt a second channel as app:<id> (as the app's bootstrap), is that channel's
  * client, resolves logd through it (policy: app:* ipc.connect.logd log.append) and appends
  * each line of the app's stdout and stderr there (userspace/exec lines.h): logd stamps the
- * record with the connection's subject, so no payload ever claims one. Lines that find no
- * channel (logd unreachable, nx-rpc's queue full) are counted and said once at the end.
+ * record with the connection's subject, so no payload ever claims one. The pipe is read once
+ * logd is resolved; a run that ends before is read to end of file all the same and its lines
+ * held (APP_HELD_BYTES_MAX, a pipe's worth) until logd is resolved, so an app that writes and
+ * exits at once loses nothing. Lines that find no channel (logd unreachable, nx-rpc's queue full,
+ * too many held) are counted and said once at the end.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "execd.h"
 #include "nx-abi/pipe.h"
 #include "nx-abi/sock.h"
 #include "nx-log/log.h"
+
+bool execd_applog_busy(const struct execd_proc *p)
+{
+	return p->applog.pending > 0 || (p->applog.resolve && p->applog.held);
+}
+
+/* Nothing on its way any more: a crash report's query goes, an ended process lets go. */
+static void applog_idle(struct execd_proc *p)
+{
+	if (p->crash_wait)
+		execd_crash_applog_idle(p); /* the report's query goes now */
+	if (p->ended)
+		execd_applog_close(p);
+	execd_proc_release(p); /* may free p */
+}
 
 static void on_appended(void *userdata, int error, const char *reason, log_append_results out)
 {
@@ -24,16 +43,33 @@ static void on_appended(void *userdata, int error, const char *reason, log_appen
 		p->applog.dropped++;
 	if (--p->applog.pending > 0 || p->freeing)
 		return;
-	if (p->crash_wait)
-		execd_crash_applog_idle(p); /* the report's query goes now */
-	if (p->ended)
-		execd_applog_close(p);
-	execd_proc_release(p); /* may free p */
+	applog_idle(p);
 }
 
-static void emit(const char *line, size_t len, void *userdata)
+/* Keeps a line until logd is resolved; false when it cannot (APP_HELD_BYTES_MAX held, no
+ * memory). */
+static bool hold(struct execd_applog *a, const char *line, size_t len)
 {
-	struct execd_proc *p = userdata;
+	struct execd_held_line *h;
+
+	if (len > APP_HELD_BYTES_MAX - a->held_bytes)
+		return false;
+	h = malloc(sizeof(*h) + len);
+	if (!h)
+		return false;
+	h->next = NULL;
+	h->len = len;
+	memcpy(h->text, line, len);
+	if (!a->held)
+		a->held_tail = &a->held;
+	*a->held_tail = h;
+	a->held_tail = &h->next;
+	a->held_bytes += len;
+	return true;
+}
+
+static void append(struct execd_proc *p, const char *line, size_t len)
+{
 	log_append_params_b params;
 	nx_rpc_call *call = NULL;
 	log_entry_b entry;
@@ -56,6 +92,35 @@ static void emit(const char *line, size_t len, void *userdata)
 		p->applog.dropped++;
 	else
 		p->applog.pending++;
+}
+
+static void emit(const char *line, size_t len, void *userdata)
+{
+	struct execd_proc *p = userdata;
+
+	if (p->applog.log)
+		append(p, line, len);
+	else if (!p->applog.resolve || !hold(&p->applog, line, len))
+		p->applog.dropped++; /* logd is not coming, or too much is waiting for it */
+}
+
+/* Appends the held lines (log set), or counts them lost (log NULL). */
+static void held_release(struct execd_proc *p)
+{
+	struct execd_applog *a = &p->applog;
+
+	while (a->held) {
+		struct execd_held_line *h = a->held;
+
+		a->held = h->next;
+		if (a->log)
+			append(p, h->text, h->len);
+		else
+			a->dropped++;
+		free(h);
+	}
+	a->held_tail = &a->held;
+	a->held_bytes = 0;
 }
 
 /* Reads what the pipe holds now; true at end of file or on an error. */
@@ -85,7 +150,8 @@ static void on_output(nx_source *s, int fd, uint32_t events, void *userdata)
 		execd_output_close(p);
 }
 
-/* Starts reading once both the pipe and the journal channel are there. */
+/* Starts reading once both the pipe and the journal channel are there: until then the pipe
+ * holds the app's output (and a full pipe makes the app wait, rather than lose it). */
 static void output_start(struct execd_proc *p)
 {
 	if (p->out.fd < 0 || p->out.src || !p->applog.log)
@@ -104,7 +170,9 @@ void execd_output_watch(struct execd_proc *p, int fd)
 
 void execd_output_drain(struct execd_proc *p)
 {
-	if (p->out.fd >= 0 && p->applog.log)
+	/* The app has exited: all it wrote is in the pipe. Read to the end now, into the
+	 * journal or, while logd is being resolved, held for it. */
+	if (p->out.fd >= 0)
 		(void)read_some(p);
 }
 
@@ -135,13 +203,15 @@ static void on_logd(void *userdata, int error, const char *reason, samgr_resolve
 		r = nx_rpc_conn_new(p->d->loop, fd, NULL, &p->applog.log_conn); /* takes fd */
 	if (r >= 0)
 		r = nx_rpc_conn_bootstrap(p->applog.log_conn, &bootstrap);
-	if (r < 0) {
+	if (r < 0)
 		nx_log(NX_LOG_WARN, NULL, "%s cannot reach logd: %s; its output is dropped",
 		        p->subject, error < 0 ? reason : strerror(-r));
-		return;
-	}
-	p->applog.log = log_from_cap(bootstrap);
+	else
+		p->applog.log = log_from_cap(bootstrap);
+	held_release(p);
 	output_start(p);
+	if (!execd_applog_busy(p))
+		applog_idle(p); /* may free p */
 }
 
 int execd_applog_open(struct execd_proc *p)
@@ -173,9 +243,10 @@ void execd_applog_close(struct execd_proc *p)
 {
 	struct execd_applog *a = &p->applog;
 
-	if (a->pending && !p->freeing)
-		return; /* the last answers are coming: on_appended closes it */
+	if (execd_applog_busy(p) && !p->freeing)
+		return; /* the last lines are on their way: on_appended or on_logd closes it */
 	a->resolve = nx_rpc_call_free(a->resolve);
+	held_release(p); /* counted lost: logd was never resolved */
 	a->log = log_from_cap(nx_rpc_cap_unref(log_cap(a->log)));
 	a->log_conn = nx_rpc_conn_free(a->log_conn);
 	a->samgr_conn = nx_rpc_conn_free(a->samgr_conn);

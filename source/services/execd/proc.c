@@ -116,12 +116,6 @@ void execd_proc_free(struct execd_proc *p)
 		free(p);
 }
 
-void execd_proc_release(struct execd_proc *p)
-{
-	if (p->ended && p->handles == 0 && p->applog.pending == 0 && !p->crash_wait)
-		execd_proc_free(p);
-}
-
 _Static_assert(EXEC_MECHANISM_COUNT == NX_SANDBOX_MECH_COUNT,
         "exec.capnp's Mechanism names each nx-abi mechanism, in nx-abi's order");
 
@@ -185,6 +179,17 @@ static void answer_waiters(struct execd_proc *p)
 	}
 }
 
+void execd_proc_release(struct execd_proc *p)
+{
+	/* A wait is answered once the output is in the journal too: what the app wrote can be
+	 * read as soon as the caller knows it ended. */
+	if (!p->ended || execd_applog_busy(p))
+		return;
+	answer_waiters(p);
+	if (p->handles == 0 && !p->crash_wait)
+		execd_proc_free(p);
+}
+
 /* Ended for good: off the table, waiters answered, kept while referred to. */
 static void proc_end(struct execd_proc *p, exec_state state)
 {
@@ -198,7 +203,6 @@ static void proc_end(struct execd_proc *p, exec_state state)
 	execd_applog_close(p);
 	nx_fd_close(p->exe_fd);
 	p->exe_fd = -1;
-	answer_waiters(p);
 	nx_log(NX_LOG_INFO, NULL, "%s (process %llu) %s after %u restarts", p->bundle,
 	        (unsigned long long)p->id, state == EXEC_STATE_FAILED ? "failed" : "exited",
 	        p->run.restarts);
@@ -341,10 +345,11 @@ static int serve_wait(void *impl, nx_rpc_incoming *in, exec_process_wait_params 
 		return -ENOMEM;
 	*w = (struct execd_wait){.next = h->p->waiters, .p = h->p, .in = in};
 	h->p->waiters = w;
-	if (h->p->ended) {
+	if (h->p->ended && !execd_applog_busy(h->p)) {
 		answer_waiters(h->p);
 		return 0;
 	}
+	/* Running, or ended with output on its way: execd_proc_release answers. */
 	nx_rpc_incoming_set_cancel_cb(in, wait_canceled, w);
 	return NX_RPC_ASYNC;
 }
