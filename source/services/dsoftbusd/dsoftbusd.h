@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "bus.capnp.h"
+#include "busdisc/peers.h"
 #include "buspair/pending.h"
 #include "buspair/store.h"
 #include "identity.h"
@@ -61,11 +62,11 @@ struct bus_stream {
 	struct bus_remote *remote;    /* an incoming OPEN being set up (remote.c) */
 };
 
-/* Where a device was last reached (dialled), to reach it again without discovery. */
+/* Where a device was last reached (dialled), to reach it again without discovery; a newer
+ * announcement wins over it (busdisc_dial_address). */
 struct bus_known {
 	char device[BUSPAIR_ID_LEN + 1];
-	uint32_t addr;
-	uint16_t port;
+	struct busdisc_dialled at;
 };
 
 struct dsoftbusd {

@@ -163,21 +163,38 @@ static const char *initiator_of(struct dsoftbusd *d, struct bus_peer_session *ps
 	return bus_session_initiator(ps->s) ? d->id.device_id : bus_session_device(ps->s);
 }
 
+static struct bus_known *known_find(struct dsoftbusd *d, const char *device)
+{
+	for (unsigned i = 0; i < d->n_known; i++)
+		if (strcmp(d->known[i].device, device) == 0)
+			return &d->known[i];
+	return NULL;
+}
+
 static void remember_address(struct dsoftbusd *d, struct bus_peer_session *ps)
 {
-	struct bus_known k = {0};
-	unsigned i;
+	struct bus_known k = {.at.reached_ms = bus_disc_now_ms()}, *slot;
 
 	if (!bus_session_initiator(ps->s) ||
-	        nx_ipv4_parse(bus_session_address(ps->s), &k.addr, &k.port) < 0)
+	        nx_ipv4_parse(bus_session_address(ps->s), &k.at.addr, &k.at.port) < 0)
 		return;
 	snprintf(k.device, sizeof(k.device), "%s", bus_session_device(ps->s));
-	for (i = 0; i < d->n_known && strcmp(d->known[i].device, k.device) != 0; i++)
-		;
-	if (i == d->n_known && d->n_known < BUS_PEERS_MAX)
-		d->n_known++;
-	if (i < d->n_known)
-		d->known[i] = k;
+	slot = known_find(d, k.device);
+	if (!slot && d->n_known < BUS_PEERS_MAX)
+		slot = &d->known[d->n_known++];
+	if (slot)
+		*slot = k;
+}
+
+/* A dial to where device was last reached failed: any announcement of it is preferred from
+ * now on (the device may have restarted on another port); without one, the address stays the
+ * only lead. */
+static void forget_reached(struct dsoftbusd *d, const char *device)
+{
+	struct bus_known *k = known_find(d, device);
+
+	if (k)
+		k->at.reached_ms = 0;
 }
 
 static void session_end(struct bus_peer_session *ps, int error, const char *why);
@@ -346,6 +363,7 @@ static void session_end(struct bus_peer_session *ps, int error, const char *why)
 			bus_stream_free(st);
 	}
 	if (!established && bus_session_initiator(ps->s)) {
+		forget_reached(d, ps->dialled);
 		/* Everyone waiting for the device this dial was for. */
 		for (struct bus_waiter **pp = &d->waiters; *pp;) {
 			struct bus_waiter *w = *pp;
@@ -418,27 +436,19 @@ int bus_sessions_listen(struct dsoftbusd *d, uint16_t port)
 	return nx_loop_add_fd(d->loop, d->listen_fd, NX_EV_IN, on_accept, d, &d->listen_src);
 }
 
-/* Where device can be reached: addr:port given, else where it was last dialled, else its
- * announcement. 0 or -ENOENT. */
+/* Where device can be reached: addr:port given, else its newest announcement or where it was
+ * last dialled, whichever is fresher. 0 or -ENOENT. */
 static int address_of(struct dsoftbusd *d, const char *device, const char *address,
         uint32_t *ret_addr, uint16_t *ret_port)
 {
 	const struct busdisc_peer *p;
+	const struct bus_known *k;
 
 	if (address && address[0])
 		return nx_ipv4_parse(address, ret_addr, ret_port);
-	for (unsigned i = 0; i < d->n_known; i++)
-		if (strcmp(d->known[i].device, device) == 0) {
-			*ret_addr = d->known[i].addr;
-			*ret_port = d->known[i].port;
-			return 0;
-		}
+	k = known_find(d, device);
 	p = d->disc ? busdisc_peers_find(bus_disc_peers(d->disc), device) : NULL;
-	if (!p)
-		return -ENOENT;
-	*ret_addr = p->addr;
-	*ret_port = p->announce.port;
-	return 0;
+	return busdisc_dial_address(p, k ? &k->at : NULL, ret_addr, ret_port);
 }
 
 int bus_session_reach(
