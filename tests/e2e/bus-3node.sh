@@ -11,6 +11,8 @@
 #      and reading it back from a (a 64 MiB VMO the other way) gives them too
 #   6. b's dsoftbusd killed -9: init restarts it, a reconnects and calls again
 #   7. b's cable cut: a's call fails; restored: a calls again
+#   8. b restarts on another port: a, which last reached it on the old one, dials it where it
+#      announces itself now
 # Needs root (skipped otherwise). Every wait is bounded; nothing asserts on timing.
 # Usage: bus-3node.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -31,7 +33,11 @@ echo "allow peer:* ipc.connect.vfsd fs.read fs.write" >>"$tmp/policies/default.p
 export NEXUS_POLICY_DIR=$tmp/policies
 
 netns_setup a b c
-for n in a b c; do node_boot "$n"; done
+declare -A init_pid
+for n in a b c; do
+	node_boot "$n"
+	init_pid[$n]=$booted_pid
+done
 declare -A dev
 for n in a b c; do
 	dev[$n]=$(bus_device "$n")
@@ -106,3 +112,12 @@ fi
 node_link b up
 soon calls_b || fail "a cannot call b after its cable came back: $(why_not_b)"
 echo "ok link: with b's cable cut a's call fails, restored a calls again"
+
+# ---- 8. b restarts on another port ----
+kill -TERM "${init_pid[b]}"
+wait "${init_pid[b]}" || true
+boot_init "$tmp/b/init-newport.log" node_exec b env NEXUS_BUS_PORT=7421
+soon bus_peer_holds a "${dev[b]}" "p['address'] == '$(node_ip b):7421'" ||
+	fail "a does not see b's announcement on port 7421: $(why_not_b)"
+soon calls_b || fail "a cannot call b on its new port: $(why_not_b)"
+echo "ok new port: b restarted on port 7421, a dials it there, not where it last reached it"

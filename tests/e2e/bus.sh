@@ -10,7 +10,8 @@
 #  - a VMO (3000 bytes to keystored's verify) is streamed to B and resealed there;
 #  - a call carrying an fd that is no VMO is answered unsupported:, the channel lives on;
 #  - 64 streams at once (BUSMUX_STREAMS_MAX), the 65th refused, all freed when closed;
-#  - B's dsoftbusd killed -9 is restarted by init: pins and exports persist, A reaches it again;
+#  - B's dsoftbusd killed -9 is restarted by init: A, which dialled B, reconnects by itself
+#    (counted in `nx bus status`); pins and exports persist, A calls it again;
 #  - hostile TCP peers: garbage instead of a handshake, a stalled handshake (slowloris), more
 #    half-open connections than BUS_HANDSHAKING_MAX: each costs only itself, is counted in
 #    `nx bus status`, and both devices keep serving;
@@ -173,11 +174,25 @@ st=0; out=$(on a "$nx" --peer "$B" key verify "$pub" bus.test "$sig" <"$tmp/data
 echo "ok a 3000-byte VMO crossed the bus: b's keystored verified it, and refused it changed"
 
 # ---- B's dsoftbusd killed: restarted with its pins and exports; A reaches it again ----
+# The side that dials (A dialled B) reconnects with backoff by itself, without an open.
+connected_to_b() {
+	on a "$nx" bus peers --json |
+		$py -c "import json,sys; sys.exit(not any(json.loads(l)['device'] == '$B' and json.loads(l)['connected'] for l in sys.stdin if l.strip()))"
+}
+connected_to_b || fail "a has no session with b before b's restart"
+reconnects0=$(status_field a reconnects)
 bpid=$(pgrep -P "${pids[1]}" -x dsoftbusd) || fail "no dsoftbusd child of b's init"
 kill -KILL "$bpid"
 log=$tmp/b.log
 wait_for "$tmp/b.log" 'dsoftbusd: ready' 2 30 || fail "b's dsoftbusd did not come back"
 log=
+ok=
+for _ in $(seq 300); do
+	[ "$(status_field a reconnects)" -gt "$reconnects0" ] && connected_to_b && { ok=1; break; }
+	sleep 0.1
+done
+[ -n "$ok" ] || fail "a did not reconnect to b by itself: $(on a "$nx" bus peers 2>&1)"
+echo "ok b's dsoftbusd killed -9: a's session came back without an open (reconnects counted)"
 ok=
 for _ in $(seq 50); do
 	out=$(on a "$nx" --peer "$B" echo again 2>&1) && { ok=1; break; }

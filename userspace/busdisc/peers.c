@@ -246,6 +246,21 @@ const struct busdisc_peer *busdisc_peers_find(const busdisc_peers *t, const char
 	return i < t->n ? &t->peers[i] : NULL;
 }
 
+int busdisc_dial_address(const struct busdisc_peer *p, const struct busdisc_dialled *dialled,
+        uint32_t *ret_addr, uint16_t *ret_port)
+{
+	if (dialled && (!p || dialled->reached_ms > p->last_seen_ms)) {
+		*ret_addr = dialled->addr;
+		*ret_port = dialled->port;
+		return 0;
+	}
+	if (!p)
+		return -ENOENT;
+	*ret_addr = p->addr;
+	*ret_port = p->announce.port;
+	return 0;
+}
+
 void busdisc_peers_count_oversized(busdisc_peers *t)
 {
 	t->counted[BUSDISC_REJECT_MALFORMED]++;

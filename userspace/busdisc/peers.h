@@ -99,6 +99,20 @@ size_t busdisc_peers_count(const busdisc_peers *t);
 const struct busdisc_peer *busdisc_peers_at(const busdisc_peers *t, size_t i);
 const struct busdisc_peer *busdisc_peers_find(const busdisc_peers *t, const char *id);
 
+/* An address a device was reached at by a session we dialled, and when (monotonic ms, the
+ * peer table's clock; 0: not since it last failed). */
+struct busdisc_dialled {
+	uint32_t addr; /* IPv4, network byte order */
+	uint16_t port;
+	uint64_t reached_ms;
+};
+
+/* Where to dial a device: its announcement p or the address dialled, whichever was seen last
+ * (the announcement on a tie: a device that restarted on another port says so there). Either
+ * may be NULL. 0, or -ENOENT when both are. */
+int busdisc_dial_address(const struct busdisc_peer *p, const struct busdisc_dialled *dialled,
+        uint32_t *ret_addr, uint16_t *ret_port);
+
 /* Counts a packet refused before it could be fed (a datagram longer than
  * BUSDISC_PACKET_MAX, which the socket cut): BUSDISC_REJECT_MALFORMED. */
 void busdisc_peers_count_oversized(busdisc_peers *t);

@@ -330,6 +330,7 @@ static int serve_status(void *impl, nx_rpc_incoming *in, bus_status_params param
 		bus_report_set_bytes_in(rep, c.bytes_in);
 		bus_report_set_bytes_out(rep, c.bytes_out);
 		bus_report_set_announcements_ignored(rep, ignored);
+		bus_report_set_reconnects(rep, c.reconnects);
 	}
 	return nx_rpc_incoming_return_built(in, r);
 }

@@ -55,7 +55,7 @@ struct bus_disc {
 	busdisc_peers *peers;
 };
 
-static uint64_t mono_ms(void)
+uint64_t bus_disc_now_ms(void)
 {
 	return nx_clock_monotonic_ns() / NS_PER_MS;
 }
@@ -63,7 +63,7 @@ static uint64_t mono_ms(void)
 static struct busdisc_clock now(void)
 {
 	return (struct busdisc_clock){
-	        .real_ms = nx_clock_realtime_ns() / NS_PER_MS, .mono_ms = mono_ms()};
+	        .real_ms = nx_clock_realtime_ns() / NS_PER_MS, .mono_ms = bus_disc_now_ms()};
 }
 
 /* Sends a packet to the group: through each of our addresses when announcing on every
@@ -106,7 +106,7 @@ static void send_announcement(bus_disc *d, uint32_t ttl_s)
 		return;
 	}
 	send_to_group(d, buf, len);
-	d->last_sent_ms = mono_ms();
+	d->last_sent_ms = bus_disc_now_ms();
 }
 
 static void send_browse(bus_disc *d)
@@ -130,7 +130,7 @@ static void arm_announce(bus_disc *d)
 /* Announces now if nothing went out within the last second, else as soon as it may. */
 static void announce_soon(bus_disc *d)
 {
-	if (!d->last_sent_ms || mono_ms() - d->last_sent_ms >= ANNOUNCE_GAP_MS)
+	if (!d->last_sent_ms || bus_disc_now_ms() - d->last_sent_ms >= ANNOUNCE_GAP_MS)
 		send_announcement(d, BUSDISC_TTL_S);
 	else
 		arm_announce(d);
@@ -144,7 +144,7 @@ static void on_announce_timer(nx_source *s, void *userdata)
 	send_announcement(d, BUSDISC_TTL_S);
 	if (d->announces_left > 0 && --d->announces_left > 0)
 		(void)nx_source_set_deadline(
-		        d->announce, (mono_ms() + ANNOUNCE_GAP_MS) * NS_PER_MS);
+		        d->announce, (bus_disc_now_ms() + ANNOUNCE_GAP_MS) * NS_PER_MS);
 }
 
 static void request_signature(bus_disc *d);
@@ -237,7 +237,7 @@ static void on_refresh(nx_source *s, void *userdata)
 		request_signature(d);
 	else
 		announce_soon(d);
-	(void)nx_source_set_deadline(s, (mono_ms() + BUS_DISC_REFRESH_MS) * NS_PER_MS);
+	(void)nx_source_set_deadline(s, (bus_disc_now_ms() + BUS_DISC_REFRESH_MS) * NS_PER_MS);
 }
 
 static void rearm_expiry(bus_disc *d)
@@ -261,7 +261,7 @@ static void on_expire(nx_source *s, void *userdata)
 	bus_disc *d = userdata;
 
 	(void)s;
-	(void)busdisc_peers_expire(d->peers, mono_ms(), on_gone, d);
+	(void)busdisc_peers_expire(d->peers, bus_disc_now_ms(), on_gone, d);
 	rearm_expiry(d);
 }
 
@@ -329,8 +329,9 @@ static int start(bus_disc *d)
 	if (r == 0)
 		r = nx_loop_add_fd(d->loop, d->fd, NX_EV_IN, on_readable, d, &d->io);
 	if (r == 0)
-		r = nx_loop_add_timer(d->loop, (mono_ms() + BUS_DISC_REFRESH_MS) * NS_PER_MS,
-		        on_refresh, d, &d->refresh);
+		r = nx_loop_add_timer(d->loop,
+		        (bus_disc_now_ms() + BUS_DISC_REFRESH_MS) * NS_PER_MS, on_refresh, d,
+		        &d->refresh);
 	if (r == 0)
 		r = nx_loop_add_timer(d->loop, UINT64_MAX, on_announce_timer, d, &d->announce);
 	if (r == 0)

@@ -71,6 +71,10 @@ int bus_disc_set_services(bus_disc *d, const char *services);
  * every verdict (busdisc_peers_counted) for status. */
 const busdisc_peers *bus_disc_peers(const bus_disc *d);
 
+/* Now on the peer table's clock (monotonic ms): to stamp addresses compared with its
+ * last_seen_ms. */
+uint64_t bus_disc_now_ms(void);
+
 /* Our own device id (NUL-terminated, borrowed). */
 const char *bus_disc_device_id(const bus_disc *d);
 

@@ -12,11 +12,13 @@
 #include <stdint.h>
 
 #include "bus.capnp.h"
+#include "busdisc/peers.h"
 #include "buspair/pending.h"
 #include "buspair/store.h"
 #include "identity.h"
 #include "relay.h"
 #include "session.h"
+#include "supervise/supervise.h"
 #include "svc.h"
 
 struct bus_disc;
@@ -28,6 +30,7 @@ struct bus_disc;
 struct bus_counters {
 	uint64_t handshakes_ok, handshakes_failed, pin_mismatches, records_rejected;
 	uint64_t sessions_killed, opens_refused, rekeys, bytes_in, bytes_out;
+	uint64_t reconnects; /* sessions with paired devices back after they dropped */
 };
 
 /* A Bus call waiting for a session to a device to be established (pair, open). */
@@ -61,11 +64,20 @@ struct bus_stream {
 	struct bus_remote *remote;    /* an incoming OPEN being set up (remote.c) */
 };
 
-/* Where a device was last reached (dialled), to reach it again without discovery. */
+/* Where a device was last reached (dialled), to reach it again without discovery; a newer
+ * announcement wins over it (busdisc_dial_address). */
 struct bus_known {
 	char device[BUSPAIR_ID_LEN + 1];
-	uint32_t addr;
-	uint16_t port;
+	struct busdisc_dialled at;
+};
+
+/* A paired device whose session dropped: dialled again with backoff (userspace/supervise)
+ * until a session with it is back, it is unpaired, or nowhere is known to reach it. */
+struct bus_redial {
+	struct dsoftbusd *d;
+	char device[BUSPAIR_ID_LEN + 1]; /* empty: a free slot */
+	struct sup_backoff backoff;
+	nx_source *timer; /* armed while waiting; NULL while its dial is under way */
 };
 
 struct dsoftbusd {
@@ -86,6 +98,7 @@ struct dsoftbusd {
 	unsigned n_exports;
 	struct bus_known known[BUS_PEERS_MAX];
 	unsigned n_known;
+	struct bus_redial redials[BUS_PEERS_MAX];
 	struct bus_disc *disc;       /* NULL when discovery is off */
 	struct bus_keysign *keysign; /* signs discovery's announcements */
 	struct bus_counters counters;

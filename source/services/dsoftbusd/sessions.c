@@ -155,6 +155,81 @@ static int pair_frame(struct bus_peer_session *ps, enum busmux_event_type type)
 	return 0;
 }
 
+/* ---- Reconnecting ----------------------------------------------------------------------- */
+
+static int dial(struct dsoftbusd *d, const char *device, const char *address);
+static struct bus_peer_session *dialling(struct dsoftbusd *d, const char *device);
+
+static struct bus_redial *redial_find(struct dsoftbusd *d, const char *device)
+{
+	for (unsigned i = 0; i < BUS_PEERS_MAX; i++)
+		if (d->redials[i].device[0] && strcmp(d->redials[i].device, device) == 0)
+			return &d->redials[i];
+	return NULL;
+}
+
+static void redial_stop(struct bus_redial *rd)
+{
+	nx_source_free(rd->timer);
+	*rd = (struct bus_redial){0};
+}
+
+static void redial_arm(struct bus_redial *rd);
+
+static void on_redial(nx_source *src, void *userdata)
+{
+	struct bus_redial *rd = userdata;
+	int r;
+
+	rd->timer = nx_source_free(rd->timer);
+	if (dialling(rd->d, rd->device))
+		return; /* an open dials already: its outcome decides */
+	r = dial(rd->d, rd->device, NULL);
+	if (r == -ENOENT) {
+		nx_log(NX_LOG_WARN, "session", "cannot reconnect to %s: nowhere known to reach it",
+		        rd->device);
+		redial_stop(rd);
+	} else if (r < 0) {
+		redial_arm(rd);
+	}
+}
+
+/* Waits the next backoff step, then dials again. */
+static void redial_arm(struct bus_redial *rd)
+{
+	uint64_t delay = sup_backoff_next(&rd->backoff);
+	int r = nx_loop_add_timer(
+	        rd->d->loop, nx_clock_monotonic_ns() + delay, on_redial, rd, &rd->timer);
+
+	if (r < 0) {
+		nx_log(NX_LOG_ERROR, "session", "cannot reconnect to %s: %s", rd->device,
+		        strerror(-r));
+		redial_stop(rd);
+	}
+}
+
+/* The session with a paired device ended by no one's choice (peer restart, link cut, a
+ * broken record): dial it again, if this side dials (it initiated the session, or has the
+ * smaller id: the session that stays when two cross). */
+static void redial_begin(struct dsoftbusd *d, struct bus_peer_session *ps, int error)
+{
+	const char *dev = bus_session_device(ps->s);
+	struct bus_redial *rd = NULL;
+
+	if (!ps->paired || error == -EALREADY || error == -ECONNABORTED || error == -EKEYREJECTED ||
+	        (!bus_session_initiator(ps->s) && strcmp(d->id.device_id, dev) > 0) ||
+	        redial_find(d, dev))
+		return;
+	for (unsigned i = 0; !rd && i < BUS_PEERS_MAX; i++)
+		if (!d->redials[i].device[0])
+			rd = &d->redials[i];
+	if (!rd)
+		return; /* BUS_PEERS_MAX devices reconnecting already */
+	rd->d = d;
+	snprintf(rd->device, sizeof(rd->device), "%s", dev);
+	redial_arm(rd);
+}
+
 /* ---- Session callbacks ------------------------------------------------------------------ */
 
 /* The device id of whoever initiated ps. */
@@ -163,21 +238,38 @@ static const char *initiator_of(struct dsoftbusd *d, struct bus_peer_session *ps
 	return bus_session_initiator(ps->s) ? d->id.device_id : bus_session_device(ps->s);
 }
 
+static struct bus_known *known_find(struct dsoftbusd *d, const char *device)
+{
+	for (unsigned i = 0; i < d->n_known; i++)
+		if (strcmp(d->known[i].device, device) == 0)
+			return &d->known[i];
+	return NULL;
+}
+
 static void remember_address(struct dsoftbusd *d, struct bus_peer_session *ps)
 {
-	struct bus_known k = {0};
-	unsigned i;
+	struct bus_known k = {.at.reached_ms = bus_disc_now_ms()}, *slot;
 
 	if (!bus_session_initiator(ps->s) ||
-	        nx_ipv4_parse(bus_session_address(ps->s), &k.addr, &k.port) < 0)
+	        nx_ipv4_parse(bus_session_address(ps->s), &k.at.addr, &k.at.port) < 0)
 		return;
 	snprintf(k.device, sizeof(k.device), "%s", bus_session_device(ps->s));
-	for (i = 0; i < d->n_known && strcmp(d->known[i].device, k.device) != 0; i++)
-		;
-	if (i == d->n_known && d->n_known < BUS_PEERS_MAX)
-		d->n_known++;
-	if (i < d->n_known)
-		d->known[i] = k;
+	slot = known_find(d, k.device);
+	if (!slot && d->n_known < BUS_PEERS_MAX)
+		slot = &d->known[d->n_known++];
+	if (slot)
+		*slot = k;
+}
+
+/* A dial to where device was last reached failed: any announcement of it is preferred from
+ * now on (the device may have restarted on another port); without one, the address stays the
+ * only lead. */
+static void forget_reached(struct dsoftbusd *d, const char *device)
+{
+	struct bus_known *k = known_find(d, device);
+
+	if (k)
+		k->at.reached_ms = 0;
 }
 
 static void session_end(struct bus_peer_session *ps, int error, const char *why);
@@ -187,6 +279,7 @@ static int on_established(void *userdata, struct bus_session *s)
 	struct bus_peer_session *ps = userdata, *old;
 	struct dsoftbusd *d = ps->d;
 	const char *dev = bus_session_device(s);
+	struct bus_redial *rd;
 	int r;
 
 	r = buspair_check(d->pins, dev, bus_session_device_pub(s), bus_session_static_pub(s));
@@ -220,6 +313,11 @@ static int on_established(void *userdata, struct bus_session *s)
 		session_end(old, -EALREADY, "replaced by a newer session");
 	}
 	remember_address(d, ps);
+	rd = redial_find(d, dev);
+	if (rd) {
+		d->counters.reconnects++;
+		redial_stop(rd);
+	}
 	nx_log(NX_LOG_INFO, "session", "session with %s%s at %s", dev,
 	        ps->paired ? "" : " (not paired)", bus_session_address(s));
 	for (struct bus_waiter **pp = &d->waiters; *pp;) {
@@ -345,7 +443,14 @@ static void session_end(struct bus_peer_session *ps, int error, const char *why)
 		if (st->ps == ps)
 			bus_stream_free(st);
 	}
+	if (established)
+		redial_begin(d, ps, error);
 	if (!established && bus_session_initiator(ps->s)) {
+		struct bus_redial *rd = redial_find(d, ps->dialled);
+
+		if (rd && !rd->timer)
+			redial_arm(rd); /* a reconnect's dial failed: the next step */
+		forget_reached(d, ps->dialled);
 		/* Everyone waiting for the device this dial was for. */
 		for (struct bus_waiter **pp = &d->waiters; *pp;) {
 			struct bus_waiter *w = *pp;
@@ -418,54 +523,64 @@ int bus_sessions_listen(struct dsoftbusd *d, uint16_t port)
 	return nx_loop_add_fd(d->loop, d->listen_fd, NX_EV_IN, on_accept, d, &d->listen_src);
 }
 
-/* Where device can be reached: addr:port given, else where it was last dialled, else its
- * announcement. 0 or -ENOENT. */
+/* Where device can be reached: addr:port given, else its newest announcement or where it was
+ * last dialled, whichever is fresher. 0 or -ENOENT. */
 static int address_of(struct dsoftbusd *d, const char *device, const char *address,
         uint32_t *ret_addr, uint16_t *ret_port)
 {
 	const struct busdisc_peer *p;
+	const struct bus_known *k;
 
 	if (address && address[0])
 		return nx_ipv4_parse(address, ret_addr, ret_port);
-	for (unsigned i = 0; i < d->n_known; i++)
-		if (strcmp(d->known[i].device, device) == 0) {
-			*ret_addr = d->known[i].addr;
-			*ret_port = d->known[i].port;
-			return 0;
-		}
+	k = known_find(d, device);
 	p = d->disc ? busdisc_peers_find(bus_disc_peers(d->disc), device) : NULL;
-	if (!p)
-		return -ENOENT;
-	*ret_addr = p->addr;
-	*ret_port = p->announce.port;
-	return 0;
+	return busdisc_dial_address(p, k ? &k->at : NULL, ret_addr, ret_port);
 }
 
-int bus_session_reach(
-        struct dsoftbusd *d, const char *device, const char *address, struct bus_waiter *w)
+/* The session being dialled to device (not established yet), or NULL. */
+static struct bus_peer_session *dialling(struct dsoftbusd *d, const char *device)
+{
+	for (struct bus_peer_session *ps = d->sessions; ps; ps = ps->next)
+		if (!bus_session_established(ps->s) && strcmp(ps->dialled, device) == 0)
+			return ps;
+	return NULL;
+}
+
+/* Dials device at address, or address_of's choice. 0, -ENOENT, -EINVAL, or the dial's
+ * error. */
+static int dial(struct dsoftbusd *d, const char *device, const char *address)
 {
 	struct bus_peer_session *ps;
 	uint32_t addr;
 	uint16_t port;
 	int r;
 
-	for (ps = d->sessions; ps; ps = ps->next)
-		if (!bus_session_established(ps->s) && strcmp(ps->dialled, device) == 0)
-			break;
-	if (!ps) {
-		r = address_of(d, device, address, &addr, &port);
+	r = address_of(d, device, address, &addr, &port);
+	if (r < 0)
+		return r == -EINVAL ? r : -ENOENT;
+	ps = peer_session_new(d);
+	if (!ps)
+		return -ENOMEM;
+	r = bus_session_dial(d->loop, &d->id, addr, port, device, &session_ops, ps, &ps->s);
+	if (r < 0) {
+		free(ps);
+		return r;
+	}
+	snprintf(ps->dialled, sizeof(ps->dialled), "%s", device);
+	peer_session_link(d, ps);
+	return 0;
+}
+
+int bus_session_reach(
+        struct dsoftbusd *d, const char *device, const char *address, struct bus_waiter *w)
+{
+	int r;
+
+	if (!dialling(d, device)) {
+		r = dial(d, device, address);
 		if (r < 0)
-			return r == -EINVAL ? r : -ENOENT;
-		ps = peer_session_new(d);
-		if (!ps)
-			return -ENOMEM;
-		r = bus_session_dial(d->loop, &d->id, addr, port, device, &session_ops, ps, &ps->s);
-		if (r < 0) {
-			free(ps);
 			return r;
-		}
-		snprintf(ps->dialled, sizeof(ps->dialled), "%s", device);
-		peer_session_link(d, ps);
 	}
 	w->next = d->waiters;
 	d->waiters = w;
@@ -475,6 +590,10 @@ int bus_session_reach(
 void bus_session_drop(struct dsoftbusd *d, const char *device)
 {
 	struct bus_peer_session *ps = bus_session_find(d, device);
+	struct bus_redial *rd = redial_find(d, device);
+
+	if (rd)
+		redial_stop(rd);
 
 	if (ps)
 		session_end(ps, -ECONNABORTED, "unpaired");
@@ -491,6 +610,9 @@ void bus_sessions_free(struct dsoftbusd *d)
 		d->waiters = w->next;
 		bus_waiter_done(w, NULL, -ECONNABORTED, "dsoftbusd stops");
 	}
+	for (unsigned i = 0; i < BUS_PEERS_MAX; i++)
+		if (d->redials[i].device[0])
+			redial_stop(&d->redials[i]);
 	d->listen_src = nx_source_free(d->listen_src);
 	d->listen_fd = nx_fd_close(d->listen_fd);
 }

@@ -229,6 +229,7 @@ static int bus_status_cmd(int argc, char **argv)
 		        {"bytesIn", bus_report_get_bytes_in(rep)},
 		        {"bytesOut", bus_report_get_bytes_out(rep)},
 		        {"announcementsIgnored", bus_report_get_announcements_ignored(rep)},
+		        {"reconnects", bus_report_get_reconnects(rep)},
 		};
 		(void)bus_report_get_device(rep, &dev, &dn);
 		(void)bus_report_get_exported(rep, &ex);

@@ -738,6 +738,60 @@ static void peers_accept_refresh_and_change(void **state)
 	busdisc_peers_free(t);
 }
 
+/* The address to dial: the announcement or where the device was last reached, whichever is
+ * fresher; a device that restarts on another port is dialled there once it announces it. */
+static void dial_address_prefers_the_fresher(void **state)
+{
+	busdisc_peers *t = NULL;
+	struct device d;
+	const struct busdisc_peer *peer;
+	struct busdisc_dialled reached = {.addr = ADDR_B, .port = 5000, .reached_ms = 1500};
+	uint32_t addr = 0;
+	uint16_t port = 0;
+
+	(void)state;
+	assert_int_equal(busdisc_dial_address(NULL, NULL, &addr, &port), -ENOENT);
+	assert_int_equal(addr, 0);
+	/* No announcement: where it was reached, even after a dial there failed. */
+	reached.reached_ms = 0;
+	assert_int_equal(busdisc_dial_address(NULL, &reached, &addr, &port), 0);
+	assert_int_equal(addr, ADDR_B);
+	assert_int_equal(port, 5000);
+
+	make_device(&d, 21, "echod", NOW_REAL);
+	assert_int_equal(busdisc_peers_new("ffffffffffffffffffffffffffffffff", &t), 0);
+	assert_int_equal(
+	        busdisc_peers_offer(t, &d.a, ADDR_A, 120, at(NOW_REAL, 1000)), BUSDISC_NEW);
+	peer = busdisc_peers_find(t, d.a.id);
+	assert_int_equal(busdisc_dial_address(peer, NULL, &addr, &port), 0);
+	assert_int_equal(addr, ADDR_A);
+	assert_int_equal(port, d.a.port);
+	/* Reached after the announcement: there. */
+	reached.reached_ms = 1500;
+	assert_int_equal(busdisc_dial_address(peer, &reached, &addr, &port), 0);
+	assert_int_equal(port, 5000);
+	/* A dial there failed: the announcement again. */
+	reached.reached_ms = 0;
+	assert_int_equal(busdisc_dial_address(peer, &reached, &addr, &port), 0);
+	assert_int_equal(port, d.a.port);
+	/* The device restarts on another port and announces it: that, not the old one. */
+	reached.reached_ms = 1500;
+	assert_int_equal(
+	        busdisc_announce_init(&d.a, d.pub, d.a.noise_pub, 4712, "echod", NOW_REAL + 10), 0);
+	sign_announce(&d, &d.a);
+	assert_int_equal(
+	        busdisc_peers_offer(t, &d.a, ADDR_A, 120, at(NOW_REAL, 2000)), BUSDISC_CHANGED);
+	peer = busdisc_peers_find(t, d.a.id);
+	assert_int_equal(busdisc_dial_address(peer, &reached, &addr, &port), 0);
+	assert_int_equal(addr, ADDR_A);
+	assert_int_equal(port, 4712);
+	/* Equally fresh: the announcement. */
+	reached.reached_ms = 2000;
+	assert_int_equal(busdisc_dial_address(peer, &reached, &addr, &port), 0);
+	assert_int_equal(port, 4712);
+	busdisc_peers_free(t);
+}
+
 static void peers_reject_each_cause(void **state)
 {
 	busdisc_peers *t = NULL;
@@ -939,6 +993,7 @@ int main(void)
 	        cmocka_unit_test(queries_and_errors_carry_no_announcement),
 	        cmocka_unit_test(peers_accept_refresh_and_change),
 	        cmocka_unit_test(peers_reject_each_cause),
+	        cmocka_unit_test(dial_address_prefers_the_fresher),
 	        cmocka_unit_test(peers_table_is_bounded),
 	        cmocka_unit_test(peers_expire_by_ttl_and_goodbye),
 	        cmocka_unit_test(feed_decodes_and_counts),

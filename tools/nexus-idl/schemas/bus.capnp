@@ -74,6 +74,9 @@ struct BusReport {
   bytesOut @13 :UInt64;
   # Announcements ignored (unsigned, bad signature, stale, replayed, malformed).
   announcementsIgnored @14 :UInt64;
+  # Sessions with paired devices back after they dropped (re-dialled with backoff, or the
+  # peer dialled back first).
+  reconnects @15 :UInt64;
 }
 
 # A pairing one side started and not both confirmed yet.
