@@ -489,15 +489,6 @@ static const struct {
         {"uid:", NULL, NULL},
 };
 
-bool reg_adopter(const char *subject)
-{
-	assert_return(subject, false);
-	for (size_t i = 0; i < sizeof(adopt_table) / sizeof(adopt_table[0]); i++)
-		if (adopt_table[i].adopter && strcmp(subject, adopt_table[i].adopter) == 0)
-			return true;
-	return false;
-}
-
 int reg_adopt_check(const char *adopter_subject, const char *new_subject)
 {
 	assert_return(adopter_subject && new_subject, -EINVAL);

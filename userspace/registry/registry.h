@@ -148,8 +148,4 @@ REG_EXPORT int reg_owner_gone(struct reg *r, uint64_t owner);
  */
 REG_EXPORT int reg_adopt_check(const char *adopter_subject, const char *new_subject);
 
-/* Whether `subject` hands out some prefix in reg_adopt_check's table (REG_INIT_SUBJECT,
- * REG_EXECD_SUBJECT): who samgrd gives a SamgrAdmin (Samgr.adopter). False for NULL. */
-REG_EXPORT bool reg_adopter(const char *subject);
-
 #endif

@@ -100,9 +100,6 @@ struct execd {
 	struct bundle_bundles *bundles;
 	nx_follow *logd_follow;
 	struct log *log;           /* execd's own channel to logd: the crash reports' queries */
-	struct samgr *admin_samgr; /* the Samgr the adopter came from */
-	struct samgr_admin *admin; /* Samgr.adopter: adopts app:<id> */
-	nx_rpc_call *adopter_call;
 	struct execd_proc *procs; /* running or waiting to restart */
 	struct execd_proc *ended; /* ended, kept while a handle, an answer or a report needs them */
 	unsigned nprocs;
@@ -121,17 +118,14 @@ struct execd {
 /* main.c: the policy rerun hook. */
 int execd_dispatch(void *impl, nx_rpc_incoming *in, uint64_t interface_id, uint16_t method_id);
 
-/* links.c: bundlemgrd and logd followed by name; the adopter interface from samgrd. */
+/* links.c: bundlemgrd and logd followed by name. */
 int execd_links_start(struct execd *d);
 void execd_links_stop(struct execd *d);
-/* The SamgrAdmin to adopt with now, asking samgrd for one if the Samgr changed: NULL while
- * it is being asked. */
-struct samgr_admin *execd_admin(struct execd *d);
 
 /* spawn.c: Exec.spawn, and starting each run. */
 int execd_serve_spawn(void *impl, nx_rpc_incoming *in, exec_spawn_params params);
 /* Hands samgrd one end of a fresh channel, adopted as p's subject (app:<id>); *ret_fd is the
- * other end. -EAGAIN: samgrd's adopter interface is not there (yet). */
+ * other end (Samgr.adopt). -EAGAIN: samgrd is not reachable (yet). */
 int execd_adopt(struct execd_proc *p, int *ret_fd);
 /* Starts a run of p: 0, or a negative errno with `why` saying which step failed. */
 int execd_run_start(struct execd_proc *p, char *why, size_t why_size);

@@ -4,7 +4,7 @@
  * after bundlemgrd; registers "execd" and serves Exec to every channel samgrd brokers.
  *
  *   the decisions  userspace/exec: spawn bounds, restarts, uid slots, crash report forms
- *   links.c        bundlemgrd and logd followed by name; samgrd's adopter (Samgr.adopter)
+ *   links.c        bundlemgrd and logd followed by name
  *   spawn.c        Exec.spawn, each run's start: adoption, pipes, confinement, nx_spawn
  *   proc.c         the process table, exits and restarts, Process, list/get/watch
  *   output.c       each app's output as journal records of its own subject

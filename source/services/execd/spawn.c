@@ -189,7 +189,7 @@ static int run_cgroup(struct execd_proc *p)
 
 /* ---- A run ---- */
 
-static void on_adopted(void *userdata, int error, const char *reason, samgr_admin_adopt_results out)
+static void on_adopted(void *userdata, int error, const char *reason, samgr_adopt_results out)
 {
 	/* The app finds its fd 3 closed and fails on its own; supervision takes it from there. */
 	if (error < 0)
@@ -199,11 +199,11 @@ static void on_adopted(void *userdata, int error, const char *reason, samgr_admi
 int execd_adopt(struct execd_proc *p, int *ret_fd)
 {
 	static const struct nexus_endpoint_server endpoint_vt = {0};
-	struct samgr_admin *admin = execd_admin(p->d);
+	struct samgr *samgr = nx_svc_samgr(p->d->svc);
 	struct nexus_endpoint *ep;
 	int chan[2], r;
 
-	if (!admin)
+	if (!samgr)
 		return -EAGAIN;
 	r = nx_chan_pair(chan);
 	if (r < 0)
@@ -214,7 +214,7 @@ int execd_adopt(struct execd_proc *p, int *ret_fd)
 		return r;
 	}
 	/* Sent before anyone speaks on the other end: samgrd serves it by then. */
-	r = samgr_admin_adopt(admin, ep, p->subject, on_adopted, NULL);
+	r = samgr_adopt(samgr, ep, p->subject, on_adopted, NULL);
 	nx_rpc_cap_unref(nexus_endpoint_cap(ep));
 	if (r < 0) {
 		nx_fd_close(chan[1]);
@@ -229,7 +229,7 @@ int execd_run_start(struct execd_proc *p, char *why, size_t why_size)
 	struct nx_sandbox sandbox;
 	struct nx_spawned child;
 	int boot = -1, out[2] = {-1, -1}, in[2] = {-1, -1}, cgroup_fd, r;
-	const char *step = "samgrd's adopter";
+	const char *step = "samgrd's adoption";
 
 	r = execd_adopt(p, &boot);
 	if (r >= 0) {

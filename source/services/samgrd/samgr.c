@@ -351,9 +351,6 @@ static int serve_watch(void *impl, nx_rpc_incoming *in, samgr_watch_params param
 	return samgr_watch_return(in);
 }
 
-/* Samgr.adopter, below with SamgrAdmin. */
-static int serve_adopter(void *impl, nx_rpc_incoming *in, samgr_adopter_params params);
-
 /* Adopts `conn` (taken) as `subject` (len bytes, validated by the schema) for `adopter`: the
  * one rule behind SamgrAdmin.adopt (nexus-init) and Samgr.adopt (dsoftbusd, execd). Answers
  * `in`. */
@@ -405,7 +402,6 @@ static const struct samgr_server samgr_vt = {
         .list = serve_list,
         .watch = serve_watch,
         .authenticate = samgrd_serve_authenticate,
-        .adopter = serve_adopter,
         .adopt = serve_adopt,
 };
 
@@ -458,10 +454,10 @@ fail:
 
 /* ---- SamgrAdmin ---- */
 
-/* SamgrAdmin.adopt for the adopter whose subject is `adopter`. */
-static int admin_adopt_as(
-        struct samgrd *d, const char *adopter, nx_rpc_incoming *in, samgr_admin_adopt_params params)
+/* SamgrAdmin.adopt: nexus-init's, on the admin channel. */
+static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
 {
+	struct samgrd *d = impl;
 	struct nexus_endpoint *conn = NULL;
 	const char *text;
 	size_t len;
@@ -469,56 +465,8 @@ static int admin_adopt_as(
 
 	(void)samgr_admin_adopt_params_get_subject(params, &text, &len); /* validated already */
 	(void)samgr_admin_adopt_params_get_conn(params, &conn);
-	r = adopt(d, in, adopter, conn, text, len);
+	r = adopt(d, in, d->admin_subject, conn, text, len);
 	return r != 0 ? r : samgr_admin_adopt_return(in);
-}
-
-static int admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
-{
-	struct samgrd *d = impl;
-
-	return admin_adopt_as(d, d->admin_subject, in, params);
-}
-
-/* A SamgrAdmin that Samgr.adopter gave a client (execd): its subject, copied then. */
-struct client_admin {
-	struct samgrd *d;
-	char subject[NX_SVC_SUBJECT_MAX + 1];
-};
-
-static int client_admin_adopt(void *impl, nx_rpc_incoming *in, samgr_admin_adopt_params params)
-{
-	struct client_admin *a = impl;
-
-	return admin_adopt_as(a->d, a->subject, in, params);
-}
-
-static const struct samgr_admin_server client_admin_vt = {
-        .adopt = client_admin_adopt,
-};
-
-static int serve_adopter(void *impl, nx_rpc_incoming *in, samgr_adopter_params params)
-{
-	struct samgrd_client *c = impl;
-	struct samgr_admin *admin = NULL;
-	struct client_admin *a;
-	int r;
-
-	if (!reg_adopter(c->subject))
-		return nx_rpc_incoming_failf(in, -EPERM, "%s adopts no subjects", c->subject);
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	a->d = c->d;
-	snprintf(a->subject, sizeof(a->subject), "%s", c->subject);
-	r = samgr_admin_server_new(&client_admin_vt, a, free, &admin);
-	if (r < 0) {
-		free(a);
-		return r;
-	}
-	r = samgr_adopter_return(in, admin);
-	nx_rpc_cap_unref(samgr_admin_cap(admin));
-	return r;
 }
 
 static const struct samgr_admin_server admin_vt = {

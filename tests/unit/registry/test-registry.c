@@ -589,15 +589,6 @@ static void test_adopt_table(void **state)
 	}
 	assert_int_equal(reg_adopt_check(NULL, "svc:x"), -EINVAL);
 	assert_int_equal(reg_adopt_check("svc:init", NULL), -EINVAL);
-	/* Who gets a SamgrAdmin (Samgr.adopter): the adopters of the table, nobody else. */
-	assert_true(reg_adopter("svc:init"));
-	assert_true(reg_adopter("svc:execd"));
-	assert_false(reg_adopter("svc:execd2"));
-	assert_false(reg_adopter("svc:logd"));
-	assert_false(reg_adopter("app:execd"));
-	assert_false(reg_adopter("uid:0"));
-	assert_false(reg_adopter(""));
-	assert_false(reg_adopter(NULL));
 }
 
 static void test_reentry(void **state)

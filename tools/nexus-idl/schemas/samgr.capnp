@@ -75,30 +75,21 @@ interface Samgr {
   authenticate @4 (token :Data $N.maxLen(I.identityTokenLen) $N.nonEmpty)
       -> (subject :Text $N.maxLen(T.subjectMaxLen));
 
-  # The adopter's interface for a service that starts processes of its own: execd (svc:execd)
-  # gets a SamgrAdmin that adopts `app:<bundle id>` subjects, nothing else (the table of who
-  # hands out which prefix is userspace/registry's reg_adopt_check). The subject is this
-  # connection's, fixed by nexus-init; no capability is asked. The SamgrAdmin lives as long as
-  # this connection.
-  # Errors: denied (the caller's subject adopts nothing).
-  adopter @5 () -> (admin :SamgrAdmin);
-
-  # SamgrAdmin.adopt for a service that brokers callers of its own: starts serving Samgr on
-  # `conn`'s fd with `subject` as that connection's subject, the caller's own subject being
-  # the adopter. The same fixed table decides: `svc:dsoftbusd` hands out
+  # SamgrAdmin.adopt for a service that starts or brokers callers of its own (execd,
+  # dsoftbusd): starts serving Samgr on `conn`'s fd with `subject` as that connection's
+  # subject, the caller's own subject being the adopter. The same fixed table decides: `svc:dsoftbusd` hands out
   # `peer:<device>/<subject>` (a caller on a paired device), `svc:execd` `app:<bundle>`;
   # every other caller nothing. No capability is asked: the table is the rule.
   # Errors: invalid_argument (no fd, malformed subject), denied (subject outside the caller's
   # prefix), limit_exceeded.
-  adopt @6 (conn :T.Endpoint, subject :Text $N.maxLen(T.subjectMaxLen) $N.nonEmpty) -> ();
+  adopt @5 (conn :T.Endpoint, subject :Text $N.maxLen(T.subjectMaxLen) $N.nonEmpty) -> ();
 }
 
-# The bootstrap object of the admin channel that nexus-init holds to samgrd, and what
-# Samgr.adopter gives execd.
+# The bootstrap object of the admin channel that nexus-init holds to samgrd.
 interface SamgrAdmin {
   # Starts serving Samgr on `conn`'s fd for a process the adopter started, with `subject` as
   # that connection's subject. The adopter may only hand out subjects under its own prefix:
-  # nexus-init (`svc:init`) adopts `svc:<name>`, execd (`svc:execd`) `app:<bundle>`.
+  # nexus-init (`svc:init`) adopts `svc:<name>`.
   # Errors: invalid_argument (no fd, malformed subject), denied (subject outside the
   # adopter's prefix), limit_exceeded.
   adopt @0 (conn :T.Endpoint, subject :Text $N.maxLen(T.subjectMaxLen) $N.nonEmpty) -> ();
