@@ -99,7 +99,7 @@ struct execd {
 	nx_follow *bundles_follow;
 	struct bundle_bundles *bundles;
 	nx_follow *logd_follow;
-	struct log *log;           /* execd's own channel to logd: the crash reports' queries */
+	struct log *log;          /* execd's own channel to logd: the crash reports' queries */
 	struct execd_proc *procs; /* running or waiting to restart */
 	struct execd_proc *ended; /* ended, kept while a handle, an answer or a report needs them */
 	unsigned nprocs;
