@@ -431,7 +431,8 @@ import sys
 runs = {}
 for line in open(sys.argv[1]):
     f = dict(kv.split("=", 1) for kv in line.split()[1:])
-    runs.setdefault((f["bench"], f["mode"]), []).append(f)
+    # bench-restart and bench-keystore name no placement (mode): keyed under "".
+    runs.setdefault((f["bench"], f.get("mode", "")), []).append(f)
 
 def median(v):
     v = sorted(v)
