@@ -132,33 +132,8 @@ static int payload(nexus *nx, struct bundle_bundles *b, const char *kind, const 
 
 static int garbage(nexus *nx)
 {
-	unsigned char msg[64] = {0, 0, 0, 0, 0, 0, 0, 8}; /* segment 0 of 2^27 words */
-	struct pollfd pfd = {.events = POLLIN};
-	char buf[4096];
-	int fd, r = 0;
+	int r = raw_garbage(nx, "bundlemgrd");
 
-	fd = raw_channel(nx, "bundlemgrd");
-	if (fd < 0)
-		return fd;
-	(void)nx_fd_set_nonblock(fd, 0);
-	for (size_t i = 8; i < sizeof(msg); i++)
-		msg[i] = (unsigned char)(i * 37u);
-	r = write(fd, msg, sizeof(msg)) == (ssize_t)sizeof(msg) ? 0 : -EIO;
-	pfd.fd = fd;
-	while (r == 0) {
-		ssize_t n;
-
-		if (poll(&pfd, 1, 10000) <= 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		n = read(fd, buf, sizeof(buf));
-		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			break;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			r = -errno;
-	}
-	nx_fd_close(fd);
 	if (r == 0)
 		printf("probe: bundlemgrd closed the channel\n");
 	return r;
