@@ -10,6 +10,8 @@
 #   make bench    benchmarks, optimised build, figures printed beside their baselines
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS each (default 60)
 #   make fuzz-merge  the same, then minimise each corpus into tests/fuzz/corpus/<target>/
+#   make fuzz-campaign  every target until it has used FUZZ_CPU_SECONDS of CPU (default 1200),
+#                 FUZZ_JOBS at a time (default: the cores), then minimise into its corpus
 #   make lint     clang-format check, clang-tidy, cppcheck, the safe-C gate for userspace/
 #   make golden   refresh the code generator's expected outputs (review the diff)
 
@@ -17,12 +19,14 @@ BUILD        ?= build
 BUILD_REL    ?= build-release
 BUILD_FUZZ   ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_CPU_SECONDS ?= 1200
+FUZZ_JOBS    ?= $(shell nproc)
 MESON        ?= meson
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 INSTALL_BUILD ?= $(BUILD_REL)
 
-.PHONY: all deps build test run run-debug install example bench fuzz fuzz-merge lint format golden clean
+.PHONY: all deps build test run run-debug install example bench fuzz fuzz-merge fuzz-campaign lint format golden clean
 
 all: build
 
@@ -76,6 +80,11 @@ fuzz: deps $(BUILD_FUZZ)/build.ninja
 fuzz-merge: deps $(BUILD_FUZZ)/build.ninja
 	ninja -C $(BUILD_FUZZ)
 	@FUZZ_MERGE=1 scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+fuzz-campaign: deps $(BUILD_FUZZ)/build.ninja
+	ninja -C $(BUILD_FUZZ)
+	@scripts/fuzz-campaign.sh $(BUILD_FUZZ) $(BUILD_FUZZ)/campaign $(FUZZ_JOBS) \
+		$$(scripts/fuzz-targets.sh $(BUILD_FUZZ) | xargs -n1 basename | sed 's/$$/=$(FUZZ_CPU_SECONDS)/')
 
 lint: build
 	@scripts/lint.sh $(BUILD)

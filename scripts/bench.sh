@@ -546,16 +546,26 @@ print("  (/direct: proxied p50 over the direct call's, target <= 2.2x; D-Bus/us:
 print("   faster the proxied call is than D-Bus, target >= 2x)")
 PY
 
+# show NAME CMD...: CMD's table without its RESULT lines; a failure names NAME and its status
+# (the exit status of `make bench` is 1 then, and this says why).
+show() {
+	local name=$1 status=0
+	shift
+	"$@" >"$sys_tmp/show.out" || status=$?
+	grep -v '^RESULT' "$sys_tmp/show.out" || true
+	if [ "$status" != 0 ]; then
+		echo "bench.sh: $name failed (exit status $status)" >&2
+		failed=1
+	fi
+}
+
 # ---- entropy ---------------------------------------------------------------------------
 # rngd's getEntropy (32 B inline, 1 MiB by VMO) against getrandom() in process and against
 # rngd's own DRBG in process; bench-rng boots its own system (rate limit off).
 if [ -x "$init" ] && [ -x "$bin/bench-rng" ]; then
 	echo
 	echo "Entropy: rngd's getEntropy vs getrandom() in process (target for 1 MiB: >= 0.50) and vs its DRBG in process"
-	if ! "$bin/bench-rng" --init "$init" --rounds "$passes" | grep -v '^RESULT'; then
-		echo "bench.sh: bench-rng failed" >&2
-		failed=1
-	fi
+	show bench-rng "$bin/bench-rng" --init "$init" --rounds "$passes"
 else
 	echo "bench.sh: nexus-init or bench-rng not built: skipping entropy" >&2
 fi
@@ -566,7 +576,7 @@ fi
 if [ -x "$bin/bench-identity" ] && [ -x "$init" ] && [ "$(id -u)" = 0 ]; then
 	echo
 	echo "identityd: login and whoami, each beside its baseline"
-	"$bin/bench-identity" --init "$init" | grep -v '^RESULT' || failed=1
+	show bench-identity "$bin/bench-identity" --init "$init"
 else
 	echo "bench.sh: bench-identity not built or not root: skipping identityd" >&2
 fi
@@ -574,12 +584,7 @@ fi
 # bench-vfs boots its own system and prints each figure beside its baseline itself.
 if [ -x "$bin/bench-vfs" ] && [ -x "$init" ]; then
 	echo
-	if out=$("$bin/bench-vfs" --init "$init" 2>&1); then
-		grep -v '^RESULT' <<<"$out"
-	else
-		echo "bench.sh: bench-vfs failed: $(tail -3 <<<"$out")" >&2
-		failed=1
-	fi
+	show bench-vfs "$bin/bench-vfs" --init "$init"
 fi
 
 # ---- bundles ------------------------------------------------------------------------------
@@ -594,8 +599,8 @@ if [ -x "$init" ] && [ -x "$bin/bench-bundle" ]; then
 	echo
 	echo "Bundles: install through bundlemgrd against SHA-256 of every file + one Ed25519 verify"
 	if wait_line "$sys_tmp/init-bundle.log" '^init: ready$'; then
-		NEXUS_RUNTIME_DIR=$rt NEXUS_STATE_DIR=$rt-state "$bin/bench-bundle" --reps 5 |
-			grep -v '^RESULT' || failed=1
+		show bench-bundle env NEXUS_RUNTIME_DIR="$rt" NEXUS_STATE_DIR="$rt-state" \
+			"$bin/bench-bundle" --reps 5
 	else
 		echo "bench.sh: nexus-init (bundles) did not get ready" >&2
 		failed=1
@@ -612,7 +617,7 @@ fi
 # posix_spawn + waitpid (bench/bench-sandbox.c); namespaces need root.
 if [ -x "$bin/bench-sandbox" ]; then
 	echo
-	"$bin/bench-sandbox" --reps 300 --rounds 5 | grep -v '^RESULT' || failed=1
+	show bench-sandbox "$bin/bench-sandbox" --reps 300 --rounds 5
 else
 	echo "bench.sh: bench-sandbox not built: skipping app confinement" >&2
 fi
@@ -622,7 +627,7 @@ fi
 # (bench/bench-noise.c prints each figure, its baseline and the ratio).
 if [ -x "$bin/bench-noise" ]; then
 	echo
-	"$bin/bench-noise" | grep -v '^RESULT' || failed=1
+	show bench-noise "$bin/bench-noise"
 else
 	echo "bench.sh: bench-noise not built: skipping Noise" >&2
 fi
@@ -635,8 +640,7 @@ fi
 if [ -x "$bin/bench-bus" ]; then
 	echo
 	echo "Device bus across a veth link (TCP + Noise_XX records + busmux streams vs plain TCP)"
-	"$(dirname "$0")/../bench/bench-bus.sh" "$build" --mib 256 --reps 3 | grep -v '^RESULT' ||
-		failed=1
+	show bench-bus "$(dirname "$0")/../bench/bench-bus.sh" "$build" --mib 256 --reps 3
 else
 	echo "bench.sh: bench-bus not built: skipping the device bus" >&2
 fi
@@ -666,8 +670,8 @@ if [ -x "$init" ] && [ -x "$bin/bench-exec" ] && [ -x "$hello" ] && [ "$(id -u)"
 			org.example.hello never &&
 		NEXUS_RUNTIME_DIR=$rt "$nx" bundle install "$apps/hello.nxb" >/dev/null; then
 		execd=$(awk '$1 == "execd" {print $2}' "$rt/status")
-		NEXUS_RUNTIME_DIR=$rt "$bin/bench-exec" --hello "$hello" --execd-pid "$execd" \
-			--reps 50 --seconds 10 | grep -v '^RESULT' || failed=1
+		show bench-exec env NEXUS_RUNTIME_DIR="$rt" "$bin/bench-exec" --hello "$hello" \
+			--execd-pid "$execd" --reps 50 --seconds 10
 	else
 		echo "bench.sh: apps: the system did not get ready or hello did not install" >&2
 		tail -5 "$sys_tmp/init-apps.log" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for SECONDS on its checked-in seed corpus and prints one summary
 # line. New inputs go to a temp dir, so the source tree stays untouched unless FUZZ_MERGE=1:
-# then the seeds and the new inputs are minimised together (-merge=1) and replace SEED_DIR.
+# then the seeds and the new inputs are minimised together (-merge=1) and replace SEED_DIR's
+# libFuzzer-named inputs (fuzz-corpus-replace.sh).
 # Crash inputs are kept beside the executable (EXE-crash-*). Exit status: 0 clean, 1 a finding.
 # Usage: fuzz-run.sh EXE SECONDS [SEED_DIR]
 set -euo pipefail
@@ -40,8 +41,7 @@ if [ "${FUZZ_MERGE:-0}" = 1 ] && [ -n "$seeds" ]; then
 	mkdir -p "$seeds" "$work/min"
 	"$exe" -merge=1 -rss_limit_mb=2048 -timeout=10 "$work/min" "$seeds" "$work/new" \
 		>"$work/merge.log" 2>&1 || { tail -n 20 "$work/merge.log" >&2; exit 1; }
-	find "$seeds" -maxdepth 1 -type f -delete
-	cp "$work/min"/* "$seeds"/
+	"$(dirname "$0")/fuzz-corpus-replace.sh" "$work/min" "$seeds"
 	echo "$name: corpus minimised to $(find "$seeds" -type f | wc -l) inputs," \
 		"$(cat "$seeds"/* | wc -c) bytes in $seeds"
 fi

@@ -7,12 +7,7 @@
 set -euo pipefail
 build=$1 secs=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets=$(meson introspect --targets "$build" | python3 -c '
-import json, sys
-for t in json.load(sys.stdin):
-    if t["type"] == "executable" and t["defined_in"].endswith("tests/fuzz/meson.build"):
-        print(t["filename"][0])
-')
+targets=$("$top/scripts/fuzz-targets.sh" "$build")
 [ -n "$targets" ] || { echo "fuzz: no targets built in $build" >&2; exit 1; }
 failed=0
 for exe in $targets; do

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A fuzzing campaign: each libFuzzer target runs until it has spent its budget of CPU time
+# (user + system as measured, not wall clock: on a shared machine the two differ), JOBS targets
+# at a time; then its checked-in corpus and the new inputs are minimised together (-merge=1)
+# into tests/fuzz/corpus/<target>/. One line per target: CPU seconds, runs, edges (cov),
+# features (ft), corpus kept, crashes. Inputs named by hand in a corpus are always kept. A crash ends that target's run; the input is kept beside
+# the executable (EXE-crash-*) and the campaign exits non-zero. Logs stay in LOG_DIR.
+# Usage: fuzz-campaign.sh BUILD_DIR LOG_DIR JOBS TARGET=CPU_SECONDS...
+set -euo pipefail
+build=$1 logs=$2 jobs=$3
+shift 3
+top=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$logs"
+: >"$logs/summary"
+
+# The differential target reads capnp messages like the reader: it starts from that corpus too.
+extra_seeds() { [ "$1" = fuzz_capnp_diff ] && echo "$top/tests/fuzz/corpus/fuzz_capnp_reader"; true; }
+
+stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
+
+run_target() {
+	local name=${1%%=*} budget=${1#*=}
+	local exe="$build/tests/fuzz/$name" seeds="$top/tests/fuzz/corpus/$name"
+	local work="$logs/$name" spent=0 runs=0 round=0 status=0 extra
+	[ -x "$exe" ] || { echo "$name: no such target in $build" >&2; return 1; }
+	extra=$(extra_seeds "$name")
+	# A campaign starts from the corpus alone: an earlier one's new inputs were merged into it.
+	rm -rf "$work"
+	mkdir -p "$work/new" "$seeds"
+	while [ "$spent" -lt "$budget" ]; do
+		round=$((round + 1))
+		local log="$work/run.$round.log"
+		"$(command -v time)" -f '%U %S' -o "$work/time.$round" "$exe" \
+			-max_total_time=$((budget - spent)) -rss_limit_mb=2048 -timeout=10 \
+			-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
+			-artifact_prefix="$exe-" "$work/new" "$seeds" $extra >"$log" 2>&1 || status=$?
+		local cpu
+		cpu=$(awk '{ printf "%d", $1 + $2 }' "$work/time.$round")
+		spent=$((spent + cpu))
+		runs=$((runs + $(stat_of number_of_executed_units "$log")))
+		[ "$status" = 0 ] || break
+		# A run that cannot use its time (it exits at once) must not spin here.
+		[ "$cpu" -ge 5 ] || break
+	done
+	local last cov ft
+	last=$(grep -E '^#[0-9]+' "$work/run.$round.log" | tail -n 1 || true)
+	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+	if [ "$status" != 0 ]; then
+		printf '%-22s cpu %5ss runs %-11s cov %-5s ft %-6s CRASH (see %s)\n' "$name" \
+			"$spent" "$runs" "${cov:-?}" "${ft:-?}" "$work/run.$round.log"
+		return 1
+	fi
+	mkdir "$work/min"
+	"$exe" -merge=1 -rss_limit_mb=2048 -timeout=10 "$work/min" "$seeds" "$work/new" $extra \
+		>"$work/merge.log" 2>&1 || { tail -n 20 "$work/merge.log" >&2; return 1; }
+	"$top/scripts/fuzz-corpus-replace.sh" "$work/min" "$seeds"
+	printf '%-22s cpu %5ss runs %-11s cov %-5s ft %-6s corpus %s inputs %s bytes crashes 0\n' \
+		"$name" "$spent" "$runs" "${cov:-?}" "${ft:-?}" "$(find "$seeds" -type f | wc -l)" \
+		"$(cat "$seeds"/* | wc -c)"
+}
+
+failed=0
+for t in "$@"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || failed=1; done
+	run_target "$t" | tee -a "$logs/summary" &
+done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || failed=1; done
+exit "$failed"
