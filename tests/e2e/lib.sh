@@ -27,9 +27,11 @@ fail() { echo "FAIL: $*"; [ -n "$log" ] && cat "$log"; exit 1; }
 # wait_for FILE PATTERN [COUNT] [SECONDS]: until FILE has COUNT lines matching PATTERN
 # (whole lines). Bounded: SECONDS defaults to $WAIT_SECS or 20.
 wait_for() {
-	local file=$1 pattern=$2 count=${3:-1} secs=${4:-${WAIT_SECS:-20}}
+	local file=$1 pattern=$2 count=${3:-1} secs=${4:-${WAIT_SECS:-20}} n
 	for _ in $(seq $((secs * 20))); do
-		[ "$(grep -c -x -- "$pattern" "$file" || true)" -ge "$count" ] && return 0
+		# The file may not exist yet (the process that writes it is starting).
+		n=$(grep -c -x -- "$pattern" "$file" 2>/dev/null) || true
+		[ "${n:-0}" -ge "$count" ] && return 0
 		sleep 0.05
 	done
 	return 1

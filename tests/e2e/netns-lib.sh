@@ -29,6 +29,9 @@ netns_switch=$netns_prefix-sw
 
 netns_cleanup() {
 	local ns p
+	# The nodes' processes are this shell's jobs: killed below, bash would report each as
+	# "Killed" on stderr, which reads like a failure.
+	disown -a 2>/dev/null || true
 	for ns in "${netns_nodes[@]/#/$netns_prefix-}" "$netns_switch"; do
 		ip netns list 2>/dev/null | grep -qw -- "$ns" || continue
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
