@@ -27,21 +27,23 @@ run_target() {
 	# A campaign starts from the corpus alone: an earlier one's new inputs were merged into it.
 	rm -rf "$work"
 	mkdir -p "$work/new" "$seeds"
-	while [ "$spent" -lt "$budget" ]; do
+	# CPU time is counted in hundredths of a second, so that short top-up rounds add up.
+	while [ "$spent" -lt $((budget * 100)) ]; do
 		round=$((round + 1))
-		local log="$work/run.$round.log"
+		local log="$work/run.$round.log" ask cpu
+		ask=$(((budget * 100 - spent + 99) / 100))
 		"$(command -v time)" -f '%U %S' -o "$work/time.$round" "$exe" \
-			-max_total_time=$((budget - spent)) -rss_limit_mb=2048 -timeout=10 \
+			-max_total_time="$ask" -rss_limit_mb=2048 -timeout=10 \
 			-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
 			-artifact_prefix="$exe-" "$work/new" "$seeds" $extra >"$log" 2>&1 || status=$?
-		local cpu
-		cpu=$(awk '{ printf "%d", $1 + $2 }' "$work/time.$round")
+		cpu=$(awk '{ printf "%d", ($1 + $2) * 100 }' "$work/time.$round")
 		spent=$((spent + cpu))
 		runs=$((runs + $(stat_of number_of_executed_units "$log")))
 		[ "$status" = 0 ] || break
-		# A run that cannot use its time (it exits at once) must not spin here.
-		[ "$cpu" -ge 5 ] || break
+		# A target that cannot use the time it is given (it exits at once) must not spin here.
+		[ "$cpu" -ge $((ask * 20)) ] || break
 	done
+	spent=$((spent / 100))
 	local last cov ft
 	last=$(grep -E '^#[0-9]+' "$work/run.$round.log" | tail -n 1 || true)
 	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
