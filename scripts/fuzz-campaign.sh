@@ -2,9 +2,10 @@
 # A fuzzing campaign: each libFuzzer target runs until it has spent its budget of CPU time
 # (user + system as measured, not wall clock: on a shared machine the two differ), JOBS targets
 # at a time; then its checked-in corpus and the new inputs are minimised together (-merge=1)
-# into tests/fuzz/corpus/<target>/. One line per target: CPU seconds, runs, edges (cov),
-# features (ft), corpus kept, crashes. Inputs named by hand in a corpus are always kept. A crash ends that target's run; the input is kept beside
-# the executable (EXE-crash-*) and the campaign exits non-zero. Logs stay in LOG_DIR.
+# into tests/fuzz/corpus/<target>/ (inputs named by hand stay: fuzz-corpus-replace.sh).
+# One line per target: CPU seconds, runs, edges (cov), features (ft), corpus kept, crashes.
+# A crash ends that target's run; the input is kept beside the executable (EXE-crash-*) and
+# the campaign exits non-zero. Logs stay in LOG_DIR, the summary lines in LOG_DIR/summary.
 # Usage: fuzz-campaign.sh BUILD_DIR LOG_DIR JOBS TARGET=CPU_SECONDS...
 set -euo pipefail
 build=$1 logs=$2 jobs=$3
