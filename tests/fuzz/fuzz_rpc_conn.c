@@ -62,7 +62,8 @@ static int obj_dispatch(void *impl, nx_rpc_incoming *in, uint64_t iface, uint16_
 		o->held[o->nheld++] = in;
 		return NX_RPC_ASYNC;
 	case 3:
-		if (nx_rpc_server_new(&obj_ops, NULL, &cap) < 0)
+		/* The new object shares this one's held list: a call to it may be held too. */
+		if (nx_rpc_server_new(&obj_ops, o, &cap) < 0)
 			return -ENOMEM;
 		r = nx_rpc_incoming_results(in, 0, 1, &out);
 		if (r == 0)
